@@ -1,0 +1,91 @@
+/**
+ * The one place `process.env` is read. Every process parses it at start-up; a bad or missing
+ * variable stops the process with a message naming it. Secrets have defaults only in
+ * development and test, never in production.
+ */
+import { z } from 'zod';
+
+const MODES = ['development', 'test', 'production'] as const;
+export type Mode = (typeof MODES)[number];
+
+const port = z.coerce.number().int().min(1).max(65535);
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
+const mysqlUrl = z.string().regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/, 'must be mysql://user:password@host:port/database');
+
+/** Dev-only secrets: obviously fake, so nobody mistakes them for real ones. */
+const DEV_SECRETS = {
+  JWT_SECRET: 'dev-only-jwt-secret-change-me-0123456789abcdef',
+};
+
+function schemaFor(mode: Mode) {
+  const secret = (name: keyof typeof DEV_SECRETS, minLength: number) => {
+    const base = z.string().min(minLength, `must be at least ${minLength} characters`);
+    return mode === 'production' ? base : base.default(DEV_SECRETS[name]);
+  };
+  return z.object({
+    NODE_ENV: z.enum(MODES).default('development'),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(mode === 'test' ? 'silent' : 'info'),
+
+    DATABASE_URL: mysqlUrl,
+    DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(20),
+
+    TEMPORAL_ADDRESS: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default('payments'),
+
+    API_HOST: z.string().default('127.0.0.1'),
+    API_PORT: port.default(3000),
+    /** How clients and providers reach the API (redirect and callback URLs are built from it). */
+    PUBLIC_BASE_URL: z.url().optional(),
+    CORS_ORIGINS: csv.default([]),
+    TRUST_PROXY: bool.default(false),
+
+    JWT_SECRET: secret('JWT_SECRET', 32),
+    JWT_ISSUER: z.string().default('nexaspay'),
+    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
+    REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+  });
+}
+
+export type Config = z.infer<ReturnType<typeof schemaFor>> & { PUBLIC_BASE_URL: string };
+
+export class ConfigError extends Error {}
+
+/** Every variable the schema knows, for checks such as docker-compose's environment. */
+export function knownVariables(): string[] {
+  return Object.keys(schemaFor('development').shape);
+}
+
+/** Variables production requires (no default there). */
+export function requiredInProduction(): string[] {
+  const shape = schemaFor('production').shape;
+  return Object.entries(shape)
+    .filter(([, s]) => !(s as z.ZodType).safeParse(undefined).success)
+    .map(([k]) => k);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const mode = z.enum(MODES).safeParse(env.NODE_ENV ?? 'development');
+  if (!mode.success) throw new ConfigError(`NODE_ENV must be one of ${MODES.join(', ')} (got "${env.NODE_ENV}")`);
+  const parsed = schemaFor(mode.data).safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const c = parsed.data;
+  return { ...c, PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://${c.API_HOST}:${c.API_PORT}` };
+}
+
+/** For process entry points: print the problem in one place and stop. */
+export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
+  try {
+    return loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      console.error(`nexaspay: ${e.message}`);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

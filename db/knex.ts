@@ -1,0 +1,34 @@
+import knexFactory, { Knex } from 'knex';
+
+export interface DbOptions {
+  url: string;
+  poolMax?: number;
+}
+
+/**
+ * One knex instance per process. DECIMAL columns come back as strings (mysql2's default) and
+ * are converted to Paise only in `db/money.ts`; DATE columns come back as 'YYYY-MM-DD' strings,
+ * so no time zone ever shifts a ledger date. Sessions run in UTC and strict SQL mode.
+ */
+export function createKnex({ url, poolMax = 20 }: DbOptions): Knex {
+  return knexFactory({
+    client: 'mysql2',
+    connection: {
+      uri: url,
+      timezone: 'Z',
+      dateStrings: ['DATE'],
+      supportBigNumbers: true,
+      charset: 'utf8mb4',
+    } as unknown as Knex.MySql2ConnectionConfig,
+    pool: {
+      min: 0,
+      max: poolMax,
+      afterCreate(conn: { query: (sql: string, cb: (err: Error | null) => void) => void }, done: (err: Error | null, conn: unknown) => void) {
+        conn.query("SET time_zone = '+00:00', sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_DATE,NO_ZERO_IN_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'", (err) =>
+          done(err, conn),
+        );
+      },
+    },
+    acquireConnectionTimeout: 30_000,
+  });
+}

@@ -1,0 +1,57 @@
+import { spawnSync } from 'node:child_process';
+import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
+import { MissingPrerequisite } from './log';
+import { freePort, startProcess, waitFor } from './processes';
+
+export interface TemporalDevServer {
+  address: string;
+  uiUrl?: string;
+  stop(): Promise<void>;
+}
+
+export interface TemporalServerOptions {
+  cli: string;
+  /** SQLite file; persistent for dev, throwaway for tests. */
+  dbFile: string;
+  logFile: string;
+  ui: boolean;
+  /** Fast, unsafe SQLite settings: only for throwaway test servers. */
+  fastSqlite?: boolean;
+  port?: number;
+  uiPort?: number;
+}
+
+/** Starts `temporal server start-dev` on loopback with our search attributes registered. */
+export async function startTemporalDevServer(opts: TemporalServerOptions): Promise<TemporalDevServer> {
+  const port = opts.port ?? (await freePort());
+  const httpPort = await freePort();
+  const metricsPort = await freePort();
+  const uiPort = opts.ui ? (opts.uiPort ?? (await freePort())) : undefined;
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(port),
+    '--http-port', String(httpPort),
+    '--metrics-port', String(metricsPort),
+    '--db-filename', opts.dbFile,
+    '--log-level', 'warn',
+    ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...(opts.fastSqlite ? ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'] : []),
+    ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
+  ];
+  const proc = startProcess(opts.cli, args, { logFile: opts.logFile });
+  const address = `127.0.0.1:${port}`;
+  await waitFor(
+    'the Temporal dev server',
+    async () => {
+      if (proc.child.exitCode !== null) throw new MissingPrerequisite(`the Temporal dev server exited with ${proc.child.exitCode}; see ${opts.logFile}`);
+      const r = spawnSync(opts.cli, ['operator', 'cluster', 'health', '--address', address], { encoding: 'utf8' });
+      return r.status === 0 && /SERVING/.test(r.stdout);
+    },
+    60_000,
+  ).catch(async (e) => {
+    await proc.stop();
+    throw e;
+  });
+  return { address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined, stop: proc.stop };
+}

@@ -1,0 +1,84 @@
+/**
+ * `npm test`: provisions a throwaway MariaDB server and Temporal dev server (the same way
+ * `npm run dev` does, but in a temporary directory), typechecks, bundles the workflows once,
+ * then runs the whole jest suite against them. Extra arguments go to jest
+ * (`npm test -- ledger` runs the matching suites).
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { exitOnMissingPrerequisite, ReportedFailure, step, timed } from './stack/log';
+import { startPrivateDatabase } from './stack/mariadb';
+import { projectRoot } from './stack/paths';
+import { ensureTemporalCli } from './stack/temporalCli';
+import { startTemporalDevServer } from './stack/temporalServer';
+
+async function main(): Promise<number> {
+  const runDir = mkdtempSync(path.join(os.tmpdir(), 'nexaspay-test-'));
+  const cleanups: Array<() => Promise<void>> = [async () => rmSync(runDir, { recursive: true, force: true })];
+  try {
+    const typecheck = timed('typechecking', async () => {
+      const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', projectRoot], { encoding: 'utf8' });
+      if (r.status !== 0) throw new ReportedFailure(`typecheck failed:\n${r.stdout}${r.stderr}`);
+    });
+    const cli = await timed('finding the Temporal CLI', ensureTemporalCli);
+    const [adminUrl, temporal, bundlePath] = await Promise.all([
+      process.env.DATABASE_URL
+        ? Promise.resolve(process.env.DATABASE_URL.replace(/\/[^/]*$/, '/'))
+        : timed('starting a throwaway MariaDB', async () => {
+            const db = await startPrivateDatabase({ dataDir: path.join(runDir, 'mysql'), throwaway: true, database: 'nexaspay_test' });
+            cleanups.push(db.stop);
+            return db.adminUrl;
+          }),
+      timed('starting a throwaway Temporal dev server', async () => {
+        const t = await startTemporalDevServer({
+          cli,
+          dbFile: path.join(runDir, 'temporal.db'),
+          logFile: path.join(runDir, 'temporal.log'),
+          ui: false,
+          fastSqlite: true,
+        });
+        cleanups.push(t.stop);
+        return t;
+      }),
+      timed('bundling the workflows', async () => {
+        const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+        const file = path.join(runDir, 'workflow-bundle.js');
+        writeFileSync(file, code);
+        return file;
+      }),
+    ]);
+    await typecheck;
+
+    step('running the test suite');
+    return await new Promise<number>((resolve) => {
+      const jest = spawn(process.execPath, [require.resolve('jest/bin/jest'), ...process.argv.slice(2)], {
+        cwd: projectRoot,
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          NODE_ENV: 'test',
+          TEST_DB_ADMIN_URL: adminUrl,
+          TEMPORAL_ADDRESS: temporal.address,
+          TEMPORAL_CLI: cli,
+          WORKFLOW_BUNDLE_PATH: bundlePath,
+        },
+      });
+      for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => jest.kill(sig));
+      jest.on('exit', (code) => resolve(code ?? 1));
+    });
+  } finally {
+    for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  }
+}
+
+const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
+
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    exitOnMissingPrerequisite(err);
+  },
+);

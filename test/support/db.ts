@@ -1,0 +1,34 @@
+import { randomBytes } from 'node:crypto';
+import type { Knex } from 'knex';
+import { createKnex } from '../../db/knex';
+import { migrateLatest } from '../../db/migrations';
+import { testEnv } from './env';
+
+export interface TestDatabase {
+  name: string;
+  url: string;
+  knex: Knex;
+  drop(): Promise<void>;
+}
+
+/** A fresh, migrated database of its own for one suite, so suites can run in parallel. */
+export async function createTestDatabase(opts: { migrate?: boolean; poolMax?: number } = {}): Promise<TestDatabase> {
+  const name = `t_${randomBytes(6).toString('hex')}`;
+  const admin = createKnex({ url: testEnv.dbAdminUrl, poolMax: 2 });
+  await admin.raw(`CREATE DATABASE \`${name}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+  await admin.destroy();
+  const url = `${testEnv.dbAdminUrl.replace(/\/$/, '')}/${name}`;
+  const knex = createKnex({ url, poolMax: opts.poolMax ?? 30 });
+  if (opts.migrate !== false) await migrateLatest(knex);
+  return {
+    name,
+    url,
+    knex,
+    async drop() {
+      await knex.destroy();
+      const a = createKnex({ url: testEnv.dbAdminUrl, poolMax: 1 });
+      await a.raw(`DROP DATABASE IF EXISTS \`${name}\``);
+      await a.destroy();
+    },
+  };
+}

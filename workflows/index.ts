@@ -1,0 +1,2 @@
+/** Every workflow the worker runs. Only deterministic code reachable from here. */
+export {};

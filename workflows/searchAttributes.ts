@@ -1,0 +1,13 @@
+/**
+ * Custom search attributes ops filter on in the Temporal UI and `temporal workflow list --query`.
+ * The same list registers them in the dev server flags, at worker start-up and in docker-compose.
+ */
+export const SEARCH_ATTRIBUTES = {
+  PaymentKind: 'Keyword',
+  PaymentStatus: 'Keyword',
+  UserCode: 'Keyword',
+  AmountPaise: 'Int',
+  ProviderRef: 'Keyword',
+} as const;
+
+export type SearchAttributeName = keyof typeof SEARCH_ATTRIBUTES;
