@@ -16,7 +16,7 @@ export interface OutgoingUsage {
   month: Paise;
 }
 
-async function usageIn(db: Knex | Knex.Transaction, userId: number, w: Window, locking: boolean): Promise<Paise> {
+async function usageIn(db: Knex | Knex.Transaction, userId: number, w: Window, locking: boolean, excludeHoldId: number): Promise<Paise> {
   const lock = locking ? ' LOCK IN SHARE MODE' : '';
   const [[posted]] = await db.raw(
     `SELECT COALESCE(SUM(e.debit), 0) AS total FROM ledger_entries e
@@ -26,8 +26,8 @@ async function usageIn(db: Knex | Knex.Transaction, userId: number, w: Window, l
   );
   const [[held]] = await db.raw(
     `SELECT COALESCE(SUM(amount), 0) AS total FROM holds
-      WHERE user_id = ? AND status = 'active' AND counts_toward_limits = 1 AND created_at >= ? AND created_at < ?${lock}`,
-    [userId, w.from, w.to],
+      WHERE user_id = ? AND status = 'active' AND counts_toward_limits = 1 AND created_at >= ? AND created_at < ? AND id <> ?${lock}`,
+    [userId, w.from, w.to, excludeHoldId],
   );
   return add(fromDecimal(posted.total), fromDecimal(held.total));
 }
@@ -36,10 +36,12 @@ export async function outgoingUsage(
   db: Knex | Knex.Transaction,
   userId: number,
   at: Date,
-  opts: { locking?: boolean } = {},
+  opts: { locking?: boolean; excludeHoldId?: number } = {},
 ): Promise<OutgoingUsage> {
   const locking = opts.locking ?? false;
-  const today = await usageIn(db, userId, istDay(at), locking);
-  const month = await usageIn(db, userId, istMonth(at), locking);
+  // A hold being created is counted by the caller as the requested amount, not twice.
+  const exclude = opts.excludeHoldId ?? 0;
+  const today = await usageIn(db, userId, istDay(at), locking, exclude);
+  const month = await usageIn(db, userId, istMonth(at), locking, exclude);
   return { today, month };
 }

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { MissingPrerequisite } from './log';
 import { freePort, startProcess, waitFor } from './processes';
@@ -21,8 +22,25 @@ export interface TemporalServerOptions {
   uiPort?: number;
 }
 
-/** Starts `temporal server start-dev` on loopback with our search attributes registered. */
+/**
+ * Starts `temporal server start-dev` on loopback with our search attributes registered. Free
+ * ports are only free when we look, so a start that loses a port race is retried on new ones.
+ */
 export async function startTemporalDevServer(opts: TemporalServerOptions): Promise<TemporalDevServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(opts);
+    } catch (err) {
+      if (attempt >= 3 || !(err instanceof MissingPrerequisite) || !/address already in use|bind/i.test(err.message)) throw err;
+    }
+  }
+}
+
+function logTail(file: string): string {
+  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-5).join(' | ') : '';
+}
+
+async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer> {
   const port = opts.port ?? (await freePort());
   const httpPort = await freePort();
   const metricsPort = await freePort();
@@ -44,7 +62,7 @@ export async function startTemporalDevServer(opts: TemporalServerOptions): Promi
   await waitFor(
     'the Temporal dev server',
     async () => {
-      if (proc.child.exitCode !== null) throw new MissingPrerequisite(`the Temporal dev server exited with ${proc.child.exitCode}; see ${opts.logFile}`);
+      if (proc.child.exitCode !== null) throw new MissingPrerequisite(`the Temporal dev server exited with ${proc.child.exitCode}: ${logTail(opts.logFile)}`);
       const r = spawnSync(opts.cli, ['operator', 'cluster', 'health', '--address', address], { encoding: 'utf8' });
       return r.status === 0 && /SERVING/.test(r.stdout);
     },

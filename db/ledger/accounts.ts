@@ -1,0 +1,68 @@
+/**
+ * Row locks on accounts, always taken in one global order: system accounts by code, then users
+ * by id. Two postings touching the same accounts therefore queue instead of deadlocking
+ * (A→B and B→A both lock min(A,B) first).
+ */
+import type { Knex } from 'knex';
+import { NotFoundError } from '../../domain/errors';
+import { AccountRef, accountKey, SystemAccountCode } from '../../domain/ledger';
+import { Paise } from '../../domain/money';
+import { fromDecimal } from '../money';
+
+export interface LockedUser {
+  kind: 'user';
+  id: number;
+  userCode: string | null;
+  balance: Paise;
+  held: Paise;
+  isActive: boolean;
+  kycVerified: boolean;
+  dailyLimit: Paise;
+  monthlyLimit: Paise;
+}
+
+export interface LockedSystemAccount {
+  kind: 'system';
+  id: number;
+  code: SystemAccountCode;
+  normalSide: 'debit' | 'credit';
+  balance: Paise;
+}
+
+export type LockedAccount = LockedUser | LockedSystemAccount;
+
+export async function lockUser(trx: Knex.Transaction, userId: number): Promise<LockedUser> {
+  const row = await trx('users')
+    .select('id', 'user_code', 'wallet_balance', 'held_balance', 'is_active', 'kyc_status', 'daily_limit', 'monthly_limit')
+    .where({ id: userId })
+    .forUpdate()
+    .first();
+  if (!row) throw new NotFoundError('user not found', { userId });
+  return {
+    kind: 'user',
+    id: row.id,
+    userCode: row.user_code,
+    balance: fromDecimal(row.wallet_balance),
+    held: fromDecimal(row.held_balance),
+    isActive: Boolean(row.is_active),
+    kycVerified: row.kyc_status === 'verified',
+    dailyLimit: fromDecimal(row.daily_limit),
+    monthlyLimit: fromDecimal(row.monthly_limit),
+  };
+}
+
+async function lockSystemAccount(trx: Knex.Transaction, code: SystemAccountCode): Promise<LockedSystemAccount> {
+  const row = await trx('system_accounts').select('id', 'code', 'normal_side', 'balance').where({ code }).forUpdate().first();
+  if (!row) throw new NotFoundError('system account not found', { code });
+  return { kind: 'system', id: row.id, code: row.code, normalSide: row.normal_side, balance: fromDecimal(row.balance) };
+}
+
+/** Locks every account in `refs` in the global order; returns them by `accountKey`. */
+export async function lockAccounts(trx: Knex.Transaction, refs: AccountRef[]): Promise<Map<string, LockedAccount>> {
+  const systems = [...new Set(refs.flatMap((r) => ('system' in r ? [r.system] : [])))].sort();
+  const users = [...new Set(refs.flatMap((r) => ('user' in r ? [r.user] : [])))].sort((a, b) => a - b);
+  const locked = new Map<string, LockedAccount>();
+  for (const code of systems) locked.set(accountKey({ system: code }), await lockSystemAccount(trx, code));
+  for (const id of users) locked.set(accountKey({ user: id }), await lockUser(trx, id));
+  return locked;
+}

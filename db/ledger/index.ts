@@ -1,0 +1,35 @@
+/**
+ * The ledger (shared/design/ledger.md) over one knex instance. Everything that moves money goes
+ * through here; nothing else writes balances, holds, journals or entries.
+ */
+import type { Knex } from 'knex';
+import type { Hold, PostingRequest, PostingResult } from '../../domain/ledger';
+import { capture, CaptureRequest, release, reserve, ReserveRequest } from './holds';
+import { checkInvariants, InvariantReport } from './invariants';
+import { outgoingUsage, OutgoingUsage } from './limits';
+import { postJournal } from './posting';
+import { refund, RefundRequest } from './refunds';
+
+export interface Ledger {
+  post(req: PostingRequest): Promise<PostingResult>;
+  reserve(req: ReserveRequest): Promise<Hold>;
+  capture(req: CaptureRequest): Promise<PostingResult>;
+  release(holdReference: string, reason: string): Promise<Hold>;
+  refund(req: RefundRequest): Promise<PostingResult>;
+  usage(userId: number, at?: Date): Promise<OutgoingUsage>;
+  checkInvariants(): Promise<InvariantReport>;
+}
+
+export function createLedger(knex: Knex): Ledger {
+  return {
+    post: (req) => postJournal(knex, req),
+    reserve: (req) => reserve(knex, req),
+    capture: (req) => capture(knex, req),
+    release: (ref, reason) => release(knex, ref, reason),
+    refund: (req) => refund(knex, req),
+    usage: (userId, at = new Date()) => outgoingUsage(knex, userId, at),
+    checkInvariants: () => checkInvariants(knex),
+  };
+}
+
+export type { CaptureRequest, ReserveRequest, RefundRequest, InvariantReport, OutgoingUsage };

@@ -1,0 +1,138 @@
+/**
+ * The ledger invariant checker (shared/design/ledger.md, "Invariants"). Used after every
+ * money-moving test, by `npm run ledger:check`, the admin API and daily reconciliation.
+ * Each check lists the offending rows (at most 50) so a failure says where to look.
+ */
+import type { Knex } from 'knex';
+
+export interface InvariantCheck {
+  id: string;
+  title: string;
+  ok: boolean;
+  offending: Array<Record<string, unknown>>;
+}
+
+export interface InvariantReport {
+  ok: boolean;
+  checkedAt: string;
+  checks: InvariantCheck[];
+}
+
+const LIMIT = 50;
+
+/** The signed change an entry makes to its account under the account's normal side. */
+const ENTRY_DELTA = `CASE WHEN e.user_id IS NOT NULL OR s.normal_side = 'credit' THEN e.credit - e.debit ELSE e.debit - e.credit END`;
+
+async function rows(db: Knex, sql: string): Promise<Array<Record<string, unknown>>> {
+  const [result] = await db.raw(`${sql} LIMIT ${LIMIT}`);
+  return result as Array<Record<string, unknown>>;
+}
+
+const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Record<string, unknown>>> }> = [
+  {
+    id: 'conservation',
+    title: 'Every journal balances (debits = credits, at least two lines), and so does the whole ledger',
+    async run(db) {
+      const unbalanced = await rows(
+        db,
+        `SELECT j.id AS journal_id, j.reference, COALESCE(SUM(e.debit),0) AS debits, COALESCE(SUM(e.credit),0) AS credits, COUNT(e.id) AS line_count
+           FROM ledger_journals j LEFT JOIN ledger_entries e ON e.journal_id = j.id
+          GROUP BY j.id, j.reference HAVING debits <> credits OR line_count < 2`,
+      );
+      const totals = await rows(
+        db,
+        `SELECT 'ledger' AS scope, COALESCE(SUM(debit),0) AS debits, COALESCE(SUM(credit),0) AS credits FROM ledger_entries HAVING debits <> credits`,
+      );
+      const trial = await rows(
+        db,
+        `SELECT 'balances' AS scope, debit_normal, credit_normal FROM (
+           SELECT COALESCE((SELECT SUM(balance) FROM system_accounts WHERE normal_side = 'debit'), 0) AS debit_normal,
+                  COALESCE((SELECT SUM(balance) FROM system_accounts WHERE normal_side = 'credit'), 0)
+                + COALESCE((SELECT SUM(COALESCE(wallet_balance, 0)) FROM users), 0) AS credit_normal) t
+          WHERE debit_normal <> credit_normal`,
+      );
+      return [...unbalanced, ...totals, ...trial];
+    },
+  },
+  {
+    id: 'cached_balances',
+    title: 'Cached balances equal the sum of their entries (wallets and system accounts)',
+    async run(db) {
+      const users = await rows(
+        db,
+        `SELECT u.id AS user_id, u.user_code, COALESCE(u.wallet_balance, 0) AS cached, COALESCE(x.total, 0) AS from_entries
+           FROM users u LEFT JOIN (SELECT user_id, SUM(credit - debit) AS total FROM ledger_entries WHERE user_id IS NOT NULL GROUP BY user_id) x
+             ON x.user_id = u.id
+          WHERE COALESCE(u.wallet_balance, 0) <> COALESCE(x.total, 0)`,
+      );
+      const systems = await rows(
+        db,
+        `SELECT s.code, s.balance AS cached, COALESCE(SUM(${ENTRY_DELTA}), 0) AS from_entries
+           FROM system_accounts s LEFT JOIN ledger_entries e ON e.system_account_id = s.id
+          GROUP BY s.id, s.code, s.balance HAVING cached <> from_entries`,
+      );
+      return [...users, ...systems];
+    },
+  },
+  {
+    id: 'holds',
+    title: 'held_balance equals the sum of active holds; no available balance below zero',
+    async run(db) {
+      return rows(
+        db,
+        `SELECT u.id AS user_id, u.user_code, u.wallet_balance, u.held_balance, COALESCE(h.total, 0) AS active_holds
+           FROM users u LEFT JOIN (SELECT user_id, SUM(amount) AS total FROM holds WHERE status = 'active' GROUP BY user_id) h
+             ON h.user_id = u.id
+          WHERE u.held_balance <> COALESCE(h.total, 0) OR COALESCE(u.wallet_balance, 0) - u.held_balance < 0 OR u.held_balance < 0`,
+      );
+    },
+  },
+  {
+    id: 'single_resolution',
+    title: 'Each hold resolves at most once: a captured hold has exactly one capture posting of its captured amount, others none',
+    async run(db) {
+      return rows(
+        db,
+        `SELECT h.id AS hold_id, h.reference, h.status, h.captured_amount, COUNT(DISTINCT j.id) AS postings, COALESCE(SUM(e.debit), 0) AS posted_debit
+           FROM holds h
+           LEFT JOIN ledger_journals j ON j.hold_id = h.id
+           LEFT JOIN ledger_entries e ON e.journal_id = j.id AND e.user_id = h.user_id
+          GROUP BY h.id, h.reference, h.status, h.captured_amount, h.resolved_at
+         HAVING (h.status = 'captured' AND (postings <> 1 OR posted_debit <> h.captured_amount OR h.resolved_at IS NULL))
+             OR (h.status <> 'captured' AND postings <> 0)`,
+      );
+    },
+  },
+  {
+    id: 'immutability',
+    title: 'Entries and journals are protected against update and delete, and every running balance chains',
+    async run(db) {
+      const [triggers] = await db.raw(
+        `SELECT trigger_name AS name FROM information_schema.triggers WHERE trigger_schema = DATABASE()
+          AND trigger_name IN ('ledger_entries_no_update', 'ledger_entries_no_delete', 'ledger_journals_no_update', 'ledger_journals_no_delete')`,
+      );
+      const present = new Set((triggers as Array<{ name: string }>).map((t) => t.name));
+      const missing = ['ledger_entries_no_update', 'ledger_entries_no_delete', 'ledger_journals_no_update', 'ledger_journals_no_delete']
+        .filter((t) => !present.has(t))
+        .map((t) => ({ missing_trigger: t }));
+      const broken = await rows(
+        db,
+        `SELECT entry_id, user_id, system_account_id, previous_balance, delta, balance_after FROM (
+           SELECT e.id AS entry_id, e.user_id, e.system_account_id, e.balance_after, ${ENTRY_DELTA} AS delta,
+                  COALESCE(LAG(e.balance_after) OVER (PARTITION BY e.user_id, e.system_account_id ORDER BY e.id), 0) AS previous_balance
+             FROM ledger_entries e LEFT JOIN system_accounts s ON s.id = e.system_account_id) c
+          WHERE previous_balance + delta <> balance_after`,
+      );
+      return [...missing, ...broken];
+    },
+  },
+];
+
+export async function checkInvariants(db: Knex): Promise<InvariantReport> {
+  const checks: InvariantCheck[] = [];
+  for (const c of CHECKS) {
+    const offending = await c.run(db);
+    checks.push({ id: c.id, title: c.title, ok: offending.length === 0, offending });
+  }
+  return { ok: checks.every((c) => c.ok), checkedAt: new Date().toISOString(), checks };
+}

@@ -1,0 +1,247 @@
+/**
+ * Posting a balanced journal: the only code that changes balances. One database transaction:
+ *   1. insert the journal row; its unique reference is the idempotency arbiter (a concurrent
+ *      twin waits on the row lock, then fails with a duplicate key and replays the winner);
+ *   2. lock every account in the global order (accounts.ts);
+ *   3. let the caller's hook act on the locked rows (hold capture, refund ceiling);
+ *   4. check the rules on the locked rows: active, KYC, available balance, limits;
+ *   5. update balances, insert immutable entries with balance_after, write statement rows.
+ */
+import { createHash } from 'node:crypto';
+import type { Knex } from 'knex';
+import { istDate } from '../../domain/calendar';
+import {
+  AccountInactiveError,
+  InsufficientFundsError,
+  KycRequiredError,
+  LimitExceededError,
+  ReferenceConflictError,
+  ValidationError,
+} from '../../domain/errors';
+import {
+  AccountRef,
+  accountKey,
+  defaultTransactionType,
+  PostedLine,
+  PostingLine,
+  PostingRequest,
+  PostingResult,
+  validatePosting,
+} from '../../domain/ledger';
+import { add, formatRupees, Paise, subtract, ZERO } from '../../domain/money';
+import { fromDecimal, toDecimal } from '../money';
+import { LockedAccount, LockedUser, lockAccounts } from './accounts';
+import { outgoingUsage } from './limits';
+import { inLedgerTransaction, isDuplicateKey } from './transaction';
+
+export interface PostingHooks {
+  holdId?: number;
+  reversesJournalId?: number;
+  /** Overrides the journal's limit flag (a capture inherits its hold's). */
+  countsTowardLimits?: boolean;
+  /** Runs with every account locked, before any rule is checked or balance changed. */
+  afterLock?: (trx: Knex.Transaction, accounts: Map<string, LockedAccount>, journalId: number) => Promise<void>;
+}
+
+class DuplicateReference extends Error {}
+
+export function fingerprint(req: PostingRequest): string {
+  const lines = req.lines
+    .map((l) => [accountKey(l.account), l.debit ?? 0, l.credit ?? 0] as const)
+    .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  return createHash('sha256').update(JSON.stringify({ t: req.ledgerType, l: lines })).digest('hex');
+}
+
+/** Posts `req` exactly once; a repeat of the same reference and lines returns the original. */
+export async function postJournal(knex: Knex, req: PostingRequest, hooks: PostingHooks = {}): Promise<PostingResult> {
+  validatePosting(req, (m, d) => new ValidationError(m, d));
+  const fp = fingerprint(req);
+  try {
+    return await inLedgerTransaction(knex, (trx) => applyPosting(trx, req, fp, hooks));
+  } catch (err) {
+    if (err instanceof DuplicateReference) return replay(knex, req.reference, fp);
+    throw err;
+  }
+}
+
+/** The journal already posted under `reference`, if its lines are the ones asked for. */
+async function replay(knex: Knex, reference: string, fp: string): Promise<PostingResult> {
+  const journal = await knex('ledger_journals').where({ reference }).first();
+  if (!journal) throw new ReferenceConflictError('reference collided but no journal was found', { reference });
+  if (journal.fingerprint !== fp) {
+    throw new ReferenceConflictError('this reference was already posted with different lines', { reference });
+  }
+  return { ...(await readJournal(knex, journal.id)), replayed: true };
+}
+
+export async function readJournal(db: Knex | Knex.Transaction, journalId: number): Promise<PostingResult> {
+  const journal = await db('ledger_journals').where({ id: journalId }).first();
+  const entries = await db('ledger_entries as e')
+    .leftJoin('system_accounts as s', 's.id', 'e.system_account_id')
+    .select('e.user_id', 's.code', 'e.debit', 'e.credit', 'e.balance_after', 'e.transaction_id')
+    .where('e.journal_id', journalId)
+    .orderBy('e.id');
+  return {
+    journalId: journal.id,
+    reference: journal.reference,
+    ledgerType: journal.ledger_type,
+    replayed: false,
+    lines: entries.map((e) => ({
+      account: e.user_id !== null ? { user: e.user_id } : { system: e.code },
+      debit: fromDecimal(e.debit),
+      credit: fromDecimal(e.credit),
+      balanceAfter: fromDecimal(e.balance_after),
+      transactionId: e.transaction_id,
+    })),
+  };
+}
+
+async function applyPosting(trx: Knex.Transaction, req: PostingRequest, fp: string, hooks: PostingHooks): Promise<PostingResult> {
+  const now = new Date();
+  const countsTowardLimits = hooks.countsTowardLimits ?? req.lines.some((l) => l.rules?.countTowardLimits);
+  let journalId: number;
+  try {
+    [journalId] = (await trx('ledger_journals').insert({
+      reference: req.reference,
+      ledger_type: req.ledgerType,
+      description: req.description?.slice(0, 500) ?? null,
+      fingerprint: fp,
+      counts_toward_limits: countsTowardLimits,
+      reverses_journal_id: hooks.reversesJournalId ?? null,
+      hold_id: hooks.holdId ?? null,
+      created_at: now,
+    })) as [number];
+  } catch (err) {
+    if (isDuplicateKey(err)) throw new DuplicateReference();
+    throw err;
+  }
+
+  const accounts = await lockAccounts(trx, req.lines.map((l) => l.account));
+  if (hooks.afterLock) await hooks.afterLock(trx, accounts, journalId);
+  for (const line of req.lines) {
+    const acct = accounts.get(accountKey(line.account))!;
+    if (acct.kind === 'user') await checkUserRules(trx, acct, line, now);
+  }
+
+  const userLines = req.lines.filter((l) => 'user' in l.account).length;
+  const posted: PostedLine[] = [];
+  for (const line of req.lines) {
+    const acct = accounts.get(accountKey(line.account))!;
+    const debit = line.debit ?? ZERO;
+    const credit = line.credit ?? ZERO;
+    const before = acct.balance;
+    acct.balance = applySide(acct, before, debit, credit);
+    let transactionId: number | null = null;
+    if (acct.kind === 'user') {
+      await trx('users').where({ id: acct.id }).update({ wallet_balance: toDecimal(acct.balance), held_balance: toDecimal(acct.held) });
+      transactionId = await writeStatement(trx, req, line, acct, before, now, userLines);
+    } else {
+      await trx('system_accounts').where({ id: acct.id }).update({ balance: toDecimal(acct.balance) });
+    }
+    await trx('ledger_entries').insert({
+      journal_id: journalId,
+      user_id: acct.kind === 'user' ? acct.id : null,
+      system_account_id: acct.kind === 'system' ? acct.id : null,
+      debit: toDecimal(debit),
+      credit: toDecimal(credit),
+      balance_after: toDecimal(acct.balance),
+      transaction_id: transactionId,
+      created_at: now,
+    });
+    posted.push({ account: line.account, debit, credit, balanceAfter: acct.balance, transactionId });
+  }
+  return { journalId, reference: req.reference, ledgerType: req.ledgerType, lines: posted, replayed: false };
+}
+
+/** The sign convention, in one place: balances grow on the account's normal side. */
+function applySide(acct: LockedAccount, balance: Paise, debit: Paise, credit: Paise): Paise {
+  const creditNormal = acct.kind === 'user' || acct.normalSide === 'credit';
+  return creditNormal ? subtract(add(balance, credit), debit) : subtract(add(balance, debit), credit);
+}
+
+async function checkUserRules(trx: Knex.Transaction, user: LockedUser, line: PostingLine, now: Date): Promise<void> {
+  const rules = line.rules ?? {};
+  const who = { userCode: user.userCode };
+  if (rules.requireActive && !user.isActive) throw new AccountInactiveError(who);
+  if (rules.requireKyc && !user.kycVerified) throw new KycRequiredError(who);
+  const debit = line.debit ?? ZERO;
+  if (debit === 0) return;
+  const available = subtract(user.balance, user.held);
+  if (available < debit) {
+    throw new InsufficientFundsError({ ...who, available: formatRupees(available), requested: formatRupees(debit) });
+  }
+  if (rules.countTowardLimits) await checkLimits(trx, user, debit, now);
+}
+
+/** Daily and monthly limits on outgoing money, read with locking reads under the user's lock. */
+export async function checkLimits(trx: Knex.Transaction, user: LockedUser, amount: Paise, now: Date, excludeHoldId?: number): Promise<void> {
+  const usage = await outgoingUsage(trx, user.id, now, { locking: true, excludeHoldId });
+  if (add(usage.today, amount) > user.dailyLimit) {
+    throw new LimitExceededError('daily limit exceeded', {
+      limit: formatRupees(user.dailyLimit),
+      used: formatRupees(usage.today),
+      requested: formatRupees(amount),
+    });
+  }
+  if (add(usage.month, amount) > user.monthlyLimit) {
+    throw new LimitExceededError('monthly limit exceeded', {
+      limit: formatRupees(user.monthlyLimit),
+      used: formatRupees(usage.month),
+      requested: formatRupees(amount),
+    });
+  }
+}
+
+async function writeStatement(
+  trx: Knex.Transaction,
+  req: PostingRequest,
+  line: PostingLine,
+  user: LockedUser,
+  opening: Paise,
+  now: Date,
+  userLines: number,
+): Promise<number> {
+  const s = line.statement ?? {};
+  const debit = line.debit ?? ZERO;
+  const credit = line.credit ?? ZERO;
+  const row = {
+    transaction_type: s.transactionType ?? defaultTransactionType(req.ledgerType),
+    amount: toDecimal(debit > 0 ? debit : credit),
+    fee_amount: toDecimal(s.feeAmount ?? ZERO),
+    description: s.description ?? req.description ?? null,
+    payment_method: s.paymentMethod ?? 'wallet',
+    status: 'completed',
+    processed_at: now,
+    recipient_id: s.recipientId ?? null,
+    from_account_id: s.fromAccountId ?? null,
+    to_account_id: s.toAccountId ?? null,
+    utr_number: s.utrNumber ?? null,
+    bank_reference: s.bankReference ?? null,
+    beneficiary_name: s.beneficiaryName ?? null,
+    beneficiary_account: s.beneficiaryAccount ?? null,
+    beneficiary_ifsc: s.beneficiaryIfsc ?? null,
+    beneficiary_bank: s.beneficiaryBank ?? null,
+    opening_balance: toDecimal(opening),
+    closing_balance: toDecimal(user.balance),
+    ledger_date: istDate(now),
+    user_code: user.userCode,
+    ledger_type: req.ledgerType,
+    remarks: s.remarks ?? null,
+    debit_amount: toDecimal(debit),
+    credit_amount: toDecimal(credit),
+  };
+  if (s.transactionId !== undefined) {
+    const n = await trx('transactions').where({ id: s.transactionId, user_id: user.id }).update(row);
+    if (n !== 1) throw new ValidationError('statement row to update does not belong to this user', { transactionId: s.transactionId });
+    return s.transactionId;
+  }
+  const referenceNumber = s.referenceNumber ?? (userLines === 1 ? req.reference : `${req.reference}:${user.userCode ?? user.id}`);
+  try {
+    const [id] = (await trx('transactions').insert({ ...row, user_id: user.id, reference_number: referenceNumber })) as [number];
+    return id;
+  } catch (err) {
+    if (isDuplicateKey(err)) throw new ReferenceConflictError('statement reference number already used', { referenceNumber });
+    throw err;
+  }
+}
+
