@@ -1,0 +1,195 @@
+/**
+ * Model-based test: random sequences of postings, holds, captures, releases and replays run
+ * against real MariaDB and against a tiny in-memory reference ledger. After every step the
+ * wallets must match the model and the invariant checker must pass.
+ */
+import fc from 'fast-check';
+import { createLedger, Ledger } from '../../db/ledger';
+import { HoldAlreadyResolvedError, InsufficientFundsError } from '../../domain/errors';
+import { Paise, paise } from '../../domain/money';
+import { createTestDatabase, TestDatabase } from '../support/db';
+import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
+import { fromDecimal } from '../../db/money';
+
+interface ModelHold {
+  ref: string;
+  user: number;
+  amount: number;
+  status: 'active' | 'captured' | 'released';
+  captureRef?: string;
+  capturedAmount?: number;
+}
+interface Model {
+  wallets: Map<number, { balance: number; held: number }>;
+  holds: ModelHold[];
+  posted: Array<{ ref: string; from: number; to: number; amount: number }>;
+}
+interface Real {
+  ledger: Ledger;
+  users: number[];
+  run: number;
+  seq: { n: number };
+}
+
+const available = (m: Model, u: number) => m.wallets.get(u)!.balance - m.wallets.get(u)!.held;
+
+let steps = 0;
+async function verify(m: Model, r: Real): Promise<void> {
+  steps++;
+  for (const u of r.users) {
+    const w = await walletOf(db.knex, u);
+    expect({ user: u, balance: fromDecimal(w.balance), held: fromDecimal(w.held) }).toEqual({ user: u, ...m.wallets.get(u)! });
+  }
+  await expectLedgerInvariants(db.knex);
+}
+
+class Transfer implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly from: number, readonly to: number, readonly amount: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const [from, to] = [r.users[this.from]!, r.users[this.to]!];
+    const ref = `m${r.run}:p${r.seq.n++}`;
+    const lines =
+      from === to
+        ? [{ account: { user: from }, debit: paise(this.amount) }, { account: { system: 'FEE_INCOME' as const }, credit: paise(this.amount) }]
+        : [{ account: { user: from }, debit: paise(this.amount) }, { account: { user: to }, credit: paise(this.amount) }];
+    const attempt = r.ledger.post({ reference: ref, ledgerType: 'Transfer', lines });
+    if (available(m, from) >= this.amount) {
+      await attempt;
+      m.wallets.get(from)!.balance -= this.amount;
+      if (from !== to) m.wallets.get(to)!.balance += this.amount;
+      m.posted.push({ ref, from, to, amount: this.amount });
+    } else {
+      await expect(attempt).rejects.toBeInstanceOf(InsufficientFundsError);
+    }
+    await verify(m, r);
+  }
+  toString = () => `Transfer(${this.from}→${this.to}, ${this.amount})`;
+}
+
+class Replay implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.posted.length > 0;
+  async run(m: Model, r: Real) {
+    const p = m.posted[this.pick % m.posted.length]!;
+    const lines =
+      p.from === p.to
+        ? [{ account: { user: p.from }, debit: paise(p.amount) }, { account: { system: 'FEE_INCOME' as const }, credit: paise(p.amount) }]
+        : [{ account: { user: p.from }, debit: paise(p.amount) }, { account: { user: p.to }, credit: paise(p.amount) }];
+    const result = await r.ledger.post({ reference: p.ref, ledgerType: 'Transfer', lines });
+    expect(result.replayed).toBe(true);
+    await verify(m, r);
+  }
+  toString = () => `Replay(${this.pick})`;
+}
+
+class Reserve implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly user: number, readonly amount: number) {}
+  check = () => true;
+  async run(m: Model, r: Real) {
+    const user = r.users[this.user]!;
+    const ref = `m${r.run}:h${r.seq.n++}`;
+    const attempt = r.ledger.reserve({ reference: ref, userId: user, amount: paise(this.amount) });
+    if (available(m, user) >= this.amount) {
+      await attempt;
+      m.wallets.get(user)!.held += this.amount;
+      m.holds.push({ ref, user, amount: this.amount, status: 'active' });
+    } else {
+      await expect(attempt).rejects.toBeInstanceOf(InsufficientFundsError);
+    }
+    await verify(m, r);
+  }
+  toString = () => `Reserve(${this.user}, ${this.amount})`;
+}
+
+class Capture implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number, readonly fraction: number) {}
+  check = (m: Readonly<Model>) => m.holds.length > 0;
+  async run(m: Model, r: Real) {
+    const h = m.holds[this.pick % m.holds.length]!;
+    const amount = Math.max(1, Math.floor((h.amount * this.fraction) / 100));
+    const captureRef = h.captureRef ?? `${h.ref}:capture`;
+    const attempt = r.ledger.capture({
+      holdReference: h.ref,
+      reference: captureRef,
+      amount: paise(h.status === 'captured' ? h.capturedAmount! : amount),
+      to: { system: 'RECHARGE_PAYABLE' },
+      ledgerType: 'Recharge',
+    });
+    if (h.status === 'active') {
+      await attempt;
+      const w = m.wallets.get(h.user)!;
+      w.held -= h.amount;
+      w.balance -= amount;
+      Object.assign(h, { status: 'captured', captureRef, capturedAmount: amount });
+    } else if (h.status === 'captured') {
+      expect((await attempt).replayed).toBe(true); // the same capture again: the earlier outcome
+    } else {
+      await expect(attempt).rejects.toBeInstanceOf(HoldAlreadyResolvedError);
+    }
+    await verify(m, r);
+  }
+  toString = () => `Capture(${this.pick}, ${this.fraction}%)`;
+}
+
+class Release implements fc.AsyncCommand<Model, Real> {
+  constructor(readonly pick: number) {}
+  check = (m: Readonly<Model>) => m.holds.length > 0;
+  async run(m: Model, r: Real) {
+    const h = m.holds[this.pick % m.holds.length]!;
+    const attempt = r.ledger.release(h.ref, 'model');
+    if (h.status === 'captured') {
+      await expect(attempt).rejects.toBeInstanceOf(HoldAlreadyResolvedError);
+    } else {
+      await attempt;
+      if (h.status === 'active') m.wallets.get(h.user)!.held -= h.amount;
+      h.status = 'released';
+    }
+    await verify(m, r);
+  }
+  toString = () => `Release(${this.pick})`;
+}
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(() => db.drop());
+
+const USERS = 3;
+const amount = fc.integer({ min: 1, max: 6_000 }); // paise
+
+it('random ledger operations match an in-memory model and keep every invariant', async () => {
+  let run = 0;
+  const ledger = createLedger(db.knex);
+  await fc.assert(
+    fc.asyncProperty(
+      fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: USERS, maxLength: USERS }),
+      fc.commands(
+        [
+          fc.tuple(fc.nat(USERS - 1), fc.nat(USERS - 1), amount).map(([f, t, a]) => new Transfer(f, t, a)),
+          fc.nat().map((p) => new Replay(p)),
+          fc.tuple(fc.nat(USERS - 1), amount).map(([u, a]) => new Reserve(u, a)),
+          fc.tuple(fc.nat(), fc.integer({ min: 1, max: 100 })).map(([p, f]) => new Capture(p, f)),
+          fc.nat().map((p) => new Release(p)),
+        ],
+        { maxCommands: 40, size: 'max' },
+      ),
+      async (openings, commands) => {
+        run++;
+        const users: number[] = [];
+        const wallets = new Map<number, { balance: number; held: number }>();
+        for (const o of openings) {
+          const rupees = `${Math.floor(o / 100)}.${String(o % 100).padStart(2, '0')}`;
+          const u = await createUser(db.knex, { balance: rupees });
+          users.push(u.id);
+          wallets.set(u.id, { balance: o as Paise, held: 0 });
+        }
+        await fc.asyncModelRun(() => ({ model: { wallets, holds: [], posted: [] }, real: { ledger, users, run, seq: { n: 0 } } }), commands);
+      },
+    ),
+    { numRuns: 60 },
+  );
+  // Guards against a generator that silently produces nothing to check.
+  expect(steps).toBeGreaterThan(500);
+});
