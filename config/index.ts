@@ -33,6 +33,8 @@ function schemaFor(mode: Mode) {
     TEMPORAL_ADDRESS: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('payments'),
+    /** Pre-bundled workflow code (production image, tests); without it the worker bundles at start. */
+    WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 
     API_HOST: z.string().default('127.0.0.1'),
     API_PORT: port.default(3000),

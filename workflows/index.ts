@@ -1,2 +1,2 @@
-/** Every workflow the worker runs. Only deterministic code reachable from here. */
-export {};
+/** Every workflow the worker runs. Only deterministic code is reachable from here. */
+export { reconciliationWorkflow } from './reconciliation';

@@ -1,0 +1,104 @@
+/**
+ * The worker process: one Temporal worker on the `payments` task queue running every workflow
+ * and activity. Stateless; run as many as load needs. `createPaymentsWorker` is also used
+ * in-process by `npm run dev` and by the integration tests.
+ */
+import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
+import { temporal } from '@temporalio/proto';
+import type { Knex } from 'knex';
+import { createActivities } from './activities';
+import { Config, loadConfigOrExit } from './config';
+import { createKnex } from './db/knex';
+import { SEARCH_ATTRIBUTES } from './workflows/searchAttributes';
+
+const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
+const INDEXED_TYPES = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT } as const;
+
+export const RECONCILIATION_SCHEDULE_ID = 'daily-reconciliation';
+
+/** Registers our search attributes; those that already exist are left alone. */
+export async function registerSearchAttributes(connection: NativeConnection | Connection, namespace: string): Promise<string[]> {
+  const existing = await connection.operatorService.listSearchAttributes({ namespace });
+  const known = new Set(Object.keys(existing.customAttributes ?? {}));
+  const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !known.has(name));
+  if (missing.length === 0) return [];
+  try {
+    await connection.operatorService.addSearchAttributes({
+      namespace,
+      searchAttributes: Object.fromEntries(missing.map(([name, type]) => [name, INDEXED_TYPES[type]])),
+    });
+  } catch (err) {
+    // Another worker starting at the same moment may have registered them first.
+    if (!/already exists/i.test(String((err as Error).message))) throw err;
+  }
+  return missing.map(([name]) => name);
+}
+
+/** The daily reconciliation schedule (02:00 IST); creating it twice is harmless. */
+export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
+  try {
+    await client.schedule.create({
+      scheduleId: RECONCILIATION_SCHEDULE_ID,
+      spec: { cronExpressions: ['30 20 * * *'] }, // 20:30 UTC = 02:00 IST
+      action: { type: 'startWorkflow', workflowType: 'reconciliationWorkflow', taskQueue, args: [] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
+    });
+  } catch (err) {
+    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+  }
+}
+
+export interface PaymentsWorkerOptions {
+  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>;
+  knex: Knex;
+  /** A pre-bundled workflow file (production, tests); otherwise bundled from source at start. */
+  workflowBundlePath?: string;
+  taskQueue?: string;
+  schedules?: boolean;
+}
+
+export async function createPaymentsWorker(opts: PaymentsWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+  const { config } = opts;
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
+  const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
+  if (opts.schedules) {
+    const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+    await ensureSchedules(client, taskQueue);
+    await client.connection.close();
+  }
+  const worker = await Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue,
+    activities: createActivities({ knex: opts.knex }),
+    ...(opts.workflowBundlePath
+      ? { workflowBundle: { codePath: opts.workflowBundlePath } }
+      : { workflowsPath: require.resolve('./workflows') }),
+  });
+  return { worker, connection };
+}
+
+async function main(): Promise<void> {
+  const config = loadConfigOrExit();
+  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'INFO') });
+  const knex = createKnex({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
+  const { worker, connection } = await createPaymentsWorker({
+    config,
+    knex,
+    workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
+    schedules: true,
+  });
+  // Worker.run() shuts down gracefully on SIGINT/SIGTERM (Runtime's default shutdown signals).
+  await worker.run();
+  await connection.close();
+  await knex.destroy();
+}
+
+if (require.main === module) {
+  main().catch((err) => {
+    console.error('worker failed:', err);
+    process.exit(1);
+  });
+}
