@@ -60,7 +60,7 @@ export interface Started {
 export function startProcess(cmd: string, args: string[], opts: SpawnOptions & { logFile?: string }): Started {
   installExitHooks();
   const { logFile, ...spawnOpts } = opts;
-  const child = spawn(cmd, args, { ...spawnOpts, stdio: logFile ? ['ignore', 'pipe', 'pipe'] : 'inherit' });
+  const child = spawn(cmd, args, { stdio: logFile ? ['ignore', 'pipe', 'pipe'] : 'inherit', ...spawnOpts });
   if (logFile) {
     const out = createWriteStream(logFile, { flags: 'a' });
     child.stdout?.pipe(out);
@@ -81,4 +81,24 @@ export function startProcess(cmd: string, args: string[], opts: SpawnOptions & {
         child.kill('SIGTERM');
       }),
   };
+}
+
+/** A port we would like (so URLs stay the same between runs), or any free one if it is taken. */
+export async function preferredPort(port: number): Promise<number> {
+  return (await portOpen(port)) ? freePort() : port;
+}
+
+/** Runs one of our TypeScript entry points as a child, its output prefixed with its name. */
+export function startService(name: string, script: string, env: NodeJS.ProcessEnv): Started {
+  const started = startProcess(process.execPath, ['--import', 'tsx', script], { env, logFile: undefined, stdio: ['ignore', 'pipe', 'pipe'] } as SpawnOptions);
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => `[${name}] ${l}`)
+      .join('\n') + '\n';
+  started.child.stdout?.on('data', (d: Buffer) => process.stdout.write(prefix(d)));
+  started.child.stderr?.on('data', (d: Buffer) => process.stderr.write(prefix(d)));
+  return started;
 }

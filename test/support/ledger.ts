@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import { createLedger } from '../../db/ledger';
 import { Paise, parseRupees } from '../../domain/money';
+import { userCodeFor } from '../../domain/users';
 
 let seq = 0;
 
@@ -35,7 +36,7 @@ export async function createUser(knex: Knex, opts: TestUserOptions = {}): Promis
     parent_distributor_id: opts.parentId ?? null,
     commission_rate: opts.commissionRate ?? '0.0000',
   })) as [number];
-  const userCode = `NP${String(id).padStart(6, '0')}`;
+  const userCode = userCodeFor(id);
   await knex('users').where({ id }).update({ user_code: userCode });
   if (opts.balance && opts.balance !== '0.00') {
     await createLedger(knex).post({
