@@ -4,7 +4,7 @@
  * then runs the whole jest suite against them. Extra arguments go to jest
  * (`npm test -- ledger` runs the matching suites).
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,10 +19,9 @@ async function main(): Promise<number> {
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'nexaspay-test-'));
   const cleanups: Array<() => Promise<void>> = [async () => rmSync(runDir, { recursive: true, force: true })];
   try {
-    const typecheck = timed('typechecking', async () => {
-      const r = spawnSync(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', projectRoot], { encoding: 'utf8' });
-      if (r.status !== 0) throw new ReportedFailure(`typecheck failed:\n${r.stdout}${r.stderr}`);
-    });
+    // Runs beside the provisioning below; awaited before any test starts.
+    const typecheck = timed('typechecking', () => typecheckProject());
+    typecheck.catch(() => undefined); // handled where it is awaited; this only keeps Node from calling it unhandled
     const cli = await timed('finding the Temporal CLI', ensureTemporalCli);
     const [adminUrl, temporal, bundlePath] = await Promise.all([
       process.env.DATABASE_URL
@@ -72,6 +71,16 @@ async function main(): Promise<number> {
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
+}
+
+function typecheckProject(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', projectRoot], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    tsc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    tsc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    tsc.on('exit', (code) => (code === 0 ? resolve() : reject(new ReportedFailure(`typecheck failed:\n${out}`))));
+  });
 }
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };
