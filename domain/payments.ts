@@ -31,6 +31,8 @@ export interface TimelineEntry {
   status: PaymentStatus;
   at: string;
   note?: string;
+  /** Who acted, for operator decisions. */
+  actor?: string;
 }
 
 /** `<kind>:<paymentId>`: the workflow id is the business key. */

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import * as m001 from './001_seed_schema';
 import * as m002 from './002_ledger';
 import * as m003 from './003_platform';
+import * as m004 from './004_payment_records';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '001_seed_schema': m001,
   '002_ledger': m002,
   '003_platform': m003,
+  '004_payment_records': m004,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

@@ -1,0 +1,148 @@
+/**
+ * The payments read model: one `payment_records` row per payment, kept current by its workflow
+ * through activities, plus the append-only `payment_events` timeline. Every write is idempotent
+ * so activity retries and workflow replays cannot add a second row or a second timeline entry.
+ */
+import type { Knex } from 'knex';
+import { InvariantViolation, NotFoundError } from '../domain/errors';
+import { Paise } from '../domain/money';
+import { canTransition, PaymentKind, PaymentStatus, TimelineEntry } from '../domain/payments';
+import { fromDecimal, toDecimal } from './money';
+import { isDuplicateKey } from './ledger/transaction';
+
+export interface PaymentRecord {
+  id: string;
+  kind: PaymentKind;
+  userId: number;
+  amount: Paise;
+  fee: Paise;
+  status: PaymentStatus;
+  workflowId: string;
+  providerRef: string | null;
+  providerRefs: Record<string, string>;
+  failureReason: string | null;
+  transactionId: number | null;
+  gatewayPaymentId: number | null;
+  relatedPaymentId: string | null;
+  details: Record<string, unknown>;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const json = (v: unknown) => (v === null || v === undefined ? {} : typeof v === 'string' ? JSON.parse(v) : v);
+
+function toRecord(row: Record<string, any>): PaymentRecord {
+  return {
+    id: row.id,
+    kind: row.kind,
+    userId: row.user_id,
+    amount: fromDecimal(row.amount),
+    fee: fromDecimal(row.fee),
+    status: row.status,
+    workflowId: row.workflow_id,
+    providerRef: row.provider_ref,
+    providerRefs: json(row.provider_refs),
+    failureReason: row.failure_reason,
+    transactionId: row.transaction_id,
+    gatewayPaymentId: row.gateway_payment_id,
+    relatedPaymentId: row.related_payment_id,
+    details: json(row.details),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+export interface NewPayment {
+  id: string;
+  kind: PaymentKind;
+  userId: number;
+  amount: Paise;
+  fee?: Paise;
+  workflowId: string;
+  transactionId?: number;
+  gatewayPaymentId?: number;
+  relatedPaymentId?: string;
+  details?: Record<string, unknown>;
+}
+
+/** Creates the record (status CREATED) or returns the existing one: safe to retry. */
+export async function createPaymentRecord(db: Knex | Knex.Transaction, p: NewPayment): Promise<PaymentRecord> {
+  try {
+    await db('payment_records').insert({
+      id: p.id,
+      kind: p.kind,
+      user_id: p.userId,
+      amount: toDecimal(p.amount),
+      fee: toDecimal(p.fee ?? (0 as Paise)),
+      status: 'CREATED',
+      workflow_id: p.workflowId,
+      transaction_id: p.transactionId ?? null,
+      gateway_payment_id: p.gatewayPaymentId ?? null,
+      related_payment_id: p.relatedPaymentId ?? null,
+      details: JSON.stringify(p.details ?? {}),
+    });
+    await db('payment_events').insert({ payment_id: p.id, status: 'CREATED' });
+  } catch (err) {
+    if (!isDuplicateKey(err)) throw err;
+  }
+  return getPayment(db, p.id);
+}
+
+export async function getPayment(db: Knex | Knex.Transaction, id: string): Promise<PaymentRecord> {
+  const row = await db('payment_records').where({ id }).first();
+  if (!row) throw new NotFoundError('payment not found', { paymentId: id });
+  return toRecord(row);
+}
+
+export interface StatusChange {
+  paymentId: string;
+  status: PaymentStatus;
+  note?: string;
+  actor?: string;
+  failureReason?: string | null;
+  providerRef?: string;
+  providerRefs?: Record<string, string>;
+  details?: Record<string, unknown>;
+}
+
+/**
+ * Moves the record to `status` (checked against the status machine) and appends a timeline
+ * entry when the status changes, or when an operator acts. Repeating the same change is a no-op.
+ */
+export async function recordPaymentStatus(knex: Knex, change: StatusChange): Promise<PaymentRecord> {
+  return knex.transaction(async (trx) => {
+    const row = await trx('payment_records').where({ id: change.paymentId }).forUpdate().first();
+    if (!row) throw new NotFoundError('payment not found', { paymentId: change.paymentId });
+    const current = toRecord(row);
+    if (!canTransition(current.status, change.status)) {
+      throw new InvariantViolation(`payment ${current.id} cannot go from ${current.status} to ${change.status}`);
+    }
+    const update: Record<string, unknown> = { status: change.status };
+    if (change.failureReason !== undefined) update.failure_reason = change.failureReason?.slice(0, 1000) ?? null;
+    if (change.providerRef !== undefined) update.provider_ref = change.providerRef;
+    if (change.providerRefs) update.provider_refs = JSON.stringify({ ...current.providerRefs, ...change.providerRefs });
+    if (change.details) update.details = JSON.stringify({ ...current.details, ...change.details });
+    await trx('payment_records').where({ id: current.id }).update(update);
+    const last = await trx('payment_events').where({ payment_id: current.id }).orderBy('id', 'desc').first();
+    const isRepeat = last && last.status === change.status && (last.note ?? null) === (change.note?.slice(0, 1000) ?? null);
+    if (current.status !== change.status || (change.actor && !isRepeat)) {
+      await trx('payment_events').insert({
+        payment_id: current.id,
+        status: change.status,
+        note: change.note?.slice(0, 1000) ?? null,
+        actor: change.actor ?? null,
+      });
+    }
+    return toRecord(await trx('payment_records').where({ id: current.id }).first());
+  });
+}
+
+export async function paymentTimeline(db: Knex | Knex.Transaction, paymentId: string): Promise<TimelineEntry[]> {
+  const rows = await db('payment_events').where({ payment_id: paymentId }).orderBy('id');
+  return rows.map((r) => ({
+    status: r.status,
+    at: new Date(r.created_at).toISOString(),
+    ...(r.note ? { note: r.note } : {}),
+    ...(r.actor ? { actor: r.actor } : {}),
+  }));
+}
