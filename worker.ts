@@ -6,8 +6,7 @@
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
-import type { Knex } from 'knex';
-import { createActivities } from './activities';
+import { ActivityDeps, createActivities } from './activities';
 import { Config, loadConfigOrExit } from './config';
 import { createKnex } from './db/knex';
 import { SEARCH_ATTRIBUTES } from './workflows/searchAttributes';
@@ -51,7 +50,7 @@ export async function ensureSchedules(client: Client, taskQueue: string): Promis
 
 export interface PaymentsWorkerOptions {
   config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>;
-  knex: Knex;
+  deps: ActivityDeps;
   /** A pre-bundled workflow file (production, tests); otherwise bundled from source at start. */
   workflowBundlePath?: string;
   taskQueue?: string;
@@ -72,7 +71,7 @@ export async function createPaymentsWorker(opts: PaymentsWorkerOptions): Promise
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
-    activities: createActivities({ knex: opts.knex }),
+    activities: createActivities(opts.deps),
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
       : { workflowsPath: require.resolve('./workflows') }),

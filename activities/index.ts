@@ -5,17 +5,24 @@
 import type { Knex } from 'knex';
 import { createLedger, Ledger } from '../db/ledger';
 import { withFailureMapping } from './failures';
+import { paymentActivities } from './payments';
 import { reconciliationActivities } from './reconciliation';
+import { refundActivities } from './refund';
+import { PhonePeGateway, topUpActivities } from './topup';
 
 export interface ActivityDeps {
   knex: Knex;
   ledger?: Ledger;
+  phonepe: PhonePeGateway;
 }
 
 export function createActivities(deps: ActivityDeps) {
   const ledger = deps.ledger ?? createLedger(deps.knex);
   return withFailureMapping({
+    ...paymentActivities({ knex: deps.knex }),
     ...reconciliationActivities({ knex: deps.knex, ledger }),
+    ...topUpActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
+    ...refundActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
   });
 }
 

@@ -1,2 +1,4 @@
 /** Every workflow the worker runs. Only deterministic code is reachable from here. */
 export { reconciliationWorkflow } from './reconciliation';
+export { topUpWorkflow } from './topup';
+export { refundWorkflow } from './refund';

@@ -2,10 +2,17 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
+import type { ActivityDeps } from '../../activities';
+import type { PhonePeGateway } from '../../activities/topup';
 import { createPaymentsWorker } from '../../worker';
 import { testEnv } from './env';
 
 let runtimeInstalled = false;
+
+/** For suites whose workflows never talk to PhonePe: any call is a test bug, said loudly. */
+const unusedGateway: PhonePeGateway = new Proxy({} as PhonePeGateway, {
+  get: (_t, method) => () => Promise.reject(new Error(`this suite gave the worker no PhonePe gateway (called ${String(method)})`)),
+});
 
 export interface TestTemporal {
   client: Client;
@@ -19,14 +26,18 @@ export interface TestTemporal {
  * A real worker (real activities over the suite's database) on its own task queue of the shared
  * test Temporal server, using the workflow bundle `npm test` built once.
  */
-export async function startTestWorker(knex: Knex): Promise<TestTemporal> {
+export async function startTestWorker(knex: Knex, deps: Partial<Omit<ActivityDeps, 'knex'>> = {}): Promise<TestTemporal> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const config = { TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue };
-  const { worker, connection } = await createPaymentsWorker({ config, knex, workflowBundlePath: testEnv.workflowBundlePath });
+  const { worker, connection } = await createPaymentsWorker({
+    config,
+    deps: { knex, phonepe: deps.phonepe ?? unusedGateway, ...(deps.ledger ? { ledger: deps.ledger } : {}) },
+    workflowBundlePath: testEnv.workflowBundlePath,
+  });
   const clientConnection = await Connection.connect({ address: testEnv.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
   // Runs for the whole suite in the background; a fatal worker error fails the test that waits.

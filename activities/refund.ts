@@ -1,0 +1,54 @@
+/**
+ * Refund-of-a-top-up activities. The money is held on the wallet before PhonePe is asked, so
+ * the customer cannot spend what is being refunded; PhonePe's answer captures or releases it.
+ */
+import type { Knex } from 'knex';
+import type { Ledger } from '../db/ledger';
+import { createRefundRecord, recordGatewayRefund } from '../db/refunds';
+import type { Paise } from '../domain/money';
+import type { PhonePeGateway, PhonePeRefund } from './topup';
+
+export const refundHoldRef = (refundId: string) => `refund:${refundId}:hold`;
+
+export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: PhonePeGateway }) {
+  const { knex, ledger, phonepe } = deps;
+  return {
+    /** Checks the refund is allowed (≤ what is left of the top-up) and records it. */
+    async startRefund(r: { refundId: string; topUpId: string; amount: Paise; reason: string; requestedBy: string }): Promise<{ userId: number }> {
+      const rec = await createRefundRecord(knex, r);
+      return { userId: rec.userId };
+    },
+
+    async holdRefundAmount(h: { refundId: string; userId: number; amount: Paise }): Promise<void> {
+      await ledger.reserve({ reference: refundHoldRef(h.refundId), userId: h.userId, amount: h.amount });
+    },
+
+    /** Sends the refund unless PhonePe already has it: a refund is never sent twice. */
+    async requestPhonePeRefund(r: { refundId: string; topUpId: string; amount: Paise }): Promise<PhonePeRefund> {
+      const existing = await phonepe.findRefund(r.refundId);
+      if (existing) return existing;
+      return phonepe.createRefund({ merchantRefundId: r.refundId, originalMerchantOrderId: r.topUpId, amount: r.amount });
+    },
+
+    async checkPhonePeRefund(refundId: string): Promise<PhonePeRefund | { state: 'NOT_FOUND' }> {
+      return (await phonepe.findRefund(refundId)) ?? { state: 'NOT_FOUND' };
+    },
+
+    /** Wallet → PHONEPE_CLEARING for the refunded amount (ledger type Refund). */
+    async captureRefund(c: { refundId: string; topUpId: string; amount: Paise; reason: string }): Promise<void> {
+      await ledger.capture({
+        holdReference: refundHoldRef(c.refundId),
+        reference: `refund:${c.refundId}:capture`,
+        to: { system: 'PHONEPE_CLEARING' },
+        ledgerType: 'Refund',
+        description: `Refund ${c.refundId} of top-up ${c.topUpId} to the customer's bank`,
+        statement: { transactionType: 'refund', paymentMethod: 'phonepe', referenceNumber: c.refundId, remarks: `Refund of top-up ${c.topUpId}: ${c.reason}` },
+      });
+      await recordGatewayRefund(knex, { topUpId: c.topUpId, refundId: c.refundId, amount: c.amount, reason: c.reason });
+    },
+
+    async releaseRefundHold(r: { refundId: string; reason: string }): Promise<void> {
+      await ledger.release(refundHoldRef(r.refundId), r.reason);
+    },
+  };
+}

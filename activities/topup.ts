@@ -1,0 +1,89 @@
+/**
+ * Top-up activities: thin steps over db/ and the PhonePe gateway, each idempotent by the
+ * payment id (PhonePe's merchantOrderId is our payment id; the credit's ledger reference is
+ * `topup:<paymentId>:credit`).
+ */
+import type { Knex } from 'knex';
+import type { Ledger } from '../db/ledger';
+import { createTopUpRecords, markGatewayPaymentSucceeded, markTopUpFailed, topUpStatementRow } from '../db/topups';
+import type { Paise } from '../domain/money';
+
+export interface PhonePeOrder {
+  state: 'PENDING' | 'COMPLETED' | 'FAILED';
+  amount: Paise;
+  expireAt?: number;
+  errorCode?: string;
+  transactionId?: string;
+  paymentMode?: string;
+}
+
+export interface PhonePeRefund {
+  state: 'PENDING' | 'CONFIRMED' | 'COMPLETED' | 'FAILED';
+  amount: Paise;
+  errorCode?: string;
+}
+
+/** What top-ups and their refunds need from PhonePe; providers/phonepe implements it over HTTP. */
+export interface PhonePeGateway {
+  createOrder(req: { merchantOrderId: string; amount: Paise; redirectUrl: string; expireAfterSeconds: number }): Promise<{ redirectUrl: string; expireAt: number }>;
+  /** null when PhonePe has no such order. */
+  findOrder(merchantOrderId: string): Promise<PhonePeOrder | null>;
+  createRefund(req: { merchantRefundId: string; originalMerchantOrderId: string; amount: Paise }): Promise<PhonePeRefund>;
+  /** null when PhonePe has no such refund. */
+  findRefund(merchantRefundId: string): Promise<PhonePeRefund | null>;
+}
+
+export type OrderCheck = PhonePeOrder | { state: 'NOT_FOUND'; amount?: undefined; expireAt?: undefined; errorCode?: undefined; transactionId?: undefined; paymentMode?: undefined };
+
+export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: PhonePeGateway }) {
+  const { knex, ledger, phonepe } = deps;
+  return {
+    async startTopUp(t: { paymentId: string; userId: number; amount: Paise }): Promise<void> {
+      await createTopUpRecords(knex, t);
+    },
+
+    /**
+     * Creates the order unless it exists. A timeout on /pay leaves the outcome unknown, so a
+     * retry first asks PhonePe: an order that exists is never created twice.
+     */
+    async createPhonePeOrder(req: { paymentId: string; amount: Paise; redirectUrl: string; expireAfterSeconds: number }): Promise<{ redirectUrl: string | null; expireAt: number }> {
+      const existing = await phonepe.findOrder(req.paymentId);
+      if (existing) return { redirectUrl: null, expireAt: existing.expireAt ?? Date.now() + req.expireAfterSeconds * 1000 };
+      return phonepe.createOrder({ merchantOrderId: req.paymentId, amount: req.amount, redirectUrl: req.redirectUrl, expireAfterSeconds: req.expireAfterSeconds });
+    },
+
+    async checkPhonePeOrder(paymentId: string): Promise<OrderCheck> {
+      return (await phonepe.findOrder(paymentId)) ?? { state: 'NOT_FOUND' };
+    },
+
+    /** PHONEPE_CLEARING → wallet, once: the ledger reference makes a retry a replay. */
+    async creditTopUp(c: { paymentId: string; userId: number; amount: Paise; transactionId?: string; paymentMode?: string }): Promise<{ journalId: number }> {
+      const row = await topUpStatementRow(knex, c.paymentId);
+      const posted = await ledger.post({
+        reference: `topup:${c.paymentId}:credit`,
+        ledgerType: 'TopIn',
+        description: `Top-up ${c.paymentId} via PhonePe`,
+        lines: [
+          { account: { system: 'PHONEPE_CLEARING' }, debit: c.amount },
+          {
+            account: { user: row.userId },
+            credit: c.amount,
+            statement: {
+              transactionId: row.transactionId,
+              transactionType: 'deposit',
+              paymentMethod: 'phonepe',
+              remarks: 'Top-up via PhonePe',
+              bankReference: c.transactionId,
+            },
+          },
+        ],
+      });
+      await markGatewayPaymentSucceeded(knex, { paymentId: c.paymentId, providerTransactionId: c.transactionId, paymentMode: c.paymentMode });
+      return { journalId: posted.journalId };
+    },
+
+    async failTopUp(f: { paymentId: string; reason: string }): Promise<void> {
+      await markTopUpFailed(knex, f);
+    },
+  };
+}

@@ -1,0 +1,91 @@
+/**
+ * A top-up's rows outside the ledger: the read-model record, PhonePe's gateway row in the seed
+ * `payments` table, and the user's pending statement row (`transactions`, type deposit) that
+ * the credit posting later completes with its opening and closing balances.
+ */
+import type { Knex } from 'knex';
+import { istDate } from '../domain/calendar';
+import { Paise } from '../domain/money';
+import { workflowIdFor } from '../domain/payments';
+import { toDecimal } from './money';
+import { createPaymentRecord, getPayment, PaymentRecord } from './payments';
+
+export async function createTopUpRecords(knex: Knex, t: { paymentId: string; userId: number; amount: Paise }): Promise<PaymentRecord> {
+  const existing = await knex('payment_records').where({ id: t.paymentId }).first('id');
+  if (existing) return getPayment(knex, t.paymentId);
+  return knex.transaction(async (trx) => {
+    const user = await trx('users').where({ id: t.userId }).first('user_code');
+    const [transactionId] = (await trx('transactions').insert({
+      user_id: t.userId,
+      transaction_type: 'deposit',
+      amount: toDecimal(t.amount),
+      reference_number: t.paymentId,
+      payment_method: 'phonepe',
+      status: 'pending',
+      ledger_type: 'TopIn',
+      ledger_date: istDate(new Date()),
+      user_code: user?.user_code ?? null,
+      remarks: 'Top-up via PhonePe',
+    })) as [number];
+    const [gatewayPaymentId] = (await trx('payments').insert({
+      user_id: t.userId,
+      transaction_id: transactionId,
+      phonepe_merchant_transaction_id: t.paymentId,
+      amount: toDecimal(t.amount),
+      status: 'pending',
+      // NOT NULL in the seed schema, yet unknown until PhonePe reports how the customer paid.
+      payment_method: 'upi',
+    })) as [number];
+    return createPaymentRecord(trx, {
+      id: t.paymentId,
+      kind: 'topup',
+      userId: t.userId,
+      amount: t.amount,
+      workflowId: workflowIdFor('topup', t.paymentId),
+      transactionId,
+      gatewayPaymentId,
+    });
+  });
+}
+
+/** PhonePe's payment modes, folded into the seed's payment_method enum. */
+function methodFor(paymentMode: string | undefined): 'upi' | 'card' | 'netbanking' | 'wallet' | undefined {
+  if (!paymentMode) return undefined;
+  const m = paymentMode.toUpperCase();
+  if (m.startsWith('UPI')) return 'upi';
+  if (m.includes('CARD')) return 'card';
+  if (m.includes('NET')) return 'netbanking';
+  if (m.includes('WALLET')) return 'wallet';
+  return undefined;
+}
+
+export async function markGatewayPaymentSucceeded(
+  knex: Knex,
+  p: { paymentId: string; providerTransactionId?: string; paymentMode?: string; response?: unknown },
+): Promise<void> {
+  const method = methodFor(p.paymentMode);
+  await knex('payments')
+    .where({ phonepe_merchant_transaction_id: p.paymentId })
+    .update({
+      status: 'success',
+      completed_at: new Date(),
+      ...(p.providerTransactionId ? { phonepe_transaction_id: p.providerTransactionId } : {}),
+      ...(method ? { payment_method: method } : {}),
+      ...(p.response ? { gateway_response: JSON.stringify(p.response) } : {}),
+    });
+}
+
+export async function markTopUpFailed(knex: Knex, p: { paymentId: string; reason: string }): Promise<void> {
+  await knex.transaction(async (trx) => {
+    await trx('payments').where({ phonepe_merchant_transaction_id: p.paymentId, status: 'pending' }).update({ status: 'failed', completed_at: new Date() });
+    await trx('transactions')
+      .where({ reference_number: p.paymentId, status: 'pending' })
+      .update({ status: 'failed', failure_reason: p.reason, processed_at: new Date() });
+  });
+}
+
+/** The user a top-up belongs to and its pending statement row. */
+export async function topUpStatementRow(knex: Knex, paymentId: string): Promise<{ transactionId: number; userId: number }> {
+  const rec = await getPayment(knex, paymentId);
+  return { transactionId: rec.transactionId!, userId: rec.userId };
+}

@@ -1,0 +1,130 @@
+/**
+ * What every payment workflow shares: its status (kept in the MySQL read model through an
+ * activity and in the `PaymentStatus` search attribute), the timeline, and the handlers for
+ * `providerEvent`, `recheck`, `operatorResolve` and `status`.
+ *
+ * Handlers only record what arrived and wake the workflow; the workflow body decides, always
+ * on the provider's own status API. A webhook is a hint.
+ */
+import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { canTransition, PaymentKind, PaymentStatus, TimelineEntry } from '../domain/payments';
+import {
+  OperatorDecision,
+  operatorResolveUpdate,
+  PaymentView,
+  providerEventSignal,
+  recheckSignal,
+  statusQuery,
+} from './messages';
+import { PaymentStatusKey } from './searchAttributes';
+
+export interface StatusChange {
+  paymentId: string;
+  status: PaymentStatus;
+  note?: string;
+  actor?: string;
+  failureReason?: string | null;
+  providerRef?: string;
+  providerRefs?: Record<string, string>;
+}
+
+const SETTLED: readonly PaymentStatus[] = ['COMPLETED', 'FAILED', 'REVERSED'];
+
+export class PaymentProgress {
+  status: PaymentStatus = 'CREATED';
+  step = 'starting';
+  providerChecks = 0;
+  lastProviderState: string | null = null;
+  /** Epoch ms after which an AWAITING_PAYMENT payment may be settled by an operator. */
+  deadline: number | null = null;
+  failureReason: string | null = null;
+  decision: OperatorDecision | undefined;
+  private readonly timeline: TimelineEntry[] = [];
+  private readonly seenEvents = new Set<string>();
+  private unhandledEvents = 0;
+  private recheckRequested = false;
+
+  constructor(
+    readonly kind: PaymentKind,
+    readonly paymentId: string,
+    private readonly record: (change: StatusChange) => Promise<unknown>,
+  ) {
+    setHandler(providerEventSignal, (e) => {
+      if (this.seenEvents.has(e.eventKey)) return; // duplicate delivery
+      this.seenEvents.add(e.eventKey);
+      this.unhandledEvents++;
+    });
+    setHandler(recheckSignal, () => {
+      this.recheckRequested = true;
+    });
+    setHandler(statusQuery, () => this.view());
+    setHandler(
+      operatorResolveUpdate,
+      async (decision) => {
+        this.decision = decision;
+        await condition(() => SETTLED.includes(this.status));
+        return this.view();
+      },
+      { validator: (decision) => this.validateDecision(decision) },
+    );
+  }
+
+  private validateDecision(d: OperatorDecision): void {
+    if (d?.outcome !== 'succeeded' && d?.outcome !== 'failed') {
+      throw ApplicationFailure.nonRetryable('outcome must be "succeeded" or "failed"', 'validation_failed');
+    }
+    if (typeof d.reason !== 'string' || d.reason.trim().length < 3) {
+      throw ApplicationFailure.nonRetryable('a reason (at least 3 characters) is required', 'validation_failed');
+    }
+    if (this.decision) throw ApplicationFailure.nonRetryable('an operator decision is already being applied', 'conflict');
+    const pastDeadline = this.status === 'AWAITING_PAYMENT' && this.deadline !== null && Date.now() > this.deadline;
+    if (!(this.status === 'PROCESSING' || this.status === 'NEEDS_ATTENTION' || pastDeadline)) {
+      throw ApplicationFailure.nonRetryable(
+        `cannot resolve a payment in status ${this.status}${this.status === 'AWAITING_PAYMENT' ? ' before its deadline' : ''}`,
+        'invalid_state',
+      );
+    }
+  }
+
+  /** Anything new to act on: a webhook, a recheck request or an operator's decision. */
+  hasNews(): boolean {
+    return this.unhandledEvents > 0 || this.recheckRequested || this.decision !== undefined;
+  }
+
+  takeNews(): void {
+    this.unhandledEvents = 0;
+    this.recheckRequested = false;
+  }
+
+  /** Waits until something arrives or `ms` passes; true if woken by news. */
+  async waitForNews(ms: number): Promise<boolean> {
+    return condition(() => this.hasNews(), Math.max(1, ms));
+  }
+
+  async moveTo(status: PaymentStatus, note?: string, extra: Omit<StatusChange, 'paymentId' | 'status' | 'note'> = {}): Promise<void> {
+    if (status === this.status && !extra.actor) return;
+    if (!canTransition(this.status, status)) throw new Error(`illegal transition ${this.status} → ${status}`);
+    await this.record({ paymentId: this.paymentId, status, note, ...extra });
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
+    this.status = status;
+    if (extra.failureReason !== undefined) this.failureReason = extra.failureReason;
+    this.timeline.push({ status, at: new Date().toISOString(), ...(note ? { note } : {}), ...(extra.actor ? { actor: extra.actor } : {}) });
+  }
+
+  view(): PaymentView {
+    return {
+      paymentId: this.paymentId,
+      kind: this.kind,
+      status: this.status,
+      step: this.step,
+      providerChecks: this.providerChecks,
+      lastProviderState: this.lastProviderState,
+      deadline: this.deadline === null ? null : new Date(this.deadline).toISOString(),
+      timeline: [...this.timeline],
+      failureReason: this.failureReason,
+    };
+  }
+}
+
+/** The operator's identity as recorded: the admin's user code, or the Temporal UI. */
+export const operatorName = (d: OperatorDecision) => d.operator ?? 'temporal-ui';
