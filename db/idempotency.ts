@@ -1,0 +1,62 @@
+/**
+ * Idempotency keys for `POST /v1/payments/*`: per user, kept at least 24 h. The first request
+ * with a key claims it and fixes the payment id; a repeat with the same body gets the same
+ * payment (and, once stored, the same response); the same key with a different body is a 409.
+ * The unique key (user_id, idempotency_key) decides races: concurrent twins all land on the
+ * one payment id the winner claimed.
+ */
+import type { Knex } from 'knex';
+import { ConflictError } from '../domain/errors';
+import { isDuplicateKey } from './ledger/transaction';
+
+export type IdempotencyClaim =
+  | { fresh: true; resourceId: string }
+  | { fresh: false; resourceId: string; response: { status: number; body: unknown } | null };
+
+const TTL_MS = 24 * 3_600_000;
+
+export async function claimIdempotencyKey(
+  knex: Knex,
+  c: { userId: number; key: string; fingerprint: string; resourceId: string; now?: Date },
+): Promise<IdempotencyClaim> {
+  const now = c.now ?? new Date();
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      await knex('idempotency_keys').insert({
+        user_id: c.userId,
+        idempotency_key: c.key,
+        request_fingerprint: c.fingerprint,
+        resource_id: c.resourceId,
+        created_at: now,
+        expires_at: new Date(now.getTime() + TTL_MS),
+      });
+      return { fresh: true, resourceId: c.resourceId };
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+    }
+    const row = await knex('idempotency_keys').where({ user_id: c.userId, idempotency_key: c.key }).first();
+    if (!row) continue; // expired and purged between the two statements: claim again
+    if (new Date(row.expires_at) <= now) {
+      // An expired key starts over; deleting by id keeps a concurrent re-claim safe.
+      await knex('idempotency_keys').where({ id: row.id }).delete();
+      continue;
+    }
+    if (row.request_fingerprint !== c.fingerprint) {
+      throw new ConflictError('this Idempotency-Key was used with a different request', 'idempotency_key_reused');
+    }
+    const body = row.response_body === null ? null : typeof row.response_body === 'string' ? JSON.parse(row.response_body) : row.response_body;
+    return { fresh: false, resourceId: row.resource_id, response: row.response_status === null ? null : { status: row.response_status, body } };
+  }
+  throw new ConflictError('could not claim the Idempotency-Key; retry', 'idempotency_key_busy');
+}
+
+export async function storeIdempotentResponse(knex: Knex, r: { userId: number; key: string; status: number; body: unknown }): Promise<void> {
+  await knex('idempotency_keys')
+    .where({ user_id: r.userId, idempotency_key: r.key })
+    .whereNull('response_status')
+    .update({ response_status: r.status, response_body: JSON.stringify(r.body) });
+}
+
+export async function purgeExpiredIdempotencyKeys(knex: Knex, now = new Date()): Promise<number> {
+  return knex('idempotency_keys').where('expires_at', '<', now).delete();
+}
