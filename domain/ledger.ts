@@ -103,6 +103,7 @@ export interface Hold {
   capturedAmount: Paise | null;
   captureReference: string | null;
   releaseReason: string | null;
+  countsTowardLimits: boolean;
 }
 
 /** The statement's transaction type for a wallet line when the caller does not name one. */

@@ -52,6 +52,7 @@ export function toHold(row: Record<string, any>): Hold {
     capturedAmount: row.captured_amount === null ? null : fromDecimal(row.captured_amount),
     captureReference: row.capture_reference,
     releaseReason: row.release_reason,
+    countsTowardLimits: Boolean(row.counts_toward_limits),
   };
 }
 
@@ -79,7 +80,10 @@ export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
   const rules = req.rules ?? {};
   try {
     return await inLedgerTransaction(knex, async (trx) => {
-      // The new row's unique reference makes a concurrent twin wait, then fail as a duplicate.
+      // The user's row lock comes first: the hold's FK check would otherwise take a shared lock
+      // on it that two concurrent reserves would both try to upgrade (a deadlock). Under the
+      // lock, the unique reference makes a concurrent twin fail as a duplicate and replay.
+      const user = await lockUser(trx, req.userId);
       const [id] = (await trx('holds').insert({
         reference: req.reference,
         user_id: req.userId,
@@ -89,7 +93,6 @@ export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
         expires_at: req.expiresAt ?? null,
         created_at: new Date(),
       })) as [number];
-      const user = await lockUser(trx, req.userId);
       checkHoldRules(user, rules, req.amount);
       if (rules.countTowardLimits) await checkLimits(trx, user, req.amount, new Date(), id);
       await trx('users').where({ id: user.id }).update({ held_balance: toDecimal(add(user.held, req.amount)) });
@@ -115,7 +118,6 @@ export async function capture(knex: Knex, req: CaptureRequest): Promise<PostingR
       requested: formatRupees(amount),
     });
   }
-  const holdRow = await knex('holds').where({ id: hold.id }).first('counts_toward_limits');
   return postJournal(
     knex,
     {
@@ -129,7 +131,7 @@ export async function capture(knex: Knex, req: CaptureRequest): Promise<PostingR
     },
     {
       holdId: hold.id,
-      countsTowardLimits: Boolean(holdRow.counts_toward_limits),
+      countsTowardLimits: hold.countsTowardLimits,
       afterLock: async (trx, accounts) => {
         const current = await lockHold(trx, hold.id);
         if (current.status !== 'active') {

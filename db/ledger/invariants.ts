@@ -91,7 +91,7 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
     id: 'single_resolution',
     title: 'Each hold resolves at most once: a captured hold has exactly one capture posting of its captured amount, others none',
     async run(db) {
-      return rows(
+      const unresolved = await rows(
         db,
         `SELECT h.id AS hold_id, h.reference, h.status, h.captured_amount, COUNT(DISTINCT j.id) AS postings, COALESCE(SUM(e.debit), 0) AS posted_debit
            FROM holds h
@@ -101,6 +101,14 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
          HAVING (h.status = 'captured' AND (postings <> 1 OR posted_debit <> h.captured_amount OR h.resolved_at IS NULL))
              OR (h.status <> 'captured' AND postings <> 0)`,
       );
+      // These two columns have no FK (see migration 002): their targets are checked here.
+      const dangling = await rows(
+        db,
+        `SELECT j.id AS journal_id, j.reference, j.hold_id, j.reverses_journal_id FROM ledger_journals j
+           LEFT JOIN holds h ON h.id = j.hold_id LEFT JOIN ledger_journals o ON o.id = j.reverses_journal_id
+          WHERE (j.hold_id IS NOT NULL AND h.id IS NULL) OR (j.reverses_journal_id IS NOT NULL AND o.id IS NULL)`,
+      );
+      return [...unresolved, ...dangling];
     },
   },
   {

@@ -1,5 +1,6 @@
 /**
  * Posting a balanced journal: the only code that changes balances. One database transaction:
+ *   0. (refunds only) lock the original journal, so refunds of one original queue up front;
  *   1. insert the journal row; its unique reference is the idempotency arbiter (a concurrent
  *      twin waits on the row lock, then fails with a duplicate key and replays the winner);
  *   2. lock every account in the global order (accounts.ts);
@@ -39,6 +40,8 @@ export interface PostingHooks {
   reversesJournalId?: number;
   /** Overrides the journal's limit flag (a capture inherits its hold's). */
   countsTowardLimits?: boolean;
+  /** Runs first, before the journal row exists: for locks that must precede it (see refunds). */
+  beforeInsert?: (trx: Knex.Transaction) => Promise<void>;
   /** Runs with every account locked, before any rule is checked or balance changed. */
   afterLock?: (trx: Knex.Transaction, accounts: Map<string, LockedAccount>, journalId: number) => Promise<void>;
 }
@@ -99,6 +102,7 @@ export async function readJournal(db: Knex | Knex.Transaction, journalId: number
 async function applyPosting(trx: Knex.Transaction, req: PostingRequest, fp: string, hooks: PostingHooks): Promise<PostingResult> {
   const now = new Date();
   const countsTowardLimits = hooks.countsTowardLimits ?? req.lines.some((l) => l.rules?.countTowardLimits);
+  if (hooks.beforeInsert) await hooks.beforeInsert(trx);
   let journalId: number;
   try {
     [journalId] = (await trx('ledger_journals').insert({

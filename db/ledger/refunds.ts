@@ -1,7 +1,8 @@
 /**
  * Refunds after capture: a new `Refund` posting that moves money back along the original's
  * lines. The total refunded never exceeds the original (checked under a lock on the original
- * journal row, so concurrent refunds queue), and each refund reference posts at most once.
+ * journal row, taken before anything else, so concurrent refunds queue), and each refund
+ * reference posts at most once.
  */
 import type { Knex } from 'knex';
 import { BusinessRuleError, NotFoundError, ValidationError } from '../../domain/errors';
@@ -42,8 +43,12 @@ export async function refund(knex: Knex, req: RefundRequest): Promise<PostingRes
     { reference: req.reference, ledgerType: 'Refund', description: req.description, lines },
     {
       reversesJournalId: original.id,
-      afterLock: async (trx, _accounts, journalId) => {
+      // Refunds of one original queue on its row before inserting anything, so the sum below
+      // never has to wait on a sibling refund's uncommitted row (which would deadlock).
+      beforeInsert: async (trx) => {
         await trx('ledger_journals').where({ id: original.id }).forUpdate().first();
+      },
+      afterLock: async (trx, _accounts, journalId) => {
         const [[row]] = await trx.raw(
           `SELECT COALESCE(SUM(e.debit), 0) AS refunded FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id
             WHERE j.reverses_journal_id = ? AND j.id <> ? LOCK IN SHARE MODE`,

@@ -11,6 +11,10 @@ export function sqlErrno(err: unknown): number | undefined {
 
 export const isDuplicateKey = (err: unknown) => sqlErrno(err) === 1062;
 
+let lockConflictRetries = 0;
+/** How many ledger transactions were retried after a deadlock or lock timeout (a metric, and a test signal: lock ordering should keep it at zero). */
+export const ledgerLockConflictRetries = () => lockConflictRetries;
+
 /**
  * Runs `fn` in one database transaction, retrying it from the start when InnoDB picks it as a
  * deadlock victim or a lock wait times out. The whole transaction was rolled back in both
@@ -24,6 +28,7 @@ export async function inLedgerTransaction<T>(knex: Knex, fn: (trx: Knex.Transact
     } catch (err) {
       const errno = sqlErrno(err);
       if (errno !== DEADLOCK && errno !== LOCK_WAIT_TIMEOUT) throw err;
+      lockConflictRetries++;
       if (attempt >= MAX_ATTEMPTS) {
         throw new TransientError(`ledger transaction gave up after ${attempt} lock conflicts`, { errno });
       }

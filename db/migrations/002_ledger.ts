@@ -7,6 +7,11 @@
  * (debits − credits) for debit-normal ones. Wallets are credit-normal (money we owe users).
  * The database enforces what it can: non-negative amounts, one side per entry, available
  * balance never negative, entries and journals never updated or deleted (triggers).
+ *
+ * `ledger_journals.hold_id` and `reverses_journal_id` deliberately have no foreign keys: an FK
+ * check takes a shared lock on the parent row (the hold, the original journal) that the
+ * posting later locks exclusively, and that S→X upgrade makes two concurrent resolutions of
+ * one hold deadlock. The invariant checker verifies both references instead.
  */
 import type { Knex } from 'knex';
 
@@ -63,9 +68,8 @@ const UP = [
     hold_id BIGINT NULL,
     created_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
     INDEX idx_journals_reverses (reverses_journal_id),
-    INDEX idx_journals_created (created_at),
-    FOREIGN KEY (reverses_journal_id) REFERENCES ledger_journals(id),
-    FOREIGN KEY (hold_id) REFERENCES holds(id)
+    INDEX idx_journals_hold (hold_id),
+    INDEX idx_journals_created (created_at)
   ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
   `CREATE TABLE ledger_entries (
     id BIGINT PRIMARY KEY AUTO_INCREMENT,

@@ -3,6 +3,7 @@
  * lock ordering, the unique-reference arbiter and the bounded deadlock retry.
  */
 import { createLedger, Ledger } from '../../db/ledger';
+import { ledgerLockConflictRetries } from '../../db/ledger/transaction';
 import { HoldAlreadyResolvedError, InsufficientFundsError } from '../../domain/errors';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { createUser, expectLedgerInvariants, rs, walletOf } from '../support/ledger';
@@ -15,7 +16,15 @@ beforeAll(async () => {
   ledger = createLedger(db.knex);
 });
 afterAll(() => db.drop());
-afterEach(() => expectLedgerInvariants(db.knex));
+let retriesBefore = 0;
+beforeEach(() => {
+  retriesBefore = ledgerLockConflictRetries();
+});
+afterEach(async () => {
+  await expectLedgerInvariants(db.knex);
+  // Lock ordering, not the retry loop, is what keeps these from deadlocking.
+  expect(ledgerLockConflictRetries() - retriesBefore).toBe(0);
+});
 
 it('100 parallel ₹10 debits from a ₹500 wallet: exactly 50 succeed, the rest are insufficient_funds', async () => {
   const u = await createUser(db.knex, { balance: '500.00' });
@@ -101,4 +110,32 @@ it('a capture and a release racing on one hold: exactly one wins, the other gets
     expect(loser.reason.message).toMatch(/already (captured|released)/);
   }
   expect((await walletOf(db.knex, u.id)).held).toBe('0.00');
+});
+
+it('100 concurrent reserves on one wallet: exactly what fits is held, with no lock conflicts', async () => {
+  const u = await createUser(db.knex, { balance: '300.00' });
+  const results = await Promise.allSettled(
+    Array.from({ length: 100 }, (_, i) => ledger.reserve({ reference: `many-holds:${i}`, userId: u.id, amount: rs('5.00') })),
+  );
+  expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(60);
+  expect(await walletOf(db.knex, u.id)).toEqual({ balance: '300.00', held: '300.00' });
+  await Promise.all(Array.from({ length: 100 }, (_, i) => ledger.release(`many-holds:${i}`, 'cleanup').catch(() => undefined)));
+  expect((await walletOf(db.knex, u.id)).held).toBe('0.00');
+});
+
+it('concurrent partial refunds of one posting never exceed it', async () => {
+  const u = await createUser(db.knex, { balance: '100.00' });
+  await ledger.post({
+    reference: 'refund-race:orig',
+    ledgerType: 'Recharge',
+    lines: [
+      { account: { user: u.id }, debit: rs('50.00') },
+      { account: { system: 'RECHARGE_PAYABLE' }, credit: rs('50.00') },
+    ],
+  });
+  const results = await Promise.allSettled(
+    Array.from({ length: 20 }, (_, i) => ledger.refund({ reference: `refund-race:${i}`, originalReference: 'refund-race:orig', amount: rs('7.00') })),
+  );
+  expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(7); // 7 × ₹7 = ₹49 ≤ ₹50
+  expect((await walletOf(db.knex, u.id)).balance).toBe('99.00');
 });
