@@ -4,7 +4,7 @@
  *   with our refund id → poll its status (PENDING → CONFIRMED → COMPLETED | FAILED), never
  *   resending → COMPLETED: capture the hold wallet → PHONEPE_CLEARING; FAILED: release it.
  */
-import { ActivityFailure, ApplicationFailure, CancellationScope, isCancellation, proxyActivities } from '@temporalio/workflow';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { formatRupees, Paise } from '../domain/money';
 import { nextPoll, PollingPlan } from '../domain/polling';
@@ -100,7 +100,7 @@ export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
       const next = nextPoll(input.polling, Date.now() - startedAt, 0);
       if (!next) {
         await progress.moveTo('NEEDS_ATTENTION', `PhonePe refund still ${state} after the polling window`);
-        await progress.waitForNews(Number.MAX_SAFE_INTEGER);
+        await condition(() => progress.hasNews());
       } else {
         progress.step = `waiting for PhonePe (refund ${state})`;
         await progress.waitForNews(startedAt + next.atMs - Date.now());
@@ -113,6 +113,8 @@ export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
       // NOT_FOUND after PhonePe accepted it would be PhonePe's inconsistency: keep asking.
       if (st.state !== 'NOT_FOUND') state = st.state;
     }
+    // Let an operator's update call receive its answer before the workflow closes.
+    await condition(allHandlersFinished);
     return progress.view();
   } catch (err) {
     if (isCancellation(err) && held && progress.status !== 'COMPLETED' && progress.status !== 'FAILED') {

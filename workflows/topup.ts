@@ -7,6 +7,7 @@
  * the late window, or when PhonePe confirms a different amount, an operator decides.
  */
 import {
+  allHandlersFinished,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -172,6 +173,8 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
         break;
       }
     }
+    // Let an operator's update call receive its answer before the workflow closes.
+    await condition(allHandlersFinished);
     return progress.view();
   } catch (err) {
     if (!isCancellation(err)) throw err;
