@@ -1,0 +1,22 @@
+/** argon2id with the library's defaults (OWASP-grade memory cost), via a native npm build. */
+import { hash, verify } from '@node-rs/argon2';
+
+export function hashPassword(password: string): Promise<string> {
+  return hash(password);
+}
+
+export async function verifyPassword(stored: string, password: string): Promise<boolean> {
+  try {
+    return await verify(stored, password);
+  } catch {
+    return false; // a malformed stored hash never authenticates
+  }
+}
+
+// Unknown logins still spend the time of a real verification, so timing does not reveal which
+// logins exist.
+let decoy: Promise<string> | undefined;
+export async function spendVerificationTime(password: string): Promise<void> {
+  decoy ??= hash('decoy-password-for-timing');
+  await verifyPassword(await decoy, password);
+}

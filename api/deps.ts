@@ -1,0 +1,21 @@
+import type { Client } from '@temporalio/client';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
+import type { Config } from '../config';
+import type { Ledger } from '../db/ledger';
+
+export interface Readiness {
+  name: string;
+  check(): Promise<void>;
+}
+
+/** Everything routes may use, injected so tests build the app over their own database. */
+export interface AppDeps {
+  config: Config;
+  knex: Knex;
+  ledger: Ledger;
+  logger: Logger;
+  /** Absent in suites that exercise no workflow. */
+  temporal?: Client;
+  readiness?: Readiness[];
+}

@@ -1,0 +1,80 @@
+/**
+ * Every route is declared once: method, path, who may call it, and zod schemas for what comes
+ * in and goes out. The same declaration validates requests at the edge (handlers receive parsed
+ * types) and generates the OpenAPI document, so the docs cannot drift from the code.
+ */
+import type Router from '@koa/router';
+import type { Context, Middleware } from 'koa';
+import { z, ZodType } from 'zod';
+import type { AuthUser } from '../middleware/auth';
+
+export type Access = 'public' | 'user' | 'admin' | 'webhook';
+
+export interface RouteInput<B, Q, P> {
+  body: B;
+  query: Q;
+  params: P;
+  user: AuthUser;
+  ctx: Context;
+}
+
+export interface RouteResult<R> {
+  status?: number;
+  body: R;
+  headers?: Record<string, string>;
+}
+
+export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
+  method: 'get' | 'post' | 'patch' | 'delete';
+  path: string;
+  summary: string;
+  tag: string;
+  access: Access;
+  body?: ZodType<B>;
+  query?: ZodType<Q>;
+  params?: ZodType<P>;
+  /** Status → schema of the success body (null: no body). Errors share one documented shape. */
+  responses: Record<number, ZodType | null>;
+  /** Extra request headers to document (e.g. Idempotency-Key). */
+  headers?: Record<string, { required: boolean; description: string }>;
+  /** A non-JSON success body (CSV, HTML): documented by content type. */
+  produces?: string;
+  handler(input: RouteInput<B, Q, P>): Promise<RouteResult<R> | void>;
+}
+
+/** Keeps B, Q, P and R inferred from the schemas at each declaration. */
+export function defineRoute<B = undefined, Q = undefined, P = undefined, R = unknown>(spec: RouteSpec<B, Q, P, R>): RouteSpec {
+  return spec as unknown as RouteSpec;
+}
+
+export interface Guards {
+  user: Middleware;
+  admin: Middleware;
+}
+
+export function mountRoutes(router: Router, routes: RouteSpec[], guards: Guards): void {
+  for (const r of routes) {
+    const guard = r.access === 'user' ? [guards.user] : r.access === 'admin' ? [guards.user, guards.admin] : [];
+    router[r.method](r.path, ...guard, async (ctx) => {
+      const input = {
+        body: r.body ? r.body.parse(ctx.request.body ?? {}) : undefined,
+        query: r.query ? r.query.parse(ctx.query) : undefined,
+        params: r.params ? r.params.parse(ctx.params) : undefined,
+        user: ctx.state.user as AuthUser,
+        ctx,
+      };
+      const result = await r.handler(input);
+      if (!result) return; // the handler wrote the response itself (streams)
+      ctx.status = result.status ?? 200;
+      for (const [k, v] of Object.entries(result.headers ?? {})) ctx.set(k, v);
+      if (result.body !== undefined) ctx.body = result.body;
+    });
+  }
+}
+
+/** Shared building blocks for route schemas. */
+export const schemas = {
+  errorBody: z.object({
+    error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  }),
+};

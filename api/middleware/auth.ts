@@ -1,0 +1,38 @@
+import type { Knex } from 'knex';
+import type { Middleware } from 'koa';
+import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
+import type { Role } from '../../domain/users';
+import { activeSessionUser } from '../../db/sessions';
+import { TokenSettings, verifyAccessToken } from '../auth/tokens';
+
+export interface AuthUser {
+  id: number;
+  role: Role;
+  userCode: string;
+  sessionId: string;
+}
+
+/**
+ * Bearer JWT, then one indexed query: the user must be active and the session (refresh-token
+ * family) not revoked, so logout and deactivation take effect at once, not at token expiry.
+ */
+export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
+  return async (ctx, next) => {
+    const header = ctx.get('authorization');
+    const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
+    if (!m) throw new UnauthenticatedError('missing bearer token');
+    const claims = await verifyAccessToken(tokens, m[1]!);
+    const user = await activeSessionUser(knex, claims.userId, claims.sessionId);
+    if (!user) throw new UnauthenticatedError('session revoked or expired');
+    if (!user.isActive) throw new UnauthenticatedError('account is deactivated', 'account_inactive');
+    ctx.state.user = { id: user.id, role: user.role as Role, userCode: user.userCode ?? '', sessionId: claims.sessionId } satisfies AuthUser;
+    await next();
+  };
+}
+
+export function requireRole(role: Role): Middleware {
+  return async (ctx, next) => {
+    if ((ctx.state.user as AuthUser | undefined)?.role !== role) throw new ForbiddenError(`this route needs the ${role} role`);
+    await next();
+  };
+}

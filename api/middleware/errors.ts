@@ -1,0 +1,64 @@
+/**
+ * The one place errors become HTTP responses: DomainError → its status and code; zod → 400
+ * validation_failed naming each field; body-parser limits → 413/400; anything else → 500 with
+ * the request id and no internals. Every error has the shape { error: { code, message, details } }.
+ */
+import type { Middleware } from 'koa';
+import { ZodError } from 'zod';
+import { DomainError, RateLimitedError } from '../../domain/errors';
+
+interface HttpLikeError {
+  status?: number;
+  type?: string;
+  expose?: boolean;
+  message: string;
+}
+
+function fromZod(err: ZodError) {
+  return {
+    status: 400,
+    code: 'validation_failed',
+    message: `invalid request: ${err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`,
+    details: err.issues.map((i) => ({ path: i.path.join('.'), field: i.path[i.path.length - 1] ?? null, code: i.code, message: i.message })),
+  };
+}
+
+export function errorMapper(): Middleware {
+  return async (ctx, next) => {
+    try {
+      await next();
+      if (ctx.status === 404 && ctx.body === undefined) {
+        ctx.status = 404;
+        ctx.body = { error: { code: 'not_found', message: `no route for ${ctx.method} ${ctx.path}` } };
+      }
+    } catch (err) {
+      let status: number;
+      let body: { code: string; message: string; details?: unknown };
+      if (err instanceof ZodError) {
+        const z = fromZod(err);
+        status = z.status;
+        body = { code: z.code, message: z.message, details: z.details };
+      } else if (err instanceof DomainError) {
+        status = err.httpStatus;
+        body = { code: err.code, message: err.message, ...(err.details !== undefined && status < 500 ? { details: err.details } : {}) };
+        if (err instanceof RateLimitedError) ctx.set('Retry-After', String(err.retryAfterSeconds));
+      } else if ((err as HttpLikeError).status === 413) {
+        status = 413;
+        body = { code: 'payload_too_large', message: 'request body is larger than 100 kB' };
+      } else if ((err as HttpLikeError).status === 415) {
+        status = 415;
+        body = { code: 'unsupported_media_type', message: (err as HttpLikeError).message };
+      } else if ((err as HttpLikeError).status === 400 && err instanceof SyntaxError) {
+        status = 400;
+        body = { code: 'malformed_json', message: 'request body is not valid JSON' };
+      } else {
+        status = 500;
+        body = { code: 'internal', message: `internal error; quote request id ${ctx.state.requestId} to support` };
+        ctx.state.log?.error({ err }, 'unhandled error');
+      }
+      if (status >= 500 && status !== 500) ctx.state.log?.warn({ err }, 'dependency error');
+      ctx.status = status;
+      ctx.body = { error: body };
+    }
+  };
+}

@@ -1,0 +1,25 @@
+import type { Middleware } from 'koa';
+import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+/** Prometheus metrics, one registry per app so several apps (tests) never collide. */
+export function createMetrics(): { registry: Registry; middleware: Middleware } {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry });
+  const requests = new Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP requests by route and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [registry],
+  });
+  const middleware: Middleware = async (ctx, next) => {
+    const end = requests.startTimer();
+    try {
+      await next();
+    } finally {
+      // The matched route pattern, never the raw path, keeps label cardinality bounded.
+      end({ method: ctx.method, route: ctx._matchedRoute ? String(ctx._matchedRoute) : 'unmatched', status: String(ctx.status) });
+    }
+  };
+  return { registry, middleware };
+}

@@ -1,0 +1,144 @@
+import type { Context } from 'koa';
+import { z } from 'zod';
+import { UnauthenticatedError } from '../../domain/errors';
+import { writeAudit } from '../../db/audit';
+import { familyOfToken, revokeSession, rotateRefreshToken, startSession } from '../../db/sessions';
+import { createUser, findUserByLogin, getUser, recordLogin, UserRow } from '../../db/users';
+import { hashPassword, spendVerificationTime, verifyPassword } from '../auth/passwords';
+import { hashRefreshToken, newRefreshToken, signAccessToken } from '../auth/tokens';
+import type { AppDeps } from '../deps';
+import { defineRoute } from '../http/route';
+import { userView } from '../schemas';
+import { toUserView } from '../views';
+
+const registerBody = z.strictObject({
+  email: z.email().max(255),
+  username: z.string().regex(/^[A-Za-z0-9_.-]{3,100}$/, '3-100 letters, digits, _ . -'),
+  phone: z.string().regex(/^[6-9]\d{9}$/, 'a 10-digit Indian mobile number'),
+  password: z.string().min(10, 'at least 10 characters').max(200),
+  fullName: z.string().trim().min(1).max(255).optional(),
+  role: z.enum(['customer', 'retailer']).optional(),
+  parentUserCode: z.string().min(1).max(50).optional(),
+});
+const loginBody = z.strictObject({ login: z.string().min(1).max(255), password: z.string().min(1).max(200) });
+const refreshBody = z.strictObject({ refreshToken: z.string().min(20).max(200) });
+const logoutBody = z.strictObject({ refreshToken: z.string().min(20).max(200).optional() });
+const tokenPair = z.object({ accessToken: z.string(), refreshToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number() });
+
+export function clientInfo(ctx: Context) {
+  return { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined, requestId: ctx.state.requestId as string };
+}
+
+export function authRoutes(deps: AppDeps) {
+  const { knex, config } = deps;
+  const tokenSettings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
+
+  async function issue(user: UserRow, ctx: Context, session?: { familyId: string; refreshToken: string }) {
+    let familyId = session?.familyId;
+    let refreshToken = session?.refreshToken;
+    if (!familyId || !refreshToken) {
+      const fresh = newRefreshToken();
+      const s = await startSession(knex, { userId: user.id, tokenHash: fresh.hash, ttlDays: config.REFRESH_TOKEN_TTL_DAYS, ...clientInfo(ctx) });
+      familyId = s.familyId;
+      refreshToken = fresh.token;
+    }
+    const accessToken = await signAccessToken(tokenSettings, { userId: user.id, sessionId: familyId, role: user.role });
+    return { accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
+  }
+
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/auth/register',
+      summary: 'Create an account (customer or retailer) and log in',
+      tag: 'auth',
+      access: 'public',
+      body: registerBody,
+      responses: { 201: tokenPair.extend({ user: userView }) },
+      handler: async ({ body, ctx }) => {
+        const user = await createUser(knex, {
+          email: body.email.toLowerCase(),
+          username: body.username,
+          phone: body.phone,
+          passwordHash: await hashPassword(body.password),
+          fullName: body.fullName,
+          role: body.role ?? 'customer',
+          parentUserCode: body.parentUserCode,
+        });
+        await writeAudit(knex, { actorUserId: user.id, action: 'auth.register', targetType: 'user', targetId: user.id, outcome: 'success', ...clientInfo(ctx) });
+        return { status: 201, body: { ...(await issue(user, ctx)), user: toUserView(user) } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/auth/login',
+      summary: 'Log in with email, username or phone',
+      tag: 'auth',
+      access: 'public',
+      body: loginBody,
+      responses: { 200: tokenPair.extend({ user: userView }) },
+      handler: async ({ body, ctx }) => {
+        const user = await findUserByLogin(knex, body.login.trim());
+        const ok = user ? await verifyPassword(user.password, body.password) : (await spendVerificationTime(body.password), false);
+        if (!user || !ok) {
+          await writeAudit(knex, { actorUserId: user?.id ?? null, action: 'auth.login', outcome: 'failure', details: { reason: 'invalid_credentials' }, ...clientInfo(ctx) });
+          throw new UnauthenticatedError('wrong login or password', 'invalid_credentials');
+        }
+        if (!user.is_active) {
+          await writeAudit(knex, { actorUserId: user.id, action: 'auth.login', outcome: 'failure', details: { reason: 'account_inactive' }, ...clientInfo(ctx) });
+          throw new UnauthenticatedError('this account is deactivated', 'account_inactive');
+        }
+        await recordLogin(knex, user.id);
+        await writeAudit(knex, { actorUserId: user.id, action: 'auth.login', targetType: 'user', targetId: user.id, outcome: 'success', ...clientInfo(ctx) });
+        return { body: { ...(await issue(user, ctx)), user: toUserView(user) } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/auth/refresh',
+      summary: 'Trade a refresh token for a new pair (the old one is revoked)',
+      tag: 'auth',
+      access: 'public',
+      body: refreshBody,
+      responses: { 200: tokenPair },
+      handler: async ({ body, ctx }) => {
+        const next = newRefreshToken();
+        const outcome = await rotateRefreshToken(knex, {
+          oldHash: hashRefreshToken(body.refreshToken),
+          newHash: next.hash,
+          ttlDays: config.REFRESH_TOKEN_TTL_DAYS,
+          ...clientInfo(ctx),
+        });
+        if (!outcome.ok) {
+          if (outcome.reason === 'reused') {
+            await writeAudit(knex, { actorUserId: outcome.userId ?? null, action: 'auth.refresh_reuse', outcome: 'failure', ...clientInfo(ctx) });
+            throw new UnauthenticatedError('refresh token was already used; the session is revoked', 'refresh_token_reused');
+          }
+          throw new UnauthenticatedError(`refresh token ${outcome.reason === 'expired' ? 'expired' : 'is not valid'}`, 'invalid_refresh_token');
+        }
+        const user = await getUser(knex, outcome.userId);
+        if (!user.is_active) throw new UnauthenticatedError('account is deactivated', 'account_inactive');
+        return { body: await issue(user, ctx, { familyId: outcome.familyId, refreshToken: next.token }) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/auth/logout',
+      summary: 'Revoke the current session (or the one a refresh token belongs to)',
+      tag: 'auth',
+      access: 'user',
+      body: logoutBody,
+      responses: { 204: null },
+      handler: async ({ body, user, ctx }) => {
+        let familyId = user.sessionId;
+        if (body.refreshToken) {
+          const fam = await familyOfToken(knex, hashRefreshToken(body.refreshToken));
+          if (fam && fam.userId === user.id) familyId = fam.familyId;
+        }
+        await revokeSession(knex, familyId, 'logout');
+        await writeAudit(knex, { actorUserId: user.id, action: 'auth.logout', targetType: 'session', targetId: familyId, outcome: 'success', ...clientInfo(ctx) });
+        return { status: 204, body: undefined };
+      },
+    }),
+  ];
+}

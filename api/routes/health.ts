@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { defineRoute } from '../http/route';
+import type { AppDeps } from '../deps';
+
+export function healthRoutes(deps: AppDeps) {
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/healthz',
+      summary: 'The process is up',
+      tag: 'operations',
+      access: 'public',
+      responses: { 200: z.object({ status: z.literal('ok') }) },
+      handler: async () => ({ body: { status: 'ok' as const } }),
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/readyz',
+      summary: 'MySQL (and Temporal, where wired) are reachable',
+      tag: 'operations',
+      access: 'public',
+      responses: { 200: z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.string()) }) },
+      handler: async () => {
+        const probes = [{ name: 'mysql', check: async () => void (await deps.knex.raw('SELECT 1')) }, ...(deps.readiness ?? [])];
+        const checks: Record<string, string> = {};
+        for (const p of probes) {
+          try {
+            await p.check();
+            checks[p.name] = 'ok';
+          } catch (e) {
+            checks[p.name] = `failing: ${(e as Error).message}`.slice(0, 200);
+          }
+        }
+        const ready = Object.values(checks).every((v) => v === 'ok');
+        return { status: ready ? 200 : 503, body: { status: ready ? ('ready' as const) : ('not_ready' as const), checks } };
+      },
+    }),
+  ];
+}

@@ -1,0 +1,90 @@
+import type { Knex } from 'knex';
+import { BusinessRuleError, ConflictError, NotFoundError } from '../domain/errors';
+import { Role, userCodeFor } from '../domain/users';
+import { isDuplicateKey } from './ledger/transaction';
+
+export interface UserRow {
+  id: number;
+  email: string;
+  username: string;
+  phone: string;
+  password: string;
+  full_name: string | null;
+  role: Role;
+  kyc_status: 'pending' | 'verified' | 'rejected';
+  user_code: string;
+  is_active: number | boolean;
+  wallet_balance: string;
+  held_balance: string;
+  daily_limit: string;
+  monthly_limit: string;
+  commission_rate: string;
+  parent_distributor_id: number | null;
+  email_verified: number | boolean;
+  phone_verified: number | boolean;
+  last_login: Date | null;
+  created_at: Date;
+}
+
+export interface NewUser {
+  email: string;
+  username: string;
+  phone: string;
+  passwordHash: string;
+  fullName?: string;
+  role: Role;
+  parentUserCode?: string;
+}
+
+/** Which unique column a duplicate-key error names (MySQL and MariaDB both quote the key). */
+function duplicateField(err: unknown): string {
+  const msg = String((err as Error).message);
+  for (const f of ['email', 'username', 'phone']) if (new RegExp(`for key '(users\\.)?${f}'`).test(msg)) return f;
+  return 'account';
+}
+
+/** Inserts the user and gives it its user code in the same transaction. */
+export async function createUser(knex: Knex, u: NewUser): Promise<UserRow> {
+  return knex.transaction(async (trx) => {
+    let parentId: number | null = null;
+    if (u.parentUserCode) {
+      const parent = await trx('users').where({ user_code: u.parentUserCode }).first('id', 'role', 'is_active');
+      if (!parent || parent.role !== 'distributor' || !parent.is_active) {
+        throw new BusinessRuleError('invalid_parent', 'parentUserCode must name an active distributor', { parentUserCode: u.parentUserCode });
+      }
+      parentId = parent.id;
+    }
+    let id: number;
+    try {
+      [id] = (await trx('users').insert({
+        email: u.email,
+        username: u.username,
+        phone: u.phone,
+        password: u.passwordHash,
+        full_name: u.fullName ?? null,
+        role: u.role,
+        parent_distributor_id: parentId,
+      })) as [number];
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err;
+      const field = duplicateField(err);
+      throw new ConflictError(`an account with this ${field} already exists`, 'duplicate', { field });
+    }
+    await trx('users').where({ id }).update({ user_code: userCodeFor(id) });
+    return trx('users').where({ id }).first();
+  });
+}
+
+export async function findUserByLogin(knex: Knex, login: string): Promise<UserRow | undefined> {
+  return knex('users').where({ email: login }).orWhere({ username: login }).orWhere({ phone: login }).first();
+}
+
+export async function getUser(knex: Knex, id: number): Promise<UserRow> {
+  const row = await knex('users').where({ id }).first();
+  if (!row) throw new NotFoundError('user not found');
+  return row;
+}
+
+export async function recordLogin(knex: Knex, id: number): Promise<void> {
+  await knex('users').where({ id }).update({ last_login: new Date() });
+}
