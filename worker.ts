@@ -9,6 +9,7 @@ import { temporal } from '@temporalio/proto';
 import { ActivityDeps, createActivities } from './activities';
 import { Config, loadConfigOrExit } from './config';
 import { createKnex } from './db/knex';
+import { createPhonePeClient } from './providers/phonepe/client';
 import { SEARCH_ATTRIBUTES } from './workflows/searchAttributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
@@ -83,9 +84,16 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'INFO') });
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
+  const phonepe = createPhonePeClient({
+    baseUrl: config.PHONEPE_BASE_URL,
+    clientId: config.PHONEPE_CLIENT_ID,
+    clientVersion: config.PHONEPE_CLIENT_VERSION,
+    clientSecret: config.PHONEPE_CLIENT_SECRET,
+    timeoutMs: config.PHONEPE_TIMEOUT_MS,
+  });
   const { worker, connection } = await createPaymentsWorker({
     config,
-    knex,
+    deps: { knex, phonepe },
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     schedules: true,
   });

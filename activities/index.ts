@@ -8,7 +8,8 @@ import { withFailureMapping } from './failures';
 import { paymentActivities } from './payments';
 import { reconciliationActivities } from './reconciliation';
 import { refundActivities } from './refund';
-import { PhonePeGateway, topUpActivities } from './topup';
+import type { PhonePeGateway } from '../providers/phonepe/client';
+import { topUpActivities } from './topup';
 
 export interface ActivityDeps {
   knex: Knex;

@@ -6,7 +6,7 @@ import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
 import { createRefundRecord, recordGatewayRefund } from '../db/refunds';
 import type { Paise } from '../domain/money';
-import type { PhonePeGateway, PhonePeRefund } from './topup';
+import type { PhonePeGateway, PhonePeRefund } from '../providers/phonepe/client';
 
 export const refundHoldRef = (refundId: string) => `refund:${refundId}:hold`;
 

@@ -7,31 +7,7 @@ import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
 import { createTopUpRecords, markGatewayPaymentSucceeded, markTopUpFailed, topUpStatementRow } from '../db/topups';
 import type { Paise } from '../domain/money';
-
-export interface PhonePeOrder {
-  state: 'PENDING' | 'COMPLETED' | 'FAILED';
-  amount: Paise;
-  expireAt?: number;
-  errorCode?: string;
-  transactionId?: string;
-  paymentMode?: string;
-}
-
-export interface PhonePeRefund {
-  state: 'PENDING' | 'CONFIRMED' | 'COMPLETED' | 'FAILED';
-  amount: Paise;
-  errorCode?: string;
-}
-
-/** What top-ups and their refunds need from PhonePe; providers/phonepe implements it over HTTP. */
-export interface PhonePeGateway {
-  createOrder(req: { merchantOrderId: string; amount: Paise; redirectUrl: string; expireAfterSeconds: number }): Promise<{ redirectUrl: string; expireAt: number }>;
-  /** null when PhonePe has no such order. */
-  findOrder(merchantOrderId: string): Promise<PhonePeOrder | null>;
-  createRefund(req: { merchantRefundId: string; originalMerchantOrderId: string; amount: Paise }): Promise<PhonePeRefund>;
-  /** null when PhonePe has no such refund. */
-  findRefund(merchantRefundId: string): Promise<PhonePeRefund | null>;
-}
+import type { PhonePeGateway, PhonePeOrder } from '../providers/phonepe/client';
 
 export type OrderCheck = PhonePeOrder | { state: 'NOT_FOUND'; amount?: undefined; expireAt?: undefined; errorCode?: undefined; transactionId?: undefined; paymentMode?: undefined };
 

@@ -16,6 +16,10 @@ const mysqlUrl = z.string().regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/, 'mu
 /** Dev-only secrets: obviously fake, so nobody mistakes them for real ones. */
 const DEV_SECRETS = {
   JWT_SECRET: 'dev-only-jwt-secret-change-me-0123456789abcdef',
+  PHONEPE_CLIENT_ID: 'NEXASPAY_DEV_CLIENT',
+  PHONEPE_CLIENT_SECRET: 'dev-only-phonepe-client-secret',
+  PHONEPE_WEBHOOK_USERNAME: 'nexaspay-dev',
+  PHONEPE_WEBHOOK_PASSWORD: 'dev-only-webhook-password',
 };
 
 function schemaFor(mode: Mode) {
@@ -47,6 +51,19 @@ function schemaFor(mode: Mode) {
     JWT_ISSUER: z.string().default('nexaspay'),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
     REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+
+    /** PhonePe Standard Checkout v2; in development the local simulator. */
+    PHONEPE_BASE_URL: mode === 'production' ? z.url() : z.url().default('http://127.0.0.1:4100'),
+    PHONEPE_CLIENT_ID: secret('PHONEPE_CLIENT_ID', 1),
+    PHONEPE_CLIENT_VERSION: z.string().min(1).default('1'),
+    PHONEPE_CLIENT_SECRET: secret('PHONEPE_CLIENT_SECRET', 8),
+    PHONEPE_WEBHOOK_USERNAME: secret('PHONEPE_WEBHOOK_USERNAME', 1),
+    PHONEPE_WEBHOOK_PASSWORD: secret('PHONEPE_WEBHOOK_PASSWORD', 8),
+    PHONEPE_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+    /** How long the customer has on PhonePe's page (PhonePe allows 300-3600 s). */
+    TOPUP_EXPIRE_AFTER_SECONDS: z.coerce.number().int().min(300).max(3600).default(900),
+    /** Scales every polling interval and window (1 in production; demos may shorten them). */
+    POLLING_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
   });
 }
 

@@ -3,7 +3,7 @@ import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import type { ActivityDeps } from '../../activities';
-import type { PhonePeGateway } from '../../activities/topup';
+import type { PhonePeGateway } from '../../providers/phonepe/client';
 import { createPaymentsWorker } from '../../worker';
 import { testEnv } from './env';
 
