@@ -53,7 +53,7 @@ function schemaFor(mode: Mode) {
     REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(30),
 
     /** PhonePe Standard Checkout v2; in development the local simulator. */
-    PHONEPE_BASE_URL: mode === 'production' ? z.url() : z.url().default('http://127.0.0.1:4100'),
+    PHONEPE_BASE_URL: mode === 'production' ? z.url() : z.url().default('http://127.0.0.1:4100/phonepe'),
     PHONEPE_CLIENT_ID: secret('PHONEPE_CLIENT_ID', 1),
     PHONEPE_CLIENT_VERSION: z.string().min(1).default('1'),
     PHONEPE_CLIENT_SECRET: secret('PHONEPE_CLIENT_SECRET', 8),
@@ -64,6 +64,14 @@ function schemaFor(mode: Mode) {
     TOPUP_EXPIRE_AFTER_SECONDS: z.coerce.number().int().min(300).max(3600).default(900),
     /** Scales every polling interval and window (1 in production; demos may shorten them). */
     POLLING_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
+
+    /** The provider simulators' process (never part of the engine in production). */
+    SIMULATOR_HOST: z.string().default('127.0.0.1'),
+    SIMULATOR_PORT: port.default(4100),
+    /** How browsers reach the simulator's checkout page. */
+    SIMULATOR_PUBLIC_URL: z.url().optional(),
+    /** Where the simulators send webhooks: the engine API. */
+    SIMULATOR_CALLBACK_BASE_URL: z.url().optional(),
   });
 }
 

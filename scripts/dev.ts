@@ -54,12 +54,15 @@ async function main(): Promise<void> {
   stops.push(temporal.stop);
 
   const apiPort = process.env.API_PORT ? Number(process.env.API_PORT) : await preferredPort(3000);
+  const simPort = process.env.SIMULATOR_PORT ? Number(process.env.SIMULATOR_PORT) : await preferredPort(4100);
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     NODE_ENV: process.env.NODE_ENV ?? 'development',
     DATABASE_URL: databaseUrl,
     TEMPORAL_ADDRESS: temporal.address,
     API_PORT: String(apiPort),
+    SIMULATOR_PORT: String(simPort),
+    PHONEPE_BASE_URL: process.env.PHONEPE_BASE_URL ?? `http://127.0.0.1:${simPort}/phonepe`,
   };
   const config = loadConfigOrExit(env);
   writeDevEnv({ DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, API_URL: config.PUBLIC_BASE_URL });
@@ -72,6 +75,7 @@ async function main(): Promise<void> {
   await knex.destroy();
 
   const services: Array<[string, Started]> = [
+    ['simulators', startService('simulators', path.join(projectRoot, 'providers', 'simulators.ts'), env)],
     ['worker', startService('worker', path.join(projectRoot, 'worker.ts'), env)],
     ['api', startService('api', path.join(projectRoot, 'api', 'server.ts'), env)],
   ];
@@ -84,7 +88,9 @@ async function main(): Promise<void> {
       }
     });
   }
-  await timed('waiting for the API', () => waitFor('the API', () => portOpen(apiPort), 60_000));
+  await timed('waiting for the API and the simulators', () =>
+    waitFor('the API and simulators', async () => (await portOpen(apiPort)) && (await portOpen(simPort)), 60_000),
+  );
 
   const api = config.PUBLIC_BASE_URL;
   console.log(`
@@ -93,6 +99,7 @@ NexasPay is running. Ctrl-C stops everything.
   API              ${api}/v1
   API docs         ${api}/docs   (OpenAPI: ${api}/openapi.json)
   Temporal UI      ${temporal.uiUrl}
+  PhonePe sim      http://127.0.0.1:${simPort}/phonepe   (control API: /phonepe/__sim)
   Temporal gRPC    ${temporal.address}
   Database         ${config.DATABASE_URL}
 

@@ -1,0 +1,20 @@
+# The engine image: api, worker, migrate and the provider simulators all run from it.
+FROM node:20-bookworm-slim
+
+WORKDIR /app
+ENV NODE_ENV=production
+
+# Dependencies first, so source edits do not reinstall them. tsx and typescript are runtime
+# dependencies on purpose: the processes run the TypeScript sources directly.
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund
+
+COPY --chown=node:node . .
+# Workflows are bundled at build time (Temporal's production pattern): the worker starts fast
+# and runs exactly the code this image was built with.
+RUN node --import tsx scripts/bundle-workflows.ts /app/workflow-bundle.js && chown node:node /app/workflow-bundle.js
+ENV WORKFLOW_BUNDLE_PATH=/app/workflow-bundle.js
+
+USER node
+EXPOSE 3000
+CMD ["node", "--import", "tsx", "api/server.ts"]

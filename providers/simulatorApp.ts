@@ -1,0 +1,49 @@
+/**
+ * One process serves every provider simulator, each under its own prefix (/phonepe, …), so a
+ * developer runs one thing and the engine's clients only need base URLs.
+ */
+import { AddressInfo } from 'node:net';
+import { bodyParser } from '@koa/bodyparser';
+import Koa from 'koa';
+import { z } from 'zod';
+import { createPhonePeSimulator, PhonePeSimulator, PhonePeSimulatorOptions } from './phonepe/simulator';
+
+export interface SimulatorsOptions {
+  phonepe: Omit<PhonePeSimulatorOptions, 'publicBaseUrl'>;
+  /** How browsers reach this process; defaults to its listening address. */
+  publicBaseUrl?: string;
+}
+
+export interface RunningSimulators {
+  url: string;
+  phonepe: PhonePeSimulator;
+  close(): Promise<void>;
+}
+
+export async function startSimulators(opts: SimulatorsOptions & { host?: string; port?: number }): Promise<RunningSimulators> {
+  const app = new Koa();
+  // Created before listening: the public URL may depend on the port chosen.
+  let publicBaseUrl = opts.publicBaseUrl ?? '';
+  const phonepe = createPhonePeSimulator({ ...opts.phonepe, get publicBaseUrl() { return publicBaseUrl; } } as PhonePeSimulatorOptions);
+  app.use(async (ctx, next) => {
+    try {
+      await next();
+    } catch (e) {
+      if (!(e instanceof z.ZodError)) throw e;
+      ctx.status = 400;
+      ctx.body = { code: 'BAD_REQUEST', message: e.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ') };
+    }
+  });
+  app.use(bodyParser({ enableTypes: ['json', 'form'] }) as unknown as Koa.Middleware);
+  app.use(phonepe.router.routes());
+  const server = app.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
+  await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
+  const { port } = server.address() as AddressInfo;
+  const url = `http://${opts.host ?? '127.0.0.1'}:${port}`;
+  if (!publicBaseUrl) publicBaseUrl = url;
+  return {
+    url,
+    phonepe,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

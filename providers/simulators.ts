@@ -1,0 +1,30 @@
+/** The simulators' process: `node --import tsx providers/simulators.ts` (npm run dev and compose start it). */
+import { loadConfigOrExit } from '../config';
+import { startSimulators } from './simulatorApp';
+
+async function main() {
+  const config = loadConfigOrExit();
+  const callbackBase = config.SIMULATOR_CALLBACK_BASE_URL ?? config.PUBLIC_BASE_URL;
+  const sims = await startSimulators({
+    host: config.SIMULATOR_HOST,
+    port: config.SIMULATOR_PORT,
+    publicBaseUrl: config.SIMULATOR_PUBLIC_URL,
+    phonepe: {
+      clientId: config.PHONEPE_CLIENT_ID,
+      clientVersion: config.PHONEPE_CLIENT_VERSION,
+      clientSecret: config.PHONEPE_CLIENT_SECRET,
+      webhookUsername: config.PHONEPE_WEBHOOK_USERNAME,
+      webhookPassword: config.PHONEPE_WEBHOOK_PASSWORD,
+      webhookUrl: `${callbackBase}/v1/webhooks/phonepe`,
+    },
+  });
+  console.log(`simulators listening on ${sims.url} (PhonePe at ${sims.url}/phonepe)`);
+  const stop = () => void sims.close().then(() => process.exit(0));
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+}
+
+main().catch((err) => {
+  console.error('simulators failed to start:', err);
+  process.exit(1);
+});

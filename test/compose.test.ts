@@ -1,0 +1,78 @@
+/**
+ * docker-compose.yml cannot run here (no Docker engine), so this keeps it honest statically:
+ * it parses, has the production-shaped services, and its environment matches the one config
+ * schema that the processes parse at start-up.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parse } from 'yaml';
+import { knownVariables, loadConfig, requiredInProduction } from '../config';
+import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
+
+const root = path.join(__dirname, '..');
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8'), { merge: true });
+const services = compose.services as Record<string, Record<string, any>>;
+const ENGINE = ['api', 'worker', 'migrate', 'simulators'];
+
+/** ${VAR:?msg} and ${VAR:-default} as compose resolves them, with plausible values for secrets. */
+function interpolate(value: string): string {
+  return value.replace(/\$\{([A-Z_]+)(?::([?-])([^}]*))?\}/g, (_m, name: string, op?: string, rest?: string) =>
+    op === '-' ? rest ?? '' : `${name.toLowerCase()}-value-long-enough-for-any-secret-check`,
+  );
+}
+const envOf = (svc: string) => Object.fromEntries(Object.entries(services[svc]!.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
+
+it('has the production-shaped services', () => {
+  for (const s of ['mysql', 'temporal', 'temporal-setup', 'temporal-ui', 'migrate', 'api', 'worker', 'simulators']) expect(services[s]).toBeDefined();
+  expect(services.mysql!.image).toMatch(/^mysql:8/);
+  expect(services.temporal!.environment.DB).toBe('mysql8');
+  expect(services.temporal!.image).toMatch(/1\.29\./);
+});
+
+it('sets only variables the config schema knows, and everything production requires', () => {
+  const known = new Set(knownVariables());
+  for (const svc of ENGINE) {
+    for (const name of Object.keys(services[svc]!.environment)) expect({ svc, name, known: known.has(name) }).toEqual({ svc, name, known: true });
+  }
+  for (const svc of ['api', 'worker', 'migrate']) {
+    for (const name of requiredInProduction()) expect({ svc, name, set: name in services[svc]!.environment }).toEqual({ svc, name, set: true });
+    expect(services[svc]!.environment.NODE_ENV).toBe('production');
+  }
+});
+
+it('passes the config schema once interpolated, and never defaults a secret', () => {
+  for (const svc of ENGINE) expect(() => loadConfig(envOf(svc))).not.toThrow();
+  for (const secret of ['JWT_SECRET', 'PHONEPE_CLIENT_SECRET', 'PHONEPE_WEBHOOK_PASSWORD']) {
+    expect(String(services.api!.environment[secret])).toMatch(/^\$\{[A-Z_]+:\?/);
+  }
+  expect(String(services.api!.environment.DATABASE_URL)).toContain('${MYSQL_PASSWORD:?');
+});
+
+it('registers exactly the search attributes the code defines', () => {
+  const cmd = String(services['temporal-setup']!.command.join(' '));
+  const registered = Object.fromEntries([...cmd.matchAll(/--name (\w+) --type (\w+)/g)].map((m) => [m[1], m[2]]));
+  expect(registered).toEqual(SEARCH_ATTRIBUTES);
+});
+
+it('orders start-up: migrations before api and worker, Temporal before both; workers scale', () => {
+  expect(services.api!.depends_on.migrate.condition).toBe('service_completed_successfully');
+  expect(services.worker!.depends_on.migrate.condition).toBe('service_completed_successfully');
+  expect(services.worker!.depends_on['temporal-setup'].condition).toBe('service_completed_successfully');
+  expect(services.api!.depends_on.temporal.condition).toBe('service_healthy');
+  expect(services.migrate!.depends_on.mysql.condition).toBe('service_healthy');
+  expect(services.worker!.container_name).toBeUndefined();
+  expect(services.worker!.ports).toBeUndefined();
+  for (const svc of ENGINE) {
+    const entry = services[svc]!.command[services[svc]!.command.length - 1];
+    expect({ svc, entry, exists: existsSync(path.join(root, entry)) }).toEqual({ svc, entry, exists: true });
+  }
+});
+
+it('builds a non-root image with npm ci and pre-bundled workflows', () => {
+  const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  expect(dockerfile).toMatch(/^FROM node:20/m);
+  expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  expect(dockerfile).toMatch(/^USER node$/m);
+  expect(dockerfile).toMatch(/WORKFLOW_BUNDLE_PATH/);
+  expect(dockerfile).not.toMatch(/SECRET|PASSWORD/);
+});
