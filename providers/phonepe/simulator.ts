@@ -64,9 +64,9 @@ const faultsSchema = z.strictObject({
   /** Status answers PENDING this many more times after an order is final. */
   stayPendingPolls: z.number().int().min(0).max(1000).optional(),
   /** Endpoint name → number of calls answered with HTTP 500 (the effect is NOT applied). */
-  fail5xx: z.record(z.enum(['token', 'pay', 'status', 'refund', 'refundStatus']), z.number().int().min(0)).optional(),
+  fail5xx: z.partialRecord(z.enum(['token', 'pay', 'status', 'refund', 'refundStatus']), z.number().int().min(0)).optional(),
   /** Endpoint name → number of calls that take effect but answer only after hangMs (outcome unknown). */
-  hang: z.record(z.enum(['pay', 'refund', 'status']), z.number().int().min(0)).optional(),
+  hang: z.partialRecord(z.enum(['pay', 'refund', 'status']), z.number().int().min(0)).optional(),
   hangMs: z.number().int().min(0).max(120_000).optional(),
   tokenTtlSeconds: z.number().int().min(1).max(86_400).optional(),
   /** Refunds complete by themselves after a few status calls (default), or wait for /__sim. */
