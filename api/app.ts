@@ -18,9 +18,20 @@ import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { meRoutes } from './routes/me';
+import { adminPaymentRoutes } from './routes/adminPayments';
+import { paymentRoutes } from './routes/payments';
+import { webhookRoutes } from './routes/webhooks';
 
 export function allRoutes(deps: AppDeps): RouteSpec[] {
-  return [...healthRoutes(deps), ...authRoutes(deps), ...meRoutes(deps), ...adminRoutes(deps)];
+  return [
+    ...healthRoutes(deps),
+    ...authRoutes(deps),
+    ...meRoutes(deps),
+    ...paymentRoutes(deps),
+    ...webhookRoutes(deps),
+    ...adminRoutes(deps),
+    ...adminPaymentRoutes(deps),
+  ];
 }
 
 export function createApp(deps: AppDeps): Koa {

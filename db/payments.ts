@@ -9,6 +9,7 @@ import { Paise } from '../domain/money';
 import { canTransition, PaymentKind, PaymentStatus, TimelineEntry } from '../domain/payments';
 import { fromDecimal, toDecimal } from './money';
 import { isDuplicateKey } from './ledger/transaction';
+import { decodeCursor, encodeCursor } from './statements';
 
 export interface PaymentRecord {
   id: string;
@@ -145,4 +146,45 @@ export async function paymentTimeline(db: Knex | Knex.Transaction, paymentId: st
     ...(r.note ? { note: r.note } : {}),
     ...(r.actor ? { actor: r.actor } : {}),
   }));
+}
+
+export interface PaymentListFilters {
+  userId?: number;
+  kind?: string;
+  status?: string;
+  from?: Date;
+  to?: Date;
+  /** Only payments not updated since this moment (stuck ones). */
+  olderThan?: Date;
+  limit: number;
+  cursor?: string;
+}
+
+/** Newest first, keyset-paginated on (created_at, id). */
+export async function listPayments(knex: Knex, f: PaymentListFilters): Promise<{ items: PaymentRecord[]; nextCursor: string | null }> {
+  const q = knex('payment_records');
+  if (f.userId !== undefined) q.where({ user_id: f.userId });
+  if (f.kind) q.where({ kind: f.kind });
+  if (f.status) q.where({ status: f.status });
+  if (f.from) q.where('created_at', '>=', f.from);
+  if (f.to) q.where('created_at', '<', f.to);
+  if (f.olderThan) q.where('updated_at', '<', f.olderThan);
+  if (f.cursor) {
+    const c = decodeCursor(f.cursor);
+    const t = new Date(c.t);
+    q.where((w) => w.where('created_at', '<', t).orWhere((x) => x.where('created_at', '=', t).andWhere('id', '<', c.i)));
+  }
+  const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(f.limit + 1);
+  const page = rows.slice(0, f.limit).map(toRecord);
+  const last = page[page.length - 1];
+  return { items: page, nextCursor: rows.length > f.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), i: last.id }) : null };
+}
+
+/** Open payments, the longest-untouched first: what ops look at. */
+export async function stuckPayments(knex: Knex, f: { kind?: string; status?: string; olderThan?: Date; limit: number }): Promise<PaymentRecord[]> {
+  const q = knex('payment_records').whereIn('status', f.status ? [f.status] : ['CREATED', 'AWAITING_PAYMENT', 'PROCESSING', 'NEEDS_ATTENTION']);
+  if (f.kind) q.where({ kind: f.kind });
+  if (f.olderThan) q.where('updated_at', '<', f.olderThan);
+  const rows = await q.orderByRaw("status = 'NEEDS_ATTENTION' DESC").orderBy('updated_at', 'asc').limit(f.limit);
+  return rows.map(toRecord);
 }

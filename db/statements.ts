@@ -18,7 +18,8 @@ export interface StatementFilters {
 
 interface Cursor {
   t: string;
-  i: number;
+  /** The row's id: numeric for statements, a string for payments. */
+  i: number | string;
 }
 
 export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
@@ -26,7 +27,7 @@ export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toStri
 export function decodeCursor(raw: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (typeof c.t === 'string' && !Number.isNaN(Date.parse(c.t)) && Number.isSafeInteger(c.i)) return c;
+    if (typeof c.t === 'string' && !Number.isNaN(Date.parse(c.t)) && (Number.isSafeInteger(c.i) || (typeof c.i === 'string' && c.i.length <= 40))) return c;
   } catch {
     // fall through
   }

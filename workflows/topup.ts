@@ -32,6 +32,11 @@ export interface TopUpInput {
   redirectUrl: string;
   expireAfterSeconds: number;
   polling: PollingPlan;
+  /**
+   * How long the customer has, in ms; by default PhonePe's own expiry. Tests and demos with a
+   * compressed polling plan compress this too (PhonePe will not expire an order under 300 s).
+   */
+  awaitingWindowMs?: number;
 }
 
 // Ledger and read-model steps retry until they succeed: the database coming back is only a matter of time.
@@ -143,7 +148,7 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
     }
 
     const createdAt = Date.now();
-    const expiryMs = Math.max(0, expireAt - createdAt);
+    const expiryMs = input.awaitingWindowMs ?? Math.max(0, expireAt - createdAt);
     progress.deadline = createdAt + paymentDeadlineMs(input.polling, expiryMs);
     upsertSearchAttributes([{ key: ProviderRefKey, value: paymentId }]);
     await progress.moveTo('AWAITING_PAYMENT', 'PhonePe order created', { providerRef: paymentId });

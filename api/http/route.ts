@@ -39,6 +39,8 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
   headers?: Record<string, { required: boolean; description: string }>;
   /** A non-JSON success body (CSV, HTML): documented by content type. */
   produces?: string;
+  /** Runs before the body is parsed: webhook authentication, so a forged call is 401, not 400. */
+  before?: (ctx: Context) => void | Promise<void>;
   handler(input: RouteInput<B, Q, P>): Promise<RouteResult<R> | void>;
 }
 
@@ -56,6 +58,7 @@ export function mountRoutes(router: Router, routes: RouteSpec[], guards: Guards)
   for (const r of routes) {
     const guard = r.access === 'user' ? [guards.user] : r.access === 'admin' ? [guards.user, guards.admin] : [];
     router[r.method](r.path, ...guard, async (ctx) => {
+      if (r.before) await r.before(ctx);
       const input = {
         body: r.body ? r.body.parse(ctx.request.body ?? {}) : undefined,
         query: r.query ? r.query.parse(ctx.query) : undefined,

@@ -1,0 +1,138 @@
+import { z } from 'zod';
+import { getPayment, listPayments, paymentTimeline } from '../../db/payments';
+import { NotFoundError, TransientError, ValidationError } from '../../domain/errors';
+import { Paise } from '../../domain/money';
+import { PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
+import { PHONEPE_POLLING, scalePlan } from '../../domain/polling';
+import type { AppDeps } from '../deps';
+import { defineRoute } from '../http/route';
+import { idempotencyKeyOf, idempotent } from '../idempotency';
+import { paymentView, toPaymentView } from '../paymentViews';
+import { amountInput, isoDate, money } from '../schemas';
+import { PaymentWorkflows } from '../temporal';
+import type { AuthUser } from '../middleware/auth';
+
+const MIN_AMOUNT = 100 as Paise; // ₹1.00, every operation
+const MAX_TOPUP = 10_000_000 as Paise; // ₹1,00,000 per top-up
+
+const idempotencyHeader = { 'Idempotency-Key': { required: true, description: 'Retries with the same key and body return the original response (kept 24 h).' } };
+const paymentParams = z.object({ id: z.string().regex(/^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$/, 'not a payment id') });
+
+export function workflowsOf(deps: AppDeps): PaymentWorkflows {
+  if (!deps.temporal) throw new TransientError('payments are unavailable: this API has no workflow service');
+  return new PaymentWorkflows(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
+}
+
+/** The owner or an admin sees a payment; anyone else gets the same 404 as for no payment at all. */
+export async function visiblePayment(deps: AppDeps, id: string, viewer: AuthUser) {
+  const rec = await getPayment(deps.knex, id).catch(() => undefined);
+  if (!rec || (rec.userId !== viewer.id && viewer.role !== 'admin')) throw new NotFoundError('payment not found');
+  return rec;
+}
+
+export function paymentRoutes(deps: AppDeps) {
+  const { knex, config } = deps;
+  const polling = scalePlan(PHONEPE_POLLING, config.POLLING_TIME_SCALE);
+
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/payments/topups',
+      summary: 'Top up the wallet through PhonePe: answers with the checkout page to send the customer to',
+      tag: 'payments',
+      access: 'user',
+      headers: idempotencyHeader,
+      body: z.strictObject({ amount: amountInput }),
+      responses: {
+        201: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES), redirectUrl: z.string().nullable(), expiresAt: z.string().nullable() }),
+      },
+      handler: async ({ body, user, ctx }) => {
+        if (body.amount < MIN_AMOUNT || body.amount > MAX_TOPUP) {
+          throw new ValidationError('a top-up is between ₹1.00 and ₹1,00,000.00', [{ path: 'amount', field: 'amount', message: 'out of range' }]);
+        }
+        const key = idempotencyKeyOf(ctx);
+        const workflows = workflowsOf(deps);
+        const response = await idempotent(
+          knex,
+          { userId: user.id, key, operation: 'POST /v1/payments/topups', canonicalBody: { amount: body.amount }, idPrefix: 'pay' },
+          async (paymentId) => {
+            const started = await workflows.startTopUp(
+              {
+                paymentId,
+                userId: user.id,
+                userCode: user.userCode,
+                amount: body.amount,
+                redirectUrl: `${config.PUBLIC_BASE_URL}/v1/payments/${paymentId}/return`,
+                expireAfterSeconds: config.TOPUP_EXPIRE_AFTER_SECONDS,
+                polling,
+                ...(config.POLLING_TIME_SCALE < 1 ? { awaitingWindowMs: Math.round(config.TOPUP_EXPIRE_AFTER_SECONDS * 1000 * config.POLLING_TIME_SCALE) } : {}),
+              },
+              user.userCode,
+            );
+            if (started !== 'already-closed') return { status: 201, body: started };
+            const rec = await getPayment(knex, paymentId);
+            return { status: 201, body: { paymentId, status: rec.status, redirectUrl: null, expiresAt: null } };
+          },
+        );
+        return { status: response.status, body: response.body };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/payments/:id',
+      summary: 'A payment: status, provider references and timeline (owner or admin)',
+      tag: 'payments',
+      access: 'user',
+      params: paymentParams,
+      responses: { 200: paymentView },
+      handler: async ({ params, user }) => {
+        const rec = await visiblePayment(deps, params.id, user);
+        return { body: toPaymentView(rec, await paymentTimeline(knex, rec.id)) };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/payments',
+      summary: 'My payments, newest first',
+      tag: 'payments',
+      access: 'user',
+      query: z.strictObject({
+        kind: z.enum(PAYMENT_KINDS).optional(),
+        status: z.enum(PAYMENT_STATUSES).optional(),
+        from: isoDate.optional(),
+        to: isoDate.optional(),
+        limit: z.coerce.number().int().min(1).max(100).default(20),
+        cursor: z.string().max(200).optional(),
+      }),
+      responses: { 200: z.object({ items: z.array(paymentView.omit({ timeline: true })), nextCursor: z.string().nullable() }) },
+      handler: async ({ query, user }) => {
+        const page = await listPayments(knex, { ...query, userId: user.id });
+        return { body: { items: page.items.map((p) => { const { timeline: _t, ...v } = toPaymentView(p, []); return v; }), nextCursor: page.nextCursor } };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/payments/:id/return',
+      summary: "Where PhonePe sends the customer's browser after the checkout page",
+      tag: 'payments',
+      access: 'public',
+      params: paymentParams,
+      produces: 'text/html',
+      responses: { 200: z.string() },
+      handler: async ({ params, ctx }) => {
+        const rec = await getPayment(knex, params.id).catch(() => undefined);
+        if (!rec) throw new NotFoundError('payment not found');
+        const waiting = rec.status === 'CREATED' || rec.status === 'AWAITING_PAYMENT';
+        ctx.type = 'html';
+        const title = rec.status === 'COMPLETED' ? 'Top-up received' : rec.status === 'FAILED' ? 'Top-up failed' : 'Confirming your top-up…';
+        return {
+          body: `<!doctype html><html lang="en"><head><meta charset="utf-8">${waiting ? '<meta http-equiv="refresh" content="3">' : ''}<title>${title}</title></head>
+<body style="font-family:sans-serif;max-width:30rem;margin:3rem auto;text-align:center"><h1>${title}</h1>
+<p>Payment <code>${rec.id}</code>: ${rec.status.replace('_', ' ').toLowerCase()}.</p>
+${waiting ? '<p>This page refreshes by itself while PhonePe confirms.</p>' : '<p>You can close this page.</p>'}</body></html>`,
+        };
+      },
+    }),
+  ];
+}
+

@@ -1,0 +1,117 @@
+/**
+ * The API's side of Temporal: starting payment workflows and messaging them. Temporal client
+ * errors become domain errors here and only here, so the error middleware keeps being the one
+ * place that maps errors to HTTP.
+ */
+import {
+  Client,
+  WithStartWorkflowOperation,
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+} from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { BusinessRuleError, ConflictError, DomainError, TransientError, ValidationError } from '../domain/errors';
+import { ProviderUnavailableError } from '../domain/providerErrors';
+import type { PaymentKind } from '../domain/payments';
+import type { OperatorDecision, PaymentView, TopUpStarted } from '../workflows/messages';
+import { operatorResolveUpdate, providerEventSignal, recheckSignal, topUpStartedUpdate, ProviderEvent } from '../workflows/messages';
+import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '../workflows/searchAttributes';
+import type { RefundInput } from '../workflows/refund';
+import type { TopUpInput } from '../workflows/topup';
+
+/** An update the workflow refused (validator) or failed: its ApplicationFailure type is the code. */
+function fromUpdateFailure(err: WorkflowUpdateFailedError): DomainError {
+  const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+  const type = cause?.type ?? 'update_failed';
+  const message = cause?.message ?? err.message;
+  if (type === 'validation_failed') return new ValidationError(message);
+  if (type === 'provider_unavailable') return new ProviderUnavailableError(message);
+  if (type === 'invalid_state' || type === 'conflict') return new ConflictError(message, type);
+  return new BusinessRuleError(type, message);
+}
+
+function unavailable(err: unknown): never {
+  if (err instanceof DomainError) throw err;
+  throw new TransientError(`the workflow service is unavailable: ${(err as Error).message}`);
+}
+
+const searchAttributes = (kind: PaymentKind, userCode: string, amountPaise: number) => [
+  { key: PaymentKindKey, value: kind },
+  { key: PaymentStatusKey, value: 'CREATED' },
+  { key: UserCodeKey, value: userCode },
+  { key: AmountPaiseKey, value: amountPaise },
+];
+
+export class PaymentWorkflows {
+  constructor(private readonly client: Client, private readonly taskQueue: string) {}
+
+  /**
+   * Starts the top-up (or joins the one already running for this payment id) and waits for
+   * its first answer: the PhonePe redirect URL. A closed workflow means an earlier request
+   * finished it; the caller then answers from the read model.
+   */
+  async startTopUp(input: TopUpInput, userCode: string): Promise<TopUpStarted | 'already-closed'> {
+    const start = new WithStartWorkflowOperation('topUpWorkflow', {
+      workflowId: `topup:${input.paymentId}`,
+      taskQueue: this.taskQueue,
+      args: [input],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: searchAttributes('topup', userCode, input.amount),
+    });
+    try {
+      return await this.client.workflow.executeUpdateWithStart(topUpStartedUpdate, { startWorkflowOperation: start });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw fromUpdateFailure(err);
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-closed';
+      return unavailable(err);
+    }
+  }
+
+  async startRefund(input: RefundInput, userCode: string): Promise<void> {
+    try {
+      await this.client.workflow.start('refundWorkflow', {
+        workflowId: `refund:${input.refundId}`,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: searchAttributes('refund', userCode, input.amount),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return; // idempotent retry
+      unavailable(err);
+    }
+  }
+
+  /** Relays a verified webhook. False when the workflow is already closed (nothing left to wake). */
+  async signalProviderEvent(workflowId: string, event: ProviderEvent): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(workflowId).signal(providerEventSignal, event);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      return unavailable(err);
+    }
+  }
+
+  async recheck(workflowId: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(workflowId).signal(recheckSignal);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      return unavailable(err);
+    }
+  }
+
+  async resolve(workflowId: string, decision: OperatorDecision): Promise<PaymentView> {
+    try {
+      return await this.client.workflow.getHandle(workflowId).executeUpdate(operatorResolveUpdate, { args: [decision] });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw fromUpdateFailure(err);
+      if (err instanceof WorkflowNotFoundError) throw new ConflictError('this payment has finished; there is nothing to resolve', 'invalid_state');
+      return unavailable(err);
+    }
+  }
+}
