@@ -43,6 +43,8 @@ export class PaymentProgress {
   private readonly seenEvents = new Set<string>();
   private unhandledEvents = 0;
   private recheckRequested = false;
+  /** Read-model writes in flight: an operator's update answers only once they are done. */
+  private recording = 0;
 
   constructor(
     readonly kind: PaymentKind,
@@ -62,7 +64,7 @@ export class PaymentProgress {
       operatorResolveUpdate,
       async (decision) => {
         this.decision = decision;
-        await condition(() => SETTLED.includes(this.status));
+        await condition(() => SETTLED.includes(this.status) && this.recording === 0);
         return this.view();
       },
       { validator: (decision) => this.validateDecision(decision) },
@@ -104,11 +106,19 @@ export class PaymentProgress {
   async moveTo(status: PaymentStatus, note?: string, extra: Omit<StatusChange, 'paymentId' | 'status' | 'note'> = {}): Promise<void> {
     if (status === this.status && !extra.actor) return;
     if (!canTransition(this.status, status)) throw new Error(`illegal transition ${this.status} → ${status}`);
-    await this.record({ paymentId: this.paymentId, status, note, ...extra });
-    upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
+    // The workflow's own state changes first: the read model (written next) must never be
+    // ahead of it, or an operator acting on what the API shows could be refused by the
+    // update validator that still sees the old status.
     this.status = status;
     if (extra.failureReason !== undefined) this.failureReason = extra.failureReason;
     this.timeline.push({ status, at: new Date().toISOString(), ...(note ? { note } : {}), ...(extra.actor ? { actor: extra.actor } : {}) });
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
+    this.recording++;
+    try {
+      await this.record({ paymentId: this.paymentId, status, note, ...extra });
+    } finally {
+      this.recording--;
+    }
   }
 
   view(): PaymentView {

@@ -1,84 +1,133 @@
 /**
- * PhonePe Standard Checkout v2 (shared/design/providers.md). OAuth client credentials with a
- * cached token (refreshed before expiry, one retry on 401, concurrent callers share one token
- * request), amounts in integer paise, every answer parsed with zod (unknown fields ignored).
+ * PhonePe Standard Checkout v2 client (shared/design/providers.md): OAuth client credentials
+ * with a cached token, integer paise, every answer parsed (unknown fields ignored), and every
+ * failure classified for the workflows:
  *
- * It implements PhonePeGateway, what the workflows need: find* return null for an unknown
- * order or refund, so "does it exist?" is a question and not an error.
+ * - 400/404/409 and other 4xx, or a 401 that survives one token refresh: ProviderRejectedError;
+ * - 429, 5xx, network errors, timeouts, answers that do not parse: ProviderUnavailableError;
+ * - except on /pay and /refund, where a timeout, a 5xx or an unreadable answer may hide an order
+ *   or refund that was created: ProviderOutcomeUnknownError (ask status before re-sending).
+ *
+ * Our own inputs are checked against PhonePe's documented limits before anything is sent, so a
+ * ValidationError means nothing left this process.
  */
-import { z } from 'zod';
-import { ValidationError } from '../../domain/errors';
-import { Paise, paise } from '../../domain/money';
+import { ZodType } from 'zod';
+import { DomainError, ValidationError } from '../../domain/errors';
+import { Paise } from '../../domain/money';
+import { ProviderOutcomeUnknownError, ProviderRejectedError, ProviderUnavailableError } from '../../domain/providerErrors';
 import { failFor, parseAnswer, ProviderCall, ProviderResponse, send } from '../http';
+import { phonePeGateway, PhonePeGateway } from './gateway';
+import { createTokenSource, type AccessToken } from './token';
+import {
+  merchantId,
+  OrderStatus,
+  orderStatusAnswer,
+  PayAnswer,
+  payAnswer,
+  payRequest,
+  RefundAnswer,
+  refundAnswer,
+  refundRequest,
+  RefundStatus,
+  refundStatusAnswer,
+  tokenAnswer,
+} from './wire';
 
-export interface PhonePeOrder {
-  state: 'PENDING' | 'COMPLETED' | 'FAILED';
-  amount: Paise;
-  expireAt?: number;
-  errorCode?: string;
-  /** PhonePe's id of the successful attempt, and how the customer paid. */
-  transactionId?: string;
-  paymentMode?: string;
-}
-
-export interface PhonePeRefund {
-  state: 'PENDING' | 'CONFIRMED' | 'COMPLETED' | 'FAILED';
-  amount: Paise;
-  errorCode?: string;
-}
-
-export interface PhonePeGateway {
-  createOrder(req: { merchantOrderId: string; amount: Paise; redirectUrl: string; expireAfterSeconds: number }): Promise<{ redirectUrl: string; expireAt: number }>;
-  findOrder(merchantOrderId: string): Promise<PhonePeOrder | null>;
-  createRefund(req: { merchantRefundId: string; originalMerchantOrderId: string; amount: Paise }): Promise<PhonePeRefund>;
-  findRefund(merchantRefundId: string): Promise<PhonePeRefund | null>;
-}
+export type { PhonePeGateway, PhonePeOrder, PhonePeRefund } from './gateway';
+export type { OrderStatus, PayAnswer, PaymentDetail, RefundAnswer, RefundStatus } from './wire';
 
 export interface PhonePeClientOptions {
   baseUrl: string;
+  /** Production PhonePe issues tokens from another host (…/apis/identity-manager); defaults to baseUrl. */
+  authBaseUrl?: string;
   clientId: string;
   clientVersion: string;
   clientSecret: string;
   timeoutMs?: number;
-  fetch?: typeof fetch;
   now?: () => number;
+  fetch?: typeof fetch;
 }
 
-const tokenAnswer = z.looseObject({ access_token: z.string().min(1), expires_at: z.number() });
-const payAnswer = z.looseObject({ orderId: z.string(), state: z.string(), expireAt: z.number(), redirectUrl: z.string().url() });
-const orderAnswer = z.looseObject({
-  orderId: z.string().optional(),
-  state: z.enum(['PENDING', 'COMPLETED', 'FAILED']),
-  amount: z.number().int().nonnegative(),
-  expireAt: z.number().optional(),
-  errorCode: z.string().optional(),
-  paymentDetails: z
-    .array(z.looseObject({ paymentMode: z.string().optional(), transactionId: z.string().optional(), state: z.string().optional(), amount: z.number().optional() }))
-    .optional(),
-});
-const refundAnswer = z.looseObject({
-  amount: z.number().int().nonnegative(),
-  state: z.enum(['PENDING', 'CONFIRMED', 'COMPLETED', 'FAILED']),
-  errorCode: z.string().optional(),
-});
+export interface CreatePaymentInput {
+  merchantOrderId: string;
+  amount: Paise;
+  /** 300-3600; PhonePe's default (1200) when absent. */
+  expireAfterSeconds?: number;
+  redirectUrl: string;
+  message?: string;
+  /** udf1..udf15. */
+  metaInfo?: Record<string, string>;
+}
 
-const ORDER_ID = /^[A-Za-z0-9_-]{1,63}$/;
-const REFRESH_MARGIN_S = 60;
+export interface RefundInput {
+  merchantRefundId: string;
+  originalMerchantOrderId: string;
+  amount: Paise;
+}
 
-export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeGateway {
-  const base = opts.baseUrl.replace(/\/$/, '');
+/** The protocol, one method per PhonePe endpoint. */
+export interface PhonePeApi {
+  createPayment(input: CreatePaymentInput): Promise<PayAnswer>;
+  /** An unknown order is a ProviderRejectedError with details.httpStatus 404. */
+  getOrderStatus(merchantOrderId: string): Promise<OrderStatus>;
+  refund(input: RefundInput): Promise<RefundAnswer>;
+  getRefundStatus(merchantRefundId: string): Promise<RefundStatus>;
+}
+
+export type PhonePeClient = PhonePeApi & PhonePeGateway;
+
+interface Endpoint {
+  method: 'GET' | 'POST';
+  path: string;
+  body?: unknown;
+  /** Creates something at PhonePe: a failure in flight leaves the outcome unknown. */
+  creates: boolean;
+}
+
+function checked<T>(schema: ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || what}: ${i.message}`);
+    throw new ValidationError(`PhonePe would refuse this ${what}: ${issues.join('; ')}`, { issues });
+  }
+  return parsed.data;
+}
+
+export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeClient {
+  const base = opts.baseUrl.replace(/\/+$/, '');
+  const authBase = (opts.authBaseUrl ?? opts.baseUrl).replace(/\/+$/, '');
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const now = opts.now ?? Date.now;
   const fetchImpl = opts.fetch ?? fetch;
-  let token: { value: string; expiresAt: number } | undefined;
-  let inFlight: Promise<string> | undefined;
 
-  async function fetchToken(): Promise<string> {
-    const call: ProviderCall = {
+  async function exchange(c: ProviderCall): Promise<ProviderResponse> {
+    try {
+      return await send(c, fetchImpl);
+    } catch (err) {
+      if (err instanceof DomainError) throw err;
+      // send() classifies failures up to the response headers; a stall while the body is
+      // still arriving surfaces here, and must not escape as an unclassified error.
+      const what = `phonepe ${c.method} ${new URL(c.url).pathname}: ${(err as Error).message}`;
+      throw c.creates ? new ProviderOutcomeUnknownError(`${what}; outcome unknown`) : new ProviderUnavailableError(what);
+    }
+  }
+
+  function answer<T>(c: ProviderCall, res: ProviderResponse, schema: ZodType<T>): T {
+    if (res.status < 200 || res.status > 299) failFor(c, res);
+    try {
+      return parseAnswer(c, schema, res);
+    } catch (err) {
+      // A create call that answered 2xx did something, even if we cannot read what.
+      if (c.creates && err instanceof ProviderUnavailableError) throw new ProviderOutcomeUnknownError(`${err.message}; outcome unknown`, err.details);
+      throw err;
+    }
+  }
+
+  const tokens = createTokenSource(async () => {
+    const c: ProviderCall = {
       provider: 'phonepe',
       method: 'POST',
-      url: `${base}/v1/oauth/token`,
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      url: `${authBase}/v1/oauth/token`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
       body: new URLSearchParams({
         client_id: opts.clientId,
         client_version: opts.clientVersion,
@@ -88,107 +137,78 @@ export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeGateway 
       timeoutMs,
       creates: false,
     };
-    const res = await send(call, fetchImpl);
-    if (res.status !== 200) failFor(call, res);
-    const t = parseAnswer(call, tokenAnswer, res);
-    token = { value: t.access_token, expiresAt: t.expires_at };
-    return t.access_token;
-  }
+    const t = answer(c, await exchange(c), tokenAnswer);
+    return { header: `${t.token_type ?? 'O-Bearer'} ${t.access_token}`, expiresAt: t.expires_at, issuedAt: t.issued_at };
+  }, opts.now ?? Date.now);
 
-  function accessToken(): Promise<string> {
-    if (token && now() / 1000 < token.expiresAt - REFRESH_MARGIN_S) return Promise.resolve(token.value);
-    inFlight ??= fetchToken().finally(() => {
-      inFlight = undefined;
-    });
-    return inFlight;
-  }
-
-  /** An authorised call; a 401 refreshes the token once and retries once. */
-  async function call(method: 'GET' | 'POST', path: string, body: unknown, creates: boolean): Promise<{ c: ProviderCall; res: ProviderResponse }> {
-    for (let attempt = 0; ; attempt++) {
+  async function call<T>(ep: Endpoint, schema: ZodType<T>): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const token: AccessToken = await tokens.get();
       const c: ProviderCall = {
         provider: 'phonepe',
-        method,
-        url: `${base}${path}`,
-        headers: { authorization: `O-Bearer ${await accessToken()}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-        body: body ? JSON.stringify(body) : undefined,
+        method: ep.method,
+        url: `${base}${ep.path}`,
+        headers: {
+          authorization: token.header,
+          accept: 'application/json',
+          ...(ep.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        },
+        body: ep.body !== undefined ? JSON.stringify(ep.body) : undefined,
         timeoutMs,
-        creates,
+        creates: ep.creates,
       };
-      const res = await send(c, fetchImpl);
-      if (res.status === 401 && attempt === 0) {
-        token = undefined;
+      const res = await exchange(c);
+      if (res.status !== 401) return answer(c, res, schema);
+      // PhonePe may revoke a token before expires_at; a fresh one settles that. A fresh one
+      // refused too means our credentials are wrong, which no retry will fix.
+      if (attempt === 1) {
+        tokens.invalidate(token);
         continue;
       }
-      return { c, res };
+      const body = (res.json ?? {}) as { code?: string; message?: string };
+      throw new ProviderRejectedError(`phonepe ${ep.method} ${ep.path.split('?')[0]}: a fresh access token was refused too; check the PhonePe client credentials`, {
+        httpStatus: 401,
+        code: body.code,
+        message: body.message,
+      });
     }
   }
 
-  function checkOrderId(id: string, field: string) {
-    if (!ORDER_ID.test(id)) throw new ValidationError(`${field} must be 1-63 characters of A-Z a-z 0-9 _ -`, { [field]: id });
-  }
-
-  return {
-    async createOrder(req) {
-      checkOrderId(req.merchantOrderId, 'merchantOrderId');
-      if (req.amount < 100) throw new ValidationError('PhonePe takes at least 100 paise', { amount: req.amount });
-      if (req.expireAfterSeconds < 300 || req.expireAfterSeconds > 3600) {
-        throw new ValidationError('expireAfter must be 300-3600 seconds', { expireAfter: req.expireAfterSeconds });
-      }
-      const { c, res } = await call(
-        'POST',
-        '/checkout/v2/pay',
+  const api: PhonePeApi = {
+    async createPayment(input) {
+      const body = checked(
+        payRequest,
         {
-          merchantOrderId: req.merchantOrderId,
-          amount: req.amount,
-          expireAfter: req.expireAfterSeconds,
-          metaInfo: { udf1: req.merchantOrderId },
-          paymentFlow: { type: 'PG_CHECKOUT', message: 'NexasPay wallet top-up', merchantUrls: { redirectUrl: req.redirectUrl } },
+          merchantOrderId: input.merchantOrderId,
+          amount: input.amount,
+          expireAfter: input.expireAfterSeconds,
+          metaInfo: input.metaInfo,
+          paymentFlow: { type: 'PG_CHECKOUT', message: input.message, merchantUrls: { redirectUrl: input.redirectUrl } },
         },
-        true,
+        'payment',
       );
-      if (res.status !== 200) failFor(c, res);
-      const a = parseAnswer(c, payAnswer, res);
-      return { redirectUrl: a.redirectUrl, expireAt: a.expireAt };
+      return call({ method: 'POST', path: '/checkout/v2/pay', body, creates: true }, payAnswer);
     },
 
-    async findOrder(merchantOrderId) {
-      checkOrderId(merchantOrderId, 'merchantOrderId');
-      const { c, res } = await call('GET', `/checkout/v2/order/${encodeURIComponent(merchantOrderId)}/status?details=false`, undefined, false);
-      if (res.status === 404) return null;
-      if (res.status !== 200) failFor(c, res);
-      const a = parseAnswer(c, orderAnswer, res);
-      const success = a.paymentDetails?.find((d) => d.state === 'COMPLETED') ?? a.paymentDetails?.[a.paymentDetails.length - 1];
-      return {
-        state: a.state,
-        amount: paise(a.amount),
-        expireAt: a.expireAt,
-        errorCode: a.errorCode,
-        transactionId: success?.transactionId,
-        paymentMode: success?.paymentMode,
-      };
+    async getOrderStatus(merchantOrderId) {
+      const id = checked(merchantId, merchantOrderId, 'merchantOrderId');
+      return call({ method: 'GET', path: `/checkout/v2/order/${id}/status?details=false`, creates: false }, orderStatusAnswer);
     },
 
-    async createRefund(req) {
-      checkOrderId(req.merchantRefundId, 'merchantRefundId');
-      const { c, res } = await call(
-        'POST',
-        '/payments/v2/refund',
-        { merchantRefundId: req.merchantRefundId, originalMerchantOrderId: req.originalMerchantOrderId, amount: req.amount },
-        true,
+    async refund(input) {
+      const body = checked(
+        refundRequest,
+        { merchantRefundId: input.merchantRefundId, originalMerchantOrderId: input.originalMerchantOrderId, amount: input.amount },
+        'refund',
       );
-      if (res.status !== 200) failFor(c, res);
-      const a = parseAnswer(c, refundAnswer, res);
-      return { state: a.state, amount: paise(a.amount), errorCode: a.errorCode };
+      return call({ method: 'POST', path: '/payments/v2/refund', body, creates: true }, refundAnswer);
     },
 
-    async findRefund(merchantRefundId) {
-      checkOrderId(merchantRefundId, 'merchantRefundId');
-      const { c, res } = await call('GET', `/payments/v2/refund/${encodeURIComponent(merchantRefundId)}/status`, undefined, false);
-      if (res.status === 404) return null;
-      if (res.status !== 200) failFor(c, res);
-      const a = parseAnswer(c, refundAnswer, res);
-      return { state: a.state, amount: paise(a.amount), errorCode: a.errorCode };
+    async getRefundStatus(merchantRefundId) {
+      const id = checked(merchantId, merchantRefundId, 'merchantRefundId');
+      return call({ method: 'GET', path: `/payments/v2/refund/${id}/status`, creates: false }, refundStatusAnswer);
     },
   };
+
+  return { ...api, ...phonePeGateway(api) };
 }

@@ -9,6 +9,8 @@ import { testEnv } from './env';
 
 let runtimeInstalled = false;
 
+export const newTaskQueue = () => `test-${randomBytes(4).toString('hex')}`;
+
 /** For suites whose workflows never talk to PhonePe: any call is a test bug, said loudly. */
 const unusedGateway: PhonePeGateway = new Proxy({} as PhonePeGateway, {
   get: (_t, method) => () => Promise.reject(new Error(`this suite gave the worker no PhonePe gateway (called ${String(method)})`)),
@@ -26,12 +28,11 @@ export interface TestTemporal {
  * A real worker (real activities over the suite's database) on its own task queue of the shared
  * test Temporal server, using the workflow bundle `npm test` built once.
  */
-export async function startTestWorker(knex: Knex, deps: Partial<Omit<ActivityDeps, 'knex'>> = {}): Promise<TestTemporal> {
+export async function startTestWorker(knex: Knex, deps: Partial<Omit<ActivityDeps, 'knex'>> = {}, taskQueue = newTaskQueue()): Promise<TestTemporal> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN') });
     runtimeInstalled = true;
   }
-  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const config = { TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue };
   const { worker, connection } = await createPaymentsWorker({
     config,

@@ -1,0 +1,218 @@
+/**
+ * Top-up end to end: the API, a real Temporal server and worker, real MariaDB and the PhonePe
+ * simulator. Polling runs at 1/1000 of PhonePe's schedule. Every test ends on the invariants.
+ */
+import { registerUser } from '../support/api';
+import { expectLedgerInvariants, walletOf } from '../support/ledger';
+import { idemKey, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import { eventually, PHONEPE_CREDS } from '../support/simulators';
+import { expectedAuthorization } from '../../providers/phonepe/webhook';
+
+let h: PaymentsHarness;
+beforeAll(async () => {
+  h = await startPaymentsHarness();
+});
+afterAll(() => h?.close());
+beforeEach(() => h.sims.phonepe.reset());
+afterEach(() => expectLedgerInvariants(h.db.knex));
+
+async function customer() {
+  return registerUser(h.http);
+}
+
+async function topUp(token: string, amount: string | number = '500.00', key = idemKey()) {
+  const res = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send({ amount });
+  return { res, key, paymentId: res.body.paymentId as string };
+}
+
+const credits = (paymentId: string) => postingsFor(h, `topup:${paymentId}:credit`);
+const hookAuth = expectedAuthorization(PHONEPE_CREDS.webhookUsername, PHONEPE_CREDS.webhookPassword);
+
+describe('top-up', () => {
+  it('happy path: checkout page, webhook, one credit with opening and closing balances, search attributes', async () => {
+    const u = await customer();
+    const { res, paymentId } = await topUp(u.accessToken, '500.00');
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ status: 'AWAITING_PAYMENT', redirectUrl: expect.stringContaining('/phonepe/checkout/') });
+    expect(new Date(res.body.expiresAt).getTime()).toBeGreaterThan(Date.now());
+    const page = await fetch(res.body.redirectUrl);
+    expect(await page.text()).toContain('₹500.00');
+    const orderId = res.body.redirectUrl.split('/').pop();
+    const paid = await fetch(`${h.sims.url}/phonepe/checkout/${orderId}/pay`, { method: 'POST', redirect: 'manual' });
+    expect(paid.status).toBe(303);
+    expect(paid.headers.get('location')).toMatch(new RegExp(`/v1/payments/${paymentId}/return$`));
+    const done = await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
+    expect(done.timeline.map((t) => t.status)).toEqual(['CREATED', 'AWAITING_PAYMENT', 'COMPLETED']);
+    expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '500.00', held: '0.00' });
+    expect(await credits(paymentId)).toHaveLength(1);
+    const stmt = await h.db.knex('transactions').where({ reference_number: paymentId }).first();
+    expect(stmt).toMatchObject({ status: 'completed', transaction_type: 'deposit', ledger_type: 'TopIn', opening_balance: '0.00', closing_balance: '500.00', credit_amount: '500.00', payment_method: 'phonepe' });
+    const gateway = await h.db.knex('payments').where({ phonepe_merchant_transaction_id: paymentId }).first();
+    expect(gateway).toMatchObject({ status: 'success', payment_method: 'upi' });
+    expect(gateway.phonepe_transaction_id).toMatch(/^T/);
+    const desc = await h.client.workflow.getHandle(`topup:${paymentId}`).describe();
+    expect(desc.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
+      expect.arrayContaining([['PaymentKind', 'topup'], ['PaymentStatus', 'COMPLETED'], ['UserCode', u.user.userCode], ['AmountPaise', 50000], ['ProviderRef', paymentId]]),
+    );
+    const wallet = await h.http().get('/v1/wallet').set('Authorization', `Bearer ${u.accessToken}`);
+    expect(wallet.body.balance).toBe('500.00');
+  });
+
+  it('payment failed: FAILED, nothing posted, statement row failed', async () => {
+    const u = await customer();
+    const { paymentId } = await topUp(u.accessToken);
+    await h.sims.phonepe.completeOrder(paymentId, 'failure');
+    const p = await waitForStatus(h, u.accessToken, paymentId, 'FAILED');
+    expect(p.failureReason).toMatch(/failed/);
+    expect(await credits(paymentId)).toHaveLength(0);
+    expect((await h.db.knex('transactions').where({ reference_number: paymentId }).first()).status).toBe('failed');
+    expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('0.00');
+  });
+
+  it('webhook dropped: the polling schedule finds the payment and credits it', async () => {
+    const u = await customer();
+    h.sims.phonepe.faults.dropWebhooks = true;
+    const { paymentId } = await topUp(u.accessToken, '120.00');
+    await h.sims.phonepe.completeOrder(paymentId, 'success');
+    await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
+    expect(h.sims.phonepe.webhooksSent).toHaveLength(0);
+    expect(await credits(paymentId)).toHaveLength(1);
+    expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('120.00');
+  });
+
+  it('the same webhook delivered 5 times: stored once, credited once', async () => {
+    const u = await customer();
+    h.sims.phonepe.faults.webhookDuplicates = 4;
+    const { paymentId } = await topUp(u.accessToken, '75.50');
+    await h.sims.phonepe.completeOrder(paymentId, 'success');
+    await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
+    await eventually(() => h.sims.phonepe.webhooksSent.filter((w) => w.merchantOrderId === paymentId), (w) => w.length === 5);
+    expect(await h.db.knex('webhook_events').where({ provider_ref: paymentId })).toHaveLength(1);
+    expect(await credits(paymentId)).toHaveLength(1);
+    expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('75.50');
+  });
+
+  it('a forged webhook is 401 and changes nothing', async () => {
+    const u = await customer();
+    const { paymentId } = await topUp(u.accessToken);
+    const forged = await h.http().post('/v1/webhooks/phonepe').set('Authorization', 'f'.repeat(64))
+      .send({ event: 'checkout.order.completed', payload: { merchantOrderId: paymentId, state: 'COMPLETED', amount: 50000 } });
+    expect(forged.status).toBe(401);
+    const missing = await h.http().post('/v1/webhooks/phonepe').send({ event: 'checkout.order.completed', payload: { merchantOrderId: paymentId, state: 'COMPLETED' } });
+    expect(missing.status).toBe(401);
+    expect(await h.db.knex('webhook_events').where({ provider_ref: paymentId })).toHaveLength(0);
+    // Still waiting on PhonePe (at test speed it may already be past its deadline): not settled, not credited.
+    expect(['AWAITING_PAYMENT', 'PROCESSING']).toContain((await paymentStatus(h, u.accessToken, paymentId)).status);
+    expect(await credits(paymentId)).toHaveLength(0);
+    await h.sims.phonepe.completeOrder(paymentId, 'failure'); // let it finish
+    await waitForStatus(h, u.accessToken, paymentId, 'FAILED');
+  });
+
+  it('a webhook for an order not known yet is 404 (PhonePe retries) and kept; malformed is 400', async () => {
+    const body = { event: 'checkout.order.completed', payload: { merchantOrderId: 'pay_01JUNKNOWN00000000000000000', state: 'COMPLETED', amount: 100 } };
+    const res = await h.http().post('/v1/webhooks/phonepe').set('Authorization', hookAuth).send(body);
+    expect(res.status).toBe(404);
+    expect(await h.db.knex('webhook_events').where({ provider_ref: body.payload.merchantOrderId })).toHaveLength(1);
+    const again = await h.http().post('/v1/webhooks/phonepe').set('Authorization', hookAuth).send(body);
+    expect(again.status).toBe(404);
+    expect(await h.db.knex('webhook_events').where({ provider_ref: body.payload.merchantOrderId })).toHaveLength(1);
+    const bad = await h.http().post('/v1/webhooks/phonepe').set('Authorization', hookAuth).send({ event: 'nonsense', payload: {} });
+    expect(bad.status).toBe(400);
+  });
+
+  it('"failed" arriving after "completed" changes nothing', async () => {
+    const u = await customer();
+    h.sims.phonepe.faults.outOfOrderWebhooks = true;
+    const { paymentId } = await topUp(u.accessToken, '40.00');
+    await h.sims.phonepe.completeOrder(paymentId, 'success');
+    await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
+    await eventually(() => h.sims.phonepe.webhooksSent.filter((w) => w.event === 'checkout.order.failed'), (w) => w.length >= 1 && w.every((x) => x.status === 200));
+    expect((await paymentStatus(h, u.accessToken, paymentId)).status).toBe('COMPLETED');
+    expect(await credits(paymentId)).toHaveLength(1);
+    expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('40.00');
+  });
+
+  it('amount mismatch: not credited, NEEDS_ATTENTION; an operator then credits what PhonePe confirmed', async () => {
+    const u = await customer();
+    const admin = await registerUser(h.http);
+    await h.db.knex('users').where({ id: admin.user.id }).update({ role: 'admin' });
+    const adminToken = (await h.http().post('/v1/auth/login').send({ login: admin.login, password: admin.password })).body.accessToken;
+    const { paymentId } = await topUp(u.accessToken, '500.00');
+    await h.sims.phonepe.completeOrder(paymentId, 'success', 45_000);
+    const p = await waitForStatus(h, u.accessToken, paymentId, 'NEEDS_ATTENTION');
+    expect(p.timeline.at(-1)!.note).toMatch(/450\.00.*500\.00/);
+    expect(await credits(paymentId)).toHaveLength(0);
+    const stuck = await h.http().get('/v1/admin/payments').set('Authorization', `Bearer ${adminToken}`);
+    expect(stuck.body.items[0]).toMatchObject({ paymentId, status: 'NEEDS_ATTENTION' });
+    const resolved = await h.http().post(`/v1/admin/payments/${paymentId}/resolve`).set('Authorization', `Bearer ${adminToken}`)
+      .send({ outcome: 'succeeded', reason: 'customer paid ₹450, confirmed with PhonePe' });
+    expect({ status: resolved.status, body: resolved.body }).toMatchObject({ status: 200 });
+    expect(resolved.body.status).toBe('COMPLETED');
+    expect(resolved.body.timeline.at(-1)).toMatchObject({ status: 'COMPLETED', actor: admin.user.userCode });
+    expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('450.00');
+    expect(await h.db.knex('audit_logs').where({ action: 'admin.payments.resolve', target_id: paymentId })).toHaveLength(1);
+  });
+
+  it('PENDING past the deadline becomes PROCESSING; a late success is still credited, once', async () => {
+    const u = await customer();
+    const { paymentId } = await topUp(u.accessToken, '60.00');
+    const p = await waitForStatus(h, u.accessToken, paymentId, 'PROCESSING');
+    expect(p.timeline.at(-1)!.note).toMatch(/past the payment deadline/);
+    h.sims.phonepe.faults.dropWebhooks = true;
+    await h.sims.phonepe.completeOrder(paymentId, 'success');
+    await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
+    expect(await credits(paymentId)).toHaveLength(1);
+    expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('60.00');
+  });
+
+  it('another user reading the payment gets 404, like a payment that does not exist', async () => {
+    const u = await customer();
+    const other = await customer();
+    const { paymentId } = await topUp(u.accessToken);
+    const theirs = await h.http().get(`/v1/payments/${paymentId}`).set('Authorization', `Bearer ${other.accessToken}`);
+    const none = await h.http().get('/v1/payments/pay_01JZZZZZZZZZZZZZZZZZZZZZZZ').set('Authorization', `Bearer ${other.accessToken}`);
+    expect(theirs.status).toBe(404);
+    expect(none.status).toBe(404);
+    expect(theirs.body.error.code).toBe(none.body.error.code);
+    expect((await h.http().get('/v1/payments').set('Authorization', `Bearer ${other.accessToken}`)).body.items).toEqual([]);
+    await h.sims.phonepe.completeOrder(paymentId, 'failure');
+    await waitForStatus(h, u.accessToken, paymentId, 'FAILED');
+  });
+});
+
+describe('idempotency', () => {
+  it('same key and body: same response; different body: 409; 10 concurrent: one payment', async () => {
+    const u = await customer();
+    const first = await topUp(u.accessToken, '300.00');
+    const replay = await topUp(u.accessToken, 300, first.key); // same amount, other spelling
+    expect(replay.res.status).toBe(first.res.status);
+    expect(replay.res.body).toEqual(first.res.body);
+    const changed = await topUp(u.accessToken, '301.00', first.key);
+    expect(changed.res.status).toBe(409);
+    expect(changed.res.body.error.code).toBe('idempotency_key_reused');
+    const missing = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).send({ amount: '10.00' });
+    expect(missing.status).toBe(400);
+
+    const key = idemKey();
+    const all = await Promise.all(Array.from({ length: 10 }, () => topUp(u.accessToken, '55.00', key)));
+    expect(new Set(all.map((a) => a.res.status))).toEqual(new Set([201]));
+    expect(new Set(all.map((a) => a.paymentId)).size).toBe(1);
+    expect(new Set(all.map((a) => a.res.body.redirectUrl)).size).toBe(1);
+    expect(await h.db.knex('payment_records').where({ user_id: u.user.id })).toHaveLength(2);
+    expect(h.sims.phonepe.orders.size).toBe(2);
+    for (const id of [first.paymentId, all[0]!.paymentId]) {
+      await h.sims.phonepe.completeOrder(id, 'success');
+      await waitForStatus(h, u.accessToken, id, 'COMPLETED');
+    }
+    expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('355.00');
+  });
+
+  it('rejects amounts below ₹1 or above ₹1,00,000, and fractions of a paisa', async () => {
+    const u = await customer();
+    for (const amount of ['0.99', '100000.01', '10.001', -5, 'abc']) {
+      const { res } = await topUp(u.accessToken, amount);
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('validation_failed');
+    }
+  });
+});
