@@ -13,10 +13,10 @@ export const refundHoldRef = (refundId: string) => `refund:${refundId}:hold`;
 export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: PhonePeGateway }) {
   const { knex, ledger, phonepe } = deps;
   return {
-    /** Checks the refund is allowed (≤ what is left of the top-up) and records it. */
-    async startRefund(r: { refundId: string; topUpId: string; amount: Paise; reason: string; requestedBy: string }): Promise<{ userId: number }> {
-      const rec = await createRefundRecord(knex, r);
-      return { userId: rec.userId };
+    /** Records the refund and says whether it is allowed (≤ what is left of the top-up). */
+    async startRefund(r: { refundId: string; topUpId: string; amount: Paise; reason: string; requestedBy: string }): Promise<{ userId: number; refusal?: string }> {
+      const { record, refusal } = await createRefundRecord(knex, r);
+      return { userId: record.userId, ...(refusal ? { refusal } : {}) };
     },
 
     async holdRefundAmount(h: { refundId: string; userId: number; amount: Paise }): Promise<void> {

@@ -4,38 +4,25 @@
  * on the top-up's record, so two admins refunding at once cannot exceed the original.
  */
 import type { Knex } from 'knex';
-import { BusinessRuleError, NotFoundError } from '../domain/errors';
+import { NotFoundError } from '../domain/errors';
 import { add, formatRupees, Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
 import { fromDecimal, toDecimal } from './money';
-import { createPaymentRecord, getPayment, PaymentRecord } from './payments';
+import { createPaymentRecord, PaymentRecord } from './payments';
 
+/**
+ * Records the refund (always, so its outcome is visible) and says whether it is allowed: the
+ * top-up completed and this refund fits in what is left of it. Decided under a lock on the
+ * top-up's record, so two admins refunding at once cannot exceed the original.
+ */
 export async function createRefundRecord(
   knex: Knex,
   r: { refundId: string; topUpId: string; amount: Paise; reason: string; requestedBy: string },
-): Promise<PaymentRecord> {
+): Promise<{ record: PaymentRecord; refusal?: string }> {
   return knex.transaction(async (trx) => {
-    const existing = await trx('payment_records').where({ id: r.refundId }).first('id');
-    if (existing) return getPayment(trx, r.refundId);
     const topUp = await trx('payment_records').where({ id: r.topUpId }).forUpdate().first();
     if (!topUp || topUp.kind !== 'topup') throw new NotFoundError('top-up not found', { paymentId: r.topUpId });
-    if (topUp.status !== 'COMPLETED') {
-      throw new BusinessRuleError('not_refundable', `only a completed top-up can be refunded (this one is ${topUp.status})`);
-    }
-    const [[row]] = await trx.raw(
-      `SELECT COALESCE(SUM(amount), 0) AS total FROM payment_records WHERE related_payment_id = ? AND kind = 'refund' AND status <> 'FAILED'`,
-      [r.topUpId],
-    );
-    const refunded = fromDecimal(row.total);
-    const original = fromDecimal(topUp.amount);
-    if (add(refunded, r.amount) > original) {
-      throw new BusinessRuleError('refund_exceeds_original', 'refunds would exceed the top-up amount', {
-        original: formatRupees(original),
-        alreadyRefunded: formatRupees(refunded),
-        requested: formatRupees(r.amount),
-      });
-    }
-    return createPaymentRecord(trx, {
+    const record = await createPaymentRecord(trx, {
       id: r.refundId,
       kind: 'refund',
       userId: topUp.user_id,
@@ -44,6 +31,21 @@ export async function createRefundRecord(
       relatedPaymentId: r.topUpId,
       details: { reason: r.reason, requestedBy: r.requestedBy },
     });
+    if (topUp.status !== 'COMPLETED') return { record, refusal: `only a completed top-up can be refunded (this one is ${topUp.status})` };
+    const [[row]] = await trx.raw(
+      `SELECT COALESCE(SUM(amount), 0) AS total FROM payment_records
+        WHERE related_payment_id = ? AND kind = 'refund' AND status <> 'FAILED' AND id <> ?`,
+      [r.topUpId, r.refundId],
+    );
+    const refunded = fromDecimal(row.total);
+    const original = fromDecimal(topUp.amount);
+    if (add(refunded, r.amount) > original) {
+      return {
+        record,
+        refusal: `refunds would exceed the top-up: ₹${formatRupees(original)} paid, ₹${formatRupees(refunded)} already refunded, ₹${formatRupees(r.amount)} asked`,
+      };
+    }
+    return { record };
   });
 }
 

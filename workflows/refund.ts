@@ -66,7 +66,12 @@ export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
     progress.step = 'checking and recording the refund';
     let userId: number;
     try {
-      ({ userId } = await acts.startRefund({ refundId, topUpId, amount, reason: input.reason, requestedBy: input.requestedBy }));
+      const started = await acts.startRefund({ refundId, topUpId, amount, reason: input.reason, requestedBy: input.requestedBy });
+      if (started.refusal) {
+        await release(`refund refused: ${started.refusal}`);
+        return progress.view();
+      }
+      userId = started.userId;
       progress.step = `holding ₹${formatRupees(amount)} on the wallet`;
       await acts.holdRefundAmount({ refundId, userId, amount });
       held = true;

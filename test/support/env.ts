@@ -12,6 +12,9 @@ export const testEnv = {
   get temporalAddress() {
     return required('TEMPORAL_ADDRESS');
   },
+  get temporalCli() {
+    return required('TEMPORAL_CLI');
+  },
   get workflowBundlePath() {
     return required('WORKFLOW_BUNDLE_PATH');
   },

@@ -7,6 +7,7 @@ import { expectLedgerInvariants, walletOf } from '../support/ledger';
 import { idemKey, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
 import { eventually, PHONEPE_CREDS } from '../support/simulators';
 import { expectedAuthorization } from '../../providers/phonepe/webhook';
+import { keepHistory } from '../support/histories';
 
 let h: PaymentsHarness;
 beforeAll(async () => {
@@ -56,6 +57,7 @@ describe('top-up', () => {
     );
     const wallet = await h.http().get('/v1/wallet').set('Authorization', `Bearer ${u.accessToken}`);
     expect(wallet.body.balance).toBe('500.00');
+    await keepHistory(h.client, `topup:${paymentId}`, 'topup-completed');
   });
 
   it('payment failed: FAILED, nothing posted, statement row failed', async () => {
@@ -67,6 +69,7 @@ describe('top-up', () => {
     expect(await credits(paymentId)).toHaveLength(0);
     expect((await h.db.knex('transactions').where({ reference_number: paymentId }).first()).status).toBe('failed');
     expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('0.00');
+    await keepHistory(h.client, `topup:${paymentId}`, 'topup-failed');
   });
 
   it('webhook dropped: the polling schedule finds the payment and credits it', async () => {
@@ -151,6 +154,7 @@ describe('top-up', () => {
     expect(resolved.body.timeline.at(-1)).toMatchObject({ status: 'COMPLETED', actor: admin.user.userCode });
     expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('450.00');
     expect(await h.db.knex('audit_logs').where({ action: 'admin.payments.resolve', target_id: paymentId })).toHaveLength(1);
+    await keepHistory(h.client, `topup:${paymentId}`, 'topup-amount-mismatch-operator');
   });
 
   it('PENDING past the deadline becomes PROCESSING; a late success is still credited, once', async () => {
@@ -163,6 +167,7 @@ describe('top-up', () => {
     await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
     expect(await credits(paymentId)).toHaveLength(1);
     expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('60.00');
+    await keepHistory(h.client, `topup:${paymentId}`, 'topup-late-success');
   });
 
   it('another user reading the payment gets 404, like a payment that does not exist', async () => {
