@@ -86,6 +86,7 @@ async function main(): Promise<void> {
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
   const phonepe = createPhonePeClient({
     baseUrl: config.PHONEPE_BASE_URL,
+    ...(config.PHONEPE_AUTH_BASE_URL ? { authBaseUrl: config.PHONEPE_AUTH_BASE_URL } : {}),
     clientId: config.PHONEPE_CLIENT_ID,
     clientVersion: config.PHONEPE_CLIENT_VERSION,
     clientSecret: config.PHONEPE_CLIENT_SECRET,

@@ -54,6 +54,8 @@ function schemaFor(mode: Mode) {
 
     /** PhonePe Standard Checkout v2; in development the local simulator. */
     PHONEPE_BASE_URL: mode === 'production' ? z.url() : z.url().default('http://127.0.0.1:4100/phonepe'),
+    /** Production PhonePe issues tokens from another host (…/apis/identity-manager); default: PHONEPE_BASE_URL. */
+    PHONEPE_AUTH_BASE_URL: z.url().optional(),
     PHONEPE_CLIENT_ID: secret('PHONEPE_CLIENT_ID', 1),
     PHONEPE_CLIENT_VERSION: z.string().min(1).default('1'),
     PHONEPE_CLIENT_SECRET: secret('PHONEPE_CLIENT_SECRET', 8),

@@ -125,6 +125,7 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
 
     progress.step = 'creating the PhonePe order';
     let expireAt: number;
+    let redirectUrl: string | null = null;
     try {
       const order = await orderActs.createPhonePeOrder({
         paymentId,
@@ -133,8 +134,8 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
         expireAfterSeconds: input.expireAfterSeconds,
       });
       expireAt = order.expireAt;
-      if (order.redirectUrl) started = { paymentId, status: 'AWAITING_PAYMENT', redirectUrl: order.redirectUrl, expiresAt: new Date(expireAt).toISOString() };
-      else startError = 'PhonePe created the order but its payment page could not be retrieved; start a new top-up';
+      redirectUrl = order.redirectUrl;
+      if (!redirectUrl) startError = 'PhonePe created the order but its payment page could not be retrieved; start a new top-up';
     } catch (err) {
       // Rejected, or unknown after every retry: only PhonePe knows whether the order exists.
       const st = await acts.checkPhonePeOrder(paymentId);
@@ -152,7 +153,8 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
     progress.deadline = createdAt + paymentDeadlineMs(input.polling, expiryMs);
     upsertSearchAttributes([{ key: ProviderRefKey, value: paymentId }]);
     await progress.moveTo('AWAITING_PAYMENT', 'PhonePe order created', { providerRef: paymentId });
-    if (started) started = { ...started, status: progress.status };
+    // Answered only now, so a client that reads the payment right after sees what we told it.
+    if (redirectUrl) started = { paymentId, status: progress.status, redirectUrl, expiresAt: new Date(expireAt).toISOString() };
 
     for (;;) {
       if (progress.decision) {

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { writeAudit } from '../../db/audit';
 import { paymentTimeline, stuckPayments } from '../../db/payments';
-import { BusinessRuleError, ConflictError } from '../../domain/errors';
+import { BusinessRuleError, ConflictError, ValidationError } from '../../domain/errors';
 import { PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
 import { PHONEPE_POLLING, scalePlan } from '../../domain/polling';
 import type { AppDeps } from '../deps';
@@ -86,6 +86,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
       body: z.strictObject({ amount: amountInput, reason: z.string().trim().min(3).max(500) }),
       responses: { 202: z.object({ paymentId: z.string(), refundOf: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
       handler: async ({ params: p, body, user, ctx }) => {
+        if (body.amount < 100) throw new ValidationError('a refund is at least ₹1.00 (PhonePe minimum)', [{ path: 'amount', field: 'amount', message: 'below ₹1.00' }]);
         const topUp = await visiblePayment(deps, p.id, user);
         if (topUp.kind !== 'topup') throw new BusinessRuleError('not_refundable', 'only top-ups are refunded through PhonePe');
         if (topUp.status !== 'COMPLETED') throw new ConflictError(`only a completed top-up can be refunded (this one is ${topUp.status})`, 'invalid_state');

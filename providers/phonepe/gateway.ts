@@ -57,10 +57,12 @@ export function phonePeGateway(api: PhonePeApi): PhonePeGateway {
     async findOrder(merchantOrderId) {
       const s = await unlessNotFound(api.getOrderStatus(merchantOrderId));
       if (!s) return null;
-      const attempt = s.paymentDetails.find((d) => d.state === 'COMPLETED') ?? s.paymentDetails.at(-1);
+      const paid = s.paymentDetails.find((d) => d.state === 'COMPLETED');
+      const attempt = paid ?? s.paymentDetails.at(-1);
       return {
         state: s.state,
-        amount: s.amount,
+        // The money that moved is the successful attempt's; the order's own amount is what was asked.
+        amount: (s.state === 'COMPLETED' ? paid?.amount : undefined) ?? s.amount,
         expireAt: s.expireAt,
         errorCode: s.errorCode,
         transactionId: attempt?.transactionId,

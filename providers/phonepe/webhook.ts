@@ -5,28 +5,49 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { ValidationError } from '../../domain/errors';
+import { MAX_PAISE } from '../../domain/money';
+import { merchantId } from './wire';
 
-export const expectedAuthorization = (username: string, password: string) =>
+export const PHONEPE_WEBHOOK_EVENTS = ['checkout.order.completed', 'checkout.order.failed', 'pg.refund.completed', 'pg.refund.failed'] as const;
+export type PhonePeWebhookEvent = (typeof PHONEPE_WEBHOOK_EVENTS)[number];
+
+export const expectedAuthorization = (username: string, password: string): string =>
   createHash('sha256').update(`${username}:${password}`).digest('hex');
 
 export function verifyWebhookAuthorization(header: string | undefined, username: string, password: string): boolean {
   const expected = Buffer.from(expectedAuthorization(username, password));
   const given = Buffer.from((header ?? '').trim());
+  // timingSafeEqual throws on unequal lengths; the length of a hex sha256 is no secret.
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-/** Decided on `event` (the legacy `type` field is ignored); unknown fields are ignored. */
-export const phonePeWebhook = z.looseObject({
-  event: z.enum(['checkout.order.completed', 'checkout.order.failed', 'pg.refund.completed', 'pg.refund.failed']),
-  payload: z.looseObject({
-    merchantOrderId: z.string().min(1).max(63).optional(),
-    originalMerchantOrderId: z.string().min(1).max(63).optional(),
-    merchantRefundId: z.string().min(1).max(63).optional(),
-    state: z.string().min(1),
-    amount: z.number().int().nonnegative().optional(),
-  }),
-}).refine((w) => (w.event.startsWith('checkout.') ? !!w.payload.merchantOrderId : !!w.payload.merchantRefundId), {
-  message: 'order events need payload.merchantOrderId, refund events payload.merchantRefundId',
-  path: ['payload'],
-});
+/**
+ * Decided on `event`; the legacy `type` field and other unknown fields are ignored. `state` is
+ * passed on as reported (the status API decides), so a state PhonePe adds later is no reason to
+ * refuse the callback and make PhonePe retry it forever.
+ */
+export const phonePeWebhook = z
+  .looseObject({
+    event: z.enum(PHONEPE_WEBHOOK_EVENTS),
+    payload: z.looseObject({
+      merchantOrderId: merchantId.optional(),
+      originalMerchantOrderId: merchantId.optional(),
+      merchantRefundId: merchantId.optional(),
+      state: z.string().min(1),
+      amount: z.number().int().min(0).max(MAX_PAISE),
+    }),
+  })
+  .refine((w) => (w.event.startsWith('checkout.') ? !!w.payload.merchantOrderId : !!(w.payload.merchantRefundId && w.payload.originalMerchantOrderId)), {
+    message: 'order events need payload.merchantOrderId; refund events payload.merchantRefundId and payload.originalMerchantOrderId',
+    path: ['payload'],
+  });
 export type PhonePeWebhook = z.infer<typeof phonePeWebhook>;
+
+export function parsePhonePeWebhook(body: unknown): PhonePeWebhook {
+  const parsed = phonePeWebhook.safeParse(body);
+  if (!parsed.success) {
+    throw new ValidationError('malformed PhonePe webhook', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+  }
+  return parsed.data;
+}

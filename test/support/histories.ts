@@ -1,27 +1,23 @@
 /**
- * Determinism guard: closed workflow histories are kept as fixtures and replayed against the
- * current workflow code by test/workflows/replay.test.ts. `RECORD_HISTORIES=1 npm test` refreshes
- * them; a fixture that is missing is recorded on the next run. They are written by the Temporal
- * CLI (`temporal workflow show --output json`), the format ops also use to export a history.
+ * Determinism guard: closed workflow histories are kept as fixtures (binary protobuf, encoded by
+ * @temporalio/proto) and replayed against the current workflow code by replay.test.ts through
+ * scripts/replay-histories.ts. `RECORD_HISTORIES=1 npm test` refreshes them; a missing one is
+ * recorded on the next run. (Proto-JSON is avoided: in SDK 1.24 its converter breaks on the two
+ * protobufjs versions the SDK installs.)
  */
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { testEnv } from './env';
+import { temporal } from '@temporalio/proto';
 
 export const HISTORY_DIR = path.join(__dirname, '..', 'fixtures', 'histories');
 
 export async function keepHistory(client: Client, workflowId: string, name: string): Promise<void> {
-  const file = path.join(HISTORY_DIR, `${name}.json`);
+  const file = path.join(HISTORY_DIR, `${name}.pb`);
   if (existsSync(file) && process.env.RECORD_HISTORIES !== '1') return;
-  await client.workflow.getHandle(workflowId).result(); // only closed histories are stable fixtures
-  const r = spawnSync(
-    testEnv.temporalCli,
-    ['workflow', 'show', '--workflow-id', workflowId, '--output', 'json', '--address', testEnv.temporalAddress, '--namespace', 'default'],
-    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
-  );
-  if (r.status !== 0) throw new Error(`could not export the history of ${workflowId}: ${r.stderr}`);
+  const handle = client.workflow.getHandle(workflowId);
+  await handle.result(); // only closed histories are stable fixtures
+  const history = await handle.fetchHistory();
   mkdirSync(HISTORY_DIR, { recursive: true });
-  writeFileSync(file, r.stdout);
+  writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
 }

@@ -19,14 +19,16 @@ import { newTaskQueue, startTestWorker, TestTemporal } from './temporal';
 export interface PaymentsHarness {
   db: TestDatabase;
   sims: RunningSimulators;
+  /** Absent when the suite runs its workers as separate processes. */
   worker: TestTemporal;
+  taskQueue: string;
   client: Client;
   apiUrl: string;
   http: () => ReturnType<typeof request>;
   close(): Promise<void>;
 }
 
-export async function startPaymentsHarness(opts: { pollingScale?: string } = {}): Promise<PaymentsHarness> {
+export async function startPaymentsHarness(opts: { pollingScale?: string; inProcessWorker?: boolean } = {}): Promise<PaymentsHarness> {
   const db = await createTestDatabase();
   const taskQueue = newTaskQueue();
   const connection = await Connection.connect({ address: testEnv.temporalAddress });
@@ -45,16 +47,17 @@ export async function startPaymentsHarness(opts: { pollingScale?: string } = {})
   await new Promise<void>((r) => server.once('listening', r));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sims = await startTestSimulators(`${apiUrl}/v1/webhooks/phonepe`);
-  const worker = await startTestWorker(db.knex, { phonepe: phonePeClientFor(sims, 1000) }, taskQueue);
+  const worker = opts.inProcessWorker === false ? (undefined as unknown as TestTemporal) : await startTestWorker(db.knex, { phonepe: phonePeClientFor(sims, 1000) }, taskQueue);
   return {
     db,
     sims,
     worker,
+    taskQueue,
     client,
     apiUrl,
     http: () => request(server),
     async close() {
-      await worker.close();
+      await worker?.close();
       await sims.close();
       await new Promise<void>((r) => server.close(() => r()));
       await connection.close();
