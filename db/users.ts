@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../domain/errors';
 import { Role, userCodeFor } from '../domain/users';
 import { isDuplicateKey } from './ledger/transaction';
+import { User } from './models';
 
 export interface UserRow {
   id: number;
@@ -80,9 +81,9 @@ export async function findUserByLogin(knex: Knex, login: string): Promise<UserRo
 }
 
 export async function getUser(knex: Knex, id: number): Promise<UserRow> {
-  const row = await knex('users').where({ id }).first();
+  const row = await User.bindKnex(knex).query().findById(id);
   if (!row) throw new NotFoundError('user not found');
-  return row;
+  return row as unknown as UserRow;
 }
 
 export async function recordLogin(knex: Knex, id: number): Promise<void> {
