@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { recordPaymentStatus } from '../db/payments';
-import type { StatusChange } from '../workflows/progress';
+import type { StatusChange } from '../domain/payments';
 
 export function paymentActivities(deps: { knex: Knex }) {
   return {

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { InvariantViolation, NotFoundError } from '../domain/errors';
 import { Paise } from '../domain/money';
-import { canTransition, PaymentKind, PaymentStatus, TimelineEntry } from '../domain/payments';
+import { canTransition, PaymentKind, PaymentStatus, StatusChange, TimelineEntry } from '../domain/payments';
 import { fromDecimal, toDecimal } from './money';
 import { isDuplicateKey } from './ledger/transaction';
 import { decodeCursor, encodeCursor } from './statements';
@@ -95,16 +95,6 @@ export async function getPayment(db: Knex | Knex.Transaction, id: string): Promi
   return toRecord(row);
 }
 
-export interface StatusChange {
-  paymentId: string;
-  status: PaymentStatus;
-  note?: string;
-  actor?: string;
-  failureReason?: string | null;
-  providerRef?: string;
-  providerRefs?: Record<string, string>;
-  details?: Record<string, unknown>;
-}
 
 /**
  * Moves the record to `status` (checked against the status machine) and appends a timeline

@@ -39,3 +39,15 @@ export interface TimelineEntry {
 export function workflowIdFor(kind: PaymentKind, paymentId: string): string {
   return `${kind}:${paymentId}`;
 }
+
+/** A status change a workflow records in the read model (and on its timeline). */
+export interface StatusChange {
+  paymentId: string;
+  status: PaymentStatus;
+  note?: string;
+  actor?: string;
+  failureReason?: string | null;
+  providerRef?: string;
+  providerRefs?: Record<string, string>;
+  details?: Record<string, unknown>;
+}

@@ -5,7 +5,7 @@
  * (`npm test -- ledger` runs the matching suites).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -55,8 +55,9 @@ async function main(): Promise<number> {
     await typecheck;
 
     step('running the test suite');
-    return await new Promise<number>((resolve) => {
-      const jest = spawn(process.execPath, [require.resolve('jest/bin/jest'), ...process.argv.slice(2)], {
+    const resultsFile = path.join(runDir, 'jest-results.json');
+    const code = await new Promise<number>((resolve) => {
+      const jest = spawn(process.execPath, [require.resolve('jest/bin/jest'), '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)], {
         cwd: projectRoot,
         stdio: 'inherit',
         env: {
@@ -69,11 +70,20 @@ async function main(): Promise<number> {
         },
       });
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => jest.kill(sig));
-      jest.on('exit', (code) => resolve(code ?? 1));
+      jest.on('exit', (c) => resolve(c ?? 1));
     });
+    printSummary(resultsFile);
+    return code;
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
+}
+
+/** One plain line CI can read whatever the runner: `tests: N passed, N failed, N skipped`. */
+function printSummary(resultsFile: string): void {
+  if (!existsSync(resultsFile)) return;
+  const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 }
 
 function typecheckProject(): Promise<void> {

@@ -7,7 +7,9 @@
  * on the provider's own status API. A webhook is a hint.
  */
 import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import { canTransition, PaymentKind, PaymentStatus, TimelineEntry } from '../domain/payments';
+import { canTransition, PaymentKind, PaymentStatus, StatusChange, TimelineEntry } from '../domain/payments';
+
+export type { StatusChange };
 import {
   OperatorDecision,
   operatorResolveUpdate,
@@ -18,15 +20,6 @@ import {
 } from './messages';
 import { PaymentStatusKey } from './searchAttributes';
 
-export interface StatusChange {
-  paymentId: string;
-  status: PaymentStatus;
-  note?: string;
-  actor?: string;
-  failureReason?: string | null;
-  providerRef?: string;
-  providerRefs?: Record<string, string>;
-}
 
 const SETTLED: readonly PaymentStatus[] = ['COMPLETED', 'FAILED', 'REVERSED'];
 

@@ -4,11 +4,11 @@
  *   with our refund id → poll its status (PENDING → CONFIRMED → COMPLETED | FAILED), never
  *   resending → COMPLETED: capture the hold wallet → PHONEPE_CLEARING; FAILED: release it.
  */
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation, proxyActivities } from '@temporalio/workflow';
-import type { Activities } from '../activities';
+import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation } from '@temporalio/workflow';
 import { formatRupees, Paise } from '../domain/money';
 import { nextPoll, PollingPlan } from '../domain/polling';
 import { compensate } from './compensation';
+import { compensations, steps } from './activityPolicies';
 import { PaymentView } from './messages';
 import { operatorName, PaymentProgress } from './progress';
 
@@ -21,15 +21,6 @@ export interface RefundInput {
   polling: PollingPlan;
 }
 
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-// Compensation retries for a while, then parks the payment for an operator instead of spinning.
-const compensation = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '30 seconds', maximumAttempts: 10 },
-});
 
 /** A business-rule refusal from an activity (insufficient funds, refund too large, …). */
 function businessRefusal(err: unknown): string | undefined {
@@ -39,25 +30,25 @@ function businessRefusal(err: unknown): string | undefined {
 
 export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
   const { refundId, topUpId, amount } = input;
-  const progress = new PaymentProgress('refund', refundId, acts.recordPaymentStatus);
+  const progress = new PaymentProgress('refund', refundId, steps.recordPaymentStatus);
   let held = false;
 
   const release = async (why: string, actor?: string) => {
-    if (held && !(await compensate(progress, 'release the refund hold', () => compensation.releaseRefundHold({ refundId, reason: why })))) {
+    if (held && !(await compensate(progress, 'release the refund hold', () => compensations.releaseRefundHold({ refundId, reason: why })))) {
       return settleByOperator();
     }
     await progress.moveTo('FAILED', why, { failureReason: why, actor });
   };
   const capture = async (note: string, actor?: string) => {
     progress.step = 'capturing the refunded amount';
-    await acts.captureRefund({ refundId, topUpId, amount, reason: input.reason });
+    await steps.captureRefund({ refundId, topUpId, amount, reason: input.reason });
     await progress.moveTo('COMPLETED', note, { actor, failureReason: null });
   };
   const settleByOperator = async (): Promise<void> => {
     const d = progress.decision!;
     if (d.outcome === 'succeeded') await capture(`operator: ${d.reason}`, operatorName(d));
     else {
-      held = held && (await compensate(progress, 'release the refund hold', () => compensation.releaseRefundHold({ refundId, reason: d.reason })));
+      held = held && (await compensate(progress, 'release the refund hold', () => compensations.releaseRefundHold({ refundId, reason: d.reason })));
       await progress.moveTo('FAILED', `operator: ${d.reason}`, { failureReason: d.reason, actor: operatorName(d) });
     }
   };
@@ -66,14 +57,14 @@ export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
     progress.step = 'checking and recording the refund';
     let userId: number;
     try {
-      const started = await acts.startRefund({ refundId, topUpId, amount, reason: input.reason, requestedBy: input.requestedBy });
+      const started = await steps.startRefund({ refundId, topUpId, amount, reason: input.reason, requestedBy: input.requestedBy });
       if (started.refusal) {
         await release(`refund refused: ${started.refusal}`);
         return progress.view();
       }
       userId = started.userId;
       progress.step = `holding ₹${formatRupees(amount)} on the wallet`;
-      await acts.holdRefundAmount({ refundId, userId, amount });
+      await steps.holdRefundAmount({ refundId, userId, amount });
       held = true;
     } catch (err) {
       const refusal = businessRefusal(err);
@@ -83,7 +74,7 @@ export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
     }
 
     progress.step = 'asking PhonePe to refund';
-    const first = await acts.requestPhonePeRefund({ refundId, topUpId, amount });
+    const first = await steps.requestPhonePeRefund({ refundId, topUpId, amount });
     progress.lastProviderState = first.state;
     await progress.moveTo('PROCESSING', `PhonePe accepted the refund (${first.state})`, { providerRef: refundId });
 
@@ -112,7 +103,7 @@ export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
       }
       if (progress.decision) continue;
       progress.takeNews();
-      const st = await acts.checkPhonePeRefund(refundId);
+      const st = await steps.checkPhonePeRefund(refundId);
       progress.providerChecks++;
       progress.lastProviderState = st.state;
       // NOT_FOUND after PhonePe accepted it would be PhonePe's inconsistency: keep asking.
@@ -126,7 +117,7 @@ export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
       // Cancelled from the UI: the hold must not stay on the wallet. PhonePe may still pay the
       // refund, which is why cancelling after PROCESSING is for ops who checked PhonePe first.
       await CancellationScope.nonCancellable(async () => {
-        if (await compensate(progress, 'release the refund hold', () => compensation.releaseRefundHold({ refundId, reason: 'cancelled by an operator' }))) {
+        if (await compensate(progress, 'release the refund hold', () => compensations.releaseRefundHold({ refundId, reason: 'cancelled by an operator' }))) {
           await progress.moveTo('FAILED', 'cancelled by an operator', { failureReason: 'cancelled' });
         }
       });

@@ -19,6 +19,7 @@ import {
 import type { Activities } from '../activities';
 import { formatRupees, Paise } from '../domain/money';
 import { nextPoll, paymentDeadlineMs, PollingPlan } from '../domain/polling';
+import { compensations, steps } from './activityPolicies';
 import { PaymentView, TopUpStarted, topUpStartedUpdate } from './messages';
 import { operatorName, PaymentProgress } from './progress';
 import { ProviderRefKey } from './searchAttributes';
@@ -39,11 +40,6 @@ export interface TopUpInput {
   awaitingWindowMs?: number;
 }
 
-// Ledger and read-model steps retry until they succeed: the database coming back is only a matter of time.
-const acts = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
 // Order creation is bounded: the customer is waiting for a redirect URL.
 const orderActs = proxyActivities<Activities>({
   startToCloseTimeout: '20 seconds',
@@ -52,7 +48,7 @@ const orderActs = proxyActivities<Activities>({
 
 export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
   const { paymentId, amount } = input;
-  const progress = new PaymentProgress('topup', paymentId, acts.recordPaymentStatus);
+  const progress = new PaymentProgress('topup', paymentId, steps.recordPaymentStatus);
   let started: TopUpStarted | undefined;
   let startError: string | undefined;
   setHandler(topUpStartedUpdate, async () => {
@@ -67,19 +63,19 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
 
   const credit = async (paid: Paise, note: string, actor?: string) => {
     progress.step = 'crediting the wallet';
-    await acts.creditTopUp({ paymentId, userId: input.userId, amount: paid, ...providerTxn });
+    await steps.creditTopUp({ paymentId, userId: input.userId, amount: paid, ...providerTxn });
     await progress.moveTo('COMPLETED', note, { actor, failureReason: null });
   };
   const fail = async (reason: string, actor?: string) => {
     progress.step = 'recording the failure';
-    await acts.failTopUp({ paymentId, reason });
+    await steps.failTopUp({ paymentId, reason });
     await progress.moveTo('FAILED', reason, { actor, failureReason: reason });
   };
 
   /** One look at PhonePe's Order Status; true when the payment is settled by it. */
   const checkOrder = async (): Promise<boolean> => {
     progress.step = 'asking PhonePe for the order status';
-    const st = await acts.checkPhonePeOrder(paymentId);
+    const st = await steps.checkPhonePeOrder(paymentId);
     progress.providerChecks++;
     progress.lastProviderState = st.state;
     providerTxn = { transactionId: st.transactionId, paymentMode: st.paymentMode };
@@ -121,7 +117,7 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
 
   try {
     progress.step = 'recording the payment';
-    await acts.startTopUp({ paymentId, userId: input.userId, amount });
+    await steps.startTopUp({ paymentId, userId: input.userId, amount });
 
     progress.step = 'creating the PhonePe order';
     let expireAt: number;
@@ -138,7 +134,7 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
       if (!redirectUrl) startError = 'PhonePe created the order but its payment page could not be retrieved; start a new top-up';
     } catch (err) {
       // Rejected, or unknown after every retry: only PhonePe knows whether the order exists.
-      const st = await acts.checkPhonePeOrder(paymentId);
+      const st = await steps.checkPhonePeOrder(paymentId);
       if (st.state === 'NOT_FOUND') {
         startError = `PhonePe did not create the order: ${(err as Error).message}`;
         await fail(startError);
