@@ -134,6 +134,27 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
       return [...missing, ...broken];
     },
   },
+  {
+    id: 'payments_settled_once',
+    title: 'Every completed top-up has exactly one TopIn credit posting and every other top-up none; refund captures match completed refunds',
+    async run(db) {
+      const topUps = await rows(
+        db,
+        `SELECT p.id AS payment_id, p.status, COUNT(j.id) AS credit_postings
+           FROM payment_records p LEFT JOIN ledger_journals j ON j.reference = CONCAT('topup:', p.id, ':credit') AND j.ledger_type = 'TopIn'
+          WHERE p.kind = 'topup' GROUP BY p.id, p.status
+         HAVING (p.status IN ('COMPLETED', 'REVERSED') AND credit_postings <> 1) OR (p.status NOT IN ('COMPLETED', 'REVERSED') AND credit_postings <> 0)`,
+      );
+      const refunds = await rows(
+        db,
+        `SELECT p.id AS payment_id, p.status, COUNT(j.id) AS capture_postings
+           FROM payment_records p LEFT JOIN ledger_journals j ON j.reference = CONCAT('refund:', p.id, ':capture')
+          WHERE p.kind = 'refund' GROUP BY p.id, p.status
+         HAVING (p.status = 'COMPLETED' AND capture_postings <> 1) OR (p.status <> 'COMPLETED' AND capture_postings <> 0)`,
+      );
+      return [...topUps, ...refunds];
+    },
+  },
 ];
 
 export async function checkInvariants(db: Knex): Promise<InvariantReport> {

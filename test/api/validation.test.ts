@@ -86,3 +86,15 @@ it('/openapi.json documents every route; /docs serves the UI with its assets', a
   expect((await t.http().get('/readyz')).body).toMatchObject({ status: 'ready', checks: { mysql: 'ok' } });
   expect((await t.http().get('/metrics')).text).toContain('http_request_duration_seconds');
 });
+
+it('admins run the invariant checker and read the latest reconciliation over HTTP; customers cannot', async () => {
+  const u = await registerUser(t.http);
+  expect((await t.http().get('/v1/admin/ledger/invariants').set('Authorization', `Bearer ${u.accessToken}`)).status).toBe(403);
+  await db.knex('users').where({ id: u.user.id }).update({ role: 'admin' });
+  const adminToken = (await t.http().post('/v1/auth/login').send({ login: u.login, password: u.password })).body.accessToken;
+  const res = await t.http().get('/v1/admin/ledger/invariants').set('Authorization', `Bearer ${adminToken}`);
+  expect(res.status).toBe(200);
+  expect(res.body.ok).toBe(true);
+  expect(res.body.checks.map((c: { id: string }) => c.id)).toEqual(['conservation', 'cached_balances', 'holds', 'single_resolution', 'immutability', 'payments_settled_once']);
+  expect((await t.http().get('/v1/admin/reconciliation/latest').set('Authorization', `Bearer ${adminToken}`)).status).toBe(404);
+});

@@ -22,7 +22,7 @@ it('prints every invariant as PASS and exits 0 on a healthy ledger', async () =>
   const r = runCheck();
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  for (const id of ['conservation', 'cached_balances', 'holds', 'single_resolution', 'immutability']) {
+  for (const id of ['conservation', 'cached_balances', 'holds', 'single_resolution', 'immutability', 'payments_settled_once']) {
     expect(r.stdout).toMatch(new RegExp(`^PASS  ${id}:`, 'm'));
   }
 });
@@ -35,5 +35,16 @@ it('prints FAIL with the offending rows and exits 1 when a balance was tampered 
   expect(r.stdout).toMatch(/^FAIL  cached_balances:/m);
   expect(r.stdout).toContain(`"user_code":"${u.userCode}"`);
   await db.knex('users').where({ id: u.id }).update({ wallet_balance: '5.00' });
+  await expectLedgerInvariants(db.knex);
+});
+
+it('flags a completed top-up that was never credited', async () => {
+  const u = await createUser(db.knex);
+  await db.knex('payment_records').insert({ id: 'pay_01JNOCREDIT0000000000000000', kind: 'topup', user_id: u.id, amount: '10.00', status: 'COMPLETED', workflow_id: 'topup:pay_01JNOCREDIT0000000000000000' });
+  const r = runCheck();
+  expect(r.status).toBe(1);
+  expect(r.stdout).toMatch(/^FAIL  payments_settled_once:/m);
+  expect(r.stdout).toContain('"payment_id":"pay_01JNOCREDIT0000000000000000"');
+  await db.knex('payment_records').where({ id: 'pay_01JNOCREDIT0000000000000000' }).update({ status: 'FAILED' });
   await expectLedgerInvariants(db.knex);
 });
