@@ -11,8 +11,9 @@ const { runLedgerReconciliation } = proxyActivities<Activities>({
  * the report, readable through the admin API. A failing check fails loudly in the logs but
  * the workflow completes, so the schedule keeps running and the report is there to read.
  */
-export async function reconciliationWorkflow(): Promise<{ reportId: number; ok: boolean; failedChecks: string[] }> {
+export async function reconciliationWorkflow(): Promise<Awaited<ReturnType<Activities['runLedgerReconciliation']>>> {
   const summary = await runLedgerReconciliation();
   if (!summary.ok) log.error('ledger invariants failed', { failedChecks: summary.failedChecks, reportId: summary.reportId });
+  if (summary.attention.undeliveredWebhooks > 0 || summary.attention.stalePayments > 0) log.warn('reconciliation found items for ops', { ...summary.attention, reportId: summary.reportId });
   return summary;
 }

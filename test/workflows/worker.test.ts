@@ -28,9 +28,19 @@ it('registers every search attribute', async () => {
 it('runs the reconciliation workflow on the worker and stores its report', async () => {
   await createUser(db.knex, { balance: '250.00' });
   const summary = await t.client.workflow.execute('reconciliationWorkflow', { taskQueue: t.taskQueue, workflowId: `recon-${Date.now()}`, args: [] });
-  expect(summary).toMatchObject({ ok: true, failedChecks: [] });
+  // A webhook stored two hours ago and never delivered, and an expired idempotency key.
+  await db.knex('webhook_events').insert({ provider: 'phonepe', dedupe_key: 'x'.repeat(64), event_type: 'checkout.order.completed', provider_ref: 'pay_unknown', payload: '{}', received_at: new Date(Date.now() - 2 * 3_600_000) });
+  const u = await createUser(db.knex);
+  await db.knex('idempotency_keys').insert({ user_id: u.id, idempotency_key: 'old', request_fingerprint: 'f'.repeat(64), resource_id: 'pay_x', expires_at: new Date(Date.now() - 1000) });
+  expect(summary).toMatchObject({ ok: true, failedChecks: [], attention: { undeliveredWebhooks: 0, stalePayments: 0 } });
   const stored = await latestReconciliationReport(db.knex);
   expect(stored).toMatchObject({ id: summary.reportId, ok: true });
+  const second = await t.client.workflow.execute('reconciliationWorkflow', { taskQueue: t.taskQueue, workflowId: `recon-2-${Date.now()}`, args: [] });
+  expect(second.attention).toEqual({ undeliveredWebhooks: 1, stalePayments: 0 });
+  const report = (await latestReconciliationReport(db.knex))!.report as { undeliveredWebhooks: Array<{ providerRef: string }>; systemAccounts: Array<{ code: string; balance: string }>; purgedIdempotencyKeys: number };
+  expect(report.undeliveredWebhooks.map((w) => w.providerRef)).toEqual(['pay_unknown']);
+  expect(report.systemAccounts.find((a) => a.code === 'PLATFORM_EQUITY')!.balance).toBe('-250.00');
+  expect(report.purgedIdempotencyKeys).toBe(1);
   await expectLedgerInvariants(db.knex);
 });
 
