@@ -43,6 +43,8 @@ export function createWebhookSender(o: WebhookSenderOptions) {
       } catch {
         status = 'error';
       }
+      // A reset during the request aborted it: it belongs to the old generation, not this log.
+      if (o.timers.generation !== generation) return;
       o.log.push({ at: new Date().toISOString(), event: m.event, merchantOrderId: m.payload.merchantOrderId, merchantRefundId: m.payload.merchantRefundId, attempt, status });
       if (typeof status === 'number' && status >= 200 && status < 300) return;
       if (!(await o.timers.sleep(FIRST_RETRY_MS * 2 ** (attempt - 1)))) return;
