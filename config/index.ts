@@ -20,7 +20,22 @@ const DEV_SECRETS = {
   PHONEPE_CLIENT_SECRET: 'dev-only-phonepe-client-secret',
   PHONEPE_WEBHOOK_USERNAME: 'nexaspay-dev',
   PHONEPE_WEBHOOK_PASSWORD: 'dev-only-webhook-password',
+  BBPS_API_KEY: 'dev-only-bbps-api-key',
+  BBPS_WEBHOOK_SECRET: 'dev-only-bbps-webhook-secret',
+  RECHARGE_API_KEY: 'dev-only-recharge-api-key',
+  RECHARGE_WEBHOOK_SECRET: 'dev-only-recharge-webhook-secret',
+  PAYOUT_API_KEY: 'dev-only-payout-api-key',
+  PAYOUT_WEBHOOK_SECRET: 'dev-only-payout-webhook-secret',
+  // base64 of 32 bytes "dev-only-beneficiary-key-32bytes"
+  BENEFICIARY_ENCRYPTION_KEY: 'ZGV2LW9ubHktYmVuZWZpY2lhcnkta2V5LTMyYnl0ZXM=',
+  BENEFICIARY_HASH_KEY: 'dev-only-beneficiary-hash-key-0123456789',
 };
+
+/** A commission margin or rate: a decimal 0-1 with at most 4 places, kept as text (parsed exactly by domain/commissions). */
+const rateText = z.string().regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, 'must be a decimal between 0 and 1 with at most 4 places');
+const base64Key32 = z
+  .string()
+  .refine((s) => Buffer.from(s, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(s), 'must be base64 of exactly 32 bytes (openssl rand -base64 32)');
 
 function schemaFor(mode: Mode) {
   const secret = (name: keyof typeof DEV_SECRETS, minLength: number) => {
@@ -64,6 +79,30 @@ function schemaFor(mode: Mode) {
     PHONEPE_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
     /** How long the customer has on PhonePe's page (PhonePe allows 300-3600 s). */
     TOPUP_EXPIRE_AFTER_SECONDS: z.coerce.number().int().min(300).max(3600).default(900),
+    /** BBPS, recharge and payout providers; in development the local simulators. */
+    BBPS_BASE_URL: mode === 'production' ? z.url() : z.url().default('http://127.0.0.1:4100/bbps'),
+    BBPS_API_KEY: secret('BBPS_API_KEY', 8),
+    BBPS_WEBHOOK_SECRET: secret('BBPS_WEBHOOK_SECRET', 16),
+    RECHARGE_BASE_URL: mode === 'production' ? z.url() : z.url().default('http://127.0.0.1:4100/recharge'),
+    RECHARGE_API_KEY: secret('RECHARGE_API_KEY', 8),
+    RECHARGE_WEBHOOK_SECRET: secret('RECHARGE_WEBHOOK_SECRET', 16),
+    PAYOUT_BASE_URL: mode === 'production' ? z.url() : z.url().default('http://127.0.0.1:4100/payout'),
+    PAYOUT_API_KEY: secret('PAYOUT_API_KEY', 8),
+    PAYOUT_WEBHOOK_SECRET: secret('PAYOUT_WEBHOOK_SECRET', 16),
+    PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+    /** Signed webhooks older than this are refused (replay protection). */
+    WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
+
+    /** Beneficiary account numbers: AES-256-GCM key, and the HMAC key of the uniqueness hash. */
+    BENEFICIARY_ENCRYPTION_KEY: mode === 'production' ? base64Key32 : base64Key32.default(DEV_SECRETS.BENEFICIARY_ENCRYPTION_KEY),
+    BENEFICIARY_HASH_KEY: secret('BENEFICIARY_HASH_KEY', 32),
+
+    /** The most the platform pays out in commissions per service, as a share of the amount. */
+    COMMISSION_MARGIN_RECHARGE: rateText.default('0.0300'),
+    COMMISSION_MARGIN_BILL: rateText.default('0.0100'),
+    /** How long a settled recharge, bill or payout keeps listening for a provider reversal. */
+    REVERSAL_WATCH_HOURS: z.coerce.number().positive().max(24 * 30).default(72),
+
     /** Scales every polling interval and window (1 in production; demos may shorten them). */
     POLLING_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
 
