@@ -10,6 +10,7 @@ import { reconciliationActivities } from './reconciliation';
 import { refundActivities } from './refund';
 import type { PhonePeGateway } from '../providers/phonepe/client';
 import { topUpActivities } from './topup';
+import { transferActivities } from './transfer';
 
 export interface ActivityDeps {
   knex: Knex;
@@ -24,6 +25,7 @@ export function createActivities(deps: ActivityDeps) {
     ...reconciliationActivities({ knex: deps.knex, ledger }),
     ...topUpActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...refundActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
+    ...transferActivities({ knex: deps.knex, ledger }),
   });
 }
 

@@ -19,6 +19,7 @@ import { operatorResolveUpdate, providerEventSignal, recheckSignal, topUpStarted
 import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '../workflows/searchAttributes';
 import type { RefundInput } from '../workflows/refund';
 import type { TopUpInput } from '../workflows/topup';
+import type { TransferInput } from '../activities/transfer';
 
 /** An update the workflow refused (validator) or failed: its ApplicationFailure type is the code. */
 function fromUpdateFailure(err: WorkflowUpdateFailedError): DomainError {
@@ -65,6 +66,25 @@ export class PaymentWorkflows {
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw fromUpdateFailure(err);
       if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-closed';
+      return unavailable(err);
+    }
+  }
+
+  /** Runs a transfer to its end (it is one posting: quick) and returns the workflow's view. */
+  async runTransfer(input: TransferInput): Promise<PaymentView & { failureCode?: string }> {
+    const workflowId = `transfer:${input.paymentId}`;
+    try {
+      return await this.client.workflow.execute('transferWorkflow', {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        workflowIdReusePolicy: 'REJECT_DUPLICATE',
+        typedSearchAttributes: searchAttributes('transfer', input.senderCode, input.amount),
+      });
+    } catch (err) {
+      // An earlier request with this payment id already finished it: its result is the answer.
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.client.workflow.getHandle(workflowId).result();
       return unavailable(err);
     }
   }

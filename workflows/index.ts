@@ -2,3 +2,4 @@
 export { reconciliationWorkflow } from './reconciliation';
 export { topUpWorkflow } from './topup';
 export { refundWorkflow } from './refund';
+export { transferWorkflow } from './transfer';

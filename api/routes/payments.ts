@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { getPayment, listPayments, paymentTimeline } from '../../db/payments';
-import { NotFoundError, TransientError, ValidationError } from '../../domain/errors';
+import { findUserByCode } from '../../db/transfers';
+import { BusinessRuleError, NotFoundError, TransientError, ValidationError } from '../../domain/errors';
 import { Paise } from '../../domain/money';
 import { PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
 import { PHONEPE_POLLING, scalePlan } from '../../domain/polling';
@@ -72,6 +73,42 @@ export function paymentRoutes(deps: AppDeps) {
             if (started !== 'already-closed') return { status: 201, body: started };
             const rec = await getPayment(knex, paymentId);
             return { status: 201, body: { paymentId, status: rec.status, redirectUrl: null, expiresAt: null } };
+          },
+        );
+        return { status: response.status, body: response.body };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/payments/transfers',
+      summary: 'Send money to another wallet by its user code (completes synchronously)',
+      tag: 'payments',
+      access: 'user',
+      headers: idempotencyHeader,
+      body: z.strictObject({ amount: amountInput, toUserCode: z.string().min(1).max(50), remarks: z.string().trim().max(255).optional() }),
+      responses: { 201: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
+      handler: async ({ body, user, ctx }) => {
+        if (body.amount < MIN_AMOUNT) throw new ValidationError('a transfer is at least ₹1.00', [{ path: 'amount', field: 'amount', message: 'below ₹1.00' }]);
+        const recipient = await findUserByCode(knex, body.toUserCode);
+        if (!recipient) throw new BusinessRuleError('recipient_not_found', 'no wallet has this user code', { toUserCode: body.toUserCode });
+        if (recipient.id === user.id) throw new BusinessRuleError('self_transfer', 'a wallet cannot send money to itself');
+        const workflows = workflowsOf(deps);
+        const response = await idempotent(
+          knex,
+          { userId: user.id, key: idempotencyKeyOf(ctx), operation: 'POST /v1/payments/transfers', canonicalBody: { amount: body.amount, to: recipient.userCode, remarks: body.remarks ?? null }, idPrefix: 'pay' },
+          async (paymentId) => {
+            const view = await workflows.runTransfer({
+              paymentId,
+              senderId: user.id,
+              senderCode: user.userCode,
+              recipientId: recipient.id,
+              recipientCode: recipient.userCode,
+              amount: body.amount,
+              ...(body.remarks ? { remarks: body.remarks } : {}),
+            });
+            if (view.status === 'COMPLETED') return { status: 201, body: { paymentId, status: view.status } };
+            // Refused by a business rule under the ledger's locks: a 422 with the rule's code, kept for replays.
+            return { status: 422, body: { error: { code: view.failureCode ?? 'rejected', message: view.failureReason ?? 'transfer refused', details: { paymentId } } } };
           },
         );
         return { status: response.status, body: response.body };

@@ -1,0 +1,51 @@
+/**
+ * Wallet-to-wallet transfer: one posting sender → recipient (ledger type Transfer), with the
+ * sender's rules (active, KYC verified, daily and monthly limits) and the recipient's (active)
+ * checked on the locked rows. Idempotent by the posting reference `transfer:<paymentId>:post`.
+ */
+import type { Knex } from 'knex';
+import type { Ledger } from '../db/ledger';
+import { createTransferRecord } from '../db/transfers';
+import type { Paise } from '../domain/money';
+
+export interface TransferInput {
+  paymentId: string;
+  senderId: number;
+  senderCode: string;
+  recipientId: number;
+  recipientCode: string;
+  amount: Paise;
+  remarks?: string;
+}
+
+export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
+  return {
+    async startTransfer(t: TransferInput): Promise<void> {
+      await createTransferRecord(deps.knex, t);
+    },
+
+    async postTransfer(t: TransferInput): Promise<{ journalId: number }> {
+      const remarks = t.remarks ?? `Transfer ${t.senderCode} → ${t.recipientCode}`;
+      const posted = await deps.ledger.post({
+        reference: `transfer:${t.paymentId}:post`,
+        ledgerType: 'Transfer',
+        description: `Transfer ${t.paymentId}`,
+        lines: [
+          {
+            account: { user: t.senderId },
+            debit: t.amount,
+            rules: { requireActive: true, requireKyc: true, countTowardLimits: true },
+            statement: { referenceNumber: `${t.paymentId}:out`, transactionType: 'transfer', recipientId: t.recipientId, toAccountId: t.recipientId, remarks },
+          },
+          {
+            account: { user: t.recipientId },
+            credit: t.amount,
+            rules: { requireActive: true },
+            statement: { referenceNumber: `${t.paymentId}:in`, transactionType: 'transfer', fromAccountId: t.senderId, remarks },
+          },
+        ],
+      });
+      return { journalId: posted.journalId };
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/** Lookups a transfer needs before it reaches the ledger (which re-checks everything under locks). */
+import type { Knex } from 'knex';
+import { Paise } from '../domain/money';
+import { workflowIdFor } from '../domain/payments';
+import { createPaymentRecord, PaymentRecord } from './payments';
+
+export async function findUserByCode(knex: Knex, userCode: string): Promise<{ id: number; userCode: string; isActive: boolean } | undefined> {
+  const row = await knex('users').where({ user_code: userCode }).first('id', 'user_code', 'is_active');
+  return row ? { id: row.id, userCode: row.user_code, isActive: Boolean(row.is_active) } : undefined;
+}
+
+export async function createTransferRecord(
+  knex: Knex,
+  t: { paymentId: string; senderId: number; recipientId: number; recipientCode: string; amount: Paise; remarks?: string },
+): Promise<PaymentRecord> {
+  return createPaymentRecord(knex, {
+    id: t.paymentId,
+    kind: 'transfer',
+    userId: t.senderId,
+    amount: t.amount,
+    workflowId: workflowIdFor('transfer', t.paymentId),
+    details: { recipientId: t.recipientId, recipientCode: t.recipientCode, ...(t.remarks ? { remarks: t.remarks } : {}) },
+  });
+}

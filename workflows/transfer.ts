@@ -1,0 +1,27 @@
+/**
+ * Transfer (wallet to wallet): record → one posting sender → recipient → COMPLETED; a business
+ * rule refusing it (funds, KYC, limits, inactive account) → FAILED with the rule's code. There is
+ * no provider and no hold: the posting is atomic, so there is nothing to compensate.
+ */
+import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
+import type { TransferInput } from '../activities/transfer';
+import { steps } from './activityPolicies';
+import { PaymentView } from './messages';
+import { PaymentProgress } from './progress';
+
+export async function transferWorkflow(input: TransferInput): Promise<PaymentView & { failureCode?: string }> {
+  const progress = new PaymentProgress('transfer', input.paymentId, steps.recordPaymentStatus);
+  progress.step = 'recording the transfer';
+  await steps.startTransfer(input);
+  progress.step = 'posting the transfer';
+  try {
+    await steps.postTransfer(input);
+  } catch (err) {
+    const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable ? err.cause : undefined;
+    if (!cause) throw err;
+    await progress.moveTo('FAILED', cause.message, { failureReason: cause.message });
+    return { ...progress.view(), failureCode: cause.type ?? 'rejected' };
+  }
+  await progress.moveTo('COMPLETED', `transferred to ${input.recipientCode}`, { failureReason: null });
+  return progress.view();
+}
