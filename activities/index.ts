@@ -5,9 +5,12 @@
 import type { Knex } from 'knex';
 import { createLedger, Ledger } from '../db/ledger';
 import { withFailureMapping } from './failures';
+import { heldPaymentActivities } from './heldPayments';
+import { PayeeLookup, providerOrders } from './providerOrders';
 import { paymentActivities } from './payments';
 import { reconciliationActivities } from './reconciliation';
 import { refundActivities } from './refund';
+import type { ProviderGateways } from '../providers/contracts';
 import type { PhonePeGateway } from '../providers/phonepe/client';
 import { topUpActivities } from './topup';
 import { transferActivities } from './transfer';
@@ -16,7 +19,13 @@ export interface ActivityDeps {
   knex: Knex;
   ledger?: Ledger;
   phonepe: PhonePeGateway;
+  /** Payout, recharge and BBPS; a worker without one fails those payments' sends loudly (and retries). */
+  gateways?: Partial<ProviderGateways>;
+  /** Decrypts a payout's beneficiary at send time (the number never enters workflow history). */
+  payee?: PayeeLookup;
 }
+
+const noPayee: PayeeLookup = () => Promise.reject(new Error('this worker was started without beneficiary keys'));
 
 export function createActivities(deps: ActivityDeps) {
   const ledger = deps.ledger ?? createLedger(deps.knex);
@@ -26,6 +35,7 @@ export function createActivities(deps: ActivityDeps) {
     ...topUpActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...refundActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...transferActivities({ knex: deps.knex, ledger }),
+    ...heldPaymentActivities({ knex: deps.knex, ledger, orders: providerOrders({ gateways: deps.gateways ?? {}, payee: deps.payee ?? noPayee }) }),
   });
 }
 

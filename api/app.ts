@@ -21,13 +21,19 @@ import { meRoutes } from './routes/me';
 import { adminPaymentRoutes } from './routes/adminPayments';
 import { paymentRoutes } from './routes/payments';
 import { webhookRoutes } from './routes/webhooks';
+import { billRoutes } from './routes/bills';
+import { rechargeRoutes } from './routes/recharges';
+import { catalogues } from './providerPayments';
 
 export function allRoutes(deps: AppDeps): RouteSpec[] {
+  const catalogue = catalogues(deps.gateways);
   return [
     ...healthRoutes(deps),
     ...authRoutes(deps),
     ...meRoutes(deps),
     ...paymentRoutes(deps),
+    ...rechargeRoutes(deps, catalogue),
+    ...billRoutes(deps, catalogue),
     ...webhookRoutes(deps),
     ...adminRoutes(deps),
     ...adminPaymentRoutes(deps),

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
 import type { Ledger } from '../db/ledger';
+import type { ProviderGateways } from '../providers/contracts';
 
 export interface Readiness {
   name: string;
@@ -18,4 +19,6 @@ export interface AppDeps {
   /** Absent in suites that exercise no workflow. */
   temporal?: Client;
   readiness?: Readiness[];
+  /** Payout (penny-drop), recharge and BBPS catalogues and bill fetches; absent → 503 on those routes. */
+  gateways?: Partial<ProviderGateways>;
 }

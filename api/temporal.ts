@@ -13,13 +13,23 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { BusinessRuleError, ConflictError, DomainError, TransientError, ValidationError } from '../domain/errors';
 import { ProviderUnavailableError } from '../domain/providerErrors';
-import type { PaymentKind } from '../domain/payments';
+import { PaymentKind, workflowIdFor } from '../domain/payments';
 import type { OperatorDecision, PaymentView, TopUpStarted } from '../workflows/messages';
-import { operatorResolveUpdate, providerEventSignal, recheckSignal, topUpStartedUpdate, ProviderEvent } from '../workflows/messages';
+import { PaymentAccepted, paymentAcceptedUpdate, operatorResolveUpdate, providerEventSignal, recheckSignal, topUpStartedUpdate, ProviderEvent } from '../workflows/messages';
 import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '../workflows/searchAttributes';
 import type { RefundInput } from '../workflows/refund';
 import type { TopUpInput } from '../workflows/topup';
 import type { TransferInput } from '../activities/transfer';
+import type { BillPaymentInput } from '../workflows/billPayment';
+import type { PayoutInput } from '../workflows/payout';
+import type { RechargeInput } from '../workflows/recharge';
+
+export type HeldPaymentStart =
+  | { kind: 'payout'; input: PayoutInput }
+  | { kind: 'recharge'; input: RechargeInput }
+  | { kind: 'bill'; input: BillPaymentInput };
+
+const HELD_WORKFLOW = { payout: 'payoutWorkflow', recharge: 'rechargeWorkflow', bill: 'billPaymentWorkflow' } as const;
 
 /** An update the workflow refused (validator) or failed: its ApplicationFailure type is the code. */
 function fromUpdateFailure(err: WorkflowUpdateFailedError): DomainError {
@@ -85,6 +95,30 @@ export class PaymentWorkflows {
     } catch (err) {
       // An earlier request with this payment id already finished it: its result is the answer.
       if (err instanceof WorkflowExecutionAlreadyStartedError) return this.client.workflow.getHandle(workflowId).result();
+      return unavailable(err);
+    }
+  }
+
+  /**
+   * Starts a payout, recharge or bill payment (or joins the one already running for this id)
+   * and waits until its amount is held or refused. 'already-closed': an earlier request
+   * finished it; the caller answers from the read model.
+   */
+  async startHeldPayment(start: HeldPaymentStart, userCode: string): Promise<PaymentAccepted | 'already-closed'> {
+    const { kind, input } = start;
+    const op = new WithStartWorkflowOperation(HELD_WORKFLOW[kind], {
+      workflowId: workflowIdFor(kind, input.paymentId),
+      taskQueue: this.taskQueue,
+      args: [input] as [never],
+      workflowIdConflictPolicy: 'USE_EXISTING',
+      workflowIdReusePolicy: 'REJECT_DUPLICATE',
+      typedSearchAttributes: searchAttributes(kind, userCode, input.amount),
+    });
+    try {
+      return await this.client.workflow.executeUpdateWithStart(paymentAcceptedUpdate, { startWorkflowOperation: op });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw fromUpdateFailure(err);
+      if (err instanceof WorkflowExecutionAlreadyStartedError) return 'already-closed';
       return unavailable(err);
     }
   }

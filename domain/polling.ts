@@ -34,6 +34,25 @@ export const PHONEPE_POLLING: PollingPlan = {
   lateWindowMs: 48 * 3_600_000,
 };
 
+/**
+ * Payouts, recharges and bill payments: the provider usually answers within seconds and tells
+ * us by webhook; checks are a safety net that slows down as the order ages. No customer-facing
+ * expiry: after the phases, every 5 minutes for 48 h (BBPS allows pending payments that long),
+ * then an operator looks at it. A pending order is never sent again.
+ */
+export const PROVIDER_ORDER_POLLING: PollingPlan = {
+  firstCheckMs: 5_000,
+  phases: [
+    { everyMs: 5_000, forMs: 60_000 },
+    { everyMs: 30_000, forMs: 10 * 60_000 },
+    { everyMs: 60_000, forMs: 60 * 60_000 },
+  ],
+  steadyEveryMs: 5 * 60_000,
+  graceMs: 0,
+  lateEveryMs: 5 * 60_000,
+  lateWindowMs: 48 * 3_600_000,
+};
+
 /** Scales every duration (tests use e.g. 1/1000 to run the plan in milliseconds). */
 export function scalePlan(plan: PollingPlan, factor: number): PollingPlan {
   const s = (ms: number) => Math.max(1, Math.round(ms * factor));

@@ -3,3 +3,6 @@ export { reconciliationWorkflow } from './reconciliation';
 export { topUpWorkflow } from './topup';
 export { refundWorkflow } from './refund';
 export { transferWorkflow } from './transfer';
+export { payoutWorkflow } from './payout';
+export { rechargeWorkflow } from './recharge';
+export { billPaymentWorkflow } from './billPayment';

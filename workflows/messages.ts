@@ -48,3 +48,16 @@ export interface TopUpStarted {
   expiresAt: string;
 }
 export const topUpStartedUpdate = defineUpdate<TopUpStarted>('topUpStarted');
+
+/**
+ * The first answer of a payment that reserves money (payout, recharge, bill), returned to the
+ * API through update-with-start once the hold is placed or refused: the client learns at once
+ * whether its money is reserved (202) or why not (422), and the payment finishes in the background.
+ */
+export interface PaymentAccepted {
+  paymentId: string;
+  status: PaymentStatus;
+  failureCode?: string;
+  failureReason?: string | null;
+}
+export const paymentAcceptedUpdate = defineUpdate<PaymentAccepted>('paymentAccepted');

@@ -13,10 +13,10 @@ import { amountInput, isoDate, money } from '../schemas';
 import { PaymentWorkflows } from '../temporal';
 import type { AuthUser } from '../middleware/auth';
 
-const MIN_AMOUNT = 100 as Paise; // ₹1.00, every operation
+export const MIN_AMOUNT = 100 as Paise; // ₹1.00, every operation
 const MAX_TOPUP = 10_000_000 as Paise; // ₹1,00,000 per top-up
 
-const idempotencyHeader = { 'Idempotency-Key': { required: true, description: 'Retries with the same key and body return the original response (kept 24 h).' } };
+export const idempotencyHeader = { 'Idempotency-Key': { required: true, description: 'Retries with the same key and body return the original response (kept 24 h).' } };
 const paymentParams = z.object({ id: z.string().regex(/^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$/, 'not a payment id') });
 
 export function workflowsOf(deps: AppDeps): PaymentWorkflows {

@@ -7,6 +7,7 @@ import * as m001 from './001_seed_schema';
 import * as m002 from './002_ledger';
 import * as m003 from './003_platform';
 import * as m004 from './004_payment_records';
+import * as m006 from './006_bill_fetches';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_ledger': m002,
   '003_platform': m003,
   '004_payment_records': m004,
+  '006_bill_fetches': m006,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

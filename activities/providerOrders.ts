@@ -1,0 +1,118 @@
+/**
+ * The three providers a held payment can go to (bank payout, recharge aggregator, BBPS), behind
+ * one shape: send the order with our reference, or read its state, answered in the engine's
+ * words (`pending`, `succeeded`, `failed`, `reversed`). Workflows never see a provider's own
+ * vocabulary, only this outcome and the provider's state word for the timeline.
+ *
+ * Every send first asks whether the provider already has our reference: after a timeout or a
+ * 5xx (outcome unknown) the retry finds the order instead of sending it again. Providers also
+ * deduplicate on our reference; this is the second lock on the door.
+ */
+import { ValidationError } from '../domain/errors';
+import type { Paise } from '../domain/money';
+import type {
+  BbpsGateway,
+  BillPaymentState,
+  PayoutGateway,
+  PayoutMode,
+  PayoutState,
+  ProviderGateways,
+  RechargeGateway,
+  RechargeOperatorCode,
+  RechargeState,
+} from '../providers/contracts';
+
+export type ProviderOutcomeKind = 'pending' | 'succeeded' | 'failed' | 'reversed';
+
+export interface ProviderOutcome {
+  outcome: ProviderOutcomeKind;
+  /** The provider's own status word, for the timeline and the `status` query. */
+  providerState: string;
+  /** The provider's id for the order (payout id, operator ref, BBPS transaction id). */
+  providerRef?: string;
+  /** Bank UTR of a processed payout. */
+  utr?: string;
+  reason?: string;
+}
+
+export type ProviderOrder =
+  | { kind: 'payout'; paymentId: string; userId: number; amount: Paise; beneficiaryId: number; mode: PayoutMode }
+  | { kind: 'recharge'; paymentId: string; userId: number; amount: Paise; operator: RechargeOperatorCode; circle: string; mobile: string }
+  | { kind: 'bill'; paymentId: string; userId: number; amount: Paise; billerId: string; fetchRef: string };
+
+export type HeldPaymentKind = ProviderOrder['kind'];
+
+/** How the payout activity gets the account it pays to (decrypted only here, never in workflow history). */
+export type PayeeLookup = (userId: number, beneficiaryId: number) => Promise<{ name: string; accountNumber: string; ifsc: string } | undefined>;
+
+const payoutOutcome = (s: PayoutState): ProviderOutcome => ({
+  outcome: ({ PROCESSING: 'pending', PROCESSED: 'succeeded', FAILED: 'failed', REVERSED: 'reversed' } as const)[s.status],
+  providerState: s.status,
+  providerRef: s.payoutId,
+  ...(s.utr ? { utr: s.utr } : {}),
+  ...(s.failureReason ? { reason: s.failureReason } : {}),
+});
+
+const rechargeOutcome = (s: RechargeState): ProviderOutcome => ({
+  outcome: ({ PENDING: 'pending', SUCCESS: 'succeeded', FAILURE: 'failed', REVERSED: 'reversed' } as const)[s.status],
+  providerState: s.status,
+  ...(s.operatorRef ? { providerRef: s.operatorRef } : {}),
+  ...(s.status === 'FAILURE' && s.message ? { reason: s.message } : {}),
+});
+
+const billOutcome = (s: BillPaymentState): ProviderOutcome => ({
+  outcome: ({ PROCESSING: 'pending', PENDING: 'pending', SUCCESS: 'succeeded', FAILURE: 'failed', REVERSED: 'reversed' } as const)[s.status],
+  providerState: s.status,
+  ...(s.bbpsTxnId ? { providerRef: s.bbpsTxnId } : {}),
+  ...(s.failureReason ? { reason: s.failureReason } : {}),
+});
+
+function need<T>(gateway: T | undefined, name: string): T {
+  if (!gateway) throw new Error(`this worker was started without the ${name} gateway`);
+  return gateway;
+}
+
+export function providerOrders(deps: { gateways: Partial<ProviderGateways>; payee: PayeeLookup }) {
+  const payout = () => need<PayoutGateway>(deps.gateways.payout, 'payout');
+  const recharge = () => need<RechargeGateway>(deps.gateways.recharge, 'recharge');
+  const bbps = () => need<BbpsGateway>(deps.gateways.bbps, 'BBPS');
+
+  async function check(kind: HeldPaymentKind, paymentId: string): Promise<ProviderOutcome | null> {
+    switch (kind) {
+      case 'payout': {
+        const s = await payout().findPayout(paymentId);
+        return s && payoutOutcome(s);
+      }
+      case 'recharge': {
+        const s = await recharge().findRecharge(paymentId);
+        return s && rechargeOutcome(s);
+      }
+      case 'bill': {
+        const s = await bbps().findBillPayment(paymentId);
+        return s && billOutcome(s);
+      }
+    }
+  }
+
+  async function send(order: ProviderOrder): Promise<ProviderOutcome> {
+    const known = await check(order.kind, order.paymentId);
+    if (known) return known;
+    switch (order.kind) {
+      case 'payout': {
+        const payee = await deps.payee(order.userId, order.beneficiaryId);
+        if (!payee) throw new ValidationError('the beneficiary of this payout no longer exists', { beneficiaryId: order.beneficiaryId });
+        return payoutOutcome(await payout().createPayout({ referenceId: order.paymentId, amount: order.amount, mode: order.mode, beneficiary: payee }));
+      }
+      case 'recharge':
+        return rechargeOutcome(
+          await recharge().recharge({ clientRef: order.paymentId, operator: order.operator, circle: order.circle, mobile: order.mobile, amount: order.amount }),
+        );
+      case 'bill':
+        return billOutcome(await bbps().payBill({ refId: order.fetchRef, amount: order.amount, paymentRefId: order.paymentId }));
+    }
+  }
+
+  return { send, check };
+}
+
+export type ProviderOrders = ReturnType<typeof providerOrders>;

@@ -1,0 +1,144 @@
+/**
+ * Multi-level commissions on a completed recharge or bill payment (shared/design/workflows.md).
+ *
+ * The `commissions` rows are the decision; the ledger posting follows from them. They are
+ * written first, once per originating transaction (unique (transaction_id, level)), and a retry
+ * re-reads them instead of re-deciding: an upline deactivated or re-rated between two attempts
+ * cannot change what was already decided, so the posting's lines never differ on a retry (the
+ * ledger would refuse a reference re-posted with different lines).
+ */
+import type { Knex } from 'knex';
+import { CommissionShare, formatRate, MAX_COMMISSION_LEVELS, parseRate, splitCommissions, totalOf, Upline } from '../domain/commissions';
+import { InsufficientFundsError } from '../domain/errors';
+import type { Paise } from '../domain/money';
+import type { Ledger } from './ledger';
+import { fromDecimal, toDecimal } from './money';
+import { isDuplicateKey } from './ledger/transaction';
+
+export const commissionReference = (paymentId: string) => `commission:${paymentId}`;
+export const clawbackReference = (paymentId: string, level: number) => `commission:${paymentId}:clawback:${level}`;
+
+/** Up to three uplines through parent_distributor_id; level = distance from the user. */
+export async function uplinesOf(db: Knex | Knex.Transaction, userId: number): Promise<Upline[]> {
+  const uplines: Upline[] = [];
+  const seen = new Set<number>([userId]);
+  let row = await db('users').where({ id: userId }).first('parent_distributor_id');
+  for (let level = 1; level <= MAX_COMMISSION_LEVELS && row?.parent_distributor_id; level++) {
+    const parentId: number = row.parent_distributor_id;
+    if (seen.has(parentId)) break; // a cycle is refused by the admin API; never loop on bad data
+    seen.add(parentId);
+    row = await db('users').where({ id: parentId }).first('id', 'parent_distributor_id', 'commission_rate', 'is_active', 'kyc_status');
+    if (!row) break;
+    uplines.push({ userId: row.id, level, rate: parseRate(String(row.commission_rate ?? '0')), eligible: Boolean(row.is_active) && row.kyc_status === 'verified' });
+  }
+  return uplines;
+}
+
+export interface CommissionOrigin {
+  paymentId: string;
+  /** The transacting user, and their statement row of the payment (the originating transaction). */
+  userId: number;
+  transactionId: number;
+  amount: Paise;
+  /** The service's margin, in 1/10,000 (domain/commissions RATE_SCALE). */
+  marginRate: number;
+  description: string;
+}
+
+async function decidedShares(db: Knex | Knex.Transaction, transactionId: number): Promise<CommissionShare[]> {
+  const rows = await db('commissions').where({ transaction_id: transactionId }).orderBy('level');
+  return rows.map((r) => ({ userId: r.parent_user_id, level: r.level, rate: parseRate(String(r.commission_rate)), amount: fromDecimal(r.commission_amount) }));
+}
+
+/** Decides the shares once (or reads the earlier decision) and posts them in one journal. */
+export async function payCommissions(knex: Knex, ledger: Ledger, o: CommissionOrigin): Promise<CommissionShare[]> {
+  let shares = await decidedShares(knex, o.transactionId);
+  if (shares.length === 0) {
+    const decided = splitCommissions(o.amount, await uplinesOf(knex, o.userId), o.marginRate);
+    if (decided.length === 0) return [];
+    try {
+      await knex('commissions').insert(
+        decided.map((s) => ({
+          user_id: o.userId,
+          transaction_id: o.transactionId,
+          commission_rate: formatRate(s.rate),
+          commission_amount: toDecimal(s.amount),
+          level: s.level,
+          parent_user_id: s.userId,
+        })),
+      );
+    } catch (err) {
+      if (!isDuplicateKey(err)) throw err; // a concurrent attempt decided first: use its rows
+    }
+    shares = await decidedShares(knex, o.transactionId);
+  }
+  await ledger.post({
+    reference: commissionReference(o.paymentId),
+    ledgerType: 'Commission',
+    description: o.description,
+    lines: [
+      { account: { system: 'COMMISSION_EXPENSE' }, debit: totalOf(shares) },
+      ...shares.map((s) => ({
+        account: { user: s.userId },
+        credit: s.amount,
+        statement: {
+          transactionType: 'commission' as const,
+          referenceNumber: `${o.paymentId}:commission:${s.level}`,
+          fromAccountId: o.userId,
+          remarks: `Level ${s.level} commission at ${formatRate(s.rate)} on ${o.paymentId}`,
+        },
+      })),
+    ],
+  });
+  return shares;
+}
+
+export interface ClawbackResult {
+  recovered: CommissionShare[];
+  /** Earners whose wallet could not cover their claw-back: left for ops (reconciliation lists them). */
+  outstanding: CommissionShare[];
+}
+
+/**
+ * Takes back each earner's commission after the payment was reversed, one posting per level so
+ * an earner who already spent theirs does not block the others. What cannot be recovered is
+ * reported, never forced: a wallet never goes below zero.
+ */
+export async function clawBackCommissions(knex: Knex, ledger: Ledger, paymentId: string): Promise<ClawbackResult> {
+  const posted = await knex('ledger_journals').where({ reference: commissionReference(paymentId) }).first('id');
+  if (!posted) return { recovered: [], outstanding: [] };
+  const shares = await sharesOfPayment(knex, paymentId);
+  const result: ClawbackResult = { recovered: [], outstanding: [] };
+  for (const s of shares) {
+    try {
+      await ledger.post({
+        reference: clawbackReference(paymentId, s.level),
+        ledgerType: 'Commission',
+        description: `Claw-back of the level ${s.level} commission on reversed payment ${paymentId}`,
+        lines: [
+          {
+            account: { user: s.userId },
+            debit: s.amount,
+            statement: { transactionType: 'commission', referenceNumber: `${paymentId}:clawback:${s.level}`, remarks: `Commission reversed: ${paymentId} was reversed by the provider` },
+          },
+          { account: { system: 'COMMISSION_EXPENSE' }, credit: s.amount },
+        ],
+      });
+      result.recovered.push(s);
+    } catch (err) {
+      if (!(err instanceof InsufficientFundsError)) throw err;
+      result.outstanding.push(s);
+    }
+  }
+  return result;
+}
+
+/** The shares decided for a payment (its record's transaction_id is the originating transaction). */
+async function sharesOfPayment(knex: Knex, paymentId: string): Promise<CommissionShare[]> {
+  const rows = await knex('commissions as c')
+    .join('payment_records as p', 'p.transaction_id', 'c.transaction_id')
+    .where('p.id', paymentId)
+    .orderBy('c.level')
+    .select('c.parent_user_id', 'c.level', 'c.commission_rate', 'c.commission_amount');
+  return rows.map((r) => ({ userId: r.parent_user_id, level: r.level, rate: parseRate(String(r.commission_rate)), amount: fromDecimal(r.commission_amount) }));
+}
