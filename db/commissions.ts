@@ -142,3 +142,16 @@ async function sharesOfPayment(knex: Knex, paymentId: string): Promise<Commissio
     .select('c.parent_user_id', 'c.level', 'c.commission_rate', 'c.commission_amount');
   return rows.map((r) => ({ userId: r.parent_user_id, level: r.level, rate: parseRate(String(r.commission_rate)), amount: fromDecimal(r.commission_amount) }));
 }
+
+/** Reversed payments whose commissions could not all be taken back (for the reconciliation report). */
+export async function outstandingClawbacks(knex: Knex): Promise<Array<{ paymentId: string; level: number; earnerId: number; amount: Paise }>> {
+  const rows = await knex('payment_records as p')
+    .join('commissions as c', 'c.transaction_id', 'p.transaction_id')
+    .leftJoin('ledger_journals as j', 'j.reference', knex.raw("CONCAT('commission:', p.id, ':clawback:', c.level)"))
+    .where('p.status', 'REVERSED')
+    .whereNull('j.id')
+    .orderBy(['p.id', 'c.level'])
+    .limit(500)
+    .select('p.id', 'c.level', 'c.parent_user_id', 'c.commission_amount');
+  return rows.map((r) => ({ paymentId: r.id, level: r.level, earnerId: r.parent_user_id, amount: fromDecimal(r.commission_amount) }));
+}

@@ -136,7 +136,7 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
   },
   {
     id: 'payments_settled_once',
-    title: 'Every completed top-up has exactly one TopIn credit posting and every other top-up none; refund captures match completed refunds',
+    title: 'Every completed top-up has exactly one TopIn credit posting and every other top-up none; refund captures match completed refunds; payouts, recharges and bills are captured once when settled and refunded once when reversed',
     async run(db) {
       const topUps = await rows(
         db,
@@ -152,7 +152,34 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
           WHERE p.kind = 'refund' GROUP BY p.id, p.status
          HAVING (p.status = 'COMPLETED' AND capture_postings <> 1) OR (p.status <> 'COMPLETED' AND capture_postings <> 0)`,
       );
-      return [...topUps, ...refunds];
+      const held = await rows(
+        db,
+        `SELECT p.id AS payment_id, p.kind, p.status, COUNT(DISTINCT c.id) AS captures, COUNT(DISTINCT r.id) AS reversals
+           FROM payment_records p
+           LEFT JOIN ledger_journals c ON c.reference = CONCAT(p.kind, ':', p.id, ':capture')
+           LEFT JOIN ledger_journals r ON r.reference = CONCAT(p.kind, ':', p.id, ':reversal')
+          WHERE p.kind IN ('payout', 'recharge', 'bill') GROUP BY p.id, p.kind, p.status
+         HAVING (p.status IN ('COMPLETED', 'REVERSED') AND captures <> 1) OR (p.status NOT IN ('COMPLETED', 'REVERSED') AND captures <> 0)
+             OR (p.status = 'REVERSED' AND reversals <> 1) OR (p.status <> 'REVERSED' AND reversals <> 0)`,
+      );
+      return [...topUps, ...refunds, ...held];
+    },
+  },
+  {
+    id: 'commissions_match_rows',
+    title: 'Every commission posting credits exactly the commissions rows decided for its payment, and only completed or reversed payments have one',
+    async run(db) {
+      return rows(
+        db,
+        `SELECT p.id AS payment_id, p.status, posted.credited, decided.amount AS decided
+           FROM payment_records p
+           JOIN (SELECT j.reference, SUM(e.credit) AS credited FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id AND e.user_id IS NOT NULL
+                  WHERE j.ledger_type = 'Commission' AND j.reference NOT LIKE '%:clawback:%' GROUP BY j.reference) posted
+             ON posted.reference = CONCAT('commission:', p.id)
+           LEFT JOIN (SELECT transaction_id, SUM(commission_amount) AS amount FROM commissions GROUP BY transaction_id) decided
+             ON decided.transaction_id = p.transaction_id
+          WHERE decided.amount IS NULL OR decided.amount <> posted.credited OR p.status NOT IN ('COMPLETED', 'REVERSED')`,
+      );
     },
   },
 ];

@@ -4,7 +4,7 @@
  * earns nothing), one balanced posting, one `commissions` row per level, statement lines,
  * idempotency per originating transaction, and claw-back after a reversal.
  */
-import { clawBackCommissions, payCommissions } from '../../db/commissions';
+import { clawBackCommissions, outstandingClawbacks, payCommissions } from '../../db/commissions';
 import { createLedger, Ledger } from '../../db/ledger';
 import { parseRate } from '../../domain/commissions';
 import { createTestDatabase, TestDatabase } from '../support/db';
@@ -146,4 +146,20 @@ it('pays nothing to a user without uplines, and posts nothing', async () => {
   const shares = await payCommissions(db.knex, ledger, { paymentId: r.paymentId, userId: lone.id, transactionId: r.transactionId, amount: r.amount, marginRate: parseRate('0.03'), description: 'x' });
   expect(shares).toEqual([]);
   expect(await db.knex('ledger_journals').where({ reference: `commission:${r.paymentId}` }).first()).toBeUndefined();
+});
+
+it('lists a reversed payment whose claw-back fell short, for reconciliation', async () => {
+  const c = await chain();
+  const r = await settledRecharge(c.retailer.id, '200.00');
+  await pay(c, r);
+  await ledger.post({
+    reference: `test:spend:${r.paymentId}`,
+    ledgerType: 'Transfer',
+    lines: [{ account: { user: c.local.id }, debit: rs('3.00') }, { account: { system: 'PLATFORM_EQUITY' }, credit: rs('3.00') }],
+  });
+  await db.knex('payment_records').where({ id: r.paymentId }).update({ status: 'REVERSED' });
+  await ledger.refund({ reference: `recharge:${r.paymentId}:reversal`, originalReference: `recharge:${r.paymentId}:capture` });
+  await clawBackCommissions(db.knex, ledger, r.paymentId);
+  const outstanding = (await outstandingClawbacks(db.knex)).filter((o) => o.paymentId === r.paymentId);
+  expect(outstanding).toEqual([{ paymentId: r.paymentId, level: 1, earnerId: c.local.id, amount: 300 }]);
 });

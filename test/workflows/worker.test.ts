@@ -36,7 +36,7 @@ it('runs the reconciliation workflow on the worker and stores its report', async
   const stored = await latestReconciliationReport(db.knex);
   expect(stored).toMatchObject({ id: summary.reportId, ok: true });
   const second = await t.client.workflow.execute('reconciliationWorkflow', { taskQueue: t.taskQueue, workflowId: `recon-2-${Date.now()}`, args: [] });
-  expect(second.attention).toEqual({ undeliveredWebhooks: 1, stalePayments: 0 });
+  expect(second.attention).toEqual({ undeliveredWebhooks: 1, stalePayments: 0, outstandingClawbacks: 0 });
   const report = (await latestReconciliationReport(db.knex))!.report as { undeliveredWebhooks: Array<{ providerRef: string }>; systemAccounts: Array<{ code: string; balance: string }>; purgedIdempotencyKeys: number };
   expect(report.undeliveredWebhooks.map((w) => w.providerRef)).toEqual(['pay_unknown']);
   expect(report.systemAccounts.find((a) => a.code === 'PLATFORM_EQUITY')!.balance).toBe('-250.00');
