@@ -10,6 +10,9 @@ import { ActivityDeps, createActivities } from './activities';
 import { Config, loadConfigOrExit } from './config';
 import { createKnex } from './db/knex';
 import { createPhonePeClient } from './providers/phonepe/client';
+import { createProviderGateways } from './providers/gateways';
+
+import { beneficiaryKeysOf, loadBeneficiaryForPayout } from './db/beneficiaries';
 import { SEARCH_ATTRIBUTES } from './workflows/searchAttributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
@@ -92,9 +95,15 @@ async function main(): Promise<void> {
     clientSecret: config.PHONEPE_CLIENT_SECRET,
     timeoutMs: config.PHONEPE_TIMEOUT_MS,
   });
+  const keys = beneficiaryKeysOf(config);
   const { worker, connection } = await createPaymentsWorker({
     config,
-    deps: { knex, phonepe },
+    deps: {
+      knex,
+      phonepe,
+      gateways: createProviderGateways(config),
+      payee: (userId, beneficiaryId) => loadBeneficiaryForPayout(knex, keys, userId, beneficiaryId),
+    },
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     schedules: true,
   });

@@ -23,6 +23,8 @@ import { paymentRoutes } from './routes/payments';
 import { webhookRoutes } from './routes/webhooks';
 import { billRoutes } from './routes/bills';
 import { rechargeRoutes } from './routes/recharges';
+import { payoutRoutes } from './routes/payouts';
+import { beneficiaryRoutes } from './routes/beneficiaries';
 import { catalogues } from './providerPayments';
 
 export function allRoutes(deps: AppDeps): RouteSpec[] {
@@ -34,6 +36,8 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
     ...paymentRoutes(deps),
     ...rechargeRoutes(deps, catalogue),
     ...billRoutes(deps, catalogue),
+    ...payoutRoutes(deps),
+    ...beneficiaryRoutes(deps),
     ...webhookRoutes(deps),
     ...adminRoutes(deps),
     ...adminPaymentRoutes(deps),

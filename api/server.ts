@@ -5,6 +5,7 @@ import pino from 'pino';
 import { Config, loadConfigOrExit } from '../config';
 import { createKnex } from '../db/knex';
 import { createLedger } from '../db/ledger';
+import { createProviderGateways } from '../providers/gateways';
 import { createApp } from './app';
 
 export async function startApi(config: Config): Promise<{ url: string; close(): Promise<void> }> {
@@ -20,6 +21,7 @@ export async function startApi(config: Config): Promise<{ url: string; close(): 
     logger,
     temporal,
     readiness: [{ name: 'temporal', check: async () => void (await connection.healthService.check({})) }],
+    gateways: createProviderGateways(config),
   });
   const server = app.listen(config.API_PORT, config.API_HOST);
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));

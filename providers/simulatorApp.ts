@@ -1,15 +1,22 @@
 /**
- * One process serves every provider simulator, each under its own prefix (/phonepe, …), so a
+ * One process serves every provider simulator, each under its own prefix (/phonepe, /bbps,
+ * /recharge, /payout), so a
  * developer runs one thing and the engine's clients only need base URLs.
  */
 import { AddressInfo } from 'node:net';
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import { z } from 'zod';
+import { BbpsSimulator, BbpsSimulatorOptions, createBbpsSimulator } from './bbps/simulator';
+import { createPayoutSimulator, PayoutSimulator, PayoutSimulatorOptions } from './payout/simulator';
 import { createPhonePeSimulator, PhonePeSimulator, PhonePeSimulatorOptions } from './phonepe/simulator';
+import { createRechargeSimulator, RechargeSimulator, RechargeSimulatorOptions } from './recharge/simulator';
 
 export interface SimulatorsOptions {
   phonepe: Omit<PhonePeSimulatorOptions, 'publicBaseUrl'>;
+  payout: PayoutSimulatorOptions;
+  recharge: RechargeSimulatorOptions;
+  bbps: BbpsSimulatorOptions;
   /** How browsers reach this process; defaults to its listening address. */
   publicBaseUrl?: string;
 }
@@ -17,6 +24,9 @@ export interface SimulatorsOptions {
 export interface RunningSimulators {
   url: string;
   phonepe: PhonePeSimulator;
+  payout: PayoutSimulator;
+  recharge: RechargeSimulator;
+  bbps: BbpsSimulator;
   close(): Promise<void>;
 }
 
@@ -35,7 +45,11 @@ export async function startSimulators(opts: SimulatorsOptions & { host?: string;
     }
   });
   app.use(bodyParser({ enableTypes: ['json', 'form'] }) as unknown as Koa.Middleware);
+  const payout = createPayoutSimulator(opts.payout);
+  const recharge = createRechargeSimulator(opts.recharge);
+  const bbps = createBbpsSimulator(opts.bbps);
   app.use(phonepe.router.routes());
+  for (const sim of [payout, recharge, bbps]) app.use(sim.router.routes());
   const server = app.listen(opts.port ?? 0, opts.host ?? '127.0.0.1');
   await new Promise<void>((resolve, reject) => server.once('listening', resolve).once('error', reject));
   const { port } = server.address() as AddressInfo;
@@ -44,6 +58,12 @@ export async function startSimulators(opts: SimulatorsOptions & { host?: string;
   return {
     url,
     phonepe,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    payout,
+    recharge,
+    bbps,
+    close: () => {
+      for (const sim of [payout, recharge, bbps]) sim.close();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
   };
 }

@@ -63,9 +63,12 @@ async function main(): Promise<void> {
     API_PORT: String(apiPort),
     SIMULATOR_PORT: String(simPort),
     PHONEPE_BASE_URL: process.env.PHONEPE_BASE_URL ?? `http://127.0.0.1:${simPort}/phonepe`,
+    BBPS_BASE_URL: process.env.BBPS_BASE_URL ?? `http://127.0.0.1:${simPort}/bbps`,
+    RECHARGE_BASE_URL: process.env.RECHARGE_BASE_URL ?? `http://127.0.0.1:${simPort}/recharge`,
+    PAYOUT_BASE_URL: process.env.PAYOUT_BASE_URL ?? `http://127.0.0.1:${simPort}/payout`,
   };
   const config = loadConfigOrExit(env);
-  writeDevEnv({ DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, API_URL: config.PUBLIC_BASE_URL });
+  writeDevEnv({ DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, API_URL: config.PUBLIC_BASE_URL, SIMULATOR_URL: `http://127.0.0.1:${simPort}` });
 
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: 4 });
   const demo = await timed('migrating and seeding demo data', async () => {
@@ -99,7 +102,8 @@ NexasPay is running. Ctrl-C stops everything.
   API              ${api}/v1
   API docs         ${api}/docs   (OpenAPI: ${api}/openapi.json)
   Temporal UI      ${temporal.uiUrl}
-  PhonePe sim      http://127.0.0.1:${simPort}/phonepe   (control API: /phonepe/__sim)
+  Simulators       http://127.0.0.1:${simPort}/{phonepe,bbps,recharge,payout}   (control APIs: /<provider>/__sim)
+  Demo             npm run demo   (one payment of every kind through the API, with a summary)
   Temporal gRPC    ${temporal.address}
   Database         ${config.DATABASE_URL}
 

@@ -8,13 +8,63 @@ import { getPayment } from '../../db/payments';
 import { markWebhookSignalled, storeWebhook } from '../../db/webhooks';
 import { NotFoundError, UnauthenticatedError } from '../../domain/errors';
 import { phonePeWebhook, verifyWebhookAuthorization } from '../../providers/phonepe/webhook';
+import type { VerifiedWebhook } from '../../providers/contracts';
+import { parseBbpsWebhook } from '../../providers/bbps/webhook';
+import { parsePayoutWebhook } from '../../providers/payout/webhook';
+import { parseRechargeWebhook } from '../../providers/recharge/webhook';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 import { workflowsOf } from './payments';
 
+type SignedParser = (rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number) => VerifiedWebhook;
+
+const signedAck = z.object({ received: z.literal(true), duplicate: z.boolean() });
+
+/**
+ * Relays a stored webhook to its payment's workflow. Unknown payment → 404 so the provider
+ * retries (the event stays stored); a closed workflow already settled on the provider's status API.
+ */
+async function relay(deps: AppDeps, stored: { id: number; dedupeKey: string; duplicate: boolean; signalled: boolean }, paymentId: string, event: string, state: string) {
+  if (stored.signalled) return { received: true as const, duplicate: true };
+  const payment = await getPayment(deps.knex, paymentId).catch(() => undefined);
+  if (!payment) throw new NotFoundError('no payment with this reference yet', { reference: paymentId });
+  const delivered = await workflowsOf(deps).signalProviderEvent(payment.workflowId, { eventKey: stored.dedupeKey, event, state, providerRef: paymentId });
+  await markWebhookSignalled(deps.knex, stored.id, delivered ? payment.workflowId : `${payment.workflowId} (closed)`);
+  return { received: true as const, duplicate: stored.duplicate };
+}
+
+/**
+ * BBPS, recharge and payout callbacks: HMAC-signed (`X-Signature: t=…,v1=…` over "t.body",
+ * stale ones refused), verified on the raw body before it is parsed, stored, then relayed.
+ */
+function signedWebhookRoute(deps: AppDeps, provider: 'bbps' | 'recharge' | 'payout', secret: string, parse: SignedParser) {
+  return defineRoute({
+    method: 'post',
+    path: `/v1/webhooks/${provider}`,
+    summary: `${provider} callback (X-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "t.body">)`,
+    tag: 'webhooks',
+    access: 'webhook',
+    responses: { 200: signedAck },
+    handler: async ({ ctx }) => {
+      const rawBody = (ctx.request as unknown as { rawBody?: string }).rawBody ?? '';
+      const hook = parse(rawBody, ctx.get('x-signature') || undefined, secret, deps.config.WEBHOOK_TOLERANCE_SECONDS);
+      const stored = await storeWebhook(deps.knex, { provider, rawBody, eventType: hook.event, providerRef: hook.reference, payload: JSON.parse(rawBody) });
+      // A bill fetch's result is read from BBPS when the client asks for the bill; nothing to wake.
+      if (hook.event === 'bill.fetch') {
+        await markWebhookSignalled(deps.knex, stored.id, 'bill-fetch');
+        return { body: { received: true as const, duplicate: stored.duplicate } };
+      }
+      return { body: await relay(deps, stored, hook.reference, hook.event, hook.state) };
+    },
+  });
+}
+
 export function webhookRoutes(deps: AppDeps) {
   const { knex, config } = deps;
   return [
+    signedWebhookRoute(deps, 'bbps', config.BBPS_WEBHOOK_SECRET, parseBbpsWebhook),
+    signedWebhookRoute(deps, 'recharge', config.RECHARGE_WEBHOOK_SECRET, parseRechargeWebhook),
+    signedWebhookRoute(deps, 'payout', config.PAYOUT_WEBHOOK_SECRET, parsePayoutWebhook),
     defineRoute({
       method: 'post',
       path: '/v1/webhooks/phonepe',
@@ -32,19 +82,7 @@ export function webhookRoutes(deps: AppDeps) {
         const paymentId = body.event.startsWith('checkout.') ? body.payload.merchantOrderId! : body.payload.merchantRefundId!;
         const rawBody = (ctx.request as unknown as { rawBody?: string }).rawBody ?? JSON.stringify(ctx.request.body);
         const stored = await storeWebhook(knex, { provider: 'phonepe', rawBody, eventType: body.event, providerRef: paymentId, payload: body });
-        if (stored.signalled) return { body: { received: true as const, duplicate: true } };
-        const payment = await getPayment(knex, paymentId).catch(() => undefined);
-        if (!payment) throw new NotFoundError('no payment with this merchant order id yet', { merchantOrderId: paymentId });
-        const delivered = await workflowsOf(deps).signalProviderEvent(payment.workflowId, {
-          eventKey: stored.dedupeKey,
-          event: body.event,
-          state: body.payload.state,
-          providerRef: paymentId,
-        });
-        // A closed workflow has settled the payment already (on PhonePe's status API); the
-        // event stays stored for reconciliation either way.
-        await markWebhookSignalled(knex, stored.id, delivered ? payment.workflowId : `${payment.workflowId} (closed)`);
-        return { body: { received: true as const, duplicate: stored.duplicate } };
+        return { body: await relay(deps, stored, paymentId, body.event, body.payload.state) };
       },
     }),
   ];

@@ -7,6 +7,7 @@ import * as m001 from './001_seed_schema';
 import * as m002 from './002_ledger';
 import * as m003 from './003_platform';
 import * as m004 from './004_payment_records';
+import * as m005 from './005_beneficiary_secrets';
 import * as m006 from './006_bill_fetches';
 
 interface Migration {
@@ -19,6 +20,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_ledger': m002,
   '003_platform': m003,
   '004_payment_records': m004,
+  '005_beneficiary_secrets': m005,
   '006_bill_fetches': m006,
 };
 

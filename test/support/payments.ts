@@ -8,19 +8,25 @@ import { Client, Connection } from '@temporalio/client';
 import request from 'supertest';
 import pino from 'pino';
 import { createApp } from '../../api/app';
-import { loadConfig } from '../../config';
+import { Config, loadConfig } from '../../config';
 import { createLedger } from '../../db/ledger';
 import { RunningSimulators } from '../../providers/simulatorApp';
 import { createTestDatabase, TestDatabase } from './db';
 import { testEnv } from './env';
-import { eventually, PHONEPE_CREDS, phonePeClientFor, startTestSimulators } from './simulators';
+
+import { beneficiaryKeysOf, loadBeneficiaryForPayout } from '../../db/beneficiaries';
+import type { ProviderGateways } from '../../providers/contracts';
+import { bbpsClientFor, eventually, payoutClientFor, PHONEPE_CREDS, phonePeClientFor, PROVIDER_CREDS, rechargeClientFor, startTestSimulators } from './simulators';
 import { newTaskQueue, startTestWorker, TestTemporal } from './temporal';
 
 export interface PaymentsHarness {
   db: TestDatabase;
+  config: Config;
   sims: RunningSimulators;
   /** Absent when the suite runs its workers as separate processes. */
-  worker: TestTemporal;
+  readonly worker: TestTemporal;
+  /** Stops the in-process worker (waiting for it) and starts another on the same task queue. */
+  restartWorker(): Promise<void>;
   taskQueue: string;
   client: Client;
   apiUrl: string;
@@ -28,7 +34,14 @@ export interface PaymentsHarness {
   close(): Promise<void>;
 }
 
-export async function startPaymentsHarness(opts: { pollingScale?: string; inProcessWorker?: boolean } = {}): Promise<PaymentsHarness> {
+export interface HarnessOptions {
+  pollingScale?: string;
+  inProcessWorker?: boolean;
+  /** How long settled payouts, recharges and bills listen for a reversal (default 4 s). */
+  reversalWatchSeconds?: number;
+}
+
+export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<PaymentsHarness> {
   const db = await createTestDatabase();
   const taskQueue = newTaskQueue();
   const connection = await Connection.connect({ address: testEnv.temporalAddress });
@@ -41,17 +54,34 @@ export async function startPaymentsHarness(opts: { pollingScale?: string; inProc
     PHONEPE_WEBHOOK_USERNAME: PHONEPE_CREDS.webhookUsername,
     PHONEPE_WEBHOOK_PASSWORD: PHONEPE_CREDS.webhookPassword,
     POLLING_TIME_SCALE: opts.pollingScale ?? '0.001',
+    BBPS_WEBHOOK_SECRET: PROVIDER_CREDS.bbps.webhookSecret,
+    RECHARGE_WEBHOOK_SECRET: PROVIDER_CREDS.recharge.webhookSecret,
+    PAYOUT_WEBHOOK_SECRET: PROVIDER_CREDS.payout.webhookSecret,
+    REVERSAL_WATCH_HOURS: String((opts.reversalWatchSeconds ?? 4) / 3600),
   });
-  const app = createApp({ config, knex: db.knex, ledger: createLedger(db.knex), logger: pino({ level: 'silent' }), temporal: client });
+  // The API needs the simulators' address and the simulators need the API's: the gateways are
+  // filled in once both listen.
+  const gateways: Partial<ProviderGateways> = {};
+  const app = createApp({ config, knex: db.knex, ledger: createLedger(db.knex), logger: pino({ level: 'silent' }), temporal: client, gateways });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', r));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const sims = await startTestSimulators(`${apiUrl}/v1/webhooks/phonepe`);
-  const worker = opts.inProcessWorker === false ? (undefined as unknown as TestTemporal) : await startTestWorker(db.knex, { phonepe: phonePeClientFor(sims, 1000) }, taskQueue);
+  const sims = await startTestSimulators(`${apiUrl}/v1/webhooks/phonepe`, apiUrl);
+  Object.assign(gateways, { payout: payoutClientFor(sims, 2000), recharge: rechargeClientFor(sims, 2000), bbps: bbpsClientFor(sims, 2000) });
+  const keys = beneficiaryKeysOf(config);
+  const workerDeps = { phonepe: phonePeClientFor(sims, 1000), gateways, payee: (userId: number, beneficiaryId: number) => loadBeneficiaryForPayout(db.knex, keys, userId, beneficiaryId) };
+  let worker = opts.inProcessWorker === false ? (undefined as unknown as TestTemporal) : await startTestWorker(db.knex, workerDeps, taskQueue);
   return {
     db,
+    config,
     sims,
-    worker,
+    get worker() {
+      return worker;
+    },
+    async restartWorker() {
+      await worker?.close();
+      worker = await startTestWorker(db.knex, workerDeps, taskQueue);
+    },
     taskQueue,
     client,
     apiUrl,

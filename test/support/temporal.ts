@@ -36,7 +36,7 @@ export async function startTestWorker(knex: Knex, deps: Partial<Omit<ActivityDep
   const config = { TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue };
   const { worker, connection } = await createPaymentsWorker({
     config,
-    deps: { knex, phonepe: deps.phonepe ?? unusedGateway, ...(deps.ledger ? { ledger: deps.ledger } : {}) },
+    deps: { ...deps, knex, phonepe: deps.phonepe ?? unusedGateway },
     workflowBundlePath: testEnv.workflowBundlePath,
   });
   const clientConnection = await Connection.connect({ address: testEnv.temporalAddress });

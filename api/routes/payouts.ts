@@ -1,0 +1,75 @@
+/** Bank payouts to a user's verified beneficiary: POST /v1/payments/payouts. */
+import { z } from 'zod';
+import { beneficiaryKeysOf, loadBeneficiaryForPayout } from '../../db/beneficiaries';
+import { BusinessRuleError, NotFoundError, ValidationError } from '../../domain/errors';
+import { formatRupees, Paise } from '../../domain/money';
+import { PAYMENT_STATUSES } from '../../domain/payments';
+import type { AppDeps } from '../deps';
+import { defineRoute } from '../http/route';
+import { idempotencyKeyOf, idempotent } from '../idempotency';
+import { acceptHeldPayment, heldPaymentTiming } from '../providerPayments';
+import { amountInput } from '../schemas';
+import { idempotencyHeader, MIN_AMOUNT, workflowsOf } from './payments';
+
+
+/** IMPS is capped at ₹5,00,000 per transfer by NPCI; NEFT has no upper bound (our limits still apply). */
+const IMPS_MAX = 50_000_000 as Paise;
+
+export const maskAccount = (n: string) => `${'X'.repeat(Math.max(0, n.length - 4))}${n.slice(-4)}`;
+
+export function payoutRoutes(deps: AppDeps) {
+  const { knex, config } = deps;
+  const timing = heldPaymentTiming(config);
+  const keys = beneficiaryKeysOf(config);
+  return [
+    defineRoute({
+      method: 'post',
+      path: '/v1/payments/payouts',
+      summary: 'Pay out from the wallet to a verified bank beneficiary (202 once the amount is held; the bank confirms later)',
+      tag: 'payments',
+      access: 'user',
+      headers: idempotencyHeader,
+      body: z.strictObject({
+        amount: amountInput,
+        beneficiaryId: z.number().int().positive(),
+        mode: z.enum(['IMPS', 'NEFT']).default('IMPS'),
+        remarks: z.string().trim().min(1).max(255).optional(),
+      }),
+      responses: { 202: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
+      handler: async ({ body, user, ctx }) => {
+        if (body.amount < MIN_AMOUNT) throw new ValidationError('a payout is at least ₹1.00', [{ path: 'amount', field: 'amount', message: 'below ₹1.00' }]);
+        if (body.mode === 'IMPS' && body.amount > IMPS_MAX) {
+          throw new BusinessRuleError('amount_not_allowed', `IMPS payouts are at most ₹${formatRupees(IMPS_MAX)}; use NEFT`);
+        }
+        const ben = await loadBeneficiaryForPayout(knex, keys, user.id, body.beneficiaryId);
+        if (!ben || !ben.isActive) throw new NotFoundError('beneficiary not found');
+        if (!ben.isVerified) throw new BusinessRuleError('beneficiary_unverified', 'verify this beneficiary (POST /v1/beneficiaries/:id/verify) before paying it');
+        const workflows = workflowsOf(deps);
+        const response = await idempotent(
+          knex,
+          { userId: user.id, key: idempotencyKeyOf(ctx), operation: 'POST /v1/payments/payouts', canonicalBody: body, idPrefix: 'pay' },
+          (paymentId) =>
+            acceptHeldPayment(
+              knex,
+              workflows,
+              {
+                kind: 'payout',
+                input: {
+                  paymentId,
+                  userId: user.id,
+                  amount: body.amount,
+                  beneficiaryId: ben.id,
+                  mode: body.mode,
+                  beneficiary: { name: ben.name, accountMasked: maskAccount(ben.accountNumber), ifsc: ben.ifsc, bankName: ben.bankName },
+                  ...(body.remarks ? { remarks: body.remarks } : {}),
+                  ...timing,
+                },
+              },
+              user.userCode,
+            ),
+        );
+        return { status: response.status, body: response.body };
+      },
+    }),
+  ];
+}
