@@ -189,8 +189,9 @@ export function createSimCore<T>(o: SimCoreOptions<T>) {
   function schedule(order: SimOrder<T>): void {
     for (const t of transitions(order.scenario)) {
       void timers.sleep(order.createdAt + t.atMs - Date.now()).then((fired) => {
-        // A manual settle may have overtaken the script: only announce what is true now.
-        if (fired && phaseAt(order) === t.phase) void notify(order, t.phase);
+        // A manual settle may have overtaken the script: only announce what is true now. (Timers
+        // may fire a millisecond early, so "now" is at least the transition's own time.)
+        if (fired && phaseAt(order, Math.max(Date.now(), order.createdAt + t.atMs)) === t.phase) void notify(order, t.phase);
       });
     }
   }

@@ -1,7 +1,8 @@
 /**
- * The worker process (the real worker.ts) is SIGKILLed after PhonePe reported success and while
- * the credit is in flight, then a new worker starts: the payment settles with exactly one credit.
- * The credit is held in flight by a row lock the test takes on the user's wallet.
+ * The worker process (the real worker.ts) is SIGKILLed while a payment's settling posting is in
+ * flight, then a new worker starts: each payment settles exactly once. The posting is held in
+ * flight by a row lock the test takes on the user's wallet. One test for the top-up; one for a
+ * transfer, a recharge, a bill and a payout in flight at the same time when the worker dies.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
@@ -9,7 +10,8 @@ import { registerUser } from '../support/api';
 import { testEnv } from '../support/env';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
 import { idemKey, PaymentsHarness, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
-import { eventually, PHONEPE_CREDS } from '../support/simulators';
+import { eventually, PHONEPE_CREDS, PROVIDER_CREDS } from '../support/simulators';
+import { control, HeldKind, payer, prepare } from '../support/heldPayments';
 
 let h: PaymentsHarness;
 const children: ChildProcess[] = [];
@@ -36,6 +38,13 @@ function startWorkerProcess(): ChildProcess {
       PHONEPE_CLIENT_ID: PHONEPE_CREDS.clientId,
       PHONEPE_CLIENT_SECRET: PHONEPE_CREDS.clientSecret,
       PHONEPE_TIMEOUT_MS: '2000',
+      BBPS_BASE_URL: `${h.sims.url}/bbps`,
+      BBPS_API_KEY: PROVIDER_CREDS.bbps.apiKey,
+      RECHARGE_BASE_URL: `${h.sims.url}/recharge`,
+      RECHARGE_API_KEY: PROVIDER_CREDS.recharge.apiKey,
+      PAYOUT_BASE_URL: `${h.sims.url}/payout`,
+      PAYOUT_API_KEY: PROVIDER_CREDS.payout.apiKey,
+      PROVIDER_TIMEOUT_MS: '2000',
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -76,3 +85,60 @@ it('a worker killed mid-credit, then restarted: exactly one credit', async () =>
   expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '250.00', held: '0.00' });
   await expectLedgerInvariants(h.db.knex);
 }, 150_000);
+
+it('a worker killed while a transfer, a recharge, a bill and a payout are settling: each settles exactly once', async () => {
+  const first = startWorkerProcess();
+  const kinds: HeldKind[] = ['recharge', 'bill', 'payout'];
+  const started: Array<{ kind: HeldKind; paymentId: string; payerId: number; token: string }> = [];
+  for (const kind of kinds) {
+    const p = await payer(h);
+    const prepared = await prepare(h, kind, p);
+    // Pending long enough for the test to pin the wallet before the provider says SUCCESS.
+    await control(h, kind).scenario({ match: prepared.match, outcome: 'pending_then_success', pendingMs: 4000 });
+    const res = await prepared.pay('100.00');
+    expect(res.status).toBe(202);
+    started.push({ kind, paymentId: res.body.paymentId, payerId: p.id, token: p.token });
+  }
+  const sender = await payer(h);
+  const recipient = await payer(h, { balance: '0.00' });
+
+  const trx = await h.db.knex.transaction();
+  let transfer: Promise<import('supertest').Response> | undefined;
+  try {
+    // The transfer is pinned on its recipient: the sender's row is also referenced (FK) by the
+    // payment's record, which must be written before the posting is reached.
+    for (const s of [...started.map((x) => x.payerId), recipient.id]) await trx('users').where({ id: s }).forUpdate().first();
+    transfer = h.http().post('/v1/payments/transfers').set('Authorization', `Bearer ${sender.token}`).set('Idempotency-Key', idemKey()).send({ amount: '100.00', toUserCode: recipient.userCode }).then((r) => r);
+    for (const s of started) {
+      await eventually(() => pendingActivity(`${s.kind}:${s.paymentId}`, 'captureHeldPayment'), (a) => Boolean(a?.lastStartedTime), 30_000);
+    }
+    const transferId = await eventually(
+      () => h.db.knex('payment_records').where({ kind: 'transfer', user_id: sender.id }).first('id'),
+      (r) => Boolean(r),
+      10_000,
+    );
+    await eventually(() => pendingActivity(`transfer:${transferId.id}`, 'postTransfer'), (a) => Boolean(a?.lastStartedTime), 30_000);
+    first.kill('SIGKILL');
+    await new Promise((r) => first.once('exit', r));
+  } finally {
+    await trx.rollback();
+  }
+  for (const s of started) expect(await postingsFor(h, `${s.kind}:${s.paymentId}:capture`)).toHaveLength(0);
+
+  startWorkerProcess();
+  for (const s of started) {
+    await waitForStatus(h, s.token, s.paymentId, 'COMPLETED', 90_000);
+    expect(await postingsFor(h, `${s.kind}:${s.paymentId}:capture`)).toHaveLength(1);
+    expect(await walletOf(h.db.knex, s.payerId)).toEqual({ balance: '9900.00', held: '0.00' });
+  }
+  const t = await transfer!;
+  expect([t.status, t.body.status]).toEqual([201, 'COMPLETED']);
+  expect(await postingsFor(h, `transfer:${t.body.paymentId}:post`)).toHaveLength(1);
+  expect(await walletOf(h.db.knex, sender.id)).toEqual({ balance: '9900.00', held: '0.00' });
+  expect((await walletOf(h.db.knex, recipient.id)).balance).toBe('100.00');
+  // Commissions were paid once per recharge and bill, however often the capture was attempted.
+  for (const s of started.filter((x) => x.kind !== 'payout')) {
+    expect(await postingsFor(h, `commission:${s.paymentId}`)).toHaveLength(1);
+  }
+  await expectLedgerInvariants(h.db.knex);
+}, 180_000);
