@@ -10,7 +10,27 @@ import { spawnSync } from 'node:child_process';
 import { testEnv } from '../support/env';
 import { HISTORY_DIR } from '../support/histories';
 
-const EXPECTED = ['refund-completed', 'refund-failed', 'topup-amount-mismatch-operator', 'topup-completed', 'topup-failed', 'topup-late-success', 'topup-late-window-recheck', 'topup-operator-failed', 'transfer-completed', 'transfer-refused'];
+const EXPECTED = [
+  'bill-completed',
+  'bill-failed',
+  'bill-reversed',
+  'payout-completed',
+  'payout-failed',
+  'payout-reversed',
+  'recharge-completed',
+  'recharge-failed',
+  'recharge-reversed',
+  'refund-completed',
+  'refund-failed',
+  'topup-amount-mismatch-operator',
+  'topup-completed',
+  'topup-failed',
+  'topup-late-success',
+  'topup-late-window-recheck',
+  'topup-operator-failed',
+  'transfer-completed',
+  'transfer-refused',
+];
 
 it('has a recorded history for every workflow path we guard', () => {
   const present = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.pb')).map((f) => f.replace(/\.pb$/, '')).sort();
