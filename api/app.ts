@@ -25,6 +25,8 @@ import { billRoutes } from './routes/bills';
 import { rechargeRoutes } from './routes/recharges';
 import { payoutRoutes } from './routes/payouts';
 import { beneficiaryRoutes } from './routes/beneficiaries';
+import { earningsRoutes } from './routes/earnings';
+import { adminUserRoutes } from './routes/adminUsers';
 import { catalogues } from './providerPayments';
 
 export function allRoutes(deps: AppDeps): RouteSpec[] {
@@ -38,9 +40,11 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
     ...billRoutes(deps, catalogue),
     ...payoutRoutes(deps),
     ...beneficiaryRoutes(deps),
+    ...earningsRoutes(deps),
     ...webhookRoutes(deps),
     ...adminRoutes(deps),
     ...adminPaymentRoutes(deps),
+    ...adminUserRoutes(deps),
   ];
 }
 

@@ -155,3 +155,33 @@ export async function outstandingClawbacks(knex: Knex): Promise<Array<{ paymentI
     .select('p.id', 'c.level', 'c.parent_user_id', 'c.commission_amount');
   return rows.map((r) => ({ paymentId: r.id, level: r.level, earnerId: r.parent_user_id, amount: fromDecimal(r.commission_amount) }));
 }
+
+/** Commissions a user earned in a period, newest first (at most 1000 lines), with totals by level of what was kept. */
+export async function commissionsEarned(knex: Knex, earnerId: number, f: { from?: Date; to?: Date }) {
+  const q = knex('commissions as c')
+    .join('users as u', 'u.id', 'c.user_id')
+    .leftJoin('payment_records as p', 'p.transaction_id', 'c.transaction_id')
+    .where('c.parent_user_id', earnerId);
+  if (f.from) q.where('c.calculated_at', '>=', f.from);
+  if (f.to) q.where('c.calculated_at', '<', f.to);
+  const rows = await q
+    .orderBy([{ column: 'c.calculated_at', order: 'desc' }, { column: 'c.id', order: 'desc' }])
+    .limit(1000)
+    .select('c.id', 'c.level', 'c.commission_rate', 'c.commission_amount', 'c.calculated_at', 'u.user_code', 'p.id as payment_id', 'p.kind', 'p.status');
+  const items = rows.map((r) => ({
+    id: r.id as number,
+    level: r.level as number,
+    rate: String(r.commission_rate),
+    amount: fromDecimal(r.commission_amount),
+    fromUserCode: r.user_code as string,
+    paymentId: (r.payment_id as string | null) ?? null,
+    kind: (r.kind as string | null) ?? null,
+    clawedBack: r.status === 'REVERSED',
+    calculatedAt: new Date(r.calculated_at),
+  }));
+  // Totals count what was kept: a commission on a reversed payment was clawed back.
+  const kept = items.filter((i) => !i.clawedBack);
+  const byLevel = new Map<number, Paise>();
+  for (const i of kept) byLevel.set(i.level, ((byLevel.get(i.level) ?? 0) + i.amount) as Paise);
+  return { items, byLevel: [...byLevel.entries()].sort(([a], [b]) => a - b).map(([level, amount]) => ({ level, amount })), total: kept.reduce((s, i) => s + i.amount, 0) as Paise };
+}

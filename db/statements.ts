@@ -69,3 +69,13 @@ export async function statementPage(knex: Knex, userId: number, f: StatementFilt
     nextCursor: rows.length > f.limit && last ? encodeCursor({ t: new Date(last.created_at).toISOString(), i: last.id }) : null,
   };
 }
+
+/** Every statement line in the range, newest first, read page by page (for CSV export): memory stays flat. */
+export async function* statementLines(knex: Knex, userId: number, f: Omit<StatementFilters, 'limit' | 'cursor'>) {
+  let cursor: string | undefined;
+  do {
+    const page = await statementPage(knex, userId, { ...f, limit: 500, ...(cursor ? { cursor } : {}) });
+    yield* page.items;
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor);
+}

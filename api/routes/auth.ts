@@ -11,7 +11,7 @@ import { defineRoute } from '../http/route';
 import { userView } from '../schemas';
 import { toUserView } from '../views';
 
-const registerBody = z.strictObject({
+export const registerBody = z.strictObject({
   email: z.email().max(255),
   username: z.string().regex(/^[A-Za-z0-9_.-]{3,100}$/, '3-100 letters, digits, _ . -'),
   phone: z.string().regex(/^[6-9]\d{9}$/, 'a 10-digit Indian mobile number'),

@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import { fromDecimal } from '../../db/money';
-import { statementPage } from '../../db/statements';
+import { Readable } from 'node:stream';
+import { statementLines, statementPage } from '../../db/statements';
+import { writeAudit } from '../../db/audit';
+import { submitKyc } from '../../db/userAdmin';
+import { clientInfo } from './auth';
 import { getUser } from '../../db/users';
 import { TRANSACTION_TYPES } from '../../domain/ledger';
 import { subtract } from '../../domain/money';
@@ -95,5 +99,54 @@ export function meRoutes(deps: AppDeps) {
       responses: { 200: z.object({ items: z.array(statementLine), nextCursor: z.string().nullable() }) },
       handler: async ({ user, query }) => ({ body: await statementPage(knex, user.id, query) }),
     }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/wallet/ledger.csv',
+      summary: 'My statement as CSV (streamed), newest first',
+      tag: 'wallet',
+      access: 'user',
+      query: z.strictObject({ from: isoDate.optional(), to: isoDate.optional() }),
+      responses: { 200: null },
+      produces: 'text/csv',
+      handler: async ({ user, query, ctx }) => {
+        ctx.status = 200;
+        ctx.type = 'text/csv; charset=utf-8';
+        ctx.set('Content-Disposition', `attachment; filename="statement-${user.userCode}.csv"`);
+        ctx.body = Readable.from(csvLines(statementLines(knex, user.id, query)));
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/kyc',
+      summary: 'Submit KYC details; the status stays pending until an admin decides',
+      tag: 'me',
+      access: 'user',
+      body: z.strictObject({
+        pan: z.string().regex(/^[A-Z]{5}[0-9]{4}[A-Z]$/, 'a PAN such as ABCDE1234F'),
+        aadhaarLast4: z.string().regex(/^\d{4}$/, 'the last four digits of the Aadhaar number').optional(),
+        address: z.string().trim().min(5).max(500).optional(),
+        dateOfBirth: z.iso.date().optional(),
+      }),
+      responses: { 202: z.object({ kycStatus: z.literal('pending'), submissionId: z.number() }) },
+      handler: async ({ body, user, ctx }) => {
+        const { submissionId } = await submitKyc(knex, user.id, body);
+        await writeAudit(knex, { actorUserId: user.id, action: 'kyc.submit', targetType: 'user', targetId: user.id, outcome: 'success', details: { submissionId }, ...clientInfo(ctx) });
+        return { status: 202, body: { kycStatus: 'pending' as const, submissionId } };
+      },
+    }),
   ];
+}
+
+const CSV_COLUMNS = ['createdAt', 'referenceNumber', 'ledgerDate', 'type', 'ledgerType', 'status', 'remarks', 'debit', 'credit', 'openingBalance', 'closingBalance'] as const;
+
+/** RFC 4180 quoting; a leading =, +, - or @ is defused so spreadsheets do not run it as a formula. */
+export function csvField(v: unknown): string {
+  let s = v === null || v === undefined ? '' : String(v);
+  if (/^[=+\-@]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
+  return /[",\r\n]/.test(s) || s.startsWith("'") ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+async function* csvLines(rows: AsyncIterable<Record<string, unknown>>) {
+  yield `${CSV_COLUMNS.join(',')}\r\n`;
+  for await (const r of rows) yield `${CSV_COLUMNS.map((c) => csvField(r[c])).join(',')}\r\n`;
 }

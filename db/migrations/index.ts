@@ -9,6 +9,7 @@ import * as m003 from './003_platform';
 import * as m004 from './004_payment_records';
 import * as m005 from './005_beneficiary_secrets';
 import * as m006 from './006_bill_fetches';
+import * as m007 from './007_kyc_submissions';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_payment_records': m004,
   '005_beneficiary_secrets': m005,
   '006_bill_fetches': m006,
+  '007_kyc_submissions': m007,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

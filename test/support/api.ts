@@ -4,6 +4,7 @@ import type { Client } from '@temporalio/client';
 import { createApp } from '../../api/app';
 import { Config, loadConfig } from '../../config';
 import { createLedger } from '../../db/ledger';
+import type { ProviderGateways } from '../../providers/contracts';
 import { TestDatabase } from './db';
 
 export function testConfig(db: TestDatabase, extra: Record<string, string> = {}): Config {
@@ -11,9 +12,9 @@ export function testConfig(db: TestDatabase, extra: Record<string, string> = {})
 }
 
 /** The real app over a suite's database; supertest drives it without a port. */
-export function createTestApp(db: TestDatabase, opts: { temporal?: Client; env?: Record<string, string> } = {}) {
+export function createTestApp(db: TestDatabase, opts: { temporal?: Client; env?: Record<string, string>; gateways?: Partial<ProviderGateways> } = {}) {
   const config = testConfig(db, opts.env);
-  const app = createApp({ config, knex: db.knex, ledger: createLedger(db.knex), logger: pino({ level: 'silent' }), temporal: opts.temporal });
+  const app = createApp({ config, knex: db.knex, ledger: createLedger(db.knex), logger: pino({ level: 'silent' }), temporal: opts.temporal, ...(opts.gateways ? { gateways: opts.gateways } : {}) });
   const server = app.callback();
   return { config, app, http: () => request(server) };
 }
