@@ -17,7 +17,7 @@ const ENGINE = ['api', 'worker', 'migrate', 'simulators'];
 /** ${VAR:?msg} and ${VAR:-default} as compose resolves them, with plausible values for secrets. */
 function interpolate(value: string): string {
   return value.replace(/\$\{([A-Z_]+)(?::([?-])([^}]*))?\}/g, (_m, name: string, op?: string, rest?: string) =>
-    op === '-' ? rest ?? '' : `${name.toLowerCase()}-value-long-enough-for-any-secret-check`,
+    op === '-' ? rest ?? '' : name.endsWith('ENCRYPTION_KEY') ? Buffer.alloc(32, 7).toString('base64') : `${name.toLowerCase()}-value-long-enough-for-any-secret-check`,
   );
 }
 const envOf = (svc: string) => Object.fromEntries(Object.entries(services[svc]!.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
@@ -42,7 +42,7 @@ it('sets only variables the config schema knows, and everything production requi
 
 it('passes the config schema once interpolated, and never defaults a secret', () => {
   for (const svc of ENGINE) expect(() => loadConfig(envOf(svc))).not.toThrow();
-  for (const secret of ['JWT_SECRET', 'PHONEPE_CLIENT_SECRET', 'PHONEPE_WEBHOOK_PASSWORD']) {
+  for (const secret of ['JWT_SECRET', 'PHONEPE_CLIENT_SECRET', 'PHONEPE_WEBHOOK_PASSWORD', 'BBPS_WEBHOOK_SECRET', 'RECHARGE_WEBHOOK_SECRET', 'PAYOUT_WEBHOOK_SECRET', 'BENEFICIARY_ENCRYPTION_KEY', 'BENEFICIARY_HASH_KEY']) {
     expect(String(services.api!.environment[secret])).toMatch(/^\$\{[A-Z_]+:\?/);
   }
   expect(String(services.api!.environment.DATABASE_URL)).toContain('${MYSQL_PASSWORD:?');

@@ -5,7 +5,7 @@ const TABLES = [
   'users', 'transactions', 'payments', 'beneficiaries', 'commissions',
   'system_accounts', 'ledger_journals', 'ledger_entries', 'holds',
   'refresh_tokens', 'idempotency_keys', 'webhook_events', 'audit_logs', 'reconciliation_reports',
-  'payment_records', 'payment_events',
+  'payment_records', 'payment_events', 'bill_fetches', 'kyc_submissions',
 ];
 
 async function tables(db: TestDatabase): Promise<string[]> {
@@ -26,7 +26,7 @@ describe('migrations', () => {
     await migrateDownToZero(db.knex);
     expect(await tables(db)).toEqual([]);
     const applied = await migrateLatest(db.knex);
-    expect(applied).toEqual(['001_seed_schema', '002_ledger', '003_platform', '004_payment_records']);
+    expect(applied).toEqual(['001_seed_schema', '002_ledger', '003_platform', '004_payment_records', '005_beneficiary_secrets', '006_bill_fetches', '007_kyc_submissions']);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
 
