@@ -15,7 +15,7 @@ import { idempotencyHeader, MIN_AMOUNT, workflowsOf } from './payments';
 /** IMPS is capped at ₹5,00,000 per transfer by NPCI; NEFT has no upper bound (our limits still apply). */
 const IMPS_MAX = 50_000_000 as Paise;
 
-export const maskAccount = (n: string) => `${'X'.repeat(Math.max(0, n.length - 4))}${n.slice(-4)}`;
+export const maskAccount = (n: string) => `XXXXXX${n.slice(-4)}`;
 
 export function payoutRoutes(deps: AppDeps) {
   const { knex, config } = deps;
