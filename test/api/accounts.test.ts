@@ -23,6 +23,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
+afterEach(() => expectLedgerInvariants(db.knex));
+
 const http = () => app.http();
 /** JSON columns arrive parsed or as text depending on the server (MariaDB stores JSON as LONGTEXT). */
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
@@ -229,6 +231,5 @@ describe('statement CSV, commissions and downline', () => {
     expect(d.body.totals).toMatchObject({ members: 3, balance: '150.00', byLevel: [{ level: 1, members: 1, balance: '50.00' }, { level: 2, members: 1, balance: '0.00' }, { level: 3, members: 1, balance: '100.00' }] });
     const customer = await registerUser(http);
     expect((await http().get('/v1/me/downline').set(as(customer.accessToken))).body).toMatchObject({ items: [], totals: { members: 0 } });
-    await expectLedgerInvariants(db.knex);
   });
 });
