@@ -3,6 +3,7 @@
  * rarely and every payment request checks against them), the timing their workflows get from
  * config, and turning a workflow's first answer into the HTTP response stored for replays.
  */
+import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { getPayment } from '../db/payments';
@@ -11,7 +12,10 @@ import { TransientError } from '../domain/errors';
 import { PROVIDER_ORDER_POLLING, scalePlan } from '../domain/polling';
 import type { Biller, ProviderGateways, RechargeOperator } from '../providers/contracts';
 import type { HeldPaymentTiming } from '../workflows/heldPayment';
-import type { StoredResponse } from './idempotency';
+import type { AppDeps } from './deps';
+import { idempotencyKeyOf, idempotent, StoredResponse } from './idempotency';
+import type { AuthUser } from './middleware/auth';
+import { workflowsOf } from './routes/payments';
 import type { HeldPaymentStart, PaymentWorkflows } from './temporal';
 
 export function gatewayOf<K extends keyof ProviderGateways>(gateways: Partial<ProviderGateways> | undefined, name: K): ProviderGateways[K] {
@@ -73,7 +77,7 @@ export const commissionMargins = (config: Config) => ({
  * 202 once the amount is held; 422 with the rule's code when the hold was refused (funds,
  * KYC, limits). Both are stored with the Idempotency-Key, so a retry gets the same answer.
  */
-export async function acceptHeldPayment(knex: Knex, workflows: PaymentWorkflows, start: HeldPaymentStart, userCode: string): Promise<StoredResponse> {
+async function acceptHeldPayment(knex: Knex, workflows: PaymentWorkflows, start: HeldPaymentStart, userCode: string): Promise<StoredResponse> {
   const paymentId = start.input.paymentId;
   const first = await workflows.startHeldPayment(start, userCode);
   const answer = first === 'already-closed' ? await getPayment(knex, paymentId).then((r) => ({ status: r.status, failureCode: undefined, failureReason: r.failureReason })) : first;
@@ -81,4 +85,26 @@ export async function acceptHeldPayment(knex: Knex, workflows: PaymentWorkflows,
     return { status: 422, body: { error: { code: answer.failureCode, message: answer.failureReason ?? 'payment refused', details: { paymentId } } } };
   }
   return { status: 202, body: { paymentId, status: answer.status } };
+}
+
+/**
+ * A POST that starts a payout, recharge or bill payment: idempotent on the user's key and the
+ * body, then started and answered as acceptHeldPayment does. `claim` runs first with the payment
+ * id (a bill is tied to the one payment paying it).
+ */
+export async function startHeldPaymentRequest(
+  deps: AppDeps,
+  req: { ctx: Context; user: AuthUser; operation: string; body: unknown; claim?: (paymentId: string) => Promise<void> },
+  build: (paymentId: string) => HeldPaymentStart,
+): Promise<{ status: number; body: unknown }> {
+  const workflows = workflowsOf(deps);
+  const response = await idempotent(
+    deps.knex,
+    { userId: req.user.id, key: idempotencyKeyOf(req.ctx), operation: req.operation, canonicalBody: req.body, idPrefix: 'pay' },
+    async (paymentId) => {
+      await req.claim?.(paymentId);
+      return acceptHeldPayment(deps.knex, workflows, build(paymentId), req.user.userCode);
+    },
+  );
+  return { status: response.status, body: response.body };
 }

@@ -12,10 +12,9 @@ import { PAYMENT_STATUSES } from '../../domain/payments';
 import type { Biller, BillFetch } from '../../providers/contracts';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
-import { idempotencyKeyOf, idempotent } from '../idempotency';
-import { acceptHeldPayment, Catalogues, commissionMargins, gatewayOf, heldPaymentTiming } from '../providerPayments';
+import { Catalogues, commissionMargins, gatewayOf, heldPaymentTiming, startHeldPaymentRequest } from '../providerPayments';
 import { amountInput, money } from '../schemas';
-import { idempotencyHeader, workflowsOf } from './payments';
+import { idempotencyHeader } from './payments';
 
 const EXACTNESS = ['EXACT', 'EXACT_AND_ABOVE', 'EXACT_AND_BELOW', 'ANY'] as const;
 /** How long POST /v1/bills/fetch waits for BBPS before answering 202 with the reference. */
@@ -167,34 +166,24 @@ export function billRoutes(deps: AppDeps, catalogue: Catalogues) {
         const refusal = billAmountRefusal(biller.exactness, f.bill.amount, body.amount);
         if (refusal) throw new BusinessRuleError('amount_not_allowed', refusal, { billAmount: formatRupees(f.bill.amount), exactness: biller.exactness });
         const bill = f.bill;
-        const workflows = workflowsOf(deps);
-        const response = await idempotent(
-          knex,
-          { userId: user.id, key: idempotencyKeyOf(ctx), operation: 'POST /v1/payments/bills', canonicalBody: body, idPrefix: 'pay' },
-          async (paymentId) => {
-            await claimBillForPayment(knex, f.refId, paymentId);
-            return acceptHeldPayment(
-              knex,
-              workflows,
-              {
-                kind: 'bill',
-                input: {
-                  paymentId,
-                  userId: user.id,
-                  amount: body.amount,
-                  billerId: biller.billerId,
-                  billerName: biller.name,
-                  fetchRef: f.refId,
-                  bill: { customerName: bill.customerName, billNumber: bill.billNumber, dueDate: bill.dueDate },
-                  commissionMarginRate: margin,
-                  ...timing,
-                },
-              },
-              user.userCode,
-            );
-          },
+        return startHeldPaymentRequest(
+          deps,
+          { ctx, user, operation: 'POST /v1/payments/bills', body, claim: (paymentId) => claimBillForPayment(knex, f.refId, paymentId) },
+          (paymentId) => ({
+            kind: 'bill',
+            input: {
+              paymentId,
+              userId: user.id,
+              amount: body.amount,
+              billerId: biller.billerId,
+              billerName: biller.name,
+              fetchRef: f.refId,
+              bill: { customerName: bill.customerName, billNumber: bill.billNumber, dueDate: bill.dueDate },
+              commissionMarginRate: margin,
+              ...timing,
+            },
+          }),
         );
-        return { status: response.status, body: response.body };
       },
     }),
   ];

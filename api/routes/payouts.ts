@@ -6,10 +6,9 @@ import { formatRupees, Paise } from '../../domain/money';
 import { PAYMENT_STATUSES } from '../../domain/payments';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
-import { idempotencyKeyOf, idempotent } from '../idempotency';
-import { acceptHeldPayment, heldPaymentTiming } from '../providerPayments';
+import { heldPaymentTiming, startHeldPaymentRequest } from '../providerPayments';
 import { amountInput } from '../schemas';
-import { idempotencyHeader, MIN_AMOUNT, workflowsOf } from './payments';
+import { idempotencyHeader, MIN_AMOUNT } from './payments';
 
 
 /** IMPS is capped at ₹5,00,000 per transfer by NPCI; NEFT has no upper bound (our limits still apply). */
@@ -44,31 +43,19 @@ export function payoutRoutes(deps: AppDeps) {
         const ben = await loadBeneficiaryForPayout(knex, keys, user.id, body.beneficiaryId);
         if (!ben || !ben.isActive) throw new NotFoundError('beneficiary not found');
         if (!ben.isVerified) throw new BusinessRuleError('beneficiary_unverified', 'verify this beneficiary (POST /v1/beneficiaries/:id/verify) before paying it');
-        const workflows = workflowsOf(deps);
-        const response = await idempotent(
-          knex,
-          { userId: user.id, key: idempotencyKeyOf(ctx), operation: 'POST /v1/payments/payouts', canonicalBody: body, idPrefix: 'pay' },
-          (paymentId) =>
-            acceptHeldPayment(
-              knex,
-              workflows,
-              {
-                kind: 'payout',
-                input: {
-                  paymentId,
-                  userId: user.id,
-                  amount: body.amount,
-                  beneficiaryId: ben.id,
-                  mode: body.mode,
-                  beneficiary: { name: ben.name, accountMasked: maskAccount(ben.accountNumber), ifsc: ben.ifsc, bankName: ben.bankName },
-                  ...(body.remarks ? { remarks: body.remarks } : {}),
-                  ...timing,
-                },
-              },
-              user.userCode,
-            ),
-        );
-        return { status: response.status, body: response.body };
+        return startHeldPaymentRequest(deps, { ctx, user, operation: 'POST /v1/payments/payouts', body }, (paymentId) => ({
+          kind: 'payout',
+          input: {
+            paymentId,
+            userId: user.id,
+            amount: body.amount,
+            beneficiaryId: ben.id,
+            mode: body.mode,
+            beneficiary: { name: ben.name, accountMasked: maskAccount(ben.accountNumber), ifsc: ben.ifsc, bankName: ben.bankName },
+            ...(body.remarks ? { remarks: body.remarks } : {}),
+            ...timing,
+          },
+        }));
       },
     }),
   ];

@@ -6,10 +6,9 @@ import { PAYMENT_STATUSES } from '../../domain/payments';
 import { RECHARGE_OPERATORS } from '../../providers/contracts';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
-import { idempotencyKeyOf, idempotent } from '../idempotency';
-import { acceptHeldPayment, Catalogues, commissionMargins, heldPaymentTiming } from '../providerPayments';
+import { Catalogues, commissionMargins, heldPaymentTiming, startHeldPaymentRequest } from '../providerPayments';
 import { amountInput, money } from '../schemas';
-import { idempotencyHeader, workflowsOf } from './payments';
+import { idempotencyHeader } from './payments';
 
 const operatorView = z.object({
   code: z.enum(RECHARGE_OPERATORS),
@@ -20,7 +19,7 @@ const operatorView = z.object({
 });
 
 export function rechargeRoutes(deps: AppDeps, catalogue: Catalogues) {
-  const { knex, config } = deps;
+  const { config } = deps;
   const timing = heldPaymentTiming(config);
   const margin = commissionMargins(config).recharge;
   return [
@@ -59,19 +58,10 @@ export function rechargeRoutes(deps: AppDeps, catalogue: Catalogues) {
         if (body.amount % 100 !== 0 || body.amount < op.minAmount || body.amount > op.maxAmount) {
           throw new BusinessRuleError('amount_not_allowed', `${op.name} recharges are whole rupees from ₹${formatRupees(op.minAmount)} to ₹${formatRupees(op.maxAmount)}`);
         }
-        const workflows = workflowsOf(deps);
-        const response = await idempotent(
-          knex,
-          { userId: user.id, key: idempotencyKeyOf(ctx), operation: 'POST /v1/payments/recharges', canonicalBody: body, idPrefix: 'pay' },
-          (paymentId) =>
-            acceptHeldPayment(
-              knex,
-              workflows,
-              { kind: 'recharge', input: { paymentId, userId: user.id, amount: body.amount, operator: body.operator, circle: body.circle, mobile: body.mobile, commissionMarginRate: margin, ...timing } },
-              user.userCode,
-            ),
-        );
-        return { status: response.status, body: response.body };
+        return startHeldPaymentRequest(deps, { ctx, user, operation: 'POST /v1/payments/recharges', body }, (paymentId) => ({
+          kind: 'recharge',
+          input: { paymentId, userId: user.id, amount: body.amount, operator: body.operator, circle: body.circle, mobile: body.mobile, commissionMarginRate: margin, ...timing },
+        }));
       },
     }),
   ];

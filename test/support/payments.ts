@@ -11,6 +11,7 @@ import { createApp } from '../../api/app';
 import { Config, loadConfig } from '../../config';
 import { createLedger } from '../../db/ledger';
 import { RunningSimulators } from '../../providers/simulatorApp';
+import { registerUser } from './api';
 import { createTestDatabase, TestDatabase } from './db';
 import { testEnv } from './env';
 
@@ -111,4 +112,11 @@ export function waitForStatus(h: PaymentsHarness, token: string, paymentId: stri
 /** Ledger postings of one kind for a payment (by reference prefix). */
 export async function postingsFor(h: PaymentsHarness, reference: string) {
   return h.db.knex('ledger_journals').where('reference', reference);
+}
+
+/** A fresh user promoted to admin, for the admin API. */
+export async function adminToken(h: PaymentsHarness): Promise<string> {
+  const a = await registerUser(h.http);
+  await h.db.knex('users').where({ id: a.user.id }).update({ role: 'admin' });
+  return a.accessToken;
 }

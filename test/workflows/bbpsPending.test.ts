@@ -3,10 +3,9 @@
  * not by a worker restart, not by the client retrying its request. The money stays held until
  * BBPS decides; then it settles once.
  */
-import { registerUser } from '../support/api';
 import { control, payer, prepare } from '../support/heldPayments';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
-import { PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import { adminToken, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
 
 let h: PaymentsHarness;
 beforeAll(async () => {
@@ -15,14 +14,9 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 afterEach(() => expectLedgerInvariants(h.db.knex));
 
-async function adminToken() {
-  const a = await registerUser(h.http);
-  await h.db.knex('users').where({ id: a.user.id }).update({ role: 'admin' });
-  return a.accessToken;
-}
 
 it('stays PROCESSING with the amount held across rechecks, a worker restart and a client retry; pays once when BBPS settles', async () => {
-  const admin = await adminToken();
+  const admin = await adminToken(h);
   const p = await payer(h);
   const bill = await prepare(h, 'bill', p);
   await control(h, 'bill').scenario({ match: bill.match, outcome: 'pending' });

@@ -5,10 +5,9 @@
  * what they cannot deliver, and store a repeated delivery once.
  */
 import { signWebhook } from '../../providers/signedWebhook';
-import { registerUser } from '../support/api';
 import { control, payer, prepare } from '../support/heldPayments';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
-import { PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import { adminToken, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
 import { PROVIDER_CREDS } from '../support/simulators';
 
 let h: PaymentsHarness;
@@ -18,11 +17,6 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 afterEach(() => expectLedgerInvariants(h.db.knex));
 
-async function adminToken() {
-  const a = await registerUser(h.http);
-  await h.db.knex('users').where({ id: a.user.id }).update({ role: 'admin' });
-  return a.accessToken;
-}
 
 describe('unknown outcomes at the provider', () => {
   it('a recharge whose create timed out after taking effect is found, not sent again', async () => {
@@ -55,7 +49,7 @@ describe('unknown outcomes at the provider', () => {
 
 describe('operator decisions', () => {
   it('a pending recharge resolved "failed" releases the hold; a pending bill resolved "succeeded" is captured with commissions', async () => {
-    const admin = await adminToken();
+    const admin = await adminToken(h);
     const p = await payer(h);
     const recharge = await prepare(h, 'recharge', p);
     const bill = await prepare(h, 'bill', p);
