@@ -1,12 +1,13 @@
 /**
- * Wallet-to-wallet transfer: one posting sender → recipient (ledger type Transfer), with the
+ * Wallet-to-wallet transfer: one posting sender → recipient (ledger type Transfer, plus the fee,
+ * if any, to FEE_INCOME), with the
  * sender's rules (active, KYC verified, daily and monthly limits) and the recipient's (active)
  * checked on the locked rows. Idempotent by the posting reference `transfer:<paymentId>:post`.
  */
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
 import { createTransferRecord } from '../db/transfers';
-import type { Paise } from '../domain/money';
+import { add, Paise } from '../domain/money';
 
 export interface TransferInput {
   paymentId: string;
@@ -15,6 +16,8 @@ export interface TransferInput {
   recipientId: number;
   recipientCode: string;
   amount: Paise;
+  /** Charged to the sender on top of the amount, credited to FEE_INCOME in the same posting. */
+  fee?: Paise;
   remarks?: string;
 }
 
@@ -26,6 +29,7 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
 
     async postTransfer(t: TransferInput): Promise<{ journalId: number }> {
       const remarks = t.remarks ?? `Transfer ${t.senderCode} → ${t.recipientCode}`;
+      const fee = t.fee ?? (0 as Paise);
       const posted = await deps.ledger.post({
         reference: `transfer:${t.paymentId}:post`,
         ledgerType: 'Transfer',
@@ -33,9 +37,9 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
         lines: [
           {
             account: { user: t.senderId },
-            debit: t.amount,
+            debit: add(t.amount, fee),
             rules: { requireActive: true, requireKyc: true, countTowardLimits: true },
-            statement: { referenceNumber: `${t.paymentId}:out`, transactionType: 'transfer', recipientId: t.recipientId, toAccountId: t.recipientId, remarks },
+            statement: { referenceNumber: `${t.paymentId}:out`, transactionType: 'transfer', recipientId: t.recipientId, toAccountId: t.recipientId, remarks, ...(fee > 0 ? { feeAmount: fee } : {}) },
           },
           {
             account: { user: t.recipientId },
@@ -43,6 +47,7 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
             rules: { requireActive: true },
             statement: { referenceNumber: `${t.paymentId}:in`, transactionType: 'transfer', fromAccountId: t.senderId, remarks },
           },
+          ...(fee > 0 ? [{ account: { system: 'FEE_INCOME' as const }, credit: fee }] : []),
         ],
       });
       return { journalId: posted.journalId };

@@ -97,6 +97,8 @@ function schemaFor(mode: Mode) {
     BENEFICIARY_ENCRYPTION_KEY: mode === 'production' ? base64Key32 : base64Key32.default(DEV_SECRETS.BENEFICIARY_ENCRYPTION_KEY),
     BENEFICIARY_HASH_KEY: secret('BENEFICIARY_HASH_KEY', 32),
 
+    /** A flat fee on wallet-to-wallet transfers, in rupees, paid by the sender to FEE_INCOME. */
+    TRANSFER_FEE: z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, 'rupees, e.g. "5.00"').default('0.00'),
     /** The most the platform pays out in commissions per service, as a share of the amount. */
     COMMISSION_MARGIN_RECHARGE: rateText.default('0.0300'),
     COMMISSION_MARGIN_BILL: rateText.default('0.0100'),

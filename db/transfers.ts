@@ -11,13 +11,14 @@ export async function findUserByCode(knex: Knex, userCode: string): Promise<{ id
 
 export async function createTransferRecord(
   knex: Knex,
-  t: { paymentId: string; senderId: number; recipientId: number; recipientCode: string; amount: Paise; remarks?: string },
+  t: { paymentId: string; senderId: number; recipientId: number; recipientCode: string; amount: Paise; fee?: Paise; remarks?: string },
 ): Promise<PaymentRecord> {
   return createPaymentRecord(knex, {
     id: t.paymentId,
     kind: 'transfer',
     userId: t.senderId,
     amount: t.amount,
+    ...(t.fee ? { fee: t.fee } : {}),
     workflowId: workflowIdFor('transfer', t.paymentId),
     details: { recipientId: t.recipientId, recipientCode: t.recipientCode, ...(t.remarks ? { remarks: t.remarks } : {}) },
   });

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getPayment, listPayments, paymentTimeline } from '../../db/payments';
 import { findUserByCode } from '../../db/transfers';
 import { BusinessRuleError, NotFoundError, TransientError, ValidationError } from '../../domain/errors';
-import { Paise } from '../../domain/money';
+import { Paise, parseRupees } from '../../domain/money';
 import { PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
 import { PHONEPE_POLLING, scalePlan } from '../../domain/polling';
 import type { AppDeps } from '../deps';
@@ -34,6 +34,7 @@ export async function visiblePayment(deps: AppDeps, id: string, viewer: AuthUser
 export function paymentRoutes(deps: AppDeps) {
   const { knex, config } = deps;
   const polling = scalePlan(PHONEPE_POLLING, config.POLLING_TIME_SCALE);
+  const transferFee = parseRupees(config.TRANSFER_FEE);
 
   return [
     defineRoute({
@@ -104,6 +105,7 @@ export function paymentRoutes(deps: AppDeps) {
               recipientId: recipient.id,
               recipientCode: recipient.userCode,
               amount: body.amount,
+              ...(transferFee > 0 ? { fee: transferFee } : {}),
               ...(body.remarks ? { remarks: body.remarks } : {}),
             });
             if (view.status === 'COMPLETED') return { status: 201, body: { paymentId, status: view.status } };

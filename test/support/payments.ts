@@ -40,6 +40,8 @@ export interface HarnessOptions {
   inProcessWorker?: boolean;
   /** How long settled payouts, recharges and bills listen for a reversal (default 4 s). */
   reversalWatchSeconds?: number;
+  /** More configuration for the API (e.g. TRANSFER_FEE). */
+  env?: Record<string, string>;
 }
 
 export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<PaymentsHarness> {
@@ -59,6 +61,7 @@ export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<P
     RECHARGE_WEBHOOK_SECRET: PROVIDER_CREDS.recharge.webhookSecret,
     PAYOUT_WEBHOOK_SECRET: PROVIDER_CREDS.payout.webhookSecret,
     REVERSAL_WATCH_HOURS: String((opts.reversalWatchSeconds ?? 4) / 3600),
+    ...opts.env,
   });
   // The API needs the simulators' address and the simulators need the API's: the gateways are
   // filled in once both listen.

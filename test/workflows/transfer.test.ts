@@ -91,3 +91,37 @@ it('20 concurrent transfers from one wallet never overdraw it', async () => {
   expect(await walletOf(h.db.knex, a.user.id)).toEqual({ balance: '2.00', held: '0.00' });
   expect((await walletOf(h.db.knex, b.user.id)).balance).toBe('98.00');
 });
+
+describe('with a transfer fee configured', () => {
+  let hf: PaymentsHarness;
+  beforeAll(async () => {
+    hf = await startPaymentsHarness({ env: { TRANSFER_FEE: '5.00' } });
+  });
+  afterAll(() => hf?.close());
+
+  it('charges the sender amount + fee in the same posting, the fee to FEE_INCOME; refuses when only the amount fits', async () => {
+    const a = await registerUser(hf.http);
+    const b = await registerUser(hf.http);
+    await hf.db.knex('users').whereIn('id', [a.user.id, b.user.id]).update({ kyc_status: 'verified' });
+    await createLedger(hf.db.knex).post({
+      reference: 'fee-test:fund',
+      ledgerType: 'TopIn',
+      lines: [{ account: { system: 'PLATFORM_EQUITY' }, debit: rs('105.00') }, { account: { user: a.user.id }, credit: rs('105.00') }],
+    });
+    const send = (amount: string) =>
+      hf.http().post('/v1/payments/transfers').set('Authorization', `Bearer ${a.accessToken}`).set('Idempotency-Key', idemKey()).send({ amount, toUserCode: b.user.userCode });
+    const ok = await send('60.00');
+    expect(ok.status).toBe(201);
+    expect(await walletOf(hf.db.knex, a.user.id)).toEqual({ balance: '40.00', held: '0.00' });
+    expect((await walletOf(hf.db.knex, b.user.id)).balance).toBe('60.00');
+    expect((await hf.db.knex('system_accounts').where({ code: 'FEE_INCOME' }).first()).balance).toBe('5.00');
+    const out = await hf.db.knex('transactions').where({ reference_number: `${ok.body.paymentId}:out` }).first();
+    expect([out.debit_amount, out.fee_amount]).toEqual(['65.00', '5.00']);
+    const view = await hf.http().get(`/v1/payments/${ok.body.paymentId}`).set('Authorization', `Bearer ${a.accessToken}`);
+    expect([view.body.amount, view.body.fee]).toEqual(['60.00', '5.00']);
+    // ₹40 left: ₹40 + ₹5 fee does not fit.
+    const refused = await send('40.00');
+    expect([refused.status, refused.body.error.code]).toEqual([422, 'insufficient_funds']);
+    await expectLedgerInvariants(hf.db.knex);
+  });
+});
