@@ -66,6 +66,7 @@ export function createBbpsSimulator(o: BbpsSimulatorOptions) {
     name: 'bbps',
     ...o,
     view,
+    onReset: () => fetches.clear(),
     webhookBody: (order, phase) => ({ event: 'bill.payment', payload: view(order, phase) }),
   });
   const fetchView = (f: BillFetch) => {
@@ -158,10 +159,7 @@ export function createBbpsSimulator(o: BbpsSimulatorOptions) {
     router,
     core,
     fetches,
-    reset: () => {
-      core.reset();
-      fetches.clear();
-    },
+    reset: () => core.reset(),
     close: () => core.close(),
   };
 }

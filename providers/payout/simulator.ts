@@ -34,13 +34,14 @@ export function createPayoutSimulator(o: PayoutSimulatorOptions) {
     ...(phase === 'success' || phase === 'reversed' ? { utr: order.data.utr } : {}),
     ...(phase === 'failure' ? { failureReason: order.scenario.failureReason ?? 'beneficiary bank declined the transfer' } : {}),
   });
+  const accounts = new Map<string, { valid: boolean; nameAtBank: string | null }>();
   const core = createSimCore<PayoutData>({
     name: 'payout',
     ...o,
     view,
+    onReset: () => accounts.clear(),
     webhookBody: (order, phase) => ({ event: `payout.${STATUS[phase].toLowerCase()}`, payload: view(order, phase) }),
   });
-  const accounts = new Map<string, { valid: boolean; nameAtBank: string | null }>();
   let seq = 0;
   const router = new Router({ prefix: '/payout' });
   core.controlRoutes(router);
@@ -83,10 +84,7 @@ export function createPayoutSimulator(o: PayoutSimulatorOptions) {
   return {
     router,
     core,
-    reset: () => {
-      core.reset();
-      accounts.clear();
-    },
+    reset: () => core.reset(),
     close: () => core.close(),
   };
 }

@@ -83,6 +83,8 @@ export interface SimCoreOptions<T> {
   webhookBody(order: SimOrder<T>, phase: Phase): object | null;
   /** The public view of an order, for GET /__sim/transactions/:ref. */
   view(order: SimOrder<T>, phase: Phase): object;
+  /** Clears the simulator's own state too on POST /__sim/reset (fetched bills, scripted accounts). */
+  onReset?: () => void;
 }
 
 export function phaseAt(o: SimOrder<unknown>, now = Date.now()): Phase {
@@ -301,6 +303,7 @@ export function createSimCore<T>(o: SimCoreOptions<T>) {
       faults.length = 0;
       requests.length = 0;
       webhooks.length = 0;
+      o.onReset?.();
     },
 
     close(): void {
