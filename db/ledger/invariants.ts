@@ -166,6 +166,19 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
     },
   },
   {
+    id: 'settled_payments_hold_nothing',
+    title: 'A payment that has settled (completed, failed, reversed) keeps no active hold on the wallet',
+    async run(db) {
+      return rows(
+        db,
+        `SELECT p.id AS payment_id, p.kind, p.status, h.id AS hold_id, h.amount
+           FROM payment_records p
+           JOIN holds h ON h.reference = CONCAT(p.kind, ':', p.id, ':hold') AND h.status = 'active'
+          WHERE p.status IN ('COMPLETED', 'FAILED', 'REVERSED')`,
+      );
+    },
+  },
+  {
     id: 'commissions_match_rows',
     title: 'Every commission posting credits exactly the commissions rows decided for its payment, and only completed or reversed payments have one',
     async run(db) {

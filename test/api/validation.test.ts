@@ -95,6 +95,6 @@ it('admins run the invariant checker and read the latest reconciliation over HTT
   const res = await t.http().get('/v1/admin/ledger/invariants').set('Authorization', `Bearer ${adminToken}`);
   expect(res.status).toBe(200);
   expect(res.body.ok).toBe(true);
-  expect(res.body.checks.map((c: { id: string }) => c.id)).toEqual(['conservation', 'cached_balances', 'holds', 'single_resolution', 'immutability', 'payments_settled_once', 'commissions_match_rows']);
+  expect(res.body.checks.map((c: { id: string }) => c.id)).toEqual(['conservation', 'cached_balances', 'holds', 'single_resolution', 'immutability', 'payments_settled_once', 'settled_payments_hold_nothing', 'commissions_match_rows']);
   expect((await t.http().get('/v1/admin/reconciliation/latest').set('Authorization', `Bearer ${adminToken}`)).status).toBe(404);
 });
