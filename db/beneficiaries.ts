@@ -11,6 +11,9 @@ import { decryptSecret, encryptSecret, keyedHash, SecretKeys } from './secretBox
 
 export type BeneficiaryKeys = SecretKeys;
 
+/** How an account number is shown anywhere outside the payout call: `XXXXXX1234`. */
+export const maskAccount = (numberOrLast4: string) => `XXXXXX${numberOrLast4.slice(-4)}`;
+
 export const beneficiaryKeysOf = (config: Pick<Config, 'BENEFICIARY_ENCRYPTION_KEY' | 'BENEFICIARY_HASH_KEY'>): BeneficiaryKeys => ({
   encryptionKey: Buffer.from(config.BENEFICIARY_ENCRYPTION_KEY, 'base64'),
   hashKey: config.BENEFICIARY_HASH_KEY,

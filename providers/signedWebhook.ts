@@ -5,7 +5,8 @@
  * later than the tolerance allows.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { UnauthenticatedError } from '../domain/errors';
+import type { ZodType } from 'zod';
+import { UnauthenticatedError, ValidationError } from '../domain/errors';
 
 export const SIGNATURE_HEADER = 'X-Signature';
 
@@ -32,4 +33,28 @@ export function verifySignedWebhook(
   if (t - now > opts.toleranceSeconds) throw new UnauthenticatedError('webhook signature is dated in the future');
   const expected = Buffer.from(mac(secret, t, rawBody), 'hex');
   if (!timingSafeEqual(expected, Buffer.from(v1, 'hex'))) throw new UnauthenticatedError('webhook signature does not match');
+}
+
+export interface SignedWebhookCheck {
+  signature: string | undefined;
+  secret: string;
+  toleranceSeconds: number;
+  nowSeconds?: number;
+}
+
+/**
+ * Verifies the signature on the raw body first (a forgery is 401, never 400), then parses the
+ * body with the provider's schema; a well-signed body of the wrong shape is a ValidationError.
+ */
+export function parseSignedWebhook<T>(provider: string, schema: ZodType<T>, rawBody: string, check: SignedWebhookCheck): T {
+  verifySignedWebhook(rawBody, check.signature, check.secret, { toleranceSeconds: check.toleranceSeconds, ...(check.nowSeconds !== undefined ? { nowSeconds: check.nowSeconds } : {}) });
+  let json: unknown;
+  try {
+    json = JSON.parse(rawBody);
+  } catch {
+    json = undefined;
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) throw new ValidationError(`malformed ${provider} webhook`, parsed.error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), message: i.message })));
+  return parsed.data;
 }

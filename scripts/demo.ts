@@ -7,6 +7,7 @@
  *   - the ledger invariants pass.
  * Exit code 0 only if every payment completed and every check passed.
  */
+import { formatRupees, Paise, parseRupees } from '../domain/money';
 import { envWithDevStack } from './stack/devEnv';
 
 const env = envWithDevStack();
@@ -40,8 +41,9 @@ async function ok(method: string, url: string, opts: Parameters<typeof call>[2] 
 const login = async (username: string, password = PASSWORD): Promise<string> =>
   (await ok('POST', `${API}/v1/auth/login`, { body: { login: username, password } })).accessToken;
 
-const paise = (rupees: string) => Math.round(Number(rupees) * 100); // display arithmetic only: API amounts have two decimals
-const rupees = (p: number) => `${p < 0 ? '-' : ''}${Math.floor(Math.abs(p) / 100)}.${String(Math.abs(p) % 100).padStart(2, '0')}`;
+// Amounts from the API are rupee strings: parsed and summed as integer paise, never as floats.
+const paise = (rupees: string): number => parseRupees(rupees);
+const rupees = (p: number) => formatRupees(p as Paise);
 
 async function settle(token: string, paymentId: string, timeoutMs = 60_000): Promise<Json> {
   const until = Date.now() + timeoutMs;

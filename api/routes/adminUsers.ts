@@ -9,7 +9,7 @@ import { z } from 'zod';
 import { writeAudit } from '../../db/audit';
 import { decideKyc, listUsers, updateUserByAdmin } from '../../db/userAdmin';
 import { createUser, getUser } from '../../db/users';
-import { parseRate } from '../../domain/commissions';
+import { formatRate, parseRate } from '../../domain/commissions';
 import { DomainError, ValidationError } from '../../domain/errors';
 import type { AuthUser } from '../middleware/auth';
 import { hashPassword } from '../auth/passwords';
@@ -22,10 +22,7 @@ import { clientInfo, registerBody } from './auth';
 const rate = z
   .string()
   .regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, 'a decimal between 0 and 1 with at most 4 places, e.g. "0.0125"')
-  .transform((r) => {
-    const n = parseRate(r);
-    return `${Math.floor(n / 10_000)}.${String(n % 10_000).padStart(4, '0')}`;
-  });
+  .transform((r) => formatRate(parseRate(r)));
 
 export function adminUserRoutes(deps: AppDeps) {
   const { knex } = deps;

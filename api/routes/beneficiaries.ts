@@ -11,6 +11,7 @@ import {
   beneficiaryKeysOf,
   deactivateBeneficiary,
   listBeneficiaries,
+  maskAccount,
   ownBeneficiary,
   recordVerification,
 } from '../../db/beneficiaries';
@@ -40,7 +41,7 @@ const beneficiaryView = z.object({
 const toView = (b: Beneficiary): z.infer<typeof beneficiaryView> => ({
   id: b.id,
   beneficiaryName: b.name,
-  accountNumber: `XXXXXX${b.accountLast4}`,
+  accountNumber: maskAccount(b.accountLast4),
   ifscCode: b.ifsc,
   bankName: b.bankName,
   accountType: b.accountType,

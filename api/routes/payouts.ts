@@ -1,6 +1,6 @@
 /** Bank payouts to a user's verified beneficiary: POST /v1/payments/payouts. */
 import { z } from 'zod';
-import { beneficiaryKeysOf, loadBeneficiaryForPayout } from '../../db/beneficiaries';
+import { beneficiaryKeysOf, loadBeneficiaryForPayout, maskAccount } from '../../db/beneficiaries';
 import { BusinessRuleError, NotFoundError, ValidationError } from '../../domain/errors';
 import { formatRupees, Paise } from '../../domain/money';
 import { PAYMENT_STATUSES } from '../../domain/payments';
@@ -13,8 +13,6 @@ import { idempotencyHeader, MIN_AMOUNT } from './payments';
 
 /** IMPS is capped at ₹5,00,000 per transfer by NPCI; NEFT has no upper bound (our limits still apply). */
 const IMPS_MAX = 50_000_000 as Paise;
-
-export const maskAccount = (n: string) => `XXXXXX${n.slice(-4)}`;
 
 export function payoutRoutes(deps: AppDeps) {
   const { knex, config } = deps;

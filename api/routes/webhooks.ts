@@ -48,7 +48,7 @@ function signedWebhookRoute(deps: AppDeps, provider: 'bbps' | 'recharge' | 'payo
     handler: async ({ ctx }) => {
       const rawBody = (ctx.request as unknown as { rawBody?: string }).rawBody ?? '';
       const hook = parse(rawBody, ctx.get('x-signature') || undefined, secret, deps.config.WEBHOOK_TOLERANCE_SECONDS);
-      const stored = await storeWebhook(deps.knex, { provider, rawBody, eventType: hook.event, providerRef: hook.reference, payload: JSON.parse(rawBody) });
+      const stored = await storeWebhook(deps.knex, { provider, rawBody, eventType: hook.event, providerRef: hook.reference, payload: ctx.request.body });
       // A bill fetch's result is read from BBPS when the client asks for the bill; nothing to wake.
       if (hook.event === 'bill.fetch') {
         await markWebhookSignalled(deps.knex, stored.id, 'bill-fetch');

@@ -1,6 +1,6 @@
 /** The recharge aggregator's client (protocol in wire.ts): implements RechargeGateway. */
 import { ValidationError } from '../../domain/errors';
-import type { Paise } from '../../domain/money';
+import { paise } from '../../domain/money';
 import type { RechargeGateway, RechargeState } from '../contracts';
 import { keyedApi } from '../keyedApi';
 import { operatorsAnswer, rechargeAnswer } from './wire';
@@ -24,7 +24,7 @@ export function createRechargeClient(o: RechargeClientOptions): RechargeGateway 
   return {
     async operators() {
       const a = await api.get('/v1/operators', operatorsAnswer);
-      return a.operators.map((op) => ({ ...op, minAmount: (op.minAmount * 100) as Paise, maxAmount: (op.maxAmount * 100) as Paise }));
+      return a.operators.map((op) => ({ ...op, minAmount: paise(op.minAmount * 100), maxAmount: paise(op.maxAmount * 100) }));
     },
     async recharge(req) {
       // The wire carries whole rupees: a paise fraction would be silently dropped, so refuse it here.

@@ -6,7 +6,8 @@
  */
 import { keepHistory } from '../support/histories';
 import { control, HeldKind, PAYABLE_OF, payer, prepare } from '../support/heldPayments';
-import { expectLedgerInvariants, walletOf } from '../support/ledger';
+import { formatRupees, Paise } from '../../domain/money';
+import { expectLedgerInvariants, rs, walletOf } from '../support/ledger';
 import { PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
 
 let h: PaymentsHarness;
@@ -32,7 +33,7 @@ describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
     const paymentId = res.body.paymentId as string;
     await waitForStatus(h, p.token, paymentId, 'COMPLETED');
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9700.00', held: '0.00' });
-    expect(Number(await systemBalance(PAYABLE_OF[kind])) - Number(payableBefore)).toBeCloseTo(300, 2);
+    expect(rs(await systemBalance(PAYABLE_OF[kind])) - rs(payableBefore)).toBe(30_000);
     expect(await postingsFor(h, `${kind}:${paymentId}:capture`)).toHaveLength(1);
     const record = await h.db.knex('payment_records').where({ id: paymentId }).first();
     const line = await h.db.knex('transactions').where({ id: record.transaction_id }).first();
@@ -144,7 +145,7 @@ describe('request checks against the catalogues', () => {
     const ok = { operator: 'JIO', circle: jio.circles[0].code, mobile: '9876543210', amount: '199.00' };
     expect((await send({ ...ok, circle: 'ZZ' })).body.error.code).toBe('circle_not_found');
     expect((await send({ ...ok, amount: '199.50' })).body.error.code).toBe('amount_not_allowed');
-    const tooBig = String(Number(jio.maxAmount) + 1) + '.00';
+    const tooBig = formatRupees((rs(jio.maxAmount) + 100) as Paise);
     expect((await send({ ...ok, amount: tooBig })).body.error.code).toBe('amount_not_allowed');
     const badMobile = await send({ ...ok, mobile: '5876543210' });
     expect(badMobile.status).toBe(400);
@@ -166,7 +167,7 @@ describe('request checks against the catalogues', () => {
     const billAmount = fetched.body.amount as string;
     const pay = (amount: string, key = `bill-${Math.random()}`, token = p.token) =>
       h.http().post('/v1/payments/bills').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send({ billerId: exact.billerId, fetchRef: fetched.body.fetchRef, amount });
-    const wrong = await pay((Number(billAmount) + 1).toFixed(2));
+    const wrong = await pay(formatRupees((rs(billAmount) + 100) as Paise));
     expect([wrong.status, wrong.body.error.code]).toEqual([422, 'amount_not_allowed']);
     const other = await payer(h);
     expect((await pay(billAmount, undefined, other.token)).status).toBe(404);
