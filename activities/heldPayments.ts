@@ -14,6 +14,7 @@ import type { CommissionShare } from '../domain/commissions';
 import type { LedgerType, StatementInfo, SystemAccountCode } from '../domain/ledger';
 import type { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
+import { providerCall } from './providerCall';
 import type { HeldPaymentKind, ProviderOrder, ProviderOrders, ProviderOutcome } from './providerOrders';
 
 export const holdReference = (kind: HeldPaymentKind, paymentId: string) => `${kind}:${paymentId}:hold`;
@@ -79,13 +80,14 @@ export function heldPaymentActivities(deps: { knex: Knex; ledger: Ledger; orders
       });
     },
 
+    /** Sends the order unless the provider already has it; a cancelled send stops before creating. */
     async sendToProvider(order: ProviderOrder): Promise<ProviderOutcome> {
-      return orders.send(order);
+      return providerCall((stopIfCancelled) => orders.send(order, stopIfCancelled));
     },
 
     /** The provider's current answer; `unknown` when it has never seen our reference. */
     async checkWithProvider(c: { kind: HeldPaymentKind; paymentId: string }): Promise<ProviderOutcome | { outcome: 'unknown'; providerState: 'NOT_FOUND' }> {
-      return (await orders.check(c.kind, c.paymentId)) ?? { outcome: 'unknown', providerState: 'NOT_FOUND' };
+      return (await providerCall(() => orders.check(c.kind, c.paymentId))) ?? { outcome: 'unknown', providerState: 'NOT_FOUND' };
     },
 
     /** Hold → provider's payable account, with the user's statement line; links that line to the payment. */

@@ -94,9 +94,11 @@ export function providerOrders(deps: { gateways: Partial<ProviderGateways>; paye
     }
   }
 
-  async function send(order: ProviderOrder): Promise<ProviderOutcome> {
+  /** `beforeCreating` runs after the provider said it has no such order, right before it is created. */
+  async function send(order: ProviderOrder, beforeCreating: () => void = () => undefined): Promise<ProviderOutcome> {
     const known = await check(order.kind, order.paymentId);
     if (known) return known;
+    beforeCreating();
     switch (order.kind) {
       case 'payout': {
         const payee = await deps.payee(order.userId, order.beneficiaryId);

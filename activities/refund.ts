@@ -7,6 +7,7 @@ import type { Ledger } from '../db/ledger';
 import { createRefundRecord, recordGatewayRefund } from '../db/refunds';
 import type { Paise } from '../domain/money';
 import type { PhonePeGateway, PhonePeRefund } from '../providers/phonepe/client';
+import { providerCall } from './providerCall';
 
 export const refundHoldRef = (refundId: string) => `refund:${refundId}:hold`;
 
@@ -25,13 +26,16 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
 
     /** Sends the refund unless PhonePe already has it: a refund is never sent twice. */
     async requestPhonePeRefund(r: { refundId: string; topUpId: string; amount: Paise }): Promise<PhonePeRefund> {
-      const existing = await phonepe.findRefund(r.refundId);
-      if (existing) return existing;
-      return phonepe.createRefund({ merchantRefundId: r.refundId, originalMerchantOrderId: r.topUpId, amount: r.amount });
+      return providerCall(async (stopIfCancelled) => {
+        const existing = await phonepe.findRefund(r.refundId);
+        if (existing) return existing;
+        stopIfCancelled();
+        return phonepe.createRefund({ merchantRefundId: r.refundId, originalMerchantOrderId: r.topUpId, amount: r.amount });
+      });
     },
 
     async checkPhonePeRefund(refundId: string): Promise<PhonePeRefund | { state: 'NOT_FOUND' }> {
-      return (await phonepe.findRefund(refundId)) ?? { state: 'NOT_FOUND' };
+      return (await providerCall(() => phonepe.findRefund(refundId))) ?? { state: 'NOT_FOUND' };
     },
 
     /** Wallet → PHONEPE_CLEARING for the refunded amount (ledger type Refund). */

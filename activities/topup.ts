@@ -8,6 +8,7 @@ import type { Ledger } from '../db/ledger';
 import { createTopUpRecords, markGatewayPaymentSucceeded, markTopUpFailed, topUpStatementRow } from '../db/topups';
 import type { Paise } from '../domain/money';
 import type { PhonePeGateway, PhonePeOrder } from '../providers/phonepe/client';
+import { providerCall } from './providerCall';
 
 export type OrderCheck = PhonePeOrder | { state: 'NOT_FOUND'; amount?: undefined; expireAt?: undefined; errorCode?: undefined; transactionId?: undefined; paymentMode?: undefined };
 
@@ -23,13 +24,16 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
      * retry first asks PhonePe: an order that exists is never created twice.
      */
     async createPhonePeOrder(req: { paymentId: string; amount: Paise; redirectUrl: string; expireAfterSeconds: number }): Promise<{ redirectUrl: string | null; expireAt: number }> {
-      const existing = await phonepe.findOrder(req.paymentId);
-      if (existing) return { redirectUrl: null, expireAt: existing.expireAt ?? Date.now() + req.expireAfterSeconds * 1000 };
-      return phonepe.createOrder({ merchantOrderId: req.paymentId, amount: req.amount, redirectUrl: req.redirectUrl, expireAfterSeconds: req.expireAfterSeconds });
+      return providerCall(async (stopIfCancelled) => {
+        const existing = await phonepe.findOrder(req.paymentId);
+        if (existing) return { redirectUrl: null, expireAt: existing.expireAt ?? Date.now() + req.expireAfterSeconds * 1000 };
+        stopIfCancelled();
+        return phonepe.createOrder({ merchantOrderId: req.paymentId, amount: req.amount, redirectUrl: req.redirectUrl, expireAfterSeconds: req.expireAfterSeconds });
+      });
     },
 
     async checkPhonePeOrder(paymentId: string): Promise<OrderCheck> {
-      return (await phonepe.findOrder(paymentId)) ?? { state: 'NOT_FOUND' };
+      return (await providerCall(() => phonepe.findOrder(paymentId))) ?? { state: 'NOT_FOUND' };
     },
 
     /** PHONEPE_CLEARING → wallet, once: the ledger reference makes a retry a replay. */

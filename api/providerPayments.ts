@@ -65,6 +65,7 @@ export function heldPaymentTiming(config: Config): HeldPaymentTiming {
   return {
     polling: scalePlan(PROVIDER_ORDER_POLLING, config.POLLING_TIME_SCALE),
     reversalWatchMs: Math.round(config.REVERSAL_WATCH_HOURS * 3_600_000),
+    providerCallBudgetMs: config.PROVIDER_CALL_BUDGET_SECONDS * 1000,
   };
 }
 

@@ -90,6 +90,11 @@ function schemaFor(mode: Mode) {
     PAYOUT_API_KEY: secret('PAYOUT_API_KEY', 8),
     PAYOUT_WEBHOOK_SECRET: secret('PAYOUT_WEBHOOK_SECRET', 16),
     PROVIDER_TIMEOUT_MS: z.coerce.number().int().min(500).max(60_000).default(10_000),
+    /**
+     * How long a workflow keeps retrying one provider call (every provider, PhonePe included)
+     * before it parks the payment in NEEDS_ATTENTION, money held, for ops to see.
+     */
+    PROVIDER_CALL_BUDGET_SECONDS: z.coerce.number().int().min(5).max(86_400).default(180),
     /** Signed webhooks older than this are refused (replay protection). */
     WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
 

@@ -26,5 +26,6 @@ export async function billPaymentWorkflow(input: BillPaymentInput): Promise<Held
     commissionMarginRate: input.commissionMarginRate,
     polling: input.polling,
     reversalWatchMs: input.reversalWatchMs,
+    providerCallBudgetMs: input.providerCallBudgetMs,
   });
 }

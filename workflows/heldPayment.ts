@@ -1,6 +1,5 @@
 /**
- * The process every payment that leaves through a provider follows (payout, recharge, bill;
- * shared/design/workflows.md):
+ * The process every payment that leaves through a provider follows (payout, recharge, bill):
  *
  *   record → reserve the amount (a refusal: FAILED with its rule, nothing held)
  *   → send the order with our reference → wait for a webhook or the next status check
@@ -11,25 +10,33 @@
  * Every decision is taken on the provider's status API (a webhook only wakes us). A pending
  * order is never sent again: after the polling window the payment parks in NEEDS_ATTENTION,
  * still holding the money, until the provider answers (recheck) or an operator decides.
+ *
+ * Money goes back to the wallet only when the provider says the order failed or never existed:
+ *  - Cancel (Temporal UI or CLI): the provider call in flight finishes, then the provider is
+ *    asked. Its success is captured, its failure released; a pending order, or one whose
+ *    create is in doubt, keeps the hold and parks in NEEDS_ATTENTION (checks go on).
+ *  - An operator's "failed" is checked with the provider first: money it paid out is captured.
+ *  - A release that keeps failing parks the payment: it is never FAILED while holding money.
+ *  - A provider unreachable for the whole call budget parks the payment, the money held.
  */
 import {
-  ActivityFailure,
   allHandlersFinished,
-  ApplicationFailure,
   CancellationScope,
+  CancelledFailure,
   condition,
   isCancellation,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { HeldPaymentStart } from '../activities/heldPayments';
-import type { HeldPaymentKind, ProviderOrder, ProviderOutcome } from '../activities/providerOrders';
+import type { ProviderOrder, ProviderOutcome } from '../activities/providerOrders';
 import { formatRupees } from '../domain/money';
 import { nextPoll, PollingPlan } from '../domain/polling';
-import { compensations, steps } from './activityPolicies';
+import { compensations, providerCallOnce, providerCalls, steps } from './activityPolicies';
 import { compensate } from './compensation';
 import { PaymentAccepted, paymentAcceptedUpdate, PaymentView } from './messages';
 import { operatorName, PaymentProgress } from './progress';
+import { failureMessage, refusal } from './refusals';
 import { ProviderRefKey } from './searchAttributes';
 
 export interface HeldPaymentTiming {
@@ -37,6 +44,8 @@ export interface HeldPaymentTiming {
   polling: PollingPlan;
   /** How long a settled payment keeps listening for the provider's reversal. */
   reversalWatchMs: number;
+  /** How long one provider call may keep retrying before the payment parks (absent in older histories). */
+  providerCallBudgetMs?: number;
 }
 
 export interface HeldPaymentPlan extends HeldPaymentTiming {
@@ -50,192 +59,355 @@ export interface HeldPaymentPlan extends HeldPaymentTiming {
 
 export type HeldPaymentResult = PaymentView & { failureCode?: string };
 
-/** A business rule the ledger or the provider refused with (non-retryable ApplicationFailure). */
-function refusal(err: unknown): ApplicationFailure | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable ? err.cause : undefined;
-}
+type Answer = ProviderOutcome | { outcome: 'unknown'; providerState: string };
+
+/**
+ * What we know of the order at the provider. 'in-doubt': a create may have reached it without
+ * our hearing back, so "not found" does not yet mean it will never exist.
+ */
+type OrderAtProvider = 'not-sent' | 'in-doubt' | 'refused' | 'answered';
+
+/** Why a payment waits in NEEDS_ATTENTION; an unreachable provider that answers again resumes PROCESSING. */
+type Parked = 'provider-unreachable' | 'other';
+
+const SETTLED = ['COMPLETED', 'FAILED', 'REVERSED'];
 
 export async function runHeldPayment(plan: HeldPaymentPlan): Promise<HeldPaymentResult> {
-  const { order, provider } = plan;
-  const { kind, paymentId }: { kind: HeldPaymentKind; paymentId: string } = order;
-  const progress = new PaymentProgress(kind, paymentId, steps.recordPaymentStatus);
-  let accepted: PaymentAccepted | undefined;
-  setHandler(paymentAcceptedUpdate, async () => {
-    await condition(() => accepted !== undefined);
-    return accepted!;
-  });
-  let held = false;
-  let captured = false;
-  let failureCode: string | undefined;
+  return new HeldPayment(plan).run();
+}
 
-  const fail = async (reason: string, code: string, actor?: string): Promise<void> => {
-    failureCode = code;
-    if (held && !(await compensate(progress, 'release the held amount', () => compensations.releasePaymentHold({ kind, paymentId, reason })))) {
-      return settleByOperator();
-    }
-    held = false;
-    await progress.moveTo('FAILED', reason, { failureReason: reason, actor });
-  };
+class HeldPayment {
+  private readonly root = CancellationScope.current();
+  private readonly progress: PaymentProgress;
+  private readonly provider: ReturnType<typeof providerCalls>;
+  private readonly kind: ProviderOrder['kind'];
+  private readonly paymentId: string;
+  private readonly who: string;
+  private accepted: PaymentAccepted | undefined;
+  private held = false;
+  private failureCode: string | undefined;
+  private order: OrderAtProvider = 'not-sent';
+  private parked: Parked | undefined;
+  /** After a cancel nothing more is sent to the provider; it is only asked. */
+  private sendingStopped = false;
+  private sentAt = 0;
 
-  // Once the provider has the money, settling our books must finish even if the workflow is cancelled.
-  const complete = (outcome: ProviderOutcome, note: string, actor?: string) => CancellationScope.nonCancellable(() => completeNow(outcome, note, actor));
-  const completeNow = async (outcome: ProviderOutcome, note: string, actor?: string): Promise<void> => {
-    progress.step = 'capturing the held amount';
-    const { transactionId } = await steps.captureHeldPayment({ kind, paymentId, outcome });
-    captured = true;
-    held = false;
-    if (plan.commissionMarginRate !== undefined) {
-      progress.step = 'paying commissions to the uplines';
-      await steps.payPaymentCommissions({ paymentId, userId: order.userId, transactionId, amount: order.amount, marginRate: plan.commissionMarginRate });
-    }
-    await progress.moveTo('COMPLETED', note, {
-      actor,
-      failureReason: null,
-      ...(outcome.providerRef ? { providerRefs: { provider: outcome.providerRef, ...(outcome.utr ? { utr: outcome.utr } : {}) } } : {}),
+  constructor(private readonly plan: HeldPaymentPlan) {
+    this.kind = plan.order.kind;
+    this.paymentId = plan.order.paymentId;
+    this.who = plan.provider;
+    this.progress = new PaymentProgress(this.kind, this.paymentId, steps.recordPaymentStatus);
+    this.provider = providerCalls(plan.providerCallBudgetMs);
+    setHandler(paymentAcceptedUpdate, async () => {
+      await condition(() => this.accepted !== undefined);
+      return this.accepted!;
     });
-  };
+  }
 
-  const reverse = (outcome: ProviderOutcome) => CancellationScope.nonCancellable(() => reverseNow(outcome));
-  const reverseNow = async (outcome: ProviderOutcome): Promise<void> => {
-    const reason = `${provider} reversed the payment${outcome.reason ? ` (${outcome.reason})` : ''}`;
-    progress.step = 'refunding the reversed payment to the wallet';
-    await steps.refundReversedPayment({ kind, paymentId, reason });
-    let note = reason;
-    if (plan.commissionMarginRate !== undefined) {
-      progress.step = 'clawing back commissions';
-      const clawback = await steps.clawBackPaymentCommissions({ paymentId });
-      if (clawback.outstanding.length > 0) {
-        note += `; commissions not recoverable from ${clawback.outstanding.length} upline wallet(s) (see reconciliation)`;
+  async run(): Promise<HeldPaymentResult> {
+    try {
+      if (!(await this.reserve())) return this.result();
+      const answer = await this.send();
+      await this.waitUntilSettled(answer);
+      if (this.progress.status === 'COMPLETED') await this.watchForReversal();
+    } catch (err) {
+      if (!this.root.consideredCancelled) throw err;
+      await CancellationScope.nonCancellable(async () => {
+        await this.settleAfterCancel();
+        await condition(allHandlersFinished);
+      });
+      throw isCancellation(err) ? err : new CancelledFailure('cancelled by an operator');
+    }
+    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    return this.result();
+  }
+
+  private result(): HeldPaymentResult {
+    return { ...this.progress.view(), ...(this.failureCode ? { failureCode: this.failureCode } : {}) };
+  }
+
+  /**
+   * Records the payment and holds its amount, then answers the API (202, or 422 when a rule
+   * refused the hold: FAILED, nothing held). Runs to its end even when cancelled, so a hold is
+   * never placed behind the workflow's back.
+   */
+  private reserve(): Promise<boolean> {
+    const { order } = this.plan;
+    return CancellationScope.nonCancellable(async () => {
+      this.progress.step = 'recording the payment';
+      await steps.startHeldPayment({ kind: this.kind, paymentId: this.paymentId, userId: order.userId, amount: order.amount, details: this.plan.details });
+      this.progress.step = `holding ₹${formatRupees(order.amount)} on the wallet`;
+      try {
+        await steps.holdPaymentFunds({ kind: this.kind, paymentId: this.paymentId, userId: order.userId, amount: order.amount });
+        this.held = true;
+      } catch (err) {
+        const refused = refusal(err);
+        if (!refused) throw err;
+        this.failureCode = refused.type ?? 'rejected';
+        await this.progress.moveTo('FAILED', refused.message, { failureReason: refused.message });
+        this.accepted = { paymentId: this.paymentId, status: this.progress.status, failureCode: this.failureCode, failureReason: this.progress.failureReason };
+        return false;
       }
-    }
-    await progress.moveTo('REVERSED', note, { failureReason: reason });
-  };
+      await this.progress.moveTo('PROCESSING', `₹${formatRupees(order.amount)} held; sending to ${this.who}`);
+      // The API answers now: the money is reserved and the order is ours to finish.
+      this.accepted = { paymentId: this.paymentId, status: this.progress.status };
+      return true;
+    });
+  }
 
-  const settleByOperator = async (): Promise<void> => {
-    const d = progress.decision!;
-    const note = `operator: ${d.reason}`;
-    if (d.outcome === 'succeeded') await complete({ outcome: 'succeeded', providerState: 'OPERATOR' }, note, operatorName(d));
-    else {
-      failureCode = 'operator_failed';
-      held = held && !(await compensate(progress, 'release the held amount', () => compensations.releasePaymentHold({ kind, paymentId, reason: d.reason })));
-      await progress.moveTo('FAILED', note, { failureReason: d.reason, actor: operatorName(d) });
+  /**
+   * Sends the order with our reference (the provider deduplicates on it, and the activity asks
+   * first). Undefined when no answer came: an operator decided meanwhile, or the provider could
+   * not be reached within the call budget (the payment is then parked, money held).
+   */
+  private async send(): Promise<Answer | undefined> {
+    this.progress.step = `sending the order to ${this.who}`;
+    let answer: Answer | undefined;
+    try {
+      answer = await this.unlessDecided(() => {
+        if (!CancellationScope.current().consideredCancelled) this.order = 'in-doubt';
+        return this.provider.sendToProvider(this.plan.order);
+      });
+    } catch (err) {
+      const refused = refusal(err);
+      if (!refused) {
+        if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
+        await this.park('provider-unreachable', `could not send the order to ${this.who}: ${failureMessage(err)}; the amount stays held, and a recheck sends it again (${this.who} deduplicates on our reference)`);
+        return undefined;
+      }
+      // A definite refusal; still confirm that nothing was created before giving the money back.
+      this.order = 'refused';
+      const found = await this.ask();
+      answer = !found || found.outcome === 'unknown' ? { outcome: 'failed', providerState: 'REJECTED', reason: refused.message } : found;
     }
-  };
+    if (answer && this.order === 'in-doubt') this.order = 'answered';
+    if (answer?.providerRef) upsertSearchAttributes([{ key: ProviderRefKey, value: answer.providerRef }]);
+    return answer;
+  }
+
+  /** Webhooks wake it, status checks follow the polling plan; an operator can take over at any point. */
+  private async waitUntilSettled(first: Answer | undefined): Promise<void> {
+    if (this.sentAt === 0) this.sentAt = Date.now();
+    if (first && (await this.actOn(first))) return;
+    for (;;) {
+      if (this.progress.decision) return this.applyDecision();
+      const next = nextPoll(this.plan.polling, Date.now() - this.sentAt, 0);
+      if (!next && this.progress.status !== 'NEEDS_ATTENTION') {
+        await this.progress.moveTo('NEEDS_ATTENTION', `${this.who} still says ${this.progress.lastProviderState} after the polling window; the amount stays held`);
+      }
+      if (!next) this.parked = 'other';
+      this.progress.step = next
+        ? `waiting for ${this.who} (webhook or status check at ${new Date(this.sentAt + next.atMs).toISOString()})`
+        : 'waiting for an operator (recheck or resolve)';
+      if (next) await this.progress.waitForNews(this.sentAt + next.atMs - Date.now());
+      else await condition(() => this.progress.hasNews());
+      if (this.progress.decision) continue;
+      this.progress.takeNews();
+      let answer = await this.ask();
+      // Never received (the send could not reach the provider): send it now, unless cancelled.
+      if (answer?.outcome === 'unknown' && this.order === 'in-doubt' && !this.sendingStopped) answer = await this.send();
+      if (answer && (await this.actOn(answer))) return;
+    }
+  }
 
   /** Acts on one provider answer; true once the payment is settled (completed or failed). */
-  const actOn = async (answer: ProviderOutcome | { outcome: 'unknown'; providerState: string }): Promise<boolean> => {
-    progress.lastProviderState = answer.providerState;
+  private async actOn(answer: Answer, context = ''): Promise<boolean> {
+    this.progress.lastProviderState = answer.providerState;
     switch (answer.outcome) {
       case 'succeeded':
-        await complete(answer, `${provider} confirmed the payment (${answer.providerState})`);
+        await this.complete(answer, `${context}${this.who} confirmed the payment (${answer.providerState})`);
         return true;
       case 'failed':
-        await fail(`${provider} refused the payment${answer.reason ? `: ${answer.reason}` : ''}`, 'provider_failed');
+        await this.fail(`${context}${this.who} refused the payment${answer.reason ? `: ${answer.reason}` : ''}`, 'provider_failed');
         return true;
       case 'reversed':
         // Succeeded and undone before we settled it: the wallet simply keeps its money.
-        await fail(`${provider} reversed the payment before it settled${answer.reason ? `: ${answer.reason}` : ''}`, 'provider_reversed');
+        await this.fail(`${context}${this.who} reversed the payment before it settled${answer.reason ? `: ${answer.reason}` : ''}`, 'provider_reversed');
         return true;
       default:
+        if (this.parked === 'provider-unreachable' && this.progress.status === 'NEEDS_ATTENTION') {
+          this.parked = undefined;
+          await this.progress.moveTo('PROCESSING', `${this.who} answers again (${answer.providerState}); the amount stays held`);
+        }
         return false;
     }
-  };
+  }
 
-  const askProvider = async () => {
-    progress.step = `asking ${provider} for the status`;
-    const answer = await steps.checkWithProvider({ kind, paymentId });
-    progress.providerChecks++;
-    return answer;
-  };
-
-  try {
-    progress.step = 'recording the payment';
-    await steps.startHeldPayment({ kind, paymentId, userId: order.userId, amount: order.amount, details: plan.details });
-    progress.step = `holding ₹${formatRupees(order.amount)} on the wallet`;
-    try {
-      await steps.holdPaymentFunds({ kind, paymentId, userId: order.userId, amount: order.amount });
-      held = true;
-    } catch (err) {
-      const refused = refusal(err);
-      if (!refused) throw err;
-      await fail(refused.message, refused.type ?? 'rejected');
-      accepted = { paymentId, status: progress.status, failureCode, failureReason: progress.failureReason };
-      return { ...progress.view(), failureCode };
-    }
-    await progress.moveTo('PROCESSING', `₹${formatRupees(order.amount)} held; sending to ${provider}`);
-    // The API answers now: the money is reserved and the order is ours to finish.
-    accepted = { paymentId, status: progress.status };
-
-    progress.step = `sending the order to ${provider}`;
-    let answer: ProviderOutcome;
-    try {
-      answer = await steps.sendToProvider(order);
-    } catch (err) {
-      const refused = refusal(err);
-      if (!refused) throw err;
-      // A definite refusal; still confirm that nothing was created before giving the money back.
-      const found = await askProvider();
-      answer = found.outcome === 'unknown' ? { outcome: 'failed', providerState: 'REJECTED', reason: refused.message } : found;
-    }
-    if (answer.providerRef) upsertSearchAttributes([{ key: ProviderRefKey, value: answer.providerRef }]);
-
-    const sentAt = Date.now();
-    let settled = await actOn(answer);
-    while (!settled) {
-      if (progress.decision) {
-        await settleByOperator();
-        break;
+  /** Once the provider has the money, settling our books must finish even if the workflow is cancelled. */
+  private complete(outcome: ProviderOutcome, note: string, actor?: string): Promise<void> {
+    const { order } = this.plan;
+    return CancellationScope.nonCancellable(async () => {
+      this.progress.step = 'capturing the held amount';
+      const { transactionId } = await steps.captureHeldPayment({ kind: this.kind, paymentId: this.paymentId, outcome });
+      this.held = false;
+      if (this.plan.commissionMarginRate !== undefined) {
+        this.progress.step = 'paying commissions to the uplines';
+        await steps.payPaymentCommissions({ paymentId: this.paymentId, userId: order.userId, transactionId, amount: order.amount, marginRate: this.plan.commissionMarginRate });
       }
-      const next = nextPoll(plan.polling, Date.now() - sentAt, 0);
-      if (!next && progress.status !== 'NEEDS_ATTENTION') {
-        await progress.moveTo('NEEDS_ATTENTION', `${provider} still says ${progress.lastProviderState} after the polling window; the amount stays held`);
-      }
-      progress.step = next
-        ? `waiting for ${provider} (webhook or status check at ${new Date(sentAt + next.atMs).toISOString()})`
-        : 'waiting for an operator (recheck or resolve)';
-      if (next) await progress.waitForNews(sentAt + next.atMs - Date.now());
-      else await condition(() => progress.hasNews());
-      if (progress.decision) continue;
-      progress.takeNews();
-      settled = await actOn(await askProvider());
-    }
-
-    if (progress.status === 'COMPLETED') await watchForReversal();
-    await condition(allHandlersFinished);
-    return { ...progress.view(), ...(failureCode ? { failureCode } : {}) };
-  } catch (err) {
-    // Cancelled while only listening for a reversal: the payment is settled; stop listening.
-    if (isCancellation(err) && progress.status === 'COMPLETED') return progress.view();
-    if (isCancellation(err) && held && !captured) {
-      // Cancelled from the UI while holding money: give it back (ops check the provider first).
-      await CancellationScope.nonCancellable(async () => {
-        if (await compensate(progress, 'release the held amount', () => compensations.releasePaymentHold({ kind, paymentId, reason: 'cancelled by an operator' }))) {
-          await progress.moveTo('FAILED', 'cancelled by an operator', { failureReason: 'cancelled' });
-        }
+      await this.progress.moveTo('COMPLETED', note, {
+        actor,
+        failureReason: null,
+        ...(outcome.providerRef ? { providerRefs: { provider: outcome.providerRef, ...(outcome.utr ? { utr: outcome.utr } : {}) } } : {}),
       });
+    });
+  }
+
+  /** Releases the hold (parking while it cannot), then FAILED. An operator may take over while it is parked. */
+  private async fail(reason: string, code: string): Promise<void> {
+    this.failureCode = code;
+    if (this.held) {
+      const released = await compensate(this.progress, 'release the held amount', () => this.release(reason), { operatorMayTakeOver: true });
+      if (released === 'operator-decided') return this.applyDecision();
+      this.held = false;
     }
-    throw err;
+    await this.progress.moveTo('FAILED', reason, { failureReason: reason });
+  }
+
+  private release(reason: string): Promise<void> {
+    return compensations.releasePaymentHold({ kind: this.kind, paymentId: this.paymentId, reason });
+  }
+
+  /**
+   * An operator's decision. "succeeded" captures the hold; "failed" asks the provider first
+   * (money it paid out is captured, never given back), then releases, parking while the
+   * release cannot be done: FAILED comes only once the money is back on the wallet.
+   */
+  private async applyDecision(): Promise<void> {
+    const d = this.progress.decision!;
+    const actor = operatorName(d);
+    const note = `operator: ${d.reason}`;
+    if (d.outcome === 'succeeded') return this.complete({ outcome: 'succeeded', providerState: 'OPERATOR' }, note, actor);
+    const answer = await CancellationScope.nonCancellable(() => this.askOnce());
+    if (answer?.outcome === 'succeeded') {
+      return this.complete(answer, `${note}; but ${this.who} confirmed the payment (${answer.providerState}), so the amount was captured, not released`, actor);
+    }
+    this.failureCode = 'operator_failed';
+    if (this.held) {
+      await compensate(this.progress, 'release the held amount', () => this.release(d.reason), { operatorMayTakeOver: false });
+      this.held = false;
+    }
+    await this.progress.moveTo('FAILED', note, { failureReason: d.reason, actor });
+  }
+
+  /**
+   * Cancelled from the Temporal UI or CLI: stop waiting, but give the money back only if the
+   * provider says the order failed or never reached it. The call in flight has finished
+   * (WAIT_CANCELLATION_COMPLETED), so its effect is visible to the status API.
+   */
+  private async settleAfterCancel(): Promise<void> {
+    this.sendingStopped = true;
+    // Settled already: a cancel during the reversal watch only stops listening.
+    if (SETTLED.includes(this.progress.status) || !this.held) return;
+    if (this.progress.decision) return this.applyDecision();
+    if (this.order === 'not-sent') return this.fail('cancelled by an operator before the order was sent', 'cancelled');
+    const answer = await this.askOnce();
+    const cancelled = 'cancelled by an operator; ';
+    if (answer && (answer.outcome !== 'unknown' || this.order === 'refused')) {
+      if (answer.outcome === 'unknown') return this.fail(`${cancelled}${this.who} has no such order`, 'cancelled');
+      if (answer.outcome !== 'pending' && (await this.actOn(answer, cancelled))) return;
+    }
+    const state = answer ? `still says ${answer.providerState}` : 'could not be asked';
+    await this.park('other', `${cancelled}${this.who} ${state}, so the amount stays held until it answers (checks go on; recheck asks now) or an operator resolves`);
+    await this.waitUntilSettled(undefined);
+  }
+
+  /**
+   * Runs a provider call unless an operator's decision arrives first; then the call is
+   * cancelled (its request in flight still finishes) and the decision is applied, so the
+   * operator's update is answered in seconds rather than after the provider's retries.
+   */
+  private async unlessDecided<T>(call: () => Promise<T>): Promise<T | undefined> {
+    if (this.progress.decision) return undefined;
+    const scope = new CancellationScope();
+    const running = scope.run(call);
+    const decided = CancellationScope.nonCancellable(() => condition(() => this.progress.decision !== undefined));
+    const first = await Promise.race([running.then((value) => ({ value })), decided.then(() => undefined)]);
+    if (first) return first.value;
+    scope.cancel();
+    try {
+      return await running;
+    } catch {
+      return undefined; // superseded by the decision
+    }
+  }
+
+  /** The provider's answer; undefined when an operator decided meanwhile or it stayed unreachable (then parked). */
+  private async ask(): Promise<Answer | undefined> {
+    this.progress.step = `asking ${this.who} for the status`;
+    try {
+      const answer = await this.unlessDecided(() => this.provider.checkWithProvider({ kind: this.kind, paymentId: this.paymentId }));
+      if (answer) this.progress.providerChecks++;
+      return answer;
+    } catch (err) {
+      if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
+      await this.park('provider-unreachable', `${this.who} could not be asked for the status: ${failureMessage(err)}; the amount stays held and checks go on`);
+      return undefined;
+    }
+  }
+
+  /** One quick look (a single attempt), for decisions that must not wait on retries. */
+  private async askOnce(): Promise<Answer | undefined> {
+    this.progress.step = `asking ${this.who} for the status`;
+    try {
+      const answer = await providerCallOnce.checkWithProvider({ kind: this.kind, paymentId: this.paymentId });
+      this.progress.providerChecks++;
+      this.progress.lastProviderState = answer.providerState;
+      return answer;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return undefined;
+    }
+  }
+
+  private async park(why: Parked, note: string): Promise<void> {
+    this.parked = why;
+    if (this.progress.status !== 'NEEDS_ATTENTION') await this.progress.moveTo('NEEDS_ATTENTION', note);
   }
 
   /**
    * A settled payment can still be undone by the provider (operator reversal, bank return).
-   * Webhooks wake us; a few status checks cover a lost one. Cancelling the workflow here just
-   * stops listening: the payment stays COMPLETED.
+   * Webhooks wake us; a few status checks cover a lost one, and an unreachable provider is
+   * simply asked again at the next one. Cancelling the workflow here just stops listening.
    */
-  async function watchForReversal(): Promise<void> {
-    const until = Date.now() + plan.reversalWatchMs;
-    const checkEvery = Math.max(1000, Math.floor(plan.reversalWatchMs / 6));
+  private async watchForReversal(): Promise<void> {
+    const until = Date.now() + this.plan.reversalWatchMs;
+    const checkEvery = Math.max(1000, Math.floor(this.plan.reversalWatchMs / 6));
     while (Date.now() < until) {
-      progress.step = `completed; listening for a reversal until ${new Date(until).toISOString()}`;
-      await progress.waitForNews(Math.min(checkEvery, until - Date.now()));
-      progress.takeNews();
-      const answer = await askProvider();
-      progress.lastProviderState = answer.providerState;
+      this.progress.step = `completed; listening for a reversal until ${new Date(until).toISOString()}`;
+      await this.progress.waitForNews(Math.min(checkEvery, until - Date.now()));
+      this.progress.takeNews();
+      this.progress.step = `asking ${this.who} for the status`;
+      let answer: Answer;
+      try {
+        answer = await this.provider.checkWithProvider({ kind: this.kind, paymentId: this.paymentId });
+      } catch (err) {
+        if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
+        continue;
+      }
+      this.progress.providerChecks++;
+      this.progress.lastProviderState = answer.providerState;
       if (answer.outcome === 'reversed') {
-        await reverse(answer);
+        await this.reverse(answer);
         return;
       }
     }
-    progress.step = 'completed';
+    this.progress.step = 'completed';
+  }
+
+  private reverse(outcome: ProviderOutcome): Promise<void> {
+    return CancellationScope.nonCancellable(async () => {
+      const reason = `${this.who} reversed the payment${outcome.reason ? ` (${outcome.reason})` : ''}`;
+      this.progress.step = 'refunding the reversed payment to the wallet';
+      await steps.refundReversedPayment({ kind: this.kind, paymentId: this.paymentId, reason });
+      let note = reason;
+      if (this.plan.commissionMarginRate !== undefined) {
+        this.progress.step = 'clawing back commissions';
+        const clawback = await steps.clawBackPaymentCommissions({ paymentId: this.paymentId });
+        if (clawback.outstanding.length > 0) {
+          note += `; commissions not recoverable from ${clawback.outstanding.length} upline wallet(s) (see reconciliation)`;
+        }
+      }
+      await this.progress.moveTo('REVERSED', note, { failureReason: reason });
+    });
   }
 }

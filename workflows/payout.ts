@@ -35,5 +35,6 @@ export async function payoutWorkflow(input: PayoutInput): Promise<HeldPaymentRes
     },
     polling: input.polling,
     reversalWatchMs: input.reversalWatchMs,
+    providerCallBudgetMs: input.providerCallBudgetMs,
   });
 }

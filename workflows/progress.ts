@@ -6,7 +6,7 @@
  * Handlers only record what arrived and wake the workflow; the workflow body decides, always
  * on the provider's own status API. A webhook is a hint.
  */
-import { ApplicationFailure, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { canTransition, PaymentKind, PaymentStatus, StatusChange, TimelineEntry } from '../domain/payments';
 
 export type { StatusChange };
@@ -32,6 +32,11 @@ export class PaymentProgress {
   deadline: number | null = null;
   failureReason: string | null = null;
   decision: OperatorDecision | undefined;
+  /**
+   * Set while an accepted decision cannot be applied yet (its compensation keeps failing): the
+   * operator's update answers with the parked payment instead of hanging until it settles.
+   */
+  decisionParked = false;
   private readonly timeline: TimelineEntry[] = [];
   private readonly seenEvents = new Set<string>();
   private unhandledEvents = 0;
@@ -57,7 +62,8 @@ export class PaymentProgress {
       operatorResolveUpdate,
       async (decision) => {
         this.decision = decision;
-        await condition(() => SETTLED.includes(this.status) && this.recording === 0);
+        // Not cancellable: a payment cancelled and parked can still be resolved.
+        await CancellationScope.nonCancellable(() => condition(() => (SETTLED.includes(this.status) || this.decisionParked) && this.recording === 0));
         return this.view();
       },
       { validator: (decision) => this.validateDecision(decision) },
@@ -86,6 +92,11 @@ export class PaymentProgress {
     return this.unhandledEvents > 0 || this.recheckRequested || this.decision !== undefined;
   }
 
+  /** A webhook or a recheck, leaving any operator decision aside (for work that applies one). */
+  hasRecheckOrEvent(): boolean {
+    return this.unhandledEvents > 0 || this.recheckRequested;
+  }
+
   takeNews(): void {
     this.unhandledEvents = 0;
     this.recheckRequested = false;
@@ -108,7 +119,8 @@ export class PaymentProgress {
     upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
     this.recording++;
     try {
-      await this.record({ paymentId: this.paymentId, status, note, ...extra });
+      // Never cancelled half-way: a cancel must not leave the read model behind the workflow.
+      await CancellationScope.nonCancellable(() => this.record({ paymentId: this.paymentId, status, note, ...extra }));
     } finally {
       this.recording--;
     }

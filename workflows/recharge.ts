@@ -26,5 +26,6 @@ export async function rechargeWorkflow(input: RechargeInput): Promise<HeldPaymen
     commissionMarginRate: input.commissionMarginRate,
     polling: input.polling,
     reversalWatchMs: input.reversalWatchMs,
+    providerCallBudgetMs: input.providerCallBudgetMs,
   });
 }

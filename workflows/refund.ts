@@ -1,16 +1,29 @@
 /**
- * Refund of a top-up to the customer's bank (admin action; shared/design/workflows.md):
+ * Refund of a top-up to the customer's bank (admin action):
  *   hold the amount on the wallet (≤ what is left of the top-up, ≤ available) → PhonePe refund
  *   with our refund id → poll its status (PENDING → CONFIRMED → COMPLETED | FAILED), never
  *   resending → COMPLETED: capture the hold wallet → PHONEPE_CLEARING; FAILED: release it.
+ *
+ * As for held payments, the hold goes back to the wallet only when PhonePe says the refund
+ * failed or never reached it: a Cancel waits for the refund call in flight, then asks; an
+ * operator's "failed" is checked with PhonePe first; a release that keeps failing parks the
+ * refund in NEEDS_ATTENTION rather than ending FAILED with money held.
  */
-import { ActivityFailure, allHandlersFinished, ApplicationFailure, CancellationScope, condition, isCancellation } from '@temporalio/workflow';
+import {
+  allHandlersFinished,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  isCancellation,
+} from '@temporalio/workflow';
 import { formatRupees, Paise } from '../domain/money';
 import { nextPoll, PollingPlan } from '../domain/polling';
+import type { PhonePeRefund } from '../providers/phonepe/gateway';
+import { compensations, providerCallOnce, providerCalls, steps } from './activityPolicies';
 import { compensate } from './compensation';
-import { compensations, steps } from './activityPolicies';
 import { PaymentView } from './messages';
 import { operatorName, PaymentProgress } from './progress';
+import { failureMessage, refusal } from './refusals';
 
 export interface RefundInput {
   refundId: string;
@@ -19,109 +32,208 @@ export interface RefundInput {
   reason: string;
   requestedBy: string;
   polling: PollingPlan;
+  /** How long one PhonePe call may keep retrying before the refund parks (absent in older histories). */
+  providerCallBudgetMs?: number;
 }
 
-
-/** A business-rule refusal from an activity (insufficient funds, refund too large, …). */
-function businessRefusal(err: unknown): string | undefined {
-  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable) return err.cause.message;
-  return undefined;
-}
+type RefundState = PhonePeRefund['state'] | 'NOT_FOUND';
+/** 'in-doubt': the refund request may have reached PhonePe without our hearing back. */
+type RequestAtPhonePe = 'not-sent' | 'in-doubt' | 'refused' | 'answered';
 
 export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
-  const { refundId, topUpId, amount } = input;
-  const progress = new PaymentProgress('refund', refundId, steps.recordPaymentStatus);
-  let held = false;
+  return new Refund(input).run();
+}
 
-  const release = async (why: string, actor?: string) => {
-    if (held && !(await compensate(progress, 'release the refund hold', () => compensations.releaseRefundHold({ refundId, reason: why })))) {
-      return settleByOperator();
-    }
-    await progress.moveTo('FAILED', why, { failureReason: why, actor });
-  };
-  const capture = async (note: string, actor?: string) => {
-    progress.step = 'capturing the refunded amount';
-    await steps.captureRefund({ refundId, topUpId, amount, reason: input.reason });
-    await progress.moveTo('COMPLETED', note, { actor, failureReason: null });
-  };
-  const settleByOperator = async (): Promise<void> => {
-    const d = progress.decision!;
-    if (d.outcome === 'succeeded') await capture(`operator: ${d.reason}`, operatorName(d));
-    else {
-      held = held && (await compensate(progress, 'release the refund hold', () => compensations.releaseRefundHold({ refundId, reason: d.reason })));
-      await progress.moveTo('FAILED', `operator: ${d.reason}`, { failureReason: d.reason, actor: operatorName(d) });
-    }
-  };
+class Refund {
+  private readonly root = CancellationScope.current();
+  private readonly progress: PaymentProgress;
+  private readonly phonepe: ReturnType<typeof providerCalls>;
+  private held = false;
+  private request: RequestAtPhonePe = 'not-sent';
+  private sendingStopped = false;
+  private startedAt = 0;
 
-  try {
-    progress.step = 'checking and recording the refund';
-    let userId: number;
+  constructor(private readonly input: RefundInput) {
+    this.progress = new PaymentProgress('refund', input.refundId, steps.recordPaymentStatus);
+    this.phonepe = providerCalls(input.providerCallBudgetMs);
+  }
+
+  async run(): Promise<PaymentView> {
     try {
-      const started = await steps.startRefund({ refundId, topUpId, amount, reason: input.reason, requestedBy: input.requestedBy });
-      if (started.refusal) {
-        await release(`refund refused: ${started.refusal}`);
-        return progress.view();
-      }
-      userId = started.userId;
-      progress.step = `holding ₹${formatRupees(amount)} on the wallet`;
-      await steps.holdRefundAmount({ refundId, userId, amount });
-      held = true;
+      if (!(await this.reserve())) return this.progress.view();
+      const first = await this.requestRefund();
+      await this.waitUntilSettled(first);
     } catch (err) {
-      const refusal = businessRefusal(err);
-      if (!refusal) throw err;
-      await release(`refund refused: ${refusal}`);
-      return progress.view();
-    }
-
-    progress.step = 'asking PhonePe to refund';
-    const first = await steps.requestPhonePeRefund({ refundId, topUpId, amount });
-    progress.lastProviderState = first.state;
-    await progress.moveTo('PROCESSING', `PhonePe accepted the refund (${first.state})`, { providerRef: refundId });
-
-    const startedAt = Date.now();
-    let state: string = first.state;
-    for (;;) {
-      if (progress.decision) {
-        await settleByOperator();
-        break;
-      }
-      if (state === 'COMPLETED') {
-        await capture('PhonePe completed the refund');
-        break;
-      }
-      if (state === 'FAILED') {
-        await release('PhonePe reported the refund failed');
-        break;
-      }
-      const next = nextPoll(input.polling, Date.now() - startedAt, 0);
-      if (!next) {
-        await progress.moveTo('NEEDS_ATTENTION', `PhonePe refund still ${state} after the polling window`);
-        await condition(() => progress.hasNews());
-      } else {
-        progress.step = `waiting for PhonePe (refund ${state})`;
-        await progress.waitForNews(startedAt + next.atMs - Date.now());
-      }
-      if (progress.decision) continue;
-      progress.takeNews();
-      const st = await steps.checkPhonePeRefund(refundId);
-      progress.providerChecks++;
-      progress.lastProviderState = st.state;
-      // NOT_FOUND after PhonePe accepted it would be PhonePe's inconsistency: keep asking.
-      if (st.state !== 'NOT_FOUND') state = st.state;
+      if (!this.root.consideredCancelled) throw err;
+      await CancellationScope.nonCancellable(async () => {
+        await this.settleAfterCancel();
+        await condition(allHandlersFinished);
+      });
+      throw isCancellation(err) ? err : new CancelledFailure('cancelled by an operator');
     }
     // Let an operator's update call receive its answer before the workflow closes.
-    await condition(allHandlersFinished);
-    return progress.view();
-  } catch (err) {
-    if (isCancellation(err) && held && progress.status !== 'COMPLETED' && progress.status !== 'FAILED') {
-      // Cancelled from the UI: the hold must not stay on the wallet. PhonePe may still pay the
-      // refund, which is why cancelling after PROCESSING is for ops who checked PhonePe first.
-      await CancellationScope.nonCancellable(async () => {
-        if (await compensate(progress, 'release the refund hold', () => compensations.releaseRefundHold({ refundId, reason: 'cancelled by an operator' }))) {
-          await progress.moveTo('FAILED', 'cancelled by an operator', { failureReason: 'cancelled' });
+    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    return this.progress.view();
+  }
+
+  /** Records the refund and holds its amount; false when refused (FAILED, nothing held). Not cancellable half-way. */
+  private reserve(): Promise<boolean> {
+    const { refundId, topUpId, amount } = this.input;
+    return CancellationScope.nonCancellable(async () => {
+      this.progress.step = 'checking and recording the refund';
+      try {
+        const started = await steps.startRefund({ refundId, topUpId, amount, reason: this.input.reason, requestedBy: this.input.requestedBy });
+        if (started.refusal) {
+          await this.fail(`refund refused: ${started.refusal}`);
+          return false;
         }
-      });
+        this.progress.step = `holding ₹${formatRupees(amount)} on the wallet`;
+        await steps.holdRefundAmount({ refundId, userId: started.userId, amount });
+        this.held = true;
+        return true;
+      } catch (err) {
+        const refused = refusal(err);
+        if (!refused) throw err;
+        await this.fail(`refund refused: ${refused.message}`);
+        return false;
+      }
+    });
+  }
+
+  /**
+   * Asks PhonePe to refund (never twice: the activity looks for our refund id first). Returns
+   * its state, or undefined when PhonePe could not be reached within the call budget (parked).
+   */
+  private async requestRefund(): Promise<RefundState | undefined> {
+    const { refundId, topUpId, amount } = this.input;
+    this.progress.step = 'asking PhonePe to refund';
+    let first: PhonePeRefund;
+    try {
+      if (!CancellationScope.current().consideredCancelled) this.request = 'in-doubt';
+      first = await this.phonepe.requestPhonePeRefund({ refundId, topUpId, amount });
+    } catch (err) {
+      if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
+      const refused = refusal(err);
+      if (refused) {
+        this.request = 'refused';
+        return 'FAILED';
+      }
+      await this.park(`could not ask PhonePe to refund: ${failureMessage(err)}; the amount stays held, and a recheck asks again`);
+      return undefined;
     }
-    throw err;
+    this.request = 'answered';
+    this.progress.lastProviderState = first.state;
+    await this.progress.moveTo('PROCESSING', `PhonePe accepted the refund (${first.state})`, { providerRef: refundId });
+    return first.state;
+  }
+
+  private async waitUntilSettled(first: RefundState | undefined): Promise<void> {
+    if (this.startedAt === 0) this.startedAt = Date.now();
+    let state: RefundState | undefined = first;
+    for (;;) {
+      if (this.progress.decision) return this.applyDecision();
+      if (state === 'COMPLETED') return this.capture('PhonePe completed the refund');
+      if (state === 'FAILED') return this.fail('PhonePe reported the refund failed');
+      const next = nextPoll(this.input.polling, Date.now() - this.startedAt, 0);
+      if (!next) {
+        await this.progress.moveTo('NEEDS_ATTENTION', `PhonePe refund still ${state ?? 'unanswered'} after the polling window`);
+        await condition(() => this.progress.hasNews());
+      } else {
+        this.progress.step = `waiting for PhonePe (refund ${state ?? 'not yet accepted'})`;
+        await this.progress.waitForNews(this.startedAt + next.atMs - Date.now());
+      }
+      if (this.progress.decision) continue;
+      this.progress.takeNews();
+      const st = await this.check();
+      // Never received (the request could not reach PhonePe): ask for it now, unless cancelled.
+      if (st === 'NOT_FOUND' && this.request === 'in-doubt' && !this.sendingStopped) state = await this.requestRefund();
+      // NOT_FOUND after PhonePe accepted it would be PhonePe's inconsistency: keep asking.
+      else if (st !== undefined && st !== 'NOT_FOUND') state = st;
+    }
+  }
+
+  private capture(note: string, actor?: string): Promise<void> {
+    const { refundId, topUpId, amount, reason } = this.input;
+    return CancellationScope.nonCancellable(async () => {
+      this.progress.step = 'capturing the refunded amount';
+      await steps.captureRefund({ refundId, topUpId, amount, reason });
+      this.held = false;
+      await this.progress.moveTo('COMPLETED', note, { actor, failureReason: null });
+    });
+  }
+
+  /** Releases the hold (parking while it cannot), then FAILED. */
+  private async fail(why: string): Promise<void> {
+    if (this.held) {
+      const released = await compensate(this.progress, 'release the refund hold', () => this.release(why), { operatorMayTakeOver: true });
+      if (released === 'operator-decided') return this.applyDecision();
+      this.held = false;
+    }
+    await this.progress.moveTo('FAILED', why, { failureReason: why });
+  }
+
+  private release(reason: string): Promise<void> {
+    return compensations.releaseRefundHold({ refundId: this.input.refundId, reason });
+  }
+
+  /** "failed" is checked with PhonePe first: a refund it paid is captured, never released. */
+  private async applyDecision(): Promise<void> {
+    const d = this.progress.decision!;
+    const actor = operatorName(d);
+    const note = `operator: ${d.reason}`;
+    if (d.outcome === 'succeeded') return this.capture(note, actor);
+    const st = await CancellationScope.nonCancellable(() => this.checkOnce());
+    if (st === 'COMPLETED') return this.capture(`${note}; but PhonePe completed the refund, so the amount was captured, not released`, actor);
+    if (this.held) {
+      await compensate(this.progress, 'release the refund hold', () => this.release(d.reason), { operatorMayTakeOver: false });
+      this.held = false;
+    }
+    await this.progress.moveTo('FAILED', note, { failureReason: d.reason, actor });
+  }
+
+  /** Cancelled: the refund call in flight has finished; the hold goes back only if PhonePe has no refund to pay. */
+  private async settleAfterCancel(): Promise<void> {
+    this.sendingStopped = true;
+    const { status } = this.progress;
+    if (status === 'COMPLETED' || status === 'FAILED' || !this.held) return;
+    if (this.progress.decision) return this.applyDecision();
+    if (this.request === 'not-sent') return this.fail('cancelled by an operator before PhonePe was asked to refund');
+    const st = await this.checkOnce();
+    const cancelled = 'cancelled by an operator; ';
+    if (st === 'COMPLETED') return this.capture(`${cancelled}PhonePe had already completed the refund`);
+    if (st === 'FAILED' || (st === 'NOT_FOUND' && this.request === 'refused')) return this.fail(`${cancelled}PhonePe has no refund to pay`);
+    await this.park(`${cancelled}PhonePe ${st ? `says ${st}` : 'could not be asked'}, so the amount stays held until it answers (checks go on) or an operator resolves`);
+    await this.waitUntilSettled(undefined);
+  }
+
+  /** PhonePe's state of the refund; undefined when it could not be reached (then parked). */
+  private async check(): Promise<RefundState | undefined> {
+    this.progress.step = 'asking PhonePe for the refund status';
+    try {
+      const st = await this.phonepe.checkPhonePeRefund(this.input.refundId);
+      this.progress.providerChecks++;
+      this.progress.lastProviderState = st.state;
+      return st.state;
+    } catch (err) {
+      if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
+      await this.park(`PhonePe could not be asked for the refund status: ${failureMessage(err)}; the amount stays held and checks go on`);
+      return undefined;
+    }
+  }
+
+  private async checkOnce(): Promise<RefundState | undefined> {
+    try {
+      const st = await providerCallOnce.checkPhonePeRefund(this.input.refundId);
+      this.progress.providerChecks++;
+      this.progress.lastProviderState = st.state;
+      return st.state;
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return undefined;
+    }
+  }
+
+  private async park(note: string): Promise<void> {
+    if (this.progress.status !== 'NEEDS_ATTENTION') await this.progress.moveTo('NEEDS_ATTENTION', note);
   }
 }

@@ -3,11 +3,11 @@
  * rule refusing it (funds, KYC, limits, inactive account) → FAILED with the rule's code. There is
  * no provider and no hold: the posting is atomic, so there is nothing to compensate.
  */
-import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 import type { TransferInput } from '../activities/transfer';
 import { steps } from './activityPolicies';
 import { PaymentView } from './messages';
 import { PaymentProgress } from './progress';
+import { refusal } from './refusals';
 
 export async function transferWorkflow(input: TransferInput): Promise<PaymentView & { failureCode?: string }> {
   const progress = new PaymentProgress('transfer', input.paymentId, steps.recordPaymentStatus);
@@ -17,7 +17,7 @@ export async function transferWorkflow(input: TransferInput): Promise<PaymentVie
   try {
     await steps.postTransfer(input);
   } catch (err) {
-    const cause = err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable ? err.cause : undefined;
+    const cause = refusal(err);
     if (!cause) throw err;
     await progress.moveTo('FAILED', cause.message, { failureReason: cause.message });
     return { ...progress.view(), failureCode: cause.type ?? 'rejected' };

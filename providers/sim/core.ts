@@ -7,6 +7,7 @@
  *   POST /__sim/transactions/:ref/settle   {outcome: success | failure | reversed}
  *   GET  /__sim/transactions/:ref          the simulator's record (createCount stays 1 for duplicates)
  *   POST /__sim/faults      {endpoint, kind: error_5xx | timeout_after_effect | slow, count?, delayMs?}
+ *   DELETE /__sim/faults    the provider is healthy again (scenarios and orders stay)
  *   GET  /__sim/requests, GET /__sim/webhooks, POST /__sim/reset
  *
  * An order's state is a function of time since it was created and its scenario, so status
@@ -282,6 +283,10 @@ export function createSimCore<T>(o: SimCoreOptions<T>) {
       router.post('/__sim/faults', (ctx) => {
         const f = faultInput.parse(ctx.request.body ?? {});
         faults.push(f);
+        ctx.body = { faults };
+      });
+      router.delete('/__sim/faults', (ctx) => {
+        faults.length = 0;
         ctx.body = { faults };
       });
       router.get('/__sim/requests', (ctx) => {

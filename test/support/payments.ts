@@ -42,6 +42,8 @@ export interface HarnessOptions {
   reversalWatchSeconds?: number;
   /** More configuration for the API (e.g. TRANSFER_FEE). */
   env?: Record<string, string>;
+  /** The worker's HTTP timeout towards the payout, recharge and BBPS simulators (default 2 s). */
+  providerTimeoutMs?: number;
 }
 
 export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<PaymentsHarness> {
@@ -71,7 +73,8 @@ export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<P
   await new Promise<void>((r) => server.once('listening', r));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sims = await startTestSimulators(`${apiUrl}/v1/webhooks/phonepe`, apiUrl);
-  Object.assign(gateways, { payout: payoutClientFor(sims, 2000), recharge: rechargeClientFor(sims, 2000), bbps: bbpsClientFor(sims, 2000) });
+  const timeout = opts.providerTimeoutMs ?? 2000;
+  Object.assign(gateways, { payout: payoutClientFor(sims, timeout), recharge: rechargeClientFor(sims, timeout), bbps: bbpsClientFor(sims, timeout) });
   const keys = beneficiaryKeysOf(config);
   const workerDeps = { phonepe: phonePeClientFor(sims, 1000), gateways, payee: (userId: number, beneficiaryId: number) => loadBeneficiaryForPayout(db.knex, keys, userId, beneficiaryId) };
   let worker = opts.inProcessWorker === false ? (undefined as unknown as TestTemporal) : await startTestWorker(db.knex, workerDeps, taskQueue);

@@ -49,6 +49,7 @@ export function simControl(sims: RunningSimulators, provider: 'payout' | 'rechar
     settle: (ref: string, outcome: 'success' | 'failure' | 'reversed') => call('POST', `/transactions/${encodeURIComponent(ref)}/settle`, { outcome }),
     transaction: (ref: string) => call('GET', `/transactions/${encodeURIComponent(ref)}`),
     fault: (f: { endpoint: string; kind: 'error_5xx' | 'timeout_after_effect' | 'slow'; count?: number; delayMs?: number }) => call('POST', '/faults', f),
+    clearFaults: () => call('DELETE', '/faults'),
     requests: () => call('GET', '/requests') as Promise<Array<{ method: string; path: string; body: any }>>,
     webhooks: () => call('GET', '/webhooks') as Promise<Array<{ ref: string; phase: string; attempt: number; status: number | 'error' }>>,
     reset: () => call('POST', '/reset', {}),

@@ -1,0 +1,202 @@
+/**
+ * No operator action can lose money: a Cancel waits for the provider call in flight and asks
+ * the provider before giving anything back; an operator's "failed" whose release cannot be done
+ * parks the payment instead of ending FAILED with money held; a provider that stays down parks
+ * the payment (money held) instead of retrying out of sight; an operator's decision made while
+ * a provider call is retrying is answered in seconds.
+ */
+import { control, HeldKind, payer, prepare } from '../support/heldPayments';
+import { expectLedgerInvariants, walletOf } from '../support/ledger';
+import { registerUser } from '../support/api';
+import { adminToken, idemKey, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import { eventually } from '../support/simulators';
+
+let h: PaymentsHarness;
+let admin: string;
+
+beforeAll(async () => {
+  // Provider calls give up after 6 s here (180 s by default), and the worker waits up to 10 s
+  // for a provider's answer, so a slow create still answers.
+  h = await startPaymentsHarness({ providerTimeoutMs: 10_000, env: { PROVIDER_CALL_BUDGET_SECONDS: '6' } });
+  admin = await adminToken(h);
+});
+afterAll(() => h?.close());
+afterEach(() => expectLedgerInvariants(h.db.knex));
+
+const asAdmin = (path: string, body?: object) => h.http().post(path).set('Authorization', `Bearer ${admin}`).send(body);
+const holdOf = (kind: string, paymentId: string) => h.db.knex('holds').where({ reference: `${kind}:${paymentId}:hold` }).first();
+
+/** Resolves once the provider's simulator has received the create for this payment. */
+const createReached = (kind: HeldKind, paymentId: string) =>
+  eventually(() => control(h, kind).requests(), (reqs) => reqs.some((r) => r.method === 'POST' && JSON.stringify(r.body ?? {}).includes(paymentId)), 10_000);
+
+describe('Cancel gives money back only when the provider did not pay', () => {
+  it.each<HeldKind>(['recharge', 'bill', 'payout'])('a %s cancelled while its slow create is in flight ends COMPLETED, captured once', async (kind) => {
+    const p = await payer(h);
+    const r = await prepare(h, kind, p);
+    await control(h, kind).scenario({ match: r.match, outcome: 'success' });
+    await control(h, kind).fault({ endpoint: kind === 'bill' ? 'pay' : 'create', kind: 'slow', delayMs: 4000 });
+    const res = await r.pay('120.00');
+    expect(res.status).toBe(202);
+    const paymentId = res.body.paymentId as string;
+    await createReached(kind, paymentId);
+    const handle = h.client.workflow.getHandle(`${kind}:${paymentId}`);
+    await handle.cancel();
+
+    const done = await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
+    expect(done.timeline.map((t) => t.status)).not.toContain('FAILED');
+    expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9880.00', held: '0.00' });
+    expect((await holdOf(kind, paymentId)).status).toBe('captured');
+    expect(await postingsFor(h, `${kind}:${paymentId}:capture`)).toHaveLength(1);
+    expect(await control(h, kind).transaction(paymentId)).toMatchObject({ createCount: 1 });
+    // Temporal shows the cancel; the payment shows what the provider did.
+    await expect(handle.result()).rejects.toThrow();
+    expect((await handle.describe()).status.name).toBe('CANCELLED');
+  });
+
+  it('a cancelled recharge the operator still has pending keeps its hold in NEEDS_ATTENTION and settles when the operator answers', async () => {
+    const p = await payer(h);
+    const r = await prepare(h, 'recharge', p);
+    await control(h, 'recharge').scenario({ match: r.match, outcome: 'pending', webhook: 'drop' });
+    const paymentId = (await r.pay('80.00')).body.paymentId as string;
+    await createReached('recharge', paymentId);
+    await h.client.workflow.getHandle(`recharge:${paymentId}`).cancel();
+    const parked = await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 20_000);
+    expect(parked.timeline.at(-1)!.note).toMatch(/cancelled by an operator; the recharge operator still says PENDING, so the amount stays held/);
+    expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '80.00' });
+    // Nothing more is sent after a cancel; the operator recharges the number in the end.
+    await control(h, 'recharge').settle(paymentId, 'success');
+    await waitForStatus(h, p.token, paymentId, 'COMPLETED', 20_000);
+    expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9920.00', held: '0.00' });
+    expect(await control(h, 'recharge').transaction(paymentId)).toMatchObject({ createCount: 1 });
+  });
+
+  it('a cancel that lands before the provider ever heard of the order releases the hold', async () => {
+    const p = await payer(h);
+    const r = await prepare(h, 'payout', p);
+    await control(h, 'payout').scenario({ match: r.match, outcome: 'success' });
+    await control(h, 'payout').fault({ endpoint: 'create', kind: 'error_5xx', count: 100 });
+    const paymentId = (await r.pay('60.00')).body.paymentId as string;
+    await createReached('payout', paymentId);
+    await h.client.workflow.getHandle(`payout:${paymentId}`).cancel();
+    // The creates failed with 5xx, so the order is in doubt: the payment parks rather than guess.
+    await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 20_000);
+    expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '60.00' });
+    await control(h, 'payout').clearFaults();
+    const resolved = await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, { outcome: 'failed', reason: 'bank confirms no such payout' });
+    expect(resolved.body).toMatchObject({ status: 'FAILED' });
+    expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '0.00' });
+    expect(await control(h, 'payout').transaction(paymentId).catch(() => 'none')).toBe('none');
+  });
+
+  it('a refund cancelled during PhonePe’s refund call is captured when PhonePe pays it, never released', async () => {
+    const u = await registerUser(h.http);
+    const topUp = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).set('Idempotency-Key', idemKey()).send({ amount: '500.00' });
+    await h.sims.phonepe.completeOrder(topUp.body.paymentId, 'success');
+    await waitForStatus(h, u.accessToken, topUp.body.paymentId, 'COMPLETED');
+    const faults = h.sims.phonepe.faults;
+    faults.refundMode = 'manual';
+    faults.hang = { refund: 1 };
+    faults.hangMs = 800; // PhonePe takes the refund, then answers late (within the client's timeout)
+    try {
+      const refund = await h
+        .http()
+        .post(`/v1/admin/payments/${topUp.body.paymentId}/refund`)
+        .set('Authorization', `Bearer ${admin}`)
+        .set('Idempotency-Key', idemKey())
+        .send({ amount: '200.00', reason: 'customer asked' });
+      const refundId = refund.body.paymentId as string;
+      await eventually(() => h.sims.phonepe.refunds.has(refundId), (has) => has, 10_000);
+      await h.client.workflow.getHandle(`refund:${refundId}`).cancel();
+      await waitForStatus(h, admin, refundId, 'NEEDS_ATTENTION', 20_000);
+      expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '500.00', held: '200.00' });
+      const settled = await fetch(`${h.sims.url}/phonepe/__sim/refunds/${refundId}/complete`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ outcome: 'success' }),
+      });
+      expect(settled.status).toBe(200);
+      await waitForStatus(h, admin, refundId, 'COMPLETED', 20_000);
+      expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '300.00', held: '0.00' });
+      expect(await postingsFor(h, `refund:${refundId}:capture`)).toHaveLength(1);
+    } finally {
+      faults.refundMode = undefined;
+      faults.hang = undefined;
+      faults.hangMs = undefined;
+    }
+  });
+});
+
+describe('a payment is never FAILED while it holds money', () => {
+  const failReleaseOf = (reference: string) =>
+    h.db.knex.raw(`CREATE TRIGGER test_refuse_release BEFORE UPDATE ON holds FOR EACH ROW
+      BEGIN IF NEW.status = 'released' AND NEW.reference = ? THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected fault: release refused'; END IF; END`, [reference]);
+
+  it('an operator "failed" whose release keeps failing parks in NEEDS_ATTENTION; recheck releases exactly once, then FAILED', async () => {
+    const p = await payer(h);
+    const r = await prepare(h, 'recharge', p);
+    await control(h, 'recharge').scenario({ match: r.match, outcome: 'pending', webhook: 'drop' });
+    const paymentId = (await r.pay('99.00')).body.paymentId as string;
+    await waitForStatus(h, p.token, paymentId, 'PROCESSING');
+    await failReleaseOf(`recharge:${paymentId}:hold`);
+    try {
+      const resolved = await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, { outcome: 'failed', reason: 'operator says it never went through' });
+      expect(resolved.status).toBe(200);
+      expect(resolved.body.status).toBe('NEEDS_ATTENTION');
+      expect(resolved.body.timeline.at(-1).note).toMatch(/could not release the held amount: .*injected fault/);
+      expect((await holdOf('recharge', paymentId)).status).toBe('active');
+      expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '99.00' });
+      // A second decision is refused while the first is being applied.
+      expect((await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, { outcome: 'succeeded', reason: 'changed my mind' })).status).toBe(409);
+    } finally {
+      await h.db.knex.raw('DROP TRIGGER IF EXISTS test_refuse_release');
+    }
+    expect((await paymentStatus(h, p.token, paymentId)).status).toBe('NEEDS_ATTENTION');
+    await asAdmin(`/v1/admin/payments/${paymentId}/recheck`);
+    const failed = await waitForStatus(h, p.token, paymentId, 'FAILED', 20_000);
+    expect(failed.timeline.map((t) => t.status).slice(-2)).toEqual(['NEEDS_ATTENTION', 'FAILED']);
+    expect(failed.timeline.at(-1)!.actor).toBeDefined();
+    expect((await holdOf('recharge', paymentId)).status).toBe('released');
+    expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '0.00' });
+    expect(await postingsFor(h, `recharge:${paymentId}:capture`)).toHaveLength(0);
+  });
+});
+
+describe('provider outages end in a visible state', () => {
+  it('a provider down for the whole call budget parks the payment with the money held; a recheck sends it once it is back', async () => {
+    const p = await payer(h);
+    const r = await prepare(h, 'recharge', p);
+    await control(h, 'recharge').scenario({ match: r.match, outcome: 'success' });
+    await control(h, 'recharge').fault({ endpoint: 'create', kind: 'error_5xx', count: 1000 });
+    const paymentId = (await r.pay('149.00')).body.paymentId as string;
+    const parked = await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 30_000);
+    expect(parked.timeline.at(-1)!.note).toMatch(/could not send the order to the recharge operator: .*the amount stays held/);
+    expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '149.00' });
+    await control(h, 'recharge').clearFaults();
+    await asAdmin(`/v1/admin/payments/${paymentId}/recheck`);
+    await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
+    expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9851.00', held: '0.00' });
+    expect(await control(h, 'recharge').transaction(paymentId)).toMatchObject({ createCount: 1 });
+    expect(await postingsFor(h, `recharge:${paymentId}:capture`)).toHaveLength(1);
+  });
+
+  it('an operator decision made while the provider call is retrying is answered in seconds', async () => {
+    const p = await payer(h);
+    const r = await prepare(h, 'payout', p);
+    await control(h, 'payout').scenario({ match: r.match, outcome: 'success' });
+    await control(h, 'payout').fault({ endpoint: 'create', kind: 'error_5xx', count: 1000 });
+    try {
+      const paymentId = (await r.pay('75.00')).body.paymentId as string;
+      await createReached('payout', paymentId);
+      const asked = Date.now();
+      const resolved = await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, { outcome: 'failed', reason: 'bank is down, customer withdrew' });
+      // The call budget is 6 s: an answer well before it means the decision cut the retries short.
+      expect(Date.now() - asked).toBeLessThan(4_000);
+      expect(resolved.body).toMatchObject({ status: 'FAILED', failureReason: 'bank is down, customer withdrew' });
+      expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '0.00' });
+      expect(await control(h, 'payout').transaction(paymentId).catch(() => 'none')).toBe('none');
+    } finally {
+      await control(h, 'payout').clearFaults();
+    }
+  });
+});
