@@ -3,7 +3,8 @@
  * and activity. Stateless; run as many as load needs. `createPaymentsWorker` is also used
  * in-process by `npm run dev` and by the integration tests.
  */
-import { Client, Connection, ScheduleAlreadyRunning, ScheduleOverlapPolicy } from '@temporalio/client';
+import { Client, Connection, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
+import type { Duration } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { ActivityDeps, createActivities } from './activities';
@@ -19,6 +20,7 @@ const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 const INDEXED_TYPES = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT } as const;
 
 export const RECONCILIATION_SCHEDULE_ID = 'daily-reconciliation';
+export const ORPHAN_SWEEP_SCHEDULE_ID = 'orphan-sweep';
 
 /** Registers our search attributes; those that already exist are left alone. */
 export async function registerSearchAttributes(connection: NativeConnection | Connection, namespace: string): Promise<string[]> {
@@ -38,17 +40,32 @@ export async function registerSearchAttributes(connection: NativeConnection | Co
   return missing.map(([name]) => name);
 }
 
-/** The daily reconciliation schedule (02:00 IST); creating it twice is harmless. */
-export async function ensureSchedules(client: Client, taskQueue: string): Promise<void> {
-  try {
-    await client.schedule.create({
-      scheduleId: RECONCILIATION_SCHEDULE_ID,
+/**
+ * The daily reconciliation (02:00 IST) and the orphan sweep (every minute); creating them twice
+ * is harmless. `idSuffix` keeps schedules of several stacks on one Temporal server apart (tests).
+ */
+export async function ensureSchedules(client: Client, taskQueue: string, opts: { idSuffix?: string; sweepEvery?: Duration } = {}): Promise<void> {
+  const suffix = opts.idSuffix ? `-${opts.idSuffix}` : '';
+  const schedules: ScheduleOptions[] = [
+    {
+      scheduleId: `${RECONCILIATION_SCHEDULE_ID}${suffix}`,
       spec: { cronExpressions: ['30 20 * * *'] }, // 20:30 UTC = 02:00 IST
       action: { type: 'startWorkflow', workflowType: 'reconciliationWorkflow', taskQueue, args: [] },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
-    });
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    },
+    {
+      scheduleId: `${ORPHAN_SWEEP_SCHEDULE_ID}${suffix}`,
+      spec: { intervals: [{ every: opts.sweepEvery ?? '1 minute' }] },
+      action: { type: 'startWorkflow', workflowType: 'orphanSweepWorkflow', taskQueue, args: [] },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    },
+  ];
+  for (const schedule of schedules) {
+    try {
+      await client.schedule.create(schedule);
+    } catch (err) {
+      if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+    }
   }
 }
 
@@ -96,10 +113,12 @@ async function main(): Promise<void> {
     timeoutMs: config.PHONEPE_TIMEOUT_MS,
   });
   const keys = beneficiaryKeysOf(config);
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
   const { worker, connection } = await createPaymentsWorker({
     config,
     deps: {
       knex,
+      temporal: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
       phonepe,
       gateways: createProviderGateways(config),
       payee: (userId, beneficiaryId) => loadBeneficiaryForPayout(knex, keys, userId, beneficiaryId),
@@ -110,6 +129,7 @@ async function main(): Promise<void> {
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (Runtime's default shutdown signals).
   await worker.run();
   await connection.close();
+  await clientConnection.close();
   await knex.destroy();
 }
 

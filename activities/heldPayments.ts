@@ -14,11 +14,12 @@ import type { CommissionShare } from '../domain/commissions';
 import type { LedgerType, StatementInfo, SystemAccountCode } from '../domain/ledger';
 import type { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
+import { holdReferenceOf, settlementReferenceOf } from '../domain/references';
 import { providerCall } from './providerCall';
 import type { HeldPaymentKind, ProviderOrder, ProviderOrders, ProviderOutcome } from './providerOrders';
 
-export const holdReference = (kind: HeldPaymentKind, paymentId: string) => `${kind}:${paymentId}:hold`;
-export const captureReference = (kind: HeldPaymentKind, paymentId: string) => `${kind}:${paymentId}:capture`;
+export const holdReference = (kind: HeldPaymentKind, paymentId: string) => holdReferenceOf(kind, paymentId);
+export const captureReference = (kind: HeldPaymentKind, paymentId: string) => settlementReferenceOf(kind, paymentId);
 export const reversalReference = (kind: HeldPaymentKind, paymentId: string) => `${kind}:${paymentId}:reversal`;
 
 /** Where each kind's money goes, and how it reads on the user's statement. */

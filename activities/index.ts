@@ -2,10 +2,13 @@
  * createActivities(deps) → every activity the worker registers. Activities are thin: they call
  * db/ and providers/, and their errors cross into Temporal through one mapping (failures.ts).
  */
+import type { Client } from '@temporalio/client';
 import type { Knex } from 'knex';
 import { createLedger, Ledger } from '../db/ledger';
 import { withFailureMapping } from './failures';
 import { heldPaymentActivities } from './heldPayments';
+import { orphanActivities } from './orphans';
+import { recoveryActivities } from './recovery';
 import { PayeeLookup, providerOrders } from './providerOrders';
 import { paymentActivities } from './payments';
 import { reconciliationActivities } from './reconciliation';
@@ -23,6 +26,8 @@ export interface ActivityDeps {
   gateways?: Partial<ProviderGateways>;
   /** Decrypts a payout's beneficiary at send time (the number never enters workflow history). */
   payee?: PayeeLookup;
+  /** For the orphan sweep, which compares payment records with Temporal's view of their workflows. */
+  temporal?: Client;
 }
 
 const noPayee: PayeeLookup = () => Promise.reject(new Error('this worker was started without beneficiary keys'));
@@ -32,6 +37,8 @@ export function createActivities(deps: ActivityDeps) {
   return withFailureMapping({
     ...paymentActivities({ knex: deps.knex }),
     ...reconciliationActivities({ knex: deps.knex, ledger }),
+    ...orphanActivities({ knex: deps.knex, temporal: deps.temporal }),
+    ...recoveryActivities({ knex: deps.knex }),
     ...topUpActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...refundActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...transferActivities({ knex: deps.knex, ledger }),

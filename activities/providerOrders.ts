@@ -21,8 +21,13 @@ import type {
   RechargeOperatorCode,
   RechargeState,
 } from '../providers/contracts';
+import { BILL_PAYMENT_OUTCOME } from '../providers/bbps/wire';
+import { PAYOUT_OUTCOME } from '../providers/payout/wire';
+import { RECHARGE_OUTCOME } from '../providers/recharge/wire';
 
-export type ProviderOutcomeKind = 'pending' | 'succeeded' | 'failed' | 'reversed';
+import type { ProviderOutcomeKind } from '../domain/payments';
+
+export type { ProviderOutcomeKind };
 
 export interface ProviderOutcome {
   outcome: ProviderOutcomeKind;
@@ -46,7 +51,7 @@ export type HeldPaymentKind = ProviderOrder['kind'];
 export type PayeeLookup = (userId: number, beneficiaryId: number) => Promise<{ name: string; accountNumber: string; ifsc: string } | undefined>;
 
 const payoutOutcome = (s: PayoutState): ProviderOutcome => ({
-  outcome: ({ PROCESSING: 'pending', PROCESSED: 'succeeded', FAILED: 'failed', REVERSED: 'reversed' } as const)[s.status],
+  outcome: PAYOUT_OUTCOME[s.status],
   providerState: s.status,
   providerRef: s.payoutId,
   ...(s.utr ? { utr: s.utr } : {}),
@@ -54,14 +59,14 @@ const payoutOutcome = (s: PayoutState): ProviderOutcome => ({
 });
 
 const rechargeOutcome = (s: RechargeState): ProviderOutcome => ({
-  outcome: ({ PENDING: 'pending', SUCCESS: 'succeeded', FAILURE: 'failed', REVERSED: 'reversed' } as const)[s.status],
+  outcome: RECHARGE_OUTCOME[s.status],
   providerState: s.status,
   ...(s.operatorRef ? { providerRef: s.operatorRef } : {}),
   ...(s.status === 'FAILURE' && s.message ? { reason: s.message } : {}),
 });
 
 const billOutcome = (s: BillPaymentState): ProviderOutcome => ({
-  outcome: ({ PROCESSING: 'pending', PENDING: 'pending', SUCCESS: 'succeeded', FAILURE: 'failed', REVERSED: 'reversed' } as const)[s.status],
+  outcome: BILL_PAYMENT_OUTCOME[s.status],
   providerState: s.status,
   ...(s.bbpsTxnId ? { providerRef: s.bbpsTxnId } : {}),
   ...(s.failureReason ? { reason: s.failureReason } : {}),

@@ -4,7 +4,7 @@ import { outstandingClawbacks } from '../db/commissions';
 import { purgeExpiredIdempotencyKeys } from '../db/idempotency';
 import { stuckPayments } from '../db/payments';
 import { storeReconciliationReport, systemAccountBalances } from '../db/reconciliation';
-import { unsignalledWebhooks } from '../db/webhooks';
+import { undeliveredWebhooks } from '../db/webhooks';
 import { formatRupees } from '../domain/money';
 
 export interface ReconciliationSummary {
@@ -29,7 +29,7 @@ export function reconciliationActivities(deps: { knex: Knex; ledger: Ledger }) {
     async runLedgerReconciliation(): Promise<ReconciliationSummary> {
       const startedAt = new Date();
       const invariants = await deps.ledger.checkInvariants();
-      const undelivered = await unsignalledWebhooks(deps.knex, new Date(startedAt.getTime() - UNDELIVERED_AFTER_MS));
+      const undelivered = await undeliveredWebhooks(deps.knex, new Date(startedAt.getTime() - UNDELIVERED_AFTER_MS));
       const stale = await stuckPayments(deps.knex, { olderThan: new Date(startedAt.getTime() - STALE_AFTER_MS), limit: 500 });
       const accounts = await systemAccountBalances(deps.knex);
       const clawbacks = await outstandingClawbacks(deps.knex);

@@ -6,10 +6,11 @@ import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
 import { createRefundRecord, recordGatewayRefund } from '../db/refunds';
 import type { Paise } from '../domain/money';
+import { holdReferenceOf, settlementReferenceOf } from '../domain/references';
 import type { PhonePeGateway, PhonePeRefund } from '../providers/phonepe/client';
 import { providerCall } from './providerCall';
 
-export const refundHoldRef = (refundId: string) => `refund:${refundId}:hold`;
+export const refundHoldRef = (refundId: string) => holdReferenceOf('refund', refundId);
 
 export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: PhonePeGateway }) {
   const { knex, ledger, phonepe } = deps;
@@ -42,7 +43,7 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
     async captureRefund(c: { refundId: string; topUpId: string; amount: Paise; reason: string }): Promise<void> {
       await ledger.capture({
         holdReference: refundHoldRef(c.refundId),
-        reference: `refund:${c.refundId}:capture`,
+        reference: settlementReferenceOf('refund', c.refundId),
         to: { system: 'PHONEPE_CLEARING' },
         ledgerType: 'Refund',
         description: `Refund ${c.refundId} of top-up ${c.topUpId} to the customer's bank`,

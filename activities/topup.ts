@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
 import { createTopUpRecords, markGatewayPaymentSucceeded, markTopUpFailed, topUpStatementRow } from '../db/topups';
 import type { Paise } from '../domain/money';
+import { settlementReferenceOf } from '../domain/references';
 import type { PhonePeGateway, PhonePeOrder } from '../providers/phonepe/client';
 import { providerCall } from './providerCall';
 
@@ -40,7 +41,7 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
     async creditTopUp(c: { paymentId: string; userId: number; amount: Paise; transactionId?: string; paymentMode?: string }): Promise<{ journalId: number }> {
       const row = await topUpStatementRow(knex, c.paymentId);
       const posted = await ledger.post({
-        reference: `topup:${c.paymentId}:credit`,
+        reference: settlementReferenceOf('topup', c.paymentId),
         ledgerType: 'TopIn',
         description: `Top-up ${c.paymentId} via PhonePe`,
         lines: [

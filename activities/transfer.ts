@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
 import { createTransferRecord } from '../db/transfers';
 import { add, Paise } from '../domain/money';
+import { settlementReferenceOf } from '../domain/references';
 
 export interface TransferInput {
   paymentId: string;
@@ -31,7 +32,7 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
       const remarks = t.remarks ?? `Transfer ${t.senderCode} → ${t.recipientCode}`;
       const fee = t.fee ?? (0 as Paise);
       const posted = await deps.ledger.post({
-        reference: `transfer:${t.paymentId}:post`,
+        reference: settlementReferenceOf('transfer', t.paymentId),
         ledgerType: 'Transfer',
         description: `Transfer ${t.paymentId}`,
         lines: [

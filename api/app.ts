@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { meRoutes } from './routes/me';
 import { adminPaymentRoutes } from './routes/adminPayments';
+import { adminOperationRoutes } from './routes/adminOperations';
 import { paymentRoutes } from './routes/payments';
 import { webhookRoutes } from './routes/webhooks';
 import { billRoutes } from './routes/bills';
@@ -44,6 +45,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
     ...webhookRoutes(deps),
     ...adminRoutes(deps),
     ...adminPaymentRoutes(deps),
+    ...adminOperationRoutes(deps),
     ...adminUserRoutes(deps),
   ];
 }

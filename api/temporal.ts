@@ -13,13 +13,15 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { BusinessRuleError, ConflictError, DomainError, TransientError, ValidationError } from '../domain/errors';
 import { ProviderUnavailableError } from '../domain/providerErrors';
-import { PaymentKind, workflowIdFor } from '../domain/payments';
+import { PaymentKind, PaymentStatus, workflowIdFor } from '../domain/payments';
 import type { OperatorDecision, PaymentView, TopUpStarted } from '../workflows/messages';
 import { PaymentAccepted, paymentAcceptedUpdate, operatorResolveUpdate, providerEventSignal, recheckSignal, topUpStartedUpdate, ProviderEvent } from '../workflows/messages';
 import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '../workflows/searchAttributes';
 import type { RefundInput } from '../workflows/refund';
 import type { TopUpInput } from '../workflows/topup';
 import type { TransferInput } from '../activities/transfer';
+import type { SweepResult } from '../activities/orphans';
+import type { ReconciliationSummary } from '../activities/reconciliation';
 import type { BillPaymentInput } from '../workflows/billPayment';
 import type { PayoutInput } from '../workflows/payout';
 import type { RechargeInput } from '../workflows/recharge';
@@ -64,7 +66,7 @@ export class PaymentWorkflows {
    */
   async startTopUp(input: TopUpInput, userCode: string): Promise<TopUpStarted | 'already-closed'> {
     const start = new WithStartWorkflowOperation('topUpWorkflow', {
-      workflowId: `topup:${input.paymentId}`,
+      workflowId: workflowIdFor('topup', input.paymentId),
       taskQueue: this.taskQueue,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
@@ -82,7 +84,7 @@ export class PaymentWorkflows {
 
   /** Runs a transfer to its end (it is one posting: quick) and returns the workflow's view. */
   async runTransfer(input: TransferInput): Promise<PaymentView & { failureCode?: string }> {
-    const workflowId = `transfer:${input.paymentId}`;
+    const workflowId = workflowIdFor('transfer', input.paymentId);
     try {
       return await this.client.workflow.execute('transferWorkflow', {
         workflowId,
@@ -126,7 +128,7 @@ export class PaymentWorkflows {
   async startRefund(input: RefundInput, userCode: string): Promise<void> {
     try {
       await this.client.workflow.start('refundWorkflow', {
-        workflowId: `refund:${input.refundId}`,
+        workflowId: workflowIdFor('refund', input.refundId),
         taskQueue: this.taskQueue,
         args: [input],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -155,6 +157,76 @@ export class PaymentWorkflows {
       return true;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
+      return unavailable(err);
+    }
+  }
+
+  /**
+   * Runs the orphan sweep, then the ledger reconciliation, now (the schedules run them every
+   * minute and daily) and answers with both results.
+   */
+  async runReconciliation(): Promise<{ sweep: SweepResult; reconciliation: ReconciliationSummary }> {
+    const run = <T>(type: string, id: string) =>
+      this.client.workflow.execute(type, { workflowId: `${id}:manual:${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, taskQueue: this.taskQueue, args: [] }) as Promise<T>;
+    try {
+      const sweep = await run<SweepResult>('orphanSweepWorkflow', 'orphan-sweep');
+      const reconciliation = await run<ReconciliationSummary>('reconciliationWorkflow', 'reconciliation');
+      return { sweep, reconciliation };
+    } catch (err) {
+      return unavailable(err);
+    }
+  }
+
+  /** Whether the payment's workflow is still running (false once it closed, or if it never existed). */
+  async isRunning(workflowId: string): Promise<boolean> {
+    try {
+      return (await this.client.workflow.getHandle(workflowId).describe()).status.name === 'RUNNING';
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      return unavailable(err);
+    }
+  }
+
+  /**
+   * Starts a recovery run of a payment whose workflow stopped while it was open: the same
+   * workflow type and id, with the stopped run's own input (read from its history) plus where
+   * the payment's record stands. With a decision the run applies it at once (update-with-start)
+   * and answers with the payment. Joins the recovery run if one is already running.
+   */
+  async recover(workflowId: string, status: PaymentStatus, decision?: OperatorDecision): Promise<PaymentView | undefined> {
+    try {
+      const stopped = await this.client.workflow.getHandle(workflowId).describe();
+      if (stopped.status.name === 'RUNNING') {
+        if (decision) return await this.resolve(workflowId, decision);
+        await this.recheck(workflowId);
+        return undefined;
+      }
+      const history = await this.client.workflowService.getWorkflowExecutionHistory({
+        namespace: this.client.options.namespace,
+        execution: { workflowId, runId: stopped.runId },
+        maximumPageSize: 1,
+      });
+      const payload = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
+      if (!payload) throw new ConflictError(`the history of ${workflowId} has no input to recover from`, 'invalid_state');
+      const input = this.client.options.loadedDataConverter.payloadConverter.fromPayload<Record<string, unknown>>(payload);
+      const options = {
+        workflowId,
+        taskQueue: stopped.taskQueue,
+        args: [{ ...input, recovery: { status } }] as [never],
+        workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
+        workflowIdConflictPolicy: 'USE_EXISTING' as const,
+        typedSearchAttributes: stopped.typedSearchAttributes,
+      };
+      if (!decision) {
+        await this.client.workflow.start(stopped.type, options);
+        return undefined;
+      }
+      return await this.client.workflow.executeUpdateWithStart(operatorResolveUpdate, {
+        args: [decision],
+        startWorkflowOperation: new WithStartWorkflowOperation(stopped.type, options),
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw fromUpdateFailure(err);
       return unavailable(err);
     }
   }

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { InvariantViolation, NotFoundError } from '../domain/errors';
 import { Paise } from '../domain/money';
-import { canTransition, PaymentKind, PaymentStatus, StatusChange, TimelineEntry } from '../domain/payments';
+import { canTransition, isOpen, OPEN_STATUSES, PaymentKind, PaymentStatus, StatusChange, TimelineEntry } from '../domain/payments';
 import { fromDecimal, toDecimal } from './money';
 import { isDuplicateKey } from './ledger/transaction';
 import { decodeCursor, encodeCursor } from './statements';
@@ -26,6 +26,8 @@ export interface PaymentRecord {
   gatewayPaymentId: number | null;
   relatedPaymentId: string | null;
   details: Record<string, unknown>;
+  /** Set by the orphan sweeper: the workflow stopped while the payment was open. */
+  orphanReason: string | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -48,6 +50,7 @@ function toRecord(row: Record<string, any>): PaymentRecord {
     gatewayPaymentId: row.gateway_payment_id,
     relatedPaymentId: row.related_payment_id,
     details: json(row.details),
+    orphanReason: row.orphan_reason ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -170,11 +173,80 @@ export async function listPayments(knex: Knex, f: PaymentListFilters): Promise<{
   return { items: page, nextCursor: rows.length > f.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), i: last.id }) : null };
 }
 
-/** Open payments, the longest-untouched first: what ops look at. */
-export async function stuckPayments(knex: Knex, f: { kind?: string; status?: string; olderThan?: Date; limit: number }): Promise<PaymentRecord[]> {
-  const q = knex('payment_records').whereIn('status', f.status ? [f.status] : ['CREATED', 'AWAITING_PAYMENT', 'PROCESSING', 'NEEDS_ATTENTION']);
-  if (f.kind) q.where({ kind: f.kind });
-  if (f.olderThan) q.where('updated_at', '<', f.olderThan);
-  const rows = await q.orderByRaw("status = 'NEEDS_ATTENTION' DESC").orderBy('updated_at', 'asc').limit(f.limit);
-  return rows.map(toRecord);
+export type PaymentNeedingOps = PaymentRecord & {
+  /** Why ops should look: an orphaned workflow, or events finance has to settle; null for a plain open payment. */
+  attention: string | null;
+};
+
+/**
+ * What ops look at: open payments and payments with undelivered provider events finance has
+ * to settle. Orphans first, then NEEDS_ATTENTION, then finance items, then the longest untouched.
+ */
+export async function stuckPayments(knex: Knex, f: { kind?: string; status?: string; olderThan?: Date; limit: number }): Promise<PaymentNeedingOps[]> {
+  const finance = knex('webhook_events')
+    .select('provider_ref')
+    .count({ events: '*' })
+    .min({ reason: 'undelivered_reason' })
+    .whereNull('signalled_at')
+    .whereNull('settled_at')
+    .whereNotNull('undelivered_reason')
+    .groupBy('provider_ref')
+    .as('f');
+  const q = knex('payment_records as p').leftJoin(finance, 'f.provider_ref', 'p.id').select('p.*', 'f.events as finance_events', 'f.reason as finance_reason');
+  if (f.status) q.where('p.status', f.status);
+  else q.where((w) => w.whereIn('p.status', OPEN_STATUSES as PaymentStatus[]).orWhereNotNull('f.events'));
+  if (f.kind) q.where('p.kind', f.kind);
+  if (f.olderThan) q.where('p.updated_at', '<', f.olderThan);
+  const rows = await q
+    .orderByRaw('p.orphaned_at IS NOT NULL DESC')
+    .orderByRaw("p.status = 'NEEDS_ATTENTION' DESC")
+    .orderByRaw('f.events IS NOT NULL DESC')
+    .orderBy('p.updated_at', 'asc')
+    .limit(f.limit);
+  return rows.map((r) => ({
+    ...toRecord(r),
+    attention: r.orphan_reason
+      ? `orphaned: ${r.orphan_reason}`
+      : r.finance_events
+        ? `needs finance (${r.finance_events} undelivered event${Number(r.finance_events) > 1 ? 's' : ''}): ${r.finance_reason}`
+        : null,
+  }));
+}
+
+/** Open payments the orphan sweeper compares with Temporal, in id order from `afterId`. */
+export async function openPaymentsToSweep(knex: Knex, f: { createdBefore: Date; afterId: string; limit: number }): Promise<Array<{ id: string; workflowId: string }>> {
+  const rows = await knex('payment_records')
+    .select('id', 'workflow_id')
+    .whereIn('status', OPEN_STATUSES as PaymentStatus[])
+    .whereNull('orphaned_at')
+    .where('created_at', '<', f.createdBefore)
+    .where('id', '>', f.afterId)
+    .orderBy('id')
+    .limit(f.limit);
+  return rows.map((r) => ({ id: r.id, workflowId: r.workflow_id }));
+}
+
+/**
+ * The workflow running this payment has stopped while the payment is open: NEEDS_ATTENTION,
+ * with why, on the timeline. False when the payment settled or was marked meanwhile.
+ */
+export async function markOrphaned(knex: Knex, paymentId: string, reason: string): Promise<boolean> {
+  return knex.transaction(async (trx) => {
+    const row = await trx('payment_records').where({ id: paymentId }).forUpdate().first();
+    if (!row || row.orphaned_at || !isOpen(row.status)) return false;
+    const note = `${reason}; recheck or resolve starts a recovery run`.slice(0, 1000);
+    await trx('payment_records').where({ id: paymentId }).update({ status: 'NEEDS_ATTENTION', orphaned_at: new Date(), orphan_reason: reason.slice(0, 500) });
+    await trx('payment_events').insert({ payment_id: paymentId, status: 'NEEDS_ATTENTION', note, actor: 'orphan-sweeper' });
+    return true;
+  });
+}
+
+/** A recovery run has taken the payment over: it is no longer an orphan (the run records its own progress). */
+export async function clearOrphan(knex: Knex, paymentId: string, by: string): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const row = await trx('payment_records').where({ id: paymentId }).forUpdate().first();
+    if (!row?.orphaned_at) return;
+    await trx('payment_records').where({ id: paymentId }).update({ orphaned_at: null, orphan_reason: null });
+    await trx('payment_events').insert({ payment_id: paymentId, status: row.status, note: 'recovery run started: it asks the provider and settles the payment once', actor: by.slice(0, 255) });
+  });
 }

@@ -41,8 +41,54 @@ export async function markWebhookSignalled(knex: Knex, id: number, workflowId: s
   await knex('webhook_events').where({ id }).whereNull('signalled_at').update({ signalled_at: new Date(), workflow_id: workflowId });
 }
 
-/** Webhooks stored but never delivered to a workflow (for reconciliation and ops). */
-export async function unsignalledWebhooks(knex: Knex, olderThan: Date): Promise<Array<{ id: number; provider: string; providerRef: string; eventType: string; receivedAt: Date }>> {
-  const rows = await knex('webhook_events').whereNull('signalled_at').where('received_at', '<', olderThan).orderBy('id').limit(500);
-  return rows.map((r) => ({ id: r.id, provider: r.provider, providerRef: r.provider_ref, eventType: r.event_type, receivedAt: r.received_at }));
+/**
+ * An event no workflow will act on: its workflow has closed and the event contradicts how the
+ * payment ended. It stays undelivered (listed for finance) until an admin settles it.
+ */
+export async function markWebhookUndelivered(knex: Knex, id: number, workflowId: string, reason: string): Promise<void> {
+  await knex('webhook_events').where({ id }).whereNull('signalled_at').update({ workflow_id: workflowId, undelivered_reason: reason.slice(0, 500) });
+}
+
+export interface UndeliveredWebhook {
+  id: number;
+  provider: string;
+  providerRef: string;
+  eventType: string;
+  receivedAt: Date;
+  /** Why no workflow took it; null while it merely waits for its payment to appear. */
+  reason: string | null;
+}
+
+const toUndelivered = (r: Record<string, any>): UndeliveredWebhook => ({
+  id: r.id,
+  provider: r.provider,
+  providerRef: r.provider_ref,
+  eventType: r.event_type,
+  receivedAt: r.received_at,
+  reason: r.undelivered_reason,
+});
+
+/**
+ * Webhooks stored but never delivered to a workflow nor settled by an admin (reconciliation,
+ * ops): those with a reason at once, those still waiting for their payment after `olderThan`.
+ */
+export async function undeliveredWebhooks(knex: Knex, olderThan: Date, limit = 500): Promise<UndeliveredWebhook[]> {
+  const rows = await knex('webhook_events')
+    .whereNull('signalled_at')
+    .whereNull('settled_at')
+    .where((w) => w.whereNotNull('undelivered_reason').orWhere('received_at', '<', olderThan))
+    .orderBy('id')
+    .limit(limit);
+  return rows.map(toUndelivered);
+}
+
+/** Finance has dealt with an undelivered event (e.g. an adjusting posting); it leaves the lists. */
+export async function settleWebhook(knex: Knex, id: number, s: { by: string; note: string }): Promise<UndeliveredWebhook | undefined> {
+  const changed = await knex('webhook_events')
+    .where({ id })
+    .whereNull('signalled_at')
+    .whereNull('settled_at')
+    .update({ settled_at: new Date(), settled_by: s.by.slice(0, 32), settlement_note: s.note.slice(0, 500) });
+  if (changed === 0) return undefined;
+  return toUndelivered(await knex('webhook_events').where({ id }).first());
 }

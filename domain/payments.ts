@@ -51,3 +51,22 @@ export interface StatusChange {
   providerRefs?: Record<string, string>;
   details?: Record<string, unknown>;
 }
+
+/** What a provider says of an order, in the engine's words (each provider maps its own status words). */
+export type ProviderOutcomeKind = 'pending' | 'succeeded' | 'failed' | 'reversed';
+
+const OPEN: readonly PaymentStatus[] = ['CREATED', 'AWAITING_PAYMENT', 'PROCESSING', 'NEEDS_ATTENTION'];
+export const isOpen = (s: PaymentStatus) => OPEN.includes(s);
+export const OPEN_STATUSES = OPEN;
+
+/**
+ * A provider event that reaches a payment whose workflow has closed is either a late copy of
+ * what the payment already shows (nothing to do) or says money moved otherwise: then it is
+ * kept undelivered, with this reason, for finance to settle by hand.
+ */
+export function lateEventConcern(outcome: ProviderOutcomeKind, status: PaymentStatus): string | null {
+  if (isOpen(status)) return `the payment is ${status} but its workflow has stopped: recheck it to start a recovery run`;
+  if (status === 'COMPLETED' && outcome === 'reversed') return 'the provider reversed a completed payment after its workflow stopped listening: refund the wallet by an adjusting posting';
+  if (status === 'FAILED' && outcome === 'succeeded') return 'the provider reports success for a payment that FAILED: the money may have moved';
+  return null;
+}

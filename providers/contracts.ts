@@ -12,6 +12,7 @@
  * - find* answers null only when the provider says it has never seen the reference.
  */
 import type { Paise } from '../domain/money';
+import type { ProviderOutcomeKind } from '../domain/payments';
 
 // ── Bank payouts (IMPS/NEFT) ────────────────────────────────────────────────────────────────
 
@@ -140,6 +141,8 @@ export interface VerifiedWebhook {
   state: string;
   /** The provider's event kind, e.g. `payout.processed`, `bill.fetch`. */
   event: string;
+  /** The state in the engine's words (decides only whether a late event needs finance). */
+  outcome: ProviderOutcomeKind;
 }
 
 export interface ProviderGateways {

@@ -26,7 +26,7 @@ describe('migrations', () => {
     await migrateDownToZero(db.knex);
     expect(await tables(db)).toEqual([]);
     const applied = await migrateLatest(db.knex);
-    expect(applied).toEqual(['001_seed_schema', '002_ledger', '003_platform', '004_payment_records', '005_beneficiary_secrets', '006_bill_fetches', '007_kyc_submissions']);
+    expect(applied).toEqual(['001_seed_schema', '002_ledger', '003_platform', '004_payment_records', '005_beneficiary_secrets', '006_bill_fetches', '007_kyc_submissions', '008_operations']);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
 

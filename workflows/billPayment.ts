@@ -6,8 +6,10 @@
  */
 import type { Paise } from '../domain/money';
 import { HeldPaymentResult, HeldPaymentTiming, runHeldPayment } from './heldPayment';
+import type { RecoveryStart } from './messages';
 
 export interface BillPaymentInput extends HeldPaymentTiming {
+  recovery?: RecoveryStart;
   paymentId: string;
   userId: number;
   amount: Paise;
@@ -27,5 +29,6 @@ export async function billPaymentWorkflow(input: BillPaymentInput): Promise<Held
     polling: input.polling,
     reversalWatchMs: input.reversalWatchMs,
     providerCallBudgetMs: input.providerCallBudgetMs,
+    recovery: input.recovery,
   });
 }

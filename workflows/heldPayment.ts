@@ -34,7 +34,7 @@ import { formatRupees } from '../domain/money';
 import { nextPoll, PollingPlan } from '../domain/polling';
 import { compensations, providerCallOnce, providerCalls, steps } from './activityPolicies';
 import { compensate } from './compensation';
-import { PaymentAccepted, paymentAcceptedUpdate, PaymentView } from './messages';
+import { PaymentAccepted, paymentAcceptedUpdate, PaymentView, RecoveryStart } from './messages';
 import { operatorName, PaymentProgress } from './progress';
 import { failureMessage, refusal } from './refusals';
 import { ProviderRefKey } from './searchAttributes';
@@ -55,6 +55,8 @@ export interface HeldPaymentPlan extends HeldPaymentTiming {
   details: HeldPaymentStart['details'];
   /** Share of the amount the uplines may earn (1/10,000); absent: no commissions (payouts). */
   commissionMarginRate?: number;
+  /** Set for a recovery run of an orphaned payment. */
+  recovery?: RecoveryStart;
 }
 
 export type HeldPaymentResult = PaymentView & { failureCode?: string };
@@ -67,8 +69,8 @@ type Answer = ProviderOutcome | { outcome: 'unknown'; providerState: string };
  */
 type OrderAtProvider = 'not-sent' | 'in-doubt' | 'refused' | 'answered';
 
-/** Why a payment waits in NEEDS_ATTENTION; an unreachable provider that answers again resumes PROCESSING. */
-type Parked = 'provider-unreachable' | 'other';
+/** Why a payment waits in NEEDS_ATTENTION: only the first kind resumes PROCESSING when the provider answers 'pending'. */
+type Parked = 'until-provider-answers' | 'for-operator';
 
 const SETTLED = ['COMPLETED', 'FAILED', 'REVERSED'];
 
@@ -96,7 +98,7 @@ class HeldPayment {
     this.kind = plan.order.kind;
     this.paymentId = plan.order.paymentId;
     this.who = plan.provider;
-    this.progress = new PaymentProgress(this.kind, this.paymentId, steps.recordPaymentStatus);
+    this.progress = new PaymentProgress(this.kind, this.paymentId, steps.recordPaymentStatus, plan.recovery?.status);
     this.provider = providerCalls(plan.providerCallBudgetMs);
     setHandler(paymentAcceptedUpdate, async () => {
       await condition(() => this.accepted !== undefined);
@@ -106,8 +108,9 @@ class HeldPayment {
 
   async run(): Promise<HeldPaymentResult> {
     try {
-      if (!(await this.reserve())) return this.result();
-      const answer = await this.send();
+      const goOn = this.plan.recovery ? await this.resume() : await this.reserve();
+      if (!goOn) return this.result();
+      const answer = this.plan.recovery ? await this.askOrSend() : await this.send();
       await this.waitUntilSettled(answer);
       if (this.progress.status === 'COMPLETED') await this.watchForReversal();
     } catch (err) {
@@ -156,6 +159,35 @@ class HeldPayment {
   }
 
   /**
+   * A recovery run: the earlier workflow stopped while the payment was open. Where the money
+   * stands says where to pick up: no hold means nothing was held or sent (FAILED); a released
+   * hold means it had failed; otherwise the provider is asked next (captures are idempotent).
+   */
+  private async resume(): Promise<boolean> {
+    this.accepted = { paymentId: this.paymentId, status: this.progress.status };
+    this.progress.step = 'recovery: reading where the money stands';
+    const money = await steps.inspectMoney({ kind: this.kind, paymentId: this.paymentId });
+    if (money.hold === 'none' || money.hold === 'released') {
+      this.failureCode = 'stopped';
+      const why = money.hold === 'none' ? 'the earlier workflow stopped before the amount was held; nothing was held or sent' : 'the hold had already been released';
+      await this.progress.moveTo('FAILED', `recovery: ${why}`, { failureReason: why });
+      return false;
+    }
+    this.held = true;
+    this.order = 'in-doubt';
+    this.parked = 'until-provider-answers';
+    return true;
+  }
+
+  /** The provider's answer; an order it never received is sent now (it deduplicates on our reference). */
+  private async askOrSend(): Promise<Answer | undefined> {
+    const answer = await this.ask();
+    if (answer?.outcome === 'unknown') return this.send();
+    if (answer) this.order = 'answered';
+    return answer;
+  }
+
+  /**
    * Sends the order with our reference (the provider deduplicates on it, and the activity asks
    * first). Undefined when no answer came: an operator decided meanwhile, or the provider could
    * not be reached within the call budget (the payment is then parked, money held).
@@ -172,7 +204,7 @@ class HeldPayment {
       const refused = refusal(err);
       if (!refused) {
         if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
-        await this.park('provider-unreachable', `could not send the order to ${this.who}: ${failureMessage(err)}; the amount stays held, and a recheck sends it again (${this.who} deduplicates on our reference)`);
+        await this.park('until-provider-answers', `could not send the order to ${this.who}: ${failureMessage(err)}; the amount stays held, and a recheck sends it again (${this.who} deduplicates on our reference)`);
         return undefined;
       }
       // A definite refusal; still confirm that nothing was created before giving the money back.
@@ -195,7 +227,7 @@ class HeldPayment {
       if (!next && this.progress.status !== 'NEEDS_ATTENTION') {
         await this.progress.moveTo('NEEDS_ATTENTION', `${this.who} still says ${this.progress.lastProviderState} after the polling window; the amount stays held`);
       }
-      if (!next) this.parked = 'other';
+      if (!next) this.parked = 'for-operator';
       this.progress.step = next
         ? `waiting for ${this.who} (webhook or status check at ${new Date(this.sentAt + next.atMs).toISOString()})`
         : 'waiting for an operator (recheck or resolve)';
@@ -203,9 +235,8 @@ class HeldPayment {
       else await condition(() => this.progress.hasNews());
       if (this.progress.decision) continue;
       this.progress.takeNews();
-      let answer = await this.ask();
       // Never received (the send could not reach the provider): send it now, unless cancelled.
-      if (answer?.outcome === 'unknown' && this.order === 'in-doubt' && !this.sendingStopped) answer = await this.send();
+      const answer = this.order === 'in-doubt' && !this.sendingStopped ? await this.askOrSend() : await this.ask();
       if (answer && (await this.actOn(answer))) return;
     }
   }
@@ -225,7 +256,7 @@ class HeldPayment {
         await this.fail(`${context}${this.who} reversed the payment before it settled${answer.reason ? `: ${answer.reason}` : ''}`, 'provider_reversed');
         return true;
       default:
-        if (this.parked === 'provider-unreachable' && this.progress.status === 'NEEDS_ATTENTION') {
+        if (this.parked === 'until-provider-answers' && this.progress.status === 'NEEDS_ATTENTION') {
           this.parked = undefined;
           await this.progress.moveTo('PROCESSING', `${this.who} answers again (${answer.providerState}); the amount stays held`);
         }
@@ -307,7 +338,7 @@ class HeldPayment {
       if (answer.outcome !== 'pending' && (await this.actOn(answer, cancelled))) return;
     }
     const state = answer ? `still says ${answer.providerState}` : 'could not be asked';
-    await this.park('other', `${cancelled}${this.who} ${state}, so the amount stays held until it answers (checks go on; recheck asks now) or an operator resolves`);
+    await this.park('for-operator', `${cancelled}${this.who} ${state}, so the amount stays held until it answers (checks go on; recheck asks now) or an operator resolves`);
     await this.waitUntilSettled(undefined);
   }
 
@@ -340,7 +371,7 @@ class HeldPayment {
       return answer;
     } catch (err) {
       if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
-      await this.park('provider-unreachable', `${this.who} could not be asked for the status: ${failureMessage(err)}; the amount stays held and checks go on`);
+      await this.park('until-provider-answers', `${this.who} could not be asked for the status: ${failureMessage(err)}; the amount stays held and checks go on`);
       return undefined;
     }
   }

@@ -1,5 +1,5 @@
 /** Every workflow the worker runs. Only deterministic code is reachable from here. */
-export { reconciliationWorkflow } from './reconciliation';
+export { orphanSweepWorkflow, reconciliationWorkflow } from './reconciliation';
 export { topUpWorkflow } from './topup';
 export { refundWorkflow } from './refund';
 export { transferWorkflow } from './transfer';

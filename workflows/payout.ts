@@ -7,8 +7,10 @@
 import type { Paise } from '../domain/money';
 import type { PayoutMode } from '../providers/contracts';
 import { HeldPaymentResult, HeldPaymentTiming, runHeldPayment } from './heldPayment';
+import type { RecoveryStart } from './messages';
 
 export interface PayoutInput extends HeldPaymentTiming {
+  recovery?: RecoveryStart;
   paymentId: string;
   userId: number;
   amount: Paise;
@@ -36,5 +38,6 @@ export async function payoutWorkflow(input: PayoutInput): Promise<HeldPaymentRes
     polling: input.polling,
     reversalWatchMs: input.reversalWatchMs,
     providerCallBudgetMs: input.providerCallBudgetMs,
+    recovery: input.recovery,
   });
 }

@@ -48,7 +48,10 @@ export class PaymentProgress {
     readonly kind: PaymentKind,
     readonly paymentId: string,
     private readonly record: (change: StatusChange) => Promise<unknown>,
+    /** Where a recovery run picks up; a new payment starts at CREATED. */
+    initialStatus: PaymentStatus = 'CREATED',
   ) {
+    this.status = initialStatus;
     setHandler(providerEventSignal, (e) => {
       if (this.seenEvents.has(e.eventKey)) return; // duplicate delivery
       this.seenEvents.add(e.eventKey);

@@ -6,8 +6,10 @@
 import type { Paise } from '../domain/money';
 import type { RechargeOperatorCode } from '../providers/contracts';
 import { HeldPaymentResult, HeldPaymentTiming, runHeldPayment } from './heldPayment';
+import type { RecoveryStart } from './messages';
 
 export interface RechargeInput extends HeldPaymentTiming {
+  recovery?: RecoveryStart;
   paymentId: string;
   userId: number;
   amount: Paise;
@@ -27,5 +29,6 @@ export async function rechargeWorkflow(input: RechargeInput): Promise<HeldPaymen
     polling: input.polling,
     reversalWatchMs: input.reversalWatchMs,
     providerCallBudgetMs: input.providerCallBudgetMs,
+    recovery: input.recovery,
   });
 }

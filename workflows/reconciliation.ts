@@ -17,3 +17,19 @@ export async function reconciliationWorkflow(): Promise<Awaited<ReturnType<Activ
   if (summary.attention.undeliveredWebhooks > 0 || summary.attention.stalePayments > 0) log.warn('reconciliation found items for ops', { ...summary.attention, reportId: summary.reportId });
   return summary;
 }
+
+const { sweepOrphans } = proxyActivities<Activities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: { maximumAttempts: 3 },
+});
+
+/**
+ * The orphan sweep (every minute, by a Temporal Schedule; on demand through the admin API):
+ * marks open payments whose workflow has stopped NEEDS_ATTENTION, so ops see them in a minute.
+ */
+export async function orphanSweepWorkflow(): Promise<Awaited<ReturnType<Activities['sweepOrphans']>>> {
+  const result = await sweepOrphans();
+  if (result.orphaned.length > 0) log.warn('orphaned payments marked NEEDS_ATTENTION', { orphaned: result.orphaned });
+  return result;
+}

@@ -21,7 +21,7 @@ import { nextPoll, PollingPlan } from '../domain/polling';
 import type { PhonePeRefund } from '../providers/phonepe/gateway';
 import { compensations, providerCallOnce, providerCalls, steps } from './activityPolicies';
 import { compensate } from './compensation';
-import { PaymentView } from './messages';
+import { PaymentView, RecoveryStart } from './messages';
 import { operatorName, PaymentProgress } from './progress';
 import { failureMessage, refusal } from './refusals';
 
@@ -34,6 +34,8 @@ export interface RefundInput {
   polling: PollingPlan;
   /** How long one PhonePe call may keep retrying before the refund parks (absent in older histories). */
   providerCallBudgetMs?: number;
+  /** Set for a recovery run of an orphaned refund. */
+  recovery?: RecoveryStart;
 }
 
 type RefundState = PhonePeRefund['state'] | 'NOT_FOUND';
@@ -54,15 +56,19 @@ class Refund {
   private startedAt = 0;
 
   constructor(private readonly input: RefundInput) {
-    this.progress = new PaymentProgress('refund', input.refundId, steps.recordPaymentStatus);
+    this.progress = new PaymentProgress('refund', input.refundId, steps.recordPaymentStatus, input.recovery?.status);
     this.phonepe = providerCalls(input.providerCallBudgetMs);
   }
 
   async run(): Promise<PaymentView> {
     try {
-      if (!(await this.reserve())) return this.progress.view();
-      const first = await this.requestRefund();
-      await this.waitUntilSettled(first);
+      if (this.input.recovery) {
+        const first = await this.resume();
+        if (first) await this.waitUntilSettled(first);
+      } else {
+        if (!(await this.reserve())) return this.progress.view();
+        await this.waitUntilSettled(await this.requestRefund());
+      }
     } catch (err) {
       if (!this.root.consideredCancelled) throw err;
       await CancellationScope.nonCancellable(async () => {
@@ -98,6 +104,27 @@ class Refund {
         return false;
       }
     });
+  }
+
+  /**
+   * A recovery run: the earlier workflow stopped while the refund was open. No hold: nothing was
+   * held or asked (FAILED); a released or captured hold: it had settled; otherwise PhonePe is
+   * asked (a refund it never received is requested now). Undefined when settled here.
+   */
+  private async resume(): Promise<RefundState | undefined> {
+    this.progress.step = 'recovery: reading where the money stands';
+    const money = await steps.inspectMoney({ kind: 'refund', paymentId: this.input.refundId });
+    if (money.hold === 'none' || money.hold === 'released') {
+      const why = money.hold === 'none' ? 'the earlier workflow stopped before the amount was held' : 'the hold had already been released';
+      await this.progress.moveTo('FAILED', `recovery: ${why}`, { failureReason: why });
+      return undefined;
+    }
+    this.held = true;
+    this.request = 'in-doubt';
+    const st = await this.check();
+    if (st === 'NOT_FOUND') return this.requestRefund();
+    if (st) this.request = 'answered';
+    return st ?? 'PENDING';
   }
 
   /**

@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { writeAudit } from '../../db/audit';
-import { paymentTimeline, stuckPayments } from '../../db/payments';
+import { clearOrphan, markOrphaned, PaymentRecord, paymentTimeline, stuckPayments } from '../../db/payments';
 import { BusinessRuleError, ConflictError, ValidationError } from '../../domain/errors';
-import { PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
+import { isOpen, PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
+import type { OperatorDecision } from '../../workflows/messages';
 import { PHONEPE_POLLING, scalePlan } from '../../domain/polling';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
@@ -19,11 +20,23 @@ export function adminPaymentRoutes(deps: AppDeps) {
   const audit = (userId: number, action: string, target: string, ctx: Parameters<typeof clientInfo>[0], details?: unknown, outcome: 'success' | 'failure' = 'success') =>
     writeAudit(knex, { actorUserId: userId, action, targetType: 'payment', targetId: target, outcome, details, ...clientInfo(ctx) });
 
+  /** An open payment whose workflow has stopped (marked by the sweeper, or not yet): a recovery run takes over. */
+  const needsRecovery = async (rec: PaymentRecord) => rec.orphanReason !== null || (isOpen(rec.status) && !(await workflowsOf(deps).isRunning(rec.workflowId)));
+  const recover = async (rec: PaymentRecord, by: string, decision?: OperatorDecision) => {
+    await clearOrphan(knex, rec.id, by);
+    try {
+      return await workflowsOf(deps).recover(rec.workflowId, rec.status, decision);
+    } catch (err) {
+      if (rec.orphanReason) await markOrphaned(knex, rec.id, rec.orphanReason);
+      throw err;
+    }
+  };
+
   return [
     defineRoute({
       method: 'get',
       path: '/v1/admin/payments',
-      summary: 'Open payments, NEEDS_ATTENTION first, then the longest untouched',
+      summary: 'What ops look at: orphaned payments first, then NEEDS_ATTENTION, payments with events for finance, and the longest untouched open ones',
       tag: 'admin',
       access: 'admin',
       query: z.strictObject({
@@ -32,31 +45,39 @@ export function adminPaymentRoutes(deps: AppDeps) {
         olderThan: isoDate.optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
       }),
-      responses: { 200: z.object({ items: z.array(paymentView.omit({ timeline: true }).extend({ userId: z.number() })) }) },
+      responses: { 200: z.object({ items: z.array(paymentView.omit({ timeline: true }).extend({ userId: z.number(), attention: z.string().nullable() })) }) },
       handler: async ({ query }) => {
         const rows = await stuckPayments(knex, query);
-        return { body: { items: rows.map((p) => { const { timeline: _t, ...v } = toPaymentView(p, []); return { ...v, userId: p.userId }; }) } };
+        return {
+          body: {
+            items: rows.map((p) => {
+              const { timeline: _t, ...v } = toPaymentView(p, []);
+              return { ...v, userId: p.userId, attention: p.attention };
+            }),
+          },
+        };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/v1/admin/payments/:id/recheck',
-      summary: 'Ask the workflow to check with the provider now',
+      summary: 'Ask the workflow to check with the provider now; for a payment whose workflow stopped, start a recovery run that does',
       tag: 'admin',
       access: 'admin',
       params,
-      responses: { 202: z.object({ paymentId: z.string(), signalled: z.boolean() }) },
+      responses: { 202: z.object({ paymentId: z.string(), signalled: z.boolean(), recoveryStarted: z.boolean() }) },
       handler: async ({ params: p, user, ctx }) => {
         const rec = await visiblePayment(deps, p.id, user);
-        const signalled = await workflowsOf(deps).recheck(rec.workflowId);
-        await audit(user.id, 'admin.payments.recheck', rec.id, ctx, { signalled });
-        return { status: 202, body: { paymentId: rec.id, signalled } };
+        const recoveryStarted = await needsRecovery(rec);
+        const signalled = recoveryStarted ? (await recover(rec, user.userCode), false) : await workflowsOf(deps).recheck(rec.workflowId);
+        await audit(user.id, 'admin.payments.recheck', rec.id, ctx, { signalled, recoveryStarted });
+        return { status: 202, body: { paymentId: rec.id, signalled, recoveryStarted } };
       },
     }),
     defineRoute({
       method: 'post',
       path: '/v1/admin/payments/:id/resolve',
-      summary: 'Settle a stuck payment as the operator decides (same update as the Temporal UI sends)',
+      summary: 'Settle a stuck payment as the operator decides (same update as the Temporal UI sends; a recovery run applies it when the workflow stopped)',
       tag: 'admin',
       access: 'admin',
       params,
@@ -64,8 +85,10 @@ export function adminPaymentRoutes(deps: AppDeps) {
       responses: { 200: paymentView },
       handler: async ({ params: p, body, user, ctx }) => {
         const rec = await visiblePayment(deps, p.id, user);
+        const decision = { ...body, operator: user.userCode };
         try {
-          await workflowsOf(deps).resolve(rec.workflowId, { ...body, operator: user.userCode });
+          if (await needsRecovery(rec)) await recover(rec, user.userCode, decision);
+          else await workflowsOf(deps).resolve(rec.workflowId, decision);
         } catch (err) {
           await audit(user.id, 'admin.payments.resolve', rec.id, ctx, { ...body, error: (err as Error).message }, 'failure');
           throw err;

@@ -5,9 +5,10 @@
  */
 import { z } from 'zod';
 import { getPayment } from '../../db/payments';
-import { markWebhookSignalled, storeWebhook } from '../../db/webhooks';
+import { markWebhookSignalled, markWebhookUndelivered, storeWebhook } from '../../db/webhooks';
+import { lateEventConcern } from '../../domain/payments';
 import { NotFoundError, UnauthenticatedError } from '../../domain/errors';
-import { phonePeWebhook, verifyWebhookAuthorization } from '../../providers/phonepe/webhook';
+import { phonePeEventOutcome, phonePeWebhook, verifyWebhookAuthorization } from '../../providers/phonepe/webhook';
 import type { VerifiedWebhook } from '../../providers/contracts';
 import { parseBbpsWebhook } from '../../providers/bbps/webhook';
 import { parsePayoutWebhook } from '../../providers/payout/webhook';
@@ -22,14 +23,18 @@ const signedAck = z.object({ received: z.literal(true), duplicate: z.boolean() }
 
 /**
  * Relays a stored webhook to its payment's workflow. Unknown payment → 404 so the provider
- * retries (the event stays stored); a closed workflow already settled on the provider's status API.
+ * retries (the event stays stored). A closed workflow cannot act on it: a late copy of how the
+ * payment ended is recorded as such; an event that contradicts it (a reversal after the watch
+ * window, a success after a cancel) stays undelivered, listed for finance until settled.
  */
-async function relay(deps: AppDeps, stored: { id: number; dedupeKey: string; duplicate: boolean; signalled: boolean }, paymentId: string, event: string, state: string) {
+async function relay(deps: AppDeps, stored: { id: number; dedupeKey: string; duplicate: boolean; signalled: boolean }, hook: Omit<VerifiedWebhook, 'reference'>, paymentId: string) {
   if (stored.signalled) return { received: true as const, duplicate: true };
   const payment = await getPayment(deps.knex, paymentId).catch(() => undefined);
   if (!payment) throw new NotFoundError('no payment with this reference yet', { reference: paymentId });
-  const delivered = await workflowsOf(deps).signalProviderEvent(payment.workflowId, { eventKey: stored.dedupeKey, event, state, providerRef: paymentId });
-  await markWebhookSignalled(deps.knex, stored.id, delivered ? payment.workflowId : `${payment.workflowId} (closed)`);
+  const delivered = await workflowsOf(deps).signalProviderEvent(payment.workflowId, { eventKey: stored.dedupeKey, event: hook.event, state: hook.state, providerRef: paymentId });
+  const concern = delivered ? null : lateEventConcern(hook.outcome, payment.status);
+  if (concern) await markWebhookUndelivered(deps.knex, stored.id, payment.workflowId, `${hook.event} ${hook.state}: ${concern}`);
+  else await markWebhookSignalled(deps.knex, stored.id, delivered ? payment.workflowId : `${payment.workflowId} (closed; agrees with ${payment.status})`);
   return { received: true as const, duplicate: stored.duplicate };
 }
 
@@ -54,7 +59,7 @@ function signedWebhookRoute(deps: AppDeps, provider: 'bbps' | 'recharge' | 'payo
         await markWebhookSignalled(deps.knex, stored.id, 'bill-fetch');
         return { body: { received: true as const, duplicate: stored.duplicate } };
       }
-      return { body: await relay(deps, stored, hook.reference, hook.event, hook.state) };
+      return { body: await relay(deps, stored, hook, hook.reference) };
     },
   });
 }
@@ -82,7 +87,7 @@ export function webhookRoutes(deps: AppDeps) {
         const paymentId = body.event.startsWith('checkout.') ? body.payload.merchantOrderId! : body.payload.merchantRefundId!;
         const rawBody = (ctx.request as unknown as { rawBody?: string }).rawBody ?? JSON.stringify(ctx.request.body);
         const stored = await storeWebhook(knex, { provider: 'phonepe', rawBody, eventType: body.event, providerRef: paymentId, payload: body });
-        return { body: await relay(deps, stored, paymentId, body.event, body.payload.state) };
+        return { body: await relay(deps, stored, { event: body.event, state: body.payload.state, outcome: phonePeEventOutcome(body.event) }, paymentId) };
       },
     }),
   ];

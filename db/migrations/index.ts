@@ -10,6 +10,7 @@ import * as m004 from './004_payment_records';
 import * as m005 from './005_beneficiary_secrets';
 import * as m006 from './006_bill_fetches';
 import * as m007 from './007_kyc_submissions';
+import * as m008 from './008_operations';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_beneficiary_secrets': m005,
   '006_bill_fetches': m006,
   '007_kyc_submissions': m007,
+  '008_operations': m008,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

@@ -12,6 +12,9 @@ import { merchantId } from './wire';
 export const PHONEPE_WEBHOOK_EVENTS = ['checkout.order.completed', 'checkout.order.failed', 'pg.refund.completed', 'pg.refund.failed'] as const;
 export type PhonePeWebhookEvent = (typeof PHONEPE_WEBHOOK_EVENTS)[number];
 
+/** What an event says in the engine's words: every PhonePe event we take is final. */
+export const phonePeEventOutcome = (event: PhonePeWebhookEvent): 'succeeded' | 'failed' => (event.endsWith('.completed') ? 'succeeded' : 'failed');
+
 export const expectedAuthorization = (username: string, password: string): string =>
   createHash('sha256').update(`${username}:${password}`).digest('hex');
 

@@ -48,7 +48,7 @@ describe('payout', () => {
     expect((await payout().findPayout('po_ok'))!.utr).toMatch(/^IMPS[0-9A-F]{12}$/);
     const hook = await eventually(() => hooksFor('po_ok'), (h) => h.length === 1);
     const parsed = parsePayoutWebhook(JSON.stringify(hook[0]!.body), hook[0]!.headers['x-signature'] as string, PROVIDER_CREDS.payout.webhookSecret, 300);
-    expect(parsed).toEqual({ reference: 'po_ok', state: 'PROCESSED', event: 'payout.processed' });
+    expect(parsed).toEqual({ reference: 'po_ok', state: 'PROCESSED', event: 'payout.processed', outcome: 'succeeded' });
   });
 
   it('never pays a reference twice', async () => {
@@ -186,7 +186,7 @@ describe('bbps', () => {
     await simControl(sims, 'bbps').settle('bill_1', 'success');
     expect((await bbps().findBillPayment('bill_1'))!).toMatchObject({ status: 'SUCCESS', bbpsTxnId: expect.any(String) });
     const hook = await eventually(() => hooksFor('bill_1'), (h) => h.length === 1);
-    expect(parseBbpsWebhook(JSON.stringify(hook[0]!.body), hook[0]!.headers['x-signature'] as string, PROVIDER_CREDS.bbps.webhookSecret, 300)).toEqual({ reference: 'bill_1', state: 'SUCCESS', event: 'bill.payment' });
+    expect(parseBbpsWebhook(JSON.stringify(hook[0]!.body), hook[0]!.headers['x-signature'] as string, PROVIDER_CREDS.bbps.webhookSecret, 300)).toEqual({ reference: 'bill_1', state: 'SUCCESS', event: 'bill.payment', outcome: 'succeeded' });
   });
 
   it('enforces exactness at the provider too, as a definite rejection', async () => {

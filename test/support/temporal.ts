@@ -34,13 +34,13 @@ export async function startTestWorker(knex: Knex, deps: Partial<Omit<ActivityDep
     runtimeInstalled = true;
   }
   const config = { TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue };
-  const { worker, connection } = await createPaymentsWorker({
-    config,
-    deps: { ...deps, knex, phonepe: deps.phonepe ?? unusedGateway },
-    workflowBundlePath: testEnv.workflowBundlePath,
-  });
   const clientConnection = await Connection.connect({ address: testEnv.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
+  const { worker, connection } = await createPaymentsWorker({
+    config,
+    deps: { ...deps, knex, temporal: client, phonepe: deps.phonepe ?? unusedGateway },
+    workflowBundlePath: testEnv.workflowBundlePath,
+  });
   // Runs for the whole suite in the background; a fatal worker error fails the test that waits.
   const running = worker.run();
   return {
