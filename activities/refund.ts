@@ -26,12 +26,12 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
     },
 
     /** Sends the refund unless PhonePe already has it: a refund is never sent twice. */
-    async requestPhonePeRefund(r: { refundId: string; topUpId: string; amount: Paise }): Promise<PhonePeRefund> {
+    async requestPhonePeRefund(r: { refundId: string; topUpId: string; amount: Paise; originalMerchantOrderId?: string }): Promise<PhonePeRefund> {
       return providerCall(async (stopIfCancelled) => {
         const existing = await phonepe.findRefund(r.refundId);
         if (existing) return existing;
         stopIfCancelled();
-        return phonepe.createRefund({ merchantRefundId: r.refundId, originalMerchantOrderId: r.topUpId, amount: r.amount });
+        return phonepe.createRefund({ merchantRefundId: r.refundId, originalMerchantOrderId: r.originalMerchantOrderId ?? r.topUpId, amount: r.amount });
       });
     },
 

@@ -24,17 +24,26 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
      * Creates the order unless it exists. A timeout on /pay leaves the outcome unknown, so a
      * retry first asks PhonePe: an order that exists is never created twice.
      */
-    async createPhonePeOrder(req: { paymentId: string; amount: Paise; redirectUrl: string; expireAfterSeconds: number }): Promise<{ redirectUrl: string | null; expireAt: number }> {
+    async createPhonePeOrder(req: {
+      paymentId: string;
+      /** Another order of the same payment (the page of the first was lost); the payment id by default. */
+      merchantOrderId?: string;
+      amount: Paise;
+      redirectUrl: string;
+      expireAfterSeconds: number;
+    }): Promise<{ redirectUrl: string | null; expireAt: number }> {
+      const merchantOrderId = req.merchantOrderId ?? req.paymentId;
       return providerCall(async (stopIfCancelled) => {
-        const existing = await phonepe.findOrder(req.paymentId);
+        const existing = await phonepe.findOrder(merchantOrderId);
         if (existing) return { redirectUrl: null, expireAt: existing.expireAt ?? Date.now() + req.expireAfterSeconds * 1000 };
         stopIfCancelled();
-        return phonepe.createOrder({ merchantOrderId: req.paymentId, amount: req.amount, redirectUrl: req.redirectUrl, expireAfterSeconds: req.expireAfterSeconds });
+        return phonepe.createOrder({ merchantOrderId, amount: req.amount, redirectUrl: req.redirectUrl, expireAfterSeconds: req.expireAfterSeconds });
       });
     },
 
-    async checkPhonePeOrder(paymentId: string): Promise<OrderCheck> {
-      return (await providerCall(() => phonepe.findOrder(paymentId))) ?? { state: 'NOT_FOUND' };
+    /** The state of one PhonePe order (by merchant order id: the payment id, or a later order's). */
+    async checkPhonePeOrder(merchantOrderId: string): Promise<OrderCheck> {
+      return (await providerCall(() => phonepe.findOrder(merchantOrderId))) ?? { state: 'NOT_FOUND' };
     },
 
     /** PHONEPE_CLEARING → wallet, once: the ledger reference makes a retry a replay. */

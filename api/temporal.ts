@@ -40,7 +40,7 @@ function fromUpdateFailure(err: WorkflowUpdateFailedError): DomainError {
   const message = cause?.message ?? err.message;
   if (type === 'validation_failed') return new ValidationError(message);
   if (type === 'provider_unavailable') return new ProviderUnavailableError(message);
-  if (type === 'invalid_state' || type === 'conflict') return new ConflictError(message, type);
+  if (type === 'invalid_state' || type === 'conflict' || type === 'topup_page_lost') return new ConflictError(message, type);
   return new BusinessRuleError(type, message);
 }
 

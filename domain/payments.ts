@@ -62,11 +62,20 @@ export const OPEN_STATUSES = OPEN;
 /**
  * A provider event that reaches a payment whose workflow has closed is either a late copy of
  * what the payment already shows (nothing to do) or says money moved otherwise: then it is
- * kept undelivered, with this reason, for finance to settle by hand.
+ * kept undelivered, with this reason, for finance to settle by hand. A payment still open has
+ * lost its workflow: the orphan sweep lists it, and its recovery run asks the provider itself.
  */
 export function lateEventConcern(outcome: ProviderOutcomeKind, status: PaymentStatus): string | null {
-  if (isOpen(status)) return `the payment is ${status} but its workflow has stopped: recheck it to start a recovery run`;
+  if (isOpen(status)) return null;
   if (status === 'COMPLETED' && outcome === 'reversed') return 'the provider reversed a completed payment after its workflow stopped listening: refund the wallet by an adjusting posting';
   if (status === 'FAILED' && outcome === 'succeeded') return 'the provider reports success for a payment that FAILED: the money may have moved';
   return null;
 }
+
+/**
+ * PhonePe's merchant order id of a top-up's n-th order: the payment id for the first, then
+ * `<paymentId>-<n>` for an order created because the page of the previous one was lost.
+ */
+export const merchantOrderIdOf = (paymentId: string, attempt: number) => (attempt <= 1 ? paymentId : `${paymentId}-${attempt}`);
+/** The payment a PhonePe merchant order id belongs to (payment ids never contain '-'). */
+export const paymentIdOfMerchantOrder = (merchantOrderId: string) => merchantOrderId.replace(/-\d+$/, '');

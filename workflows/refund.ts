@@ -28,6 +28,8 @@ import { failureMessage, refusal } from './refusals';
 export interface RefundInput {
   refundId: string;
   topUpId: string;
+  /** PhonePe's id of the order that was paid (the top-up's id unless its first page was lost). */
+  originalMerchantOrderId?: string;
   amount: Paise;
   reason: string;
   requestedBy: string;
@@ -137,7 +139,7 @@ class Refund {
     let first: PhonePeRefund;
     try {
       if (!CancellationScope.current().consideredCancelled) this.request = 'in-doubt';
-      first = await this.phonepe.requestPhonePeRefund({ refundId, topUpId, amount });
+      first = await this.phonepe.requestPhonePeRefund({ refundId, topUpId, amount, originalMerchantOrderId: this.input.originalMerchantOrderId });
     } catch (err) {
       if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
       const refused = refusal(err);

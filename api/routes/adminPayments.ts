@@ -118,7 +118,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
           { userId: user.id, key: idempotencyKeyOf(ctx), operation: `POST refund ${topUp.id}`, canonicalBody: { amount: body.amount, reason: body.reason }, idPrefix: 'rfd' },
           async (refundId) => {
             await workflowsOf(deps).startRefund(
-              { refundId, topUpId: topUp.id, amount: body.amount, reason: body.reason, requestedBy: user.userCode, polling: refundPolling(config.POLLING_TIME_SCALE), providerCallBudgetMs: config.PROVIDER_CALL_BUDGET_SECONDS * 1000 },
+              { refundId, topUpId: topUp.id, originalMerchantOrderId: topUp.providerRef ?? topUp.id, amount: body.amount, reason: body.reason, requestedBy: user.userCode, polling: refundPolling(config.POLLING_TIME_SCALE), providerCallBudgetMs: config.PROVIDER_CALL_BUDGET_SECONDS * 1000 },
               user.userCode,
             );
             await audit(user.id, 'admin.payments.refund', topUp.id, ctx, { refundId, amount: body.amount, reason: body.reason });

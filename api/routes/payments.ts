@@ -67,6 +67,7 @@ export function paymentRoutes(deps: AppDeps) {
                 redirectUrl: `${config.PUBLIC_BASE_URL}/v1/payments/${paymentId}/return`,
                 expireAfterSeconds: config.TOPUP_EXPIRE_AFTER_SECONDS,
                 polling,
+                providerCallBudgetMs: config.PROVIDER_CALL_BUDGET_SECONDS * 1000,
                 ...(config.POLLING_TIME_SCALE < 1 ? { awaitingWindowMs: Math.round(config.TOPUP_EXPIRE_AFTER_SECONDS * 1000 * config.POLLING_TIME_SCALE) } : {}),
               },
               user.userCode,

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { getPayment } from '../../db/payments';
 import { markWebhookSignalled, markWebhookUndelivered, storeWebhook } from '../../db/webhooks';
-import { lateEventConcern } from '../../domain/payments';
+import { lateEventConcern, paymentIdOfMerchantOrder } from '../../domain/payments';
 import { NotFoundError, UnauthenticatedError } from '../../domain/errors';
 import { phonePeEventOutcome, phonePeWebhook, verifyWebhookAuthorization } from '../../providers/phonepe/webhook';
 import type { VerifiedWebhook } from '../../providers/contracts';
@@ -34,7 +34,7 @@ async function relay(deps: AppDeps, stored: { id: number; dedupeKey: string; dup
   const delivered = await workflowsOf(deps).signalProviderEvent(payment.workflowId, { eventKey: stored.dedupeKey, event: hook.event, state: hook.state, providerRef: paymentId });
   const concern = delivered ? null : lateEventConcern(hook.outcome, payment.status);
   if (concern) await markWebhookUndelivered(deps.knex, stored.id, payment.workflowId, `${hook.event} ${hook.state}: ${concern}`);
-  else await markWebhookSignalled(deps.knex, stored.id, delivered ? payment.workflowId : `${payment.workflowId} (closed; agrees with ${payment.status})`);
+  else await markWebhookSignalled(deps.knex, stored.id, delivered ? payment.workflowId : `${payment.workflowId} (closed; ${payment.status})`);
   return { received: true as const, duplicate: stored.duplicate };
 }
 
@@ -84,7 +84,8 @@ export function webhookRoutes(deps: AppDeps) {
       body: phonePeWebhook,
       responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean() }) },
       handler: async ({ body, ctx }) => {
-        const paymentId = body.event.startsWith('checkout.') ? body.payload.merchantOrderId! : body.payload.merchantRefundId!;
+        // An order's id is its top-up's payment id, or `<paymentId>-<n>` for a later order of it.
+        const paymentId = body.event.startsWith('checkout.') ? paymentIdOfMerchantOrder(body.payload.merchantOrderId!) : body.payload.merchantRefundId!;
         const rawBody = (ctx.request as unknown as { rawBody?: string }).rawBody ?? JSON.stringify(ctx.request.body);
         const stored = await storeWebhook(knex, { provider: 'phonepe', rawBody, eventType: body.event, providerRef: paymentId, payload: body });
         return { body: await relay(deps, stored, { event: body.event, state: body.payload.state, outcome: phonePeEventOutcome(body.event) }, paymentId) };

@@ -8,7 +8,8 @@ import { signWebhook } from '../../providers/signedWebhook';
 import { ensureSchedules, ORPHAN_SWEEP_SCHEDULE_ID, RECONCILIATION_SCHEDULE_ID } from '../../worker';
 import { control, payer, prepare } from '../support/heldPayments';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
-import { adminToken, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import { registerUser } from '../support/api';
+import { adminToken, idemKey, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
 import { eventually, PROVIDER_CREDS } from '../support/simulators';
 
 let h: PaymentsHarness;
@@ -82,6 +83,25 @@ describe('orphaned payments', () => {
     expect((await h.db.knex('holds').where({ reference: `payout:${paymentId}:hold` }).first()).status).toBe('released');
     const audit = await h.db.knex('audit_logs').where({ action: 'admin.payments.resolve', target_id: paymentId });
     expect(audit).toHaveLength(1);
+  });
+});
+
+describe('orphaned top-ups', () => {
+  it('a top-up terminated while the customer was paying is credited once by the recovery run a recheck starts', async () => {
+    const u = await registerUser(h.http);
+    const res = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).set('Idempotency-Key', idemKey()).send({ amount: '300.00' });
+    const paymentId = res.body.paymentId as string;
+    await h.client.workflow.getHandle(`topup:${paymentId}`).terminate('test');
+    // The customer pays anyway; PhonePe's webhook finds no running workflow.
+    await h.sims.phonepe.completeOrder(paymentId, 'success');
+    await eventually(() => h.db.knex('webhook_events').where({ provider_ref: paymentId }).first(), (w) => Boolean(w?.signalled_at), 10_000);
+    expect((await paymentStatus(h, u.accessToken, paymentId)).status).toBe('AWAITING_PAYMENT');
+
+    // Not swept yet: the recheck itself sees the stopped workflow and starts the recovery run.
+    expect((await asAdmin('post', `/v1/admin/payments/${paymentId}/recheck`)).body).toMatchObject({ recoveryStarted: true });
+    await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED', 30_000);
+    expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '300.00', held: '0.00' });
+    expect(await postingsFor(h, `topup:${paymentId}:credit`)).toHaveLength(1);
   });
 });
 

@@ -4,7 +4,7 @@
  */
 import { registerUser } from '../support/api';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
-import { idemKey, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import { adminToken, idemKey, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
 import { eventually, PHONEPE_CREDS } from '../support/simulators';
 import { expectedAuthorization } from '../../providers/phonepe/webhook';
 import { keepHistory } from '../support/histories';
@@ -219,5 +219,45 @@ describe('idempotency', () => {
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
     }
+  });
+});
+
+describe('a lost payment page', () => {
+  it('PhonePe took the order but its answer never reached us: a second order gives the client a working page, credited once', async () => {
+    const u = await customer();
+    // PhonePe creates the order, then answers after the client gave up (outcome unknown).
+    h.sims.phonepe.faults.hang = { pay: 1 };
+    h.sims.phonepe.faults.hangMs = 2500;
+    const { res, key, paymentId } = await topUp(u.accessToken, '400.00');
+    expect(res.status).toBe(201);
+    expect(h.sims.phonepe.orders.has(paymentId)).toBe(true);
+    const second = `${paymentId}-2`;
+    expect(h.sims.phonepe.orders.has(second)).toBe(true);
+    expect(res.body.redirectUrl).toContain('/phonepe/checkout/');
+    expect((await topUp(u.accessToken, '400.00', key)).res.body).toEqual(res.body);
+
+    await h.sims.phonepe.completeOrder(second, 'success');
+    const done = await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
+    expect(done.timeline[1]).toMatchObject({ status: 'AWAITING_PAYMENT', note: expect.stringMatching(/page of the first was lost/) });
+    expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '400.00', held: '0.00' });
+    expect(await credits(paymentId)).toHaveLength(1);
+    expect(h.sims.phonepe.orders.get(paymentId)!.state).toBe('PENDING');
+
+    // A refund goes to the order that was paid.
+    const admin = await adminToken(h);
+    const refund = await h.http().post(`/v1/admin/payments/${paymentId}/refund`).set('Authorization', `Bearer ${admin}`).set('Idempotency-Key', idemKey()).send({ amount: '100.00', reason: 'partial refund' });
+    await waitForStatus(h, admin, refund.body.paymentId, 'COMPLETED');
+    expect(h.sims.phonepe.refunds.get(refund.body.paymentId)!.originalMerchantOrderId).toBe(second);
+  });
+
+  it('when every page is lost the client is told to start a new top-up (409), on every retry', async () => {
+    const u = await customer();
+    h.sims.phonepe.faults.hang = { pay: 3 };
+    h.sims.phonepe.faults.hangMs = 2500;
+    const { res, key } = await topUp(u.accessToken, '90.00');
+    expect(res.status).toBe(409);
+    expect(res.body.error).toMatchObject({ code: 'topup_page_lost', message: expect.stringMatching(/start a new top-up/) });
+    const again = await topUp(u.accessToken, '90.00', key);
+    expect([again.res.status, again.res.body.error.code]).toEqual([409, 'topup_page_lost']);
   });
 });

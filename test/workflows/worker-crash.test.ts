@@ -142,3 +142,37 @@ it('a worker killed while a transfer, a recharge, a bill and a payout are settli
   }
   await expectLedgerInvariants(h.db.knex);
 }, 180_000);
+
+it('a worker killed between PhonePe creating the order and our answer: the client still gets a working page', async () => {
+  // Only the worker this test kills may take the order's first attempt.
+  for (const c of children.splice(0)) {
+    c.kill('SIGKILL');
+    if (c.exitCode === null && c.signalCode === null) await new Promise((r) => c.once('exit', r));
+  }
+  const first = startWorkerProcess();
+  const u = await registerUser(h.http);
+  // PhonePe creates the order at once but answers 1.5 s later: the worker dies in between.
+  h.sims.phonepe.faults.hang = { pay: 1 };
+  h.sims.phonepe.faults.hangMs = 1500;
+  const key = idemKey();
+  const ordersBefore = h.sims.phonepe.orders.size;
+  const request = h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).set('Idempotency-Key', key).send({ amount: '120.00' }).then((r) => r);
+  await eventually(() => h.sims.phonepe.orders.size, (n) => n === ordersBefore + 1, 30_000);
+  first.kill('SIGKILL');
+  await new Promise((r) => first.once('exit', r));
+  startWorkerProcess();
+
+  const res = await request;
+  expect(res.status).toBe(201);
+  const paymentId = res.body.paymentId as string;
+  expect(h.sims.phonepe.orders.has(`${paymentId}-2`)).toBe(true);
+  const page = await fetch(res.body.redirectUrl);
+  expect(await page.text()).toContain('₹120.00');
+  // A retry of the same key answers the same working page.
+  const retry = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).set('Idempotency-Key', key).send({ amount: '120.00' });
+  expect(retry.body).toEqual(res.body);
+  await h.sims.phonepe.completeOrder(`${paymentId}-2`, 'success');
+  await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED', 30_000);
+  expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '120.00', held: '0.00' });
+  await expectLedgerInvariants(h.db.knex);
+}, 120_000);
