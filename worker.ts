@@ -14,6 +14,7 @@ import { createPhonePeClient } from './providers/phonepe/client';
 import { createProviderGateways } from './providers/gateways';
 
 import { beneficiaryKeysOf, loadBeneficiaryForPayout } from './db/beneficiaries';
+import { decisionKeyFrom } from './domain/decisionProof';
 import { SEARCH_ATTRIBUTES } from './workflows/searchAttributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
@@ -119,6 +120,7 @@ async function main(): Promise<void> {
     deps: {
       knex,
       temporal: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
+      decisionKey: decisionKeyFrom(config.JWT_SECRET),
       phonepe,
       gateways: createProviderGateways(config),
       payee: (userId, beneficiaryId) => loadBeneficiaryForPayout(knex, keys, userId, beneficiaryId),

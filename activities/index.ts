@@ -28,6 +28,8 @@ export interface ActivityDeps {
   payee?: PayeeLookup;
   /** For the orphan sweep, which compares payment records with Temporal's view of their workflows. */
   temporal?: Client;
+  /** Verifies that an operator decision came from the admin API (domain/decisionProof.ts). */
+  decisionKey?: Buffer;
 }
 
 const noPayee: PayeeLookup = () => Promise.reject(new Error('this worker was started without beneficiary keys'));
@@ -35,7 +37,7 @@ const noPayee: PayeeLookup = () => Promise.reject(new Error('this worker was sta
 export function createActivities(deps: ActivityDeps) {
   const ledger = deps.ledger ?? createLedger(deps.knex);
   return withFailureMapping({
-    ...paymentActivities({ knex: deps.knex }),
+    ...paymentActivities({ knex: deps.knex, decisionKey: deps.decisionKey }),
     ...reconciliationActivities({ knex: deps.knex, ledger }),
     ...orphanActivities({ knex: deps.knex, temporal: deps.temporal }),
     ...recoveryActivities({ knex: deps.knex }),

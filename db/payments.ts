@@ -99,12 +99,25 @@ export async function getPayment(db: Knex | Knex.Transaction, id: string): Promi
 }
 
 
+/** An operator decision being applied, as the audit log records it. */
+export interface DecisionAudit {
+  channel: 'admin-api' | 'temporal-ui';
+  /** The admin's user code when the channel vouches for it. */
+  operatorUserCode: string | null;
+  outcome: 'succeeded' | 'failed';
+  reason: string;
+  /** A name typed where it cannot be verified (the Temporal UI). */
+  claimedOperator?: string;
+}
+
 /**
  * Moves the record to `status` (checked against the status machine) and appends a timeline
  * entry when the status changes, or when an operator acts. Repeating the same change is a no-op.
+ * With `decision`, the settlement is written to audit_logs in the same transaction, once.
  */
-export async function recordPaymentStatus(knex: Knex, change: StatusChange): Promise<PaymentRecord> {
+export async function recordPaymentStatus(knex: Knex, change: StatusChange, opts: { decision?: DecisionAudit } = {}): Promise<PaymentRecord> {
   return knex.transaction(async (trx) => {
+    if (opts.decision) await auditDecision(trx, change, opts.decision);
     const row = await trx('payment_records').where({ id: change.paymentId }).forUpdate().first();
     if (!row) throw new NotFoundError('payment not found', { paymentId: change.paymentId });
     const current = toRecord(row);
@@ -128,6 +141,19 @@ export async function recordPaymentStatus(knex: Knex, change: StatusChange): Pro
       });
     }
     return toRecord(await trx('payment_records').where({ id: current.id }).first());
+  });
+}
+
+async function auditDecision(trx: Knex.Transaction, change: StatusChange, d: DecisionAudit): Promise<void> {
+  const target = { action: 'payment.operator_decision', target_type: 'payment', target_id: change.paymentId };
+  const done = await trx('audit_logs').where(target).whereRaw("JSON_VALUE(details, '$.status') = ?", [change.status]).first('id');
+  if (done) return;
+  const actor = d.operatorUserCode ? await trx('users').where({ user_code: d.operatorUserCode }).first('id') : undefined;
+  await trx('audit_logs').insert({
+    ...target,
+    actor_user_id: actor?.id ?? null,
+    outcome: 'success',
+    details: JSON.stringify({ channel: d.channel, operator: d.operatorUserCode ?? 'temporal-ui', decision: d.outcome, reason: d.reason, status: change.status, ...(d.claimedOperator ? { claimedOperator: d.claimedOperator } : {}) }),
   });
 }
 

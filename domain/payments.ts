@@ -50,6 +50,8 @@ export interface StatusChange {
   providerRef?: string;
   providerRefs?: Record<string, string>;
   details?: Record<string, unknown>;
+  /** The operator decision this change applies: audited, with its channel, where it is recorded. */
+  decision?: { outcome: 'succeeded' | 'failed'; reason: string; operator?: string; proof?: string };
 }
 
 /** What a provider says of an order, in the engine's words (each provider maps its own status words). */

@@ -17,8 +17,10 @@ export interface ProviderEvent {
 export interface OperatorDecision {
   outcome: 'succeeded' | 'failed';
   reason: string;
-  /** Who decided: the admin's user code from the admin API; the UI sends none. */
+  /** Who decided: the admin's user code from the admin API; trusted only with a valid `proof`. */
   operator?: string;
+  /** The admin API's signature of the decision (domain/decisionProof.ts); the UI sends none. */
+  proof?: string;
 }
 
 export interface PaymentView {

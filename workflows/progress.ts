@@ -123,7 +123,9 @@ export class PaymentProgress {
     this.recording++;
     try {
       // Never cancelled half-way: a cancel must not leave the read model behind the workflow.
-      await CancellationScope.nonCancellable(() => this.record({ paymentId: this.paymentId, status, note, ...extra }));
+      // A change made by an operator carries the decision, audited where the change is recorded.
+      const decision = extra.actor && this.decision ? { decision: this.decision } : {};
+      await CancellationScope.nonCancellable(() => this.record({ paymentId: this.paymentId, status, note, ...extra, ...decision }));
     } finally {
       this.recording--;
     }
@@ -144,5 +146,8 @@ export class PaymentProgress {
   }
 }
 
-/** The operator's identity as recorded: the admin's user code, or the Temporal UI. */
-export const operatorName = (d: OperatorDecision) => d.operator ?? 'temporal-ui';
+/**
+ * The operator's identity as shown: the admin's user code when the admin API sent it (it signs
+ * its decisions; the activity recording the settlement verifies the proof), else the Temporal UI.
+ */
+export const operatorName = (d: OperatorDecision) => (d.operator && d.proof ? d.operator : 'temporal-ui');

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { writeAudit } from '../../db/audit';
 import { clearOrphan, markOrphaned, PaymentRecord, paymentTimeline, stuckPayments } from '../../db/payments';
 import { BusinessRuleError, ConflictError, ValidationError } from '../../domain/errors';
+import { decisionKeyFrom, signDecision } from '../../domain/decisionProof';
 import { isOpen, PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
 import type { OperatorDecision } from '../../workflows/messages';
 import { PHONEPE_POLLING, scalePlan } from '../../domain/polling';
@@ -85,7 +86,8 @@ export function adminPaymentRoutes(deps: AppDeps) {
       responses: { 200: paymentView },
       handler: async ({ params: p, body, user, ctx }) => {
         const rec = await visiblePayment(deps, p.id, user);
-        const decision = { ...body, operator: user.userCode };
+        const fields = { paymentId: rec.id, outcome: body.outcome, reason: body.reason, operator: user.userCode };
+        const decision = { ...body, operator: user.userCode, proof: signDecision(decisionKeyFrom(config.JWT_SECRET), fields) };
         try {
           if (await needsRecovery(rec)) await recover(rec, user.userCode, decision);
           else await workflowsOf(deps).resolve(rec.workflowId, decision);

@@ -16,6 +16,7 @@ import { createTestDatabase, TestDatabase } from './db';
 import { testEnv } from './env';
 
 import { beneficiaryKeysOf, loadBeneficiaryForPayout } from '../../db/beneficiaries';
+import { decisionKeyFrom } from '../../domain/decisionProof';
 import type { ProviderGateways } from '../../providers/contracts';
 import { bbpsClientFor, eventually, payoutClientFor, PHONEPE_CREDS, phonePeClientFor, PROVIDER_CREDS, rechargeClientFor, startTestSimulators } from './simulators';
 import { newTaskQueue, startTestWorker, TestTemporal } from './temporal';
@@ -76,7 +77,7 @@ export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<P
   const timeout = opts.providerTimeoutMs ?? 2000;
   Object.assign(gateways, { payout: payoutClientFor(sims, timeout), recharge: rechargeClientFor(sims, timeout), bbps: bbpsClientFor(sims, timeout) });
   const keys = beneficiaryKeysOf(config);
-  const workerDeps = { phonepe: phonePeClientFor(sims, 1000), gateways, payee: (userId: number, beneficiaryId: number) => loadBeneficiaryForPayout(db.knex, keys, userId, beneficiaryId) };
+  const workerDeps = { phonepe: phonePeClientFor(sims, 1000), gateways, decisionKey: decisionKeyFrom(config.JWT_SECRET), payee: (userId: number, beneficiaryId: number) => loadBeneficiaryForPayout(db.knex, keys, userId, beneficiaryId) };
   let worker = opts.inProcessWorker === false ? (undefined as unknown as TestTemporal) : await startTestWorker(db.knex, workerDeps, taskQueue);
   return {
     db,

@@ -200,3 +200,39 @@ describe('provider outages end in a visible state', () => {
     }
   });
 });
+
+describe('every operator decision is attributed and audited', () => {
+  const decisionAudits = async (paymentId: string) =>
+    (await h.db.knex('audit_logs').where({ action: 'payment.operator_decision', target_id: paymentId })).map((r) => ({
+      ...r,
+      details: typeof r.details === 'string' ? JSON.parse(r.details) : r.details,
+    }));
+
+  it('from the admin API: the admin, channel admin-api; from the Temporal UI: temporal-ui, whatever name was typed', async () => {
+    const p = await payer(h);
+    const viaApi = await prepare(h, 'recharge', p);
+    const viaUi = await prepare(h, 'recharge', p);
+    const forged = await prepare(h, 'recharge', p);
+    for (const r of [viaApi, viaUi, forged]) await control(h, 'recharge').scenario({ match: r.match, outcome: 'pending', webhook: 'drop' });
+    const [a, b, c] = [(await viaApi.pay('10.00')).body.paymentId, (await viaUi.pay('11.00')).body.paymentId, (await forged.pay('12.00')).body.paymentId] as string[];
+    for (const id of [a, b, c]) await waitForStatus(h, p.token, id!, 'PROCESSING');
+
+    const adminUser = await h.db.knex('users').where({ role: 'admin' }).orderBy('id', 'desc').first('id', 'user_code');
+    await asAdmin(`/v1/admin/payments/${a}/resolve`, { outcome: 'succeeded', reason: 'operator confirmed the recharge' });
+    const ui = (id: string, decision: object) => h.client.workflow.getHandle(`recharge:${id}`).executeUpdate('operatorResolve', { args: [decision] });
+    await ui(b!, { outcome: 'failed', reason: 'typed in the UI', operator: adminUser.user_code });
+    await ui(c!, { outcome: 'failed', reason: 'typed in the UI', operator: adminUser.user_code, proof: 'ab'.repeat(32) });
+
+    const [auditA] = await decisionAudits(a!);
+    expect(auditA).toMatchObject({ actor_user_id: adminUser.id, outcome: 'success' });
+    expect(auditA.details).toMatchObject({ channel: 'admin-api', operator: adminUser.user_code, decision: 'succeeded', reason: 'operator confirmed the recharge', status: 'COMPLETED' });
+    expect((await paymentStatus(h, p.token, a!)).timeline.at(-1)!.actor).toBe(adminUser.user_code);
+    for (const id of [b!, c!]) {
+      const audits = await decisionAudits(id);
+      expect(audits).toHaveLength(1);
+      expect(audits[0].actor_user_id).toBeNull();
+      expect(audits[0].details).toMatchObject({ channel: 'temporal-ui', operator: 'temporal-ui', claimedOperator: adminUser.user_code, decision: 'failed', status: 'FAILED' });
+      expect((await paymentStatus(h, p.token, id)).timeline.at(-1)!.actor).toBe('temporal-ui');
+    }
+  });
+});
