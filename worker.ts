@@ -51,13 +51,13 @@ export async function ensureSchedules(client: Client, taskQueue: string, opts: {
     {
       scheduleId: `${RECONCILIATION_SCHEDULE_ID}${suffix}`,
       spec: { cronExpressions: ['30 20 * * *'] }, // 20:30 UTC = 02:00 IST
-      action: { type: 'startWorkflow', workflowType: 'reconciliationWorkflow', taskQueue, args: [] },
+      action: { type: 'startWorkflow', workflowType: 'reconciliationWorkflow', taskQueue, args: [], staticSummary: 'Daily reconciliation: ledger invariants, undelivered events, stale payments' },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
     },
     {
       scheduleId: `${ORPHAN_SWEEP_SCHEDULE_ID}${suffix}`,
       spec: { intervals: [{ every: opts.sweepEvery ?? '1 minute' }] },
-      action: { type: 'startWorkflow', workflowType: 'orphanSweepWorkflow', taskQueue, args: [] },
+      action: { type: 'startWorkflow', workflowType: 'orphanSweepWorkflow', taskQueue, args: [], staticSummary: 'Orphan sweep: open payments whose workflow stopped' },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     },
   ];

@@ -16,6 +16,7 @@ import { ProviderUnavailableError } from '../domain/providerErrors';
 import { PaymentKind, PaymentStatus, workflowIdFor } from '../domain/payments';
 import type { OperatorDecision, PaymentView, TopUpStarted } from '../workflows/messages';
 import { PaymentAccepted, paymentAcceptedUpdate, operatorResolveUpdate, providerEventSignal, recheckSignal, topUpStartedUpdate, ProviderEvent } from '../workflows/messages';
+import { heldPaymentSummary, recoverySummary, refundSummary, topUpSummary, transferSummary } from './workflowSummaries';
 import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '../workflows/searchAttributes';
 import type { RefundInput } from '../workflows/refund';
 import type { TopUpInput } from '../workflows/topup';
@@ -72,6 +73,7 @@ export class PaymentWorkflows {
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: searchAttributes('topup', userCode, input.amount),
+      ...topUpSummary(input, userCode),
     });
     try {
       return await this.client.workflow.executeUpdateWithStart(topUpStartedUpdate, { startWorkflowOperation: start });
@@ -93,6 +95,7 @@ export class PaymentWorkflows {
         workflowIdConflictPolicy: 'USE_EXISTING',
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: searchAttributes('transfer', input.senderCode, input.amount),
+        ...transferSummary(input),
       });
     } catch (err) {
       // An earlier request with this payment id already finished it: its result is the answer.
@@ -115,6 +118,7 @@ export class PaymentWorkflows {
       workflowIdConflictPolicy: 'USE_EXISTING',
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
       typedSearchAttributes: searchAttributes(kind, userCode, input.amount),
+      ...heldPaymentSummary(start, userCode),
     });
     try {
       return await this.client.workflow.executeUpdateWithStart(paymentAcceptedUpdate, { startWorkflowOperation: op });
@@ -133,6 +137,7 @@ export class PaymentWorkflows {
         args: [input],
         workflowIdReusePolicy: 'REJECT_DUPLICATE',
         typedSearchAttributes: searchAttributes('refund', userCode, input.amount),
+        ...refundSummary(input),
       });
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return; // idempotent retry
@@ -216,6 +221,7 @@ export class PaymentWorkflows {
         workflowIdReusePolicy: 'ALLOW_DUPLICATE' as const,
         workflowIdConflictPolicy: 'USE_EXISTING' as const,
         typedSearchAttributes: stopped.typedSearchAttributes,
+        ...recoverySummary(await stopped.staticSummary(), workflowId),
       };
       if (!decision) {
         await this.client.workflow.start(stopped.type, options);

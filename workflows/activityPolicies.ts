@@ -1,24 +1,26 @@
 /**
  * How payment workflows call activities, shared so every payment kind retries the same way.
- * Compensation lives in compensation.ts with its own bounded policy.
+ * Every call carries a one-line summary (the payment's current step) that the Temporal UI
+ * shows on the event, so ops read "sending the order to BBPS" rather than an activity name.
  */
-import { ActivityCancellationType, proxyActivities } from '@temporalio/workflow';
+import { ActivityCancellationType, ActivityOptions, proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities';
+import type { StatusChange } from '../domain/payments';
 
 /** Ledger and read-model steps: retried until they succeed; the database coming back is only a matter of time. */
-export const steps = proxyActivities<Activities>({
+const STEP: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+};
 
 /**
  * Compensation retries for about 15 s (a database blip), then the payment parks visibly in
  * NEEDS_ATTENTION and tries again every minute (compensation.ts) instead of spinning unseen.
  */
-export const compensations = proxyActivities<Activities>({
+const COMPENSATION: ActivityOptions = {
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '10 seconds', maximumAttempts: 5 },
-});
+};
 
 /** How long one provider call keeps retrying when the workflow's input does not say (older histories). */
 export const DEFAULT_PROVIDER_CALL_BUDGET_MS = 3 * 60_000;
@@ -30,20 +32,53 @@ export const DEFAULT_PROVIDER_CALL_BUDGET_MS = 3 * 60_000;
  * any money back). All attempts together are bounded by `budgetMs`: a provider that stays
  * down ends in a visible state (the caller parks the payment) instead of retrying for ever.
  */
-export function providerCalls(budgetMs: number = DEFAULT_PROVIDER_CALL_BUDGET_MS) {
-  return proxyActivities<Activities>({
-    startToCloseTimeout: '45 seconds',
-    heartbeatTimeout: '5 seconds',
-    scheduleToCloseTimeout: Math.max(budgetMs, 5_000),
-    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds' },
-  });
-}
+const providerCall = (budgetMs: number): ActivityOptions => ({
+  startToCloseTimeout: '45 seconds',
+  heartbeatTimeout: '5 seconds',
+  scheduleToCloseTimeout: Math.max(budgetMs, 5_000),
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '20 seconds' },
+});
 
 /** A quick look at a provider (a few attempts in seconds), for decisions that must not wait on retries. */
-export const providerCallOnce = proxyActivities<Activities>({
+const PROVIDER_CALL_ONCE: ActivityOptions = {
   startToCloseTimeout: '45 seconds',
   heartbeatTimeout: '5 seconds',
   cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumAttempts: 3 },
-});
+};
+
+/** Creating a PhonePe order is bounded: the customer is waiting for a redirect URL. */
+const ORDER_CREATION: ActivityOptions = {
+  startToCloseTimeout: '20 seconds',
+  heartbeatTimeout: '5 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 4 },
+};
+
+/** Activities under `options`, each call summarized by what `summary()` says at the time of the call. */
+function summarized(options: ActivityOptions, summary: () => string): Activities {
+  return new Proxy({} as Activities, {
+    get: (_target, name: string) =>
+      (...args: unknown[]) => {
+        const acts = proxyActivities<Activities>({ ...options, summary: summary().slice(0, 200) }) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+        return acts[name]!(...args);
+      },
+  });
+}
+
+/** Every policy a payment workflow uses, its calls summarized by the payment's current step. */
+export function policies(step: () => string, providerCallBudgetMs = DEFAULT_PROVIDER_CALL_BUDGET_MS) {
+  return {
+    steps: summarized(STEP, step),
+    compensations: summarized(COMPENSATION, step),
+    provider: summarized(providerCall(providerCallBudgetMs), step),
+    providerOnce: summarized(PROVIDER_CALL_ONCE, step),
+    orderCreation: summarized(ORDER_CREATION, step),
+  };
+}
+
+export type Policies = ReturnType<typeof policies>;
+
+/** Records a status change in the read model (summarized by the change itself). */
+export const recordStatus = (change: StatusChange): Promise<void> =>
+  summarized(STEP, () => `record ${change.status}${change.note ? `: ${change.note}` : ''}`).recordPaymentStatus(change);

@@ -32,7 +32,7 @@ import type { HeldPaymentStart } from '../activities/heldPayments';
 import type { ProviderOrder, ProviderOutcome } from '../activities/providerOrders';
 import { formatRupees } from '../domain/money';
 import { nextPoll, PollingPlan } from '../domain/polling';
-import { compensations, providerCallOnce, providerCalls, steps } from './activityPolicies';
+import { policies, Policies, recordStatus } from './activityPolicies';
 import { compensate } from './compensation';
 import { PaymentAccepted, paymentAcceptedUpdate, PaymentView, RecoveryStart } from './messages';
 import { operatorName, PaymentProgress } from './progress';
@@ -81,7 +81,7 @@ export async function runHeldPayment(plan: HeldPaymentPlan): Promise<HeldPayment
 class HeldPayment {
   private readonly root = CancellationScope.current();
   private readonly progress: PaymentProgress;
-  private readonly provider: ReturnType<typeof providerCalls>;
+  private readonly acts: Policies;
   private readonly kind: ProviderOrder['kind'];
   private readonly paymentId: string;
   private readonly who: string;
@@ -98,8 +98,8 @@ class HeldPayment {
     this.kind = plan.order.kind;
     this.paymentId = plan.order.paymentId;
     this.who = plan.provider;
-    this.progress = new PaymentProgress(this.kind, this.paymentId, steps.recordPaymentStatus, plan.recovery?.status);
-    this.provider = providerCalls(plan.providerCallBudgetMs);
+    this.progress = new PaymentProgress(this.kind, this.paymentId, recordStatus, plan.recovery?.status);
+    this.acts = policies(() => this.progress.step, plan.providerCallBudgetMs);
     setHandler(paymentAcceptedUpdate, async () => {
       await condition(() => this.accepted !== undefined);
       return this.accepted!;
@@ -138,10 +138,10 @@ class HeldPayment {
     const { order } = this.plan;
     return CancellationScope.nonCancellable(async () => {
       this.progress.step = 'recording the payment';
-      await steps.startHeldPayment({ kind: this.kind, paymentId: this.paymentId, userId: order.userId, amount: order.amount, details: this.plan.details });
+      await this.acts.steps.startHeldPayment({ kind: this.kind, paymentId: this.paymentId, userId: order.userId, amount: order.amount, details: this.plan.details });
       this.progress.step = `holding ₹${formatRupees(order.amount)} on the wallet`;
       try {
-        await steps.holdPaymentFunds({ kind: this.kind, paymentId: this.paymentId, userId: order.userId, amount: order.amount });
+        await this.acts.steps.holdPaymentFunds({ kind: this.kind, paymentId: this.paymentId, userId: order.userId, amount: order.amount });
         this.held = true;
       } catch (err) {
         const refused = refusal(err);
@@ -166,7 +166,7 @@ class HeldPayment {
   private async resume(): Promise<boolean> {
     this.accepted = { paymentId: this.paymentId, status: this.progress.status };
     this.progress.step = 'recovery: reading where the money stands';
-    const money = await steps.inspectMoney({ kind: this.kind, paymentId: this.paymentId });
+    const money = await this.acts.steps.inspectMoney({ kind: this.kind, paymentId: this.paymentId });
     if (money.hold === 'none' || money.hold === 'released') {
       this.failureCode = 'stopped';
       const why = money.hold === 'none' ? 'the earlier workflow stopped before the amount was held; nothing was held or sent' : 'the hold had already been released';
@@ -198,7 +198,7 @@ class HeldPayment {
     try {
       answer = await this.unlessDecided(() => {
         if (!CancellationScope.current().consideredCancelled) this.order = 'in-doubt';
-        return this.provider.sendToProvider(this.plan.order);
+        return this.acts.provider.sendToProvider(this.plan.order);
       });
     } catch (err) {
       const refused = refusal(err);
@@ -269,11 +269,11 @@ class HeldPayment {
     const { order } = this.plan;
     return CancellationScope.nonCancellable(async () => {
       this.progress.step = 'capturing the held amount';
-      const { transactionId } = await steps.captureHeldPayment({ kind: this.kind, paymentId: this.paymentId, outcome });
+      const { transactionId } = await this.acts.steps.captureHeldPayment({ kind: this.kind, paymentId: this.paymentId, outcome });
       this.held = false;
       if (this.plan.commissionMarginRate !== undefined) {
         this.progress.step = 'paying commissions to the uplines';
-        await steps.payPaymentCommissions({ paymentId: this.paymentId, userId: order.userId, transactionId, amount: order.amount, marginRate: this.plan.commissionMarginRate });
+        await this.acts.steps.payPaymentCommissions({ paymentId: this.paymentId, userId: order.userId, transactionId, amount: order.amount, marginRate: this.plan.commissionMarginRate });
       }
       await this.progress.moveTo('COMPLETED', note, {
         actor,
@@ -295,7 +295,7 @@ class HeldPayment {
   }
 
   private release(reason: string): Promise<void> {
-    return compensations.releasePaymentHold({ kind: this.kind, paymentId: this.paymentId, reason });
+    return this.acts.compensations.releasePaymentHold({ kind: this.kind, paymentId: this.paymentId, reason });
   }
 
   /**
@@ -366,7 +366,7 @@ class HeldPayment {
   private async ask(): Promise<Answer | undefined> {
     this.progress.step = `asking ${this.who} for the status`;
     try {
-      const answer = await this.unlessDecided(() => this.provider.checkWithProvider({ kind: this.kind, paymentId: this.paymentId }));
+      const answer = await this.unlessDecided(() => this.acts.provider.checkWithProvider({ kind: this.kind, paymentId: this.paymentId }));
       if (answer) this.progress.providerChecks++;
       return answer;
     } catch (err) {
@@ -380,7 +380,7 @@ class HeldPayment {
   private async askOnce(): Promise<Answer | undefined> {
     this.progress.step = `asking ${this.who} for the status`;
     try {
-      const answer = await providerCallOnce.checkWithProvider({ kind: this.kind, paymentId: this.paymentId });
+      const answer = await this.acts.providerOnce.checkWithProvider({ kind: this.kind, paymentId: this.paymentId });
       this.progress.providerChecks++;
       this.progress.lastProviderState = answer.providerState;
       return answer;
@@ -410,7 +410,7 @@ class HeldPayment {
       this.progress.step = `asking ${this.who} for the status`;
       let answer: Answer;
       try {
-        answer = await this.provider.checkWithProvider({ kind: this.kind, paymentId: this.paymentId });
+        answer = await this.acts.provider.checkWithProvider({ kind: this.kind, paymentId: this.paymentId });
       } catch (err) {
         if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
         continue;
@@ -429,11 +429,11 @@ class HeldPayment {
     return CancellationScope.nonCancellable(async () => {
       const reason = `${this.who} reversed the payment${outcome.reason ? ` (${outcome.reason})` : ''}`;
       this.progress.step = 'refunding the reversed payment to the wallet';
-      await steps.refundReversedPayment({ kind: this.kind, paymentId: this.paymentId, reason });
+      await this.acts.steps.refundReversedPayment({ kind: this.kind, paymentId: this.paymentId, reason });
       let note = reason;
       if (this.plan.commissionMarginRate !== undefined) {
         this.progress.step = 'clawing back commissions';
-        const clawback = await steps.clawBackPaymentCommissions({ paymentId: this.paymentId });
+        const clawback = await this.acts.steps.clawBackPaymentCommissions({ paymentId: this.paymentId });
         if (clawback.outstanding.length > 0) {
           note += `; commissions not recoverable from ${clawback.outstanding.length} upline wallet(s) (see reconciliation)`;
         }

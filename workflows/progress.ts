@@ -6,7 +6,7 @@
  * Handlers only record what arrived and wake the workflow; the workflow body decides, always
  * on the provider's own status API. A webhook is a hint.
  */
-import { ApplicationFailure, CancellationScope, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { canTransition, PaymentKind, PaymentStatus, StatusChange, TimelineEntry } from '../domain/payments';
 
 export type { StatusChange };
@@ -25,7 +25,7 @@ const SETTLED: readonly PaymentStatus[] = ['COMPLETED', 'FAILED', 'REVERSED'];
 
 export class PaymentProgress {
   status: PaymentStatus = 'CREATED';
-  step = 'starting';
+  private currentStep = 'starting';
   providerChecks = 0;
   lastProviderState: string | null = null;
   /** Epoch ms after which an AWAITING_PAYMENT payment may be settled by an operator. */
@@ -52,6 +52,7 @@ export class PaymentProgress {
     initialStatus: PaymentStatus = 'CREATED',
   ) {
     this.status = initialStatus;
+    this.showDetails();
     setHandler(providerEventSignal, (e) => {
       if (this.seenEvents.has(e.eventKey)) return; // duplicate delivery
       this.seenEvents.add(e.eventKey);
@@ -71,6 +72,21 @@ export class PaymentProgress {
       },
       { validator: (decision) => this.validateDecision(decision) },
     );
+  }
+
+  /** What the workflow is doing now, in words; the Temporal UI shows it as the current details. */
+  get step(): string {
+    return this.currentStep;
+  }
+
+  set step(step: string) {
+    this.currentStep = step;
+    this.showDetails();
+  }
+
+  private showDetails(): void {
+    const checks = this.providerChecks > 0 ? `\n\nprovider asked ${this.providerChecks}×, last answer: ${this.lastProviderState ?? '—'}` : '';
+    setCurrentDetails(`**${this.status}** · ${this.currentStep}${checks}`);
   }
 
   private validateDecision(d: OperatorDecision): void {
@@ -107,7 +123,7 @@ export class PaymentProgress {
 
   /** Waits until something arrives or `ms` passes; true if woken by news. */
   async waitForNews(ms: number): Promise<boolean> {
-    return condition(() => this.hasNews(), Math.max(1, ms));
+    return condition(() => this.hasNews(), Math.max(1, ms), { summary: this.currentStep.slice(0, 200) });
   }
 
   async moveTo(status: PaymentStatus, note?: string, extra: Omit<StatusChange, 'paymentId' | 'status' | 'note'> = {}): Promise<void> {
@@ -117,6 +133,7 @@ export class PaymentProgress {
     // ahead of it, or an operator acting on what the API shows could be refused by the
     // update validator that still sees the old status.
     this.status = status;
+    this.showDetails();
     if (extra.failureReason !== undefined) this.failureReason = extra.failureReason;
     this.timeline.push({ status, at: new Date().toISOString(), ...(note ? { note } : {}), ...(extra.actor ? { actor: extra.actor } : {}) });
     upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);

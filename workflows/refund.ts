@@ -19,7 +19,7 @@ import {
 import { formatRupees, Paise } from '../domain/money';
 import { nextPoll, PollingPlan } from '../domain/polling';
 import type { PhonePeRefund } from '../providers/phonepe/gateway';
-import { compensations, providerCallOnce, providerCalls, steps } from './activityPolicies';
+import { policies, Policies, recordStatus } from './activityPolicies';
 import { compensate } from './compensation';
 import { PaymentView, RecoveryStart } from './messages';
 import { operatorName, PaymentProgress } from './progress';
@@ -51,15 +51,15 @@ export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
 class Refund {
   private readonly root = CancellationScope.current();
   private readonly progress: PaymentProgress;
-  private readonly phonepe: ReturnType<typeof providerCalls>;
+  private readonly acts: Policies;
   private held = false;
   private request: RequestAtPhonePe = 'not-sent';
   private sendingStopped = false;
   private startedAt = 0;
 
   constructor(private readonly input: RefundInput) {
-    this.progress = new PaymentProgress('refund', input.refundId, steps.recordPaymentStatus, input.recovery?.status);
-    this.phonepe = providerCalls(input.providerCallBudgetMs);
+    this.progress = new PaymentProgress('refund', input.refundId, recordStatus, input.recovery?.status);
+    this.acts = policies(() => this.progress.step, input.providerCallBudgetMs);
   }
 
   async run(): Promise<PaymentView> {
@@ -90,13 +90,13 @@ class Refund {
     return CancellationScope.nonCancellable(async () => {
       this.progress.step = 'checking and recording the refund';
       try {
-        const started = await steps.startRefund({ refundId, topUpId, amount, reason: this.input.reason, requestedBy: this.input.requestedBy });
+        const started = await this.acts.steps.startRefund({ refundId, topUpId, amount, reason: this.input.reason, requestedBy: this.input.requestedBy });
         if (started.refusal) {
           await this.fail(`refund refused: ${started.refusal}`);
           return false;
         }
         this.progress.step = `holding ₹${formatRupees(amount)} on the wallet`;
-        await steps.holdRefundAmount({ refundId, userId: started.userId, amount });
+        await this.acts.steps.holdRefundAmount({ refundId, userId: started.userId, amount });
         this.held = true;
         return true;
       } catch (err) {
@@ -115,7 +115,7 @@ class Refund {
    */
   private async resume(): Promise<RefundState | undefined> {
     this.progress.step = 'recovery: reading where the money stands';
-    const money = await steps.inspectMoney({ kind: 'refund', paymentId: this.input.refundId });
+    const money = await this.acts.steps.inspectMoney({ kind: 'refund', paymentId: this.input.refundId });
     if (money.hold === 'none' || money.hold === 'released') {
       const why = money.hold === 'none' ? 'the earlier workflow stopped before the amount was held' : 'the hold had already been released';
       await this.progress.moveTo('FAILED', `recovery: ${why}`, { failureReason: why });
@@ -139,7 +139,7 @@ class Refund {
     let first: PhonePeRefund;
     try {
       if (!CancellationScope.current().consideredCancelled) this.request = 'in-doubt';
-      first = await this.phonepe.requestPhonePeRefund({ refundId, topUpId, amount, originalMerchantOrderId: this.input.originalMerchantOrderId });
+      first = await this.acts.provider.requestPhonePeRefund({ refundId, topUpId, amount, originalMerchantOrderId: this.input.originalMerchantOrderId });
     } catch (err) {
       if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
       const refused = refusal(err);
@@ -185,7 +185,7 @@ class Refund {
     const { refundId, topUpId, amount, reason } = this.input;
     return CancellationScope.nonCancellable(async () => {
       this.progress.step = 'capturing the refunded amount';
-      await steps.captureRefund({ refundId, topUpId, amount, reason });
+      await this.acts.steps.captureRefund({ refundId, topUpId, amount, reason });
       this.held = false;
       await this.progress.moveTo('COMPLETED', note, { actor, failureReason: null });
     });
@@ -202,7 +202,7 @@ class Refund {
   }
 
   private release(reason: string): Promise<void> {
-    return compensations.releaseRefundHold({ refundId: this.input.refundId, reason });
+    return this.acts.compensations.releaseRefundHold({ refundId: this.input.refundId, reason });
   }
 
   /** "failed" is checked with PhonePe first: a refund it paid is captured, never released. */
@@ -239,7 +239,7 @@ class Refund {
   private async check(): Promise<RefundState | undefined> {
     this.progress.step = 'asking PhonePe for the refund status';
     try {
-      const st = await this.phonepe.checkPhonePeRefund(this.input.refundId);
+      const st = await this.acts.provider.checkPhonePeRefund(this.input.refundId);
       this.progress.providerChecks++;
       this.progress.lastProviderState = st.state;
       return st.state;
@@ -252,7 +252,7 @@ class Refund {
 
   private async checkOnce(): Promise<RefundState | undefined> {
     try {
-      const st = await providerCallOnce.checkPhonePeRefund(this.input.refundId);
+      const st = await this.acts.providerOnce.checkPhonePeRefund(this.input.refundId);
       this.progress.providerChecks++;
       this.progress.lastProviderState = st.state;
       return st.state;

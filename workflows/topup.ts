@@ -18,16 +18,14 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  proxyActivities,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { Activities } from '../activities';
 import type { OrderCheck } from '../activities/topup';
 import { formatRupees, Paise } from '../domain/money';
 import { nextPoll, paymentDeadlineMs, PollingPlan } from '../domain/polling';
 import { merchantOrderIdOf } from '../domain/payments';
-import { providerCalls, steps } from './activityPolicies';
+import { policies, recordStatus } from './activityPolicies';
 import { PaymentView, RecoveryStart, TopUpStarted, topUpStartedUpdate } from './messages';
 import { operatorName, PaymentProgress } from './progress';
 import { failureMessage } from './refusals';
@@ -56,17 +54,10 @@ export interface TopUpInput {
 /** Orders created for one top-up at most: the first, and two more if pages get lost. */
 const MAX_ORDERS = 3;
 
-// Order creation is bounded: the customer is waiting for a redirect URL.
-const orderActs = proxyActivities<Activities>({
-  startToCloseTimeout: '20 seconds',
-  heartbeatTimeout: '5 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 4 },
-});
-
 export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
   const { paymentId, amount } = input;
-  const progress = new PaymentProgress('topup', paymentId, steps.recordPaymentStatus, input.recovery?.status);
-  const phonepe = providerCalls(input.providerCallBudgetMs);
+  const progress = new PaymentProgress('topup', paymentId, recordStatus, input.recovery?.status);
+  const { steps, provider: phonepe, orderCreation } = policies(() => progress.step, input.providerCallBudgetMs);
   let started: TopUpStarted | undefined;
   let startError: { message: string; type: string } | undefined;
   setHandler(topUpStartedUpdate, async () => {
@@ -172,7 +163,7 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
     for (;;) {
       progress.step = orders.length === 1 ? 'creating the PhonePe order' : `creating PhonePe order ${current()} (the page of the last one was lost)`;
       try {
-        const order = await orderActs.createPhonePeOrder({
+        const order = await orderCreation.createPhonePeOrder({
           paymentId,
           ...(orders.length > 1 ? { merchantOrderId: current() } : {}),
           amount,

@@ -4,13 +4,14 @@
  * no provider and no hold: the posting is atomic, so there is nothing to compensate.
  */
 import type { TransferInput } from '../activities/transfer';
-import { steps } from './activityPolicies';
+import { policies, recordStatus } from './activityPolicies';
 import { PaymentView, RecoveryStart } from './messages';
 import { PaymentProgress } from './progress';
 import { refusal } from './refusals';
 
 export async function transferWorkflow(input: TransferInput & { recovery?: RecoveryStart }): Promise<PaymentView & { failureCode?: string }> {
-  const progress = new PaymentProgress('transfer', input.paymentId, steps.recordPaymentStatus, input.recovery?.status);
+  const progress = new PaymentProgress('transfer', input.paymentId, recordStatus, input.recovery?.status);
+  const { steps } = policies(() => progress.step);
   if (input.recovery) {
     // The earlier workflow stopped: the posting either happened (atomically) or never will.
     const money = await steps.inspectMoney({ kind: 'transfer', paymentId: input.paymentId });

@@ -102,3 +102,31 @@ describe('signed webhook routes', () => {
     expect(await stored('pay_01ZZZZZZZZZZZZZZZZZZZZZZZZ')).toHaveLength(1);
   });
 });
+
+describe('the Temporal UI reads like a payments console', () => {
+  const text = (p?: { data?: Uint8Array | null } | null) => (p?.data ? JSON.parse(Buffer.from(p.data).toString()) : undefined);
+
+  it('a recharge shows a summary and details, every activity and timer a summary, and its step as current details', async () => {
+    const p = await payer(h);
+    const r = await prepare(h, 'recharge', p);
+    await control(h, 'recharge').scenario({ match: r.match, outcome: 'pending_then_success', pendingMs: 1500, webhook: 'drop' });
+    const paymentId = (await r.pay('149.00')).body.paymentId as string;
+    await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
+    const handle = h.client.workflow.getHandle(`recharge:${paymentId}`);
+    const desc = await handle.describe();
+    expect(await desc.staticSummary()).toBe(`Recharge ₹149.00 · JIO · ${r.match.slice(0, 2)}xxxxx${r.match.slice(-3)} · ${p.userCode}`);
+    expect(await desc.staticDetails()).toMatch(/\*\*Mobile\*\*: \d{2}x{5}\d{3}/);
+    expect(await desc.staticDetails()).not.toContain(r.match);
+
+    const events = (await handle.fetchHistory()).events ?? [];
+    const activitySummaries = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => text(e.userMetadata?.summary));
+    expect(activitySummaries).toEqual(expect.arrayContaining(['recording the payment', 'holding ₹149.00 on the wallet', 'sending the order to the recharge operator', 'capturing the held amount', 'paying commissions to the uplines', 'record COMPLETED: the recharge operator confirmed the payment (SUCCESS)']));
+    expect(activitySummaries.every((s) => typeof s === 'string' && s.length > 0)).toBe(true);
+    const timerSummaries = events.filter((e) => e.timerStartedEventAttributes).map((e) => text(e.userMetadata?.summary));
+    expect(timerSummaries.length).toBeGreaterThan(0);
+    expect(timerSummaries[0]).toMatch(/^waiting for the recharge operator \(webhook or status check at /);
+
+    const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+    expect(metadata.currentDetails).toMatch(/^\*\*COMPLETED\*\* · completed; listening for a reversal until /);
+  });
+});
