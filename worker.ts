@@ -3,6 +3,8 @@
  * and activity. Stateless; run as many as load needs. `createPaymentsWorker` is also used
  * in-process by `npm run dev` and by the integration tests.
  */
+import http from 'node:http';
+import type { Knex } from 'knex';
 import { Client, Connection, ScheduleAlreadyRunning, ScheduleOptions, ScheduleOverlapPolicy } from '@temporalio/client';
 import type { Duration } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
@@ -71,7 +73,8 @@ export async function ensureSchedules(client: Client, taskQueue: string, opts: {
 }
 
 export interface PaymentsWorkerOptions {
-  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'>;
+  config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'> &
+    Partial<Pick<Config, 'DB_POOL_MAX' | 'WORKER_ACTIVITY_SLOTS' | 'WORKER_WORKFLOW_SLOTS' | 'WORKER_SHUTDOWN_GRACE_SECONDS'>>;
   deps: ActivityDeps;
   /** A pre-bundled workflow file (production, tests); otherwise bundled from source at start. */
   workflowBundlePath?: string;
@@ -93,6 +96,11 @@ export async function createPaymentsWorker(opts: PaymentsWorkerOptions): Promise
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue,
+    // Each activity holds at most one database connection at a time: never more at once than the pool has.
+    maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS ?? config.DB_POOL_MAX ?? 20,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_SLOTS ?? 40,
+    // On SIGTERM, activities in flight get this long to finish; then they are cancelled and retried elsewhere.
+    shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS ?? 30} seconds`,
     activities: createActivities(opts.deps),
     ...(opts.workflowBundlePath
       ? { workflowBundle: { codePath: opts.workflowBundlePath } }
@@ -101,9 +109,38 @@ export async function createPaymentsWorker(opts: PaymentsWorkerOptions): Promise
   return { worker, connection };
 }
 
+/**
+ * GET /healthz: 200 while the worker is running and the database answers, 503 otherwise (with
+ * the worker's state); for the orchestrator's health check. Other paths: 404.
+ */
+export function startHealthEndpoint(port: number, worker: Worker, knex: Knex): Promise<http.Server> {
+  const server = http.createServer((req, res) => {
+    if (req.url !== '/healthz') {
+      res.writeHead(404).end();
+      return;
+    }
+    const state = worker.getState();
+    knex
+      .raw('SELECT 1')
+      .then(() => true, () => false)
+      .then((database) => {
+        const ok = state === 'RUNNING' && database;
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, worker: state, database }));
+      });
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '0.0.0.0', () => resolve(server));
+  });
+}
+
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'INFO') });
+  Runtime.install({
+    logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'INFO'),
+    // Slots available and used, schedule-to-start latency, activity and workflow failures.
+    ...(config.WORKER_METRICS_ADDRESS !== 'off' ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } } : {}),
+  });
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
   const phonepe = createPhonePeClient({
     baseUrl: config.PHONEPE_BASE_URL,
@@ -128,8 +165,11 @@ async function main(): Promise<void> {
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     schedules: true,
   });
-  // Worker.run() shuts down gracefully on SIGINT/SIGTERM (Runtime's default shutdown signals).
+  const health = config.WORKER_HEALTH_PORT > 0 ? await startHealthEndpoint(config.WORKER_HEALTH_PORT, worker, knex) : undefined;
+  // Worker.run() shuts down gracefully on SIGINT/SIGTERM (Runtime's default shutdown signals):
+  // it stops polling, lets activities in flight finish within shutdownGraceTime, then returns.
   await worker.run();
+  health?.close();
   await connection.close();
   await clientConnection.close();
   await knex.destroy();

@@ -54,6 +54,16 @@ function schemaFor(mode: Mode) {
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('payments'),
     /** Pre-bundled workflow code (production image, tests); without it the worker bundles at start. */
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+    /** Activities a worker runs at once; each holds at most one database connection, so at most DB_POOL_MAX (the default). */
+    WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(200).optional(),
+    /** Workflow tasks a worker runs at once (CPU only, no connections). */
+    WORKER_WORKFLOW_SLOTS: z.coerce.number().int().min(2).max(500).default(40),
+    /** On SIGTERM, how long activities in flight may finish before they are cancelled (and retried elsewhere). */
+    WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
+    /** Prometheus metrics of the Temporal runtime (slots, schedule-to-start latency, failures): host:port, or "off". */
+    WORKER_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^:]+:\d+$/, 'must be host:port or off')]).default('127.0.0.1:9464'),
+    /** GET /healthz on this port answers 200 while the worker polls and the database answers; 0: no health endpoint. */
+    WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
 
     API_HOST: z.string().default('127.0.0.1'),
     API_PORT: port.default(3000),
@@ -149,6 +159,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
   }
   const c = parsed.data;
+  if (c.WORKER_ACTIVITY_SLOTS !== undefined && c.WORKER_ACTIVITY_SLOTS > c.DB_POOL_MAX) {
+    throw new ConfigError(`invalid configuration:\n  WORKER_ACTIVITY_SLOTS: ${c.WORKER_ACTIVITY_SLOTS} activities at once would wait on a pool of DB_POOL_MAX=${c.DB_POOL_MAX} connections; raise DB_POOL_MAX or lower the slots`);
+  }
   return { ...c, PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://${c.API_HOST}:${c.API_PORT}` };
 }
 

@@ -76,3 +76,16 @@ it('builds a non-root image with npm ci and pre-bundled workflows', () => {
   expect(dockerfile).toMatch(/WORKFLOW_BUNDLE_PATH/);
   expect(dockerfile).not.toMatch(/SECRET|PASSWORD/);
 });
+
+it('checks the worker through its health endpoint, gives it a grace period, and keeps Terminate out of the UI', () => {
+  const worker = services.worker!;
+  expect(worker.healthcheck.test.join(' ')).toContain(`127.0.0.1:${worker.environment.WORKER_HEALTH_PORT}/healthz`);
+  expect(Number(worker.environment.WORKER_ACTIVITY_SLOTS)).toBeLessThanOrEqual(Number(worker.environment.DB_POOL_MAX));
+  expect(parseInt(worker.stop_grace_period, 10)).toBeGreaterThan(Number(worker.environment.WORKER_SHUTDOWN_GRACE_SECONDS));
+  expect(services['temporal-ui']!.environment.TEMPORAL_WORKFLOW_TERMINATE_DISABLED).toBe('true');
+});
+
+it('refuses more activity slots than database connections', () => {
+  const env = { ...envOf('worker'), DB_POOL_MAX: '10', WORKER_ACTIVITY_SLOTS: '11' };
+  expect(() => loadConfig(env)).toThrow(/WORKER_ACTIVITY_SLOTS: 11 activities at once would wait on a pool of DB_POOL_MAX=10/);
+});

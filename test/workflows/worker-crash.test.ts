@@ -11,6 +11,7 @@ import { testEnv } from '../support/env';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
 import { idemKey, PaymentsHarness, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
 import { eventually, PHONEPE_CREDS, PROVIDER_CREDS } from '../support/simulators';
+import { freePort } from '../../scripts/stack/processes';
 import { control, HeldKind, payer, prepare } from '../support/heldPayments';
 
 let h: PaymentsHarness;
@@ -24,7 +25,7 @@ afterAll(async () => {
   await h?.close();
 });
 
-function startWorkerProcess(): ChildProcess {
+function startWorkerProcess(extraEnv: Record<string, string> = {}): ChildProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../worker.ts')], {
     env: {
       ...process.env,
@@ -45,6 +46,9 @@ function startWorkerProcess(): ChildProcess {
       PAYOUT_BASE_URL: `${h.sims.url}/payout`,
       PAYOUT_API_KEY: PROVIDER_CREDS.payout.apiKey,
       PROVIDER_TIMEOUT_MS: '2000',
+      WORKER_METRICS_ADDRESS: 'off',
+      WORKER_HEALTH_PORT: '0',
+      ...extraEnv,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -176,3 +180,48 @@ it('a worker killed between PhonePe creating the order and our answer: the clien
   expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '120.00', held: '0.00' });
   await expectLedgerInvariants(h.db.knex);
 }, 120_000);
+
+it('a production-shaped worker: health endpoint, runtime metrics with its slot limit, graceful SIGTERM that lets the call in flight finish', async () => {
+  for (const c of children.splice(0)) {
+    c.kill('SIGKILL');
+    if (c.exitCode === null && c.signalCode === null) await new Promise((r) => c.once('exit', r));
+  }
+  const [healthPort, metricsPort] = [await freePort(), await freePort()];
+  const worker = startWorkerProcess({
+    DB_POOL_MAX: '10',
+    WORKER_ACTIVITY_SLOTS: '7',
+    WORKER_HEALTH_PORT: String(healthPort),
+    WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+    WORKER_SHUTDOWN_GRACE_SECONDS: '20',
+  });
+  const health = await eventually(
+    () => fetch(`http://127.0.0.1:${healthPort}/healthz`).then(async (r) => ({ status: r.status, body: await r.json() }), () => undefined),
+    (r) => r?.status === 200,
+    60_000,
+  );
+  expect(health!.body).toEqual({ ok: true, worker: 'RUNNING', database: true });
+  const metrics = await eventually(
+    () => fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => ''),
+    (t) => /temporal_worker_task_slots_available\{[^}]*worker_type="ActivityWorker"[^}]*\} 7\b/.test(t),
+    30_000,
+  );
+  expect(metrics).toMatch(/temporal_worker_task_slots_available/);
+
+  // SIGTERM while a slow recharge create is in flight: the worker stops polling, lets it finish, exits 0.
+  const p = await payer(h);
+  const r = await prepare(h, 'recharge', p);
+  await control(h, 'recharge').scenario({ match: r.match, outcome: 'success' });
+  await control(h, 'recharge').fault({ endpoint: 'create', kind: 'slow', delayMs: 1500 });
+  const paymentId = (await r.pay('50.00')).body.paymentId as string;
+  await eventually(() => control(h, 'recharge').requests(), (reqs) => reqs.some((x) => x.method === 'POST' && x.body?.clientRef === paymentId), 20_000);
+  const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
+  worker.kill('SIGTERM');
+  expect(await exited).toBe(0);
+  expect(await control(h, 'recharge').transaction(paymentId)).toMatchObject({ createCount: 1 });
+  const creates = (await control(h, 'recharge').requests()).filter((x) => x.method === 'POST' && x.body?.clientRef === paymentId);
+  expect(creates).toHaveLength(1);
+  startWorkerProcess();
+  await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
+  expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9950.00', held: '0.00' });
+  await expectLedgerInvariants(h.db.knex);
+}, 150_000);
