@@ -66,6 +66,8 @@ async function main(): Promise<void> {
     BBPS_BASE_URL: process.env.BBPS_BASE_URL ?? `http://127.0.0.1:${simPort}/bbps`,
     RECHARGE_BASE_URL: process.env.RECHARGE_BASE_URL ?? `http://127.0.0.1:${simPort}/recharge`,
     PAYOUT_BASE_URL: process.env.PAYOUT_BASE_URL ?? `http://127.0.0.1:${simPort}/payout`,
+    WORKER_HEALTH_PORT: process.env.WORKER_HEALTH_PORT ?? String(await preferredPort(9465)),
+    WORKER_METRICS_ADDRESS: process.env.WORKER_METRICS_ADDRESS ?? `127.0.0.1:${await preferredPort(9464)}`,
   };
   const config = loadConfigOrExit(env);
   writeDevEnv({ DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, API_URL: config.PUBLIC_BASE_URL, SIMULATOR_URL: `http://127.0.0.1:${simPort}` });
@@ -104,6 +106,7 @@ NexasPay is running. Ctrl-C stops everything.
   Temporal UI      ${temporal.uiUrl}
   Simulators       http://127.0.0.1:${simPort}/{phonepe,bbps,recharge,payout}   (control APIs: /<provider>/__sim)
   Demo             npm run demo   (one payment of every kind through the API, with a summary)
+  Worker           health http://127.0.0.1:${config.WORKER_HEALTH_PORT}/healthz · metrics http://${config.WORKER_METRICS_ADDRESS}/metrics
   Temporal gRPC    ${temporal.address}
   Database         ${config.DATABASE_URL}
 

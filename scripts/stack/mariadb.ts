@@ -13,6 +13,8 @@ export interface DatabaseServer {
   url: string;
   port: number;
   stop(): Promise<void>;
+  /** SIGKILL: a crash (chaos runs restart it on the same data). */
+  kill(): Promise<void>;
 }
 
 const SERVER_CANDIDATES = ['mariadbd', 'mysqld', '/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
@@ -138,5 +140,5 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
     await root.end();
   }
   const base = `mysql://${APP_USER}:${APP_PASSWORD}@127.0.0.1:${port}`;
-  return { adminUrl: `${base}/`, url: `${base}/${opts.database}`, port, stop: proc.stop };
+  return { adminUrl: `${base}/`, url: `${base}/${opts.database}`, port, stop: proc.stop, kill: proc.kill };
 }

@@ -54,6 +54,8 @@ function installExitHooks(): void {
 export interface Started {
   child: ChildProcess;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would: no chance to flush or finish anything. */
+  kill(): Promise<void>;
 }
 
 /** Spawns a long-running child whose output goes to a log file (or is inherited). */
@@ -79,6 +81,12 @@ export function startProcess(cmd: string, args: string[], opts: SpawnOptions & {
           resolve();
         });
         child.kill('SIGTERM');
+      }),
+    kill: () =>
+      new Promise<void>((resolve) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGKILL');
       }),
   };
 }

@@ -8,6 +8,8 @@ export interface TemporalDevServer {
   address: string;
   uiUrl?: string;
   stop(): Promise<void>;
+  /** SIGKILL: a crash (chaos runs restart it on the same database file). */
+  kill(): Promise<void>;
 }
 
 export interface TemporalServerOptions {
@@ -71,5 +73,5 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
     await proc.stop();
     throw e;
   });
-  return { address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined, stop: proc.stop };
+  return { address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined, stop: proc.stop, kill: proc.kill };
 }

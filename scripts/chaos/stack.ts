@@ -1,0 +1,135 @@
+/**
+ * The chaos run's own stack, every part a separate process it can kill -9 and restart: a
+ * private MariaDB (durable settings: a crash loses nothing committed), a Temporal dev server on
+ * a SQLite file, the simulators, two API instances and two workers, as production runs them.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DatabaseServer, startPrivateDatabase } from '../stack/mariadb';
+import { portOpen, Started, startProcess, waitFor } from '../stack/processes';
+import { projectRoot } from '../stack/paths';
+import { startTemporalDevServer, TemporalDevServer } from '../stack/temporalServer';
+
+export type Target = 'worker-1' | 'worker-2' | 'api-1' | 'api-2' | 'temporal' | 'mariadb';
+
+interface Service {
+  name: Target | 'simulators';
+  start(): Promise<void>;
+  kill(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ChaosStack {
+  env: NodeJS.ProcessEnv;
+  apiUrls: string[];
+  simulatorUrl: string;
+  databaseUrl: string;
+  temporalAddress: string;
+  /** kill -9, wait `downMs`, start again (waiting until it serves). */
+  crash(target: Target, downMs: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface ChaosStackOptions {
+  dir: string;
+  temporalCli: string;
+  /** Engine configuration on top of the stack's own (time scales, budgets). */
+  env: Record<string, string>;
+}
+
+export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack> {
+  mkdirSync(o.dir, { recursive: true });
+  const logs = (name: string) => path.join(o.dir, `${name}.log`);
+  // Below the kernel's ephemeral range: no port handed out meanwhile can take one of these
+  // while its process is down between a crash and its restart.
+  const [dbPort, temporalPort, simPort, apiPort1, apiPort2, health1, health2] = (await fixedPorts(7)) as [number, number, number, number, number, number, number];
+
+  let db: DatabaseServer = await startPrivateDatabase({ dataDir: path.join(o.dir, 'mysql'), throwaway: false, database: 'nexaspay', port: dbPort });
+  const startTemporal = () => startTemporalDevServer({ cli: o.temporalCli, dbFile: path.join(o.dir, 'temporal.db'), logFile: logs('temporal'), ui: false, port: temporalPort });
+  let temporal: TemporalDevServer = await startTemporal();
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    NODE_ENV: 'development',
+    LOG_LEVEL: 'warn',
+    DATABASE_URL: db.url,
+    TEMPORAL_ADDRESS: temporal.address,
+    SIMULATOR_PORT: String(simPort),
+    SIMULATOR_CALLBACK_BASE_URL: `http://127.0.0.1:${apiPort1}`,
+    PHONEPE_BASE_URL: `http://127.0.0.1:${simPort}/phonepe`,
+    BBPS_BASE_URL: `http://127.0.0.1:${simPort}/bbps`,
+    RECHARGE_BASE_URL: `http://127.0.0.1:${simPort}/recharge`,
+    PAYOUT_BASE_URL: `http://127.0.0.1:${simPort}/payout`,
+    WORKER_METRICS_ADDRESS: 'off',
+    ...o.env,
+  };
+
+  const node = (name: string, script: string, extra: Record<string, string>, ready: () => Promise<boolean>): Service => {
+    let proc: Started | undefined;
+    return {
+      name: name as Service['name'],
+      async start() {
+        proc = startProcess(process.execPath, ['--import', 'tsx', path.join(projectRoot, script)], { env: { ...env, ...extra }, logFile: logs(name) });
+        await waitFor(name, async () => {
+          if (proc!.child.exitCode !== null) throw new Error(`${name} exited with ${proc!.child.exitCode}; see ${logs(name)}`);
+          return ready();
+        }, 90_000);
+      },
+      kill: async () => proc?.kill(),
+      stop: async () => proc?.stop(),
+    };
+  };
+  const healthy = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false));
+
+  const services: Service[] = [
+    node('simulators', 'providers/simulators.ts', {}, () => portOpen(simPort)),
+    node('api-1', 'api/server.ts', { API_PORT: String(apiPort1) }, () => portOpen(apiPort1)),
+    node('api-2', 'api/server.ts', { API_PORT: String(apiPort2) }, () => portOpen(apiPort2)),
+    node('worker-1', 'worker.ts', { WORKER_HEALTH_PORT: String(health1) }, healthy(health1)),
+    node('worker-2', 'worker.ts', { WORKER_HEALTH_PORT: String(health2) }, healthy(health2)),
+    {
+      name: 'temporal',
+      start: async () => {
+        temporal = await startTemporal();
+      },
+      kill: () => temporal.kill(),
+      stop: () => temporal.stop(),
+    },
+    {
+      name: 'mariadb',
+      start: async () => {
+        db = await startPrivateDatabase({ dataDir: path.join(o.dir, 'mysql'), throwaway: false, database: 'nexaspay', port: dbPort });
+      },
+      kill: () => db.kill(),
+      stop: () => db.stop(),
+    },
+  ];
+  const byName = (n: string) => services.find((s) => s.name === n)!;
+  for (const s of services.slice(0, 5)) await s.start();
+
+  return {
+    env,
+    apiUrls: [`http://127.0.0.1:${apiPort1}`, `http://127.0.0.1:${apiPort2}`],
+    simulatorUrl: `http://127.0.0.1:${simPort}`,
+    databaseUrl: db.url,
+    temporalAddress: temporal.address,
+    async crash(target, downMs) {
+      const s = byName(target);
+      await s.kill();
+      await new Promise((r) => setTimeout(r, downMs));
+      await s.start();
+    },
+    async stop() {
+      for (const s of [...services].reverse()) await s.stop().catch(() => undefined);
+    },
+  };
+}
+
+/** `n` consecutive free ports from a random base between 20000 and 30000. */
+async function fixedPorts(n: number): Promise<number[]> {
+  for (;;) {
+    const base = 20_000 + Math.floor(Math.random() * 10_000);
+    const ports = Array.from({ length: n }, (_, i) => base + i);
+    if ((await Promise.all(ports.map(portOpen))).every((open) => !open)) return ports;
+  }
+}
