@@ -1,5 +1,5 @@
 /**
- * Determinism guard: closed workflow histories are kept as fixtures (binary protobuf, encoded by
+ * Determinism guard: workflow histories, closed and open, are kept as fixtures (binary protobuf, encoded by
  * @temporalio/proto) and replayed against the current workflow code by replay.test.ts through
  * scripts/replay-histories.ts. `RECORD_HISTORIES=1 npm test` refreshes them; a missing one is
  * recorded on the next run. (Proto-JSON is avoided: in SDK 1.24 its converter breaks on the two
@@ -12,12 +12,32 @@ import { temporal } from '@temporalio/proto';
 
 export const HISTORY_DIR = path.join(__dirname, '..', 'fixtures', 'histories');
 
-export async function keepHistory(client: Client, workflowId: string, name: string): Promise<void> {
+const wanted = (name: string) => {
   const file = path.join(HISTORY_DIR, `${name}.pb`);
-  if (existsSync(file) && process.env.RECORD_HISTORIES !== '1') return;
-  const handle = client.workflow.getHandle(workflowId);
-  await handle.result(); // only closed histories are stable fixtures
-  const history = await handle.fetchHistory();
+  return existsSync(file) && process.env.RECORD_HISTORIES !== '1' ? undefined : file;
+};
+
+async function write(client: Client, workflowId: string, file: string): Promise<void> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
   mkdirSync(HISTORY_DIR, { recursive: true });
   writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
+}
+
+/** A closed history (completed, failed or cancelled): waits for the workflow to close. */
+export async function keepHistory(client: Client, workflowId: string, name: string): Promise<void> {
+  const file = wanted(name);
+  if (!file) return;
+  await client.workflow.getHandle(workflowId).result().catch(() => undefined);
+  await write(client, workflowId, file);
+}
+
+/**
+ * An open history, as it stands now: what a deploy meets in production (payments waiting on a
+ * provider, parked, in the reversal watch). Replaying it checks that new code makes the same
+ * decisions up to this point, which is what the running payment needs.
+ */
+export async function keepOpenHistory(client: Client, workflowId: string, name: string): Promise<void> {
+  const file = wanted(name);
+  if (!file) return;
+  await write(client, workflowId, file);
 }

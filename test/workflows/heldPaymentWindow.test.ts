@@ -3,6 +3,7 @@
  * parks in NEEDS_ATTENTION with the money still held, and is never sent again; when the provider
  * finally decides, ops' recheck settles it from the provider's answer.
  */
+import { keepOpenHistory } from '../support/histories';
 import { control, payer, prepare } from '../support/heldPayments';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
 import { adminToken, PaymentsHarness, startPaymentsHarness, waitForStatus } from '../support/payments';
@@ -24,6 +25,7 @@ it('parks in NEEDS_ATTENTION holding the money after the window; a recheck after
   const parked = await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 30_000);
   expect(parked.timeline.at(-1)!.note).toMatch(/still says PENDING after the polling window; the amount stays held/);
   expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '420.00' });
+  await keepOpenHistory(h.client, `bill:${paymentId}`, 'bill-open-parked-after-window');
 
   await control(h, 'bill').settle(paymentId, 'success');
   // The webhook is dropped by the scenario: only ops' recheck brings the news.

@@ -4,7 +4,7 @@
  * lost: polling finds it), pending then failure, and success later reversed (refund and
  * commission claw-back). Every test ends on the ledger invariants.
  */
-import { keepHistory } from '../support/histories';
+import { keepHistory, keepOpenHistory } from '../support/histories';
 import { control, HeldKind, PAYABLE_OF, payer, prepare } from '../support/heldPayments';
 import { formatRupees, Paise } from '../../domain/money';
 import { expectLedgerInvariants, rs, walletOf } from '../support/ledger';
@@ -77,8 +77,10 @@ describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
     await new Promise((r) => setTimeout(r, 1000));
     expect((await paymentStatus(h, p.token, paymentId)).status).toBe('PROCESSING');
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '50.00' });
+    await keepOpenHistory(h.client, `${kind}:${paymentId}`, `${kind}-open-waiting-on-provider`);
     await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9950.00', held: '0.00' });
+    await keepOpenHistory(h.client, `${kind}:${paymentId}`, `${kind}-open-reversal-watch`);
   });
 
   it('pending then failure: released once the provider decides', async () => {
@@ -118,6 +120,7 @@ describe('business rules give their 422 before anything is sent', () => {
     const poor = await payer(h, { balance: '10.00' });
     const r1 = await (await prepare(h, kind, poor)).pay('11.00');
     expect([r1.status, r1.body.error?.code]).toEqual([422, 'insufficient_funds']);
+    await keepHistory(h.client, `${kind}:${r1.body.error.details.paymentId}`, `${kind}-hold-refused`);
     const unverified = await payer(h, { kyc: 'pending' });
     const r2 = await (await prepare(h, kind, unverified)).pay('10.00');
     expect([r2.status, r2.body.error?.code]).toEqual([422, 'kyc_required']);

@@ -5,6 +5,7 @@
  * the payment (money held) instead of retrying out of sight; an operator's decision made while
  * a provider call is retrying is answered in seconds.
  */
+import { keepHistory, keepOpenHistory } from '../support/histories';
 import { control, HeldKind, payer, prepare } from '../support/heldPayments';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
 import { registerUser } from '../support/api';
@@ -52,6 +53,7 @@ describe('Cancel gives money back only when the provider did not pay', () => {
     // Temporal shows the cancel; the payment shows what the provider did.
     await expect(handle.result()).rejects.toThrow();
     expect((await handle.describe()).status.name).toBe('CANCELLED');
+    await keepHistory(h.client, `${kind}:${paymentId}`, `${kind}-cancelled-during-send-completed`);
   });
 
   it('a cancelled recharge the operator still has pending keeps its hold in NEEDS_ATTENTION and settles when the operator answers', async () => {
@@ -64,6 +66,7 @@ describe('Cancel gives money back only when the provider did not pay', () => {
     const parked = await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 20_000);
     expect(parked.timeline.at(-1)!.note).toMatch(/cancelled by an operator; the recharge operator still says PENDING, so the amount stays held/);
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '80.00' });
+    await keepOpenHistory(h.client, `recharge:${paymentId}`, 'recharge-open-cancelled-parked');
     // Nothing more is sent after a cancel; the operator recharges the number in the end.
     await control(h, 'recharge').settle(paymentId, 'success');
     await waitForStatus(h, p.token, paymentId, 'COMPLETED', 20_000);
@@ -118,6 +121,7 @@ describe('Cancel gives money back only when the provider did not pay', () => {
       expect(settled.status).toBe(200);
       await waitForStatus(h, admin, refundId, 'COMPLETED', 20_000);
       expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '300.00', held: '0.00' });
+      await keepHistory(h.client, `refund:${refundId}`, 'refund-cancelled-during-request-captured');
       expect(await postingsFor(h, `refund:${refundId}:capture`)).toHaveLength(1);
     } finally {
       faults.refundMode = undefined;
@@ -159,6 +163,7 @@ describe('a payment is never FAILED while it holds money', () => {
     expect((await holdOf('recharge', paymentId)).status).toBe('released');
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '0.00' });
     expect(await postingsFor(h, `recharge:${paymentId}:capture`)).toHaveLength(0);
+    await keepHistory(h.client, `recharge:${paymentId}`, 'recharge-operator-failed-release-parked');
   });
 });
 
@@ -172,6 +177,7 @@ describe('provider outages end in a visible state', () => {
     const parked = await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 30_000);
     expect(parked.timeline.at(-1)!.note).toMatch(/could not send the order to the recharge operator: .*the amount stays held/);
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '149.00' });
+    await keepOpenHistory(h.client, `recharge:${paymentId}`, 'recharge-open-provider-unreachable');
     await control(h, 'recharge').clearFaults();
     await asAdmin(`/v1/admin/payments/${paymentId}/recheck`);
     await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
@@ -223,6 +229,8 @@ describe('every operator decision is attributed and audited', () => {
     await ui(b!, { outcome: 'failed', reason: 'typed in the UI', operator: adminUser.user_code });
     await ui(c!, { outcome: 'failed', reason: 'typed in the UI', operator: adminUser.user_code, proof: 'ab'.repeat(32) });
 
+    await keepOpenHistory(h.client, `recharge:${a}`, 'recharge-open-operator-succeeded');
+    await keepHistory(h.client, `recharge:${b}`, 'recharge-operator-failed-from-ui');
     const [auditA] = await decisionAudits(a!);
     expect(auditA).toMatchObject({ actor_user_id: adminUser.id, outcome: 'success' });
     expect(auditA.details).toMatchObject({ channel: 'admin-api', operator: adminUser.user_code, decision: 'succeeded', reason: 'operator confirmed the recharge', status: 'COMPLETED' });

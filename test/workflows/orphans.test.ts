@@ -5,6 +5,7 @@
  * undelivered, listed for finance until an admin settles it.
  */
 import { signWebhook } from '../../providers/signedWebhook';
+import { keepHistory, keepOpenHistory } from '../support/histories';
 import { ensureSchedules, ORPHAN_SWEEP_SCHEDULE_ID, RECONCILIATION_SCHEDULE_ID } from '../../worker';
 import { control, payer, prepare } from '../support/heldPayments';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
@@ -52,6 +53,7 @@ describe('orphaned payments', () => {
     const recheck = await asAdmin('post', `/v1/admin/payments/${paymentId}/recheck`);
     expect(recheck.body).toMatchObject({ paymentId, recoveryStarted: true });
     const done = await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
+    await keepOpenHistory(h.client, `recharge:${paymentId}`, 'recharge-open-recovery-completed');
     expect(done.timeline.map((t) => t.note ?? '').join('\n')).toMatch(/recovery run started/);
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9850.00', held: '0.00' });
     expect(await postingsFor(h, `recharge:${paymentId}:capture`)).toHaveLength(1);
@@ -127,6 +129,12 @@ describe('events no workflow can take', () => {
     expect((await stuckList()).find((x) => x.paymentId === paymentId)).toMatchObject({ status: 'COMPLETED', attention: expect.stringMatching(/^needs finance \(1 undelivered event\)/) });
     const run = await asAdmin('post', '/v1/admin/reconciliation/run');
     expect(run.body.reconciliation.attention.undeliveredWebhooks).toBeGreaterThanOrEqual(1);
+    for (const type of ['reconciliationWorkflow', 'orphanSweepWorkflow']) {
+      for await (const wf of h.client.workflow.list({ query: `WorkflowType = '${type}' AND TaskQueue = '${h.taskQueue}' AND ExecutionStatus = 'Completed'` })) {
+        await keepHistory(h.client, wf.workflowId, type === 'reconciliationWorkflow' ? 'reconciliation-run' : 'orphan-sweep-run');
+        break;
+      }
+    }
 
     const settled = await asAdmin('post', `/v1/admin/webhooks/${undelivered[0].id}/settle`, { note: 'refunded by adjusting posting ADJ-7' });
     expect(settled.body).toMatchObject({ id: undelivered[0].id, settledBy: expect.any(String) });

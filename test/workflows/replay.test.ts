@@ -10,16 +10,28 @@ import { spawnSync } from 'node:child_process';
 import { testEnv } from '../support/env';
 import { HISTORY_DIR } from '../support/histories';
 
-const EXPECTED = [
+/** Closed histories: every way a payment ends. */
+const CLOSED = [
+  'bill-cancelled-during-send-completed',
   'bill-completed',
   'bill-failed',
+  'bill-hold-refused',
   'bill-reversed',
+  'orphan-sweep-run',
+  'payout-cancelled-during-send-completed',
   'payout-completed',
   'payout-failed',
+  'payout-hold-refused',
   'payout-reversed',
+  'recharge-cancelled-during-send-completed',
   'recharge-completed',
   'recharge-failed',
+  'recharge-hold-refused',
+  'recharge-operator-failed-from-ui',
+  'recharge-operator-failed-release-parked',
   'recharge-reversed',
+  'reconciliation-run',
+  'refund-cancelled-during-request-captured',
   'refund-completed',
   'refund-failed',
   'topup-amount-mismatch-operator',
@@ -27,10 +39,31 @@ const EXPECTED = [
   'topup-failed',
   'topup-late-success',
   'topup-late-window-recheck',
+  'topup-lost-page-second-order-completed',
   'topup-operator-failed',
   'transfer-completed',
   'transfer-refused',
 ];
+
+/**
+ * Open histories: what a deploy meets in production, payments mid-way that the new code must
+ * continue exactly as the old one started them.
+ */
+const OPEN = [
+  'bill-open-parked-after-window',
+  'bill-open-reversal-watch',
+  'bill-open-waiting-on-provider',
+  'payout-open-reversal-watch',
+  'payout-open-waiting-on-provider',
+  'recharge-open-cancelled-parked',
+  'recharge-open-operator-succeeded',
+  'recharge-open-provider-unreachable',
+  'recharge-open-recovery-completed',
+  'recharge-open-reversal-watch',
+  'recharge-open-waiting-on-provider',
+];
+
+const EXPECTED = [...CLOSED, ...OPEN].sort();
 
 it('has a recorded history for every workflow path we guard', () => {
   const present = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.pb')).map((f) => f.replace(/\.pb$/, '')).sort();

@@ -242,6 +242,7 @@ describe('a lost payment page', () => {
     expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '400.00', held: '0.00' });
     expect(await credits(paymentId)).toHaveLength(1);
     expect(h.sims.phonepe.orders.get(paymentId)!.state).toBe('PENDING');
+    await keepHistory(h.client, `topup:${paymentId}`, 'topup-lost-page-second-order-completed');
 
     // A refund goes to the order that was paid.
     const admin = await adminToken(h);
