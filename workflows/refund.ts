@@ -235,29 +235,28 @@ class Refund {
     await this.waitUntilSettled(undefined);
   }
 
-  /** PhonePe's state of the refund; undefined when it could not be reached (then parked). */
+  /** PhonePe's state of the refund; undefined when it could not be reached within the call budget (then parked). */
   private async check(): Promise<RefundState | undefined> {
+    return this.askPhonePe(this.acts.provider, (err) =>
+      this.park(`PhonePe could not be asked for the refund status: ${failureMessage(err)}; the amount stays held and checks go on`),
+    );
+  }
+
+  /** One quick look (a few attempts), for decisions that must not wait on retries; undefined if unanswered. */
+  private async checkOnce(): Promise<RefundState | undefined> {
+    return this.askPhonePe(this.acts.providerOnce, async () => undefined);
+  }
+
+  private async askPhonePe(via: Policies['provider'], unanswered: (err: unknown) => Promise<void>): Promise<RefundState | undefined> {
     this.progress.step = 'asking PhonePe for the refund status';
     try {
-      const st = await this.acts.provider.checkPhonePeRefund(this.input.refundId);
+      const st = await via.checkPhonePeRefund(this.input.refundId);
       this.progress.providerChecks++;
       this.progress.lastProviderState = st.state;
       return st.state;
     } catch (err) {
       if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
-      await this.park(`PhonePe could not be asked for the refund status: ${failureMessage(err)}; the amount stays held and checks go on`);
-      return undefined;
-    }
-  }
-
-  private async checkOnce(): Promise<RefundState | undefined> {
-    try {
-      const st = await this.acts.providerOnce.checkPhonePeRefund(this.input.refundId);
-      this.progress.providerChecks++;
-      this.progress.lastProviderState = st.state;
-      return st.state;
-    } catch (err) {
-      if (isCancellation(err)) throw err;
+      await unanswered(err);
       return undefined;
     }
   }

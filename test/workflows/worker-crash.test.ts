@@ -56,6 +56,16 @@ function startWorkerProcess(extraEnv: Record<string, string> = {}): ChildProcess
   return child;
 }
 
+/** Earlier tests leave their restarted workers running; some tests need to be the only one. */
+async function killAllWorkers(): Promise<void> {
+  for (const c of children.splice(0)) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    const exited = new Promise((r) => c.once('exit', r));
+    c.kill('SIGKILL');
+    await exited;
+  }
+}
+
 async function pendingActivity(workflowId: string, type: string) {
   const desc = await h.client.workflow.getHandle(workflowId).describe();
   return desc.raw.pendingActivities?.find((a) => a.activityType?.name === type);
@@ -149,10 +159,7 @@ it('a worker killed while a transfer, a recharge, a bill and a payout are settli
 
 it('a worker killed between PhonePe creating the order and our answer: the client still gets a working page', async () => {
   // Only the worker this test kills may take the order's first attempt.
-  for (const c of children.splice(0)) {
-    c.kill('SIGKILL');
-    if (c.exitCode === null && c.signalCode === null) await new Promise((r) => c.once('exit', r));
-  }
+  await killAllWorkers();
   const first = startWorkerProcess();
   const u = await registerUser(h.http);
   // PhonePe creates the order at once but answers 1.5 s later: the worker dies in between.
@@ -182,10 +189,7 @@ it('a worker killed between PhonePe creating the order and our answer: the clien
 }, 120_000);
 
 it('a production-shaped worker: health endpoint, runtime metrics with its slot limit, graceful SIGTERM that lets the call in flight finish', async () => {
-  for (const c of children.splice(0)) {
-    c.kill('SIGKILL');
-    if (c.exitCode === null && c.signalCode === null) await new Promise((r) => c.once('exit', r));
-  }
+  await killAllWorkers();
   const [healthPort, metricsPort] = [await freePort(), await freePort()];
   const worker = startWorkerProcess({
     DB_POOL_MAX: '10',
