@@ -43,6 +43,7 @@ export interface ClientStats {
 
 interface Payer {
   id: number;
+  username: string;
   userCode: string;
   token: string;
   beneficiaries: Record<HeldScenario, number>;
@@ -107,15 +108,14 @@ export class Clients {
         ledgerType: 'TopIn',
         lines: [{ account: { system: 'PLATFORM_EQUITY' }, debit: parseRupees('100000.00') }, { account: { user: id }, credit: parseRupees('100000.00') }],
       });
-      this.payers.push({ id, userCode: userCodeFor(id), token: '', beneficiaries: {} as Payer['beneficiaries'] });
+      this.payers.push({ id, username: `chaos_payer_${i}`, userCode: userCodeFor(id), token: '', beneficiaries: {} as Payer['beneficiaries'] });
     }
   }
 
   /** Logs every payer in, gives each a verified beneficiary per payout scenario, reads the catalogues. */
   async prepare(): Promise<void> {
-    for (const [i, p] of this.payers.entries()) {
-      const login = await this.call('POST', '/v1/auth/login', { body: { login: `chaos_payer_${i}`, password: PASSWORD } });
-      p.token = login.body.accessToken;
+    for (const p of this.payers) {
+      await this.login(p);
       for (const scenario of HELD_SCENARIOS) {
         const accountNumber = `5010${digits(10)}`;
         const b = await this.call('POST', '/v1/beneficiaries', { token: p.token, body: { beneficiaryName: `Chaos ${scenario}`, accountNumber, ifscCode: 'HDFC0001234', bankName: 'HDFC Bank' } });
@@ -136,6 +136,19 @@ export class Clients {
     this.biller = { billerId: b.billerId, param: b.customerParams[0].name };
   }
 
+  /** A POST as the payer; access tokens last an hour, so a long run logs the payer in again and retries. */
+  private async asPayer(p: Payer, path: string, o: { key?: string; body: object }): Promise<{ status: number; body: any }> {
+    const res = await this.call('POST', path, { ...o, token: p.token });
+    if (res.status !== 401) return res;
+    await this.login(p);
+    return this.call('POST', path, { ...o, token: p.token });
+  }
+
+  private async login(p: Payer): Promise<void> {
+    const res = await this.call('POST', '/v1/auth/login', { body: { login: p.username, password: PASSWORD } });
+    p.token = res.body.accessToken;
+  }
+
   /** Makes one payment the way a client app would; never throws (the answer says what happened). */
   async pay(p: Planned): Promise<Answered> {
     const payer = this.payers[p.n % this.payers.length]!;
@@ -143,7 +156,7 @@ export class Clients {
     const answered: Answered = { ...p, key, payer: payer.id, paymentIds: [] };
     const amount = `${10 + (p.n % 40)}.00`;
     const post = async (path: string, body: object) => {
-      const res = await this.call('POST', path, { token: payer.token, key, body });
+      const res = await this.asPayer(payer, path, { key, body });
       answered.status = res.status;
       if (res.body?.paymentId) answered.paymentIds.push(res.body.paymentId);
       if (res.body?.error?.details?.paymentId) answered.paymentIds.push(res.body.error.details.paymentId);
@@ -179,7 +192,7 @@ export class Clients {
         case 'bill': {
           const value = `${digits(9)}1`;
           await this.sim('bbps', 'scenarios', { match: value, ...scenarioBody(p.scenario as HeldScenario) });
-          const fetched = await this.call('POST', '/v1/bills/fetch', { token: payer.token, body: { billerId: this.biller.billerId, customerParams: { [this.biller.param]: value } } });
+          const fetched = await this.asPayer(payer, '/v1/bills/fetch', { body: { billerId: this.biller.billerId, customerParams: { [this.biller.param]: value } } });
           await post('/v1/payments/bills', { billerId: this.biller.billerId, fetchRef: fetched.body.fetchRef, amount });
           break;
         }
