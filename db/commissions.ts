@@ -1,5 +1,5 @@
 /**
- * Multi-level commissions on a completed recharge or bill payment (shared/design/workflows.md).
+ * Multi-level commissions on a completed recharge or bill payment (docs/ledger.md, "Commissions").
  *
  * The `commissions` rows are the decision; the ledger posting follows from them. They are
  * written first, once per originating transaction (unique (transaction_id, level)), and a retry

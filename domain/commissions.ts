@@ -1,5 +1,5 @@
 /**
- * Multi-level commissions (shared/design/workflows.md): on a completed recharge or bill payment,
+ * Multi-level commissions (docs/ledger.md, "Commissions"): on a completed recharge or bill payment,
  * up to three uplines (level 1 = the direct parent) each earn floor(amount × their rate), in
  * integer arithmetic. Ineligible uplines (inactive, unverified) are skipped but keep their
  * level: a level is a distance in the chain, not a rank among earners. The total never exceeds

@@ -1,6 +1,6 @@
 /**
  * The ledger's vocabulary, pure so that workflows can use it too. The behaviour lives in
- * db/ledger; see shared/design/ledger.md for the contract.
+ * db/ledger; see docs/ledger.md for the contract.
  */
 import type { Paise } from './money';
 

@@ -1,5 +1,5 @@
 /**
- * The ledger (shared/design/ledger.md) over one knex instance. Everything that moves money goes
+ * The ledger (docs/ledger.md) over one knex instance. Everything that moves money goes
  * through here; nothing else writes balances, holds, journals or entries.
  */
 import type { Knex } from 'knex';

@@ -1,5 +1,5 @@
 /**
- * The ledger invariant checker (shared/design/ledger.md, "Invariants"). Used after every
+ * The ledger invariant checker (docs/ledger.md, "Invariants"). Used after every
  * money-moving test, by `npm run ledger:check`, the admin API and daily reconciliation.
  * Each check lists the offending rows (at most 50) so a failure says where to look.
  */

@@ -1,5 +1,5 @@
 /**
- * The double-entry ledger (see db/ledger/README in code docs and shared/design/ledger.md):
+ * The double-entry ledger (docs/ledger.md):
  * journals with a unique reference, immutable entries, system accounts and two-phase holds.
  *
  * Sign convention, stated once: every entry stores a non-negative debit or credit, and each

@@ -1,5 +1,5 @@
 /**
- * PhonePe Standard Checkout v2 client (shared/design/providers.md): OAuth client credentials
+ * PhonePe Standard Checkout v2 client (docs/providers.md): OAuth client credentials
  * with a cached token, integer paise, every answer parsed (unknown fields ignored), and every
  * failure classified for the workflows:
  *

@@ -1,5 +1,5 @@
 /**
- * PhonePe Standard Checkout v2 on the wire (shared/design/providers.md), in one place: the
+ * PhonePe Standard Checkout v2 on the wire (docs/providers.md), in one place: the
  * request constraints PhonePe documents, which the client checks before sending and the
  * simulator enforces on arrival, and the answers the client accepts. Answers are loose objects
  * (PhonePe adds fields freely) but every field we act on is checked; amounts are integer paise
