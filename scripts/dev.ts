@@ -80,7 +80,7 @@ async function main(): Promise<void> {
   await knex.destroy();
 
   const services: Array<[string, Started]> = [
-    ['simulators', startService('simulators', path.join(projectRoot, 'providers', 'simulators.ts'), env)],
+    ['simulators', startService('simulators', path.join(projectRoot, 'simulators', 'main.ts'), env)],
     ['worker', startService('worker', path.join(projectRoot, 'worker.ts'), env)],
     ['api', startService('api', path.join(projectRoot, 'api', 'server.ts'), env)],
   ];

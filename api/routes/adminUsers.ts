@@ -12,7 +12,7 @@ import { createUser, getUser } from '../../db/users';
 import { formatRate, parseRate } from '../../domain/commissions';
 import { DomainError, ValidationError } from '../../domain/errors';
 import type { AuthUser } from '../middleware/auth';
-import { hashPassword } from '../auth/passwords';
+import { hashPassword } from '../../db/passwords';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 import { amountInput, positiveId, userView } from '../schemas';

@@ -4,7 +4,7 @@ import { UnauthenticatedError } from '../../domain/errors';
 import { writeAudit } from '../../db/audit';
 import { familyOfToken, revokeSession, rotateRefreshToken, startSession } from '../../db/sessions';
 import { createUser, findUserByLogin, getUser, recordLogin, UserRow } from '../../db/users';
-import { hashPassword, spendVerificationTime, verifyPassword } from '../auth/passwords';
+import { hashPassword, spendVerificationTime, verifyPassword } from '../../db/passwords';
 import { hashRefreshToken, newRefreshToken, signAccessToken } from '../auth/tokens';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';

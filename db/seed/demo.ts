@@ -4,7 +4,7 @@
  * opening balances are ledger postings with fixed references, so re-running changes nothing.
  */
 import type { Knex } from 'knex';
-import { hashPassword } from '../../api/auth/passwords';
+import { hashPassword } from '../passwords';
 import { parseRupees } from '../../domain/money';
 import { createLedger } from '../ledger';
 import { userCodeFor } from '../../domain/users';

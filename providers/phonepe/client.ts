@@ -13,27 +13,24 @@
  */
 import { ZodType } from 'zod';
 import { DomainError, ValidationError } from '../../domain/errors';
-import { Paise } from '../../domain/money';
 import { ProviderOutcomeUnknownError, ProviderRejectedError, ProviderUnavailableError } from '../../domain/providerErrors';
 import { failFor, parseAnswer, ProviderCall, ProviderResponse, send } from '../http';
+import type { CreatePaymentInput, PhonePeApi, RefundInput } from './api';
 import { phonePeGateway, PhonePeGateway } from './gateway';
 import { createTokenSource, type AccessToken } from './token';
 import {
   merchantId,
-  OrderStatus,
   orderStatusAnswer,
-  PayAnswer,
   payAnswer,
   payRequest,
-  RefundAnswer,
   refundAnswer,
   refundRequest,
-  RefundStatus,
   refundStatusAnswer,
   tokenAnswer,
 } from './wire';
 
 export type { PhonePeGateway, PhonePeOrder, PhonePeRefund } from './gateway';
+export type { CreatePaymentInput, PhonePeApi, RefundInput } from './api';
 export type { OrderStatus, PayAnswer, PaymentDetail, RefundAnswer, RefundStatus } from './wire';
 
 export interface PhonePeClientOptions {
@@ -46,32 +43,6 @@ export interface PhonePeClientOptions {
   timeoutMs?: number;
   now?: () => number;
   fetch?: typeof fetch;
-}
-
-export interface CreatePaymentInput {
-  merchantOrderId: string;
-  amount: Paise;
-  /** 300-3600; PhonePe's default (1200) when absent. */
-  expireAfterSeconds?: number;
-  redirectUrl: string;
-  message?: string;
-  /** udf1..udf15. */
-  metaInfo?: Record<string, string>;
-}
-
-export interface RefundInput {
-  merchantRefundId: string;
-  originalMerchantOrderId: string;
-  amount: Paise;
-}
-
-/** The protocol, one method per PhonePe endpoint. */
-export interface PhonePeApi {
-  createPayment(input: CreatePaymentInput): Promise<PayAnswer>;
-  /** An unknown order is a ProviderRejectedError with details.httpStatus 404. */
-  getOrderStatus(merchantOrderId: string): Promise<OrderStatus>;
-  refund(input: RefundInput): Promise<RefundAnswer>;
-  getRefundStatus(merchantRefundId: string): Promise<RefundStatus>;
 }
 
 export type PhonePeClient = PhonePeApi & PhonePeGateway;

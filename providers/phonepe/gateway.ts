@@ -5,7 +5,7 @@
  */
 import { Paise } from '../../domain/money';
 import { ProviderRejectedError } from '../../domain/providerErrors';
-import type { PhonePeApi } from './client';
+import type { PhonePeApi } from './api';
 
 export interface PhonePeOrder {
   state: 'PENDING' | 'COMPLETED' | 'FAILED';

@@ -82,7 +82,7 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
   const healthy = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false));
 
   const services: Service[] = [
-    node('simulators', 'providers/simulators.ts', {}, () => portOpen(simPort)),
+    node('simulators', 'simulators/main.ts', {}, () => portOpen(simPort)),
     node('api-1', 'api/server.ts', { API_PORT: String(apiPort1) }, () => portOpen(apiPort1)),
     node('api-2', 'api/server.ts', { API_PORT: String(apiPort2) }, () => portOpen(apiPort2)),
     node('worker-1', 'worker.ts', { WORKER_HEALTH_PORT: String(health1) }, healthy(health1)),

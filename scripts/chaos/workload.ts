@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import { createLedger } from '../../db/ledger';
 import { parseRupees } from '../../domain/money';
 import { userCodeFor } from '../../domain/users';
-import { hashPassword } from '../../api/auth/passwords';
+import { hashPassword } from '../../db/passwords';
 
 export type Kind = 'topup' | 'transfer' | 'recharge' | 'bill' | 'payout';
 export const HELD_SCENARIOS = ['success', 'failure', 'pending_then_success', 'success_then_reversed'] as const;

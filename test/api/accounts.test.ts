@@ -4,7 +4,7 @@
  * the payout simulator), the statement as CSV, earned commissions and the downline.
  */
 import { createLedger } from '../../db/ledger';
-import { RunningSimulators } from '../../providers/simulatorApp';
+import { RunningSimulators } from '../../simulators/app';
 import { createTestApp, registerUser } from '../support/api';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { createUser, expectLedgerInvariants, rs } from '../support/ledger';

@@ -9,7 +9,7 @@ import { parseBbpsWebhook } from '../../providers/bbps/webhook';
 import { createPayoutClient } from '../../providers/payout/client';
 import { parsePayoutWebhook } from '../../providers/payout/webhook';
 import { parseRechargeWebhook } from '../../providers/recharge/webhook';
-import { RunningSimulators, startSimulators } from '../../providers/simulatorApp';
+import { RunningSimulators, startSimulators } from '../../simulators/app';
 import { bbpsClientFor, eventually, payoutClientFor, PHONEPE_CREDS, PROVIDER_CREDS, rechargeClientFor, simControl, webhookSink } from '../support/simulators';
 
 let sims: RunningSimulators;

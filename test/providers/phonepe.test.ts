@@ -5,7 +5,7 @@ import { ValidationError } from '../../domain/errors';
 import { Paise, paise } from '../../domain/money';
 import { ProviderOutcomeUnknownError, ProviderRejectedError, ProviderUnavailableError } from '../../domain/providerErrors';
 import { createPhonePeClient, type CreatePaymentInput } from '../../providers/phonepe/client';
-import { RunningPhonePeSimulator } from '../../providers/phonepe/simulator';
+import { RunningPhonePeSimulator } from '../../simulators/phonepe';
 import { expectedAuthorization, parsePhonePeWebhook, verifyWebhookAuthorization } from '../../providers/phonepe/webhook';
 import { clientFor, CREDS, eventually, failureOf, HOOK, simClock, Sink, sleep, startSim, startSink } from './phonepeHarness';
 

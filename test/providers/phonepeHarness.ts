@@ -2,7 +2,7 @@
 import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { createPhonePeClient, PhonePeClientOptions } from '../../providers/phonepe/client';
-import { RunningPhonePeSimulator, startPhonePeSimulator } from '../../providers/phonepe/simulator';
+import { RunningPhonePeSimulator, startPhonePeSimulator } from '../../simulators/phonepe';
 
 export const CREDS = { clientId: 'SIM_TEST_CLIENT', clientVersion: '1', clientSecret: 'sim-test-client-secret' };
 export const HOOK = { username: 'sim-hook-user', password: 'sim-hook-password' };

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { createApp } from '../../api/app';
 import { Config, loadConfig } from '../../config';
 import { createLedger } from '../../db/ledger';
-import { RunningSimulators } from '../../providers/simulatorApp';
+import { RunningSimulators } from '../../simulators/app';
 import { registerUser } from './api';
 import { createTestDatabase, TestDatabase } from './db';
 import { testEnv } from './env';

@@ -4,7 +4,7 @@ import { createBbpsClient } from '../../providers/bbps/client';
 import { createPayoutClient } from '../../providers/payout/client';
 import { createPhonePeClient } from '../../providers/phonepe/client';
 import { createRechargeClient } from '../../providers/recharge/client';
-import { RunningSimulators, startSimulators } from '../../providers/simulatorApp';
+import { RunningSimulators, startSimulators } from '../../simulators/app';
 
 export const PHONEPE_CREDS = {
   clientId: 'TEST_CLIENT',

@@ -1,7 +1,7 @@
 /** A local recharge aggregator (protocol in wire.ts) under `/recharge`; scenarios match on the mobile number. */
 import Router from '@koa/router';
-import { badRequest, createSimCore, Phase, SimOrder } from '../sim/core';
-import { rechargeBody } from './wire';
+import { badRequest, createSimCore, Phase, SimOrder } from './core';
+import { rechargeBody } from '../providers/recharge/wire';
 
 export interface RechargeSimulatorOptions {
   apiKey: string;

@@ -7,7 +7,7 @@
 import type Router from '@koa/router';
 import type { Context } from 'koa';
 import { ZodType } from 'zod';
-import { payRequest, refundRequest, tokenForm } from '../wire';
+import { payRequest, refundRequest, tokenForm } from '../../providers/phonepe/wire';
 import type { Engine, Refusal } from './engine';
 import { isRefusal } from './engine';
 import type { Endpoint, SimState } from './state';

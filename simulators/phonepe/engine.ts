@@ -4,8 +4,8 @@
  * test calling /__sim/orders/:id/complete do exactly the same thing.
  */
 import { randomBytes, randomInt } from 'node:crypto';
-import type { PayRequest, RefundRequest } from '../wire';
-import { EXPIRE_AFTER } from '../wire';
+import type { PayRequest, RefundRequest } from '../../providers/phonepe/wire';
+import { EXPIRE_AFTER } from '../../providers/phonepe/wire';
 import { orderStatusView, refundStatusView, SimOrder, SimRefund, SimState } from './state';
 import type { WebhookSender } from './webhooks';
 

@@ -7,10 +7,10 @@ import { AddressInfo } from 'node:net';
 import { bodyParser } from '@koa/bodyparser';
 import Koa from 'koa';
 import { z } from 'zod';
-import { BbpsSimulator, BbpsSimulatorOptions, createBbpsSimulator } from './bbps/simulator';
-import { createPayoutSimulator, PayoutSimulator, PayoutSimulatorOptions } from './payout/simulator';
-import { createPhonePeSimulator, PhonePeSimulator, PhonePeSimulatorOptions } from './phonepe/simulator';
-import { createRechargeSimulator, RechargeSimulator, RechargeSimulatorOptions } from './recharge/simulator';
+import { BbpsSimulator, BbpsSimulatorOptions, createBbpsSimulator } from './bbps';
+import { createPayoutSimulator, PayoutSimulator, PayoutSimulatorOptions } from './payout';
+import { createPhonePeSimulator, PhonePeSimulator, PhonePeSimulatorOptions } from './phonepe';
+import { createRechargeSimulator, RechargeSimulator, RechargeSimulatorOptions } from './recharge';
 
 export interface SimulatorsOptions {
   phonepe: Omit<PhonePeSimulatorOptions, 'publicBaseUrl'>;

@@ -1,6 +1,6 @@
-/** The simulators' process: `node --import tsx providers/simulators.ts` (npm run dev and compose start it). */
+/** The simulators' process: `node --import tsx simulators/main.ts` (npm run dev and compose start it). */
 import { loadConfigOrExit } from '../config';
-import { startSimulators } from './simulatorApp';
+import { startSimulators } from './app';
 
 async function main() {
   const config = loadConfigOrExit();

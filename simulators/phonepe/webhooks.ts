@@ -3,7 +3,7 @@
  * body {event, type (legacy), payload}, retried with backoff until answered 2xx (our API answers
  * 404 for an order it does not know yet, on purpose). Delay, duplicates and drops are faults.
  */
-import { expectedAuthorization } from '../webhook';
+import { expectedAuthorization } from '../../providers/phonepe/webhook';
 import type { PhonePeFaults, WebhookLogEntry } from './state';
 import type { Timers } from './timers';
 

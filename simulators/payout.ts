@@ -6,8 +6,8 @@
 import { createHash } from 'node:crypto';
 import Router from '@koa/router';
 import { z } from 'zod';
-import { badRequest, createSimCore, Phase, SimOrder } from '../sim/core';
-import { createPayoutBody, verifyBody } from './wire';
+import { badRequest, createSimCore, Phase, SimOrder } from './core';
+import { createPayoutBody, verifyBody } from '../providers/payout/wire';
 
 export interface PayoutSimulatorOptions {
   apiKey: string;

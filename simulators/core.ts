@@ -16,8 +16,8 @@
 import type Router from '@koa/router';
 import type { Context, Next } from 'koa';
 import { z } from 'zod';
-import { signWebhook, SIGNATURE_HEADER } from '../signedWebhook';
-import { createTimers } from '../phonepe/sim/timers';
+import { signWebhook, SIGNATURE_HEADER } from '../providers/signedWebhook';
+import { createTimers } from './phonepe/timers';
 
 export type Phase = 'processing' | 'pending' | 'success' | 'failure' | 'reversed';
 export const OUTCOMES = ['success', 'failure', 'pending', 'pending_then_success', 'pending_then_failure', 'success_then_reversed'] as const;

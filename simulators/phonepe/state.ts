@@ -3,7 +3,7 @@
  * scripted faults. Views here are what PhonePe would answer about an order or refund.
  */
 import { z } from 'zod';
-import type { OrderState, RefundState } from '../wire';
+import type { OrderState, RefundState } from '../../providers/phonepe/wire';
 
 export interface SimOrder {
   orderId: string;

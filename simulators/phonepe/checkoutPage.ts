@@ -4,7 +4,7 @@
  */
 import type Router from '@koa/router';
 import type { Context } from 'koa';
-import { formatRupees, paise } from '../../../domain/money';
+import { formatRupees, paise } from '../../domain/money';
 import type { Engine } from './engine';
 import type { SimOrder } from './state';
 

@@ -1,4 +1,4 @@
-/** argon2id with the library's defaults (OWASP-grade memory cost), via a native npm build. */
+/** How passwords are stored (argon2id with the library's defaults, OWASP-grade memory cost): by the API when users register or log in, and by the seeds. */
 import { hash, verify } from '@node-rs/argon2';
 
 export function hashPassword(password: string): Promise<string> {

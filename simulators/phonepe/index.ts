@@ -3,7 +3,7 @@
  * refund, refund status, the checkout page, webhooks, the browser redirect), so the engine's
  * production client runs against it unchanged. Everything lives under PREFIX, whether it runs
  * alone (startPhonePeSimulator, `app`) or beside other simulators (`router`, see
- * providers/simulatorApp.ts); the client's baseUrl is `<origin>/phonepe`.
+ * simulators/app.ts); the client's baseUrl is `<origin>/phonepe`.
  *
  * Orders that reach expireAt unpaid become FAILED (errorCode TXN_NOT_COMPLETED, detailedErrorCode
  * TXN_AUTO_FAILED, as PhonePe documents) the next time anything looks at them, with a
@@ -13,15 +13,15 @@ import { AddressInfo } from 'node:net';
 import { bodyParser } from '@koa/bodyparser';
 import Router, { type RouterMiddleware } from '@koa/router';
 import Koa from 'koa';
-import { checkoutRoutes } from './sim/checkoutPage';
-import { controlRoutes } from './sim/control';
-import { createEngine } from './sim/engine';
-import { protocolRoutes } from './sim/protocol';
-import { clearState, emptyState, PhonePeFaults, RequestLogEntry, SimOrder, SimRefund, SimState, WebhookLogEntry } from './sim/state';
-import { createTimers } from './sim/timers';
-import { createWebhookSender } from './sim/webhooks';
+import { checkoutRoutes } from './checkoutPage';
+import { controlRoutes } from './control';
+import { createEngine } from './engine';
+import { protocolRoutes } from './protocol';
+import { clearState, emptyState, PhonePeFaults, RequestLogEntry, SimOrder, SimRefund, SimState, WebhookLogEntry } from './state';
+import { createTimers } from './timers';
+import { createWebhookSender } from './webhooks';
 
-export type { PhonePeFaults, RequestLogEntry, SimOrder, SimRefund, SimState, WebhookLogEntry } from './sim/state';
+export type { PhonePeFaults, RequestLogEntry, SimOrder, SimRefund, SimState, WebhookLogEntry } from './state';
 
 export const PREFIX = '/phonepe';
 

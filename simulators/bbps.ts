@@ -6,8 +6,8 @@
  */
 import { createHash } from 'node:crypto';
 import Router from '@koa/router';
-import { createSimCore, badRequest, Phase, SimOrder } from '../sim/core';
-import { billerSchema, fetchBody, payBody } from './wire';
+import { createSimCore, badRequest, Phase, SimOrder } from './core';
+import { billerSchema, fetchBody, payBody } from '../providers/bbps/wire';
 import type { z } from 'zod';
 
 export interface BbpsSimulatorOptions {
