@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import { clawBackCommissions, ClawbackResult, payCommissions } from '../db/commissions';
 import type { Ledger } from '../db/ledger';
-import { createPaymentRecord, getPayment } from '../db/payments';
+import { createPaymentRecord, getPayment, linkStatementLine } from '../db/payments';
 import type { CommissionShare } from '../domain/commissions';
 import type { LedgerType, StatementInfo, SystemAccountCode } from '../domain/ledger';
 import type { Paise } from '../domain/money';
@@ -105,7 +105,7 @@ export function heldPaymentActivities(deps: { knex: Knex; ledger: Ledger; orders
       });
       const transactionId = posted.lines.find((l) => 'user' in l.account)?.transactionId;
       if (!transactionId) throw new Error(`capture of ${c.paymentId} wrote no statement line`);
-      await knex('payment_records').where({ id: c.paymentId }).update({ transaction_id: transactionId });
+      await linkStatementLine(knex, c.paymentId, transactionId);
       return { transactionId };
     },
 

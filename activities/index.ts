@@ -40,7 +40,7 @@ export function createActivities(deps: ActivityDeps) {
     ...paymentActivities({ knex: deps.knex, decisionKey: deps.decisionKey }),
     ...reconciliationActivities({ knex: deps.knex, ledger }),
     ...orphanActivities({ knex: deps.knex, temporal: deps.temporal }),
-    ...recoveryActivities({ knex: deps.knex }),
+    ...recoveryActivities({ ledger }),
     ...topUpActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...refundActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...transferActivities({ knex: deps.knex, ledger }),

@@ -2,7 +2,7 @@
  * What a recovery run needs to know before it takes over a payment whose workflow stopped:
  * where the money stands (the hold, the settling posting), read from the ledger.
  */
-import type { Knex } from 'knex';
+import type { Ledger } from '../db/ledger';
 import type { PaymentKind } from '../domain/payments';
 import { holdReferenceOf, settlementReferenceOf } from '../domain/references';
 
@@ -13,12 +13,13 @@ export interface MoneyState {
   settled: boolean;
 }
 
-export function recoveryActivities(deps: { knex: Knex }) {
+export function recoveryActivities(deps: { ledger: Ledger }) {
   return {
     async inspectMoney(p: { kind: PaymentKind; paymentId: string }): Promise<MoneyState> {
-      const hold = await deps.knex('holds').where({ reference: holdReferenceOf(p.kind, p.paymentId) }).first('status');
-      const journal = await deps.knex('ledger_journals').where({ reference: settlementReferenceOf(p.kind, p.paymentId) }).first('id');
-      return { hold: hold?.status ?? 'none', settled: journal !== undefined };
+      return {
+        hold: await deps.ledger.holdStatus(holdReferenceOf(p.kind, p.paymentId)),
+        settled: await deps.ledger.isPosted(settlementReferenceOf(p.kind, p.paymentId)),
+      };
     },
   };
 }

@@ -32,3 +32,8 @@ export function createKnex({ url, poolMax = 20 }: DbOptions): Knex {
     acquireConnectionTimeout: 30_000,
   });
 }
+
+/** Throws unless the database answers (readiness probes). */
+export async function pingDatabase(knex: Knex): Promise<void> {
+  await knex.raw('SELECT 1');
+}

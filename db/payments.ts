@@ -92,6 +92,11 @@ export async function createPaymentRecord(db: Knex | Knex.Transaction, p: NewPay
   return getPayment(db, p.id);
 }
 
+/** The statement line a payment's settling posting wrote, shown with the payment. */
+export async function linkStatementLine(db: Knex | Knex.Transaction, paymentId: string, transactionId: number): Promise<void> {
+  await db('payment_records').where({ id: paymentId }).update({ transaction_id: transactionId });
+}
+
 export async function getPayment(db: Knex | Knex.Transaction, id: string): Promise<PaymentRecord> {
   const row = await db('payment_records').where({ id }).first();
   if (!row) throw new NotFoundError('payment not found', { paymentId: id });

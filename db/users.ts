@@ -35,6 +35,9 @@ export interface NewUser {
   fullName?: string;
   role: Role;
   parentUserCode?: string;
+  /** Set by an admin creating the user; self-registration leaves the defaults (0, pending). */
+  commissionRate?: string;
+  kycStatus?: 'pending' | 'verified';
 }
 
 /** Which unique column a duplicate-key error names (MySQL and MariaDB both quote the key). */
@@ -65,6 +68,8 @@ export async function createUser(knex: Knex, u: NewUser): Promise<UserRow> {
         full_name: u.fullName ?? null,
         role: u.role,
         parent_distributor_id: parentId,
+        ...(u.commissionRate !== undefined ? { commission_rate: u.commissionRate } : {}),
+        ...(u.kycStatus !== undefined ? { kyc_status: u.kycStatus } : {}),
       })) as [number];
     } catch (err) {
       if (!isDuplicateKey(err)) throw err;

@@ -82,8 +82,9 @@ export function adminUserRoutes(deps: AppDeps) {
             fullName: body.fullName,
             role: body.role,
             parentUserCode: body.parentUserCode,
+            commissionRate: body.commissionRate ?? '0.0000',
+            kycStatus: body.kycStatus ?? 'pending',
           });
-          await knex('users').where({ id: u.id }).update({ commission_rate: body.commissionRate ?? '0.0000', kyc_status: body.kycStatus ?? 'pending' });
           return { result: await getUser(knex, u.id), details: { createdUserId: u.id, role: body.role, parentUserCode: body.parentUserCode ?? null, commissionRate: body.commissionRate ?? '0.0000' } };
         });
         return { status: 201, body: toUserView(created) };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { defineRoute } from '../http/route';
 import type { AppDeps } from '../deps';
+import { pingDatabase } from '../../db/knex';
 
 export function healthRoutes(deps: AppDeps) {
   return [
@@ -21,7 +22,7 @@ export function healthRoutes(deps: AppDeps) {
       access: 'public',
       responses: { 200: z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.string()) }) },
       handler: async () => {
-        const probes = [{ name: 'mysql', check: async () => void (await deps.knex.raw('SELECT 1')) }, ...(deps.readiness ?? [])];
+        const probes = [{ name: 'mysql', check: () => pingDatabase(deps.knex) }, ...(deps.readiness ?? [])];
         const checks: Record<string, string> = {};
         for (const p of probes) {
           try {

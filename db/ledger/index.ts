@@ -18,6 +18,10 @@ export interface Ledger {
   refund(req: RefundRequest): Promise<PostingResult>;
   usage(userId: number, at?: Date): Promise<OutgoingUsage>;
   checkInvariants(): Promise<InvariantReport>;
+  /** The status of the hold placed under `reference`; 'none' if there is none. */
+  holdStatus(reference: string): Promise<'none' | Hold['status']>;
+  /** Whether a journal was posted under `reference`. */
+  isPosted(reference: string): Promise<boolean>;
 }
 
 export function createLedger(knex: Knex): Ledger {
@@ -29,6 +33,8 @@ export function createLedger(knex: Knex): Ledger {
     refund: (req) => refund(knex, req),
     usage: (userId, at = new Date()) => outgoingUsage(knex, userId, at),
     checkInvariants: () => checkInvariants(knex),
+    holdStatus: async (reference) => (await knex('holds').where({ reference }).first('status'))?.status ?? 'none',
+    isPosted: async (reference) => (await knex('ledger_journals').where({ reference }).first('id')) !== undefined,
   };
 }
 
