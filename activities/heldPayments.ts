@@ -16,7 +16,8 @@ import type { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
 import { holdReferenceOf, settlementReferenceOf } from '../domain/references';
 import { providerCall } from './providerCall';
-import type { HeldPaymentKind, ProviderOrder, ProviderOrders, ProviderOutcome } from './providerOrders';
+import type { HeldPaymentKind, HeldPaymentRecord, ProviderOrder, ProviderOutcome } from '../domain/contracts';
+import type { ProviderOrders } from './providerOrders';
 
 export const holdReference = (kind: HeldPaymentKind, paymentId: string) => holdReferenceOf(kind, paymentId);
 export const captureReference = (kind: HeldPaymentKind, paymentId: string) => settlementReferenceOf(kind, paymentId);
@@ -29,15 +30,6 @@ const SETTLEMENT: Record<HeldPaymentKind, { account: SystemAccountCode; ledgerTy
   recharge: { account: 'RECHARGE_PAYABLE', ledgerType: 'Recharge', transactionType: 'recharge' },
   bill: { account: 'BBPS_PAYABLE', ledgerType: 'Bill', transactionType: 'bill_payment' },
 };
-
-export interface HeldPaymentStart {
-  kind: HeldPaymentKind;
-  paymentId: string;
-  userId: number;
-  amount: Paise;
-  /** What the statement and the API show: beneficiary (masked), operator and number, biller and bill. */
-  details: Record<string, unknown>;
-}
 
 function statementFor(kind: HeldPaymentKind, paymentId: string, d: Record<string, any>, outcome: ProviderOutcome): StatementInfo {
   const base = { transactionType: SETTLEMENT[kind].transactionType, referenceNumber: paymentId, paymentMethod: 'wallet' as const };
@@ -67,7 +59,7 @@ function statementFor(kind: HeldPaymentKind, paymentId: string, d: Record<string
 export function heldPaymentActivities(deps: { knex: Knex; ledger: Ledger; orders: ProviderOrders }) {
   const { knex, ledger, orders } = deps;
   return {
-    async startHeldPayment(p: HeldPaymentStart): Promise<void> {
+    async startHeldPayment(p: HeldPaymentRecord): Promise<void> {
       await createPaymentRecord(knex, { id: p.paymentId, kind: p.kind, userId: p.userId, amount: p.amount, workflowId: workflowIdFor(p.kind, p.paymentId), details: p.details });
     },
 

@@ -13,6 +13,7 @@ import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Knex } from 'knex';
 import { markOrphaned, openPaymentsToSweep } from '../db/payments';
+import type { SweepResult } from '../domain/contracts';
 
 /**
  * Younger payments are left for the next sweep: their workflow may not be listed yet. (Nothing
@@ -20,11 +21,6 @@ import { markOrphaned, openPaymentsToSweep } from '../db/payments';
  */
 const SETTLE_MS = 5_000;
 const PAGE = 100;
-
-export interface SweepResult {
-  checked: number;
-  orphaned: Array<{ paymentId: string; reason: string }>;
-}
 
 const quoted = (s: string) => `'${s.replace(/'/g, "\\'")}'`;
 

@@ -14,38 +14,16 @@ import type {
   BbpsGateway,
   BillPaymentState,
   PayoutGateway,
-  PayoutMode,
   PayoutState,
   ProviderGateways,
   RechargeGateway,
-  RechargeOperatorCode,
   RechargeState,
 } from '../providers/contracts';
 import { BILL_PAYMENT_OUTCOME } from '../providers/bbps/wire';
 import { PAYOUT_OUTCOME } from '../providers/payout/wire';
 import { RECHARGE_OUTCOME } from '../providers/recharge/wire';
 
-import type { ProviderOutcomeKind } from '../domain/payments';
-
-export type { ProviderOutcomeKind };
-
-export interface ProviderOutcome {
-  outcome: ProviderOutcomeKind;
-  /** The provider's own status word, for the timeline and the `status` query. */
-  providerState: string;
-  /** The provider's id for the order (payout id, operator ref, BBPS transaction id). */
-  providerRef?: string;
-  /** Bank UTR of a processed payout. */
-  utr?: string;
-  reason?: string;
-}
-
-export type ProviderOrder =
-  | { kind: 'payout'; paymentId: string; userId: number; amount: Paise; beneficiaryId: number; mode: PayoutMode }
-  | { kind: 'recharge'; paymentId: string; userId: number; amount: Paise; operator: RechargeOperatorCode; circle: string; mobile: string }
-  | { kind: 'bill'; paymentId: string; userId: number; amount: Paise; billerId: string; fetchRef: string };
-
-export type HeldPaymentKind = ProviderOrder['kind'];
+import type { HeldPaymentKind, ProviderOrder, ProviderOutcome } from '../domain/contracts';
 
 /** How the payout activity gets the account it pays to (decrypted only here, never in workflow history). */
 export type PayeeLookup = (userId: number, beneficiaryId: number) => Promise<{ name: string; accountNumber: string; ifsc: string } | undefined>;

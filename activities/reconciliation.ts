@@ -6,14 +6,7 @@ import { stuckPayments } from '../db/payments';
 import { storeReconciliationReport, systemAccountBalances } from '../db/reconciliation';
 import { undeliveredWebhooks } from '../db/webhooks';
 import { formatRupees } from '../domain/money';
-
-export interface ReconciliationSummary {
-  reportId: number;
-  ok: boolean;
-  failedChecks: string[];
-  /** Things for ops to look at that are not ledger violations. */
-  attention: { undeliveredWebhooks: number; stalePayments: number; outstandingClawbacks: number };
-}
+import type { ReconciliationSummary } from '../domain/contracts';
 
 /** An open payment untouched for longer than PhonePe's late window (48 h) plus a margin is stale. */
 const STALE_AFTER_MS = 49 * 3_600_000;

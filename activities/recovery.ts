@@ -5,13 +5,7 @@
 import type { Ledger } from '../db/ledger';
 import type { PaymentKind } from '../domain/payments';
 import { holdReferenceOf, settlementReferenceOf } from '../domain/references';
-
-export interface MoneyState {
-  /** The payment's hold, if it places one: none (never placed), active, captured or released. */
-  hold: 'none' | 'active' | 'captured' | 'released';
-  /** Whether the posting that settles the payment exists. */
-  settled: boolean;
-}
+import type { MoneyState } from '../domain/contracts';
 
 export function recoveryActivities(deps: { ledger: Ledger }) {
   return {

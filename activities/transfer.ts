@@ -9,18 +9,9 @@ import type { Ledger } from '../db/ledger';
 import { createTransferRecord } from '../db/transfers';
 import { add, Paise } from '../domain/money';
 import { settlementReferenceOf } from '../domain/references';
+import type { TransferInput } from '../domain/contracts';
 
-export interface TransferInput {
-  paymentId: string;
-  senderId: number;
-  senderCode: string;
-  recipientId: number;
-  recipientCode: string;
-  amount: Paise;
-  /** Charged to the sender on top of the amount, credited to FEE_INCOME in the same posting. */
-  fee?: Paise;
-  remarks?: string;
-}
+export type { TransferInput };
 
 export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
   return {

@@ -20,9 +20,7 @@ import { heldPaymentSummary, recoverySummary, refundSummary, topUpSummary, trans
 import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '../workflows/searchAttributes';
 import type { RefundInput } from '../workflows/refund';
 import type { TopUpInput } from '../workflows/topup';
-import type { TransferInput } from '../activities/transfer';
-import type { SweepResult } from '../activities/orphans';
-import type { ReconciliationSummary } from '../activities/reconciliation';
+import type { ReconciliationSummary, SweepResult, TransferInput } from '../domain/contracts';
 import type { BillPaymentInput } from '../workflows/billPayment';
 import type { PayoutInput } from '../workflows/payout';
 import type { RechargeInput } from '../workflows/recharge';

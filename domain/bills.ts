@@ -3,7 +3,7 @@
  * EXACT: the bill amount; EXACT_AND_ABOVE: at least it (advance payment); EXACT_AND_BELOW: at
  * most it (part payment); ANY: any positive amount.
  */
-import type { BillExactness } from '../providers/contracts';
+import type { BillExactness } from './contracts';
 import { formatRupees, Paise } from './money';
 
 export function billAmountRefusal(exactness: BillExactness, billAmount: Paise, amount: Paise): string | undefined {

@@ -16,7 +16,9 @@ import type { ProviderOutcomeKind } from '../domain/payments';
 
 // ── Bank payouts (IMPS/NEFT) ────────────────────────────────────────────────────────────────
 
-export type PayoutMode = 'IMPS' | 'NEFT';
+import type { BillExactness, PayoutMode, RechargeOperatorCode } from '../domain/contracts';
+
+export type { BillExactness, PayoutMode, RechargeOperatorCode };
 export type PayoutStatus = 'PROCESSING' | 'PROCESSED' | 'FAILED' | 'REVERSED';
 
 export interface PayoutState {
@@ -44,8 +46,7 @@ export interface PayoutGateway {
 
 // ── Mobile recharge aggregator ──────────────────────────────────────────────────────────────
 
-export const RECHARGE_OPERATORS = ['JIO', 'AIRTEL', 'VI', 'BSNL', 'MTNL'] as const;
-export type RechargeOperatorCode = (typeof RECHARGE_OPERATORS)[number];
+export { RECHARGE_OPERATORS } from '../domain/contracts';
 export type RechargeStatus = 'SUCCESS' | 'PENDING' | 'FAILURE' | 'REVERSED';
 
 export interface RechargeOperator {
@@ -82,7 +83,6 @@ export interface RechargeGateway {
 
 // ── BBPS bill payments ──────────────────────────────────────────────────────────────────────
 
-export type BillExactness = 'EXACT' | 'EXACT_AND_ABOVE' | 'EXACT_AND_BELOW' | 'ANY';
 export type BillFetchType = 'FETCH' | 'VALIDATE' | 'DIRECT';
 
 export interface Biller {

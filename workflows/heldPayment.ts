@@ -28,8 +28,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { HeldPaymentStart } from '../activities/heldPayments';
-import type { ProviderOrder, ProviderOutcome } from '../activities/providerOrders';
+import type { HeldPaymentRecord, ProviderOrder, ProviderOutcome } from '../domain/contracts';
 import { formatRupees } from '../domain/money';
 import { nextPoll, PollingPlan } from '../domain/polling';
 import { policies, Policies, recordStatus } from './activityPolicies';
@@ -52,7 +51,7 @@ export interface HeldPaymentPlan extends HeldPaymentTiming {
   order: ProviderOrder;
   /** Who the provider is, in words: "the bank", "the recharge operator", "BBPS". */
   provider: string;
-  details: HeldPaymentStart['details'];
+  details: HeldPaymentRecord['details'];
   /** Share of the amount the uplines may earn (1/10,000); absent: no commissions (payouts). */
   commissionMarginRate?: number;
   /** Set for a recovery run of an orphaned payment. */

@@ -5,7 +5,7 @@
  * The account number never enters workflow history: the send activity decrypts it.
  */
 import type { Paise } from '../domain/money';
-import type { PayoutMode } from '../providers/contracts';
+import type { PayoutMode } from '../domain/contracts';
 import { HeldPaymentResult, HeldPaymentTiming, runHeldPayment } from './heldPayment';
 import type { RecoveryStart } from './messages';
 

@@ -4,7 +4,7 @@
  * REVERSED later (operator reversal): refund the wallet and claw the commissions back.
  */
 import type { Paise } from '../domain/money';
-import type { RechargeOperatorCode } from '../providers/contracts';
+import type { RechargeOperatorCode } from '../domain/contracts';
 import { HeldPaymentResult, HeldPaymentTiming, runHeldPayment } from './heldPayment';
 import type { RecoveryStart } from './messages';
 

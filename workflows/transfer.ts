@@ -3,7 +3,7 @@
  * rule refusing it (funds, KYC, limits, inactive account) → FAILED with the rule's code. There is
  * no provider and no hold: the posting is atomic, so there is nothing to compensate.
  */
-import type { TransferInput } from '../activities/transfer';
+import type { TransferInput } from '../domain/contracts';
 import { policies, recordStatus } from './activityPolicies';
 import { PaymentView, RecoveryStart } from './messages';
 import { PaymentProgress } from './progress';

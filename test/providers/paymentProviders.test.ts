@@ -77,7 +77,7 @@ describe('payout', () => {
     await payout().createPayout(req('po_p', '99990000111122'));
     expect((await payout().findPayout('po_f'))!.status).toBe('PROCESSING');
     await eventually(() => payout().findPayout('po_f'), (s) => s?.status === 'FAILED' && s.failureReason === 'account closed');
-    await eventually(() => payout().findPayout('po_r'), (s) => s?.status === 'PROCESSED');
+    // PROCESSED lasts 300 ms, too short to catch by polling on a loaded machine: the webhooks show it.
     await eventually(() => payout().findPayout('po_r'), (s) => s?.status === 'REVERSED');
     await eventually(() => hooksFor('po_r'), (h) => h.map((x) => x.body.event).join() === 'payout.processed,payout.reversed');
     await sleep(500);
