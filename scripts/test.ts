@@ -11,7 +11,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { exitOnMissingPrerequisite, ReportedFailure, step, timed } from './stack/log';
 import { startPrivateDatabase } from './stack/mariadb';
-import { projectRoot } from './stack/paths';
+import { dataDir, projectRoot } from './stack/paths';
 import { ensureTemporalCli } from './stack/temporalCli';
 import { startTemporalDevServer } from './stack/temporalServer';
 
@@ -56,6 +56,9 @@ async function main(): Promise<number> {
 
     step('running the test suite');
     const resultsFile = path.join(runDir, 'jest-results.json');
+    // Component logs (the workers' expected warnings) go to files, shown only for failing suites.
+    const logDir = path.join(dataDir, 'test-logs');
+    rmSync(logDir, { recursive: true, force: true });
     const code = await new Promise<number>((resolve) => {
       const jest = spawn(process.execPath, [require.resolve('jest/bin/jest'), '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)], {
         cwd: projectRoot,
@@ -67,15 +70,30 @@ async function main(): Promise<number> {
           TEMPORAL_ADDRESS: temporal.address,
           TEMPORAL_CLI: cli,
           WORKFLOW_BUNDLE_PATH: bundlePath,
+          TEST_LOG_DIR: logDir,
         },
       });
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => jest.kill(sig));
       jest.on('exit', (c) => resolve(c ?? 1));
     });
+    printFailingSuiteLogs(resultsFile, logDir);
     printSummary(resultsFile);
     return code;
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
+  }
+}
+
+/** The last lines of each failing suite's component log (the full files stay in .data/test-logs/). */
+function printFailingSuiteLogs(resultsFile: string, logDir: string): void {
+  if (!existsSync(resultsFile)) return;
+  const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as { testResults: Array<{ name: string; status: string }> };
+  for (const suite of r.testResults.filter((t) => t.status === 'failed')) {
+    const file = path.join(logDir, `${path.basename(suite.name, '.ts')}.log`);
+    if (!existsSync(file)) continue;
+    const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+    console.log(`\n── component log of ${path.relative(projectRoot, suite.name)} (last ${Math.min(80, lines.length)} of ${lines.length} lines; all in ${path.relative(projectRoot, file)}) ──`);
+    console.log(lines.slice(-80).join('\n'));
   }
 }
 

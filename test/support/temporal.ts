@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, Runtime, DefaultLogger, Worker } from '@temporalio/worker';
+import { NativeConnection, Runtime, DefaultLogger, LogEntry, Worker } from '@temporalio/worker';
 import type { Knex } from 'knex';
 import type { ActivityDeps } from '../../activities';
 import type { PhonePeGateway } from '../../providers/phonepe/client';
@@ -8,6 +10,22 @@ import { createPaymentsWorker } from '../../worker';
 import { testEnv } from './env';
 
 let runtimeInstalled = false;
+
+/**
+ * The worker's log lines (expected activity failures, mostly) go to one file per suite under
+ * TEST_LOG_DIR, which `npm test` prints only for suites that fail; without it, to stderr.
+ */
+function logToSuiteFile(entry: LogEntry): void {
+  const line = `${new Date(Number(entry.timestampNanos / 1_000_000n)).toISOString()} [${entry.level}] ${entry.message} ${entry.meta ? JSON.stringify(entry.meta, (_k, v) => (typeof v === 'bigint' ? String(v) : v)) : ''}\n`;
+  const dir = process.env.TEST_LOG_DIR;
+  if (!dir) {
+    process.stderr.write(line);
+    return;
+  }
+  const suite = (globalThis as { expect?: { getState(): { testPath?: string } } }).expect?.getState().testPath;
+  mkdirSync(dir, { recursive: true });
+  appendFileSync(path.join(dir, `${suite ? path.basename(suite, '.ts') : 'worker'}.log`), line);
+}
 
 export const newTaskQueue = () => `test-${randomBytes(4).toString('hex')}`;
 
@@ -30,7 +48,7 @@ export interface TestTemporal {
  */
 export async function startTestWorker(knex: Knex, deps: Partial<Omit<ActivityDeps, 'knex'>> = {}, taskQueue = newTaskQueue()): Promise<TestTemporal> {
   if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
+    Runtime.install({ logger: new DefaultLogger('WARN', logToSuiteFile) });
     runtimeInstalled = true;
   }
   const config = { TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue };

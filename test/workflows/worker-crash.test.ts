@@ -5,6 +5,7 @@
  * transfer, a recharge, a bill and a payout in flight at the same time when the worker dies.
  */
 import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { registerUser } from '../support/api';
 import { testEnv } from '../support/env';
@@ -50,8 +51,14 @@ function startWorkerProcess(extraEnv: Record<string, string> = {}): ChildProcess
       WORKER_HEALTH_PORT: '0',
       ...extraEnv,
     },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  // The worker's own log lines join this suite's component log (printed by npm test if it fails).
+  const logDir = process.env.TEST_LOG_DIR;
+  if (logDir) {
+    mkdirSync(logDir, { recursive: true });
+    child.stderr!.pipe(createWriteStream(path.join(logDir, 'worker-crash.test.log'), { flags: 'a' }));
+  } else child.stderr!.pipe(process.stderr);
   children.push(child);
   return child;
 }
