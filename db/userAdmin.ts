@@ -4,6 +4,7 @@
  * returns the fields before and after, for the audit log.
  */
 import type { Knex } from 'knex';
+import { User } from './models';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../domain/errors';
 import { MAX_COMMISSION_LEVELS } from '../domain/commissions';
 import type { Paise } from '../domain/money';
@@ -149,27 +150,28 @@ export interface DownlineMember {
   balance: Paise;
 }
 
-/** Everyone below the user, up to the commission depth, nearest first. */
+/** Everyone below the user, up to the commission depth, nearest first (a relation graph: one query per level). */
 export async function downlineOf(knex: Knex, userId: number): Promise<DownlineMember[]> {
+  const graph = 'children'.concat('.children'.repeat(MAX_COMMISSION_LEVELS - 1));
+  const root = await User.bindKnex(knex).query().findById(userId).withGraphFetched(`${graph}(byId)`).modifiers({ byId: (q) => q.orderBy('id') });
   const members: DownlineMember[] = [];
-  let frontier: Array<{ id: number; user_code: string }> = [await knex('users').where({ id: userId }).first('id', 'user_code')];
+  let frontier: User[] = root ? [root] : [];
   for (let level = 1; level <= MAX_COMMISSION_LEVELS && frontier.length > 0; level++) {
-    const codeOf = new Map(frontier.map((f) => [f.id, f.user_code]));
-    const rows = await knex('users').whereIn('parent_distributor_id', [...codeOf.keys()]).orderBy('id');
-    for (const r of rows) {
+    const atLevel = frontier.flatMap((parent) => (parent.children ?? []).map((child) => ({ parent, child }))).sort((a, b) => a.child.id - b.child.id);
+    for (const { parent, child: r } of atLevel) {
       members.push({
         level,
         id: r.id,
-        userCode: r.user_code,
+        userCode: r.user_code!,
         fullName: r.full_name,
         role: r.role,
         kycStatus: r.kyc_status,
         isActive: Boolean(r.is_active),
-        parentUserCode: codeOf.get(r.parent_distributor_id) ?? null,
+        parentUserCode: parent.user_code,
         balance: fromDecimal(r.wallet_balance),
       });
     }
-    frontier = rows.map((r) => ({ id: r.id, user_code: r.user_code }));
+    frontier = atLevel.map((x) => x.child);
   }
   return members;
 }

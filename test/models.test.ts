@@ -1,9 +1,9 @@
-/** The Objection models map the real schema and their relations load real graphs. */
+/** Objection where it pays off: a user's upline chain and downline load as real graphs. */
 import { Model } from 'objection';
-import { createLedger } from '../db/ledger';
-import { LedgerJournal, User } from '../db/models';
+import { User } from '../db/models';
+import { downlineOf } from '../db/userAdmin';
 import { createTestDatabase, TestDatabase } from './support/db';
-import { createUser, expectLedgerInvariants, rs } from './support/ledger';
+import { createUser, expectLedgerInvariants } from './support/ledger';
 
 let db: TestDatabase;
 beforeAll(async () => {
@@ -11,7 +11,7 @@ beforeAll(async () => {
 });
 afterAll(() => db.drop());
 
-it('loads a distributor chain and a journal with its entries and accounts', async () => {
+it('loads a distributor chain up and down', async () => {
   const top = await createUser(db.knex, { role: 'distributor' });
   const mid = await createUser(db.knex, { role: 'distributor', parentId: top.id });
   const retailer = await createUser(db.knex, { role: 'retailer', parentId: mid.id, balance: '42.00' });
@@ -22,15 +22,12 @@ it('loads a distributor chain and a journal with its entries and accounts', asyn
   const children = await User.bindKnex(db.knex).relatedQuery('children').for(top.id);
   expect(children.map((c) => (c as User).id)).toEqual([mid.id]);
 
-  await createLedger(db.knex).post({
-    reference: 'models:test',
-    ledgerType: 'Recharge',
-    lines: [{ account: { user: retailer.id }, debit: rs('2.00') }, { account: { system: 'RECHARGE_PAYABLE' }, credit: rs('2.00') }],
-  });
-  const journal = await LedgerJournal.bindKnex(db.knex).query().findOne({ reference: 'models:test' }).withGraphFetched('entries.systemAccount');
-  expect(journal?.entries).toHaveLength(2);
-  expect(journal?.entries?.find((e) => e.systemAccount)?.systemAccount?.code).toBe('RECHARGE_PAYABLE');
-  expect(journal?.entries?.find((e) => e.user_id === retailer.id)?.balance_after).toBe('40.00');
+  const downline = await downlineOf(db.knex, top.id);
+  expect(downline.map((m) => [m.level, m.id, m.parentUserCode])).toEqual([
+    [1, mid.id, (await User.bindKnex(db.knex).query().findById(top.id))!.user_code],
+    [2, retailer.id, r!.parent!.user_code],
+  ]);
+  expect(downline[1]!.balance).toBe(4200);
   expect(Model.knex()).toBeUndefined(); // models are bound per use, never to a global connection
   await expectLedgerInvariants(db.knex);
 });
