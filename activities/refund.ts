@@ -6,7 +6,8 @@ import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
 import { createRefundRecord, recordGatewayRefund } from '../db/refunds';
 import type { Paise } from '../domain/money';
-import { holdReferenceOf, settlementReferenceOf } from '../domain/references';
+import { refundCapture } from '../domain/recipes';
+import { holdReferenceOf } from '../domain/references';
 import type { PhonePeGateway, PhonePeRefund } from '../providers/phonepe/client';
 import { providerCall } from './providerCall';
 
@@ -41,14 +42,7 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
 
     /** Wallet → PHONEPE_CLEARING for the refunded amount (ledger type Refund). */
     async captureRefund(c: { refundId: string; topUpId: string; amount: Paise; reason: string }): Promise<void> {
-      await ledger.capture({
-        holdReference: refundHoldRef(c.refundId),
-        reference: settlementReferenceOf('refund', c.refundId),
-        to: { system: 'PHONEPE_CLEARING' },
-        ledgerType: 'Refund',
-        description: `Refund ${c.refundId} of top-up ${c.topUpId} to the customer's bank`,
-        statement: { transactionType: 'refund', paymentMethod: 'phonepe', referenceNumber: c.refundId, remarks: `Refund of top-up ${c.topUpId}: ${c.reason}` },
-      });
+      await ledger.capture(refundCapture(c));
       await recordGatewayRefund(knex, { topUpId: c.topUpId, refundId: c.refundId, amount: c.amount, reason: c.reason });
     },
 

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
 import { createTopUpRecords, markGatewayPaymentSucceeded, markTopUpFailed, topUpStatementRow } from '../db/topups';
 import type { Paise } from '../domain/money';
-import { settlementReferenceOf } from '../domain/references';
+import { topUpCredit } from '../domain/recipes';
 import type { PhonePeGateway, PhonePeOrder } from '../providers/phonepe/client';
 import { providerCall } from './providerCall';
 
@@ -49,25 +49,7 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
     /** PHONEPE_CLEARING → wallet, once: the ledger reference makes a retry a replay. */
     async creditTopUp(c: { paymentId: string; userId: number; amount: Paise; transactionId?: string; paymentMode?: string }): Promise<{ journalId: number }> {
       const row = await topUpStatementRow(knex, c.paymentId);
-      const posted = await ledger.post({
-        reference: settlementReferenceOf('topup', c.paymentId),
-        ledgerType: 'TopIn',
-        description: `Top-up ${c.paymentId} via PhonePe`,
-        lines: [
-          { account: { system: 'PHONEPE_CLEARING' }, debit: c.amount },
-          {
-            account: { user: row.userId },
-            credit: c.amount,
-            statement: {
-              transactionId: row.transactionId,
-              transactionType: 'deposit',
-              paymentMethod: 'phonepe',
-              remarks: 'Top-up via PhonePe',
-              bankReference: c.transactionId,
-            },
-          },
-        ],
-      });
+      const posted = await ledger.post(topUpCredit({ paymentId: c.paymentId, userId: row.userId, amount: c.amount, statementRowId: row.transactionId, phonePeTransactionId: c.transactionId }));
       await markGatewayPaymentSucceeded(knex, { paymentId: c.paymentId, providerTransactionId: c.transactionId, paymentMode: c.paymentMode });
       return { journalId: posted.journalId };
     },

@@ -7,8 +7,8 @@
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
 import { createTransferRecord } from '../db/transfers';
-import { add, Paise } from '../domain/money';
-import { settlementReferenceOf } from '../domain/references';
+import type { Paise } from '../domain/money';
+import { transferPosting } from '../domain/recipes';
 import type { TransferInput } from '../domain/contracts';
 
 export type { TransferInput };
@@ -20,28 +20,7 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
     },
 
     async postTransfer(t: TransferInput): Promise<{ journalId: number }> {
-      const remarks = t.remarks ?? `Transfer ${t.senderCode} → ${t.recipientCode}`;
-      const fee = t.fee ?? (0 as Paise);
-      const posted = await deps.ledger.post({
-        reference: settlementReferenceOf('transfer', t.paymentId),
-        ledgerType: 'Transfer',
-        description: `Transfer ${t.paymentId}`,
-        lines: [
-          {
-            account: { user: t.senderId },
-            debit: add(t.amount, fee),
-            rules: { requireActive: true, requireKyc: true, countTowardLimits: true },
-            statement: { referenceNumber: `${t.paymentId}:out`, transactionType: 'transfer', recipientId: t.recipientId, toAccountId: t.recipientId, remarks, ...(fee > 0 ? { feeAmount: fee } : {}) },
-          },
-          {
-            account: { user: t.recipientId },
-            credit: t.amount,
-            rules: { requireActive: true },
-            statement: { referenceNumber: `${t.paymentId}:in`, transactionType: 'transfer', fromAccountId: t.senderId, remarks },
-          },
-          ...(fee > 0 ? [{ account: { system: 'FEE_INCOME' as const }, credit: fee }] : []),
-        ],
-      });
+      const posted = await deps.ledger.post(transferPosting(t, t.fee ?? (0 as Paise)));
       return { journalId: posted.journalId };
     },
   };

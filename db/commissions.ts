@@ -7,16 +7,16 @@
  * cannot change what was already decided, so the posting's lines never differ on a retry (the
  * ledger would refuse a reference re-posted with different lines).
  */
+import { clawbackPosting, commissionPosting } from '../domain/recipes';
+import { commissionReferenceOf, referenceSql } from '../domain/references';
 import type { Knex } from 'knex';
-import { CommissionShare, formatRate, MAX_COMMISSION_LEVELS, parseRate, splitCommissions, totalOf, Upline } from '../domain/commissions';
+import { CommissionShare, formatRate, MAX_COMMISSION_LEVELS, parseRate, splitCommissions, Upline } from '../domain/commissions';
 import { InsufficientFundsError } from '../domain/errors';
 import type { Paise } from '../domain/money';
 import type { Ledger } from './ledger';
 import { fromDecimal, toDecimal } from './money';
 import { isDuplicateKey } from './ledger/transaction';
 
-export const commissionReference = (paymentId: string) => `commission:${paymentId}`;
-export const clawbackReference = (paymentId: string, level: number) => `commission:${paymentId}:clawback:${level}`;
 
 /** Up to three uplines through parent_distributor_id; level = distance from the user. */
 export async function uplinesOf(db: Knex | Knex.Transaction, userId: number): Promise<Upline[]> {
@@ -72,24 +72,7 @@ export async function payCommissions(knex: Knex, ledger: Ledger, o: CommissionOr
     }
     shares = await decidedShares(knex, o.transactionId);
   }
-  await ledger.post({
-    reference: commissionReference(o.paymentId),
-    ledgerType: 'Commission',
-    description: o.description,
-    lines: [
-      { account: { system: 'COMMISSION_EXPENSE' }, debit: totalOf(shares) },
-      ...shares.map((s) => ({
-        account: { user: s.userId },
-        credit: s.amount,
-        statement: {
-          transactionType: 'commission' as const,
-          referenceNumber: `${o.paymentId}:commission:${s.level}`,
-          fromAccountId: o.userId,
-          remarks: `Level ${s.level} commission at ${formatRate(s.rate)} on ${o.paymentId}`,
-        },
-      })),
-    ],
-  });
+  await ledger.post(commissionPosting({ paymentId: o.paymentId, payerId: o.userId, description: o.description, shares }));
   return shares;
 }
 
@@ -105,25 +88,13 @@ export interface ClawbackResult {
  * reported, never forced: a wallet never goes below zero.
  */
 export async function clawBackCommissions(knex: Knex, ledger: Ledger, paymentId: string): Promise<ClawbackResult> {
-  const posted = await knex('ledger_journals').where({ reference: commissionReference(paymentId) }).first('id');
+  const posted = await knex('ledger_journals').where({ reference: commissionReferenceOf(paymentId) }).first('id');
   if (!posted) return { recovered: [], outstanding: [] };
   const shares = await sharesOfPayment(knex, paymentId);
   const result: ClawbackResult = { recovered: [], outstanding: [] };
   for (const s of shares) {
     try {
-      await ledger.post({
-        reference: clawbackReference(paymentId, s.level),
-        ledgerType: 'Commission',
-        description: `Claw-back of the level ${s.level} commission on reversed payment ${paymentId}`,
-        lines: [
-          {
-            account: { user: s.userId },
-            debit: s.amount,
-            statement: { transactionType: 'commission', referenceNumber: `${paymentId}:clawback:${s.level}`, remarks: `Commission reversed: ${paymentId} was reversed by the provider` },
-          },
-          { account: { system: 'COMMISSION_EXPENSE' }, credit: s.amount },
-        ],
-      });
+      await ledger.post(clawbackPosting(paymentId, s));
       result.recovered.push(s);
     } catch (err) {
       if (!(err instanceof InsufficientFundsError)) throw err;
@@ -147,7 +118,7 @@ async function sharesOfPayment(knex: Knex, paymentId: string): Promise<Commissio
 export async function outstandingClawbacks(knex: Knex): Promise<Array<{ paymentId: string; level: number; earnerId: number; amount: Paise }>> {
   const rows = await knex('payment_records as p')
     .join('commissions as c', 'c.transaction_id', 'p.transaction_id')
-    .leftJoin('ledger_journals as j', 'j.reference', knex.raw("CONCAT('commission:', p.id, ':clawback:', c.level)"))
+    .leftJoin('ledger_journals as j', 'j.reference', knex.raw(referenceSql('clawback', { id: 'p.id', level: 'c.level' })))
     .where('p.status', 'REVERSED')
     .whereNull('j.id')
     .orderBy(['p.id', 'c.level'])

@@ -92,6 +92,31 @@ export interface PostingResult {
   replayed: boolean;
 }
 
+/** Turns an active hold into a posting wallet → `to` (two-phase: the second phase). */
+export interface CaptureRequest {
+  holdReference: string;
+  /** Reference of the capture posting. */
+  reference: string;
+  /** Defaults to the whole hold; a smaller amount releases the rest. */
+  amount?: Paise;
+  /** Where the captured money goes (a payable or clearing account, or another wallet). */
+  to: AccountRef;
+  ledgerType: LedgerType;
+  description?: string;
+  statement?: StatementInfo;
+}
+
+/** A refund after capture: a new posting back along the original's lines. */
+export interface RefundRequest {
+  reference: string;
+  originalReference: string;
+  /** Defaults to everything not yet refunded. Partial refunds need a two-line original. */
+  amount?: Paise;
+  description?: string;
+  /** Statement details for the wallet line(s) of the refund. */
+  statement?: StatementInfo;
+}
+
 export type HoldStatus = 'active' | 'captured' | 'released';
 
 export interface Hold {

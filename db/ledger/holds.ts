@@ -14,7 +14,9 @@ import {
   ReferenceConflictError,
   ValidationError,
 } from '../../domain/errors';
-import { AccountRef, Hold, LedgerType, PostingResult, StatementInfo, UserRules } from '../../domain/ledger';
+import { CaptureRequest, Hold, PostingResult, UserRules } from '../../domain/ledger';
+
+export type { CaptureRequest };
 import { add, formatRupees, Paise, subtract } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { LockedUser, lockUser } from './accounts';
@@ -29,18 +31,6 @@ export interface ReserveRequest {
   expiresAt?: Date;
 }
 
-export interface CaptureRequest {
-  holdReference: string;
-  /** Reference of the capture posting. */
-  reference: string;
-  /** Defaults to the whole hold; a smaller amount releases the rest. */
-  amount?: Paise;
-  /** Where the captured money goes (a payable or clearing account, or another wallet). */
-  to: AccountRef;
-  ledgerType: LedgerType;
-  description?: string;
-  statement?: StatementInfo;
-}
 
 export function toHold(row: Record<string, any>): Hold {
   return {

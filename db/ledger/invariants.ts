@@ -4,6 +4,7 @@
  * Each check lists the offending rows (at most 50) so a failure says where to look.
  */
 import type { Knex } from 'knex';
+import { referenceSql } from '../../domain/references';
 
 export interface InvariantCheck {
   id: string;
@@ -141,14 +142,14 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
       const topUps = await rows(
         db,
         `SELECT p.id AS payment_id, p.status, COUNT(j.id) AS credit_postings
-           FROM payment_records p LEFT JOIN ledger_journals j ON j.reference = CONCAT('topup:', p.id, ':credit') AND j.ledger_type = 'TopIn'
+           FROM payment_records p LEFT JOIN ledger_journals j ON j.reference = ${referenceSql('topUpCredit', { id: 'p.id' })} AND j.ledger_type = 'TopIn'
           WHERE p.kind = 'topup' GROUP BY p.id, p.status
          HAVING (p.status IN ('COMPLETED', 'REVERSED') AND credit_postings <> 1) OR (p.status NOT IN ('COMPLETED', 'REVERSED') AND credit_postings <> 0)`,
       );
       const refunds = await rows(
         db,
         `SELECT p.id AS payment_id, p.status, COUNT(j.id) AS capture_postings
-           FROM payment_records p LEFT JOIN ledger_journals j ON j.reference = CONCAT('refund:', p.id, ':capture')
+           FROM payment_records p LEFT JOIN ledger_journals j ON j.reference = ${referenceSql('capture', { kind: "'refund'", id: 'p.id' })}
           WHERE p.kind = 'refund' GROUP BY p.id, p.status
          HAVING (p.status = 'COMPLETED' AND capture_postings <> 1) OR (p.status <> 'COMPLETED' AND capture_postings <> 0)`,
       );
@@ -156,8 +157,8 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
         db,
         `SELECT p.id AS payment_id, p.kind, p.status, COUNT(DISTINCT c.id) AS captures, COUNT(DISTINCT r.id) AS reversals
            FROM payment_records p
-           LEFT JOIN ledger_journals c ON c.reference = CONCAT(p.kind, ':', p.id, ':capture')
-           LEFT JOIN ledger_journals r ON r.reference = CONCAT(p.kind, ':', p.id, ':reversal')
+           LEFT JOIN ledger_journals c ON c.reference = ${referenceSql('capture', { kind: 'p.kind', id: 'p.id' })}
+           LEFT JOIN ledger_journals r ON r.reference = ${referenceSql('reversal', { kind: 'p.kind', id: 'p.id' })}
           WHERE p.kind IN ('payout', 'recharge', 'bill') GROUP BY p.id, p.kind, p.status
          HAVING (p.status IN ('COMPLETED', 'REVERSED') AND captures <> 1) OR (p.status NOT IN ('COMPLETED', 'REVERSED') AND captures <> 0)
              OR (p.status = 'REVERSED' AND reversals <> 1) OR (p.status <> 'REVERSED' AND reversals <> 0)`,
@@ -173,7 +174,7 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
         db,
         `SELECT p.id AS payment_id, p.kind, p.status, h.id AS hold_id, h.amount
            FROM payment_records p
-           JOIN holds h ON h.reference = CONCAT(p.kind, ':', p.id, ':hold') AND h.status = 'active'
+           JOIN holds h ON h.reference = ${referenceSql('hold', { kind: 'p.kind', id: 'p.id' })} AND h.status = 'active'
           WHERE p.status IN ('COMPLETED', 'FAILED', 'REVERSED')`,
       );
     },
@@ -188,7 +189,7 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
            FROM payment_records p
            JOIN (SELECT j.reference, SUM(e.credit) AS credited FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id AND e.user_id IS NOT NULL
                   WHERE j.ledger_type = 'Commission' AND j.reference NOT LIKE '%:clawback:%' GROUP BY j.reference) posted
-             ON posted.reference = CONCAT('commission:', p.id)
+             ON posted.reference = ${referenceSql('commission', { id: 'p.id' })}
            LEFT JOIN (SELECT transaction_id, SUM(commission_amount) AS amount FROM commissions GROUP BY transaction_id) decided
              ON decided.transaction_id = p.transaction_id
           WHERE decided.amount IS NULL OR decided.amount <> posted.credited OR p.status NOT IN ('COMPLETED', 'REVERSED')`,

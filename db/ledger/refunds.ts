@@ -6,20 +6,13 @@
  */
 import type { Knex } from 'knex';
 import { BusinessRuleError, NotFoundError, ValidationError } from '../../domain/errors';
-import { PostingLine, PostingResult, StatementInfo } from '../../domain/ledger';
+import { PostingLine, PostingResult, RefundRequest } from '../../domain/ledger';
+
+export type { RefundRequest };
 import { add, formatRupees, Paise, sum } from '../../domain/money';
 import { fromDecimal } from '../money';
 import { postJournal, readJournal } from './posting';
 
-export interface RefundRequest {
-  reference: string;
-  originalReference: string;
-  /** Defaults to everything not yet refunded. Partial refunds need a two-line original. */
-  amount?: Paise;
-  description?: string;
-  /** Statement details for the wallet line(s) of the refund. */
-  statement?: StatementInfo;
-}
 
 export async function refund(knex: Knex, req: RefundRequest): Promise<PostingResult> {
   const original = await knex('ledger_journals').where({ reference: req.originalReference }).first();
