@@ -20,13 +20,19 @@ import { decisionKeyFrom } from './domain/decisionProof';
 import { SEARCH_ATTRIBUTES } from './workflows/searchAttributes';
 
 const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
-const INDEXED_TYPES = { Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD, Int: IndexedValueType.INDEXED_VALUE_TYPE_INT } as const;
+const INDEXED_TYPES = {
+  Keyword: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD,
+  Int: IndexedValueType.INDEXED_VALUE_TYPE_INT,
+} as const;
 
 export const RECONCILIATION_SCHEDULE_ID = 'daily-reconciliation';
 export const ORPHAN_SWEEP_SCHEDULE_ID = 'orphan-sweep';
 
 /** Registers our search attributes; those that already exist are left alone. */
-export async function registerSearchAttributes(connection: NativeConnection | Connection, namespace: string): Promise<string[]> {
+export async function registerSearchAttributes(
+  connection: NativeConnection | Connection,
+  namespace: string,
+): Promise<string[]> {
   const existing = await connection.operatorService.listSearchAttributes({ namespace });
   const known = new Set(Object.keys(existing.customAttributes ?? {}));
   const missing = Object.entries(SEARCH_ATTRIBUTES).filter(([name]) => !known.has(name));
@@ -47,19 +53,35 @@ export async function registerSearchAttributes(connection: NativeConnection | Co
  * The daily reconciliation (02:00 IST) and the orphan sweep (every minute); creating them twice
  * is harmless. `idSuffix` keeps schedules of several stacks on one Temporal server apart (tests).
  */
-export async function ensureSchedules(client: Client, taskQueue: string, opts: { idSuffix?: string; sweepEvery?: Duration } = {}): Promise<void> {
+export async function ensureSchedules(
+  client: Client,
+  taskQueue: string,
+  opts: { idSuffix?: string; sweepEvery?: Duration } = {},
+): Promise<void> {
   const suffix = opts.idSuffix ? `-${opts.idSuffix}` : '';
   const schedules: ScheduleOptions[] = [
     {
       scheduleId: `${RECONCILIATION_SCHEDULE_ID}${suffix}`,
       spec: { cronExpressions: ['30 20 * * *'] }, // 20:30 UTC = 02:00 IST
-      action: { type: 'startWorkflow', workflowType: 'reconciliationWorkflow', taskQueue, args: [], staticSummary: 'Daily reconciliation: ledger invariants, undelivered events, stale payments' },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'reconciliationWorkflow',
+        taskQueue,
+        args: [],
+        staticSummary: 'Daily reconciliation: ledger invariants, undelivered events, stale payments',
+      },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 day' },
     },
     {
       scheduleId: `${ORPHAN_SWEEP_SCHEDULE_ID}${suffix}`,
       spec: { intervals: [{ every: opts.sweepEvery ?? '1 minute' }] },
-      action: { type: 'startWorkflow', workflowType: 'orphanSweepWorkflow', taskQueue, args: [], staticSummary: 'Orphan sweep: open payments whose workflow stopped' },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'orphanSweepWorkflow',
+        taskQueue,
+        args: [],
+        staticSummary: 'Orphan sweep: open payments whose workflow stopped',
+      },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     },
   ];
@@ -74,7 +96,9 @@ export async function ensureSchedules(client: Client, taskQueue: string, opts: {
 
 export interface PaymentsWorkerOptions {
   config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'> &
-    Partial<Pick<Config, 'DB_POOL_MAX' | 'WORKER_ACTIVITY_SLOTS' | 'WORKER_WORKFLOW_SLOTS' | 'WORKER_SHUTDOWN_GRACE_SECONDS'>>;
+    Partial<
+      Pick<Config, 'DB_POOL_MAX' | 'WORKER_ACTIVITY_SLOTS' | 'WORKER_WORKFLOW_SLOTS' | 'WORKER_SHUTDOWN_GRACE_SECONDS'>
+    >;
   deps: ActivityDeps;
   /** A pre-bundled workflow file (production, tests); otherwise bundled from source at start. */
   workflowBundlePath?: string;
@@ -82,13 +106,18 @@ export interface PaymentsWorkerOptions {
   schedules?: boolean;
 }
 
-export async function createPaymentsWorker(opts: PaymentsWorkerOptions): Promise<{ worker: Worker; connection: NativeConnection }> {
+export async function createPaymentsWorker(
+  opts: PaymentsWorkerOptions,
+): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { config } = opts;
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   if (opts.schedules) {
-    const client = new Client({ connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }), namespace: config.TEMPORAL_NAMESPACE });
+    const client = new Client({
+      connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
+      namespace: config.TEMPORAL_NAMESPACE,
+    });
     await ensureSchedules(client, taskQueue);
     await client.connection.close();
   }
@@ -120,12 +149,17 @@ export function startHealthEndpoint(port: number, worker: Worker, knex: Knex): P
       return;
     }
     const state = worker.getState();
-    knex
+    void knex
       .raw('SELECT 1')
-      .then(() => true, () => false)
+      .then(
+        () => true,
+        () => false,
+      )
       .then((database) => {
         const ok = state === 'RUNNING' && database;
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ ok, worker: state, database }));
+        res
+          .writeHead(ok ? 200 : 503, { 'content-type': 'application/json' })
+          .end(JSON.stringify({ ok, worker: state, database }));
       });
   });
   return new Promise((resolve, reject) => {
@@ -139,7 +173,9 @@ async function main(): Promise<void> {
   Runtime.install({
     logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'INFO'),
     // Slots available and used, schedule-to-start latency, activity and workflow failures.
-    ...(config.WORKER_METRICS_ADDRESS !== 'off' ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } } : {}),
+    ...(config.WORKER_METRICS_ADDRESS !== 'off'
+      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } }
+      : {}),
   });
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
   const phonepe = createPhonePeClient({
@@ -165,7 +201,8 @@ async function main(): Promise<void> {
     workflowBundlePath: config.WORKFLOW_BUNDLE_PATH,
     schedules: true,
   });
-  const health = config.WORKER_HEALTH_PORT > 0 ? await startHealthEndpoint(config.WORKER_HEALTH_PORT, worker, knex) : undefined;
+  const health =
+    config.WORKER_HEALTH_PORT > 0 ? await startHealthEndpoint(config.WORKER_HEALTH_PORT, worker, knex) : undefined;
   // Worker.run() shuts down gracefully on SIGINT/SIGTERM (Runtime's default shutdown signals):
   // it stops polling, lets activities in flight finish within shutdownGraceTime, then returns.
   await worker.run();

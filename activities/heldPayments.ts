@@ -19,16 +19,27 @@ import { providerCall } from './providerCall';
 import type { HeldPaymentKind, HeldPaymentRecord, ProviderOrder, ProviderOutcome } from '../domain/contracts';
 import type { ProviderOrders } from './providerOrders';
 
-
 export function heldPaymentActivities(deps: { knex: Knex; ledger: Ledger; orders: ProviderOrders }) {
   const { knex, ledger, orders } = deps;
   return {
     async startHeldPayment(p: HeldPaymentRecord): Promise<void> {
-      await createPaymentRecord(knex, { id: p.paymentId, kind: p.kind, userId: p.userId, amount: p.amount, workflowId: workflowIdFor(p.kind, p.paymentId), details: p.details });
+      await createPaymentRecord(knex, {
+        id: p.paymentId,
+        kind: p.kind,
+        userId: p.userId,
+        amount: p.amount,
+        workflowId: workflowIdFor(p.kind, p.paymentId),
+        details: p.details,
+      });
     },
 
     /** Reserves the amount: the user's rules (active, KYC, funds, limits) are checked on the locked row. */
-    async holdPaymentFunds(h: { kind: HeldPaymentKind; paymentId: string; userId: number; amount: Paise }): Promise<void> {
+    async holdPaymentFunds(h: {
+      kind: HeldPaymentKind;
+      paymentId: string;
+      userId: number;
+      amount: Paise;
+    }): Promise<void> {
       await ledger.reserve({
         reference: holdReferenceOf(h.kind, h.paymentId),
         userId: h.userId,
@@ -43,14 +54,28 @@ export function heldPaymentActivities(deps: { knex: Knex; ledger: Ledger; orders
     },
 
     /** The provider's current answer; `unknown` when it has never seen our reference. */
-    async checkWithProvider(c: { kind: HeldPaymentKind; paymentId: string }): Promise<ProviderOutcome | { outcome: 'unknown'; providerState: 'NOT_FOUND' }> {
-      return (await providerCall(() => orders.check(c.kind, c.paymentId))) ?? { outcome: 'unknown', providerState: 'NOT_FOUND' };
+    async checkWithProvider(c: {
+      kind: HeldPaymentKind;
+      paymentId: string;
+    }): Promise<ProviderOutcome | { outcome: 'unknown'; providerState: 'NOT_FOUND' }> {
+      return (
+        (await providerCall(() => orders.check(c.kind, c.paymentId))) ?? {
+          outcome: 'unknown',
+          providerState: 'NOT_FOUND',
+        }
+      );
     },
 
     /** Hold → provider's payable account, with the user's statement line; links that line to the payment. */
-    async captureHeldPayment(c: { kind: HeldPaymentKind; paymentId: string; outcome: ProviderOutcome }): Promise<{ transactionId: number }> {
+    async captureHeldPayment(c: {
+      kind: HeldPaymentKind;
+      paymentId: string;
+      outcome: ProviderOutcome;
+    }): Promise<{ transactionId: number }> {
       const record = await getPayment(knex, c.paymentId);
-      const posted = await ledger.capture(heldPaymentCapture({ kind: c.kind, paymentId: c.paymentId, details: record.details, outcome: c.outcome }));
+      const posted = await ledger.capture(
+        heldPaymentCapture({ kind: c.kind, paymentId: c.paymentId, details: record.details, outcome: c.outcome }),
+      );
       const transactionId = posted.lines.find((l) => 'user' in l.account)?.transactionId;
       if (!transactionId) throw new Error(`capture of ${c.paymentId} wrote no statement line`);
       await linkStatementLine(knex, c.paymentId, transactionId);
@@ -61,7 +86,13 @@ export function heldPaymentActivities(deps: { knex: Knex; ledger: Ledger; orders
       await ledger.release(holdReferenceOf(r.kind, r.paymentId), r.reason);
     },
 
-    async payPaymentCommissions(c: { paymentId: string; userId: number; transactionId: number; amount: Paise; marginRate: number }): Promise<CommissionShare[]> {
+    async payPaymentCommissions(c: {
+      paymentId: string;
+      userId: number;
+      transactionId: number;
+      amount: Paise;
+      marginRate: number;
+    }): Promise<CommissionShare[]> {
       return payCommissions(knex, ledger, { ...c, description: `Commissions on ${c.paymentId}` });
     },
 

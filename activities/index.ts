@@ -44,7 +44,11 @@ export function createActivities(deps: ActivityDeps) {
     ...topUpActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...refundActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...transferActivities({ knex: deps.knex, ledger }),
-    ...heldPaymentActivities({ knex: deps.knex, ledger, orders: providerOrders({ gateways: deps.gateways ?? {}, payee: deps.payee ?? noPayee }) }),
+    ...heldPaymentActivities({
+      knex: deps.knex,
+      ledger,
+      orders: providerOrders({ gateways: deps.gateways ?? {}, payee: deps.payee ?? noPayee }),
+    }),
   });
 }
 

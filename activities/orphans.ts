@@ -43,7 +43,8 @@ export async function whyStopped(client: Client, workflowId: string): Promise<st
   });
   const event = close.history?.events?.[0];
   const terminated = event?.workflowExecutionTerminatedEventAttributes;
-  if (terminated) return `workflow terminated by ${terminated.identity || 'an unknown caller'} at ${at}${terminated.reason ? ` (reason: ${terminated.reason})` : ''}`;
+  if (terminated)
+    return `workflow terminated by ${terminated.identity || 'an unknown caller'} at ${at}${terminated.reason ? ` (reason: ${terminated.reason})` : ''}`;
   const failed = event?.workflowExecutionFailedEventAttributes?.failure?.message;
   if (failed) return `workflow failed at ${at}: ${failed}`;
   return `workflow ${status.toLowerCase().replace(/_/g, ' ')} at ${at}`;
@@ -67,7 +68,8 @@ export function orphanActivities(deps: { knex: Knex; temporal?: Client }) {
         for await (const wf of client.workflow.list({ query })) running.add(wf.workflowId);
         for (const p of page.filter((x) => !running.has(x.workflowId))) {
           const reason = await whyStopped(client, p.workflowId);
-          if (reason && (await markOrphaned(deps.knex, p.id, reason))) result.orphaned.push({ paymentId: p.id, reason });
+          if (reason && (await markOrphaned(deps.knex, p.id, reason)))
+            result.orphaned.push({ paymentId: p.id, reason });
         }
         heartbeat(result.checked);
       }

@@ -21,16 +21,24 @@ export function paymentActivities(deps: { knex: Knex; decisionKey?: Buffer }) {
       const signed =
         deps.decisionKey !== undefined &&
         operator !== undefined &&
-        decisionIsSigned(deps.decisionKey, { paymentId: change.paymentId, outcome: decision.outcome, reason: decision.reason, operator }, decision.proof);
-      await recordPaymentStatus(deps.knex, { ...rest, actor: signed ? operator : 'temporal-ui' }, {
-        decision: {
-          channel: signed ? 'admin-api' : 'temporal-ui',
-          operatorUserCode: signed ? operator : null,
-          outcome: decision.outcome,
-          reason: decision.reason,
-          ...(!signed && operator ? { claimedOperator: operator } : {}),
+        decisionIsSigned(
+          deps.decisionKey,
+          { paymentId: change.paymentId, outcome: decision.outcome, reason: decision.reason, operator },
+          decision.proof,
+        );
+      await recordPaymentStatus(
+        deps.knex,
+        { ...rest, actor: signed ? operator : 'temporal-ui' },
+        {
+          decision: {
+            channel: signed ? 'admin-api' : 'temporal-ui',
+            operatorUserCode: signed ? operator : null,
+            outcome: decision.outcome,
+            reason: decision.reason,
+            ...(!signed && operator ? { claimedOperator: operator } : {}),
+          },
         },
-      });
+      );
     },
   };
 }

@@ -24,7 +24,8 @@ export async function providerCall<T>(call: (stopIfCancelled: () => void) => Pro
   const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
   try {
     return await call(() => {
-      if (ctx.cancellationSignal.aborted) throw new CancelledFailure('cancelled before anything was sent to the provider');
+      if (ctx.cancellationSignal.aborted)
+        throw new CancelledFailure('cancelled before anything was sent to the provider');
     });
   } finally {
     clearInterval(beat);

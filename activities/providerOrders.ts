@@ -9,7 +9,6 @@
  * deduplicate on our reference; this is the second lock on the door.
  */
 import { ValidationError } from '../domain/errors';
-import type { Paise } from '../domain/money';
 import type {
   BbpsGateway,
   BillPaymentState,
@@ -26,7 +25,10 @@ import { RECHARGE_OUTCOME } from '../providers/recharge/wire';
 import type { HeldPaymentKind, ProviderOrder, ProviderOutcome } from '../domain/contracts';
 
 /** How the payout activity gets the account it pays to (decrypted only here, never in workflow history). */
-export type PayeeLookup = (userId: number, beneficiaryId: number) => Promise<{ name: string; accountNumber: string; ifsc: string } | undefined>;
+export type PayeeLookup = (
+  userId: number,
+  beneficiaryId: number,
+) => Promise<{ name: string; accountNumber: string; ifsc: string } | undefined>;
 
 const payoutOutcome = (s: PayoutState): ProviderOutcome => ({
   outcome: PAYOUT_OUTCOME[s.status],
@@ -85,15 +87,33 @@ export function providerOrders(deps: { gateways: Partial<ProviderGateways>; paye
     switch (order.kind) {
       case 'payout': {
         const payee = await deps.payee(order.userId, order.beneficiaryId);
-        if (!payee) throw new ValidationError('the beneficiary of this payout no longer exists', { beneficiaryId: order.beneficiaryId });
-        return payoutOutcome(await payout().createPayout({ referenceId: order.paymentId, amount: order.amount, mode: order.mode, beneficiary: payee }));
+        if (!payee)
+          throw new ValidationError('the beneficiary of this payout no longer exists', {
+            beneficiaryId: order.beneficiaryId,
+          });
+        return payoutOutcome(
+          await payout().createPayout({
+            referenceId: order.paymentId,
+            amount: order.amount,
+            mode: order.mode,
+            beneficiary: payee,
+          }),
+        );
       }
       case 'recharge':
         return rechargeOutcome(
-          await recharge().recharge({ clientRef: order.paymentId, operator: order.operator, circle: order.circle, mobile: order.mobile, amount: order.amount }),
+          await recharge().recharge({
+            clientRef: order.paymentId,
+            operator: order.operator,
+            circle: order.circle,
+            mobile: order.mobile,
+            amount: order.amount,
+          }),
         );
       case 'bill':
-        return billOutcome(await bbps().payBill({ refId: order.fetchRef, amount: order.amount, paymentRefId: order.paymentId }));
+        return billOutcome(
+          await bbps().payBill({ refId: order.fetchRef, amount: order.amount, paymentRefId: order.paymentId }),
+        );
     }
   }
 

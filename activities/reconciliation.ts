@@ -23,24 +23,46 @@ export function reconciliationActivities(deps: { knex: Knex; ledger: Ledger }) {
       const startedAt = new Date();
       const invariants = await deps.ledger.checkInvariants();
       const undelivered = await undeliveredWebhooks(deps.knex, new Date(startedAt.getTime() - UNDELIVERED_AFTER_MS));
-      const stale = await stuckPayments(deps.knex, { olderThan: new Date(startedAt.getTime() - STALE_AFTER_MS), limit: 500 });
+      const stale = await stuckPayments(deps.knex, {
+        olderThan: new Date(startedAt.getTime() - STALE_AFTER_MS),
+        limit: 500,
+      });
       const accounts = await systemAccountBalances(deps.knex);
       const clawbacks = await outstandingClawbacks(deps.knex);
       const purgedIdempotencyKeys = await purgeExpiredIdempotencyKeys(deps.knex, startedAt);
       const report = {
         ...invariants,
         undeliveredWebhooks: undelivered,
-        stalePayments: stale.map((p) => ({ paymentId: p.id, kind: p.kind, status: p.status, amount: formatRupees(p.amount), updatedAt: p.updatedAt.toISOString() })),
-        systemAccounts: accounts.map((a) => ({ code: a.code, normalSide: a.normalSide, balance: formatRupees(a.balance) })),
+        stalePayments: stale.map((p) => ({
+          paymentId: p.id,
+          kind: p.kind,
+          status: p.status,
+          amount: formatRupees(p.amount),
+          updatedAt: p.updatedAt.toISOString(),
+        })),
+        systemAccounts: accounts.map((a) => ({
+          code: a.code,
+          normalSide: a.normalSide,
+          balance: formatRupees(a.balance),
+        })),
         outstandingClawbacks: clawbacks.map((c) => ({ ...c, amount: formatRupees(c.amount) })),
         purgedIdempotencyKeys,
       };
-      const reportId = await storeReconciliationReport(deps.knex, { startedAt, finishedAt: new Date(), ok: invariants.ok, report });
+      const reportId = await storeReconciliationReport(deps.knex, {
+        startedAt,
+        finishedAt: new Date(),
+        ok: invariants.ok,
+        report,
+      });
       return {
         reportId,
         ok: invariants.ok,
         failedChecks: invariants.checks.filter((c) => !c.ok).map((c) => c.id),
-        attention: { undeliveredWebhooks: undelivered.length, stalePayments: stale.length, outstandingClawbacks: clawbacks.length },
+        attention: {
+          undeliveredWebhooks: undelivered.length,
+          stalePayments: stale.length,
+          outstandingClawbacks: clawbacks.length,
+        },
       };
     },
   };

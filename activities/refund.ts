@@ -17,7 +17,13 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
   const { knex, ledger, phonepe } = deps;
   return {
     /** Records the refund and says whether it is allowed (≤ what is left of the top-up). */
-    async startRefund(r: { refundId: string; topUpId: string; amount: Paise; reason: string; requestedBy: string }): Promise<{ userId: number; refusal?: string }> {
+    async startRefund(r: {
+      refundId: string;
+      topUpId: string;
+      amount: Paise;
+      reason: string;
+      requestedBy: string;
+    }): Promise<{ userId: number; refusal?: string }> {
       const { record, refusal } = await createRefundRecord(knex, r);
       return { userId: record.userId, ...(refusal ? { refusal } : {}) };
     },
@@ -27,12 +33,21 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
     },
 
     /** Sends the refund unless PhonePe already has it: a refund is never sent twice. */
-    async requestPhonePeRefund(r: { refundId: string; topUpId: string; amount: Paise; originalMerchantOrderId?: string }): Promise<PhonePeRefund> {
+    async requestPhonePeRefund(r: {
+      refundId: string;
+      topUpId: string;
+      amount: Paise;
+      originalMerchantOrderId?: string;
+    }): Promise<PhonePeRefund> {
       return providerCall(async (stopIfCancelled) => {
         const existing = await phonepe.findRefund(r.refundId);
         if (existing) return existing;
         stopIfCancelled();
-        return phonepe.createRefund({ merchantRefundId: r.refundId, originalMerchantOrderId: r.originalMerchantOrderId ?? r.topUpId, amount: r.amount });
+        return phonepe.createRefund({
+          merchantRefundId: r.refundId,
+          originalMerchantOrderId: r.originalMerchantOrderId ?? r.topUpId,
+          amount: r.amount,
+        });
       });
     },
 

@@ -11,7 +11,16 @@ import { topUpCredit } from '../domain/recipes';
 import type { PhonePeGateway, PhonePeOrder } from '../providers/phonepe/client';
 import { providerCall } from './providerCall';
 
-export type OrderCheck = PhonePeOrder | { state: 'NOT_FOUND'; amount?: undefined; expireAt?: undefined; errorCode?: undefined; transactionId?: undefined; paymentMode?: undefined };
+export type OrderCheck =
+  | PhonePeOrder
+  | {
+      state: 'NOT_FOUND';
+      amount?: undefined;
+      expireAt?: undefined;
+      errorCode?: undefined;
+      transactionId?: undefined;
+      paymentMode?: undefined;
+    };
 
 export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: PhonePeGateway }) {
   const { knex, ledger, phonepe } = deps;
@@ -35,9 +44,15 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
       const merchantOrderId = req.merchantOrderId ?? req.paymentId;
       return providerCall(async (stopIfCancelled) => {
         const existing = await phonepe.findOrder(merchantOrderId);
-        if (existing) return { redirectUrl: null, expireAt: existing.expireAt ?? Date.now() + req.expireAfterSeconds * 1000 };
+        if (existing)
+          return { redirectUrl: null, expireAt: existing.expireAt ?? Date.now() + req.expireAfterSeconds * 1000 };
         stopIfCancelled();
-        return phonepe.createOrder({ merchantOrderId, amount: req.amount, redirectUrl: req.redirectUrl, expireAfterSeconds: req.expireAfterSeconds });
+        return phonepe.createOrder({
+          merchantOrderId,
+          amount: req.amount,
+          redirectUrl: req.redirectUrl,
+          expireAfterSeconds: req.expireAfterSeconds,
+        });
       });
     },
 
@@ -47,10 +62,28 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
     },
 
     /** PHONEPE_CLEARING → wallet, once: the ledger reference makes a retry a replay. */
-    async creditTopUp(c: { paymentId: string; userId: number; amount: Paise; transactionId?: string; paymentMode?: string }): Promise<{ journalId: number }> {
+    async creditTopUp(c: {
+      paymentId: string;
+      userId: number;
+      amount: Paise;
+      transactionId?: string;
+      paymentMode?: string;
+    }): Promise<{ journalId: number }> {
       const row = await topUpStatementRow(knex, c.paymentId);
-      const posted = await ledger.post(topUpCredit({ paymentId: c.paymentId, userId: row.userId, amount: c.amount, statementRowId: row.transactionId, phonePeTransactionId: c.transactionId }));
-      await markGatewayPaymentSucceeded(knex, { paymentId: c.paymentId, providerTransactionId: c.transactionId, paymentMode: c.paymentMode });
+      const posted = await ledger.post(
+        topUpCredit({
+          paymentId: c.paymentId,
+          userId: row.userId,
+          amount: c.amount,
+          statementRowId: row.transactionId,
+          phonePeTransactionId: c.transactionId,
+        }),
+      );
+      await markGatewayPaymentSucceeded(knex, {
+        paymentId: c.paymentId,
+        providerTransactionId: c.transactionId,
+        paymentMode: c.paymentMode,
+      });
       return { journalId: posted.journalId };
     },
 

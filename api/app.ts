@@ -87,7 +87,12 @@ export function createApp(deps: AppDeps): Koa {
   app.use(errorMapper());
   app.use(securityHeaders());
   app.use(metrics.middleware);
-  app.use(cors({ origin: (ctx) => (config.CORS_ORIGINS.includes(ctx.get('origin')) ? ctx.get('origin') : ''), exposeHeaders: ['X-Request-Id', 'Retry-After'] }));
+  app.use(
+    cors({
+      origin: (ctx) => (config.CORS_ORIGINS.includes(ctx.get('origin')) ? ctx.get('origin') : ''),
+      exposeHeaders: ['X-Request-Id', 'Retry-After'],
+    }),
+  );
   for (const m of jsonBody()) app.use(m);
   app.use(router.routes());
   app.use(router.allowedMethods());

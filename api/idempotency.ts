@@ -33,8 +33,15 @@ export async function idempotent(
   req: { userId: number; key: string; operation: string; canonicalBody: unknown; idPrefix: 'pay' | 'rfd' },
   run: (resourceId: string) => Promise<StoredResponse>,
 ): Promise<StoredResponse> {
-  const fingerprint = createHash('sha256').update(`${req.operation}\n${JSON.stringify(req.canonicalBody)}`).digest('hex');
-  const claim = await claimIdempotencyKey(knex, { userId: req.userId, key: req.key, fingerprint, resourceId: newPaymentId(req.idPrefix) });
+  const fingerprint = createHash('sha256')
+    .update(`${req.operation}\n${JSON.stringify(req.canonicalBody)}`)
+    .digest('hex');
+  const claim = await claimIdempotencyKey(knex, {
+    userId: req.userId,
+    key: req.key,
+    fingerprint,
+    resourceId: newPaymentId(req.idPrefix),
+  });
   if (!claim.fresh && claim.response) return claim.response;
   const response = await run(claim.resourceId);
   await storeIdempotentResponse(knex, { userId: req.userId, key: req.key, ...response });

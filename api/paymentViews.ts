@@ -12,7 +12,14 @@ export const paymentView = z.object({
   createdAt: z.string(),
   updatedAt: z.string(),
   provider: z.record(z.string(), z.string().nullable()),
-  timeline: z.array(z.object({ status: z.enum(PAYMENT_STATUSES), at: z.string(), note: z.string().optional(), actor: z.string().optional() })),
+  timeline: z.array(
+    z.object({
+      status: z.enum(PAYMENT_STATUSES),
+      at: z.string(),
+      note: z.string().optional(),
+      actor: z.string().optional(),
+    }),
+  ),
   failureReason: z.string().optional(),
   relatedPaymentId: z.string().optional(),
 });

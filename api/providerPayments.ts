@@ -18,7 +18,10 @@ import type { AuthUser } from './middleware/auth';
 import { workflowsOf } from './routes/payments';
 import type { HeldPaymentStart, PaymentWorkflows } from './temporal';
 
-export function gatewayOf<K extends keyof ProviderGateways>(gateways: Partial<ProviderGateways> | undefined, name: K): ProviderGateways[K] {
+export function gatewayOf<K extends keyof ProviderGateways>(
+  gateways: Partial<ProviderGateways> | undefined,
+  name: K,
+): ProviderGateways[K] {
   const g = gateways?.[name];
   if (!g) throw new TransientError(`${name} payments are unavailable: this API has no ${name} provider configured`);
   return g;
@@ -78,12 +81,29 @@ export const commissionMargins = (config: Config) => ({
  * 202 once the amount is held; 422 with the rule's code when the hold was refused (funds,
  * KYC, limits). Both are stored with the Idempotency-Key, so a retry gets the same answer.
  */
-async function acceptHeldPayment(knex: Knex, workflows: PaymentWorkflows, start: HeldPaymentStart, userCode: string): Promise<StoredResponse> {
+async function acceptHeldPayment(
+  knex: Knex,
+  workflows: PaymentWorkflows,
+  start: HeldPaymentStart,
+  userCode: string,
+): Promise<StoredResponse> {
   const paymentId = start.input.paymentId;
   const first = await workflows.startHeldPayment(start, userCode);
-  const answer = first === 'already-closed' ? await getPayment(knex, paymentId).then((r) => ({ status: r.status, failureCode: undefined, failureReason: r.failureReason })) : first;
+  const answer =
+    first === 'already-closed'
+      ? await getPayment(knex, paymentId).then((r) => ({
+          status: r.status,
+          failureCode: undefined,
+          failureReason: r.failureReason,
+        }))
+      : first;
   if (answer.status === 'FAILED' && answer.failureCode) {
-    return { status: 422, body: { error: { code: answer.failureCode, message: answer.failureReason ?? 'payment refused', details: { paymentId } } } };
+    return {
+      status: 422,
+      body: {
+        error: { code: answer.failureCode, message: answer.failureReason ?? 'payment refused', details: { paymentId } },
+      },
+    };
   }
   return { status: 202, body: { paymentId, status: answer.status } };
 }
@@ -101,7 +121,13 @@ export async function startHeldPaymentRequest(
   const workflows = workflowsOf(deps);
   const response = await idempotent(
     deps.knex,
-    { userId: req.user.id, key: idempotencyKeyOf(req.ctx), operation: req.operation, canonicalBody: req.body, idPrefix: 'pay' },
+    {
+      userId: req.user.id,
+      key: idempotencyKeyOf(req.ctx),
+      operation: req.operation,
+      canonicalBody: req.body,
+      idPrefix: 'pay',
+    },
     async (paymentId) => {
       await req.claim?.(paymentId);
       return acceptHeldPayment(deps.knex, workflows, build(paymentId), req.user.userCode);

@@ -4,19 +4,28 @@ import { formatRupees, parseApiAmount, Paise } from '../domain/money';
 import { DomainError } from '../domain/errors';
 
 /** "250.00" or 250 or 250.5 → Paise; anything else is a field-level validation error. */
-export const amountInput = z.union([z.string(), z.number()]).transform((v, ctx): Paise => {
-  try {
-    return parseApiAmount(v);
-  } catch (e) {
-    ctx.addIssue({ code: 'custom', message: e instanceof DomainError ? e.message : 'invalid amount' });
-    return z.NEVER;
-  }
-}).describe('Rupees: a string or number with at most two decimals, e.g. "250.00"');
+export const amountInput = z
+  .union([z.string(), z.number()])
+  .transform((v, ctx): Paise => {
+    try {
+      return parseApiAmount(v);
+    } catch (e) {
+      ctx.addIssue({ code: 'custom', message: e instanceof DomainError ? e.message : 'invalid amount' });
+      return z.NEVER;
+    }
+  })
+  .describe('Rupees: a string or number with at most two decimals, e.g. "250.00"');
 
-export const money = z.string().regex(/^-?\d+\.\d{2}$/).describe('Rupees with two decimals');
+export const money = z
+  .string()
+  .regex(/^-?\d+\.\d{2}$/)
+  .describe('Rupees with two decimals');
 export const rupees = (p: Paise) => formatRupees(p);
 
-export const isoDate = z.iso.datetime({ offset: true }).or(z.iso.date()).transform((s) => new Date(s));
+export const isoDate = z.iso
+  .datetime({ offset: true })
+  .or(z.iso.date())
+  .transform((s) => new Date(s));
 export const positiveId = z.coerce.number().int().positive();
 
 export const userView = z.object({

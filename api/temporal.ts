@@ -15,7 +15,15 @@ import { BusinessRuleError, ConflictError, DomainError, TransientError, Validati
 import { ProviderUnavailableError } from '../domain/providerErrors';
 import { PaymentKind, PaymentStatus, workflowIdFor } from '../domain/payments';
 import type { OperatorDecision, PaymentView, TopUpStarted } from '../workflows/messages';
-import { PaymentAccepted, paymentAcceptedUpdate, operatorResolveUpdate, providerEventSignal, recheckSignal, topUpStartedUpdate, ProviderEvent } from '../workflows/messages';
+import {
+  PaymentAccepted,
+  paymentAcceptedUpdate,
+  operatorResolveUpdate,
+  providerEventSignal,
+  recheckSignal,
+  topUpStartedUpdate,
+  ProviderEvent,
+} from '../workflows/messages';
 import { heldPaymentSummary, recoverySummary, refundSummary, topUpSummary, transferSummary } from './workflowSummaries';
 import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '../workflows/searchAttributes';
 import type { RefundInput } from '../workflows/refund';
@@ -39,7 +47,8 @@ function fromUpdateFailure(err: WorkflowUpdateFailedError): DomainError {
   const message = cause?.message ?? err.message;
   if (type === 'validation_failed') return new ValidationError(message);
   if (type === 'provider_unavailable') return new ProviderUnavailableError(message);
-  if (type === 'invalid_state' || type === 'conflict' || type === 'topup_page_lost') return new ConflictError(message, type);
+  if (type === 'invalid_state' || type === 'conflict' || type === 'topup_page_lost')
+    return new ConflictError(message, type);
   return new BusinessRuleError(type, message);
 }
 
@@ -56,7 +65,10 @@ const searchAttributes = (kind: PaymentKind, userCode: string, amountPaise: numb
 ];
 
 export class PaymentWorkflows {
-  constructor(private readonly client: Client, private readonly taskQueue: string) {}
+  constructor(
+    private readonly client: Client,
+    private readonly taskQueue: string,
+  ) {}
 
   /**
    * Starts the top-up (or joins the one already running for this payment id) and waits for
@@ -97,7 +109,8 @@ export class PaymentWorkflows {
       });
     } catch (err) {
       // An earlier request with this payment id already finished it: its result is the answer.
-      if (err instanceof WorkflowExecutionAlreadyStartedError) return this.client.workflow.getHandle(workflowId).result();
+      if (err instanceof WorkflowExecutionAlreadyStartedError)
+        return this.client.workflow.getHandle(workflowId).result();
       return unavailable(err);
     }
   }
@@ -170,7 +183,11 @@ export class PaymentWorkflows {
    */
   async runReconciliation(): Promise<{ sweep: SweepResult; reconciliation: ReconciliationSummary }> {
     const run = <T>(type: string, id: string) =>
-      this.client.workflow.execute(type, { workflowId: `${id}:manual:${Date.now()}-${Math.random().toString(36).slice(2, 8)}`, taskQueue: this.taskQueue, args: [] }) as Promise<T>;
+      this.client.workflow.execute(type, {
+        workflowId: `${id}:manual:${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
+        taskQueue: this.taskQueue,
+        args: [],
+      }) as Promise<T>;
     try {
       const sweep = await run<SweepResult>('orphanSweepWorkflow', 'orphan-sweep');
       const reconciliation = await run<ReconciliationSummary>('reconciliationWorkflow', 'reconciliation');
@@ -196,7 +213,11 @@ export class PaymentWorkflows {
    * the payment's record stands. With a decision the run applies it at once (update-with-start)
    * and answers with the payment. Joins the recovery run if one is already running.
    */
-  async recover(workflowId: string, status: PaymentStatus, decision?: OperatorDecision): Promise<PaymentView | undefined> {
+  async recover(
+    workflowId: string,
+    status: PaymentStatus,
+    decision?: OperatorDecision,
+  ): Promise<PaymentView | undefined> {
     try {
       const stopped = await this.client.workflow.getHandle(workflowId).describe();
       if (stopped.status.name === 'RUNNING') {
@@ -210,8 +231,10 @@ export class PaymentWorkflows {
         maximumPageSize: 1,
       });
       const payload = history.history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
-      if (!payload) throw new ConflictError(`the history of ${workflowId} has no input to recover from`, 'invalid_state');
-      const input = this.client.options.loadedDataConverter.payloadConverter.fromPayload<Record<string, unknown>>(payload);
+      if (!payload)
+        throw new ConflictError(`the history of ${workflowId} has no input to recover from`, 'invalid_state');
+      const input =
+        this.client.options.loadedDataConverter.payloadConverter.fromPayload<Record<string, unknown>>(payload);
       const options = {
         workflowId,
         taskQueue: stopped.taskQueue,
@@ -237,10 +260,13 @@ export class PaymentWorkflows {
 
   async resolve(workflowId: string, decision: OperatorDecision): Promise<PaymentView> {
     try {
-      return await this.client.workflow.getHandle(workflowId).executeUpdate(operatorResolveUpdate, { args: [decision] });
+      return await this.client.workflow
+        .getHandle(workflowId)
+        .executeUpdate(operatorResolveUpdate, { args: [decision] });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw fromUpdateFailure(err);
-      if (err instanceof WorkflowNotFoundError) throw new ConflictError('this payment has finished; there is nothing to resolve', 'invalid_state');
+      if (err instanceof WorkflowNotFoundError)
+        throw new ConflictError('this payment has finished; there is nothing to resolve', 'invalid_state');
       return unavailable(err);
     }
   }

@@ -27,25 +27,44 @@ function summary(line: string[], details: Array<[string, string | number | undef
   };
 }
 
-const KIND_NAME: Record<PaymentKind, string> = { topup: 'Top-up', transfer: 'Transfer', payout: 'Payout', recharge: 'Recharge', bill: 'Bill', refund: 'Refund' };
+const KIND_NAME: Record<PaymentKind, string> = {
+  topup: 'Top-up',
+  transfer: 'Transfer',
+  payout: 'Payout',
+  recharge: 'Recharge',
+  bill: 'Bill',
+  refund: 'Refund',
+};
 
 export function topUpSummary(p: { paymentId: string; amount: Paise }, userCode: string): WorkflowSummary {
-  return summary([`Top-up ${rupees(p.amount)} via PhonePe`, userCode], [
-    ['Payment', p.paymentId],
-    ['User', userCode],
-    ['Amount', rupees(p.amount)],
-    ['PhonePe merchant order', p.paymentId],
-  ]);
+  return summary(
+    [`Top-up ${rupees(p.amount)} via PhonePe`, userCode],
+    [
+      ['Payment', p.paymentId],
+      ['User', userCode],
+      ['Amount', rupees(p.amount)],
+      ['PhonePe merchant order', p.paymentId],
+    ],
+  );
 }
 
-export function transferSummary(t: { paymentId: string; amount: Paise; fee?: Paise; senderCode: string; recipientCode: string }): WorkflowSummary {
-  return summary([`Transfer ${rupees(t.amount)}`, `${t.senderCode} → ${t.recipientCode}`], [
-    ['Payment', t.paymentId],
-    ['From', t.senderCode],
-    ['To', t.recipientCode],
-    ['Amount', rupees(t.amount)],
-    ['Fee', t.fee ? rupees(t.fee) : undefined],
-  ]);
+export function transferSummary(t: {
+  paymentId: string;
+  amount: Paise;
+  fee?: Paise;
+  senderCode: string;
+  recipientCode: string;
+}): WorkflowSummary {
+  return summary(
+    [`Transfer ${rupees(t.amount)}`, `${t.senderCode} → ${t.recipientCode}`],
+    [
+      ['Payment', t.paymentId],
+      ['From', t.senderCode],
+      ['To', t.recipientCode],
+      ['Amount', rupees(t.amount)],
+      ['Fee', t.fee ? rupees(t.fee) : undefined],
+    ],
+  );
 }
 
 export function heldPaymentSummary(start: HeldPaymentStart, userCode: string): WorkflowSummary {
@@ -58,37 +77,54 @@ export function heldPaymentSummary(start: HeldPaymentStart, userCode: string): W
   switch (start.kind) {
     case 'recharge': {
       const r = start.input;
-      return summary([head, r.operator, maskMobile(r.mobile), userCode], [...common, ['Operator', `${r.operator} (${r.circle})`], ['Mobile', maskMobile(r.mobile)]]);
+      return summary(
+        [head, r.operator, maskMobile(r.mobile), userCode],
+        [...common, ['Operator', `${r.operator} (${r.circle})`], ['Mobile', maskMobile(r.mobile)]],
+      );
     }
     case 'bill': {
       const b = start.input;
-      return summary([head, b.billerName, b.bill.billNumber, userCode], [
-        ...common,
-        ['Biller', `${b.billerName} (${b.billerId})`],
-        ['Bill', b.bill.billNumber],
-        ['Customer', b.bill.customerName],
-        ['Due', b.bill.dueDate ?? undefined],
-      ]);
+      return summary(
+        [head, b.billerName, b.bill.billNumber, userCode],
+        [
+          ...common,
+          ['Biller', `${b.billerName} (${b.billerId})`],
+          ['Bill', b.bill.billNumber],
+          ['Customer', b.bill.customerName],
+          ['Due', b.bill.dueDate ?? undefined],
+        ],
+      );
     }
     case 'payout': {
       const o = start.input;
       const account = maskAccount(o.beneficiary.accountMasked);
-      return summary([head, o.mode, account, userCode], [
-        ...common,
-        ['Beneficiary', `${o.beneficiary.name}, ${account}, ${o.beneficiary.ifsc} (${o.beneficiary.bankName})`],
-        ['Mode', o.mode],
-      ]);
+      return summary(
+        [head, o.mode, account, userCode],
+        [
+          ...common,
+          ['Beneficiary', `${o.beneficiary.name}, ${account}, ${o.beneficiary.ifsc} (${o.beneficiary.bankName})`],
+          ['Mode', o.mode],
+        ],
+      );
     }
   }
 }
 
-export function refundSummary(r: { refundId: string; topUpId: string; amount: Paise; requestedBy: string }): WorkflowSummary {
-  return summary([`Refund ${rupees(r.amount)} of top-up ${r.topUpId}`, `by ${r.requestedBy}`], [
-    ['Refund', r.refundId],
-    ['Of top-up', r.topUpId],
-    ['Amount', rupees(r.amount)],
-    ['Requested by', r.requestedBy],
-  ]);
+export function refundSummary(r: {
+  refundId: string;
+  topUpId: string;
+  amount: Paise;
+  requestedBy: string;
+}): WorkflowSummary {
+  return summary(
+    [`Refund ${rupees(r.amount)} of top-up ${r.topUpId}`, `by ${r.requestedBy}`],
+    [
+      ['Refund', r.refundId],
+      ['Of top-up', r.topUpId],
+      ['Amount', rupees(r.amount)],
+      ['Requested by', r.requestedBy],
+    ],
+  );
 }
 
 /** A recovery run shows what it recovers. */

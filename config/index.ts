@@ -10,8 +10,15 @@ export type Mode = (typeof MODES)[number];
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
-const csv = z.string().transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean));
-const mysqlUrl = z.string().regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/, 'must be mysql://user:password@host:port/database');
+const csv = z.string().transform((s) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean),
+);
+const mysqlUrl = z
+  .string()
+  .regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/, 'must be mysql://user:password@host:port/database');
 
 /** Dev-only secrets: obviously fake, so nobody mistakes them for real ones. */
 const DEV_SECRETS = {
@@ -32,10 +39,15 @@ const DEV_SECRETS = {
 };
 
 /** A commission margin or rate: a decimal 0-1 with at most 4 places, kept as text (parsed exactly by domain/commissions). */
-const rateText = z.string().regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, 'must be a decimal between 0 and 1 with at most 4 places');
+const rateText = z
+  .string()
+  .regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, 'must be a decimal between 0 and 1 with at most 4 places');
 const base64Key32 = z
   .string()
-  .refine((s) => Buffer.from(s, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(s), 'must be base64 of exactly 32 bytes (openssl rand -base64 32)');
+  .refine(
+    (s) => Buffer.from(s, 'base64').length === 32 && /^[A-Za-z0-9+/]+={0,2}$/.test(s),
+    'must be base64 of exactly 32 bytes (openssl rand -base64 32)',
+  );
 
 function schemaFor(mode: Mode) {
   const secret = (name: keyof typeof DEV_SECRETS, minLength: number) => {
@@ -44,12 +56,17 @@ function schemaFor(mode: Mode) {
   };
   return z.object({
     NODE_ENV: z.enum(MODES).default('development'),
-    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default(mode === 'test' ? 'silent' : 'info'),
+    LOG_LEVEL: z
+      .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+      .default(mode === 'test' ? 'silent' : 'info'),
 
     DATABASE_URL: mysqlUrl,
     DB_POOL_MAX: z.coerce.number().int().min(2).max(200).default(20),
 
-    TEMPORAL_ADDRESS: z.string().regex(/^[^:]+:\d+$/, 'must be host:port').default('127.0.0.1:7233'),
+    TEMPORAL_ADDRESS: z
+      .string()
+      .regex(/^[^:]+:\d+$/, 'must be host:port')
+      .default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('payments'),
     /** Pre-bundled workflow code (production image, tests); without it the worker bundles at start. */
@@ -61,7 +78,9 @@ function schemaFor(mode: Mode) {
     /** On SIGTERM, how long activities in flight may finish before they are cancelled (and retried elsewhere). */
     WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
     /** Prometheus metrics of the Temporal runtime (slots, schedule-to-start latency, failures): host:port, or "off". */
-    WORKER_METRICS_ADDRESS: z.union([z.literal('off'), z.string().regex(/^[^:]+:\d+$/, 'must be host:port or off')]).default('127.0.0.1:9464'),
+    WORKER_METRICS_ADDRESS: z
+      .union([z.literal('off'), z.string().regex(/^[^:]+:\d+$/, 'must be host:port or off')])
+      .default('127.0.0.1:9464'),
     /** GET /healthz on this port answers 200 while the worker polls and the database answers; 0: no health endpoint. */
     WORKER_HEALTH_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
 
@@ -109,16 +128,24 @@ function schemaFor(mode: Mode) {
     WEBHOOK_TOLERANCE_SECONDS: z.coerce.number().int().min(30).max(3600).default(300),
 
     /** Beneficiary account numbers: AES-256-GCM key, and the HMAC key of the uniqueness hash. */
-    BENEFICIARY_ENCRYPTION_KEY: mode === 'production' ? base64Key32 : base64Key32.default(DEV_SECRETS.BENEFICIARY_ENCRYPTION_KEY),
+    BENEFICIARY_ENCRYPTION_KEY:
+      mode === 'production' ? base64Key32 : base64Key32.default(DEV_SECRETS.BENEFICIARY_ENCRYPTION_KEY),
     BENEFICIARY_HASH_KEY: secret('BENEFICIARY_HASH_KEY', 32),
 
     /** A flat fee on wallet-to-wallet transfers, in rupees, paid by the sender to FEE_INCOME. */
-    TRANSFER_FEE: z.string().regex(/^\d{1,7}(\.\d{1,2})?$/, 'rupees, e.g. "5.00"').default('0.00'),
+    TRANSFER_FEE: z
+      .string()
+      .regex(/^\d{1,7}(\.\d{1,2})?$/, 'rupees, e.g. "5.00"')
+      .default('0.00'),
     /** The most the platform pays out in commissions per service, as a share of the amount. */
     COMMISSION_MARGIN_RECHARGE: rateText.default('0.0300'),
     COMMISSION_MARGIN_BILL: rateText.default('0.0100'),
     /** How long a settled recharge, bill or payout keeps listening for a provider reversal. */
-    REVERSAL_WATCH_HOURS: z.coerce.number().positive().max(24 * 30).default(72),
+    REVERSAL_WATCH_HOURS: z.coerce
+      .number()
+      .positive()
+      .max(24 * 30)
+      .default(72),
 
     /** Scales every polling interval and window (1 in production; demos may shorten them). */
     POLLING_TIME_SCALE: z.coerce.number().positive().max(1).default(1),
@@ -160,7 +187,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = parsed.data;
   if (c.WORKER_ACTIVITY_SLOTS !== undefined && c.WORKER_ACTIVITY_SLOTS > c.DB_POOL_MAX) {
-    throw new ConfigError(`invalid configuration:\n  WORKER_ACTIVITY_SLOTS: ${c.WORKER_ACTIVITY_SLOTS} activities at once would wait on a pool of DB_POOL_MAX=${c.DB_POOL_MAX} connections; raise DB_POOL_MAX or lower the slots`);
+    throw new ConfigError(
+      `invalid configuration:\n  WORKER_ACTIVITY_SLOTS: ${c.WORKER_ACTIVITY_SLOTS} activities at once would wait on a pool of DB_POOL_MAX=${c.DB_POOL_MAX} connections; raise DB_POOL_MAX or lower the slots`,
+    );
   }
   return { ...c, PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://${c.API_HOST}:${c.API_PORT}` };
 }

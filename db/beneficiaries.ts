@@ -14,7 +14,9 @@ export type BeneficiaryKeys = SecretKeys;
 /** How an account number is shown anywhere outside the payout call: `XXXXXX1234`. */
 export const maskAccount = (numberOrLast4: string) => `XXXXXX${numberOrLast4.slice(-4)}`;
 
-export const beneficiaryKeysOf = (config: Pick<Config, 'BENEFICIARY_ENCRYPTION_KEY' | 'BENEFICIARY_HASH_KEY'>): BeneficiaryKeys => ({
+export const beneficiaryKeysOf = (
+  config: Pick<Config, 'BENEFICIARY_ENCRYPTION_KEY' | 'BENEFICIARY_HASH_KEY'>,
+): BeneficiaryKeys => ({
   encryptionKey: Buffer.from(config.BENEFICIARY_ENCRYPTION_KEY, 'base64'),
   hashKey: config.BENEFICIARY_HASH_KEY,
 });
@@ -80,10 +82,16 @@ export async function addBeneficiary(knex: Knex, keys: BeneficiaryKeys, b: NewBe
     nickname: b.nickname ?? null,
   };
   return knex.transaction(async (trx) => {
-    const existing = await trx('beneficiaries').where({ user_id: b.userId, account_hash: hash, ifsc_code: b.ifsc }).forUpdate().first();
-    if (existing?.is_active) throw new ConflictError('this account is already a beneficiary', 'duplicate', { beneficiaryId: existing.id });
+    const existing = await trx('beneficiaries')
+      .where({ user_id: b.userId, account_hash: hash, ifsc_code: b.ifsc })
+      .forUpdate()
+      .first();
+    if (existing?.is_active)
+      throw new ConflictError('this account is already a beneficiary', 'duplicate', { beneficiaryId: existing.id });
     if (existing) {
-      await trx('beneficiaries').where({ id: existing.id }).update({ ...fields, is_active: true, is_verified: false, verification_date: null, name_at_bank: null });
+      await trx('beneficiaries')
+        .where({ id: existing.id })
+        .update({ ...fields, is_active: true, is_verified: false, verification_date: null, name_at_bank: null });
       return toBeneficiary(await trx('beneficiaries').where({ id: existing.id }).first());
     }
     try {
@@ -119,10 +127,18 @@ export async function deactivateBeneficiary(knex: Knex, userId: number, id: numb
   if (n === 0) throw new NotFoundError('beneficiary not found');
 }
 
-export async function recordVerification(knex: Knex, id: number, v: { valid: boolean; nameAtBank: string | null }): Promise<void> {
+export async function recordVerification(
+  knex: Knex,
+  id: number,
+  v: { valid: boolean; nameAtBank: string | null },
+): Promise<void> {
   await knex('beneficiaries')
     .where({ id })
-    .update(v.valid ? { is_verified: true, verification_date: new Date(), name_at_bank: v.nameAtBank } : { is_verified: false, verification_date: null, name_at_bank: null });
+    .update(
+      v.valid
+        ? { is_verified: true, verification_date: new Date(), name_at_bank: v.nameAtBank }
+        : { is_verified: false, verification_date: null, name_at_bank: null },
+    );
 }
 
 /** The opened account number, for the penny-drop and payout calls only. */
@@ -138,7 +154,18 @@ export async function loadBeneficiaryForPayout(
   keys: BeneficiaryKeys,
   userId: number,
   beneficiaryId: number,
-): Promise<{ id: number; name: string; accountNumber: string; ifsc: string; bankName: string; isVerified: boolean; isActive: boolean } | undefined> {
+): Promise<
+  | {
+      id: number;
+      name: string;
+      accountNumber: string;
+      ifsc: string;
+      bankName: string;
+      isVerified: boolean;
+      isActive: boolean;
+    }
+  | undefined
+> {
   const row = await knex('beneficiaries').where({ id: beneficiaryId, user_id: userId }).first();
   if (!row) return undefined;
   return {

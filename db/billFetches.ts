@@ -29,8 +29,19 @@ function toFetch(row: Record<string, any>): StoredBillFetch {
   };
 }
 
-export async function recordBillFetch(knex: Knex, f: { refId: string; userId: number; billerId: string; customerParams: Record<string, string> }): Promise<void> {
-  await knex('bill_fetches').insert({ ref_id: f.refId, user_id: f.userId, biller_id: f.billerId, customer_params: JSON.stringify(f.customerParams) }).onConflict('ref_id').ignore();
+export async function recordBillFetch(
+  knex: Knex,
+  f: { refId: string; userId: number; billerId: string; customerParams: Record<string, string> },
+): Promise<void> {
+  await knex('bill_fetches')
+    .insert({
+      ref_id: f.refId,
+      user_id: f.userId,
+      biller_id: f.billerId,
+      customer_params: JSON.stringify(f.customerParams),
+    })
+    .onConflict('ref_id')
+    .ignore();
 }
 
 export async function updateBillFetch(knex: Knex, f: BillFetch): Promise<void> {
@@ -64,5 +75,6 @@ export async function claimBillForPayment(knex: Knex, refId: string, paymentId: 
         .orWhereIn('payment_id', knex('payment_records').select('id').where({ status: 'FAILED' })),
     )
     .update({ payment_id: paymentId });
-  if (claimed === 0) throw new ConflictError('this bill is already being paid or has been paid', 'duplicate', { fetchRef: refId });
+  if (claimed === 0)
+    throw new ConflictError('this bill is already being paid or has been paid', 'duplicate', { fetchRef: refId });
 }

@@ -10,13 +10,19 @@
 import { clawbackPosting, commissionPosting } from '../domain/recipes';
 import { commissionReferenceOf, referenceSql } from '../domain/references';
 import type { Knex } from 'knex';
-import { CommissionShare, formatRate, MAX_COMMISSION_LEVELS, parseRate, splitCommissions, Upline } from '../domain/commissions';
+import {
+  CommissionShare,
+  formatRate,
+  MAX_COMMISSION_LEVELS,
+  parseRate,
+  splitCommissions,
+  Upline,
+} from '../domain/commissions';
 import { InsufficientFundsError } from '../domain/errors';
 import type { Paise } from '../domain/money';
 import type { Ledger } from './ledger';
 import { fromDecimal, toDecimal } from './money';
 import { isDuplicateKey } from './ledger/transaction';
-
 
 /** Up to three uplines through parent_distributor_id; level = distance from the user. */
 export async function uplinesOf(db: Knex | Knex.Transaction, userId: number): Promise<Upline[]> {
@@ -27,9 +33,16 @@ export async function uplinesOf(db: Knex | Knex.Transaction, userId: number): Pr
     const parentId: number = row.parent_distributor_id;
     if (seen.has(parentId)) break; // a cycle is refused by the admin API; never loop on bad data
     seen.add(parentId);
-    row = await db('users').where({ id: parentId }).first('id', 'parent_distributor_id', 'commission_rate', 'is_active', 'kyc_status');
+    row = await db('users')
+      .where({ id: parentId })
+      .first('id', 'parent_distributor_id', 'commission_rate', 'is_active', 'kyc_status');
     if (!row) break;
-    uplines.push({ userId: row.id, level, rate: parseRate(String(row.commission_rate ?? '0')), eligible: Boolean(row.is_active) && row.kyc_status === 'verified' });
+    uplines.push({
+      userId: row.id,
+      level,
+      rate: parseRate(String(row.commission_rate ?? '0')),
+      eligible: Boolean(row.is_active) && row.kyc_status === 'verified',
+    });
   }
   return uplines;
 }
@@ -47,7 +60,12 @@ export interface CommissionOrigin {
 
 async function decidedShares(db: Knex | Knex.Transaction, transactionId: number): Promise<CommissionShare[]> {
   const rows = await db('commissions').where({ transaction_id: transactionId }).orderBy('level');
-  return rows.map((r) => ({ userId: r.parent_user_id, level: r.level, rate: parseRate(String(r.commission_rate)), amount: fromDecimal(r.commission_amount) }));
+  return rows.map((r) => ({
+    userId: r.parent_user_id,
+    level: r.level,
+    rate: parseRate(String(r.commission_rate)),
+    amount: fromDecimal(r.commission_amount),
+  }));
 }
 
 /** Decides the shares once (or reads the earlier decision) and posts them in one journal. */
@@ -72,7 +90,9 @@ export async function payCommissions(knex: Knex, ledger: Ledger, o: CommissionOr
     }
     shares = await decidedShares(knex, o.transactionId);
   }
-  await ledger.post(commissionPosting({ paymentId: o.paymentId, payerId: o.userId, description: o.description, shares }));
+  await ledger.post(
+    commissionPosting({ paymentId: o.paymentId, payerId: o.userId, description: o.description, shares }),
+  );
   return shares;
 }
 
@@ -88,7 +108,9 @@ export interface ClawbackResult {
  * reported, never forced: a wallet never goes below zero.
  */
 export async function clawBackCommissions(knex: Knex, ledger: Ledger, paymentId: string): Promise<ClawbackResult> {
-  const posted = await knex('ledger_journals').where({ reference: commissionReferenceOf(paymentId) }).first('id');
+  const posted = await knex('ledger_journals')
+    .where({ reference: commissionReferenceOf(paymentId) })
+    .first('id');
   if (!posted) return { recovered: [], outstanding: [] };
   const shares = await sharesOfPayment(knex, paymentId);
   const result: ClawbackResult = { recovered: [], outstanding: [] };
@@ -111,20 +133,36 @@ async function sharesOfPayment(knex: Knex, paymentId: string): Promise<Commissio
     .where('p.id', paymentId)
     .orderBy('c.level')
     .select('c.parent_user_id', 'c.level', 'c.commission_rate', 'c.commission_amount');
-  return rows.map((r) => ({ userId: r.parent_user_id, level: r.level, rate: parseRate(String(r.commission_rate)), amount: fromDecimal(r.commission_amount) }));
+  return rows.map((r) => ({
+    userId: r.parent_user_id,
+    level: r.level,
+    rate: parseRate(String(r.commission_rate)),
+    amount: fromDecimal(r.commission_amount),
+  }));
 }
 
 /** Reversed payments whose commissions could not all be taken back (for the reconciliation report). */
-export async function outstandingClawbacks(knex: Knex): Promise<Array<{ paymentId: string; level: number; earnerId: number; amount: Paise }>> {
+export async function outstandingClawbacks(
+  knex: Knex,
+): Promise<Array<{ paymentId: string; level: number; earnerId: number; amount: Paise }>> {
   const rows = await knex('payment_records as p')
     .join('commissions as c', 'c.transaction_id', 'p.transaction_id')
-    .leftJoin('ledger_journals as j', 'j.reference', knex.raw(referenceSql('clawback', { id: 'p.id', level: 'c.level' })))
+    .leftJoin(
+      'ledger_journals as j',
+      'j.reference',
+      knex.raw(referenceSql('clawback', { id: 'p.id', level: 'c.level' })),
+    )
     .where('p.status', 'REVERSED')
     .whereNull('j.id')
     .orderBy(['p.id', 'c.level'])
     .limit(500)
     .select('p.id', 'c.level', 'c.parent_user_id', 'c.commission_amount');
-  return rows.map((r) => ({ paymentId: r.id, level: r.level, earnerId: r.parent_user_id, amount: fromDecimal(r.commission_amount) }));
+  return rows.map((r) => ({
+    paymentId: r.id,
+    level: r.level,
+    earnerId: r.parent_user_id,
+    amount: fromDecimal(r.commission_amount),
+  }));
 }
 
 /** Commissions a user earned in a period, newest first (at most 1000 lines), with totals by level of what was kept. */
@@ -136,9 +174,22 @@ export async function commissionsEarned(knex: Knex, earnerId: number, f: { from?
   if (f.from) q.where('c.calculated_at', '>=', f.from);
   if (f.to) q.where('c.calculated_at', '<', f.to);
   const rows = await q
-    .orderBy([{ column: 'c.calculated_at', order: 'desc' }, { column: 'c.id', order: 'desc' }])
+    .orderBy([
+      { column: 'c.calculated_at', order: 'desc' },
+      { column: 'c.id', order: 'desc' },
+    ])
     .limit(1000)
-    .select('c.id', 'c.level', 'c.commission_rate', 'c.commission_amount', 'c.calculated_at', 'u.user_code', 'p.id as payment_id', 'p.kind', 'p.status');
+    .select(
+      'c.id',
+      'c.level',
+      'c.commission_rate',
+      'c.commission_amount',
+      'c.calculated_at',
+      'u.user_code',
+      'p.id as payment_id',
+      'p.kind',
+      'p.status',
+    );
   const items = rows.map((r) => ({
     id: r.id as number,
     level: r.level as number,
@@ -154,5 +205,9 @@ export async function commissionsEarned(knex: Knex, earnerId: number, f: { from?
   const kept = items.filter((i) => !i.clawedBack);
   const byLevel = new Map<number, Paise>();
   for (const i of kept) byLevel.set(i.level, ((byLevel.get(i.level) ?? 0) + i.amount) as Paise);
-  return { items, byLevel: [...byLevel.entries()].sort(([a], [b]) => a - b).map(([level, amount]) => ({ level, amount })), total: kept.reduce((s, i) => s + i.amount, 0) as Paise };
+  return {
+    items,
+    byLevel: [...byLevel.entries()].sort(([a], [b]) => a - b).map(([level, amount]) => ({ level, amount })),
+    total: kept.reduce((s, i) => s + i.amount, 0) as Paise,
+  };
 }

@@ -44,13 +44,25 @@ export async function claimIdempotencyKey(
     if (row.request_fingerprint !== c.fingerprint) {
       throw new ConflictError('this Idempotency-Key was used with a different request', 'idempotency_key_reused');
     }
-    const body = row.response_body === null ? null : typeof row.response_body === 'string' ? JSON.parse(row.response_body) : row.response_body;
-    return { fresh: false, resourceId: row.resource_id, response: row.response_status === null ? null : { status: row.response_status, body } };
+    const body =
+      row.response_body === null
+        ? null
+        : typeof row.response_body === 'string'
+          ? JSON.parse(row.response_body)
+          : row.response_body;
+    return {
+      fresh: false,
+      resourceId: row.resource_id,
+      response: row.response_status === null ? null : { status: row.response_status, body },
+    };
   }
   throw new ConflictError('could not claim the Idempotency-Key; retry', 'idempotency_key_busy');
 }
 
-export async function storeIdempotentResponse(knex: Knex, r: { userId: number; key: string; status: number; body: unknown }): Promise<void> {
+export async function storeIdempotentResponse(
+  knex: Knex,
+  r: { userId: number; key: string; status: number; body: unknown },
+): Promise<void> {
   await knex('idempotency_keys')
     .where({ user_id: r.userId, idempotency_key: r.key })
     .whereNull('response_status')

@@ -8,7 +8,8 @@ export function fromDecimal(value: string | number | null | undefined): Paise {
   if (value === null || value === undefined) return ZERO;
   if (typeof value === 'number') {
     // Only integers are exact as JS numbers; a DECIMAL must never arrive as a float.
-    if (!Number.isInteger(value)) throw new Error(`DECIMAL arrived as a float (${value}); configure mysql2 to return strings`);
+    if (!Number.isInteger(value))
+      throw new Error(`DECIMAL arrived as a float (${value}); configure mysql2 to return strings`);
     return parseRupees(String(value));
   }
   return parseRupees(value);

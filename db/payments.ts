@@ -6,7 +6,15 @@
 import type { Knex } from 'knex';
 import { InvariantViolation, NotFoundError } from '../domain/errors';
 import { Paise } from '../domain/money';
-import { canTransition, isOpen, OPEN_STATUSES, PaymentKind, PaymentStatus, StatusChange, TimelineEntry } from '../domain/payments';
+import {
+  canTransition,
+  isOpen,
+  OPEN_STATUSES,
+  PaymentKind,
+  PaymentStatus,
+  StatusChange,
+  TimelineEntry,
+} from '../domain/payments';
 import { fromDecimal, toDecimal } from './money';
 import { isDuplicateKey } from './ledger/transaction';
 import { decodeCursor, encodeCursor } from './statements';
@@ -93,7 +101,11 @@ export async function createPaymentRecord(db: Knex | Knex.Transaction, p: NewPay
 }
 
 /** The statement line a payment's settling posting wrote, shown with the payment. */
-export async function linkStatementLine(db: Knex | Knex.Transaction, paymentId: string, transactionId: number): Promise<void> {
+export async function linkStatementLine(
+  db: Knex | Knex.Transaction,
+  paymentId: string,
+  transactionId: number,
+): Promise<void> {
   await db('payment_records').where({ id: paymentId }).update({ transaction_id: transactionId });
 }
 
@@ -102,7 +114,6 @@ export async function getPayment(db: Knex | Knex.Transaction, id: string): Promi
   if (!row) throw new NotFoundError('payment not found', { paymentId: id });
   return toRecord(row);
 }
-
 
 /** An operator decision being applied, as the audit log records it. */
 export interface DecisionAudit {
@@ -120,7 +131,11 @@ export interface DecisionAudit {
  * entry when the status changes, or when an operator acts. Repeating the same change is a no-op.
  * With `decision`, the settlement is written to audit_logs in the same transaction, once.
  */
-export async function recordPaymentStatus(knex: Knex, change: StatusChange, opts: { decision?: DecisionAudit } = {}): Promise<PaymentRecord> {
+export async function recordPaymentStatus(
+  knex: Knex,
+  change: StatusChange,
+  opts: { decision?: DecisionAudit } = {},
+): Promise<PaymentRecord> {
   return knex.transaction(async (trx) => {
     if (opts.decision) await auditDecision(trx, change, opts.decision);
     const row = await trx('payment_records').where({ id: change.paymentId }).forUpdate().first();
@@ -136,7 +151,8 @@ export async function recordPaymentStatus(knex: Knex, change: StatusChange, opts
     if (change.details) update.details = JSON.stringify({ ...current.details, ...change.details });
     await trx('payment_records').where({ id: current.id }).update(update);
     const last = await trx('payment_events').where({ payment_id: current.id }).orderBy('id', 'desc').first();
-    const isRepeat = last && last.status === change.status && (last.note ?? null) === (change.note?.slice(0, 1000) ?? null);
+    const isRepeat =
+      last && last.status === change.status && (last.note ?? null) === (change.note?.slice(0, 1000) ?? null);
     if (current.status !== change.status || (change.actor && !isRepeat)) {
       await trx('payment_events').insert({
         payment_id: current.id,
@@ -151,14 +167,26 @@ export async function recordPaymentStatus(knex: Knex, change: StatusChange, opts
 
 async function auditDecision(trx: Knex.Transaction, change: StatusChange, d: DecisionAudit): Promise<void> {
   const target = { action: 'payment.operator_decision', target_type: 'payment', target_id: change.paymentId };
-  const done = await trx('audit_logs').where(target).whereRaw("JSON_VALUE(details, '$.status') = ?", [change.status]).first('id');
+  const done = await trx('audit_logs')
+    .where(target)
+    .whereRaw("JSON_VALUE(details, '$.status') = ?", [change.status])
+    .first('id');
   if (done) return;
-  const actor = d.operatorUserCode ? await trx('users').where({ user_code: d.operatorUserCode }).first('id') : undefined;
+  const actor = d.operatorUserCode
+    ? await trx('users').where({ user_code: d.operatorUserCode }).first('id')
+    : undefined;
   await trx('audit_logs').insert({
     ...target,
     actor_user_id: actor?.id ?? null,
     outcome: 'success',
-    details: JSON.stringify({ channel: d.channel, operator: d.operatorUserCode ?? 'temporal-ui', decision: d.outcome, reason: d.reason, status: change.status, ...(d.claimedOperator ? { claimedOperator: d.claimedOperator } : {}) }),
+    details: JSON.stringify({
+      channel: d.channel,
+      operator: d.operatorUserCode ?? 'temporal-ui',
+      decision: d.outcome,
+      reason: d.reason,
+      status: change.status,
+      ...(d.claimedOperator ? { claimedOperator: d.claimedOperator } : {}),
+    }),
   });
 }
 
@@ -185,7 +213,10 @@ export interface PaymentListFilters {
 }
 
 /** Newest first, keyset-paginated on (created_at, id). */
-export async function listPayments(knex: Knex, f: PaymentListFilters): Promise<{ items: PaymentRecord[]; nextCursor: string | null }> {
+export async function listPayments(
+  knex: Knex,
+  f: PaymentListFilters,
+): Promise<{ items: PaymentRecord[]; nextCursor: string | null }> {
   const q = knex('payment_records');
   if (f.userId !== undefined) q.where({ user_id: f.userId });
   if (f.kind) q.where({ kind: f.kind });
@@ -196,12 +227,22 @@ export async function listPayments(knex: Knex, f: PaymentListFilters): Promise<{
   if (f.cursor) {
     const c = decodeCursor(f.cursor);
     const t = new Date(c.t);
-    q.where((w) => w.where('created_at', '<', t).orWhere((x) => x.where('created_at', '=', t).andWhere('id', '<', c.i)));
+    q.where((w) =>
+      w.where('created_at', '<', t).orWhere((x) => x.where('created_at', '=', t).andWhere('id', '<', c.i)),
+    );
   }
-  const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(f.limit + 1);
+  const rows = await q
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(f.limit + 1);
   const page = rows.slice(0, f.limit).map(toRecord);
   const last = page[page.length - 1];
-  return { items: page, nextCursor: rows.length > f.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), i: last.id }) : null };
+  return {
+    items: page,
+    nextCursor: rows.length > f.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), i: last.id }) : null,
+  };
 }
 
 export type PaymentNeedingOps = PaymentRecord & {
@@ -213,7 +254,10 @@ export type PaymentNeedingOps = PaymentRecord & {
  * What ops look at: open payments and payments with undelivered provider events finance has
  * to settle. Orphans first, then NEEDS_ATTENTION, then finance items, then the longest untouched.
  */
-export async function stuckPayments(knex: Knex, f: { kind?: string; status?: string; olderThan?: Date; limit: number }): Promise<PaymentNeedingOps[]> {
+export async function stuckPayments(
+  knex: Knex,
+  f: { kind?: string; status?: string; olderThan?: Date; limit: number },
+): Promise<PaymentNeedingOps[]> {
   const finance = knex('webhook_events')
     .select('provider_ref')
     .count({ events: '*' })
@@ -223,7 +267,9 @@ export async function stuckPayments(knex: Knex, f: { kind?: string; status?: str
     .whereNotNull('undelivered_reason')
     .groupBy('provider_ref')
     .as('f');
-  const q = knex('payment_records as p').leftJoin(finance, 'f.provider_ref', 'p.id').select('p.*', 'f.events as finance_events', 'f.reason as finance_reason');
+  const q = knex('payment_records as p')
+    .leftJoin(finance, 'f.provider_ref', 'p.id')
+    .select('p.*', 'f.events as finance_events', 'f.reason as finance_reason');
   if (f.status) q.where('p.status', f.status);
   else q.where((w) => w.whereIn('p.status', OPEN_STATUSES as PaymentStatus[]).orWhereNotNull('f.events'));
   if (f.kind) q.where('p.kind', f.kind);
@@ -245,7 +291,10 @@ export async function stuckPayments(knex: Knex, f: { kind?: string; status?: str
 }
 
 /** Open payments the orphan sweeper compares with Temporal, in id order from `afterId`. */
-export async function openPaymentsToSweep(knex: Knex, f: { createdBefore: Date; afterId: string; limit: number }): Promise<Array<{ id: string; workflowId: string }>> {
+export async function openPaymentsToSweep(
+  knex: Knex,
+  f: { createdBefore: Date; afterId: string; limit: number },
+): Promise<Array<{ id: string; workflowId: string }>> {
   const rows = await knex('payment_records')
     .select('id', 'workflow_id')
     .whereIn('status', OPEN_STATUSES as PaymentStatus[])
@@ -266,8 +315,15 @@ export async function markOrphaned(knex: Knex, paymentId: string, reason: string
     const row = await trx('payment_records').where({ id: paymentId }).forUpdate().first();
     if (!row || row.orphaned_at || !isOpen(row.status)) return false;
     const note = `${reason}; recheck or resolve starts a recovery run`.slice(0, 1000);
-    await trx('payment_records').where({ id: paymentId }).update({ status: 'NEEDS_ATTENTION', orphaned_at: new Date(), orphan_reason: reason.slice(0, 500) });
-    await trx('payment_events').insert({ payment_id: paymentId, status: 'NEEDS_ATTENTION', note, actor: 'orphan-sweeper' });
+    await trx('payment_records')
+      .where({ id: paymentId })
+      .update({ status: 'NEEDS_ATTENTION', orphaned_at: new Date(), orphan_reason: reason.slice(0, 500) });
+    await trx('payment_events').insert({
+      payment_id: paymentId,
+      status: 'NEEDS_ATTENTION',
+      note,
+      actor: 'orphan-sweeper',
+    });
     return true;
   });
 }
@@ -278,6 +334,11 @@ export async function clearOrphan(knex: Knex, paymentId: string, by: string): Pr
     const row = await trx('payment_records').where({ id: paymentId }).forUpdate().first();
     if (!row?.orphaned_at) return;
     await trx('payment_records').where({ id: paymentId }).update({ orphaned_at: null, orphan_reason: null });
-    await trx('payment_events').insert({ payment_id: paymentId, status: row.status, note: 'recovery run started: it asks the provider and settles the payment once', actor: by.slice(0, 255) });
+    await trx('payment_events').insert({
+      payment_id: paymentId,
+      status: row.status,
+      note: 'recovery run started: it asks the provider and settles the payment once',
+      actor: by.slice(0, 255),
+    });
   });
 }

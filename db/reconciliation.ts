@@ -15,13 +15,22 @@ export async function storeReconciliationReport(
   return id;
 }
 
-export async function latestReconciliationReport(knex: Knex): Promise<{ id: number; finishedAt: Date; ok: boolean; report: unknown } | null> {
+export async function latestReconciliationReport(
+  knex: Knex,
+): Promise<{ id: number; finishedAt: Date; ok: boolean; report: unknown } | null> {
   const row = await knex('reconciliation_reports').orderBy('id', 'desc').first();
   if (!row) return null;
-  return { id: row.id, finishedAt: row.finished_at, ok: Boolean(row.ok), report: typeof row.report === 'string' ? JSON.parse(row.report) : row.report };
+  return {
+    id: row.id,
+    finishedAt: row.finished_at,
+    ok: Boolean(row.ok),
+    report: typeof row.report === 'string' ? JSON.parse(row.report) : row.report,
+  };
 }
 
-export async function systemAccountBalances(knex: Knex): Promise<Array<{ code: string; normalSide: 'debit' | 'credit'; balance: Paise }>> {
+export async function systemAccountBalances(
+  knex: Knex,
+): Promise<Array<{ code: string; normalSide: 'debit' | 'credit'; balance: Paise }>> {
   const rows = await knex('system_accounts').select('code', 'normal_side', 'balance').orderBy('code');
   return rows.map((r) => ({ code: r.code, normalSide: r.normal_side, balance: fromDecimal(r.balance) }));
 }

@@ -31,7 +31,8 @@ export async function createRefundRecord(
       relatedPaymentId: r.topUpId,
       details: { reason: r.reason, requestedBy: r.requestedBy },
     });
-    if (topUp.status !== 'COMPLETED') return { record, refusal: `only a completed top-up can be refunded (this one is ${topUp.status})` };
+    if (topUp.status !== 'COMPLETED')
+      return { record, refusal: `only a completed top-up can be refunded (this one is ${topUp.status})` };
     const [[row]] = await trx.raw(
       `SELECT COALESCE(SUM(amount), 0) AS total FROM payment_records
         WHERE related_payment_id = ? AND kind = 'refund' AND status <> 'FAILED' AND id <> ?`,
@@ -50,18 +51,29 @@ export async function createRefundRecord(
 }
 
 /** Records a completed refund on PhonePe's gateway row of the top-up (seed `payments` columns). */
-export async function recordGatewayRefund(knex: Knex, r: { topUpId: string; refundId: string; amount: Paise; reason: string }): Promise<void> {
+export async function recordGatewayRefund(
+  knex: Knex,
+  r: { topUpId: string; refundId: string; amount: Paise; reason: string },
+): Promise<void> {
   await knex.transaction(async (trx) => {
     const done = await trx('payment_records').where({ id: r.refundId }).forUpdate().first('details');
     const details = typeof done.details === 'string' ? JSON.parse(done.details) : (done.details ?? {});
     if (details.gatewayRecorded) return; // idempotent across activity retries
-    const gw = await trx('payments').where({ phonepe_merchant_transaction_id: r.topUpId }).forUpdate().first('refund_amount');
+    const gw = await trx('payments')
+      .where({ phonepe_merchant_transaction_id: r.topUpId })
+      .forUpdate()
+      .first('refund_amount');
     if (gw) {
       await trx('payments')
         .where({ phonepe_merchant_transaction_id: r.topUpId })
-        .update({ refund_amount: toDecimal(add(fromDecimal(gw.refund_amount ?? '0.00'), r.amount)), refund_reason: r.reason, refunded_at: new Date() });
+        .update({
+          refund_amount: toDecimal(add(fromDecimal(gw.refund_amount ?? '0.00'), r.amount)),
+          refund_reason: r.reason,
+          refunded_at: new Date(),
+        });
     }
-    await trx('payment_records').where({ id: r.refundId }).update({ details: JSON.stringify({ ...details, gatewayRecorded: true }) });
+    await trx('payment_records')
+      .where({ id: r.refundId })
+      .update({ details: JSON.stringify({ ...details, gatewayRecorded: true }) });
   });
 }
-

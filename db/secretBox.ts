@@ -32,4 +32,5 @@ export function decryptSecret(keys: SecretKeys, sealed: string): string {
   }
 }
 
-export const keyedHash = (keys: SecretKeys, value: string) => createHmac('sha256', keys.hashKey).update(value).digest('hex');
+export const keyedHash = (keys: SecretKeys, value: string) =>
+  createHmac('sha256', keys.hashKey).update(value).digest('hex');

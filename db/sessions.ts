@@ -47,7 +47,10 @@ export async function rotateRefreshToken(
     if (!row) return { ok: false, reason: 'unknown' };
     const now = new Date();
     if (row.revoked_at) {
-      await trx('refresh_tokens').where({ family_id: row.family_id }).whereNull('revoked_at').update({ revoked_at: now, revoked_reason: 'reuse_detected' });
+      await trx('refresh_tokens')
+        .where({ family_id: row.family_id })
+        .whereNull('revoked_at')
+        .update({ revoked_at: now, revoked_reason: 'reuse_detected' });
       return { ok: false, reason: 'reused', userId: row.user_id };
     }
     if (new Date(row.expires_at) <= now) return { ok: false, reason: 'expired', userId: row.user_id };
@@ -59,16 +62,24 @@ export async function rotateRefreshToken(
       ip_address: r.ip ?? null,
       user_agent: r.userAgent?.slice(0, 500) ?? null,
     })) as [number];
-    await trx('refresh_tokens').where({ id: row.id }).update({ revoked_at: now, revoked_reason: 'rotated', replaced_by_id: newId });
+    await trx('refresh_tokens')
+      .where({ id: row.id })
+      .update({ revoked_at: now, revoked_reason: 'rotated', replaced_by_id: newId });
     return { ok: true, userId: row.user_id, familyId: row.family_id };
   });
 }
 
 export async function revokeSession(knex: Knex, familyId: string, reason: string): Promise<void> {
-  await knex('refresh_tokens').where({ family_id: familyId }).whereNull('revoked_at').update({ revoked_at: new Date(), revoked_reason: reason });
+  await knex('refresh_tokens')
+    .where({ family_id: familyId })
+    .whereNull('revoked_at')
+    .update({ revoked_at: new Date(), revoked_reason: reason });
 }
 
-export async function familyOfToken(knex: Knex, tokenHash: string): Promise<{ familyId: string; userId: number } | null> {
+export async function familyOfToken(
+  knex: Knex,
+  tokenHash: string,
+): Promise<{ familyId: string; userId: number } | null> {
   const row = await knex('refresh_tokens').where({ token_hash: tokenHash }).first('family_id', 'user_id');
   return row ? { familyId: row.family_id, userId: row.user_id } : null;
 }

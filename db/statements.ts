@@ -27,11 +27,18 @@ export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toStri
 export function decodeCursor(raw: string): Cursor {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-    if (typeof c.t === 'string' && !Number.isNaN(Date.parse(c.t)) && (Number.isSafeInteger(c.i) || (typeof c.i === 'string' && c.i.length <= 40))) return c;
+    if (
+      typeof c.t === 'string' &&
+      !Number.isNaN(Date.parse(c.t)) &&
+      (Number.isSafeInteger(c.i) || (typeof c.i === 'string' && c.i.length <= 40))
+    )
+      return c;
   } catch {
     // fall through
   }
-  throw new ValidationError('invalid cursor', [{ path: 'cursor', field: 'cursor', message: 'not a cursor this API issued' }]);
+  throw new ValidationError('invalid cursor', [
+    { path: 'cursor', field: 'cursor', message: 'not a cursor this API issued' },
+  ]);
 }
 
 const money = (v: string | null) => (v === null ? null : formatRupees(fromDecimal(v)));
@@ -45,9 +52,16 @@ export async function statementPage(knex: Knex, userId: number, f: StatementFilt
   if (f.cursor) {
     const c = decodeCursor(f.cursor);
     const t = new Date(c.t);
-    q.where((w) => w.where('created_at', '<', t).orWhere((x) => x.where('created_at', '=', t).andWhere('id', '<', c.i)));
+    q.where((w) =>
+      w.where('created_at', '<', t).orWhere((x) => x.where('created_at', '=', t).andWhere('id', '<', c.i)),
+    );
   }
-  const rows = await q.orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(f.limit + 1);
+  const rows = await q
+    .orderBy([
+      { column: 'created_at', order: 'desc' },
+      { column: 'id', order: 'desc' },
+    ])
+    .limit(f.limit + 1);
   const page = rows.slice(0, f.limit);
   const last = page[page.length - 1];
   return {
@@ -66,7 +80,8 @@ export async function statementPage(knex: Knex, userId: number, f: StatementFilt
       closingBalance: money(r.closing_balance),
       createdAt: new Date(r.created_at).toISOString(),
     })),
-    nextCursor: rows.length > f.limit && last ? encodeCursor({ t: new Date(last.created_at).toISOString(), i: last.id }) : null,
+    nextCursor:
+      rows.length > f.limit && last ? encodeCursor({ t: new Date(last.created_at).toISOString(), i: last.id }) : null,
   };
 }
 

@@ -10,7 +10,10 @@ import { workflowIdFor } from '../domain/payments';
 import { toDecimal } from './money';
 import { createPaymentRecord, getPayment, PaymentRecord } from './payments';
 
-export async function createTopUpRecords(knex: Knex, t: { paymentId: string; userId: number; amount: Paise }): Promise<PaymentRecord> {
+export async function createTopUpRecords(
+  knex: Knex,
+  t: { paymentId: string; userId: number; amount: Paise },
+): Promise<PaymentRecord> {
   const existing = await knex('payment_records').where({ id: t.paymentId }).first('id');
   if (existing) return getPayment(knex, t.paymentId);
   return knex.transaction(async (trx) => {
@@ -77,7 +80,9 @@ export async function markGatewayPaymentSucceeded(
 
 export async function markTopUpFailed(knex: Knex, p: { paymentId: string; reason: string }): Promise<void> {
   await knex.transaction(async (trx) => {
-    await trx('payments').where({ phonepe_merchant_transaction_id: p.paymentId, status: 'pending' }).update({ status: 'failed', completed_at: new Date() });
+    await trx('payments')
+      .where({ phonepe_merchant_transaction_id: p.paymentId, status: 'pending' })
+      .update({ status: 'failed', completed_at: new Date() });
     await trx('transactions')
       .where({ reference_number: p.paymentId, status: 'pending' })
       .update({ status: 'failed', failure_reason: p.reason, processed_at: new Date() });
@@ -85,7 +90,10 @@ export async function markTopUpFailed(knex: Knex, p: { paymentId: string; reason
 }
 
 /** The user a top-up belongs to and its pending statement row. */
-export async function topUpStatementRow(knex: Knex, paymentId: string): Promise<{ transactionId: number; userId: number }> {
+export async function topUpStatementRow(
+  knex: Knex,
+  paymentId: string,
+): Promise<{ transactionId: number; userId: number }> {
   const rec = await getPayment(knex, paymentId);
   return { transactionId: rec.transactionId!, userId: rec.userId };
 }

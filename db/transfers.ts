@@ -4,14 +4,25 @@ import { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
 import { createPaymentRecord, PaymentRecord } from './payments';
 
-export async function findUserByCode(knex: Knex, userCode: string): Promise<{ id: number; userCode: string; isActive: boolean } | undefined> {
+export async function findUserByCode(
+  knex: Knex,
+  userCode: string,
+): Promise<{ id: number; userCode: string; isActive: boolean } | undefined> {
   const row = await knex('users').where({ user_code: userCode }).first('id', 'user_code', 'is_active');
   return row ? { id: row.id, userCode: row.user_code, isActive: Boolean(row.is_active) } : undefined;
 }
 
 export async function createTransferRecord(
   knex: Knex,
-  t: { paymentId: string; senderId: number; recipientId: number; recipientCode: string; amount: Paise; fee?: Paise; remarks?: string },
+  t: {
+    paymentId: string;
+    senderId: number;
+    recipientId: number;
+    recipientCode: string;
+    amount: Paise;
+    fee?: Paise;
+    remarks?: string;
+  },
 ): Promise<PaymentRecord> {
   return createPaymentRecord(knex, {
     id: t.paymentId,
@@ -20,6 +31,10 @@ export async function createTransferRecord(
     amount: t.amount,
     ...(t.fee ? { fee: t.fee } : {}),
     workflowId: workflowIdFor('transfer', t.paymentId),
-    details: { recipientId: t.recipientId, recipientCode: t.recipientCode, ...(t.remarks ? { remarks: t.remarks } : {}) },
+    details: {
+      recipientId: t.recipientId,
+      recipientCode: t.recipientCode,
+      ...(t.remarks ? { remarks: t.remarks } : {}),
+    },
   });
 }

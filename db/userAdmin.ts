@@ -26,7 +26,10 @@ export async function submitKyc(knex: Knex, userId: number, d: KycDetails): Prom
     if (!user) throw new NotFoundError('user not found');
     if (user.kyc_status === 'verified') throw new ConflictError('KYC is already verified', 'kyc_already_verified');
     const open = await trx('kyc_submissions').where({ user_id: userId, status: 'pending' }).first('id');
-    if (open) throw new ConflictError('a KYC submission is already waiting for review', 'kyc_pending', { submissionId: open.id });
+    if (open)
+      throw new ConflictError('a KYC submission is already waiting for review', 'kyc_pending', {
+        submissionId: open.id,
+      });
     const [id] = (await trx('kyc_submissions').insert({
       user_id: userId,
       pan: d.pan,
@@ -47,9 +50,14 @@ export async function decideKyc(
   return knex.transaction(async (trx) => {
     const user = await trx('users').where({ id: d.userId }).forUpdate().first('kyc_status');
     if (!user) throw new NotFoundError('user not found');
-    const pending = await trx('kyc_submissions').where({ user_id: d.userId, status: 'pending' }).orderBy('id', 'desc').first('id');
+    const pending = await trx('kyc_submissions')
+      .where({ user_id: d.userId, status: 'pending' })
+      .orderBy('id', 'desc')
+      .first('id');
     if (pending) {
-      await trx('kyc_submissions').where({ id: pending.id }).update({ status: d.status, reason: d.reason ?? null, decided_by: d.adminId, decided_at: new Date() });
+      await trx('kyc_submissions')
+        .where({ id: pending.id })
+        .update({ status: d.status, reason: d.reason ?? null, decided_by: d.adminId, decided_at: new Date() });
     }
     await trx('users').where({ id: d.userId }).update({ kyc_status: d.status });
     return { before: user.kyc_status, after: d.status, submissionId: pending?.id ?? null };
@@ -80,7 +88,11 @@ const snapshot = (r: UserRow): Snapshot => ({
  * Applies an admin's change on the locked row. The hierarchy stays a forest: a parent must be
  * an active distributor and may not sit below the user (no cycles).
  */
-export async function updateUserByAdmin(knex: Knex, userId: number, p: UserPatch): Promise<{ before: Snapshot; after: Snapshot }> {
+export async function updateUserByAdmin(
+  knex: Knex,
+  userId: number,
+  p: UserPatch,
+): Promise<{ before: Snapshot; after: Snapshot }> {
   return knex.transaction(async (trx) => {
     const row: UserRow | undefined = await trx('users').where({ id: userId }).forUpdate().first();
     if (!row) throw new NotFoundError('user not found');
@@ -89,10 +101,13 @@ export async function updateUserByAdmin(knex: Knex, userId: number, p: UserPatch
     if (p.monthlyLimit !== undefined) update.monthly_limit = toDecimal(p.monthlyLimit);
     const daily = p.dailyLimit ?? fromDecimal(row.daily_limit);
     const monthly = p.monthlyLimit ?? fromDecimal(row.monthly_limit);
-    if (monthly < daily) throw new BusinessRuleError('invalid_limits', 'the monthly limit cannot be below the daily limit');
+    if (monthly < daily)
+      throw new BusinessRuleError('invalid_limits', 'the monthly limit cannot be below the daily limit');
     if (p.commissionRate !== undefined) update.commission_rate = p.commissionRate;
     if (p.isActive !== undefined) update.is_active = p.isActive;
-    if (p.parentUserCode !== undefined) update.parent_distributor_id = p.parentUserCode === null ? null : await checkedParent(trx, userId, p.parentUserCode);
+    if (p.parentUserCode !== undefined)
+      update.parent_distributor_id =
+        p.parentUserCode === null ? null : await checkedParent(trx, userId, p.parentUserCode);
     if (Object.keys(update).length > 0) await trx('users').where({ id: userId }).update(update);
     const after: UserRow = await trx('users').where({ id: userId }).first();
     return { before: snapshot(row), after: snapshot(after) };
@@ -107,8 +122,13 @@ async function checkedParent(trx: Knex.Transaction, userId: number, parentUserCo
   // Walk up from the new parent: meeting the user means the user would become its own ancestor.
   let cursor: number | null = parent.id;
   for (let hops = 0; cursor !== null && hops < 100; hops++) {
-    if (cursor === userId) throw new BusinessRuleError('hierarchy_cycle', 'this parent sits below the user; the hierarchy cannot loop', { parentUserCode });
-    const up: { parent_distributor_id: number | null } | undefined = await trx('users').where({ id: cursor }).first('parent_distributor_id');
+    if (cursor === userId)
+      throw new BusinessRuleError('hierarchy_cycle', 'this parent sits below the user; the hierarchy cannot loop', {
+        parentUserCode,
+      });
+    const up: { parent_distributor_id: number | null } | undefined = await trx('users')
+      .where({ id: cursor })
+      .first('parent_distributor_id');
     cursor = up?.parent_distributor_id ?? null;
   }
   return parent.id;
@@ -123,19 +143,33 @@ export interface UserListFilters {
 }
 
 /** Admin search, newest first, keyset-paginated. `q` matches user code, email, username, phone or name. */
-export async function listUsers(knex: Knex, f: UserListFilters): Promise<{ items: UserRow[]; nextCursor: string | null }> {
+export async function listUsers(
+  knex: Knex,
+  f: UserListFilters,
+): Promise<{ items: UserRow[]; nextCursor: string | null }> {
   const q = knex('users');
   if (f.role) q.where('role', f.role);
   if (f.kycStatus) q.where('kyc_status', f.kycStatus);
   if (f.q) {
     const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q.where((w) => w.where('user_code', f.q!).orWhere('email', 'like', like).orWhere('username', 'like', like).orWhere('phone', 'like', like).orWhere('full_name', 'like', like));
+    q.where((w) =>
+      w
+        .where('user_code', f.q!)
+        .orWhere('email', 'like', like)
+        .orWhere('username', 'like', like)
+        .orWhere('phone', 'like', like)
+        .orWhere('full_name', 'like', like),
+    );
   }
   if (f.cursor) q.where('id', '<', Number(decodeCursor(f.cursor).i));
   const rows: UserRow[] = await q.orderBy('id', 'desc').limit(f.limit + 1);
   const page = rows.slice(0, f.limit);
   const last = page[page.length - 1];
-  return { items: page, nextCursor: rows.length > f.limit && last ? encodeCursor({ t: new Date(last.created_at).toISOString(), i: last.id }) : null };
+  return {
+    items: page,
+    nextCursor:
+      rows.length > f.limit && last ? encodeCursor({ t: new Date(last.created_at).toISOString(), i: last.id }) : null,
+  };
 }
 
 export interface DownlineMember {
@@ -153,11 +187,21 @@ export interface DownlineMember {
 /** Everyone below the user, up to the commission depth, nearest first (a relation graph: one query per level). */
 export async function downlineOf(knex: Knex, userId: number): Promise<DownlineMember[]> {
   const graph = 'children'.concat('.children'.repeat(MAX_COMMISSION_LEVELS - 1));
-  const root = await User.bindKnex(knex).query().findById(userId).withGraphFetched(`${graph}(byId)`).modifiers({ byId: (q) => q.orderBy('id') });
+  const root = await User.bindKnex(knex)
+    .query()
+    .findById(userId)
+    .withGraphFetched(`${graph}(byId)`)
+    .modifiers({
+      byId: (q) => {
+        q.orderBy('id');
+      },
+    });
   const members: DownlineMember[] = [];
   let frontier: User[] = root ? [root] : [];
   for (let level = 1; level <= MAX_COMMISSION_LEVELS && frontier.length > 0; level++) {
-    const atLevel = frontier.flatMap((parent) => (parent.children ?? []).map((child) => ({ parent, child }))).sort((a, b) => a.child.id - b.child.id);
+    const atLevel = frontier
+      .flatMap((parent) => (parent.children ?? []).map((child) => ({ parent, child })))
+      .sort((a, b) => a.child.id - b.child.id);
     for (const { parent, child: r } of atLevel) {
       members.push({
         level,

@@ -54,7 +54,9 @@ export async function createUser(knex: Knex, u: NewUser): Promise<UserRow> {
     if (u.parentUserCode) {
       const parent = await trx('users').where({ user_code: u.parentUserCode }).first('id', 'role', 'is_active');
       if (!parent || parent.role !== 'distributor' || !parent.is_active) {
-        throw new BusinessRuleError('invalid_parent', 'parentUserCode must name an active distributor', { parentUserCode: u.parentUserCode });
+        throw new BusinessRuleError('invalid_parent', 'parentUserCode must name an active distributor', {
+          parentUserCode: u.parentUserCode,
+        });
       }
       parentId = parent.id;
     }
@@ -76,7 +78,9 @@ export async function createUser(knex: Knex, u: NewUser): Promise<UserRow> {
       const field = duplicateField(err);
       throw new ConflictError(`an account with this ${field} already exists`, 'duplicate', { field });
     }
-    await trx('users').where({ id }).update({ user_code: userCodeFor(id) });
+    await trx('users')
+      .where({ id })
+      .update({ user_code: userCodeFor(id) });
     return trx('users').where({ id }).first();
   });
 }

@@ -32,21 +32,34 @@ export async function storeWebhook(
     return { id, dedupeKey, duplicate: false, signalled: false };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    const row = await knex('webhook_events').where({ provider: w.provider, dedupe_key: dedupeKey }).first('id', 'signalled_at');
+    const row = await knex('webhook_events')
+      .where({ provider: w.provider, dedupe_key: dedupeKey })
+      .first('id', 'signalled_at');
     return { id: row.id, dedupeKey, duplicate: true, signalled: row.signalled_at !== null };
   }
 }
 
 export async function markWebhookSignalled(knex: Knex, id: number, workflowId: string): Promise<void> {
-  await knex('webhook_events').where({ id }).whereNull('signalled_at').update({ signalled_at: new Date(), workflow_id: workflowId });
+  await knex('webhook_events')
+    .where({ id })
+    .whereNull('signalled_at')
+    .update({ signalled_at: new Date(), workflow_id: workflowId });
 }
 
 /**
  * An event no workflow will act on: its workflow has closed and the event contradicts how the
  * payment ended. It stays undelivered (listed for finance) until an admin settles it.
  */
-export async function markWebhookUndelivered(knex: Knex, id: number, workflowId: string, reason: string): Promise<void> {
-  await knex('webhook_events').where({ id }).whereNull('signalled_at').update({ workflow_id: workflowId, undelivered_reason: reason.slice(0, 500) });
+export async function markWebhookUndelivered(
+  knex: Knex,
+  id: number,
+  workflowId: string,
+  reason: string,
+): Promise<void> {
+  await knex('webhook_events')
+    .where({ id })
+    .whereNull('signalled_at')
+    .update({ workflow_id: workflowId, undelivered_reason: reason.slice(0, 500) });
 }
 
 export interface UndeliveredWebhook {
@@ -83,7 +96,11 @@ export async function undeliveredWebhooks(knex: Knex, olderThan: Date, limit = 5
 }
 
 /** Finance has dealt with an undelivered event (e.g. an adjusting posting); it leaves the lists. */
-export async function settleWebhook(knex: Knex, id: number, s: { by: string; note: string }): Promise<UndeliveredWebhook | undefined> {
+export async function settleWebhook(
+  knex: Knex,
+  id: number,
+  s: { by: string; note: string },
+): Promise<UndeliveredWebhook | undefined> {
   const changed = await knex('webhook_events')
     .where({ id })
     .whereNull('signalled_at')

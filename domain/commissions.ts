@@ -56,4 +56,5 @@ export function splitCommissions(amount: Paise, uplines: readonly Upline[], marg
   return shares;
 }
 
-export const totalOf = (shares: readonly CommissionShare[]): Paise => shares.reduce((s, x) => (s + x.amount) as Paise, ZERO);
+export const totalOf = (shares: readonly CommissionShare[]): Paise =>
+  shares.reduce((s, x) => (s + x.amount) as Paise, ZERO);

@@ -15,7 +15,15 @@ export type BillExactness = 'EXACT' | 'EXACT_AND_ABOVE' | 'EXACT_AND_BELOW' | 'A
 /** An order a held payment sends to its provider, with our payment id as the reference. */
 export type ProviderOrder =
   | { kind: 'payout'; paymentId: string; userId: number; amount: Paise; beneficiaryId: number; mode: PayoutMode }
-  | { kind: 'recharge'; paymentId: string; userId: number; amount: Paise; operator: RechargeOperatorCode; circle: string; mobile: string }
+  | {
+      kind: 'recharge';
+      paymentId: string;
+      userId: number;
+      amount: Paise;
+      operator: RechargeOperatorCode;
+      circle: string;
+      mobile: string;
+    }
   | { kind: 'bill'; paymentId: string; userId: number; amount: Paise; billerId: string; fetchRef: string };
 
 export type HeldPaymentKind = ProviderOrder['kind'];

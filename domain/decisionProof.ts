@@ -15,9 +15,13 @@ export interface SignedFields {
 }
 
 /** The HMAC key, derived from the secret the API and the worker share (JWT_SECRET). */
-export const decisionKeyFrom = (secret: string) => createHmac('sha256', secret).update('nexaspay:operator-decision:v1').digest();
+export const decisionKeyFrom = (secret: string) =>
+  createHmac('sha256', secret).update('nexaspay:operator-decision:v1').digest();
 
-const mac = (key: Buffer, f: SignedFields) => createHmac('sha256', key).update(JSON.stringify([f.paymentId, f.outcome, f.reason, f.operator])).digest('hex');
+const mac = (key: Buffer, f: SignedFields) =>
+  createHmac('sha256', key)
+    .update(JSON.stringify([f.paymentId, f.outcome, f.reason, f.operator]))
+    .digest('hex');
 
 export const signDecision = (key: Buffer, f: SignedFields) => mac(key, f);
 

@@ -9,7 +9,10 @@ export abstract class DomainError extends Error {
   /** Would trying the same thing again later possibly succeed? */
   readonly retryable: boolean = false;
 
-  constructor(message: string, readonly details?: unknown) {
+  constructor(
+    message: string,
+    readonly details?: unknown,
+  ) {
     super(message);
     this.name = new.target.name;
   }
@@ -22,7 +25,11 @@ export class ValidationError extends DomainError {
 
 export class UnauthenticatedError extends DomainError {
   readonly httpStatus = 401;
-  constructor(message = 'authentication required', readonly code: string = 'unauthenticated', details?: unknown) {
+  constructor(
+    message = 'authentication required',
+    readonly code: string = 'unauthenticated',
+    details?: unknown,
+  ) {
     super(message, details);
   }
 }
@@ -39,7 +46,11 @@ export class NotFoundError extends DomainError {
 
 export class ConflictError extends DomainError {
   readonly httpStatus = 409;
-  constructor(message: string, readonly code: string = 'duplicate', details?: unknown) {
+  constructor(
+    message: string,
+    readonly code: string = 'duplicate',
+    details?: unknown,
+  ) {
     super(message, details);
   }
 }
@@ -47,7 +58,11 @@ export class ConflictError extends DomainError {
 /** A business rule refused the operation (422): the request was understood and is not allowed. */
 export class BusinessRuleError extends DomainError {
   readonly httpStatus = 422;
-  constructor(readonly code: string, message: string, details?: unknown) {
+  constructor(
+    readonly code: string,
+    message: string,
+    details?: unknown,
+  ) {
     super(message, details);
   }
 }
@@ -78,7 +93,10 @@ export class AccountInactiveError extends BusinessRuleError {
 
 /** A hold was asked to resolve a second time in the opposite way (capture vs release). */
 export class HoldAlreadyResolvedError extends BusinessRuleError {
-  constructor(readonly status: string, details?: unknown) {
+  constructor(
+    readonly status: string,
+    details?: unknown,
+  ) {
     super('hold_already_resolved', `the hold is already ${status}`, details);
   }
 }

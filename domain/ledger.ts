@@ -18,7 +18,15 @@ export const SYSTEM_ACCOUNT_CODES = [
 ] as const;
 export type SystemAccountCode = (typeof SYSTEM_ACCOUNT_CODES)[number];
 
-export const TRANSACTION_TYPES = ['deposit', 'withdrawal', 'transfer', 'recharge', 'bill_payment', 'commission', 'refund'] as const;
+export const TRANSACTION_TYPES = [
+  'deposit',
+  'withdrawal',
+  'transfer',
+  'recharge',
+  'bill_payment',
+  'commission',
+  'refund',
+] as const;
 export type TransactionType = (typeof TRANSACTION_TYPES)[number];
 
 /** A wallet (a `users` row) or a system account. */
@@ -154,7 +162,8 @@ export function defaultTransactionType(ledgerType: LedgerType): TransactionType 
  * exactly one positive side, each account once, debits equal to credits.
  */
 export function validatePosting(req: PostingRequest, fail: (message: string, details?: unknown) => Error): void {
-  if (!req.reference || req.reference.length > 255) throw fail('reference must be 1-255 characters', { reference: req.reference });
+  if (!req.reference || req.reference.length > 255)
+    throw fail('reference must be 1-255 characters', { reference: req.reference });
   if (req.lines.length < 2) throw fail('a posting needs at least two lines', { reference: req.reference });
   const seen = new Set<string>();
   let debits = 0;
@@ -165,7 +174,7 @@ export function validatePosting(req: PostingRequest, fail: (message: string, det
     seen.add(key);
     const d = line.debit ?? 0;
     const c = line.credit ?? 0;
-    if (!Number.isSafeInteger(d) || !Number.isSafeInteger(c) || d < 0 || c < 0 || (d > 0) === (c > 0)) {
+    if (!Number.isSafeInteger(d) || !Number.isSafeInteger(c) || d < 0 || c < 0 || d > 0 === c > 0) {
       throw fail('each line needs exactly one positive integer side', { account: key, debit: d, credit: c });
     }
     debits += d;

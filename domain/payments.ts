@@ -6,7 +6,15 @@
 export const PAYMENT_KINDS = ['topup', 'transfer', 'payout', 'recharge', 'bill', 'refund'] as const;
 export type PaymentKind = (typeof PAYMENT_KINDS)[number];
 
-export const PAYMENT_STATUSES = ['CREATED', 'AWAITING_PAYMENT', 'PROCESSING', 'COMPLETED', 'FAILED', 'REVERSED', 'NEEDS_ATTENTION'] as const;
+export const PAYMENT_STATUSES = [
+  'CREATED',
+  'AWAITING_PAYMENT',
+  'PROCESSING',
+  'COMPLETED',
+  'FAILED',
+  'REVERSED',
+  'NEEDS_ATTENTION',
+] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 const NEXT: Record<PaymentStatus, readonly PaymentStatus[]> = {
@@ -69,8 +77,10 @@ export const OPEN_STATUSES = OPEN;
  */
 export function lateEventConcern(outcome: ProviderOutcomeKind, status: PaymentStatus): string | null {
   if (isOpen(status)) return null;
-  if (status === 'COMPLETED' && outcome === 'reversed') return 'the provider reversed a completed payment after its workflow stopped listening: refund the wallet by an adjusting posting';
-  if (status === 'FAILED' && outcome === 'succeeded') return 'the provider reports success for a payment that FAILED: the money may have moved';
+  if (status === 'COMPLETED' && outcome === 'reversed')
+    return 'the provider reversed a completed payment after its workflow stopped listening: refund the wallet by an adjusting posting';
+  if (status === 'FAILED' && outcome === 'succeeded')
+    return 'the provider reports success for a payment that FAILED: the money may have moved';
   return null;
 }
 
@@ -78,6 +88,7 @@ export function lateEventConcern(outcome: ProviderOutcomeKind, status: PaymentSt
  * PhonePe's merchant order id of a top-up's n-th order: the payment id for the first, then
  * `<paymentId>-<n>` for an order created because the page of the previous one was lost.
  */
-export const merchantOrderIdOf = (paymentId: string, attempt: number) => (attempt <= 1 ? paymentId : `${paymentId}-${attempt}`);
+export const merchantOrderIdOf = (paymentId: string, attempt: number) =>
+  attempt <= 1 ? paymentId : `${paymentId}-${attempt}`;
 /** The payment a PhonePe merchant order id belongs to (payment ids never contain '-'). */
 export const paymentIdOfMerchantOrder = (merchantOrderId: string) => merchantOrderId.replace(/-\d+$/, '');

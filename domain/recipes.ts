@@ -6,7 +6,14 @@
 import type { CommissionShare } from './commissions';
 import { formatRate, totalOf } from './commissions';
 import type { HeldPaymentKind, ProviderOutcome, TransferInput } from './contracts';
-import type { CaptureRequest, LedgerType, PostingRequest, RefundRequest, StatementInfo, SystemAccountCode } from './ledger';
+import type {
+  CaptureRequest,
+  LedgerType,
+  PostingRequest,
+  RefundRequest,
+  StatementInfo,
+  SystemAccountCode,
+} from './ledger';
 import { add, Paise } from './money';
 import {
   captureReferenceOf,
@@ -18,7 +25,13 @@ import {
 } from './references';
 
 /** PHONEPE_CLEARING → wallet, the statement line being the pending row the top-up opened. */
-export function topUpCredit(c: { paymentId: string; userId: number; amount: Paise; statementRowId: number; phonePeTransactionId?: string }): PostingRequest {
+export function topUpCredit(c: {
+  paymentId: string;
+  userId: number;
+  amount: Paise;
+  statementRowId: number;
+  phonePeTransactionId?: string;
+}): PostingRequest {
   return {
     reference: settlementReferenceOf('topup', c.paymentId),
     ledgerType: 'TopIn',
@@ -28,7 +41,13 @@ export function topUpCredit(c: { paymentId: string; userId: number; amount: Pais
       {
         account: { user: c.userId },
         credit: c.amount,
-        statement: { transactionId: c.statementRowId, transactionType: 'deposit', paymentMethod: 'phonepe', remarks: 'Top-up via PhonePe', bankReference: c.phonePeTransactionId },
+        statement: {
+          transactionId: c.statementRowId,
+          transactionType: 'deposit',
+          paymentMethod: 'phonepe',
+          remarks: 'Top-up via PhonePe',
+          bankReference: c.phonePeTransactionId,
+        },
       },
     ],
   };
@@ -46,13 +65,25 @@ export function transferPosting(t: TransferInput, fee: Paise): PostingRequest {
         account: { user: t.senderId },
         debit: add(t.amount, fee),
         rules: { requireActive: true, requireKyc: true, countTowardLimits: true },
-        statement: { referenceNumber: `${t.paymentId}:out`, transactionType: 'transfer', recipientId: t.recipientId, toAccountId: t.recipientId, remarks, ...(fee > 0 ? { feeAmount: fee } : {}) },
+        statement: {
+          referenceNumber: `${t.paymentId}:out`,
+          transactionType: 'transfer',
+          recipientId: t.recipientId,
+          toAccountId: t.recipientId,
+          remarks,
+          ...(fee > 0 ? { feeAmount: fee } : {}),
+        },
       },
       {
         account: { user: t.recipientId },
         credit: t.amount,
         rules: { requireActive: true },
-        statement: { referenceNumber: `${t.paymentId}:in`, transactionType: 'transfer', fromAccountId: t.senderId, remarks },
+        statement: {
+          referenceNumber: `${t.paymentId}:in`,
+          transactionType: 'transfer',
+          fromAccountId: t.senderId,
+          remarks,
+        },
       },
       ...(fee > 0 ? [{ account: { system: 'FEE_INCOME' as const }, credit: fee }] : []),
     ],
@@ -60,15 +91,27 @@ export function transferPosting(t: TransferInput, fee: Paise): PostingRequest {
 }
 
 /** Where each held kind's money goes, and how it reads on the user's statement. */
-export const SETTLEMENT: Record<HeldPaymentKind, { account: SystemAccountCode; ledgerType: LedgerType; transactionType: NonNullable<StatementInfo['transactionType']> }> = {
+export const SETTLEMENT: Record<
+  HeldPaymentKind,
+  { account: SystemAccountCode; ledgerType: LedgerType; transactionType: NonNullable<StatementInfo['transactionType']> }
+> = {
   // The seed's ledger types have no "payout"; money leaving to a bank account is a transfer out.
   payout: { account: 'PAYOUT_CLEARING', ledgerType: 'Transfer', transactionType: 'withdrawal' },
   recharge: { account: 'RECHARGE_PAYABLE', ledgerType: 'Recharge', transactionType: 'recharge' },
   bill: { account: 'BBPS_PAYABLE', ledgerType: 'Bill', transactionType: 'bill_payment' },
 };
 
-function heldStatement(kind: HeldPaymentKind, paymentId: string, d: Record<string, any>, outcome: ProviderOutcome): StatementInfo {
-  const base = { transactionType: SETTLEMENT[kind].transactionType, referenceNumber: paymentId, paymentMethod: 'wallet' as const };
+function heldStatement(
+  kind: HeldPaymentKind,
+  paymentId: string,
+  d: Record<string, any>,
+  outcome: ProviderOutcome,
+): StatementInfo {
+  const base = {
+    transactionType: SETTLEMENT[kind].transactionType,
+    referenceNumber: paymentId,
+    paymentMethod: 'wallet' as const,
+  };
   const providerRef = outcome.providerRef ? { bankReference: outcome.providerRef } : {};
   switch (kind) {
     case 'payout':
@@ -90,7 +133,12 @@ function heldStatement(kind: HeldPaymentKind, paymentId: string, d: Record<strin
 }
 
 /** The held amount → the provider's payable account, with the user's statement line. */
-export function heldPaymentCapture(c: { kind: HeldPaymentKind; paymentId: string; details: Record<string, unknown>; outcome: ProviderOutcome }): CaptureRequest {
+export function heldPaymentCapture(c: {
+  kind: HeldPaymentKind;
+  paymentId: string;
+  details: Record<string, unknown>;
+  outcome: ProviderOutcome;
+}): CaptureRequest {
   const settlement = SETTLEMENT[c.kind];
   return {
     holdReference: holdReferenceOf(c.kind, c.paymentId),
@@ -108,7 +156,11 @@ export function reversalRefund(r: { kind: HeldPaymentKind; paymentId: string; re
     reference: reversalReferenceOf(r.kind, r.paymentId),
     originalReference: captureReferenceOf(r.kind, r.paymentId),
     description: `${r.kind} ${r.paymentId} reversed by the provider`,
-    statement: { transactionType: 'refund', referenceNumber: `${r.paymentId}:reversal`, remarks: `Reversed: ${r.reason}` },
+    statement: {
+      transactionType: 'refund',
+      referenceNumber: `${r.paymentId}:reversal`,
+      remarks: `Reversed: ${r.reason}`,
+    },
   };
 }
 
@@ -120,12 +172,22 @@ export function refundCapture(c: { refundId: string; topUpId: string; reason: st
     to: { system: 'PHONEPE_CLEARING' },
     ledgerType: 'Refund',
     description: `Refund ${c.refundId} of top-up ${c.topUpId} to the customer's bank`,
-    statement: { transactionType: 'refund', paymentMethod: 'phonepe', referenceNumber: c.refundId, remarks: `Refund of top-up ${c.topUpId}: ${c.reason}` },
+    statement: {
+      transactionType: 'refund',
+      paymentMethod: 'phonepe',
+      referenceNumber: c.refundId,
+      remarks: `Refund of top-up ${c.topUpId}: ${c.reason}`,
+    },
   };
 }
 
 /** COMMISSION_EXPENSE → each upline, one posting for all levels of a payment. */
-export function commissionPosting(c: { paymentId: string; payerId: number; description: string; shares: CommissionShare[] }): PostingRequest {
+export function commissionPosting(c: {
+  paymentId: string;
+  payerId: number;
+  description: string;
+  shares: CommissionShare[];
+}): PostingRequest {
   return {
     reference: commissionReferenceOf(c.paymentId),
     ledgerType: 'Commission',
@@ -156,7 +218,11 @@ export function clawbackPosting(paymentId: string, share: CommissionShare): Post
       {
         account: { user: share.userId },
         debit: share.amount,
-        statement: { transactionType: 'commission', referenceNumber: `${paymentId}:clawback:${share.level}`, remarks: `Commission reversed: ${paymentId} was reversed by the provider` },
+        statement: {
+          transactionType: 'commission',
+          referenceNumber: `${paymentId}:clawback:${share.level}`,
+          remarks: `Commission reversed: ${paymentId} was reversed by the provider`,
+        },
       },
       { account: { system: 'COMMISSION_EXPENSE' }, credit: share.amount },
     ],

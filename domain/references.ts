@@ -23,7 +23,10 @@ type Template = keyof typeof TEMPLATES;
 type Parts = { kind?: string; id: string; level?: string | number };
 
 const fill = (t: Template, p: Parts) =>
-  TEMPLATES[t].replace('{kind}', p.kind ?? '').replace('{id}', p.id).replace('{level}', String(p.level ?? ''));
+  TEMPLATES[t]
+    .replace('{kind}', p.kind ?? '')
+    .replace('{id}', p.id)
+    .replace('{level}', String(p.level ?? ''));
 
 export const holdReferenceOf = (kind: PaymentKind, paymentId: string) => fill('hold', { kind, id: paymentId });
 export const captureReferenceOf = (kind: PaymentKind, paymentId: string) => fill('capture', { kind, id: paymentId });

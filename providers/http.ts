@@ -25,12 +25,20 @@ export interface ProviderResponse {
 export async function send(call: ProviderCall, fetchImpl: typeof fetch = fetch): Promise<ProviderResponse> {
   let res: Response;
   try {
-    res = await fetchImpl(call.url, { method: call.method, headers: call.headers, body: call.body, signal: AbortSignal.timeout(call.timeoutMs) });
+    res = await fetchImpl(call.url, {
+      method: call.method,
+      headers: call.headers,
+      body: call.body,
+      signal: AbortSignal.timeout(call.timeoutMs),
+    });
   } catch (err) {
     const what = `${call.provider} ${call.method} ${new URL(call.url).pathname}`;
     const timedOut = (err as Error).name === 'TimeoutError';
     // A request that may have reached the provider is an unknown outcome for a create call.
-    if (call.creates) throw new ProviderOutcomeUnknownError(`${what}: ${timedOut ? 'timed out' : (err as Error).message}; outcome unknown`);
+    if (call.creates)
+      throw new ProviderOutcomeUnknownError(
+        `${what}: ${timedOut ? 'timed out' : (err as Error).message}; outcome unknown`,
+      );
     throw new ProviderUnavailableError(`${what}: ${timedOut ? 'timed out' : (err as Error).message}`);
   }
   const text = await res.text();
@@ -53,7 +61,10 @@ export function failFor(call: ProviderCall, res: ProviderResponse): never {
     throw new ProviderUnavailableError(`${what}: HTTP ${res.status}`, details);
   }
   if (res.status === 429) throw new ProviderUnavailableError(`${what}: rate limited`, details);
-  throw new ProviderRejectedError(`${what}: HTTP ${res.status} ${body.code ?? ''} ${body.message ?? ''}`.trim(), details);
+  throw new ProviderRejectedError(
+    `${what}: HTTP ${res.status} ${body.code ?? ''} ${body.message ?? ''}`.trim(),
+    details,
+  );
 }
 
 /** Parses a provider answer; one that does not parse is treated as a transient fault, never guessed at. */

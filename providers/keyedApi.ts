@@ -17,12 +17,21 @@ export interface KeyedApiOptions {
 
 export function keyedApi(o: KeyedApiOptions) {
   const base = o.baseUrl.replace(/\/$/, '');
-  async function call<T>(method: 'GET' | 'POST', path: string, schema: ZodType<T>, opts: { body?: unknown; creates?: boolean; nullIfNotFound?: boolean } = {}): Promise<T | null> {
+  async function call<T>(
+    method: 'GET' | 'POST',
+    path: string,
+    schema: ZodType<T>,
+    opts: { body?: unknown; creates?: boolean; nullIfNotFound?: boolean } = {},
+  ): Promise<T | null> {
     const c: ProviderCall = {
       provider: o.provider,
       method,
       url: `${base}${path}`,
-      headers: { 'x-api-key': o.apiKey, accept: 'application/json', ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}) },
+      headers: {
+        'x-api-key': o.apiKey,
+        accept: 'application/json',
+        ...(opts.body !== undefined ? { 'content-type': 'application/json' } : {}),
+      },
       ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
       timeoutMs: o.timeoutMs,
       creates: opts.creates ?? false,
@@ -35,7 +44,8 @@ export function keyedApi(o: KeyedApiOptions) {
   return {
     get: <T>(path: string, schema: ZodType<T>) => call('GET', path, schema) as Promise<T>,
     find: <T>(path: string, schema: ZodType<T>) => call('GET', path, schema, { nullIfNotFound: true }),
-    create: <T>(path: string, body: unknown, schema: ZodType<T>) => call('POST', path, schema, { body, creates: true }) as Promise<T>,
+    create: <T>(path: string, body: unknown, schema: ZodType<T>) =>
+      call('POST', path, schema, { body, creates: true }) as Promise<T>,
     post: <T>(path: string, body: unknown, schema: ZodType<T>) => call('POST', path, schema, { body }) as Promise<T>,
   };
 }

@@ -10,7 +10,8 @@ import { UnauthenticatedError, ValidationError } from '../domain/errors';
 
 export const SIGNATURE_HEADER = 'X-Signature';
 
-const mac = (secret: string, t: number, rawBody: string) => createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex');
+const mac = (secret: string, t: number, rawBody: string) =>
+  createHmac('sha256', secret).update(`${t}.${rawBody}`).digest('hex');
 
 export function signWebhook(rawBody: string, secret: string, nowSeconds = Math.floor(Date.now() / 1000)): string {
   return `t=${nowSeconds},v1=${mac(secret, nowSeconds, rawBody)}`;
@@ -27,12 +28,14 @@ export function verifySignedWebhook(
   const parts = new Map(header.split(',').map((p) => p.trim().split('=', 2) as [string, string]));
   const t = Number(parts.get('t'));
   const v1 = parts.get('v1') ?? '';
-  if (!Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(v1)) throw new UnauthenticatedError(`malformed ${SIGNATURE_HEADER} header`);
+  if (!Number.isInteger(t) || !/^[0-9a-f]{64}$/.test(v1))
+    throw new UnauthenticatedError(`malformed ${SIGNATURE_HEADER} header`);
   const now = opts.nowSeconds ?? Math.floor(Date.now() / 1000);
   if (now - t > opts.toleranceSeconds) throw new UnauthenticatedError('webhook signature is too old');
   if (t - now > opts.toleranceSeconds) throw new UnauthenticatedError('webhook signature is dated in the future');
   const expected = Buffer.from(mac(secret, t, rawBody), 'hex');
-  if (!timingSafeEqual(expected, Buffer.from(v1, 'hex'))) throw new UnauthenticatedError('webhook signature does not match');
+  if (!timingSafeEqual(expected, Buffer.from(v1, 'hex')))
+    throw new UnauthenticatedError('webhook signature does not match');
 }
 
 export interface SignedWebhookCheck {
@@ -46,8 +49,16 @@ export interface SignedWebhookCheck {
  * Verifies the signature on the raw body first (a forgery is 401, never 400), then parses the
  * body with the provider's schema; a well-signed body of the wrong shape is a ValidationError.
  */
-export function parseSignedWebhook<T>(provider: string, schema: ZodType<T>, rawBody: string, check: SignedWebhookCheck): T {
-  verifySignedWebhook(rawBody, check.signature, check.secret, { toleranceSeconds: check.toleranceSeconds, ...(check.nowSeconds !== undefined ? { nowSeconds: check.nowSeconds } : {}) });
+export function parseSignedWebhook<T>(
+  provider: string,
+  schema: ZodType<T>,
+  rawBody: string,
+  check: SignedWebhookCheck,
+): T {
+  verifySignedWebhook(rawBody, check.signature, check.secret, {
+    toleranceSeconds: check.toleranceSeconds,
+    ...(check.nowSeconds !== undefined ? { nowSeconds: check.nowSeconds } : {}),
+  });
   let json: unknown;
   try {
     json = JSON.parse(rawBody);
@@ -55,6 +66,10 @@ export function parseSignedWebhook<T>(provider: string, schema: ZodType<T>, rawB
     json = undefined;
   }
   const parsed = schema.safeParse(json);
-  if (!parsed.success) throw new ValidationError(`malformed ${provider} webhook`, parsed.error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), message: i.message })));
+  if (!parsed.success)
+    throw new ValidationError(
+      `malformed ${provider} webhook`,
+      parsed.error.issues.slice(0, 5).map((i) => ({ path: i.path.join('.'), message: i.message })),
+    );
   return parsed.data;
 }

@@ -16,16 +16,16 @@ if (major < 20 || (major === 20 && minor < 19)) {
 
 const lockFile = join(root, 'package-lock.json');
 const stamp = join(root, 'node_modules', '.nexaspay-install-stamp');
-const wanted = existsSync(lockFile)
-  ? createHash('sha256').update(readFileSync(lockFile)).digest('hex')
-  : 'no-lockfile';
+const wanted = existsSync(lockFile) ? createHash('sha256').update(readFileSync(lockFile)).digest('hex') : 'no-lockfile';
 const installed = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
 if (installed !== wanted) {
   const args = existsSync(lockFile) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];
   console.log(`nexaspay: installing dependencies (npm ${args[0]}), this takes a minute on a fresh clone…`);
   const r = spawnSync('npm', args, { cwd: root, stdio: 'inherit' });
   if (r.status !== 0) {
-    console.error('nexaspay: npm could not install the dependencies (see above); check that the npm registry is reachable.');
+    console.error(
+      'nexaspay: npm could not install the dependencies (see above); check that the npm registry is reachable.',
+    );
     process.exit(r.status ?? 1);
   }
   writeFileSync(stamp, wanted);

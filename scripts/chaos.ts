@@ -40,15 +40,40 @@ function options(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else throw new Error(`unknown option ${a} (known: --payments N, --quick, --report file, --concurrency N, --keep)`);
   }
-  if (!Number.isInteger(o.payments) || o.payments < 20) throw new Error('--payments must be a whole number of at least 20');
+  if (!Number.isInteger(o.payments) || o.payments < 20)
+    throw new Error('--payments must be a whole number of at least 20');
   return o;
 }
 
 /** Twelve crashes for a full run, each kind at least once (six for --quick); spread over the load. */
-const CRASHES: Target[] = ['worker-1', 'api-1', 'temporal', 'worker-2', 'mariadb', 'api-2', 'worker-1', 'api-2', 'temporal', 'worker-2', 'mariadb', 'api-1'];
+const CRASHES: Target[] = [
+  'worker-1',
+  'api-1',
+  'temporal',
+  'worker-2',
+  'mariadb',
+  'api-2',
+  'worker-1',
+  'api-2',
+  'temporal',
+  'worker-2',
+  'mariadb',
+  'api-1',
+];
 
-type FaultKind = 'provider 5xx burst' | 'provider timeout after effect' | 'provider slow answer' | 'PhonePe 5xx burst' | 'PhonePe lost answer';
-const FAULTS: FaultKind[] = ['provider 5xx burst', 'provider timeout after effect', 'provider slow answer', 'PhonePe 5xx burst', 'PhonePe lost answer'];
+type FaultKind =
+  | 'provider 5xx burst'
+  | 'provider timeout after effect'
+  | 'provider slow answer'
+  | 'PhonePe 5xx burst'
+  | 'PhonePe lost answer';
+const FAULTS: FaultKind[] = [
+  'provider 5xx burst',
+  'provider timeout after effect',
+  'provider slow answer',
+  'PhonePe 5xx burst',
+  'PhonePe lost answer',
+];
 
 async function injectFault(clients: Clients, simUrl: string, kind: FaultKind, i: number): Promise<void> {
   const provider = (['recharge', 'payout', 'bbps'] as const)[i % 3]!;
@@ -61,10 +86,18 @@ async function injectFault(clients: Clients, simUrl: string, kind: FaultKind, i:
     case 'provider slow answer':
       return clients.sim(provider, 'faults', { endpoint, kind: 'slow', delayMs: 1_500 });
     case 'PhonePe 5xx burst':
-      await fetch(`${simUrl}/phonepe/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ httpErrors: { pay: { status: 503, times: 2 } } }) });
+      await fetch(`${simUrl}/phonepe/__sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ httpErrors: { pay: { status: 503, times: 2 } } }),
+      });
       return;
     case 'PhonePe lost answer':
-      await fetch(`${simUrl}/phonepe/__sim/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ hang: { pay: 1 }, hangMs: 4_000 }) });
+      await fetch(`${simUrl}/phonepe/__sim/faults`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ hang: { pay: 1 }, hangMs: 4_000 }),
+      });
       return;
   }
 }
@@ -122,7 +155,9 @@ async function main(): Promise<void> {
       if (nextCrash < crashes.length && submitted >= crashEvery * (nextCrash + 1)) {
         const target = crashes[nextCrash++]!;
         step(`kill -9 ${target} (after ${submitted} payments)`);
-        await stack.crash(target, 1_000 + (nextCrash % 3) * 1_000).catch((err) => console.error(`nexaspay: restarting ${target} failed: ${(err as Error).message}`));
+        await stack
+          .crash(target, 1_000 + (nextCrash % 3) * 1_000)
+          .catch((err) => console.error(`nexaspay: restarting ${target} failed: ${(err as Error).message}`));
         crashed[target] = (crashed[target] ?? 0) + 1;
       }
       if (submitted >= faultEvery * (nextFault + 1) && nextFault < FAULTS.length * 3) {
@@ -155,7 +190,11 @@ async function main(): Promise<void> {
   const settled = await timed('waiting for every payment to settle', async () => {
     const deadline = Date.now() + (o.quick ? 4 : 15) * 60_000;
     for (;;) {
-      const [[{ open }]] = (await knex.raw(`SELECT COUNT(*) AS open FROM payment_records WHERE status IN ('CREATED', 'AWAITING_PAYMENT', 'PROCESSING')`).catch(() => [[{ open: -1 }]])) as [[{ open: number }]];
+      const [[{ open }]] = (await knex
+        .raw(
+          `SELECT COUNT(*) AS open FROM payment_records WHERE status IN ('CREATED', 'AWAITING_PAYMENT', 'PROCESSING')`,
+        )
+        .catch(() => [[{ open: -1 }]])) as [[{ open: number }]];
       if (Number(open) === 0) return true;
       if (Date.now() > deadline) return false;
       await new Promise((r) => setTimeout(r, 2_000));
@@ -164,13 +203,21 @@ async function main(): Promise<void> {
   // Reversals arrive up to a few seconds after success; the reversal watch has a minute.
   await new Promise((r) => setTimeout(r, 5_000));
 
-  const violations: Violation[] = settled ? [] : [{ check: 'every payment settled', detail: 'payments still open after the settle deadline' }];
+  const violations: Violation[] = settled
+    ? []
+    : [{ check: 'every payment settled', detail: 'payments still open after the settle deadline' }];
   violations.push(...(await timed('auditing', () => audit(knex, answered, stack.simulatorUrl))));
-  const selfTest = await timed('proving the audit catches tampered books', () => auditSelfTest(knex, answered, stack.simulatorUrl));
-  for (const missed of selfTest.missed) violations.push({ check: 'audit self-test', detail: `tampering not caught by "${missed}"` });
+  const selfTest = await timed('proving the audit catches tampered books', () =>
+    auditSelfTest(knex, answered, stack.simulatorUrl),
+  );
+  for (const missed of selfTest.missed)
+    violations.push({ check: 'audit self-test', detail: `tampering not caught by "${missed}"` });
   const unanswered = answered.filter((a) => a.unanswered).length;
 
-  const outcomes = (await knex('payment_records').select('kind', 'status').count({ n: '*' }).groupBy('kind', 'status')) as Array<{ kind: string; status: string; n: number }>;
+  const outcomes = (await knex('payment_records')
+    .select('kind', 'status')
+    .count({ n: '*' })
+    .groupBy('kind', 'status')) as Array<{ kind: string; status: string; n: number }>;
   const summary = {
     payments: o.payments,
     durationSeconds: Math.round((Date.now() - started) / 1000),
@@ -192,17 +239,49 @@ async function main(): Promise<void> {
 
 function printSummary(s: Record<string, any>, outcomes: Array<{ kind: string; status: string; n: number }>): void {
   const kinds = [...new Set(outcomes.map((r) => r.kind))].sort();
-  const statuses = ['COMPLETED', 'FAILED', 'REVERSED', 'NEEDS_ATTENTION', 'PROCESSING', 'AWAITING_PAYMENT', 'CREATED'].filter((st) => outcomes.some((r) => r.status === st));
+  const statuses = [
+    'COMPLETED',
+    'FAILED',
+    'REVERSED',
+    'NEEDS_ATTENTION',
+    'PROCESSING',
+    'AWAITING_PAYMENT',
+    'CREATED',
+  ].filter((st) => outcomes.some((r) => r.status === st));
   const cell = (k: string, st: string) => String(outcomes.find((r) => r.kind === k && r.status === st)?.n ?? 0);
-  const line = (cols: string[]) => `  ${cols[0]!.padEnd(10)}${cols.slice(1).map((c) => c.padStart(17)).join('')}`;
+  const line = (cols: string[]) =>
+    `  ${cols[0]!.padEnd(10)}${cols
+      .slice(1)
+      .map((c) => c.padStart(17))
+      .join('')}`;
   console.log(`\nChaos run: ${s.payments} payments in ${s.durationSeconds} s\n`);
   console.log(line(['kind', ...statuses, 'total']));
-  for (const k of kinds) console.log(line([k, ...statuses.map((st) => cell(k, st)), String(outcomes.filter((r) => r.kind === k).reduce((a, r) => a + Number(r.n), 0))]));
-  console.log(`\n  crashes (kill -9, then restart): ${Object.entries(s.crashes).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
-  console.log(`  provider faults injected:        ${Object.entries(s.faults).map(([k, n]) => `${k} ×${n}`).join(', ')}`);
-  console.log(`  client requests: ${s.client.requests}, retried ${s.client.retries} (transport errors ${s.client.transportErrors}, 5xx ${s.client.serverErrors}); refused at once (422/409): ${s.refusedAtOnce}; never answered: ${s.unanswered}`);
-  console.log(`  audit self-test: ${s.auditSelfTest.caught.length} tamperings caught (${s.auditSelfTest.caught.join('; ')})${s.auditSelfTest.missed.length ? `, MISSED: ${s.auditSelfTest.missed.join('; ')}` : ''}`);
-  if (s.violations.length === 0) console.log('\n  audit: PASS (settled, one payment per key, invariants, SQL audit, provider records)\n');
+  for (const k of kinds)
+    console.log(
+      line([
+        k,
+        ...statuses.map((st) => cell(k, st)),
+        String(outcomes.filter((r) => r.kind === k).reduce((a, r) => a + Number(r.n), 0)),
+      ]),
+    );
+  console.log(
+    `\n  crashes (kill -9, then restart): ${Object.entries(s.crashes)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  provider faults injected:        ${Object.entries(s.faults)
+      .map(([k, n]) => `${k} ×${n}`)
+      .join(', ')}`,
+  );
+  console.log(
+    `  client requests: ${s.client.requests}, retried ${s.client.retries} (transport errors ${s.client.transportErrors}, 5xx ${s.client.serverErrors}); refused at once (422/409): ${s.refusedAtOnce}; never answered: ${s.unanswered}`,
+  );
+  console.log(
+    `  audit self-test: ${s.auditSelfTest.caught.length} tamperings caught (${s.auditSelfTest.caught.join('; ')})${s.auditSelfTest.missed.length ? `, MISSED: ${s.auditSelfTest.missed.join('; ')}` : ''}`,
+  );
+  if (s.violations.length === 0)
+    console.log('\n  audit: PASS (settled, one payment per key, invariants, SQL audit, provider records)\n');
   else {
     console.log(`\n  audit: FAIL, ${s.violations.length} violation(s):`);
     for (const v of s.violations.slice(0, 50)) console.log(`    ${v.check}: ${v.detail}`);

@@ -35,7 +35,12 @@ async function main(): Promise<void> {
   let databaseUrl = process.env.DATABASE_URL;
   if (!databaseUrl) {
     const db = await timed('starting MariaDB (data in .data/mysql)', async () =>
-      startPrivateDatabase({ dataDir: path.join(dataDir, 'mysql'), throwaway: false, database: 'nexaspay', port: await preferredPort(3307) }),
+      startPrivateDatabase({
+        dataDir: path.join(dataDir, 'mysql'),
+        throwaway: false,
+        database: 'nexaspay',
+        port: await preferredPort(3307),
+      }),
     );
     stops.push(db.stop);
     databaseUrl = db.url;
@@ -70,7 +75,12 @@ async function main(): Promise<void> {
     WORKER_METRICS_ADDRESS: process.env.WORKER_METRICS_ADDRESS ?? `127.0.0.1:${await preferredPort(9464)}`,
   };
   const config = loadConfigOrExit(env);
-  writeDevEnv({ DATABASE_URL: config.DATABASE_URL, TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS, API_URL: config.PUBLIC_BASE_URL, SIMULATOR_URL: `http://127.0.0.1:${simPort}` });
+  writeDevEnv({
+    DATABASE_URL: config.DATABASE_URL,
+    TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
+    API_URL: config.PUBLIC_BASE_URL,
+    SIMULATOR_URL: `http://127.0.0.1:${simPort}`,
+  });
 
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: 4 });
   const demo = await timed('migrating and seeding demo data', async () => {

@@ -35,12 +35,17 @@ async function main(): Promise<number> {
       `TaskQueue = '${o.taskQueue ?? config.TEMPORAL_TASK_QUEUE}'`,
     ].join(' AND ');
     const open: string[] = [];
-    for await (const wf of client.workflow.list({ query })) open.push(`${wf.workflowId} (${wf.type}, started ${wf.startTime.toISOString()})`);
+    for await (const wf of client.workflow.list({ query }))
+      open.push(`${wf.workflowId} (${wf.type}, started ${wf.startTime.toISOString()})`);
     if (open.length === 0) {
-      console.log(`patch-gate: no workflow started before ${o.before.toISOString()} is still running; the next step may ship.`);
+      console.log(
+        `patch-gate: no workflow started before ${o.before.toISOString()} is still running; the next step may ship.`,
+      );
       return 0;
     }
-    console.log(`patch-gate: ${open.length} workflow(s) started before ${o.before.toISOString()} still run; wait (or settle them) before the next step:`);
+    console.log(
+      `patch-gate: ${open.length} workflow(s) started before ${o.before.toISOString()} still run; wait (or settle them) before the next step:`,
+    );
     for (const line of open.slice(0, 50)) console.log(`  ${line}`);
     return 1;
   } finally {

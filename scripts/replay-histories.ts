@@ -19,11 +19,15 @@ async function main(): Promise<number> {
     workflowId: path.basename(file, '.pb'),
     history: temporal.api.history.v1.History.decode(readFileSync(file)),
   }));
-  const options = bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: require.resolve('../workflows') };
+  const options = bundle
+    ? { workflowBundle: { codePath: bundle } }
+    : { workflowsPath: require.resolve('../workflows') };
   let failed = 0;
   for await (const r of Worker.runReplayHistories(options, histories)) {
     if (r.error) failed++;
-    console.log(`replay-result ${JSON.stringify({ workflowId: r.workflowId, ok: !r.error, ...(r.error ? { error: r.error.message } : {}) })}`);
+    console.log(
+      `replay-result ${JSON.stringify({ workflowId: r.workflowId, ok: !r.error, ...(r.error ? { error: r.error.message } : {}) })}`,
+    );
   }
   return failed === 0 ? 0 : 1;
 }

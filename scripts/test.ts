@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { runGuardrails } from './stack/guardrails';
 import { exitOnMissingPrerequisite, ReportedFailure, step, timed } from './stack/log';
 import { startPrivateDatabase } from './stack/mariadb';
 import { dataDir, projectRoot } from './stack/paths';
@@ -30,7 +31,11 @@ async function main(): Promise<number> {
       process.env.DATABASE_URL
         ? Promise.resolve(process.env.DATABASE_URL.replace(/\/[^/]*$/, '/'))
         : timed('starting a throwaway MariaDB', async () => {
-            const db = await startPrivateDatabase({ dataDir: path.join(runDir, 'mysql'), throwaway: true, database: 'nexaspay_test' });
+            const db = await startPrivateDatabase({
+              dataDir: path.join(runDir, 'mysql'),
+              throwaway: true,
+              database: 'nexaspay_test',
+            });
             cleanups.push(db.stop);
             return db.adminUrl;
           }),
@@ -46,7 +51,10 @@ async function main(): Promise<number> {
         return t;
       }),
       timed('bundling the workflows', async () => {
-        const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../workflows'), logger: quietLogger });
+        const { code } = await bundleWorkflowCode({
+          workflowsPath: require.resolve('../workflows'),
+          logger: quietLogger,
+        });
         const file = path.join(runDir, 'workflow-bundle.js');
         writeFileSync(file, code);
         return file;
@@ -54,31 +62,38 @@ async function main(): Promise<number> {
     ]);
     await typecheck;
 
+    // The format check and the type-aware lint run beside the suite; their findings fail the run.
+    const guardrails = skip ? Promise.resolve(true) : runGuardrails({ print: false });
     step('running the test suite');
     const resultsFile = path.join(runDir, 'jest-results.json');
     // Component logs (the workers' expected warnings) go to files, shown only for failing suites.
     const logDir = path.join(dataDir, 'test-logs');
     rmSync(logDir, { recursive: true, force: true });
     const code = await new Promise<number>((resolve) => {
-      const jest = spawn(process.execPath, [require.resolve('jest/bin/jest'), '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)], {
-        cwd: projectRoot,
-        stdio: 'inherit',
-        env: {
-          ...process.env,
-          NODE_ENV: 'test',
-          TEST_DB_ADMIN_URL: adminUrl,
-          TEMPORAL_ADDRESS: temporal.address,
-          TEMPORAL_CLI: cli,
-          WORKFLOW_BUNDLE_PATH: bundlePath,
-          TEST_LOG_DIR: logDir,
+      const jest = spawn(
+        process.execPath,
+        [require.resolve('jest/bin/jest'), '--json', `--outputFile=${resultsFile}`, ...process.argv.slice(2)],
+        {
+          cwd: projectRoot,
+          stdio: 'inherit',
+          env: {
+            ...process.env,
+            NODE_ENV: 'test',
+            TEST_DB_ADMIN_URL: adminUrl,
+            TEMPORAL_ADDRESS: temporal.address,
+            TEMPORAL_CLI: cli,
+            WORKFLOW_BUNDLE_PATH: bundlePath,
+            TEST_LOG_DIR: logDir,
+          },
         },
-      });
+      );
       for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => jest.kill(sig));
       jest.on('exit', (c) => resolve(c ?? 1));
     });
     printFailingSuiteLogs(resultsFile, logDir);
+    const clean = await timed('format check and lint', () => guardrails);
     printSummary(resultsFile);
-    return code;
+    return clean ? code : code || 1;
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
@@ -92,7 +107,9 @@ function printFailingSuiteLogs(resultsFile: string, logDir: string): void {
     const file = path.join(logDir, `${path.basename(suite.name, '.ts')}.log`);
     if (!existsSync(file)) continue;
     const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-    console.log(`\n── component log of ${path.relative(projectRoot, suite.name)} (last ${Math.min(80, lines.length)} of ${lines.length} lines; all in ${path.relative(projectRoot, file)}) ──`);
+    console.log(
+      `\n── component log of ${path.relative(projectRoot, suite.name)} (last ${Math.min(80, lines.length)} of ${lines.length} lines; all in ${path.relative(projectRoot, file)}) ──`,
+    );
     console.log(lines.slice(-80).join('\n'));
   }
 }
@@ -100,13 +117,22 @@ function printFailingSuiteLogs(resultsFile: string, logDir: string): void {
 /** One plain line CI can read whatever the runner: `tests: N passed, N failed, N skipped`. */
 function printSummary(resultsFile: string): void {
   if (!existsSync(resultsFile)) return;
-  const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number };
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as {
+    numPassedTests: number;
+    numFailedTests: number;
+    numPendingTests: number;
+    numTodoTests: number;
+  };
+  console.log(
+    `tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`,
+  );
 }
 
 function typecheckProject(): Promise<void> {
   return new Promise((resolve, reject) => {
-    const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', projectRoot], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', projectRoot], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     tsc.stdout.on('data', (d: Buffer) => (out += d.toString()));
     tsc.stderr.on('data', (d: Buffer) => (out += d.toString()));

@@ -30,11 +30,18 @@ export interface RunningSimulators {
   close(): Promise<void>;
 }
 
-export async function startSimulators(opts: SimulatorsOptions & { host?: string; port?: number }): Promise<RunningSimulators> {
+export async function startSimulators(
+  opts: SimulatorsOptions & { host?: string; port?: number },
+): Promise<RunningSimulators> {
   const app = new Koa();
   // Created before listening: the public URL may depend on the port chosen.
   let publicBaseUrl = opts.publicBaseUrl ?? '';
-  const phonepe = createPhonePeSimulator({ ...opts.phonepe, get publicBaseUrl() { return publicBaseUrl; } } as PhonePeSimulatorOptions);
+  const phonepe = createPhonePeSimulator({
+    ...opts.phonepe,
+    get publicBaseUrl() {
+      return publicBaseUrl;
+    },
+  } as PhonePeSimulatorOptions);
   app.use(async (ctx, next) => {
     try {
       await next();

@@ -20,17 +20,90 @@ type Biller = z.infer<typeof billerSchema>;
 const p = (name: string, regex: string) => [{ name, regex, optional: false }];
 
 export const BILLERS: Biller[] = [
-  { billerId: 'MSEDC0000MAH01', name: 'Maharashtra State Electricity (MSEDCL)', category: 'electricity', customerParams: p('Consumer Number', '[0-9]{10,12}'), fetchType: 'FETCH', exactness: 'EXACT', supportsPending: false },
-  { billerId: 'BESCOM000KAR01', name: 'Bangalore Electricity (BESCOM)', category: 'electricity', customerParams: p('Account ID', '[0-9]{10}'), fetchType: 'FETCH', exactness: 'EXACT_AND_ABOVE', supportsPending: true },
-  { billerId: 'DJB00000DEL001', name: 'Delhi Jal Board', category: 'water', customerParams: p('K Number', '[0-9]{10}'), fetchType: 'FETCH', exactness: 'EXACT_AND_BELOW', supportsPending: true },
-  { billerId: 'MGL000000MUM01', name: 'Mahanagar Gas', category: 'gas', customerParams: p('BP Number', '[0-9]{10}'), fetchType: 'FETCH', exactness: 'ANY', supportsPending: true },
-  { billerId: 'TATASKY00NAT01', name: 'Tata Play', category: 'dth', customerParams: p('Subscriber ID', '[0-9]{10}'), fetchType: 'VALIDATE', exactness: 'ANY', supportsPending: false },
-  { billerId: 'ACTFIB000NAT01', name: 'ACT Fibernet', category: 'broadband', customerParams: p('Account Number', '[0-9]{10}'), fetchType: 'FETCH', exactness: 'EXACT', supportsPending: true },
-  { billerId: 'AIRTELPOSTNAT1', name: 'Airtel Postpaid', category: 'postpaid', customerParams: p('Mobile Number', '[6-9][0-9]{9}'), fetchType: 'FETCH', exactness: 'EXACT_AND_ABOVE', supportsPending: false },
-  { billerId: 'ICICIFASTAG001', name: 'ICICI Bank FASTag', category: 'fastag', customerParams: p('Vehicle Number', '[A-Z]{2}[0-9]{2}[A-Z]{1,2}[0-9]{4}'), fetchType: 'DIRECT', exactness: 'ANY', supportsPending: false },
+  {
+    billerId: 'MSEDC0000MAH01',
+    name: 'Maharashtra State Electricity (MSEDCL)',
+    category: 'electricity',
+    customerParams: p('Consumer Number', '[0-9]{10,12}'),
+    fetchType: 'FETCH',
+    exactness: 'EXACT',
+    supportsPending: false,
+  },
+  {
+    billerId: 'BESCOM000KAR01',
+    name: 'Bangalore Electricity (BESCOM)',
+    category: 'electricity',
+    customerParams: p('Account ID', '[0-9]{10}'),
+    fetchType: 'FETCH',
+    exactness: 'EXACT_AND_ABOVE',
+    supportsPending: true,
+  },
+  {
+    billerId: 'DJB00000DEL001',
+    name: 'Delhi Jal Board',
+    category: 'water',
+    customerParams: p('K Number', '[0-9]{10}'),
+    fetchType: 'FETCH',
+    exactness: 'EXACT_AND_BELOW',
+    supportsPending: true,
+  },
+  {
+    billerId: 'MGL000000MUM01',
+    name: 'Mahanagar Gas',
+    category: 'gas',
+    customerParams: p('BP Number', '[0-9]{10}'),
+    fetchType: 'FETCH',
+    exactness: 'ANY',
+    supportsPending: true,
+  },
+  {
+    billerId: 'TATASKY00NAT01',
+    name: 'Tata Play',
+    category: 'dth',
+    customerParams: p('Subscriber ID', '[0-9]{10}'),
+    fetchType: 'VALIDATE',
+    exactness: 'ANY',
+    supportsPending: false,
+  },
+  {
+    billerId: 'ACTFIB000NAT01',
+    name: 'ACT Fibernet',
+    category: 'broadband',
+    customerParams: p('Account Number', '[0-9]{10}'),
+    fetchType: 'FETCH',
+    exactness: 'EXACT',
+    supportsPending: true,
+  },
+  {
+    billerId: 'AIRTELPOSTNAT1',
+    name: 'Airtel Postpaid',
+    category: 'postpaid',
+    customerParams: p('Mobile Number', '[6-9][0-9]{9}'),
+    fetchType: 'FETCH',
+    exactness: 'EXACT_AND_ABOVE',
+    supportsPending: false,
+  },
+  {
+    billerId: 'ICICIFASTAG001',
+    name: 'ICICI Bank FASTag',
+    category: 'fastag',
+    customerParams: p('Vehicle Number', '[A-Z]{2}[0-9]{2}[A-Z]{1,2}[0-9]{4}'),
+    fetchType: 'DIRECT',
+    exactness: 'ANY',
+    supportsPending: false,
+  },
 ];
 
-const NAMES = ['Sanjay Patil', 'Meera Joshi', 'Imran Shaikh', 'Kavita Rao', 'Deepak Verma', 'Fatima Begum', 'Rohit Gupta', 'Neha Kulkarni'];
+const NAMES = [
+  'Sanjay Patil',
+  'Meera Joshi',
+  'Imran Shaikh',
+  'Kavita Rao',
+  'Deepak Verma',
+  'Fatima Begum',
+  'Rohit Gupta',
+  'Neha Kulkarni',
+];
 const FETCH_MS = 150;
 
 interface BillFetch {
@@ -46,10 +119,22 @@ function billFor(billerId: string, key: string) {
   const h = createHash('sha256').update(`${billerId}:${key}`).digest();
   const amount = 20_000 + (h.readUInt32BE(0) % 480_000); // ₹200.00 … ₹5,000.00, to the paisa
   const due = new Date(Date.now() + (7 + (h[4]! % 20)) * 86_400_000).toISOString().slice(0, 10);
-  return { customerName: NAMES[h[5]! % NAMES.length]!, amount, dueDate: due, billNumber: `BN${h.toString('hex').slice(0, 10).toUpperCase()}`, billPeriod: 'MONTHLY' };
+  return {
+    customerName: NAMES[h[5]! % NAMES.length]!,
+    amount,
+    dueDate: due,
+    billNumber: `BN${h.toString('hex').slice(0, 10).toUpperCase()}`,
+    billPeriod: 'MONTHLY',
+  };
 }
 
-const STATUS: Record<Phase, string> = { processing: 'PROCESSING', pending: 'PENDING', success: 'SUCCESS', failure: 'FAILURE', reversed: 'REVERSED' };
+const STATUS: Record<Phase, string> = {
+  processing: 'PROCESSING',
+  pending: 'PENDING',
+  success: 'SUCCESS',
+  failure: 'FAILURE',
+  reversed: 'REVERSED',
+};
 
 export function createBbpsSimulator(o: BbpsSimulatorOptions) {
   const fetches = new Map<string, BillFetch>();
@@ -84,7 +169,10 @@ export function createBbpsSimulator(o: BbpsSimulatorOptions) {
   core.controlRoutes(router);
   router.get('/v1/billers', core.authenticate, async (ctx) => {
     const category = typeof ctx.query.category === 'string' ? ctx.query.category : undefined;
-    await core.respond(ctx, 'billers', () => ({ status: 200, body: { billers: category ? BILLERS.filter((b) => b.category === category) : BILLERS } }));
+    await core.respond(ctx, 'billers', () => ({
+      status: 200,
+      body: { billers: category ? BILLERS.filter((b) => b.category === category) : BILLERS },
+    }));
   });
   router.post('/v1/bills/fetch', core.authenticate, async (ctx) => {
     const body = fetchBody.safeParse(ctx.request.body);
@@ -103,7 +191,13 @@ export function createBbpsSimulator(o: BbpsSimulatorOptions) {
       return;
     }
     await core.respond(ctx, 'fetch', () => {
-      const f: BillFetch = { refId: `BF${Date.now().toString(36).toUpperCase()}${String(++seq).padStart(6, '0')}`, billerId: biller.billerId, key, createdAt: Date.now(), bill: billFor(biller.billerId, key) };
+      const f: BillFetch = {
+        refId: `BF${Date.now().toString(36).toUpperCase()}${String(++seq).padStart(6, '0')}`,
+        billerId: biller.billerId,
+        key,
+        createdAt: Date.now(),
+        bill: billFor(biller.billerId, key),
+      };
       fetches.set(f.refId, f);
       return { status: 202, body: { refId: f.refId, status: 'PROCESSING' } };
     });
@@ -111,7 +205,9 @@ export function createBbpsSimulator(o: BbpsSimulatorOptions) {
   router.get('/v1/bills/fetch/:refId', core.authenticate, async (ctx) => {
     await core.respond(ctx, 'fetch_status', () => {
       const f = fetches.get(ctx.params.refId!);
-      return f ? { status: 200, body: fetchView(f) } : { status: 404, body: { code: 'NOT_FOUND', message: 'no fetch with this refId' } };
+      return f
+        ? { status: 200, body: fetchView(f) }
+        : { status: 404, body: { code: 'NOT_FOUND', message: 'no fetch with this refId' } };
     });
   });
   router.post('/v1/bills/pay', core.authenticate, async (ctx) => {
@@ -134,17 +230,29 @@ export function createBbpsSimulator(o: BbpsSimulatorOptions) {
       const exactness = BILLERS.find((b) => b.billerId === f.billerId)!.exactness;
       const a = body.data.amount;
       const bill = f.bill!.amount;
-      const fits = exactness === 'ANY' || (exactness === 'EXACT' ? a === bill : exactness === 'EXACT_AND_ABOVE' ? a >= bill : a <= bill);
+      const fits =
+        exactness === 'ANY' ||
+        (exactness === 'EXACT' ? a === bill : exactness === 'EXACT_AND_ABOVE' ? a >= bill : a <= bill);
       if (!fits) {
         ctx.status = 400;
-        ctx.body = { code: 'AMOUNT_NOT_ALLOWED', message: `amount does not satisfy ${exactness} for a bill of ${bill} paise` };
+        ctx.body = {
+          code: 'AMOUNT_NOT_ALLOWED',
+          message: `amount does not satisfy ${exactness} for a bill of ${bill} paise`,
+        };
         return;
       }
     }
     await core.respond(ctx, 'pay', () => {
-      const { order } = core.create(body.data.paymentRefId, f?.key ?? '', { bbpsTxnId: `CC01${String(++seq).padStart(8, '0')}`, amount: body.data.amount, refId: body.data.refId });
+      const { order } = core.create(body.data.paymentRefId, f?.key ?? '', {
+        bbpsTxnId: `CC01${String(++seq).padStart(8, '0')}`,
+        amount: body.data.amount,
+        refId: body.data.refId,
+      });
       if (order.data.amount !== body.data.amount || order.data.refId !== body.data.refId) {
-        return { status: 409, body: { code: 'DUPLICATE_PAYMENT_REF', message: 'paymentRefId already used for another payment' } };
+        return {
+          status: 409,
+          body: { code: 'DUPLICATE_PAYMENT_REF', message: 'paymentRefId already used for another payment' },
+        };
       }
       return { status: 200, body: view(order, core.phase(order)) };
     });
@@ -152,7 +260,9 @@ export function createBbpsSimulator(o: BbpsSimulatorOptions) {
   router.get('/v1/bills/payments/:paymentRefId', core.authenticate, async (ctx) => {
     await core.respond(ctx, 'status', () => {
       const order = core.orders.get(ctx.params.paymentRefId!);
-      return order ? { status: 200, body: view(order, core.phase(order)) } : { status: 404, body: { code: 'NOT_FOUND', message: 'no payment with this paymentRefId' } };
+      return order
+        ? { status: 200, body: view(order, core.phase(order)) }
+        : { status: 404, body: { code: 'NOT_FOUND', message: 'no payment with this paymentRefId' } };
     });
   });
   return {

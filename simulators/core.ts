@@ -20,7 +20,14 @@ import { signWebhook, SIGNATURE_HEADER } from '../providers/signedWebhook';
 import { createTimers } from './phonepe/timers';
 
 export type Phase = 'processing' | 'pending' | 'success' | 'failure' | 'reversed';
-export const OUTCOMES = ['success', 'failure', 'pending', 'pending_then_success', 'pending_then_failure', 'success_then_reversed'] as const;
+export const OUTCOMES = [
+  'success',
+  'failure',
+  'pending',
+  'pending_then_success',
+  'pending_then_failure',
+  'success_then_reversed',
+] as const;
 
 /** How long an order is "processing" before a plain success or failure. */
 export const PROCESSING_MS = 200;
@@ -36,7 +43,13 @@ export const scenarioInput = z.object({
 });
 export type Scenario = z.infer<typeof scenarioInput>;
 
-const DEFAULT_SCENARIO: Scenario = { outcome: 'success', pendingMs: 1000, reverseAfterMs: 1000, webhook: 'send', webhookDelayMs: 0 };
+const DEFAULT_SCENARIO: Scenario = {
+  outcome: 'success',
+  pendingMs: 1000,
+  reverseAfterMs: 1000,
+  webhook: 'send',
+  webhookDelayMs: 0,
+};
 
 const faultInput = z.object({
   endpoint: z.string().min(1),
@@ -194,7 +207,8 @@ export function createSimCore<T>(o: SimCoreOptions<T>) {
       void timers.sleep(order.createdAt + t.atMs - Date.now()).then((fired) => {
         // A manual settle may have overtaken the script: only announce what is true now. (Timers
         // may fire a millisecond early, so "now" is at least the transition's own time.)
-        if (fired && phaseAt(order, Math.max(Date.now(), order.createdAt + t.atMs)) === t.phase) void notify(order, t.phase);
+        if (fired && phaseAt(order, Math.max(Date.now(), order.createdAt + t.atMs)) === t.phase)
+          void notify(order, t.phase);
       });
     }
   }
@@ -212,7 +226,15 @@ export function createSimCore<T>(o: SimCoreOptions<T>) {
         existing.duplicateRequests++;
         return { order: existing, duplicate: true };
       }
-      const order: SimOrder<T> = { ref, key, createdAt: Date.now(), scenario: scenarioFor(key), createCount: 1, duplicateRequests: 0, data };
+      const order: SimOrder<T> = {
+        ref,
+        key,
+        createdAt: Date.now(),
+        scenario: scenarioFor(key),
+        createCount: 1,
+        duplicateRequests: 0,
+        data,
+      };
       orders.set(ref, order);
       schedule(order);
       return { order, duplicate: false };
@@ -227,7 +249,12 @@ export function createSimCore<T>(o: SimCoreOptions<T>) {
         ctx.body = { code: 'UNAUTHORIZED', message: 'missing or wrong X-Api-Key' };
         return;
       }
-      requests.push({ at: new Date().toISOString(), method: ctx.method, path: ctx.path, body: ctx.request.body ?? null });
+      requests.push({
+        at: new Date().toISOString(),
+        method: ctx.method,
+        path: ctx.path,
+        body: ctx.request.body ?? null,
+      });
       await next();
     },
 
@@ -260,7 +287,9 @@ export function createSimCore<T>(o: SimCoreOptions<T>) {
         ctx.body = { scenario: s };
       });
       router.post('/__sim/transactions/:ref/settle', (ctx) => {
-        const { outcome } = z.object({ outcome: z.enum(['success', 'failure', 'reversed']) }).parse(ctx.request.body ?? {});
+        const { outcome } = z
+          .object({ outcome: z.enum(['success', 'failure', 'reversed']) })
+          .parse(ctx.request.body ?? {});
         const order = orders.get(ctx.params.ref!);
         if (!order) {
           ctx.status = 404;
@@ -278,7 +307,14 @@ export function createSimCore<T>(o: SimCoreOptions<T>) {
           ctx.body = { code: 'NOT_FOUND', message: 'no such transaction' };
           return;
         }
-        ctx.body = { ...o.view(order, phaseAt(order)), phase: phaseAt(order), createCount: order.createCount, payCount: order.createCount, duplicateRequests: order.duplicateRequests, scenario: order.scenario };
+        ctx.body = {
+          ...o.view(order, phaseAt(order)),
+          phase: phaseAt(order),
+          createCount: order.createCount,
+          payCount: order.createCount,
+          duplicateRequests: order.duplicateRequests,
+          scenario: order.scenario,
+        };
       });
       router.post('/__sim/faults', (ctx) => {
         const f = faultInput.parse(ctx.request.body ?? {});

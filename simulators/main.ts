@@ -17,11 +17,25 @@ async function main() {
       webhookPassword: config.PHONEPE_WEBHOOK_PASSWORD,
       webhookUrl: `${callbackBase}/v1/webhooks/phonepe`,
     },
-    payout: { apiKey: config.PAYOUT_API_KEY, webhookSecret: config.PAYOUT_WEBHOOK_SECRET, webhookUrl: `${callbackBase}/v1/webhooks/payout` },
-    recharge: { apiKey: config.RECHARGE_API_KEY, webhookSecret: config.RECHARGE_WEBHOOK_SECRET, webhookUrl: `${callbackBase}/v1/webhooks/recharge` },
-    bbps: { apiKey: config.BBPS_API_KEY, webhookSecret: config.BBPS_WEBHOOK_SECRET, webhookUrl: `${callbackBase}/v1/webhooks/bbps` },
+    payout: {
+      apiKey: config.PAYOUT_API_KEY,
+      webhookSecret: config.PAYOUT_WEBHOOK_SECRET,
+      webhookUrl: `${callbackBase}/v1/webhooks/payout`,
+    },
+    recharge: {
+      apiKey: config.RECHARGE_API_KEY,
+      webhookSecret: config.RECHARGE_WEBHOOK_SECRET,
+      webhookUrl: `${callbackBase}/v1/webhooks/recharge`,
+    },
+    bbps: {
+      apiKey: config.BBPS_API_KEY,
+      webhookSecret: config.BBPS_WEBHOOK_SECRET,
+      webhookUrl: `${callbackBase}/v1/webhooks/bbps`,
+    },
   });
-  console.log(`simulators listening on ${sims.url} (PhonePe, BBPS, recharge, payout at ${sims.url}/phonepe, /bbps, /recharge, /payout)`);
+  console.log(
+    `simulators listening on ${sims.url} (PhonePe, BBPS, recharge, payout at ${sims.url}/phonepe, /bbps, /recharge, /payout)`,
+  );
   const stop = () => void sims.close().then(() => process.exit(0));
   process.on('SIGINT', stop);
   process.on('SIGTERM', stop);

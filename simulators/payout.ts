@@ -23,8 +23,23 @@ interface PayoutData {
   utr: string;
 }
 
-const STATUS: Record<Phase, string> = { processing: 'PROCESSING', pending: 'PROCESSING', success: 'PROCESSED', failure: 'FAILED', reversed: 'REVERSED' };
-const NAMES = ['Ravi Kumar', 'Priya Sharma', 'Arjun Mehta', 'Lakshmi Iyer', 'Mohammed Khan', 'Sunita Devi', 'Vikram Singh', 'Anjali Nair'];
+const STATUS: Record<Phase, string> = {
+  processing: 'PROCESSING',
+  pending: 'PROCESSING',
+  success: 'PROCESSED',
+  failure: 'FAILED',
+  reversed: 'REVERSED',
+};
+const NAMES = [
+  'Ravi Kumar',
+  'Priya Sharma',
+  'Arjun Mehta',
+  'Lakshmi Iyer',
+  'Mohammed Khan',
+  'Sunita Devi',
+  'Vikram Singh',
+  'Anjali Nair',
+];
 
 export function createPayoutSimulator(o: PayoutSimulatorOptions) {
   const view = (order: SimOrder<PayoutData>, phase: Phase) => ({
@@ -32,7 +47,9 @@ export function createPayoutSimulator(o: PayoutSimulatorOptions) {
     referenceId: order.ref,
     status: STATUS[phase],
     ...(phase === 'success' || phase === 'reversed' ? { utr: order.data.utr } : {}),
-    ...(phase === 'failure' ? { failureReason: order.scenario.failureReason ?? 'beneficiary bank declined the transfer' } : {}),
+    ...(phase === 'failure'
+      ? { failureReason: order.scenario.failureReason ?? 'beneficiary bank declined the transfer' }
+      : {}),
   });
   const accounts = new Map<string, { valid: boolean; nameAtBank: string | null }>();
   const core = createSimCore<PayoutData>({
@@ -46,7 +63,9 @@ export function createPayoutSimulator(o: PayoutSimulatorOptions) {
   const router = new Router({ prefix: '/payout' });
   core.controlRoutes(router);
   router.post('/__sim/accounts', (ctx) => {
-    const a = z.object({ accountNumber: z.string().min(1), valid: z.boolean(), nameAtBank: z.string().nullable().optional() }).parse(ctx.request.body ?? {});
+    const a = z
+      .object({ accountNumber: z.string().min(1), valid: z.boolean(), nameAtBank: z.string().nullable().optional() })
+      .parse(ctx.request.body ?? {});
     accounts.set(a.accountNumber, { valid: a.valid, nameAtBank: a.valid ? (a.nameAtBank ?? null) : null });
     ctx.body = a;
   });
@@ -61,14 +80,20 @@ export function createPayoutSimulator(o: PayoutSimulatorOptions) {
         mode: body.data.mode,
         utr: `${body.data.mode === 'IMPS' ? 'IMPS' : 'NEFT'}${createHash('sha256').update(body.data.referenceId).digest('hex').slice(0, 12).toUpperCase()}`,
       });
-      if (order.data.amount !== body.data.amount) return { status: 409, body: { code: 'DUPLICATE_REFERENCE', message: 'referenceId already used for another amount' } };
+      if (order.data.amount !== body.data.amount)
+        return {
+          status: 409,
+          body: { code: 'DUPLICATE_REFERENCE', message: 'referenceId already used for another amount' },
+        };
       return { status: 200, body: view(order, core.phase(order)) };
     });
   });
   router.get('/v1/payouts/:referenceId', core.authenticate, async (ctx) => {
     await core.respond(ctx, 'status', () => {
       const order = core.orders.get(ctx.params.referenceId!);
-      return order ? { status: 200, body: view(order, core.phase(order)) } : { status: 404, body: { code: 'NOT_FOUND', message: 'no payout with this referenceId' } };
+      return order
+        ? { status: 200, body: view(order, core.phase(order)) }
+        : { status: 404, body: { code: 'NOT_FOUND', message: 'no payout with this referenceId' } };
     });
   });
   router.post('/v1/accounts/verify', core.authenticate, async (ctx) => {
@@ -76,7 +101,10 @@ export function createPayoutSimulator(o: PayoutSimulatorOptions) {
     if (!body.success) return badRequest(ctx, body.error);
     await core.respond(ctx, 'verify', () => {
       const scripted = accounts.get(body.data.accountNumber);
-      const name = NAMES[parseInt(createHash('sha256').update(body.data.accountNumber).digest('hex').slice(0, 6), 16) % NAMES.length]!;
+      const name =
+        NAMES[
+          parseInt(createHash('sha256').update(body.data.accountNumber).digest('hex').slice(0, 6), 16) % NAMES.length
+        ]!;
       return { status: 200, body: scripted ?? { valid: true, nameAtBank: name } };
     });
   });

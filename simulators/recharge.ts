@@ -10,21 +10,54 @@ export interface RechargeSimulatorOptions {
 }
 
 const CIRCLES = [
-  ['AP', 'Andhra Pradesh'], ['AS', 'Assam'], ['BR', 'Bihar & Jharkhand'], ['DL', 'Delhi NCR'], ['GJ', 'Gujarat'],
-  ['HR', 'Haryana'], ['KA', 'Karnataka'], ['KL', 'Kerala'], ['KO', 'Kolkata'], ['MH', 'Maharashtra & Goa'],
-  ['MP', 'Madhya Pradesh & Chhattisgarh'], ['MU', 'Mumbai'], ['OR', 'Odisha'], ['PB', 'Punjab'], ['RJ', 'Rajasthan'],
-  ['TN', 'Tamil Nadu'], ['UPE', 'UP East'], ['UPW', 'UP West & Uttarakhand'], ['WB', 'West Bengal'],
+  ['AP', 'Andhra Pradesh'],
+  ['AS', 'Assam'],
+  ['BR', 'Bihar & Jharkhand'],
+  ['DL', 'Delhi NCR'],
+  ['GJ', 'Gujarat'],
+  ['HR', 'Haryana'],
+  ['KA', 'Karnataka'],
+  ['KL', 'Kerala'],
+  ['KO', 'Kolkata'],
+  ['MH', 'Maharashtra & Goa'],
+  ['MP', 'Madhya Pradesh & Chhattisgarh'],
+  ['MU', 'Mumbai'],
+  ['OR', 'Odisha'],
+  ['PB', 'Punjab'],
+  ['RJ', 'Rajasthan'],
+  ['TN', 'Tamil Nadu'],
+  ['UPE', 'UP East'],
+  ['UPW', 'UP West & Uttarakhand'],
+  ['WB', 'West Bengal'],
 ].map(([code, name]) => ({ code: code!, name: name! }));
 
 export const OPERATORS = [
   { code: 'JIO', name: 'Reliance Jio', circles: CIRCLES, minAmount: 10, maxAmount: 5000 },
   { code: 'AIRTEL', name: 'Airtel', circles: CIRCLES, minAmount: 10, maxAmount: 5000 },
   { code: 'VI', name: 'Vodafone Idea', circles: CIRCLES, minAmount: 10, maxAmount: 5000 },
-  { code: 'BSNL', name: 'BSNL', circles: CIRCLES.filter((c) => !['DL', 'MU'].includes(c.code)), minAmount: 10, maxAmount: 3000 },
-  { code: 'MTNL', name: 'MTNL', circles: CIRCLES.filter((c) => ['DL', 'MU'].includes(c.code)), minAmount: 10, maxAmount: 3000 },
+  {
+    code: 'BSNL',
+    name: 'BSNL',
+    circles: CIRCLES.filter((c) => !['DL', 'MU'].includes(c.code)),
+    minAmount: 10,
+    maxAmount: 3000,
+  },
+  {
+    code: 'MTNL',
+    name: 'MTNL',
+    circles: CIRCLES.filter((c) => ['DL', 'MU'].includes(c.code)),
+    minAmount: 10,
+    maxAmount: 3000,
+  },
 ] as const;
 
-const STATUS: Record<Phase, string> = { processing: 'PENDING', pending: 'PENDING', success: 'SUCCESS', failure: 'FAILURE', reversed: 'REVERSED' };
+const STATUS: Record<Phase, string> = {
+  processing: 'PENDING',
+  pending: 'PENDING',
+  success: 'SUCCESS',
+  failure: 'FAILURE',
+  reversed: 'REVERSED',
+};
 
 export function createRechargeSimulator(o: RechargeSimulatorOptions) {
   let seq = 0;
@@ -68,15 +101,24 @@ export function createRechargeSimulator(o: RechargeSimulatorOptions) {
       return;
     }
     await core.respond(ctx, 'create', () => {
-      const { order } = core.create(body.data.clientRef, body.data.mobile, { operatorRef: `${op.code}${String(++seq).padStart(10, '0')}`, amount: body.data.amount });
-      if (order.data.amount !== body.data.amount) return { status: 409, body: { code: 'DUPLICATE_CLIENT_REF', message: 'clientRef already used for another amount' } };
+      const { order } = core.create(body.data.clientRef, body.data.mobile, {
+        operatorRef: `${op.code}${String(++seq).padStart(10, '0')}`,
+        amount: body.data.amount,
+      });
+      if (order.data.amount !== body.data.amount)
+        return {
+          status: 409,
+          body: { code: 'DUPLICATE_CLIENT_REF', message: 'clientRef already used for another amount' },
+        };
       return { status: 200, body: view(order, core.phase(order)) };
     });
   });
   router.get('/v1/recharges/:clientRef', core.authenticate, async (ctx) => {
     await core.respond(ctx, 'status', () => {
       const order = core.orders.get(ctx.params.clientRef!);
-      return order ? { status: 200, body: view(order, core.phase(order)) } : { status: 404, body: { code: 'NOT_FOUND', message: 'no recharge with this clientRef' } };
+      return order
+        ? { status: 200, body: view(order, core.phase(order)) }
+        : { status: 404, body: { code: 'NOT_FOUND', message: 'no recharge with this clientRef' } };
     });
   });
   return { router, core, reset: () => core.reset(), close: () => core.close() };

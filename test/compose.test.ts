@@ -17,13 +17,19 @@ const ENGINE = ['api', 'worker', 'migrate', 'simulators'];
 /** ${VAR:?msg} and ${VAR:-default} as compose resolves them, with plausible values for secrets. */
 function interpolate(value: string): string {
   return value.replace(/\$\{([A-Z_]+)(?::([?-])([^}]*))?\}/g, (_m, name: string, op?: string, rest?: string) =>
-    op === '-' ? rest ?? '' : name.endsWith('ENCRYPTION_KEY') ? Buffer.alloc(32, 7).toString('base64') : `${name.toLowerCase()}-value-long-enough-for-any-secret-check`,
+    op === '-'
+      ? (rest ?? '')
+      : name.endsWith('ENCRYPTION_KEY')
+        ? Buffer.alloc(32, 7).toString('base64')
+        : `${name.toLowerCase()}-value-long-enough-for-any-secret-check`,
   );
 }
-const envOf = (svc: string) => Object.fromEntries(Object.entries(services[svc]!.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
+const envOf = (svc: string) =>
+  Object.fromEntries(Object.entries(services[svc]!.environment ?? {}).map(([k, v]) => [k, interpolate(String(v))]));
 
 it('has the production-shaped services', () => {
-  for (const s of ['mysql', 'temporal', 'temporal-setup', 'temporal-ui', 'migrate', 'api', 'worker', 'simulators']) expect(services[s]).toBeDefined();
+  for (const s of ['mysql', 'temporal', 'temporal-setup', 'temporal-ui', 'migrate', 'api', 'worker', 'simulators'])
+    expect(services[s]).toBeDefined();
   expect(services.mysql!.image).toMatch(/^mysql:8/);
   expect(services.temporal!.environment.DB).toBe('mysql8');
   expect(services.temporal!.image).toMatch(/1\.29\./);
@@ -32,17 +38,28 @@ it('has the production-shaped services', () => {
 it('sets only variables the config schema knows, and everything production requires', () => {
   const known = new Set(knownVariables());
   for (const svc of ENGINE) {
-    for (const name of Object.keys(services[svc]!.environment)) expect({ svc, name, known: known.has(name) }).toEqual({ svc, name, known: true });
+    for (const name of Object.keys(services[svc]!.environment))
+      expect({ svc, name, known: known.has(name) }).toEqual({ svc, name, known: true });
   }
   for (const svc of ['api', 'worker', 'migrate']) {
-    for (const name of requiredInProduction()) expect({ svc, name, set: name in services[svc]!.environment }).toEqual({ svc, name, set: true });
+    for (const name of requiredInProduction())
+      expect({ svc, name, set: name in services[svc]!.environment }).toEqual({ svc, name, set: true });
     expect(services[svc]!.environment.NODE_ENV).toBe('production');
   }
 });
 
 it('passes the config schema once interpolated, and never defaults a secret', () => {
   for (const svc of ENGINE) expect(() => loadConfig(envOf(svc))).not.toThrow();
-  for (const secret of ['JWT_SECRET', 'PHONEPE_CLIENT_SECRET', 'PHONEPE_WEBHOOK_PASSWORD', 'BBPS_WEBHOOK_SECRET', 'RECHARGE_WEBHOOK_SECRET', 'PAYOUT_WEBHOOK_SECRET', 'BENEFICIARY_ENCRYPTION_KEY', 'BENEFICIARY_HASH_KEY']) {
+  for (const secret of [
+    'JWT_SECRET',
+    'PHONEPE_CLIENT_SECRET',
+    'PHONEPE_WEBHOOK_PASSWORD',
+    'BBPS_WEBHOOK_SECRET',
+    'RECHARGE_WEBHOOK_SECRET',
+    'PAYOUT_WEBHOOK_SECRET',
+    'BENEFICIARY_ENCRYPTION_KEY',
+    'BENEFICIARY_HASH_KEY',
+  ]) {
     expect(String(services.api!.environment[secret])).toMatch(/^\$\{[A-Z_]+:\?/);
   }
   expect(String(services.api!.environment.DATABASE_URL)).toContain('${MYSQL_PASSWORD:?');
@@ -81,11 +98,15 @@ it('checks the worker through its health endpoint, gives it a grace period, and 
   const worker = services.worker!;
   expect(worker.healthcheck.test.join(' ')).toContain(`127.0.0.1:${worker.environment.WORKER_HEALTH_PORT}/healthz`);
   expect(Number(worker.environment.WORKER_ACTIVITY_SLOTS)).toBeLessThanOrEqual(Number(worker.environment.DB_POOL_MAX));
-  expect(parseInt(worker.stop_grace_period, 10)).toBeGreaterThan(Number(worker.environment.WORKER_SHUTDOWN_GRACE_SECONDS));
+  expect(parseInt(worker.stop_grace_period, 10)).toBeGreaterThan(
+    Number(worker.environment.WORKER_SHUTDOWN_GRACE_SECONDS),
+  );
   expect(services['temporal-ui']!.environment.TEMPORAL_WORKFLOW_TERMINATE_DISABLED).toBe('true');
 });
 
 it('refuses more activity slots than database connections', () => {
   const env = { ...envOf('worker'), DB_POOL_MAX: '10', WORKER_ACTIVITY_SLOTS: '11' };
-  expect(() => loadConfig(env)).toThrow(/WORKER_ACTIVITY_SLOTS: 11 activities at once would wait on a pool of DB_POOL_MAX=10/);
+  expect(() => loadConfig(env)).toThrow(
+    /WORKER_ACTIVITY_SLOTS: 11 activities at once would wait on a pool of DB_POOL_MAX=10/,
+  );
 });

@@ -58,9 +58,13 @@ const ORDER_CREATION: ActivityOptions = {
 /** Activities under `options`, each call summarized by what `summary()` says at the time of the call. */
 function summarized(options: ActivityOptions, summary: () => string): Activities {
   return new Proxy({} as Activities, {
-    get: (_target, name: string) =>
+    get:
+      (_target, name: string) =>
       (...args: unknown[]) => {
-        const acts = proxyActivities<Activities>({ ...options, summary: summary().slice(0, 200) }) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
+        const acts = proxyActivities<Activities>({ ...options, summary: summary().slice(0, 200) }) as unknown as Record<
+          string,
+          (...a: unknown[]) => Promise<unknown>
+        >;
         return acts[name]!(...args);
       },
   });

@@ -23,7 +23,14 @@ export interface BillPaymentInput extends HeldPaymentTiming {
 export async function billPaymentWorkflow(input: BillPaymentInput): Promise<HeldPaymentResult> {
   return runHeldPayment({
     provider: 'BBPS',
-    order: { kind: 'bill', paymentId: input.paymentId, userId: input.userId, amount: input.amount, billerId: input.billerId, fetchRef: input.fetchRef },
+    order: {
+      kind: 'bill',
+      paymentId: input.paymentId,
+      userId: input.userId,
+      amount: input.amount,
+      billerId: input.billerId,
+      fetchRef: input.fetchRef,
+    },
     details: { billerId: input.billerId, billerName: input.billerName, fetchRef: input.fetchRef, ...input.bill },
     commissionMarginRate: input.commissionMarginRate,
     polling: input.polling,

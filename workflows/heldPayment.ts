@@ -137,17 +137,33 @@ class HeldPayment {
     const { order } = this.plan;
     return CancellationScope.nonCancellable(async () => {
       this.progress.step = 'recording the payment';
-      await this.acts.steps.startHeldPayment({ kind: this.kind, paymentId: this.paymentId, userId: order.userId, amount: order.amount, details: this.plan.details });
+      await this.acts.steps.startHeldPayment({
+        kind: this.kind,
+        paymentId: this.paymentId,
+        userId: order.userId,
+        amount: order.amount,
+        details: this.plan.details,
+      });
       this.progress.step = `holding ₹${formatRupees(order.amount)} on the wallet`;
       try {
-        await this.acts.steps.holdPaymentFunds({ kind: this.kind, paymentId: this.paymentId, userId: order.userId, amount: order.amount });
+        await this.acts.steps.holdPaymentFunds({
+          kind: this.kind,
+          paymentId: this.paymentId,
+          userId: order.userId,
+          amount: order.amount,
+        });
         this.held = true;
       } catch (err) {
         const refused = refusal(err);
         if (!refused) throw err;
         this.failureCode = refused.type ?? 'rejected';
         await this.progress.moveTo('FAILED', refused.message, { failureReason: refused.message });
-        this.accepted = { paymentId: this.paymentId, status: this.progress.status, failureCode: this.failureCode, failureReason: this.progress.failureReason };
+        this.accepted = {
+          paymentId: this.paymentId,
+          status: this.progress.status,
+          failureCode: this.failureCode,
+          failureReason: this.progress.failureReason,
+        };
         return false;
       }
       await this.progress.moveTo('PROCESSING', `₹${formatRupees(order.amount)} held; sending to ${this.who}`);
@@ -168,7 +184,10 @@ class HeldPayment {
     const money = await this.acts.steps.inspectMoney({ kind: this.kind, paymentId: this.paymentId });
     if (money.hold === 'none' || money.hold === 'released') {
       this.failureCode = 'stopped';
-      const why = money.hold === 'none' ? 'the earlier workflow stopped before the amount was held; nothing was held or sent' : 'the hold had already been released';
+      const why =
+        money.hold === 'none'
+          ? 'the earlier workflow stopped before the amount was held; nothing was held or sent'
+          : 'the hold had already been released';
       await this.progress.moveTo('FAILED', `recovery: ${why}`, { failureReason: why });
       return false;
     }
@@ -203,13 +222,19 @@ class HeldPayment {
       const refused = refusal(err);
       if (!refused) {
         if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
-        await this.park('until-provider-answers', `could not send the order to ${this.who}: ${failureMessage(err)}; the amount stays held, and a recheck sends it again (${this.who} deduplicates on our reference)`);
+        await this.park(
+          'until-provider-answers',
+          `could not send the order to ${this.who}: ${failureMessage(err)}; the amount stays held, and a recheck sends it again (${this.who} deduplicates on our reference)`,
+        );
         return undefined;
       }
       // A definite refusal; still confirm that nothing was created before giving the money back.
       this.order = 'refused';
       const found = await this.ask();
-      answer = !found || found.outcome === 'unknown' ? { outcome: 'failed', providerState: 'REJECTED', reason: refused.message } : found;
+      answer =
+        !found || found.outcome === 'unknown'
+          ? { outcome: 'failed', providerState: 'REJECTED', reason: refused.message }
+          : found;
     }
     if (answer && this.order === 'in-doubt') this.order = 'answered';
     if (answer?.providerRef) upsertSearchAttributes([{ key: ProviderRefKey, value: answer.providerRef }]);
@@ -224,7 +249,10 @@ class HeldPayment {
       if (this.progress.decision) return this.applyDecision();
       const next = nextPoll(this.plan.polling, Date.now() - this.sentAt, 0);
       if (!next && this.progress.status !== 'NEEDS_ATTENTION') {
-        await this.progress.moveTo('NEEDS_ATTENTION', `${this.who} still says ${this.progress.lastProviderState} after the polling window; the amount stays held`);
+        await this.progress.moveTo(
+          'NEEDS_ATTENTION',
+          `${this.who} still says ${this.progress.lastProviderState} after the polling window; the amount stays held`,
+        );
       }
       if (!next) this.parked = 'for-operator';
       this.progress.step = next
@@ -248,16 +276,25 @@ class HeldPayment {
         await this.complete(answer, `${context}${this.who} confirmed the payment (${answer.providerState})`);
         return true;
       case 'failed':
-        await this.fail(`${context}${this.who} refused the payment${answer.reason ? `: ${answer.reason}` : ''}`, 'provider_failed');
+        await this.fail(
+          `${context}${this.who} refused the payment${answer.reason ? `: ${answer.reason}` : ''}`,
+          'provider_failed',
+        );
         return true;
       case 'reversed':
         // Succeeded and undone before we settled it: the wallet simply keeps its money.
-        await this.fail(`${context}${this.who} reversed the payment before it settled${answer.reason ? `: ${answer.reason}` : ''}`, 'provider_reversed');
+        await this.fail(
+          `${context}${this.who} reversed the payment before it settled${answer.reason ? `: ${answer.reason}` : ''}`,
+          'provider_reversed',
+        );
         return true;
       default:
         if (this.parked === 'until-provider-answers' && this.progress.status === 'NEEDS_ATTENTION') {
           this.parked = undefined;
-          await this.progress.moveTo('PROCESSING', `${this.who} answers again (${answer.providerState}); the amount stays held`);
+          await this.progress.moveTo(
+            'PROCESSING',
+            `${this.who} answers again (${answer.providerState}); the amount stays held`,
+          );
         }
         return false;
     }
@@ -268,16 +305,28 @@ class HeldPayment {
     const { order } = this.plan;
     return CancellationScope.nonCancellable(async () => {
       this.progress.step = 'capturing the held amount';
-      const { transactionId } = await this.acts.steps.captureHeldPayment({ kind: this.kind, paymentId: this.paymentId, outcome });
+      const { transactionId } = await this.acts.steps.captureHeldPayment({
+        kind: this.kind,
+        paymentId: this.paymentId,
+        outcome,
+      });
       this.held = false;
       if (this.plan.commissionMarginRate !== undefined) {
         this.progress.step = 'paying commissions to the uplines';
-        await this.acts.steps.payPaymentCommissions({ paymentId: this.paymentId, userId: order.userId, transactionId, amount: order.amount, marginRate: this.plan.commissionMarginRate });
+        await this.acts.steps.payPaymentCommissions({
+          paymentId: this.paymentId,
+          userId: order.userId,
+          transactionId,
+          amount: order.amount,
+          marginRate: this.plan.commissionMarginRate,
+        });
       }
       await this.progress.moveTo('COMPLETED', note, {
         actor,
         failureReason: null,
-        ...(outcome.providerRef ? { providerRefs: { provider: outcome.providerRef, ...(outcome.utr ? { utr: outcome.utr } : {}) } } : {}),
+        ...(outcome.providerRef
+          ? { providerRefs: { provider: outcome.providerRef, ...(outcome.utr ? { utr: outcome.utr } : {}) } }
+          : {}),
       });
     });
   }
@@ -286,7 +335,9 @@ class HeldPayment {
   private async fail(reason: string, code: string): Promise<void> {
     this.failureCode = code;
     if (this.held) {
-      const released = await compensate(this.progress, 'release the held amount', () => this.release(reason), { operatorMayTakeOver: true });
+      const released = await compensate(this.progress, 'release the held amount', () => this.release(reason), {
+        operatorMayTakeOver: true,
+      });
       if (released === 'operator-decided') return this.applyDecision();
       this.held = false;
     }
@@ -306,14 +357,21 @@ class HeldPayment {
     const d = this.progress.decision!;
     const actor = operatorName(d);
     const note = `operator: ${d.reason}`;
-    if (d.outcome === 'succeeded') return this.complete({ outcome: 'succeeded', providerState: 'OPERATOR' }, note, actor);
+    if (d.outcome === 'succeeded')
+      return this.complete({ outcome: 'succeeded', providerState: 'OPERATOR' }, note, actor);
     const answer = await CancellationScope.nonCancellable(() => this.askOnce());
     if (answer?.outcome === 'succeeded') {
-      return this.complete(answer, `${note}; but ${this.who} confirmed the payment (${answer.providerState}), so the amount was captured, not released`, actor);
+      return this.complete(
+        answer,
+        `${note}; but ${this.who} confirmed the payment (${answer.providerState}), so the amount was captured, not released`,
+        actor,
+      );
     }
     this.failureCode = 'operator_failed';
     if (this.held) {
-      await compensate(this.progress, 'release the held amount', () => this.release(d.reason), { operatorMayTakeOver: false });
+      await compensate(this.progress, 'release the held amount', () => this.release(d.reason), {
+        operatorMayTakeOver: false,
+      });
       this.held = false;
     }
     await this.progress.moveTo('FAILED', note, { failureReason: d.reason, actor });
@@ -337,7 +395,10 @@ class HeldPayment {
       if (answer.outcome !== 'pending' && (await this.actOn(answer, cancelled))) return;
     }
     const state = answer ? `still says ${answer.providerState}` : 'could not be asked';
-    await this.park('for-operator', `${cancelled}${this.who} ${state}, so the amount stays held until it answers (checks go on; recheck asks now) or an operator resolves`);
+    await this.park(
+      'for-operator',
+      `${cancelled}${this.who} ${state}, so the amount stays held until it answers (checks go on; recheck asks now) or an operator resolves`,
+    );
     await this.waitUntilSettled(undefined);
   }
 
@@ -365,12 +426,17 @@ class HeldPayment {
   private async ask(): Promise<Answer | undefined> {
     this.progress.step = `asking ${this.who} for the status`;
     try {
-      const answer = await this.unlessDecided(() => this.acts.provider.checkWithProvider({ kind: this.kind, paymentId: this.paymentId }));
+      const answer = await this.unlessDecided(() =>
+        this.acts.provider.checkWithProvider({ kind: this.kind, paymentId: this.paymentId }),
+      );
       if (answer) this.progress.providerChecks++;
       return answer;
     } catch (err) {
       if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
-      await this.park('until-provider-answers', `${this.who} could not be asked for the status: ${failureMessage(err)}; the amount stays held and checks go on`);
+      await this.park(
+        'until-provider-answers',
+        `${this.who} could not be asked for the status: ${failureMessage(err)}; the amount stays held and checks go on`,
+      );
       return undefined;
     }
   }

@@ -25,7 +25,14 @@ export async function payoutWorkflow(input: PayoutInput): Promise<HeldPaymentRes
   const { beneficiary } = input;
   return runHeldPayment({
     provider: 'the bank',
-    order: { kind: 'payout', paymentId: input.paymentId, userId: input.userId, amount: input.amount, beneficiaryId: input.beneficiaryId, mode: input.mode },
+    order: {
+      kind: 'payout',
+      paymentId: input.paymentId,
+      userId: input.userId,
+      amount: input.amount,
+      beneficiaryId: input.beneficiaryId,
+      mode: input.mode,
+    },
     details: {
       beneficiaryId: input.beneficiaryId,
       beneficiaryName: beneficiary.name,

@@ -6,7 +6,14 @@
  * Handlers only record what arrived and wake the workflow; the workflow body decides, always
  * on the provider's own status API. A webhook is a hint.
  */
-import { ApplicationFailure, CancellationScope, condition, setCurrentDetails, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import { canTransition, PaymentKind, PaymentStatus, StatusChange, TimelineEntry } from '../domain/payments';
 
 export type { StatusChange };
@@ -19,7 +26,6 @@ import {
   statusQuery,
 } from './messages';
 import { PaymentStatusKey } from './searchAttributes';
-
 
 const SETTLED: readonly PaymentStatus[] = ['COMPLETED', 'FAILED', 'REVERSED'];
 
@@ -67,7 +73,9 @@ export class PaymentProgress {
       async (decision) => {
         this.decision = decision;
         // Not cancellable: a payment cancelled and parked can still be resolved.
-        await CancellationScope.nonCancellable(() => condition(() => (SETTLED.includes(this.status) || this.decisionParked) && this.recording === 0));
+        await CancellationScope.nonCancellable(() =>
+          condition(() => (SETTLED.includes(this.status) || this.decisionParked) && this.recording === 0),
+        );
         return this.view();
       },
       { validator: (decision) => this.validateDecision(decision) },
@@ -85,7 +93,10 @@ export class PaymentProgress {
   }
 
   private showDetails(): void {
-    const checks = this.providerChecks > 0 ? `\n\nprovider asked ${this.providerChecks}×, last answer: ${this.lastProviderState ?? '—'}` : '';
+    const checks =
+      this.providerChecks > 0
+        ? `\n\nprovider asked ${this.providerChecks}×, last answer: ${this.lastProviderState ?? '—'}`
+        : '';
     setCurrentDetails(`**${this.status}** · ${this.currentStep}${checks}`);
   }
 
@@ -96,7 +107,8 @@ export class PaymentProgress {
     if (typeof d.reason !== 'string' || d.reason.trim().length < 3) {
       throw ApplicationFailure.nonRetryable('a reason (at least 3 characters) is required', 'validation_failed');
     }
-    if (this.decision) throw ApplicationFailure.nonRetryable('an operator decision is already being applied', 'conflict');
+    if (this.decision)
+      throw ApplicationFailure.nonRetryable('an operator decision is already being applied', 'conflict');
     const pastDeadline = this.status === 'AWAITING_PAYMENT' && this.deadline !== null && Date.now() > this.deadline;
     if (!(this.status === 'PROCESSING' || this.status === 'NEEDS_ATTENTION' || pastDeadline)) {
       throw ApplicationFailure.nonRetryable(
@@ -126,7 +138,11 @@ export class PaymentProgress {
     return condition(() => this.hasNews(), Math.max(1, ms), { summary: this.currentStep.slice(0, 200) });
   }
 
-  async moveTo(status: PaymentStatus, note?: string, extra: Omit<StatusChange, 'paymentId' | 'status' | 'note'> = {}): Promise<void> {
+  async moveTo(
+    status: PaymentStatus,
+    note?: string,
+    extra: Omit<StatusChange, 'paymentId' | 'status' | 'note'> = {},
+  ): Promise<void> {
     if (status === this.status && !extra.actor) return;
     if (!canTransition(this.status, status)) throw new Error(`illegal transition ${this.status} → ${status}`);
     // The workflow's own state changes first: the read model (written next) must never be
@@ -135,14 +151,21 @@ export class PaymentProgress {
     this.status = status;
     this.showDetails();
     if (extra.failureReason !== undefined) this.failureReason = extra.failureReason;
-    this.timeline.push({ status, at: new Date().toISOString(), ...(note ? { note } : {}), ...(extra.actor ? { actor: extra.actor } : {}) });
+    this.timeline.push({
+      status,
+      at: new Date().toISOString(),
+      ...(note ? { note } : {}),
+      ...(extra.actor ? { actor: extra.actor } : {}),
+    });
     upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
     this.recording++;
     try {
       // Never cancelled half-way: a cancel must not leave the read model behind the workflow.
       // A change made by an operator carries the decision, audited where the change is recorded.
       const decision = extra.actor && this.decision ? { decision: this.decision } : {};
-      await CancellationScope.nonCancellable(() => this.record({ paymentId: this.paymentId, status, note, ...extra, ...decision }));
+      await CancellationScope.nonCancellable(() =>
+        this.record({ paymentId: this.paymentId, status, note, ...extra, ...decision }),
+      );
     } finally {
       this.recording--;
     }

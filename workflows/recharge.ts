@@ -23,7 +23,15 @@ export interface RechargeInput extends HeldPaymentTiming {
 export async function rechargeWorkflow(input: RechargeInput): Promise<HeldPaymentResult> {
   return runHeldPayment({
     provider: 'the recharge operator',
-    order: { kind: 'recharge', paymentId: input.paymentId, userId: input.userId, amount: input.amount, operator: input.operator, circle: input.circle, mobile: input.mobile },
+    order: {
+      kind: 'recharge',
+      paymentId: input.paymentId,
+      userId: input.userId,
+      amount: input.amount,
+      operator: input.operator,
+      circle: input.circle,
+      mobile: input.mobile,
+    },
     details: { operator: input.operator, circle: input.circle, mobile: input.mobile },
     commissionMarginRate: input.commissionMarginRate,
     polling: input.polling,

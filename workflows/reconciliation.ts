@@ -13,8 +13,10 @@ const { runLedgerReconciliation } = proxyActivities<Activities>({
  */
 export async function reconciliationWorkflow(): Promise<Awaited<ReturnType<Activities['runLedgerReconciliation']>>> {
   const summary = await runLedgerReconciliation();
-  if (!summary.ok) log.error('ledger invariants failed', { failedChecks: summary.failedChecks, reportId: summary.reportId });
-  if (summary.attention.undeliveredWebhooks > 0 || summary.attention.stalePayments > 0) log.warn('reconciliation found items for ops', { ...summary.attention, reportId: summary.reportId });
+  if (!summary.ok)
+    log.error('ledger invariants failed', { failedChecks: summary.failedChecks, reportId: summary.reportId });
+  if (summary.attention.undeliveredWebhooks > 0 || summary.attention.stalePayments > 0)
+    log.warn('reconciliation found items for ops', { ...summary.attention, reportId: summary.reportId });
   return summary;
 }
 

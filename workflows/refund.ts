@@ -90,7 +90,13 @@ class Refund {
     return CancellationScope.nonCancellable(async () => {
       this.progress.step = 'checking and recording the refund';
       try {
-        const started = await this.acts.steps.startRefund({ refundId, topUpId, amount, reason: this.input.reason, requestedBy: this.input.requestedBy });
+        const started = await this.acts.steps.startRefund({
+          refundId,
+          topUpId,
+          amount,
+          reason: this.input.reason,
+          requestedBy: this.input.requestedBy,
+        });
         if (started.refusal) {
           await this.fail(`refund refused: ${started.refusal}`);
           return false;
@@ -117,7 +123,10 @@ class Refund {
     this.progress.step = 'recovery: reading where the money stands';
     const money = await this.acts.steps.inspectMoney({ kind: 'refund', paymentId: this.input.refundId });
     if (money.hold === 'none' || money.hold === 'released') {
-      const why = money.hold === 'none' ? 'the earlier workflow stopped before the amount was held' : 'the hold had already been released';
+      const why =
+        money.hold === 'none'
+          ? 'the earlier workflow stopped before the amount was held'
+          : 'the hold had already been released';
       await this.progress.moveTo('FAILED', `recovery: ${why}`, { failureReason: why });
       return undefined;
     }
@@ -139,7 +148,12 @@ class Refund {
     let first: PhonePeRefund;
     try {
       if (!CancellationScope.current().consideredCancelled) this.request = 'in-doubt';
-      first = await this.acts.provider.requestPhonePeRefund({ refundId, topUpId, amount, originalMerchantOrderId: this.input.originalMerchantOrderId });
+      first = await this.acts.provider.requestPhonePeRefund({
+        refundId,
+        topUpId,
+        amount,
+        originalMerchantOrderId: this.input.originalMerchantOrderId,
+      });
     } catch (err) {
       if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
       const refused = refusal(err);
@@ -147,7 +161,9 @@ class Refund {
         this.request = 'refused';
         return 'FAILED';
       }
-      await this.park(`could not ask PhonePe to refund: ${failureMessage(err)}; the amount stays held, and a recheck asks again`);
+      await this.park(
+        `could not ask PhonePe to refund: ${failureMessage(err)}; the amount stays held, and a recheck asks again`,
+      );
       return undefined;
     }
     this.request = 'answered';
@@ -165,7 +181,10 @@ class Refund {
       if (state === 'FAILED') return this.fail('PhonePe reported the refund failed');
       const next = nextPoll(this.input.polling, Date.now() - this.startedAt, 0);
       if (!next) {
-        await this.progress.moveTo('NEEDS_ATTENTION', `PhonePe refund still ${state ?? 'unanswered'} after the polling window`);
+        await this.progress.moveTo(
+          'NEEDS_ATTENTION',
+          `PhonePe refund still ${state ?? 'unanswered'} after the polling window`,
+        );
         await condition(() => this.progress.hasNews());
       } else {
         this.progress.step = `waiting for PhonePe (refund ${state ?? 'not yet accepted'})`;
@@ -194,7 +213,9 @@ class Refund {
   /** Releases the hold (parking while it cannot), then FAILED. */
   private async fail(why: string): Promise<void> {
     if (this.held) {
-      const released = await compensate(this.progress, 'release the refund hold', () => this.release(why), { operatorMayTakeOver: true });
+      const released = await compensate(this.progress, 'release the refund hold', () => this.release(why), {
+        operatorMayTakeOver: true,
+      });
       if (released === 'operator-decided') return this.applyDecision();
       this.held = false;
     }
@@ -212,9 +233,12 @@ class Refund {
     const note = `operator: ${d.reason}`;
     if (d.outcome === 'succeeded') return this.capture(note, actor);
     const st = await CancellationScope.nonCancellable(() => this.checkOnce());
-    if (st === 'COMPLETED') return this.capture(`${note}; but PhonePe completed the refund, so the amount was captured, not released`, actor);
+    if (st === 'COMPLETED')
+      return this.capture(`${note}; but PhonePe completed the refund, so the amount was captured, not released`, actor);
     if (this.held) {
-      await compensate(this.progress, 'release the refund hold', () => this.release(d.reason), { operatorMayTakeOver: false });
+      await compensate(this.progress, 'release the refund hold', () => this.release(d.reason), {
+        operatorMayTakeOver: false,
+      });
       this.held = false;
     }
     await this.progress.moveTo('FAILED', note, { failureReason: d.reason, actor });
@@ -230,15 +254,20 @@ class Refund {
     const st = await this.checkOnce();
     const cancelled = 'cancelled by an operator; ';
     if (st === 'COMPLETED') return this.capture(`${cancelled}PhonePe had already completed the refund`);
-    if (st === 'FAILED' || (st === 'NOT_FOUND' && this.request === 'refused')) return this.fail(`${cancelled}PhonePe has no refund to pay`);
-    await this.park(`${cancelled}PhonePe ${st ? `says ${st}` : 'could not be asked'}, so the amount stays held until it answers (checks go on) or an operator resolves`);
+    if (st === 'FAILED' || (st === 'NOT_FOUND' && this.request === 'refused'))
+      return this.fail(`${cancelled}PhonePe has no refund to pay`);
+    await this.park(
+      `${cancelled}PhonePe ${st ? `says ${st}` : 'could not be asked'}, so the amount stays held until it answers (checks go on) or an operator resolves`,
+    );
     await this.waitUntilSettled(undefined);
   }
 
   /** PhonePe's state of the refund; undefined when it could not be reached within the call budget (then parked). */
   private async check(): Promise<RefundState | undefined> {
     return this.askPhonePe(this.acts.provider, (err) =>
-      this.park(`PhonePe could not be asked for the refund status: ${failureMessage(err)}; the amount stays held and checks go on`),
+      this.park(
+        `PhonePe could not be asked for the refund status: ${failureMessage(err)}; the amount stays held and checks go on`,
+      ),
     );
   }
 
@@ -247,7 +276,10 @@ class Refund {
     return this.askPhonePe(this.acts.providerOnce, async () => undefined);
   }
 
-  private async askPhonePe(via: Policies['provider'], unanswered: (err: unknown) => Promise<void>): Promise<RefundState | undefined> {
+  private async askPhonePe(
+    via: Policies['provider'],
+    unanswered: (err: unknown) => Promise<void>,
+  ): Promise<RefundState | undefined> {
     this.progress.step = 'asking PhonePe for the refund status';
     try {
       const st = await via.checkPhonePeRefund(this.input.refundId);

@@ -3,7 +3,9 @@ import { ActivityFailure, ApplicationFailure } from '@temporalio/workflow';
 
 /** A business rule the ledger or a provider refused with (a non-retryable ApplicationFailure). */
 export function refusal(err: unknown): ApplicationFailure | undefined {
-  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable ? err.cause : undefined;
+  return err instanceof ActivityFailure && err.cause instanceof ApplicationFailure && err.cause.nonRetryable
+    ? err.cause
+    : undefined;
 }
 
 /** Why an activity gave up, in words: its cause's message when there is one. */

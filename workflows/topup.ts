@@ -114,7 +114,10 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
     providerTxn = { transactionId: st.transactionId, paymentMode: st.paymentMode };
     if (st.amount === amount) return credit(amount, note);
     confirmedAmount = st.amount;
-    await progress.moveTo('NEEDS_ATTENTION', `PhonePe confirmed ₹${formatRupees(st.amount!)} but ₹${formatRupees(amount)} was asked; not credited`);
+    await progress.moveTo(
+      'NEEDS_ATTENTION',
+      `PhonePe confirmed ₹${formatRupees(st.amount!)} but ₹${formatRupees(amount)} was asked; not credited`,
+    );
   };
 
   /** One look at PhonePe's Order Status; true when the payment is settled by it. */
@@ -161,7 +164,10 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
    */
   const createOrder = async (): Promise<{ expireAt: number; redirectUrl: string | null } | undefined> => {
     for (;;) {
-      progress.step = orders.length === 1 ? 'creating the PhonePe order' : `creating PhonePe order ${current()} (the page of the last one was lost)`;
+      progress.step =
+        orders.length === 1
+          ? 'creating the PhonePe order'
+          : `creating PhonePe order ${current()} (the page of the last one was lost)`;
       try {
         const order = await orderCreation.createPhonePeOrder({
           paymentId,
@@ -176,11 +182,15 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
         const st = await steps.checkPhonePeOrder(current());
         if (st.state === 'NOT_FOUND') {
           if (orders.length > 1) return { redirectUrl: null, expireAt: Date.now() };
-          startError = { message: `PhonePe did not create the order: ${(err as Error).message}`, type: 'provider_unavailable' };
+          startError = {
+            message: `PhonePe did not create the order: ${(err as Error).message}`,
+            type: 'provider_unavailable',
+          };
           await fail(startError.message);
           return undefined;
         }
-        if (orders.length >= MAX_ORDERS) return { redirectUrl: null, expireAt: st.expireAt ?? Date.now() + input.expireAfterSeconds * 1000 };
+        if (orders.length >= MAX_ORDERS)
+          return { redirectUrl: null, expireAt: st.expireAt ?? Date.now() + input.expireAfterSeconds * 1000 };
       }
       orders.push(merchantOrderIdOf(paymentId, orders.length + 1));
     }
@@ -210,7 +220,8 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
       if (!order) return progress.view();
       if (!order.redirectUrl) {
         startError = {
-          message: 'PhonePe created the order but its payment page could not be retrieved, and new orders did not help; start a new top-up',
+          message:
+            'PhonePe created the order but its payment page could not be retrieved, and new orders did not help; start a new top-up',
           type: 'topup_page_lost',
         };
       }
@@ -218,11 +229,23 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
       expiryMs = input.awaitingWindowMs ?? Math.max(0, order.expireAt - createdAt);
       progress.deadline = createdAt + paymentDeadlineMs(input.polling, expiryMs);
       upsertSearchAttributes([{ key: ProviderRefKey, value: current() }]);
-      await progress.moveTo('AWAITING_PAYMENT', orders.length > 1 ? `PhonePe order ${current()} created (the page of the first was lost)` : 'PhonePe order created', {
-        providerRef: current(),
-      });
+      await progress.moveTo(
+        'AWAITING_PAYMENT',
+        orders.length > 1
+          ? `PhonePe order ${current()} created (the page of the first was lost)`
+          : 'PhonePe order created',
+        {
+          providerRef: current(),
+        },
+      );
       // Answered only now, so a client that reads the payment right after sees what we told it.
-      if (order.redirectUrl) started = { paymentId, status: progress.status, redirectUrl: order.redirectUrl, expiresAt: new Date(order.expireAt).toISOString() };
+      if (order.redirectUrl)
+        started = {
+          paymentId,
+          status: progress.status,
+          redirectUrl: order.redirectUrl,
+          expiresAt: new Date(order.expireAt).toISOString(),
+        };
     }
 
     while (!['COMPLETED', 'FAILED'].includes(progress.status)) {
@@ -255,8 +278,12 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
       if (progress.status === 'COMPLETED' || progress.status === 'FAILED') return;
       if (progress.status !== 'CREATED' && (await checkOrder())) return;
       if (progress.lastProviderState === 'UNREACHABLE') {
-        await progress.moveTo('NEEDS_ATTENTION', 'cancelled by an operator while PhonePe could not be asked; recheck it once PhonePe answers');
-      } else if (progress.status !== 'NEEDS_ATTENTION') await fail('cancelled by an operator before PhonePe confirmed a payment');
+        await progress.moveTo(
+          'NEEDS_ATTENTION',
+          'cancelled by an operator while PhonePe could not be asked; recheck it once PhonePe answers',
+        );
+      } else if (progress.status !== 'NEEDS_ATTENTION')
+        await fail('cancelled by an operator before PhonePe confirmed a payment');
     });
     throw err;
   }

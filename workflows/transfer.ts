@@ -9,14 +9,24 @@ import { PaymentView, RecoveryStart } from './messages';
 import { PaymentProgress } from './progress';
 import { refusal } from './refusals';
 
-export async function transferWorkflow(input: TransferInput & { recovery?: RecoveryStart }): Promise<PaymentView & { failureCode?: string }> {
+export async function transferWorkflow(
+  input: TransferInput & { recovery?: RecoveryStart },
+): Promise<PaymentView & { failureCode?: string }> {
   const progress = new PaymentProgress('transfer', input.paymentId, recordStatus, input.recovery?.status);
   const { steps } = policies(() => progress.step);
   if (input.recovery) {
     // The earlier workflow stopped: the posting either happened (atomically) or never will.
     const money = await steps.inspectMoney({ kind: 'transfer', paymentId: input.paymentId });
-    if (money.settled) await progress.moveTo('COMPLETED', `recovery: the transfer to ${input.recipientCode} had been posted`, { failureReason: null });
-    else await progress.moveTo('FAILED', 'recovery: the earlier workflow stopped before the transfer was posted; nothing moved', { failureReason: 'stopped before posting' });
+    if (money.settled)
+      await progress.moveTo('COMPLETED', `recovery: the transfer to ${input.recipientCode} had been posted`, {
+        failureReason: null,
+      });
+    else
+      await progress.moveTo(
+        'FAILED',
+        'recovery: the earlier workflow stopped before the transfer was posted; nothing moved',
+        { failureReason: 'stopped before posting' },
+      );
     return progress.view();
   }
   progress.step = 'recording the transfer';

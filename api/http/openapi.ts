@@ -4,8 +4,10 @@ import path from 'node:path';
 import { z, ZodType } from 'zod';
 import { RouteSpec, schemas } from './route';
 
-const jsonSchema = (s: ZodType) => z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
-const outputSchema = (s: ZodType) => z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
+const jsonSchema = (s: ZodType) =>
+  z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+const outputSchema = (s: ZodType) =>
+  z.toJSONSchema(s, { io: 'output', unrepresentable: 'any' }) as Record<string, unknown>;
 
 const ERROR_STATUSES: Record<number, string> = {
   400: 'validation_failed: the request is malformed (zod issues in details)',
@@ -21,13 +23,18 @@ function parameters(r: RouteSpec) {
   const objectProps = (s: ZodType | undefined) => {
     if (!s) return {};
     const js = jsonSchema(s);
-    return { props: (js.properties ?? {}) as Record<string, unknown>, required: new Set((js.required ?? []) as string[]) };
+    return {
+      props: (js.properties ?? {}) as Record<string, unknown>,
+      required: new Set((js.required ?? []) as string[]),
+    };
   };
   const p = objectProps(r.params) as { props?: Record<string, unknown>; required?: Set<string> };
   for (const [name, schema] of Object.entries(p.props ?? {})) out.push({ name, in: 'path', required: true, schema });
   const q = objectProps(r.query) as { props?: Record<string, unknown>; required?: Set<string> };
-  for (const [name, schema] of Object.entries(q.props ?? {})) out.push({ name, in: 'query', required: q.required?.has(name) ?? false, schema });
-  for (const [name, h] of Object.entries(r.headers ?? {})) out.push({ name, in: 'header', required: h.required, description: h.description, schema: { type: 'string' } });
+  for (const [name, schema] of Object.entries(q.props ?? {}))
+    out.push({ name, in: 'query', required: q.required?.has(name) ?? false, schema });
+  for (const [name, h] of Object.entries(r.headers ?? {}))
+    out.push({ name, in: 'header', required: h.required, description: h.description, schema: { type: 'string' } });
   return out;
 }
 
@@ -41,16 +48,26 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
         ? { description: 'success', content: { [r.produces ?? 'application/json']: { schema: outputSchema(schema) } } }
         : { description: 'success' };
     }
-    const errors = r.access === 'public' ? [400, 409, 422] : r.access === 'webhook' ? [400, 401, 404] : [400, 401, 403, 404, 409, 422];
+    const errors =
+      r.access === 'public'
+        ? [400, 409, 422]
+        : r.access === 'webhook'
+          ? [400, 401, 404]
+          : [400, 401, 403, 404, 409, 422];
     for (const status of errors) {
-      responses[status] = { description: ERROR_STATUSES[status], content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } } };
+      responses[status] = {
+        description: ERROR_STATUSES[status],
+        content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+      };
     }
     (paths[oaPath] ??= {})[r.method] = {
       summary: r.summary,
       tags: [r.tag],
       ...(r.access === 'user' || r.access === 'admin' ? { security: [{ bearerAuth: [] }] } : {}),
       parameters: parameters(r),
-      ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } } : {}),
+      ...(r.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } }
+        : {}),
       responses,
     };
   }

@@ -45,7 +45,9 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
 }
 
 /** Keeps B, Q, P and R inferred from the schemas at each declaration. */
-export function defineRoute<B = undefined, Q = undefined, P = undefined, R = unknown>(spec: RouteSpec<B, Q, P, R>): RouteSpec {
+export function defineRoute<B = undefined, Q = undefined, P = undefined, R = unknown>(
+  spec: RouteSpec<B, Q, P, R>,
+): RouteSpec {
   return spec as unknown as RouteSpec;
 }
 

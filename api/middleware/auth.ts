@@ -25,14 +25,20 @@ export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
     const user = await activeSessionUser(knex, claims.userId, claims.sessionId);
     if (!user) throw new UnauthenticatedError('session revoked or expired');
     if (!user.isActive) throw new UnauthenticatedError('account is deactivated', 'account_inactive');
-    ctx.state.user = { id: user.id, role: user.role as Role, userCode: user.userCode ?? '', sessionId: claims.sessionId } satisfies AuthUser;
+    ctx.state.user = {
+      id: user.id,
+      role: user.role as Role,
+      userCode: user.userCode ?? '',
+      sessionId: claims.sessionId,
+    } satisfies AuthUser;
     await next();
   };
 }
 
 export function requireRole(role: Role): Middleware {
   return async (ctx, next) => {
-    if ((ctx.state.user as AuthUser | undefined)?.role !== role) throw new ForbiddenError(`this route needs the ${role} role`);
+    if ((ctx.state.user as AuthUser | undefined)?.role !== role)
+      throw new ForbiddenError(`this route needs the ${role} role`);
     await next();
   };
 }

@@ -12,5 +12,8 @@ export function jsonBody(): Middleware[] {
     }
     await next();
   };
-  return [requireJson, bodyParser({ enableTypes: ['json'], jsonLimit: '100kb', encoding: 'utf-8' }) as unknown as Middleware];
+  return [
+    requireJson,
+    bodyParser({ enableTypes: ['json'], jsonLimit: '100kb', encoding: 'utf-8' }) as unknown as Middleware,
+  ];
 }

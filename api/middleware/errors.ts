@@ -19,7 +19,12 @@ function fromZod(err: ZodError) {
     status: 400,
     code: 'validation_failed',
     message: `invalid request: ${err.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; ')}`,
-    details: err.issues.map((i) => ({ path: i.path.join('.'), field: i.path[i.path.length - 1] ?? null, code: i.code, message: i.message })),
+    details: err.issues.map((i) => ({
+      path: i.path.join('.'),
+      field: i.path[i.path.length - 1] ?? null,
+      code: i.code,
+      message: i.message,
+    })),
   };
 }
 
@@ -40,7 +45,11 @@ export function errorMapper(): Middleware {
         body = { code: z.code, message: z.message, details: z.details };
       } else if (err instanceof DomainError) {
         status = err.httpStatus;
-        body = { code: err.code, message: err.message, ...(err.details !== undefined && status < 500 ? { details: err.details } : {}) };
+        body = {
+          code: err.code,
+          message: err.message,
+          ...(err.details !== undefined && status < 500 ? { details: err.details } : {}),
+        };
         if (err instanceof RateLimitedError) ctx.set('Retry-After', String(err.retryAfterSeconds));
       } else if ((err as HttpLikeError).status === 413) {
         status = 413;

@@ -18,7 +18,11 @@ export function createMetrics(): { registry: Registry; middleware: Middleware } 
       await next();
     } finally {
       // The matched route pattern, never the raw path, keeps label cardinality bounded.
-      end({ method: ctx.method, route: ctx._matchedRoute ? String(ctx._matchedRoute) : 'unmatched', status: String(ctx.status) });
+      end({
+        method: ctx.method,
+        route: ctx._matchedRoute ? String(ctx._matchedRoute) : 'unmatched',
+        status: String(ctx.status),
+      });
     }
   };
   return { registry, middleware };

@@ -21,7 +21,13 @@ export function requestContext(logger: Logger): Middleware {
     } finally {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
       ctx.state.log.info(
-        { method: ctx.method, route: ctx._matchedRoute ?? ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, userId: ctx.state.user?.id },
+        {
+          method: ctx.method,
+          route: ctx._matchedRoute ?? ctx.path,
+          status: ctx.status,
+          ms: Math.round(ms * 10) / 10,
+          userId: ctx.state.user?.id,
+        },
         'request',
       );
     }

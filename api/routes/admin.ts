@@ -12,7 +12,14 @@ import { clientInfo } from './auth';
 const invariantReport = z.object({
   ok: z.boolean(),
   checkedAt: z.string(),
-  checks: z.array(z.object({ id: z.string(), title: z.string(), ok: z.boolean(), offending: z.array(z.record(z.string(), z.unknown())) })),
+  checks: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      ok: z.boolean(),
+      offending: z.array(z.record(z.string(), z.unknown())),
+    }),
+  ),
 });
 
 export function adminRoutes(deps: AppDeps) {
@@ -27,7 +34,13 @@ export function adminRoutes(deps: AppDeps) {
       responses: { 200: invariantReport },
       handler: async ({ user, ctx }) => {
         const report = await ledger.checkInvariants();
-        await writeAudit(knex, { actorUserId: user.id, action: 'admin.ledger.invariants', outcome: 'success', details: { ok: report.ok }, ...clientInfo(ctx) });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'admin.ledger.invariants',
+          outcome: 'success',
+          details: { ok: report.ok },
+          ...clientInfo(ctx),
+        });
         return { body: report };
       },
     }),
@@ -37,11 +50,19 @@ export function adminRoutes(deps: AppDeps) {
       summary: "The last daily reconciliation's report",
       tag: 'admin',
       access: 'admin',
-      responses: { 200: z.object({ id: z.number(), finishedAt: z.string(), ok: z.boolean(), report: invariantReport.loose() }) },
+      responses: {
+        200: z.object({ id: z.number(), finishedAt: z.string(), ok: z.boolean(), report: invariantReport.loose() }),
+      },
       handler: async () => {
         const latest = await latestReconciliationReport(knex);
         if (!latest) throw new NotFoundError('no reconciliation has run yet');
-        return { body: { ...latest, finishedAt: new Date(latest.finishedAt).toISOString(), report: latest.report as z.infer<typeof invariantReport> } };
+        return {
+          body: {
+            ...latest,
+            finishedAt: new Date(latest.finishedAt).toISOString(),
+            report: latest.report as z.infer<typeof invariantReport>,
+          },
+        };
       },
     }),
     defineRoute({
@@ -54,7 +75,14 @@ export function adminRoutes(deps: AppDeps) {
       responses: { 200: userView },
       handler: async ({ params, user, ctx }) => {
         const found = toUserView(await getUser(knex, params.id));
-        await writeAudit(knex, { actorUserId: user.id, action: 'admin.users.read', targetType: 'user', targetId: params.id, outcome: 'success', ...clientInfo(ctx) });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'admin.users.read',
+          targetType: 'user',
+          targetId: params.id,
+          outcome: 'success',
+          ...clientInfo(ctx),
+        });
         return { body: found };
       },
     }),

@@ -37,11 +37,14 @@ export function adminOperationRoutes(deps: AppDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/admin/webhooks/undelivered',
-      summary: 'Provider events no workflow took: contradicting a closed payment (for finance), or waiting over an hour for their payment',
+      summary:
+        'Provider events no workflow took: contradicting a closed payment (for finance), or waiting over an hour for their payment',
       tag: 'admin',
       access: 'admin',
       responses: { 200: z.object({ items: z.array(undeliveredView) }) },
-      handler: async () => ({ body: { items: (await undeliveredWebhooks(knex, new Date(Date.now() - 3_600_000))).map(toView) } }),
+      handler: async () => ({
+        body: { items: (await undeliveredWebhooks(knex, new Date(Date.now() - 3_600_000))).map(toView) },
+      }),
     }),
     defineRoute({
       method: 'post',
@@ -55,7 +58,15 @@ export function adminOperationRoutes(deps: AppDeps) {
       handler: async ({ params, body, user, ctx }) => {
         const settled = await settleWebhook(knex, params.id, { by: user.userCode, note: body.note });
         const outcome = settled ? 'success' : 'failure';
-        await writeAudit(knex, { actorUserId: user.id, action: 'admin.webhooks.settle', targetType: 'webhook_event', targetId: params.id, outcome, details: body, ...clientInfo(ctx) });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'admin.webhooks.settle',
+          targetType: 'webhook_event',
+          targetId: params.id,
+          outcome,
+          details: body,
+          ...clientInfo(ctx),
+        });
         if (!settled) throw new NotFoundError('no undelivered, unsettled event with this id');
         return { body: { ...toView(settled), settledBy: user.userCode, note: body.note } };
       },
@@ -68,7 +79,10 @@ export function adminOperationRoutes(deps: AppDeps) {
       access: 'admin',
       responses: {
         200: z.object({
-          sweep: z.object({ checked: z.number(), orphaned: z.array(z.object({ paymentId: z.string(), reason: z.string() })) }),
+          sweep: z.object({
+            checked: z.number(),
+            orphaned: z.array(z.object({ paymentId: z.string(), reason: z.string() })),
+          }),
           reconciliation: z.object({
             reportId: z.number(),
             ok: z.boolean(),
@@ -79,7 +93,13 @@ export function adminOperationRoutes(deps: AppDeps) {
       },
       handler: async ({ user, ctx }) => {
         const result = await workflowsOf(deps).runReconciliation();
-        await writeAudit(knex, { actorUserId: user.id, action: 'admin.reconciliation.run', outcome: 'success', details: { orphaned: result.sweep.orphaned.length, ok: result.reconciliation.ok }, ...clientInfo(ctx) });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'admin.reconciliation.run',
+          outcome: 'success',
+          details: { orphaned: result.sweep.orphaned.length, ok: result.reconciliation.ok },
+          ...clientInfo(ctx),
+        });
         return { body: result };
       },
     }),

@@ -18,11 +18,27 @@ const params = z.object({ id: z.string().min(5).max(40) });
 
 export function adminPaymentRoutes(deps: AppDeps) {
   const { knex, config } = deps;
-  const audit = (userId: number, action: string, target: string, ctx: Parameters<typeof clientInfo>[0], details?: unknown, outcome: 'success' | 'failure' = 'success') =>
-    writeAudit(knex, { actorUserId: userId, action, targetType: 'payment', targetId: target, outcome, details, ...clientInfo(ctx) });
+  const audit = (
+    userId: number,
+    action: string,
+    target: string,
+    ctx: Parameters<typeof clientInfo>[0],
+    details?: unknown,
+    outcome: 'success' | 'failure' = 'success',
+  ) =>
+    writeAudit(knex, {
+      actorUserId: userId,
+      action,
+      targetType: 'payment',
+      targetId: target,
+      outcome,
+      details,
+      ...clientInfo(ctx),
+    });
 
   /** An open payment whose workflow has stopped (marked by the sweeper, or not yet): a recovery run takes over. */
-  const needsRecovery = async (rec: PaymentRecord) => rec.orphanReason !== null || (isOpen(rec.status) && !(await workflowsOf(deps).isRunning(rec.workflowId)));
+  const needsRecovery = async (rec: PaymentRecord) =>
+    rec.orphanReason !== null || (isOpen(rec.status) && !(await workflowsOf(deps).isRunning(rec.workflowId)));
   const recover = async (rec: PaymentRecord, by: string, decision?: OperatorDecision) => {
     await clearOrphan(knex, rec.id, by);
     try {
@@ -37,7 +53,8 @@ export function adminPaymentRoutes(deps: AppDeps) {
     defineRoute({
       method: 'get',
       path: '/v1/admin/payments',
-      summary: 'What ops look at: orphaned payments first, then NEEDS_ATTENTION, payments with events for finance, and the longest untouched open ones',
+      summary:
+        'What ops look at: orphaned payments first, then NEEDS_ATTENTION, payments with events for finance, and the longest untouched open ones',
       tag: 'admin',
       access: 'admin',
       query: z.strictObject({
@@ -46,7 +63,13 @@ export function adminPaymentRoutes(deps: AppDeps) {
         olderThan: isoDate.optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
       }),
-      responses: { 200: z.object({ items: z.array(paymentView.omit({ timeline: true }).extend({ userId: z.number(), attention: z.string().nullable() })) }) },
+      responses: {
+        200: z.object({
+          items: z.array(
+            paymentView.omit({ timeline: true }).extend({ userId: z.number(), attention: z.string().nullable() }),
+          ),
+        }),
+      },
       handler: async ({ query }) => {
         const rows = await stuckPayments(knex, query);
         return {
@@ -62,7 +85,8 @@ export function adminPaymentRoutes(deps: AppDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/admin/payments/:id/recheck',
-      summary: 'Ask the workflow to check with the provider now; for a payment whose workflow stopped, start a recovery run that does',
+      summary:
+        'Ask the workflow to check with the provider now; for a payment whose workflow stopped, start a recovery run that does',
       tag: 'admin',
       access: 'admin',
       params,
@@ -70,7 +94,9 @@ export function adminPaymentRoutes(deps: AppDeps) {
       handler: async ({ params: p, user, ctx }) => {
         const rec = await visiblePayment(deps, p.id, user);
         const recoveryStarted = await needsRecovery(rec);
-        const signalled = recoveryStarted ? (await recover(rec, user.userCode), false) : await workflowsOf(deps).recheck(rec.workflowId);
+        const signalled = recoveryStarted
+          ? (await recover(rec, user.userCode), false)
+          : await workflowsOf(deps).recheck(rec.workflowId);
         await audit(user.id, 'admin.payments.recheck', rec.id, ctx, { signalled, recoveryStarted });
         return { status: 202, body: { paymentId: rec.id, signalled, recoveryStarted } };
       },
@@ -78,7 +104,8 @@ export function adminPaymentRoutes(deps: AppDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/admin/payments/:id/resolve',
-      summary: 'Settle a stuck payment as the operator decides (same update as the Temporal UI sends; a recovery run applies it when the workflow stopped)',
+      summary:
+        'Settle a stuck payment as the operator decides (same update as the Temporal UI sends; a recovery run applies it when the workflow stopped)',
       tag: 'admin',
       access: 'admin',
       params,
@@ -87,12 +114,23 @@ export function adminPaymentRoutes(deps: AppDeps) {
       handler: async ({ params: p, body, user, ctx }) => {
         const rec = await visiblePayment(deps, p.id, user);
         const fields = { paymentId: rec.id, outcome: body.outcome, reason: body.reason, operator: user.userCode };
-        const decision = { ...body, operator: user.userCode, proof: signDecision(decisionKeyFrom(config.JWT_SECRET), fields) };
+        const decision = {
+          ...body,
+          operator: user.userCode,
+          proof: signDecision(decisionKeyFrom(config.JWT_SECRET), fields),
+        };
         try {
           if (await needsRecovery(rec)) await recover(rec, user.userCode, decision);
           else await workflowsOf(deps).resolve(rec.workflowId, decision);
         } catch (err) {
-          await audit(user.id, 'admin.payments.resolve', rec.id, ctx, { ...body, error: (err as Error).message }, 'failure');
+          await audit(
+            user.id,
+            'admin.payments.resolve',
+            rec.id,
+            ctx,
+            { ...body, error: (err as Error).message },
+            'failure',
+          );
           throw err;
         }
         await audit(user.id, 'admin.payments.resolve', rec.id, ctx, body);
@@ -107,23 +145,55 @@ export function adminPaymentRoutes(deps: AppDeps) {
       tag: 'admin',
       access: 'admin',
       params,
-      headers: { 'Idempotency-Key': { required: true, description: 'Retries with the same key and body start no second refund.' } },
+      headers: {
+        'Idempotency-Key': {
+          required: true,
+          description: 'Retries with the same key and body start no second refund.',
+        },
+      },
       body: z.strictObject({ amount: amountInput, reason: z.string().trim().min(3).max(500) }),
       responses: { 202: z.object({ paymentId: z.string(), refundOf: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
       handler: async ({ params: p, body, user, ctx }) => {
-        if (body.amount < 100) throw new ValidationError('a refund is at least ₹1.00 (PhonePe minimum)', [{ path: 'amount', field: 'amount', message: 'below ₹1.00' }]);
+        if (body.amount < 100)
+          throw new ValidationError('a refund is at least ₹1.00 (PhonePe minimum)', [
+            { path: 'amount', field: 'amount', message: 'below ₹1.00' },
+          ]);
         const topUp = await visiblePayment(deps, p.id, user);
-        if (topUp.kind !== 'topup') throw new BusinessRuleError('not_refundable', 'only top-ups are refunded through PhonePe');
-        if (topUp.status !== 'COMPLETED') throw new ConflictError(`only a completed top-up can be refunded (this one is ${topUp.status})`, 'invalid_state');
+        if (topUp.kind !== 'topup')
+          throw new BusinessRuleError('not_refundable', 'only top-ups are refunded through PhonePe');
+        if (topUp.status !== 'COMPLETED')
+          throw new ConflictError(
+            `only a completed top-up can be refunded (this one is ${topUp.status})`,
+            'invalid_state',
+          );
         const response = await idempotent(
           knex,
-          { userId: user.id, key: idempotencyKeyOf(ctx), operation: `POST refund ${topUp.id}`, canonicalBody: { amount: body.amount, reason: body.reason }, idPrefix: 'rfd' },
+          {
+            userId: user.id,
+            key: idempotencyKeyOf(ctx),
+            operation: `POST refund ${topUp.id}`,
+            canonicalBody: { amount: body.amount, reason: body.reason },
+            idPrefix: 'rfd',
+          },
           async (refundId) => {
             await workflowsOf(deps).startRefund(
-              { refundId, topUpId: topUp.id, originalMerchantOrderId: topUp.providerRef ?? topUp.id, amount: body.amount, reason: body.reason, requestedBy: user.userCode, polling: refundPolling(config.POLLING_TIME_SCALE), providerCallBudgetMs: config.PROVIDER_CALL_BUDGET_SECONDS * 1000 },
+              {
+                refundId,
+                topUpId: topUp.id,
+                originalMerchantOrderId: topUp.providerRef ?? topUp.id,
+                amount: body.amount,
+                reason: body.reason,
+                requestedBy: user.userCode,
+                polling: refundPolling(config.POLLING_TIME_SCALE),
+                providerCallBudgetMs: config.PROVIDER_CALL_BUDGET_SECONDS * 1000,
+              },
               user.userCode,
             );
-            await audit(user.id, 'admin.payments.refund', topUp.id, ctx, { refundId, amount: body.amount, reason: body.reason });
+            await audit(user.id, 'admin.payments.refund', topUp.id, ctx, {
+              refundId,
+              amount: body.amount,
+              reason: body.reason,
+            });
             return { status: 202, body: { paymentId: refundId, refundOf: topUp.id, status: 'CREATED' } };
           },
         );

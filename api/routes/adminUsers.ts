@@ -28,14 +28,37 @@ export function adminUserRoutes(deps: AppDeps) {
   const { knex } = deps;
 
   /** Runs an admin action and audits it, whether it succeeds or is refused. */
-  async function audited<T>(ctx: Context, actor: AuthUser, action: string, targetId: number | undefined, run: () => Promise<{ result: T; details?: unknown }>): Promise<T> {
+  async function audited<T>(
+    ctx: Context,
+    actor: AuthUser,
+    action: string,
+    targetId: number | undefined,
+    run: () => Promise<{ result: T; details?: unknown }>,
+  ): Promise<T> {
     try {
       const { result, details } = await run();
-      await writeAudit(knex, { actorUserId: actor.id, action, targetType: 'user', ...(targetId !== undefined ? { targetId } : {}), outcome: 'success', details, ...clientInfo(ctx) });
+      await writeAudit(knex, {
+        actorUserId: actor.id,
+        action,
+        targetType: 'user',
+        ...(targetId !== undefined ? { targetId } : {}),
+        outcome: 'success',
+        details,
+        ...clientInfo(ctx),
+      });
       return result;
     } catch (err) {
-      const details = err instanceof DomainError ? { code: err.code, message: err.message } : { message: 'internal error' };
-      await writeAudit(knex, { actorUserId: actor.id, action, targetType: 'user', ...(targetId !== undefined ? { targetId } : {}), outcome: 'failure', details, ...clientInfo(ctx) });
+      const details =
+        err instanceof DomainError ? { code: err.code, message: err.message } : { message: 'internal error' };
+      await writeAudit(knex, {
+        actorUserId: actor.id,
+        action,
+        targetType: 'user',
+        ...(targetId !== undefined ? { targetId } : {}),
+        outcome: 'failure',
+        details,
+        ...clientInfo(ctx),
+      });
       throw err;
     }
   }
@@ -85,7 +108,15 @@ export function adminUserRoutes(deps: AppDeps) {
             commissionRate: body.commissionRate ?? '0.0000',
             kycStatus: body.kycStatus ?? 'pending',
           });
-          return { result: await getUser(knex, u.id), details: { createdUserId: u.id, role: body.role, parentUserCode: body.parentUserCode ?? null, commissionRate: body.commissionRate ?? '0.0000' } };
+          return {
+            result: await getUser(knex, u.id),
+            details: {
+              createdUserId: u.id,
+              role: body.role,
+              parentUserCode: body.parentUserCode ?? null,
+              commissionRate: body.commissionRate ?? '0.0000',
+            },
+          };
         });
         return { status: 201, body: toUserView(created) };
       },
@@ -108,7 +139,10 @@ export function adminUserRoutes(deps: AppDeps) {
         .refine((b) => Object.keys(b).length > 0, 'nothing to change'),
       responses: { 200: userView },
       handler: async ({ params, body, user, ctx }) => {
-        if (params.id === user.id && body.isActive === false) throw new ValidationError('an admin cannot deactivate their own account', [{ path: 'isActive', field: 'isActive', message: 'not on yourself' }]);
+        if (params.id === user.id && body.isActive === false)
+          throw new ValidationError('an admin cannot deactivate their own account', [
+            { path: 'isActive', field: 'isActive', message: 'not on yourself' },
+          ]);
         await audited(ctx, user, 'admin.users.update', params.id, async () => {
           const change = await updateUserByAdmin(knex, params.id, body);
           return { result: undefined, details: { requested: body, ...change } };
@@ -124,12 +158,23 @@ export function adminUserRoutes(deps: AppDeps) {
       access: 'admin',
       params: z.object({ id: positiveId }),
       body: z
-        .strictObject({ status: z.enum(['verified', 'rejected']), reason: z.string().trim().min(3).max(500).optional() })
-        .refine((b) => b.status !== 'rejected' || b.reason, { message: 'a rejection needs a reason', path: ['reason'] }),
+        .strictObject({
+          status: z.enum(['verified', 'rejected']),
+          reason: z.string().trim().min(3).max(500).optional(),
+        })
+        .refine((b) => b.status !== 'rejected' || b.reason, {
+          message: 'a rejection needs a reason',
+          path: ['reason'],
+        }),
       responses: { 200: userView },
       handler: async ({ params, body, user, ctx }) => {
         await audited(ctx, user, 'admin.users.kyc', params.id, async () => {
-          const decision = await decideKyc(knex, { userId: params.id, status: body.status, ...(body.reason ? { reason: body.reason } : {}), adminId: user.id });
+          const decision = await decideKyc(knex, {
+            userId: params.id,
+            status: body.status,
+            ...(body.reason ? { reason: body.reason } : {}),
+            adminId: user.id,
+          });
           return { result: undefined, details: { ...decision, reason: body.reason ?? null } };
         });
         return { body: toUserView(await getUser(knex, params.id)) };

@@ -23,7 +23,12 @@ export const registerBody = z.strictObject({
 const loginBody = z.strictObject({ login: z.string().min(1).max(255), password: z.string().min(1).max(200) });
 const refreshBody = z.strictObject({ refreshToken: z.string().min(20).max(200) });
 const logoutBody = z.strictObject({ refreshToken: z.string().min(20).max(200).optional() });
-const tokenPair = z.object({ accessToken: z.string(), refreshToken: z.string(), tokenType: z.literal('Bearer'), expiresIn: z.number() });
+const tokenPair = z.object({
+  accessToken: z.string(),
+  refreshToken: z.string(),
+  tokenType: z.literal('Bearer'),
+  expiresIn: z.number(),
+});
 
 export function clientInfo(ctx: Context) {
   return { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined, requestId: ctx.state.requestId as string };
@@ -31,14 +36,23 @@ export function clientInfo(ctx: Context) {
 
 export function authRoutes(deps: AppDeps) {
   const { knex, config } = deps;
-  const tokenSettings = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
+  const tokenSettings = {
+    secret: config.JWT_SECRET,
+    issuer: config.JWT_ISSUER,
+    ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
+  };
 
   async function issue(user: UserRow, ctx: Context, session?: { familyId: string; refreshToken: string }) {
     let familyId = session?.familyId;
     let refreshToken = session?.refreshToken;
     if (!familyId || !refreshToken) {
       const fresh = newRefreshToken();
-      const s = await startSession(knex, { userId: user.id, tokenHash: fresh.hash, ttlDays: config.REFRESH_TOKEN_TTL_DAYS, ...clientInfo(ctx) });
+      const s = await startSession(knex, {
+        userId: user.id,
+        tokenHash: fresh.hash,
+        ttlDays: config.REFRESH_TOKEN_TTL_DAYS,
+        ...clientInfo(ctx),
+      });
       familyId = s.familyId;
       refreshToken = fresh.token;
     }
@@ -65,7 +79,14 @@ export function authRoutes(deps: AppDeps) {
           role: body.role ?? 'customer',
           parentUserCode: body.parentUserCode,
         });
-        await writeAudit(knex, { actorUserId: user.id, action: 'auth.register', targetType: 'user', targetId: user.id, outcome: 'success', ...clientInfo(ctx) });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'auth.register',
+          targetType: 'user',
+          targetId: user.id,
+          outcome: 'success',
+          ...clientInfo(ctx),
+        });
         return { status: 201, body: { ...(await issue(user, ctx)), user: toUserView(user) } };
       },
     }),
@@ -79,17 +100,38 @@ export function authRoutes(deps: AppDeps) {
       responses: { 200: tokenPair.extend({ user: userView }) },
       handler: async ({ body, ctx }) => {
         const user = await findUserByLogin(knex, body.login.trim());
-        const ok = user ? await verifyPassword(user.password, body.password) : (await spendVerificationTime(body.password), false);
+        const ok = user
+          ? await verifyPassword(user.password, body.password)
+          : (await spendVerificationTime(body.password), false);
         if (!user || !ok) {
-          await writeAudit(knex, { actorUserId: user?.id ?? null, action: 'auth.login', outcome: 'failure', details: { reason: 'invalid_credentials' }, ...clientInfo(ctx) });
+          await writeAudit(knex, {
+            actorUserId: user?.id ?? null,
+            action: 'auth.login',
+            outcome: 'failure',
+            details: { reason: 'invalid_credentials' },
+            ...clientInfo(ctx),
+          });
           throw new UnauthenticatedError('wrong login or password', 'invalid_credentials');
         }
         if (!user.is_active) {
-          await writeAudit(knex, { actorUserId: user.id, action: 'auth.login', outcome: 'failure', details: { reason: 'account_inactive' }, ...clientInfo(ctx) });
+          await writeAudit(knex, {
+            actorUserId: user.id,
+            action: 'auth.login',
+            outcome: 'failure',
+            details: { reason: 'account_inactive' },
+            ...clientInfo(ctx),
+          });
           throw new UnauthenticatedError('this account is deactivated', 'account_inactive');
         }
         await recordLogin(knex, user.id);
-        await writeAudit(knex, { actorUserId: user.id, action: 'auth.login', targetType: 'user', targetId: user.id, outcome: 'success', ...clientInfo(ctx) });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'auth.login',
+          targetType: 'user',
+          targetId: user.id,
+          outcome: 'success',
+          ...clientInfo(ctx),
+        });
         return { body: { ...(await issue(user, ctx)), user: toUserView(user) } };
       },
     }),
@@ -111,10 +153,21 @@ export function authRoutes(deps: AppDeps) {
         });
         if (!outcome.ok) {
           if (outcome.reason === 'reused') {
-            await writeAudit(knex, { actorUserId: outcome.userId ?? null, action: 'auth.refresh_reuse', outcome: 'failure', ...clientInfo(ctx) });
-            throw new UnauthenticatedError('refresh token was already used; the session is revoked', 'refresh_token_reused');
+            await writeAudit(knex, {
+              actorUserId: outcome.userId ?? null,
+              action: 'auth.refresh_reuse',
+              outcome: 'failure',
+              ...clientInfo(ctx),
+            });
+            throw new UnauthenticatedError(
+              'refresh token was already used; the session is revoked',
+              'refresh_token_reused',
+            );
           }
-          throw new UnauthenticatedError(`refresh token ${outcome.reason === 'expired' ? 'expired' : 'is not valid'}`, 'invalid_refresh_token');
+          throw new UnauthenticatedError(
+            `refresh token ${outcome.reason === 'expired' ? 'expired' : 'is not valid'}`,
+            'invalid_refresh_token',
+          );
         }
         const user = await getUser(knex, outcome.userId);
         if (!user.is_active) throw new UnauthenticatedError('account is deactivated', 'account_inactive');
@@ -136,7 +189,14 @@ export function authRoutes(deps: AppDeps) {
           if (fam && fam.userId === user.id) familyId = fam.familyId;
         }
         await revokeSession(knex, familyId, 'logout');
-        await writeAudit(knex, { actorUserId: user.id, action: 'auth.logout', targetType: 'session', targetId: familyId, outcome: 'success', ...clientInfo(ctx) });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'auth.logout',
+          targetType: 'session',
+          targetId: familyId,
+          outcome: 'success',
+          ...clientInfo(ctx),
+        });
         return { status: 204, body: undefined };
       },
     }),

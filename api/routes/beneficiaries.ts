@@ -86,7 +86,14 @@ export function beneficiaryRoutes(deps: AppDeps) {
           ...(body.relationship ? { relationship: body.relationship } : {}),
           ...(body.nickname ? { nickname: body.nickname } : {}),
         });
-        await writeAudit(knex, { actorUserId: user.id, action: 'beneficiary.add', targetType: 'beneficiary', targetId: b.id, outcome: 'success', ...clientInfo(ctx) });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'beneficiary.add',
+          targetType: 'beneficiary',
+          targetId: b.id,
+          outcome: 'success',
+          ...clientInfo(ctx),
+        });
         return { status: 201, body: toView(b) };
       },
     }),
@@ -119,7 +126,14 @@ export function beneficiaryRoutes(deps: AppDeps) {
       responses: { 204: null },
       handler: async ({ params, user, ctx }) => {
         await deactivateBeneficiary(knex, user.id, params.id);
-        await writeAudit(knex, { actorUserId: user.id, action: 'beneficiary.delete', targetType: 'beneficiary', targetId: params.id, outcome: 'success', ...clientInfo(ctx) });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'beneficiary.delete',
+          targetType: 'beneficiary',
+          targetId: params.id,
+          outcome: 'success',
+          ...clientInfo(ctx),
+        });
         return { status: 204, body: undefined };
       },
     }),
@@ -133,10 +147,23 @@ export function beneficiaryRoutes(deps: AppDeps) {
       responses: { 200: beneficiaryView },
       handler: async ({ params, user, ctx }) => {
         const b = await ownBeneficiary(knex, user.id, params.id);
-        const result = await gatewayOf(deps.gateways, 'payout').verifyAccount({ accountNumber: await accountNumberOf(knex, keys, b.id), ifsc: b.ifsc });
+        const result = await gatewayOf(deps.gateways, 'payout').verifyAccount({
+          accountNumber: await accountNumberOf(knex, keys, b.id),
+          ifsc: b.ifsc,
+        });
         await recordVerification(knex, b.id, result);
-        await writeAudit(knex, { actorUserId: user.id, action: 'beneficiary.verify', targetType: 'beneficiary', targetId: b.id, outcome: result.valid ? 'success' : 'failure', ...clientInfo(ctx) });
-        if (!result.valid) throw new BusinessRuleError('beneficiary_invalid', 'the bank reports no such account at this IFSC', { beneficiaryId: b.id });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'beneficiary.verify',
+          targetType: 'beneficiary',
+          targetId: b.id,
+          outcome: result.valid ? 'success' : 'failure',
+          ...clientInfo(ctx),
+        });
+        if (!result.valid)
+          throw new BusinessRuleError('beneficiary_invalid', 'the bank reports no such account at this IFSC', {
+            beneficiaryId: b.id,
+          });
         return { body: toView(await ownBeneficiary(knex, user.id, b.id)) };
       },
     }),

@@ -4,7 +4,13 @@
  * poll), and paying a fetched bill, checked against the biller's exactness rule.
  */
 import { z } from 'zod';
-import { claimBillForPayment, ownBillFetch, recordBillFetch, StoredBillFetch, updateBillFetch } from '../../db/billFetches';
+import {
+  claimBillForPayment,
+  ownBillFetch,
+  recordBillFetch,
+  StoredBillFetch,
+  updateBillFetch,
+} from '../../db/billFetches';
 import { billAmountRefusal } from '../../domain/bills';
 import { BusinessRuleError, NotFoundError, ValidationError } from '../../domain/errors';
 import { formatRupees } from '../../domain/money';
@@ -12,7 +18,13 @@ import { PAYMENT_STATUSES } from '../../domain/payments';
 import type { Biller, BillFetch } from '../../providers/contracts';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
-import { Catalogues, commissionMargins, gatewayOf, heldPaymentTiming, startHeldPaymentRequest } from '../providerPayments';
+import {
+  Catalogues,
+  commissionMargins,
+  gatewayOf,
+  heldPaymentTiming,
+  startHeldPaymentRequest,
+} from '../providerPayments';
 import { amountInput, money } from '../schemas';
 import { idempotencyHeader } from './payments';
 
@@ -64,7 +76,8 @@ function checkCustomerParams(biller: Biller, params: Record<string, string>): vo
   for (const p of biller.customerParams) {
     const v = params[p.name];
     if (v === undefined || v === '') {
-      if (!p.optional) issues.push({ path: `customerParams.${p.name}`, field: p.name, message: 'required by this biller' });
+      if (!p.optional)
+        issues.push({ path: `customerParams.${p.name}`, field: p.name, message: 'required by this biller' });
       continue;
     }
     let pattern: RegExp | undefined;
@@ -73,10 +86,12 @@ function checkCustomerParams(biller: Biller, params: Record<string, string>): vo
     } catch {
       pattern = undefined; // a biller's broken pattern is the provider's problem; BBPS validates again
     }
-    if (pattern && !pattern.test(v)) issues.push({ path: `customerParams.${p.name}`, field: p.name, message: `does not match ${p.regex}` });
+    if (pattern && !pattern.test(v))
+      issues.push({ path: `customerParams.${p.name}`, field: p.name, message: `does not match ${p.regex}` });
   }
   for (const name of Object.keys(params)) {
-    if (!biller.customerParams.some((p) => p.name === name)) issues.push({ path: `customerParams.${name}`, field: name, message: 'not a parameter of this biller' });
+    if (!biller.customerParams.some((p) => p.name === name))
+      issues.push({ path: `customerParams.${name}`, field: name, message: 'not a parameter of this biller' });
   }
   if (issues.length) throw new ValidationError(`customer parameters do not fit biller ${biller.billerId}`, issues);
 }
@@ -119,20 +134,36 @@ export function billRoutes(deps: AppDeps, catalogue: Catalogues) {
       summary: 'Fetch a bill from its biller; 200 with the bill, or 202 with a reference to poll if BBPS is slow',
       tag: 'payments',
       access: 'user',
-      body: z.strictObject({ billerId: z.string().min(1).max(20), customerParams: z.record(z.string().max(64), z.string().max(100)) }),
+      body: z.strictObject({
+        billerId: z.string().min(1).max(20),
+        customerParams: z.record(z.string().max(64), z.string().max(100)),
+      }),
       responses: { 200: fetchedBill, 202: fetchedBill },
       handler: async ({ body, user }) => {
         const biller = await billerById(body.billerId);
         checkCustomerParams(biller, body.customerParams);
-        const { refId } = await gatewayOf(deps.gateways, 'bbps').requestBill({ billerId: biller.billerId, customerParams: body.customerParams });
-        await recordBillFetch(knex, { refId, userId: user.id, billerId: biller.billerId, customerParams: body.customerParams });
+        const { refId } = await gatewayOf(deps.gateways, 'bbps').requestBill({
+          billerId: biller.billerId,
+          customerParams: body.customerParams,
+        });
+        await recordBillFetch(knex, {
+          refId,
+          userId: user.id,
+          billerId: biller.billerId,
+          customerParams: body.customerParams,
+        });
         let f = await ownBillFetch(knex, user.id, refId);
         const until = Date.now() + FETCH_WAIT_MS;
         while (f.status === 'PROCESSING' && Date.now() < until) {
           await new Promise((r) => setTimeout(r, 150));
           f = await refresh(f);
         }
-        if (f.status === 'FAILURE') throw new BusinessRuleError('bill_fetch_failed', `the biller could not fetch the bill: ${f.failureReason ?? 'no reason given'}`, { fetchRef: refId });
+        if (f.status === 'FAILURE')
+          throw new BusinessRuleError(
+            'bill_fetch_failed',
+            `the biller could not fetch the bill: ${f.failureReason ?? 'no reason given'}`,
+            { fetchRef: refId },
+          );
         return { status: f.status === 'SUCCESS' ? 200 : 202, body: fetchView(f, biller) };
       },
     }),
@@ -152,23 +183,45 @@ export function billRoutes(deps: AppDeps, catalogue: Catalogues) {
     defineRoute({
       method: 'post',
       path: '/v1/payments/bills',
-      summary: "Pay a fetched bill from the wallet (202 once the amount is held); the amount must fit the biller's exactness rule",
+      summary:
+        "Pay a fetched bill from the wallet (202 once the amount is held); the amount must fit the biller's exactness rule",
       tag: 'payments',
       access: 'user',
       headers: idempotencyHeader,
-      body: z.strictObject({ billerId: z.string().min(1).max(20), fetchRef: z.string().min(1).max(64), amount: amountInput }),
+      body: z.strictObject({
+        billerId: z.string().min(1).max(20),
+        fetchRef: z.string().min(1).max(64),
+        amount: amountInput,
+      }),
       responses: { 202: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
       handler: async ({ body, user, ctx }) => {
         const f = await refresh(await ownBillFetch(knex, user.id, body.fetchRef));
-        if (f.billerId !== body.billerId) throw new ValidationError('this bill was fetched from another biller', [{ path: 'billerId', field: 'billerId', message: `the bill is from ${f.billerId}` }]);
-        if (f.status !== 'SUCCESS' || !f.bill) throw new BusinessRuleError('bill_not_fetched', f.status === 'PROCESSING' ? 'the bill is still being fetched' : 'the bill could not be fetched');
+        if (f.billerId !== body.billerId)
+          throw new ValidationError('this bill was fetched from another biller', [
+            { path: 'billerId', field: 'billerId', message: `the bill is from ${f.billerId}` },
+          ]);
+        if (f.status !== 'SUCCESS' || !f.bill)
+          throw new BusinessRuleError(
+            'bill_not_fetched',
+            f.status === 'PROCESSING' ? 'the bill is still being fetched' : 'the bill could not be fetched',
+          );
         const biller = await billerById(f.billerId);
         const refusal = billAmountRefusal(biller.exactness, f.bill.amount, body.amount);
-        if (refusal) throw new BusinessRuleError('amount_not_allowed', refusal, { billAmount: formatRupees(f.bill.amount), exactness: biller.exactness });
+        if (refusal)
+          throw new BusinessRuleError('amount_not_allowed', refusal, {
+            billAmount: formatRupees(f.bill.amount),
+            exactness: biller.exactness,
+          });
         const bill = f.bill;
         return startHeldPaymentRequest(
           deps,
-          { ctx, user, operation: 'POST /v1/payments/bills', body, claim: (paymentId) => claimBillForPayment(knex, f.refId, paymentId) },
+          {
+            ctx,
+            user,
+            operation: 'POST /v1/payments/bills',
+            body,
+            claim: (paymentId) => claimBillForPayment(knex, f.refId, paymentId),
+          },
           (paymentId) => ({
             kind: 'bill',
             input: {

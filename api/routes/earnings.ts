@@ -40,7 +40,11 @@ export function earningsRoutes(deps: AppDeps) {
         const r = await commissionsEarned(knex, user.id, query);
         return {
           body: {
-            items: r.items.map((i) => ({ ...i, amount: formatRupees(i.amount), calculatedAt: i.calculatedAt.toISOString() })),
+            items: r.items.map((i) => ({
+              ...i,
+              amount: formatRupees(i.amount),
+              calculatedAt: i.calculatedAt.toISOString(),
+            })),
             byLevel: r.byLevel.map((l) => ({ level: l.level, amount: formatRupees(l.amount) })),
             total: formatRupees(r.total),
           },
@@ -67,7 +71,11 @@ export function earningsRoutes(deps: AppDeps) {
               balance: money,
             }),
           ),
-          totals: z.object({ members: z.number(), byLevel: z.array(z.object({ level: z.number(), members: z.number(), balance: money })), balance: money }),
+          totals: z.object({
+            members: z.number(),
+            byLevel: z.array(z.object({ level: z.number(), members: z.number(), balance: money })),
+            balance: money,
+          }),
         }),
       },
       handler: async ({ user }) => {

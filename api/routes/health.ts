@@ -20,7 +20,9 @@ export function healthRoutes(deps: AppDeps) {
       summary: 'MySQL (and Temporal, where wired) are reachable',
       tag: 'operations',
       access: 'public',
-      responses: { 200: z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.string()) }) },
+      responses: {
+        200: z.object({ status: z.enum(['ready', 'not_ready']), checks: z.record(z.string(), z.string()) }),
+      },
       handler: async () => {
         const probes = [{ name: 'mysql', check: () => pingDatabase(deps.knex) }, ...(deps.readiness ?? [])];
         const checks: Record<string, string> = {};
@@ -33,7 +35,10 @@ export function healthRoutes(deps: AppDeps) {
           }
         }
         const ready = Object.values(checks).every((v) => v === 'ok');
-        return { status: ready ? 200 : 503, body: { status: ready ? ('ready' as const) : ('not_ready' as const), checks } };
+        return {
+          status: ready ? 200 : 503,
+          body: { status: ready ? ('ready' as const) : ('not_ready' as const), checks },
+        };
       },
     }),
   ];

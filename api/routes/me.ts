@@ -123,21 +123,44 @@ export function meRoutes(deps: AppDeps) {
       access: 'user',
       body: z.strictObject({
         pan: z.string().regex(/^[A-Z]{5}[0-9]{4}[A-Z]$/, 'a PAN such as ABCDE1234F'),
-        aadhaarLast4: z.string().regex(/^\d{4}$/, 'the last four digits of the Aadhaar number').optional(),
+        aadhaarLast4: z
+          .string()
+          .regex(/^\d{4}$/, 'the last four digits of the Aadhaar number')
+          .optional(),
         address: z.string().trim().min(5).max(500).optional(),
         dateOfBirth: z.iso.date().optional(),
       }),
       responses: { 202: z.object({ kycStatus: z.literal('pending'), submissionId: z.number() }) },
       handler: async ({ body, user, ctx }) => {
         const { submissionId } = await submitKyc(knex, user.id, body);
-        await writeAudit(knex, { actorUserId: user.id, action: 'kyc.submit', targetType: 'user', targetId: user.id, outcome: 'success', details: { submissionId }, ...clientInfo(ctx) });
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'kyc.submit',
+          targetType: 'user',
+          targetId: user.id,
+          outcome: 'success',
+          details: { submissionId },
+          ...clientInfo(ctx),
+        });
         return { status: 202, body: { kycStatus: 'pending' as const, submissionId } };
       },
     }),
   ];
 }
 
-const CSV_COLUMNS = ['createdAt', 'referenceNumber', 'ledgerDate', 'type', 'ledgerType', 'status', 'remarks', 'debit', 'credit', 'openingBalance', 'closingBalance'] as const;
+const CSV_COLUMNS = [
+  'createdAt',
+  'referenceNumber',
+  'ledgerDate',
+  'type',
+  'ledgerType',
+  'status',
+  'remarks',
+  'debit',
+  'credit',
+  'openingBalance',
+  'closingBalance',
+] as const;
 
 /** RFC 4180 quoting; a leading =, +, - or @ is defused so spreadsheets do not run it as a formula. */
 export function csvField(v: unknown): string {

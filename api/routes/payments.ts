@@ -9,14 +9,19 @@ import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { paymentView, toPaymentView } from '../paymentViews';
-import { amountInput, isoDate, money } from '../schemas';
+import { amountInput, isoDate } from '../schemas';
 import { PaymentWorkflows } from '../temporal';
 import type { AuthUser } from '../middleware/auth';
 
 export const MIN_AMOUNT = 100 as Paise; // ₹1.00, every operation
 const MAX_TOPUP = 10_000_000 as Paise; // ₹1,00,000 per top-up
 
-export const idempotencyHeader = { 'Idempotency-Key': { required: true, description: 'Retries with the same key and body return the original response (kept 24 h).' } };
+export const idempotencyHeader = {
+  'Idempotency-Key': {
+    required: true,
+    description: 'Retries with the same key and body return the original response (kept 24 h).',
+  },
+};
 const paymentParams = z.object({ id: z.string().regex(/^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$/, 'not a payment id') });
 
 export function workflowsOf(deps: AppDeps): PaymentWorkflows {
@@ -46,17 +51,30 @@ export function paymentRoutes(deps: AppDeps) {
       headers: idempotencyHeader,
       body: z.strictObject({ amount: amountInput }),
       responses: {
-        201: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES), redirectUrl: z.string().nullable(), expiresAt: z.string().nullable() }),
+        201: z.object({
+          paymentId: z.string(),
+          status: z.enum(PAYMENT_STATUSES),
+          redirectUrl: z.string().nullable(),
+          expiresAt: z.string().nullable(),
+        }),
       },
       handler: async ({ body, user, ctx }) => {
         if (body.amount < MIN_AMOUNT || body.amount > MAX_TOPUP) {
-          throw new ValidationError('a top-up is between ₹1.00 and ₹1,00,000.00', [{ path: 'amount', field: 'amount', message: 'out of range' }]);
+          throw new ValidationError('a top-up is between ₹1.00 and ₹1,00,000.00', [
+            { path: 'amount', field: 'amount', message: 'out of range' },
+          ]);
         }
         const key = idempotencyKeyOf(ctx);
         const workflows = workflowsOf(deps);
         const response = await idempotent(
           knex,
-          { userId: user.id, key, operation: 'POST /v1/payments/topups', canonicalBody: { amount: body.amount }, idPrefix: 'pay' },
+          {
+            userId: user.id,
+            key,
+            operation: 'POST /v1/payments/topups',
+            canonicalBody: { amount: body.amount },
+            idPrefix: 'pay',
+          },
           async (paymentId) => {
             const started = await workflows.startTopUp(
               {
@@ -68,7 +86,13 @@ export function paymentRoutes(deps: AppDeps) {
                 expireAfterSeconds: config.TOPUP_EXPIRE_AFTER_SECONDS,
                 polling,
                 providerCallBudgetMs: config.PROVIDER_CALL_BUDGET_SECONDS * 1000,
-                ...(config.POLLING_TIME_SCALE < 1 ? { awaitingWindowMs: Math.round(config.TOPUP_EXPIRE_AFTER_SECONDS * 1000 * config.POLLING_TIME_SCALE) } : {}),
+                ...(config.POLLING_TIME_SCALE < 1
+                  ? {
+                      awaitingWindowMs: Math.round(
+                        config.TOPUP_EXPIRE_AFTER_SECONDS * 1000 * config.POLLING_TIME_SCALE,
+                      ),
+                    }
+                  : {}),
               },
               user.userCode,
             );
@@ -87,17 +111,34 @@ export function paymentRoutes(deps: AppDeps) {
       tag: 'payments',
       access: 'user',
       headers: idempotencyHeader,
-      body: z.strictObject({ amount: amountInput, toUserCode: z.string().min(1).max(50), remarks: z.string().trim().max(255).optional() }),
+      body: z.strictObject({
+        amount: amountInput,
+        toUserCode: z.string().min(1).max(50),
+        remarks: z.string().trim().max(255).optional(),
+      }),
       responses: { 201: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
       handler: async ({ body, user, ctx }) => {
-        if (body.amount < MIN_AMOUNT) throw new ValidationError('a transfer is at least ₹1.00', [{ path: 'amount', field: 'amount', message: 'below ₹1.00' }]);
+        if (body.amount < MIN_AMOUNT)
+          throw new ValidationError('a transfer is at least ₹1.00', [
+            { path: 'amount', field: 'amount', message: 'below ₹1.00' },
+          ]);
         const recipient = await findUserByCode(knex, body.toUserCode);
-        if (!recipient) throw new BusinessRuleError('recipient_not_found', 'no wallet has this user code', { toUserCode: body.toUserCode });
-        if (recipient.id === user.id) throw new BusinessRuleError('self_transfer', 'a wallet cannot send money to itself');
+        if (!recipient)
+          throw new BusinessRuleError('recipient_not_found', 'no wallet has this user code', {
+            toUserCode: body.toUserCode,
+          });
+        if (recipient.id === user.id)
+          throw new BusinessRuleError('self_transfer', 'a wallet cannot send money to itself');
         const workflows = workflowsOf(deps);
         const response = await idempotent(
           knex,
-          { userId: user.id, key: idempotencyKeyOf(ctx), operation: 'POST /v1/payments/transfers', canonicalBody: { amount: body.amount, to: recipient.userCode, remarks: body.remarks ?? null }, idPrefix: 'pay' },
+          {
+            userId: user.id,
+            key: idempotencyKeyOf(ctx),
+            operation: 'POST /v1/payments/transfers',
+            canonicalBody: { amount: body.amount, to: recipient.userCode, remarks: body.remarks ?? null },
+            idPrefix: 'pay',
+          },
           async (paymentId) => {
             const view = await workflows.runTransfer({
               paymentId,
@@ -111,7 +152,16 @@ export function paymentRoutes(deps: AppDeps) {
             });
             if (view.status === 'COMPLETED') return { status: 201, body: { paymentId, status: view.status } };
             // Refused by a business rule under the ledger's locks: a 422 with the rule's code, kept for replays.
-            return { status: 422, body: { error: { code: view.failureCode ?? 'rejected', message: view.failureReason ?? 'transfer refused', details: { paymentId } } } };
+            return {
+              status: 422,
+              body: {
+                error: {
+                  code: view.failureCode ?? 'rejected',
+                  message: view.failureReason ?? 'transfer refused',
+                  details: { paymentId },
+                },
+              },
+            };
           },
         );
         return { status: response.status, body: response.body };
@@ -144,10 +194,20 @@ export function paymentRoutes(deps: AppDeps) {
         limit: z.coerce.number().int().min(1).max(100).default(20),
         cursor: z.string().max(200).optional(),
       }),
-      responses: { 200: z.object({ items: z.array(paymentView.omit({ timeline: true })), nextCursor: z.string().nullable() }) },
+      responses: {
+        200: z.object({ items: z.array(paymentView.omit({ timeline: true })), nextCursor: z.string().nullable() }),
+      },
       handler: async ({ query, user }) => {
         const page = await listPayments(knex, { ...query, userId: user.id });
-        return { body: { items: page.items.map((p) => { const { timeline: _t, ...v } = toPaymentView(p, []); return v; }), nextCursor: page.nextCursor } };
+        return {
+          body: {
+            items: page.items.map((p) => {
+              const { timeline: _t, ...v } = toPaymentView(p, []);
+              return v;
+            }),
+            nextCursor: page.nextCursor,
+          },
+        };
       },
     }),
     defineRoute({
@@ -164,7 +224,12 @@ export function paymentRoutes(deps: AppDeps) {
         if (!rec) throw new NotFoundError('payment not found');
         const waiting = rec.status === 'CREATED' || rec.status === 'AWAITING_PAYMENT';
         ctx.type = 'html';
-        const title = rec.status === 'COMPLETED' ? 'Top-up received' : rec.status === 'FAILED' ? 'Top-up failed' : 'Confirming your top-up…';
+        const title =
+          rec.status === 'COMPLETED'
+            ? 'Top-up received'
+            : rec.status === 'FAILED'
+              ? 'Top-up failed'
+              : 'Confirming your top-up…';
         return {
           body: `<!doctype html><html lang="en"><head><meta charset="utf-8">${waiting ? '<meta http-equiv="refresh" content="3">' : ''}<title>${title}</title></head>
 <body style="font-family:sans-serif;max-width:30rem;margin:3rem auto;text-align:center"><h1>${title}</h1>
@@ -175,4 +240,3 @@ ${waiting ? '<p>This page refreshes by itself while PhonePe confirms.</p>' : '<p
     }),
   ];
 }
-

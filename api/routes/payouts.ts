@@ -10,7 +10,6 @@ import { heldPaymentTiming, startHeldPaymentRequest } from '../providerPayments'
 import { amountInput } from '../schemas';
 import { idempotencyHeader, MIN_AMOUNT } from './payments';
 
-
 /** IMPS is capped at ₹5,00,000 per transfer by NPCI; NEFT has no upper bound (our limits still apply). */
 const IMPS_MAX = 50_000_000 as Paise;
 
@@ -22,7 +21,8 @@ export function payoutRoutes(deps: AppDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/payments/payouts',
-      summary: 'Pay out from the wallet to a verified bank beneficiary (202 once the amount is held; the bank confirms later)',
+      summary:
+        'Pay out from the wallet to a verified bank beneficiary (202 once the amount is held; the bank confirms later)',
       tag: 'payments',
       access: 'user',
       headers: idempotencyHeader,
@@ -34,26 +34,45 @@ export function payoutRoutes(deps: AppDeps) {
       }),
       responses: { 202: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
       handler: async ({ body, user, ctx }) => {
-        if (body.amount < MIN_AMOUNT) throw new ValidationError('a payout is at least ₹1.00', [{ path: 'amount', field: 'amount', message: 'below ₹1.00' }]);
+        if (body.amount < MIN_AMOUNT)
+          throw new ValidationError('a payout is at least ₹1.00', [
+            { path: 'amount', field: 'amount', message: 'below ₹1.00' },
+          ]);
         if (body.mode === 'IMPS' && body.amount > IMPS_MAX) {
-          throw new BusinessRuleError('amount_not_allowed', `IMPS payouts are at most ₹${formatRupees(IMPS_MAX)}; use NEFT`);
+          throw new BusinessRuleError(
+            'amount_not_allowed',
+            `IMPS payouts are at most ₹${formatRupees(IMPS_MAX)}; use NEFT`,
+          );
         }
         const ben = await loadBeneficiaryForPayout(knex, keys, user.id, body.beneficiaryId);
         if (!ben || !ben.isActive) throw new NotFoundError('beneficiary not found');
-        if (!ben.isVerified) throw new BusinessRuleError('beneficiary_unverified', 'verify this beneficiary (POST /v1/beneficiaries/:id/verify) before paying it');
-        return startHeldPaymentRequest(deps, { ctx, user, operation: 'POST /v1/payments/payouts', body }, (paymentId) => ({
-          kind: 'payout',
-          input: {
-            paymentId,
-            userId: user.id,
-            amount: body.amount,
-            beneficiaryId: ben.id,
-            mode: body.mode,
-            beneficiary: { name: ben.name, accountMasked: maskAccount(ben.accountNumber), ifsc: ben.ifsc, bankName: ben.bankName },
-            ...(body.remarks ? { remarks: body.remarks } : {}),
-            ...timing,
-          },
-        }));
+        if (!ben.isVerified)
+          throw new BusinessRuleError(
+            'beneficiary_unverified',
+            'verify this beneficiary (POST /v1/beneficiaries/:id/verify) before paying it',
+          );
+        return startHeldPaymentRequest(
+          deps,
+          { ctx, user, operation: 'POST /v1/payments/payouts', body },
+          (paymentId) => ({
+            kind: 'payout',
+            input: {
+              paymentId,
+              userId: user.id,
+              amount: body.amount,
+              beneficiaryId: ben.id,
+              mode: body.mode,
+              beneficiary: {
+                name: ben.name,
+                accountMasked: maskAccount(ben.accountNumber),
+                ifsc: ben.ifsc,
+                bankName: ben.bankName,
+              },
+              ...(body.remarks ? { remarks: body.remarks } : {}),
+              ...timing,
+            },
+          }),
+        );
       },
     }),
   ];

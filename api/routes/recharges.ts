@@ -32,7 +32,15 @@ export function rechargeRoutes(deps: AppDeps, catalogue: Catalogues) {
       responses: { 200: z.object({ items: z.array(operatorView) }) },
       handler: async () => {
         const ops = await catalogue.operators();
-        return { body: { items: ops.map((o) => ({ ...o, minAmount: formatRupees(o.minAmount), maxAmount: formatRupees(o.maxAmount) })) } };
+        return {
+          body: {
+            items: ops.map((o) => ({
+              ...o,
+              minAmount: formatRupees(o.minAmount),
+              maxAmount: formatRupees(o.maxAmount),
+            })),
+          },
+        };
       },
     }),
     defineRoute({
@@ -51,17 +59,36 @@ export function rechargeRoutes(deps: AppDeps, catalogue: Catalogues) {
       responses: { 202: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
       handler: async ({ body, user, ctx }) => {
         const op = (await catalogue.operators()).find((o) => o.code === body.operator);
-        if (!op) throw new BusinessRuleError('operator_unavailable', `${body.operator} recharges are not available right now`);
+        if (!op)
+          throw new BusinessRuleError('operator_unavailable', `${body.operator} recharges are not available right now`);
         if (!op.circles.some((c) => c.code === body.circle)) {
-          throw new BusinessRuleError('circle_not_found', `${op.name} has no circle ${body.circle}`, { circles: op.circles.map((c) => c.code) });
+          throw new BusinessRuleError('circle_not_found', `${op.name} has no circle ${body.circle}`, {
+            circles: op.circles.map((c) => c.code),
+          });
         }
         if (body.amount % 100 !== 0 || body.amount < op.minAmount || body.amount > op.maxAmount) {
-          throw new BusinessRuleError('amount_not_allowed', `${op.name} recharges are whole rupees from ₹${formatRupees(op.minAmount)} to ₹${formatRupees(op.maxAmount)}`);
+          throw new BusinessRuleError(
+            'amount_not_allowed',
+            `${op.name} recharges are whole rupees from ₹${formatRupees(op.minAmount)} to ₹${formatRupees(op.maxAmount)}`,
+          );
         }
-        return startHeldPaymentRequest(deps, { ctx, user, operation: 'POST /v1/payments/recharges', body }, (paymentId) => ({
-          kind: 'recharge',
-          input: { paymentId, userId: user.id, amount: body.amount, operator: body.operator, circle: body.circle, mobile: body.mobile, commissionMarginRate: margin, ...timing },
-        }));
+        return startHeldPaymentRequest(
+          deps,
+          { ctx, user, operation: 'POST /v1/payments/recharges', body },
+          (paymentId) => ({
+            kind: 'recharge',
+            input: {
+              paymentId,
+              userId: user.id,
+              amount: body.amount,
+              operator: body.operator,
+              circle: body.circle,
+              mobile: body.mobile,
+              commissionMarginRate: margin,
+              ...timing,
+            },
+          }),
+        );
       },
     }),
   ];

@@ -17,7 +17,12 @@ import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 import { workflowsOf } from './payments';
 
-type SignedParser = (rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number) => VerifiedWebhook;
+type SignedParser = (
+  rawBody: string,
+  signature: string | undefined,
+  secret: string,
+  toleranceSeconds: number,
+) => VerifiedWebhook;
 
 const signedAck = z.object({ received: z.literal(true), duplicate: z.boolean() });
 
@@ -27,14 +32,30 @@ const signedAck = z.object({ received: z.literal(true), duplicate: z.boolean() }
  * payment ended is recorded as such; an event that contradicts it (a reversal after the watch
  * window, a success after a cancel) stays undelivered, listed for finance until settled.
  */
-async function relay(deps: AppDeps, stored: { id: number; dedupeKey: string; duplicate: boolean; signalled: boolean }, hook: Omit<VerifiedWebhook, 'reference'>, paymentId: string) {
+async function relay(
+  deps: AppDeps,
+  stored: { id: number; dedupeKey: string; duplicate: boolean; signalled: boolean },
+  hook: Omit<VerifiedWebhook, 'reference'>,
+  paymentId: string,
+) {
   if (stored.signalled) return { received: true as const, duplicate: true };
   const payment = await getPayment(deps.knex, paymentId).catch(() => undefined);
   if (!payment) throw new NotFoundError('no payment with this reference yet', { reference: paymentId });
-  const delivered = await workflowsOf(deps).signalProviderEvent(payment.workflowId, { eventKey: stored.dedupeKey, event: hook.event, state: hook.state, providerRef: paymentId });
+  const delivered = await workflowsOf(deps).signalProviderEvent(payment.workflowId, {
+    eventKey: stored.dedupeKey,
+    event: hook.event,
+    state: hook.state,
+    providerRef: paymentId,
+  });
   const concern = delivered ? null : lateEventConcern(hook.outcome, payment.status);
-  if (concern) await markWebhookUndelivered(deps.knex, stored.id, payment.workflowId, `${hook.event} ${hook.state}: ${concern}`);
-  else await markWebhookSignalled(deps.knex, stored.id, delivered ? payment.workflowId : `${payment.workflowId} (closed; ${payment.status})`);
+  if (concern)
+    await markWebhookUndelivered(deps.knex, stored.id, payment.workflowId, `${hook.event} ${hook.state}: ${concern}`);
+  else
+    await markWebhookSignalled(
+      deps.knex,
+      stored.id,
+      delivered ? payment.workflowId : `${payment.workflowId} (closed; ${payment.status})`,
+    );
   return { received: true as const, duplicate: stored.duplicate };
 }
 
@@ -42,7 +63,12 @@ async function relay(deps: AppDeps, stored: { id: number; dedupeKey: string; dup
  * BBPS, recharge and payout callbacks: HMAC-signed (`X-Signature: t=…,v1=…` over "t.body",
  * stale ones refused), verified on the raw body before it is parsed, stored, then relayed.
  */
-function signedWebhookRoute(deps: AppDeps, provider: 'bbps' | 'recharge' | 'payout', secret: string, parse: SignedParser) {
+function signedWebhookRoute(
+  deps: AppDeps,
+  provider: 'bbps' | 'recharge' | 'payout',
+  secret: string,
+  parse: SignedParser,
+) {
   return defineRoute({
     method: 'post',
     path: `/v1/webhooks/${provider}`,
@@ -53,7 +79,13 @@ function signedWebhookRoute(deps: AppDeps, provider: 'bbps' | 'recharge' | 'payo
     handler: async ({ ctx }) => {
       const rawBody = (ctx.request as unknown as { rawBody?: string }).rawBody ?? '';
       const hook = parse(rawBody, ctx.get('x-signature') || undefined, secret, deps.config.WEBHOOK_TOLERANCE_SECONDS);
-      const stored = await storeWebhook(deps.knex, { provider, rawBody, eventType: hook.event, providerRef: hook.reference, payload: ctx.request.body });
+      const stored = await storeWebhook(deps.knex, {
+        provider,
+        rawBody,
+        eventType: hook.event,
+        providerRef: hook.reference,
+        payload: ctx.request.body,
+      });
       // A bill fetch's result is read from BBPS when the client asks for the bill; nothing to wake.
       if (hook.event === 'bill.fetch') {
         await markWebhookSignalled(deps.knex, stored.id, 'bill-fetch');
@@ -77,7 +109,13 @@ export function webhookRoutes(deps: AppDeps) {
       tag: 'webhooks',
       access: 'webhook',
       before: (ctx) => {
-        if (!verifyWebhookAuthorization(ctx.get('authorization'), config.PHONEPE_WEBHOOK_USERNAME, config.PHONEPE_WEBHOOK_PASSWORD)) {
+        if (
+          !verifyWebhookAuthorization(
+            ctx.get('authorization'),
+            config.PHONEPE_WEBHOOK_USERNAME,
+            config.PHONEPE_WEBHOOK_PASSWORD,
+          )
+        ) {
           throw new UnauthenticatedError('webhook authorization failed');
         }
       },
@@ -85,10 +123,25 @@ export function webhookRoutes(deps: AppDeps) {
       responses: { 200: z.object({ received: z.literal(true), duplicate: z.boolean() }) },
       handler: async ({ body, ctx }) => {
         // An order's id is its top-up's payment id, or `<paymentId>-<n>` for a later order of it.
-        const paymentId = body.event.startsWith('checkout.') ? paymentIdOfMerchantOrder(body.payload.merchantOrderId!) : body.payload.merchantRefundId!;
+        const paymentId = body.event.startsWith('checkout.')
+          ? paymentIdOfMerchantOrder(body.payload.merchantOrderId!)
+          : body.payload.merchantRefundId!;
         const rawBody = (ctx.request as unknown as { rawBody?: string }).rawBody ?? JSON.stringify(ctx.request.body);
-        const stored = await storeWebhook(knex, { provider: 'phonepe', rawBody, eventType: body.event, providerRef: paymentId, payload: body });
-        return { body: await relay(deps, stored, { event: body.event, state: body.payload.state, outcome: phonePeEventOutcome(body.event) }, paymentId) };
+        const stored = await storeWebhook(knex, {
+          provider: 'phonepe',
+          rawBody,
+          eventType: body.event,
+          providerRef: paymentId,
+          payload: body,
+        });
+        return {
+          body: await relay(
+            deps,
+            stored,
+            { event: body.event, state: body.payload.state, outcome: phonePeEventOutcome(body.event) },
+            paymentId,
+          ),
+        };
       },
     }),
   ];

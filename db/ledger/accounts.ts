@@ -33,7 +33,16 @@ export type LockedAccount = LockedUser | LockedSystemAccount;
 
 export async function lockUser(trx: Knex.Transaction, userId: number): Promise<LockedUser> {
   const row = await trx('users')
-    .select('id', 'user_code', 'wallet_balance', 'held_balance', 'is_active', 'kyc_status', 'daily_limit', 'monthly_limit')
+    .select(
+      'id',
+      'user_code',
+      'wallet_balance',
+      'held_balance',
+      'is_active',
+      'kyc_status',
+      'daily_limit',
+      'monthly_limit',
+    )
     .where({ id: userId })
     .forUpdate()
     .first();
@@ -52,7 +61,11 @@ export async function lockUser(trx: Knex.Transaction, userId: number): Promise<L
 }
 
 async function lockSystemAccount(trx: Knex.Transaction, code: SystemAccountCode): Promise<LockedSystemAccount> {
-  const row = await trx('system_accounts').select('id', 'code', 'normal_side', 'balance').where({ code }).forUpdate().first();
+  const row = await trx('system_accounts')
+    .select('id', 'code', 'normal_side', 'balance')
+    .where({ code })
+    .forUpdate()
+    .first();
   if (!row) throw new NotFoundError('system account not found', { code });
   return { kind: 'system', id: row.id, code: row.code, normalSide: row.normal_side, balance: fromDecimal(row.balance) };
 }

@@ -31,7 +31,6 @@ export interface ReserveRequest {
   expiresAt?: Date;
 }
 
-
 export function toHold(row: Record<string, any>): Hold {
   return {
     id: row.id,
@@ -61,12 +60,14 @@ function checkHoldRules(user: LockedUser, rules: UserRules, amount: Paise): void
   if (rules.requireActive && !user.isActive) throw new AccountInactiveError(who);
   if (rules.requireKyc && !user.kycVerified) throw new KycRequiredError(who);
   const available = subtract(user.balance, user.held);
-  if (available < amount) throw new InsufficientFundsError({ ...who, available: formatRupees(available), requested: formatRupees(amount) });
+  if (available < amount)
+    throw new InsufficientFundsError({ ...who, available: formatRupees(available), requested: formatRupees(amount) });
 }
 
 /** Reserves `amount` on the wallet. Idempotent by reference. */
 export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
-  if (!Number.isSafeInteger(req.amount) || req.amount <= 0) throw new ValidationError('hold amount must be positive', { amount: req.amount });
+  if (!Number.isSafeInteger(req.amount) || req.amount <= 0)
+    throw new ValidationError('hold amount must be positive', { amount: req.amount });
   const rules = req.rules ?? {};
   try {
     return await inLedgerTransaction(knex, async (trx) => {
@@ -85,14 +86,18 @@ export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
       })) as [number];
       checkHoldRules(user, rules, req.amount);
       if (rules.countTowardLimits) await checkLimits(trx, user, req.amount, new Date(), id);
-      await trx('users').where({ id: user.id }).update({ held_balance: toDecimal(add(user.held, req.amount)) });
+      await trx('users')
+        .where({ id: user.id })
+        .update({ held_balance: toDecimal(add(user.held, req.amount)) });
       return toHold(await trx('holds').where({ id }).first());
     });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     const existing = await findHold(knex, req.reference);
     if (existing.userId !== req.userId || existing.amount !== req.amount) {
-      throw new ReferenceConflictError('this hold reference was used for a different reservation', { reference: req.reference });
+      throw new ReferenceConflictError('this hold reference was used for a different reservation', {
+        reference: req.reference,
+      });
     }
     return existing;
   }
@@ -125,18 +130,23 @@ export async function capture(knex: Knex, req: CaptureRequest): Promise<PostingR
       afterLock: async (trx, accounts) => {
         const current = await lockHold(trx, hold.id);
         if (current.status !== 'active') {
-          throw new HoldAlreadyResolvedError(current.status, { reference: hold.reference, captureReference: current.captureReference });
+          throw new HoldAlreadyResolvedError(current.status, {
+            reference: hold.reference,
+            captureReference: current.captureReference,
+          });
         }
         // The captured money was reserved: free the whole hold before the debit is checked,
         // so available = balance − held stays exact (a partial capture releases the rest).
         const user = accounts.get(`user:${hold.userId}`) as LockedUser;
         user.held = subtract(user.held, hold.amount);
-        await trx('holds').where({ id: hold.id }).update({
-          status: 'captured',
-          captured_amount: toDecimal(amount),
-          capture_reference: req.reference,
-          resolved_at: new Date(),
-        });
+        await trx('holds')
+          .where({ id: hold.id })
+          .update({
+            status: 'captured',
+            captured_amount: toDecimal(amount),
+            capture_reference: req.reference,
+            resolved_at: new Date(),
+          });
       },
     },
   );
@@ -150,10 +160,17 @@ export async function release(knex: Knex, holdReference: string, reason: string)
     const current = await lockHold(trx, hold.id);
     if (current.status === 'released') return current;
     if (current.status === 'captured') {
-      throw new HoldAlreadyResolvedError('captured', { reference: holdReference, captureReference: current.captureReference });
+      throw new HoldAlreadyResolvedError('captured', {
+        reference: holdReference,
+        captureReference: current.captureReference,
+      });
     }
-    await trx('users').where({ id: user.id }).update({ held_balance: toDecimal(subtract(user.held, current.amount)) });
-    await trx('holds').where({ id: hold.id }).update({ status: 'released', release_reason: reason.slice(0, 500), resolved_at: new Date() });
+    await trx('users')
+      .where({ id: user.id })
+      .update({ held_balance: toDecimal(subtract(user.held, current.amount)) });
+    await trx('holds')
+      .where({ id: hold.id })
+      .update({ status: 'released', release_reason: reason.slice(0, 500), resolved_at: new Date() });
     return { ...current, status: 'released', releaseReason: reason.slice(0, 500) };
   });
 }

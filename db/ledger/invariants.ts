@@ -90,7 +90,8 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
   },
   {
     id: 'single_resolution',
-    title: 'Each hold resolves at most once: a captured hold has exactly one capture posting of its captured amount, others none',
+    title:
+      'Each hold resolves at most once: a captured hold has exactly one capture posting of its captured amount, others none',
     async run(db) {
       const unresolved = await rows(
         db,
@@ -121,7 +122,12 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
           AND trigger_name IN ('ledger_entries_no_update', 'ledger_entries_no_delete', 'ledger_journals_no_update', 'ledger_journals_no_delete')`,
       );
       const present = new Set((triggers as Array<{ name: string }>).map((t) => t.name));
-      const missing = ['ledger_entries_no_update', 'ledger_entries_no_delete', 'ledger_journals_no_update', 'ledger_journals_no_delete']
+      const missing = [
+        'ledger_entries_no_update',
+        'ledger_entries_no_delete',
+        'ledger_journals_no_update',
+        'ledger_journals_no_delete',
+      ]
         .filter((t) => !present.has(t))
         .map((t) => ({ missing_trigger: t }));
       const broken = await rows(
@@ -137,7 +143,8 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
   },
   {
     id: 'payments_settled_once',
-    title: 'Every completed top-up has exactly one TopIn credit posting and every other top-up none; refund captures match completed refunds; payouts, recharges and bills are captured once when settled and refunded once when reversed',
+    title:
+      'Every completed top-up has exactly one TopIn credit posting and every other top-up none; refund captures match completed refunds; payouts, recharges and bills are captured once when settled and refunded once when reversed',
     async run(db) {
       const topUps = await rows(
         db,
@@ -181,7 +188,8 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
   },
   {
     id: 'commissions_match_rows',
-    title: 'Every commission posting credits exactly the commissions rows decided for its payment, and only completed or reversed payments have one',
+    title:
+      'Every commission posting credits exactly the commissions rows decided for its payment, and only completed or reversed payments have one',
     async run(db) {
       return rows(
         db,

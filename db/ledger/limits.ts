@@ -16,7 +16,13 @@ export interface OutgoingUsage {
   month: Paise;
 }
 
-async function usageIn(db: Knex | Knex.Transaction, userId: number, w: Window, locking: boolean, excludeHoldId: number): Promise<Paise> {
+async function usageIn(
+  db: Knex | Knex.Transaction,
+  userId: number,
+  w: Window,
+  locking: boolean,
+  excludeHoldId: number,
+): Promise<Paise> {
   const lock = locking ? ' LOCK IN SHARE MODE' : '';
   const [[posted]] = await db.raw(
     `SELECT COALESCE(SUM(e.debit), 0) AS total FROM ledger_entries e

@@ -20,7 +20,6 @@ import {
   ValidationError,
 } from '../../domain/errors';
 import {
-  AccountRef,
   accountKey,
   defaultTransactionType,
   PostedLine,
@@ -52,7 +51,9 @@ export function fingerprint(req: PostingRequest): string {
   const lines = req.lines
     .map((l) => [accountKey(l.account), l.debit ?? 0, l.credit ?? 0] as const)
     .sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
-  return createHash('sha256').update(JSON.stringify({ t: req.ledgerType, l: lines })).digest('hex');
+  return createHash('sha256')
+    .update(JSON.stringify({ t: req.ledgerType, l: lines }))
+    .digest('hex');
 }
 
 /** Posts `req` exactly once; a repeat of the same reference and lines returns the original. */
@@ -99,7 +100,12 @@ export async function readJournal(db: Knex | Knex.Transaction, journalId: number
   };
 }
 
-async function applyPosting(trx: Knex.Transaction, req: PostingRequest, fp: string, hooks: PostingHooks): Promise<PostingResult> {
+async function applyPosting(
+  trx: Knex.Transaction,
+  req: PostingRequest,
+  fp: string,
+  hooks: PostingHooks,
+): Promise<PostingResult> {
   const now = new Date();
   const countsTowardLimits = hooks.countsTowardLimits ?? req.lines.some((l) => l.rules?.countTowardLimits);
   if (hooks.beforeInsert) await hooks.beforeInsert(trx);
@@ -120,7 +126,10 @@ async function applyPosting(trx: Knex.Transaction, req: PostingRequest, fp: stri
     throw err;
   }
 
-  const accounts = await lockAccounts(trx, req.lines.map((l) => l.account));
+  const accounts = await lockAccounts(
+    trx,
+    req.lines.map((l) => l.account),
+  );
   if (hooks.afterLock) await hooks.afterLock(trx, accounts, journalId);
   for (const line of req.lines) {
     const acct = accounts.get(accountKey(line.account))!;
@@ -137,10 +146,14 @@ async function applyPosting(trx: Knex.Transaction, req: PostingRequest, fp: stri
     acct.balance = applySide(acct, before, debit, credit);
     let transactionId: number | null = null;
     if (acct.kind === 'user') {
-      await trx('users').where({ id: acct.id }).update({ wallet_balance: toDecimal(acct.balance), held_balance: toDecimal(acct.held) });
+      await trx('users')
+        .where({ id: acct.id })
+        .update({ wallet_balance: toDecimal(acct.balance), held_balance: toDecimal(acct.held) });
       transactionId = await writeStatement(trx, req, line, acct, before, now, userLines);
     } else {
-      await trx('system_accounts').where({ id: acct.id }).update({ balance: toDecimal(acct.balance) });
+      await trx('system_accounts')
+        .where({ id: acct.id })
+        .update({ balance: toDecimal(acct.balance) });
     }
     await trx('ledger_entries').insert({
       journal_id: journalId,
@@ -178,7 +191,13 @@ async function checkUserRules(trx: Knex.Transaction, user: LockedUser, line: Pos
 }
 
 /** Daily and monthly limits on outgoing money, read with locking reads under the user's lock. */
-export async function checkLimits(trx: Knex.Transaction, user: LockedUser, amount: Paise, now: Date, excludeHoldId?: number): Promise<void> {
+export async function checkLimits(
+  trx: Knex.Transaction,
+  user: LockedUser,
+  amount: Paise,
+  now: Date,
+  excludeHoldId?: number,
+): Promise<void> {
   const usage = await outgoingUsage(trx, user.id, now, { locking: true, excludeHoldId });
   if (add(usage.today, amount) > user.dailyLimit) {
     throw new LimitExceededError('daily limit exceeded', {
@@ -236,16 +255,24 @@ async function writeStatement(
   };
   if (s.transactionId !== undefined) {
     const n = await trx('transactions').where({ id: s.transactionId, user_id: user.id }).update(row);
-    if (n !== 1) throw new ValidationError('statement row to update does not belong to this user', { transactionId: s.transactionId });
+    if (n !== 1)
+      throw new ValidationError('statement row to update does not belong to this user', {
+        transactionId: s.transactionId,
+      });
     return s.transactionId;
   }
-  const referenceNumber = s.referenceNumber ?? (userLines === 1 ? req.reference : `${req.reference}:${user.userCode ?? user.id}`);
+  const referenceNumber =
+    s.referenceNumber ?? (userLines === 1 ? req.reference : `${req.reference}:${user.userCode ?? user.id}`);
   try {
-    const [id] = (await trx('transactions').insert({ ...row, user_id: user.id, reference_number: referenceNumber })) as [number];
+    const [id] = (await trx('transactions').insert({
+      ...row,
+      user_id: user.id,
+      reference_number: referenceNumber,
+    })) as [number];
     return id;
   } catch (err) {
-    if (isDuplicateKey(err)) throw new ReferenceConflictError('statement reference number already used', { referenceNumber });
+    if (isDuplicateKey(err))
+      throw new ReferenceConflictError('statement reference number already used', { referenceNumber });
     throw err;
   }
 }
-

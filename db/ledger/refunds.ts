@@ -9,10 +9,9 @@ import { BusinessRuleError, NotFoundError, ValidationError } from '../../domain/
 import { PostingLine, PostingResult, RefundRequest } from '../../domain/ledger';
 
 export type { RefundRequest };
-import { add, formatRupees, Paise, sum } from '../../domain/money';
+import { add, formatRupees, sum } from '../../domain/money';
 import { fromDecimal } from '../money';
 import { postJournal, readJournal } from './posting';
-
 
 export async function refund(knex: Knex, req: RefundRequest): Promise<PostingResult> {
   const original = await knex('ledger_journals').where({ reference: req.originalReference }).first();
@@ -22,7 +21,9 @@ export async function refund(knex: Knex, req: RefundRequest): Promise<PostingRes
   const amount = req.amount ?? total;
   const full = amount === total;
   if (!full && orig.lines.length !== 2) {
-    throw new ValidationError('a partial refund needs an original posting with exactly two lines', { reference: req.originalReference });
+    throw new ValidationError('a partial refund needs an original posting with exactly two lines', {
+      reference: req.originalReference,
+    });
   }
   // Money flows back: every original debit becomes a credit and vice versa.
   const lines: PostingLine[] = orig.lines.map((l) => {

@@ -180,5 +180,6 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ['commissions', 'beneficiaries', 'payments', 'transactions', 'users']) await knex.schema.dropTableIfExists(t);
+  for (const t of ['commissions', 'beneficiaries', 'payments', 'transactions', 'users'])
+    await knex.schema.dropTableIfExists(t);
 }

@@ -108,6 +108,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  for (const t of ['ledger_entries', 'ledger_journals', 'holds', 'system_accounts']) await knex.schema.dropTableIfExists(t);
+  for (const t of ['ledger_entries', 'ledger_journals', 'holds', 'system_accounts'])
+    await knex.schema.dropTableIfExists(t);
   await knex.raw('ALTER TABLE users DROP CONSTRAINT chk_users_available, DROP COLUMN held_balance');
 }

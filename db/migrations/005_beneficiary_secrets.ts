@@ -16,5 +16,7 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw(`ALTER TABLE beneficiaries DROP INDEX uniq_beneficiary_account_hash, DROP COLUMN account_hash, DROP COLUMN account_last4, DROP COLUMN name_at_bank`);
+  await knex.raw(
+    `ALTER TABLE beneficiaries DROP INDEX uniq_beneficiary_account_hash, DROP COLUMN account_hash, DROP COLUMN account_last4, DROP COLUMN name_at_bank`,
+  );
 }

@@ -21,6 +21,10 @@ export async function up(knex: Knex): Promise<void> {
 }
 
 export async function down(knex: Knex): Promise<void> {
-  await knex.raw('ALTER TABLE payment_records DROP INDEX idx_payment_records_orphaned, DROP COLUMN orphan_reason, DROP COLUMN orphaned_at');
-  await knex.raw('ALTER TABLE webhook_events DROP COLUMN settlement_note, DROP COLUMN settled_by, DROP COLUMN settled_at, DROP COLUMN undelivered_reason');
+  await knex.raw(
+    'ALTER TABLE payment_records DROP INDEX idx_payment_records_orphaned, DROP COLUMN orphan_reason, DROP COLUMN orphaned_at',
+  );
+  await knex.raw(
+    'ALTER TABLE webhook_events DROP COLUMN settlement_note, DROP COLUMN settled_by, DROP COLUMN settled_at, DROP COLUMN undelivered_reason',
+  );
 }

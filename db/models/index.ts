@@ -27,8 +27,16 @@ export class User extends Model {
   children?: User[];
   static override get relationMappings(): RelationMappings {
     return {
-      parent: { relation: Model.BelongsToOneRelation, modelClass: User, join: { from: 'users.parent_distributor_id', to: 'users.id' } },
-      children: { relation: Model.HasManyRelation, modelClass: User, join: { from: 'users.id', to: 'users.parent_distributor_id' } },
+      parent: {
+        relation: Model.BelongsToOneRelation,
+        modelClass: User,
+        join: { from: 'users.parent_distributor_id', to: 'users.id' },
+      },
+      children: {
+        relation: Model.HasManyRelation,
+        modelClass: User,
+        join: { from: 'users.id', to: 'users.parent_distributor_id' },
+      },
     };
   }
 }

@@ -20,12 +20,57 @@ interface DemoUser {
 }
 
 export const DEMO_USERS: DemoUser[] = [
-  { username: 'admin', fullName: 'Asha Admin', role: 'admin', password: 'admin-demo-pass', commissionRate: '0.0000', balance: '0.00' },
-  { username: 'super_dist', fullName: 'Suresh Super Distributor', role: 'distributor', password: 'demo-pass-123', commissionRate: '0.0025', balance: '0.00' },
-  { username: 'area_dist', fullName: 'Anita Area Distributor', role: 'distributor', password: 'demo-pass-123', commissionRate: '0.0050', parent: 'super_dist', balance: '0.00' },
-  { username: 'local_dist', fullName: 'Lalit Local Distributor', role: 'distributor', password: 'demo-pass-123', commissionRate: '0.0100', parent: 'area_dist', balance: '0.00' },
-  { username: 'retailer', fullName: 'Ravi Retailer', role: 'retailer', password: 'demo-pass-123', commissionRate: '0.0000', parent: 'local_dist', balance: '5000.00' },
-  { username: 'customer', fullName: 'Chitra Customer', role: 'customer', password: 'demo-pass-123', commissionRate: '0.0000', balance: '1000.00' },
+  {
+    username: 'admin',
+    fullName: 'Asha Admin',
+    role: 'admin',
+    password: 'admin-demo-pass',
+    commissionRate: '0.0000',
+    balance: '0.00',
+  },
+  {
+    username: 'super_dist',
+    fullName: 'Suresh Super Distributor',
+    role: 'distributor',
+    password: 'demo-pass-123',
+    commissionRate: '0.0025',
+    balance: '0.00',
+  },
+  {
+    username: 'area_dist',
+    fullName: 'Anita Area Distributor',
+    role: 'distributor',
+    password: 'demo-pass-123',
+    commissionRate: '0.0050',
+    parent: 'super_dist',
+    balance: '0.00',
+  },
+  {
+    username: 'local_dist',
+    fullName: 'Lalit Local Distributor',
+    role: 'distributor',
+    password: 'demo-pass-123',
+    commissionRate: '0.0100',
+    parent: 'area_dist',
+    balance: '0.00',
+  },
+  {
+    username: 'retailer',
+    fullName: 'Ravi Retailer',
+    role: 'retailer',
+    password: 'demo-pass-123',
+    commissionRate: '0.0000',
+    parent: 'local_dist',
+    balance: '5000.00',
+  },
+  {
+    username: 'customer',
+    fullName: 'Chitra Customer',
+    role: 'customer',
+    password: 'demo-pass-123',
+    commissionRate: '0.0000',
+    balance: '1000.00',
+  },
 ];
 
 export interface SeededUser {
@@ -56,7 +101,9 @@ export async function seedDemoData(knex: Knex): Promise<SeededUser[]> {
         email_verified: true,
         phone_verified: true,
       })) as [number];
-      await knex('users').where({ id }).update({ user_code: userCodeFor(id) });
+      await knex('users')
+        .where({ id })
+        .update({ user_code: userCodeFor(id) });
       row = { id, user_code: userCodeFor(id) };
     }
     ids.set(u.username, row.id);
@@ -71,7 +118,13 @@ export async function seedDemoData(knex: Knex): Promise<SeededUser[]> {
         ],
       });
     }
-    seeded.push({ username: u.username, password: u.password, role: u.role, userCode: row.user_code, balance: u.balance });
+    seeded.push({
+      username: u.username,
+      password: u.password,
+      role: u.role,
+      userCode: row.user_code,
+      balance: u.balance,
+    });
   }
   return seeded;
 }

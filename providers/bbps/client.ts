@@ -23,7 +23,10 @@ export function createBbpsClient(o: BbpsClientOptions): BbpsGateway {
   const api = keyedApi({ provider: 'bbps', ...o });
   return {
     async billers(category) {
-      const a = await api.get(`/v1/billers${category ? `?category=${encodeURIComponent(category)}` : ''}`, billersAnswer);
+      const a = await api.get(
+        `/v1/billers${category ? `?category=${encodeURIComponent(category)}` : ''}`,
+        billersAnswer,
+      );
       return a.billers;
     },
     async requestBill(req) {
@@ -41,7 +44,9 @@ export function createBbpsClient(o: BbpsClientOptions): BbpsGateway {
       };
     },
     async payBill(req) {
-      return toPayment(await api.create('/v1/bills/pay', { ...req, timestamp: new Date().toISOString() }, paymentAnswer));
+      return toPayment(
+        await api.create('/v1/bills/pay', { ...req, timestamp: new Date().toISOString() }, paymentAnswer),
+      );
     },
     async findBillPayment(paymentRefId) {
       const a = await api.find(`/v1/bills/payments/${encodeURIComponent(paymentRefId)}`, paymentAnswer);

@@ -27,20 +27,34 @@ export const billerSchema = z.object({
 });
 export const billersAnswer = z.object({ billers: z.array(billerSchema) });
 
-export const fetchBody = z.object({ billerId: z.string().length(14), customerParams: z.record(z.string(), z.string()) });
+export const fetchBody = z.object({
+  billerId: z.string().length(14),
+  customerParams: z.record(z.string(), z.string()),
+});
 export const fetchStarted = z.object({ refId: z.string().min(1) });
 export const fetchAnswer = z.object({
   refId: z.string().min(1),
   billerId: z.string(),
   status: z.enum(['PROCESSING', 'SUCCESS', 'FAILURE']),
   bill: z
-    .object({ customerName: z.string(), amount: z.number().int().nonnegative(), dueDate: z.string().nullable(), billNumber: z.string(), billPeriod: z.string().nullable() })
+    .object({
+      customerName: z.string(),
+      amount: z.number().int().nonnegative(),
+      dueDate: z.string().nullable(),
+      billNumber: z.string(),
+      billPeriod: z.string().nullable(),
+    })
     .optional()
     .nullable(),
   failureReason: z.string().optional().nullable(),
 });
 
-export const payBody = z.object({ refId: z.string().min(1), amount: z.number().int().min(1), paymentRefId: z.string().min(1).max(64), timestamp: z.string() });
+export const payBody = z.object({
+  refId: z.string().min(1),
+  amount: z.number().int().min(1),
+  paymentRefId: z.string().min(1).max(64),
+  timestamp: z.string(),
+});
 export const paymentAnswer = z.object({
   paymentRefId: z.string().min(1),
   status: z.enum(['PROCESSING', 'PENDING', 'SUCCESS', 'FAILURE', 'REVERSED']),
@@ -55,4 +69,10 @@ export const bbpsWebhook = z.discriminatedUnion('event', [
 ]);
 
 /** The status words in the engine's terms. */
-export const BILL_PAYMENT_OUTCOME = { PROCESSING: 'pending', PENDING: 'pending', SUCCESS: 'succeeded', FAILURE: 'failed', REVERSED: 'reversed' } as const;
+export const BILL_PAYMENT_OUTCOME = {
+  PROCESSING: 'pending',
+  PENDING: 'pending',
+  SUCCESS: 'succeeded',
+  FAILURE: 'failed',
+  REVERSED: 'reversed',
+} as const;

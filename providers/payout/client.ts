@@ -24,7 +24,11 @@ export function createPayoutClient(o: PayoutClientOptions): PayoutGateway {
   return {
     async createPayout(req) {
       const body = createPayoutBody.safeParse(req);
-      if (!body.success) throw new ValidationError('payout request is invalid', body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+      if (!body.success)
+        throw new ValidationError(
+          'payout request is invalid',
+          body.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+        );
       return toState(await api.create('/v1/payouts', body.data, payoutAnswer));
     },
     async findPayout(referenceId) {

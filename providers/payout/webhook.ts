@@ -3,7 +3,18 @@ import type { VerifiedWebhook } from '../contracts';
 import { parseSignedWebhook } from '../signedWebhook';
 import { PAYOUT_OUTCOME, payoutWebhook } from './wire';
 
-export function parsePayoutWebhook(rawBody: string, signature: string | undefined, secret: string, toleranceSeconds: number, nowSeconds?: number): VerifiedWebhook {
+export function parsePayoutWebhook(
+  rawBody: string,
+  signature: string | undefined,
+  secret: string,
+  toleranceSeconds: number,
+  nowSeconds?: number,
+): VerifiedWebhook {
   const w = parseSignedWebhook('payout', payoutWebhook, rawBody, { signature, secret, toleranceSeconds, nowSeconds });
-  return { reference: w.payload.referenceId, state: w.payload.status, event: w.event, outcome: PAYOUT_OUTCOME[w.payload.status] };
+  return {
+    reference: w.payload.referenceId,
+    state: w.payload.status,
+    event: w.event,
+    outcome: PAYOUT_OUTCOME[w.payload.status],
+  };
 }

@@ -26,7 +26,11 @@ export const createPayoutBody = z.object({
   referenceId: z.string().min(1).max(64),
   amount: z.number().int().min(100),
   mode: z.enum(['IMPS', 'NEFT']),
-  beneficiary: z.object({ name: z.string().min(1).max(100), accountNumber: z.string().regex(/^\d{6,18}$/), ifsc: z.string().regex(IFSC) }),
+  beneficiary: z.object({
+    name: z.string().min(1).max(100),
+    accountNumber: z.string().regex(/^\d{6,18}$/),
+    ifsc: z.string().regex(IFSC),
+  }),
 });
 
 export const verifyBody = z.object({ accountNumber: z.string().regex(/^\d{6,18}$/), ifsc: z.string().regex(IFSC) });
@@ -38,4 +42,9 @@ export const payoutWebhook = z.object({
 });
 
 /** The status words in the engine's terms. */
-export const PAYOUT_OUTCOME = { PROCESSING: 'pending', PROCESSED: 'succeeded', FAILED: 'failed', REVERSED: 'reversed' } as const;
+export const PAYOUT_OUTCOME = {
+  PROCESSING: 'pending',
+  PROCESSED: 'succeeded',
+  FAILED: 'failed',
+  REVERSED: 'reversed',
+} as const;

@@ -30,4 +30,3 @@ export interface PhonePeApi {
   refund(input: RefundInput): Promise<RefundAnswer>;
   getRefundStatus(merchantRefundId: string): Promise<RefundStatus>;
 }
-

@@ -13,9 +13,13 @@
  */
 import { ZodType } from 'zod';
 import { DomainError, ValidationError } from '../../domain/errors';
-import { ProviderOutcomeUnknownError, ProviderRejectedError, ProviderUnavailableError } from '../../domain/providerErrors';
+import {
+  ProviderOutcomeUnknownError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+} from '../../domain/providerErrors';
 import { failFor, parseAnswer, ProviderCall, ProviderResponse, send } from '../http';
-import type { CreatePaymentInput, PhonePeApi, RefundInput } from './api';
+import type { PhonePeApi } from './api';
 import { phonePeGateway, PhonePeGateway } from './gateway';
 import { createTokenSource, type AccessToken } from './token';
 import {
@@ -78,7 +82,9 @@ export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeClient {
       // send() classifies failures up to the response headers; a stall while the body is
       // still arriving surfaces here, and must not escape as an unclassified error.
       const what = `phonepe ${c.method} ${new URL(c.url).pathname}: ${(err as Error).message}`;
-      throw c.creates ? new ProviderOutcomeUnknownError(`${what}; outcome unknown`) : new ProviderUnavailableError(what);
+      throw c.creates
+        ? new ProviderOutcomeUnknownError(`${what}; outcome unknown`)
+        : new ProviderUnavailableError(what);
     }
   }
 
@@ -88,7 +94,8 @@ export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeClient {
       return parseAnswer(c, schema, res);
     } catch (err) {
       // A create call that answered 2xx did something, even if we cannot read what.
-      if (c.creates && err instanceof ProviderUnavailableError) throw new ProviderOutcomeUnknownError(`${err.message}; outcome unknown`, err.details);
+      if (c.creates && err instanceof ProviderUnavailableError)
+        throw new ProviderOutcomeUnknownError(`${err.message}; outcome unknown`, err.details);
       throw err;
     }
   }
@@ -109,7 +116,11 @@ export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeClient {
       creates: false,
     };
     const t = answer(c, await exchange(c), tokenAnswer);
-    return { header: `${t.token_type ?? 'O-Bearer'} ${t.access_token}`, expiresAt: t.expires_at, issuedAt: t.issued_at };
+    return {
+      header: `${t.token_type ?? 'O-Bearer'} ${t.access_token}`,
+      expiresAt: t.expires_at,
+      issuedAt: t.issued_at,
+    };
   }, opts.now ?? Date.now);
 
   async function call<T>(ep: Endpoint, schema: ZodType<T>): Promise<T> {
@@ -137,11 +148,14 @@ export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeClient {
         continue;
       }
       const body = (res.json ?? {}) as { code?: string; message?: string };
-      throw new ProviderRejectedError(`phonepe ${ep.method} ${ep.path.split('?')[0]}: a fresh access token was refused too; check the PhonePe client credentials`, {
-        httpStatus: 401,
-        code: body.code,
-        message: body.message,
-      });
+      throw new ProviderRejectedError(
+        `phonepe ${ep.method} ${ep.path.split('?')[0]}: a fresh access token was refused too; check the PhonePe client credentials`,
+        {
+          httpStatus: 401,
+          code: body.code,
+          message: body.message,
+        },
+      );
     }
   }
 
@@ -154,7 +168,11 @@ export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeClient {
           amount: input.amount,
           expireAfter: input.expireAfterSeconds,
           metaInfo: input.metaInfo,
-          paymentFlow: { type: 'PG_CHECKOUT', message: input.message, merchantUrls: { redirectUrl: input.redirectUrl } },
+          paymentFlow: {
+            type: 'PG_CHECKOUT',
+            message: input.message,
+            merchantUrls: { redirectUrl: input.redirectUrl },
+          },
         },
         'payment',
       );
@@ -163,13 +181,20 @@ export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeClient {
 
     async getOrderStatus(merchantOrderId) {
       const id = checked(merchantId, merchantOrderId, 'merchantOrderId');
-      return call({ method: 'GET', path: `/checkout/v2/order/${id}/status?details=false`, creates: false }, orderStatusAnswer);
+      return call(
+        { method: 'GET', path: `/checkout/v2/order/${id}/status?details=false`, creates: false },
+        orderStatusAnswer,
+      );
     },
 
     async refund(input) {
       const body = checked(
         refundRequest,
-        { merchantRefundId: input.merchantRefundId, originalMerchantOrderId: input.originalMerchantOrderId, amount: input.amount },
+        {
+          merchantRefundId: input.merchantRefundId,
+          originalMerchantOrderId: input.originalMerchantOrderId,
+          amount: input.amount,
+        },
         'refund',
       );
       return call({ method: 'POST', path: '/payments/v2/refund', body, creates: true }, refundAnswer);

@@ -24,9 +24,18 @@ export interface PhonePeRefund {
 }
 
 export interface PhonePeGateway {
-  createOrder(req: { merchantOrderId: string; amount: Paise; redirectUrl: string; expireAfterSeconds: number }): Promise<{ redirectUrl: string; expireAt: number }>;
+  createOrder(req: {
+    merchantOrderId: string;
+    amount: Paise;
+    redirectUrl: string;
+    expireAfterSeconds: number;
+  }): Promise<{ redirectUrl: string; expireAt: number }>;
   findOrder(merchantOrderId: string): Promise<PhonePeOrder | null>;
-  createRefund(req: { merchantRefundId: string; originalMerchantOrderId: string; amount: Paise }): Promise<PhonePeRefund>;
+  createRefund(req: {
+    merchantRefundId: string;
+    originalMerchantOrderId: string;
+    amount: Paise;
+  }): Promise<PhonePeRefund>;
   findRefund(merchantRefundId: string): Promise<PhonePeRefund | null>;
 }
 

@@ -9,11 +9,17 @@ import { ValidationError } from '../../domain/errors';
 import { MAX_PAISE } from '../../domain/money';
 import { merchantId } from './wire';
 
-export const PHONEPE_WEBHOOK_EVENTS = ['checkout.order.completed', 'checkout.order.failed', 'pg.refund.completed', 'pg.refund.failed'] as const;
+export const PHONEPE_WEBHOOK_EVENTS = [
+  'checkout.order.completed',
+  'checkout.order.failed',
+  'pg.refund.completed',
+  'pg.refund.failed',
+] as const;
 export type PhonePeWebhookEvent = (typeof PHONEPE_WEBHOOK_EVENTS)[number];
 
 /** What an event says in the engine's words: every PhonePe event we take is final. */
-export const phonePeEventOutcome = (event: PhonePeWebhookEvent): 'succeeded' | 'failed' => (event.endsWith('.completed') ? 'succeeded' : 'failed');
+export const phonePeEventOutcome = (event: PhonePeWebhookEvent): 'succeeded' | 'failed' =>
+  event.endsWith('.completed') ? 'succeeded' : 'failed';
 
 export const expectedAuthorization = (username: string, password: string): string =>
   createHash('sha256').update(`${username}:${password}`).digest('hex');
@@ -41,16 +47,25 @@ export const phonePeWebhook = z
       amount: z.number().int().min(0).max(MAX_PAISE),
     }),
   })
-  .refine((w) => (w.event.startsWith('checkout.') ? !!w.payload.merchantOrderId : !!(w.payload.merchantRefundId && w.payload.originalMerchantOrderId)), {
-    message: 'order events need payload.merchantOrderId; refund events payload.merchantRefundId and payload.originalMerchantOrderId',
-    path: ['payload'],
-  });
+  .refine(
+    (w) =>
+      w.event.startsWith('checkout.')
+        ? !!w.payload.merchantOrderId
+        : !!(w.payload.merchantRefundId && w.payload.originalMerchantOrderId),
+    {
+      message:
+        'order events need payload.merchantOrderId; refund events payload.merchantRefundId and payload.originalMerchantOrderId',
+      path: ['payload'],
+    },
+  );
 export type PhonePeWebhook = z.infer<typeof phonePeWebhook>;
 
 export function parsePhonePeWebhook(body: unknown): PhonePeWebhook {
   const parsed = phonePeWebhook.safeParse(body);
   if (!parsed.success) {
-    throw new ValidationError('malformed PhonePe webhook', { issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`) });
+    throw new ValidationError('malformed PhonePe webhook', {
+      issues: parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`),
+    });
   }
   return parsed.data;
 }

@@ -43,7 +43,12 @@ export const tokenForm = z.object({
   grant_type: z.literal('client_credentials'),
 });
 
-const amount = z.number().int().min(0).max(MAX_PAISE).transform((n) => paise(n));
+const amount = z
+  .number()
+  .int()
+  .min(0)
+  .max(MAX_PAISE)
+  .transform((n) => paise(n));
 
 export const orderState = z.enum(['PENDING', 'COMPLETED', 'FAILED']);
 export const refundState = z.enum(['PENDING', 'CONFIRMED', 'COMPLETED', 'FAILED']);

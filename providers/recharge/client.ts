@@ -24,12 +24,23 @@ export function createRechargeClient(o: RechargeClientOptions): RechargeGateway 
   return {
     async operators() {
       const a = await api.get('/v1/operators', operatorsAnswer);
-      return a.operators.map((op) => ({ ...op, minAmount: paise(op.minAmount * 100), maxAmount: paise(op.maxAmount * 100) }));
+      return a.operators.map((op) => ({
+        ...op,
+        minAmount: paise(op.minAmount * 100),
+        maxAmount: paise(op.maxAmount * 100),
+      }));
     },
     async recharge(req) {
       // The wire carries whole rupees: a paise fraction would be silently dropped, so refuse it here.
-      if (req.amount % 100 !== 0) throw new ValidationError('recharge amounts are whole rupees', { amount: req.amount });
-      const body = { operator: req.operator, circle: req.circle, mobile: req.mobile, amount: req.amount / 100, clientRef: req.clientRef };
+      if (req.amount % 100 !== 0)
+        throw new ValidationError('recharge amounts are whole rupees', { amount: req.amount });
+      const body = {
+        operator: req.operator,
+        circle: req.circle,
+        mobile: req.mobile,
+        amount: req.amount / 100,
+        clientRef: req.clientRef,
+      };
       return toState(await api.create('/v1/recharges', body, rechargeAnswer));
     },
     async findRecharge(clientRef) {

@@ -42,10 +42,30 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
   const logs = (name: string) => path.join(o.dir, `${name}.log`);
   // Below the kernel's ephemeral range: no port handed out meanwhile can take one of these
   // while its process is down between a crash and its restart.
-  const [dbPort, temporalPort, simPort, apiPort1, apiPort2, health1, health2] = (await fixedPorts(7)) as [number, number, number, number, number, number, number];
+  const [dbPort, temporalPort, simPort, apiPort1, apiPort2, health1, health2] = (await fixedPorts(7)) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
 
-  let db: DatabaseServer = await startPrivateDatabase({ dataDir: path.join(o.dir, 'mysql'), throwaway: false, database: 'nexaspay', port: dbPort });
-  const startTemporal = () => startTemporalDevServer({ cli: o.temporalCli, dbFile: path.join(o.dir, 'temporal.db'), logFile: logs('temporal'), ui: false, port: temporalPort });
+  let db: DatabaseServer = await startPrivateDatabase({
+    dataDir: path.join(o.dir, 'mysql'),
+    throwaway: false,
+    database: 'nexaspay',
+    port: dbPort,
+  });
+  const startTemporal = () =>
+    startTemporalDevServer({
+      cli: o.temporalCli,
+      dbFile: path.join(o.dir, 'temporal.db'),
+      logFile: logs('temporal'),
+      ui: false,
+      port: temporalPort,
+    });
   let temporal: TemporalDevServer = await startTemporal();
 
   const env: NodeJS.ProcessEnv = {
@@ -64,22 +84,39 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
     ...o.env,
   };
 
-  const node = (name: string, script: string, extra: Record<string, string>, ready: () => Promise<boolean>): Service => {
+  const node = (
+    name: string,
+    script: string,
+    extra: Record<string, string>,
+    ready: () => Promise<boolean>,
+  ): Service => {
     let proc: Started | undefined;
     return {
       name: name as Service['name'],
       async start() {
-        proc = startProcess(process.execPath, ['--import', 'tsx', path.join(projectRoot, script)], { env: { ...env, ...extra }, logFile: logs(name) });
-        await waitFor(name, async () => {
-          if (proc!.child.exitCode !== null) throw new Error(`${name} exited with ${proc!.child.exitCode}; see ${logs(name)}`);
-          return ready();
-        }, 90_000);
+        proc = startProcess(process.execPath, ['--import', 'tsx', path.join(projectRoot, script)], {
+          env: { ...env, ...extra },
+          logFile: logs(name),
+        });
+        await waitFor(
+          name,
+          async () => {
+            if (proc!.child.exitCode !== null)
+              throw new Error(`${name} exited with ${proc!.child.exitCode}; see ${logs(name)}`);
+            return ready();
+          },
+          90_000,
+        );
       },
       kill: async () => proc?.kill(),
       stop: async () => proc?.stop(),
     };
   };
-  const healthy = (port: number) => async () => (await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.ok, () => false));
+  const healthy = (port: number) => async () =>
+    await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
 
   const services: Service[] = [
     node('simulators', 'simulators/main.ts', {}, () => portOpen(simPort)),
@@ -98,7 +135,12 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
     {
       name: 'mariadb',
       start: async () => {
-        db = await startPrivateDatabase({ dataDir: path.join(o.dir, 'mysql'), throwaway: false, database: 'nexaspay', port: dbPort });
+        db = await startPrivateDatabase({
+          dataDir: path.join(o.dir, 'mysql'),
+          throwaway: false,
+          database: 'nexaspay',
+          port: dbPort,
+        });
       },
       kill: () => db.kill(),
       stop: () => db.stop(),

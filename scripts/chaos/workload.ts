@@ -55,11 +55,23 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A payment's kind and provider outcome, spread evenly over the run. */
 export function plan(n: number): Planned[] {
-  const kinds: Kind[] = ['topup', 'transfer', 'recharge', 'recharge', 'bill', 'bill', 'payout', 'payout', 'topup', 'recharge'];
+  const kinds: Kind[] = [
+    'topup',
+    'transfer',
+    'recharge',
+    'recharge',
+    'bill',
+    'bill',
+    'payout',
+    'payout',
+    'topup',
+    'recharge',
+  ];
   return Array.from({ length: n }, (_, i) => {
     const kind = kinds[i % kinds.length]!;
     const round = Math.floor(i / kinds.length);
-    const scenario = kind === 'topup' ? TOPUP_SCENARIOS[round % 3]! : kind === 'transfer' ? 'transfer' : HELD_SCENARIOS[round % 4]!;
+    const scenario =
+      kind === 'topup' ? TOPUP_SCENARIOS[round % 3]! : kind === 'transfer' ? 'transfer' : HELD_SCENARIOS[round % 4]!;
     return { n: i, kind, scenario };
   });
 }
@@ -95,7 +107,9 @@ export class Clients {
         daily_limit: '10000000.00',
         monthly_limit: '100000000.00',
       })) as [number];
-      await knex('users').where({ id }).update({ user_code: userCodeFor(id) });
+      await knex('users')
+        .where({ id })
+        .update({ user_code: userCodeFor(id) });
       return id;
     };
     const top = await insert('chaos_super', 'distributor', null, '0.0025');
@@ -106,9 +120,18 @@ export class Clients {
       await ledger.post({
         reference: `chaos:opening:${id}`,
         ledgerType: 'TopIn',
-        lines: [{ account: { system: 'PLATFORM_EQUITY' }, debit: parseRupees('100000.00') }, { account: { user: id }, credit: parseRupees('100000.00') }],
+        lines: [
+          { account: { system: 'PLATFORM_EQUITY' }, debit: parseRupees('100000.00') },
+          { account: { user: id }, credit: parseRupees('100000.00') },
+        ],
       });
-      this.payers.push({ id, username: `chaos_payer_${i}`, userCode: userCodeFor(id), token: '', beneficiaries: {} as Payer['beneficiaries'] });
+      this.payers.push({
+        id,
+        username: `chaos_payer_${i}`,
+        userCode: userCodeFor(id),
+        token: '',
+        beneficiaries: {} as Payer['beneficiaries'],
+      });
     }
   }
 
@@ -118,7 +141,10 @@ export class Clients {
       await this.login(p);
       for (const scenario of HELD_SCENARIOS) {
         const accountNumber = `5010${digits(10)}`;
-        const b = await this.call('POST', '/v1/beneficiaries', { token: p.token, body: { beneficiaryName: `Chaos ${scenario}`, accountNumber, ifscCode: 'HDFC0001234', bankName: 'HDFC Bank' } });
+        const b = await this.call('POST', '/v1/beneficiaries', {
+          token: p.token,
+          body: { beneficiaryName: `Chaos ${scenario}`, accountNumber, ifscCode: 'HDFC0001234', bankName: 'HDFC Bank' },
+        });
         await this.call('POST', `/v1/beneficiaries/${b.body.id}/verify`, { token: p.token });
         await this.sim('payout', 'scenarios', { match: accountNumber, ...scenarioBody(scenario) });
         p.beneficiaries[scenario] = b.body.id;
@@ -131,13 +157,19 @@ export class Clients {
     const billers = await this.call('GET', '/v1/bills/billers', { token });
     const b = billers.body.items.find(
       (x: { exactness: string; fetchType: string; customerParams: Array<{ regex: string }> }) =>
-        x.exactness === 'ANY' && x.fetchType === 'FETCH' && new RegExp(`^(?:${x.customerParams[0]!.regex})$`).test('1234567890'),
+        x.exactness === 'ANY' &&
+        x.fetchType === 'FETCH' &&
+        new RegExp(`^(?:${x.customerParams[0]!.regex})$`).test('1234567890'),
     );
     this.biller = { billerId: b.billerId, param: b.customerParams[0].name };
   }
 
   /** A POST as the payer; access tokens last an hour, so a long run logs the payer in again and retries. */
-  private async asPayer(p: Payer, path: string, o: { key?: string; body: object }): Promise<{ status: number; body: any }> {
+  private async asPayer(
+    p: Payer,
+    path: string,
+    o: { key?: string; body: object },
+  ): Promise<{ status: number; body: any }> {
     const res = await this.call('POST', path, { ...o, token: p.token });
     if (res.status !== 401) return res;
     await this.login(p);
@@ -171,10 +203,14 @@ export class Clients {
           if (p.scenario === 'abandon') {
             // The customer walks away; PhonePe expires the order (its shortest expiry is 5 minutes: hurried here).
             const id = res.body.paymentId as string;
-            for (const order of [id, `${id}-2`, `${id}-3`]) await fetch(`${this.simUrl}/phonepe/__sim/orders/${order}/expire`, { method: 'POST' });
+            for (const order of [id, `${id}-2`, `${id}-3`])
+              await fetch(`${this.simUrl}/phonepe/__sim/orders/${order}/expire`, { method: 'POST' });
           } else {
             const orderId = String(res.body.redirectUrl).split('/').pop();
-            await fetch(`${this.simUrl}/phonepe/checkout/${orderId}/${p.scenario === 'pay' ? 'pay' : 'fail'}`, { method: 'POST', redirect: 'manual' });
+            await fetch(`${this.simUrl}/phonepe/checkout/${orderId}/${p.scenario === 'pay' ? 'pay' : 'fail'}`, {
+              method: 'POST',
+              redirect: 'manual',
+            });
           }
           break;
         }
@@ -186,18 +222,28 @@ export class Clients {
         case 'recharge': {
           const mobile = `9${digits(9)}`;
           await this.sim('recharge', 'scenarios', { match: mobile, ...scenarioBody(p.scenario as HeldScenario) });
-          await post('/v1/payments/recharges', { operator: this.operator.code, circle: this.operator.circle, mobile, amount });
+          await post('/v1/payments/recharges', {
+            operator: this.operator.code,
+            circle: this.operator.circle,
+            mobile,
+            amount,
+          });
           break;
         }
         case 'bill': {
           const value = `${digits(9)}1`;
           await this.sim('bbps', 'scenarios', { match: value, ...scenarioBody(p.scenario as HeldScenario) });
-          const fetched = await this.asPayer(payer, '/v1/bills/fetch', { body: { billerId: this.biller.billerId, customerParams: { [this.biller.param]: value } } });
+          const fetched = await this.asPayer(payer, '/v1/bills/fetch', {
+            body: { billerId: this.biller.billerId, customerParams: { [this.biller.param]: value } },
+          });
           await post('/v1/payments/bills', { billerId: this.biller.billerId, fetchRef: fetched.body.fetchRef, amount });
           break;
         }
         case 'payout':
-          await post('/v1/payments/payouts', { amount, beneficiaryId: payer.beneficiaries[p.scenario as HeldScenario] });
+          await post('/v1/payments/payouts', {
+            amount,
+            beneficiaryId: payer.beneficiaries[p.scenario as HeldScenario],
+          });
           break;
       }
     } catch {
@@ -210,7 +256,11 @@ export class Clients {
    * One request, as a careful client sends it: a transport error, a 5xx or a 429 is retried
    * with the same Idempotency-Key and body, on the other API instance, backing off up to 5 s.
    */
-  async call(method: string, path: string, o: { token?: string; key?: string; body?: object } = {}): Promise<{ status: number; body: any }> {
+  async call(
+    method: string,
+    path: string,
+    o: { token?: string; key?: string; body?: object } = {},
+  ): Promise<{ status: number; body: any }> {
     for (let attempt = 1; ; attempt++) {
       const base = this.apiUrls[this.next++ % this.apiUrls.length]!;
       this.stats.requests++;
@@ -226,7 +276,8 @@ export class Clients {
           signal: AbortSignal.timeout(60_000),
         });
         const text = await res.text();
-        if (res.status < 500 && res.status !== 429) return { status: res.status, body: text ? JSON.parse(text) : undefined };
+        if (res.status < 500 && res.status !== 429)
+          return { status: res.status, body: text ? JSON.parse(text) : undefined };
         this.stats.serverErrors++;
       } catch {
         this.stats.transportErrors++;
@@ -238,7 +289,11 @@ export class Clients {
   }
 
   async sim(provider: string, what: string, body: object): Promise<void> {
-    const res = await fetch(`${this.simUrl}/${provider}/__sim/${what}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const res = await fetch(`${this.simUrl}/${provider}/__sim/${what}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     if (!res.ok) throw new Error(`simulator ${provider} ${what}: ${res.status} ${await res.text()}`);
   }
 }

@@ -11,7 +11,12 @@ const file = path.join(dataDir, 'dev.env');
 
 export function writeDevEnv(vars: Record<string, string>): void {
   mkdirSync(dataDir, { recursive: true });
-  writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
+  writeFileSync(
+    file,
+    Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}`)
+      .join('\n') + '\n',
+  );
 }
 
 /** process.env with the running dev stack's addresses filled in where unset. */

@@ -18,7 +18,12 @@ export interface DatabaseServer {
 }
 
 const SERVER_CANDIDATES = ['mariadbd', 'mysqld', '/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
-const INSTALL_DB_CANDIDATES = ['mariadb-install-db', 'mysql_install_db', '/usr/bin/mariadb-install-db', '/usr/bin/mysql_install_db'];
+const INSTALL_DB_CANDIDATES = [
+  'mariadb-install-db',
+  'mysql_install_db',
+  '/usr/bin/mariadb-install-db',
+  '/usr/bin/mysql_install_db',
+];
 
 function which(candidates: string[]): string | undefined {
   for (const c of candidates) {
@@ -49,11 +54,14 @@ function ensureServerBinaries(): { server: string; installDb: string } {
     for (const args of [['update'], ['install', '-y', '--no-install-recommends', 'mariadb-server']]) {
       const r = spawnSync('apt-get', args, { env, encoding: 'utf8' });
       if (r.status !== 0) {
-        throw new MissingPrerequisite(`apt-get ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`);
+        throw new MissingPrerequisite(
+          `apt-get ${args.join(' ')} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`,
+        );
       }
     }
     server = which(SERVER_CANDIDATES);
-    if (!server) throw new MissingPrerequisite('mariadb-server was installed but mariadbd is not found; install it by hand.');
+    if (!server)
+      throw new MissingPrerequisite('mariadb-server was installed but mariadbd is not found; install it by hand.');
     step('installed mariadb-server');
   }
   const installDb = which(INSTALL_DB_CANDIDATES);
@@ -83,11 +91,19 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
   if (!existsSync(path.join(opts.dataDir, 'mysql'))) {
     const r = spawnSync(
       installDb,
-      ['--no-defaults', `--datadir=${opts.dataDir}`, '--auth-root-authentication-method=normal', '--skip-test-db', ...userArgs],
+      [
+        '--no-defaults',
+        `--datadir=${opts.dataDir}`,
+        '--auth-root-authentication-method=normal',
+        '--skip-test-db',
+        ...userArgs,
+      ],
       { encoding: 'utf8' },
     );
     if (r.status !== 0) {
-      throw new MissingPrerequisite(`initialising the database in ${opts.dataDir} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`);
+      throw new MissingPrerequisite(
+        `initialising the database in ${opts.dataDir} failed: ${(r.stderr || r.stdout).trim().split('\n').slice(-2).join(' | ')}`,
+      );
     }
   }
   const port = opts.port ?? (await freePort());
@@ -108,7 +124,9 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
     '--default-time-zone=+00:00',
     '--max-connections=1000',
     '--innodb-buffer-pool-size=256M',
-    ...(opts.throwaway ? ['--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', '--skip-innodb-adaptive-hash-index'] : []),
+    ...(opts.throwaway
+      ? ['--innodb-flush-log-at-trx-commit=0', '--innodb-doublewrite=0', '--skip-innodb-adaptive-hash-index']
+      : []),
     ...userArgs,
   ];
   const proc = startProcess(server, args, { logFile: path.join(opts.dataDir, 'stdout.log') });
@@ -116,7 +134,9 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
     'the database server',
     async () => {
       if (proc.child.exitCode !== null) {
-        const tail = existsSync(errorLog) ? readFileSync(errorLog, 'utf8').trim().split('\n').slice(-3).join(' | ') : '';
+        const tail = existsSync(errorLog)
+          ? readFileSync(errorLog, 'utf8').trim().split('\n').slice(-3).join(' | ')
+          : '';
         throw new MissingPrerequisite(`the database server exited (code ${proc.child.exitCode}): ${tail}`);
       }
       try {
@@ -135,7 +155,9 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
       await root.query(`CREATE USER IF NOT EXISTS '${APP_USER}'@'${host}' IDENTIFIED BY '${APP_PASSWORD}'`);
       await root.query(`GRANT ALL PRIVILEGES ON *.* TO '${APP_USER}'@'${host}' WITH GRANT OPTION`);
     }
-    await root.query(`CREATE DATABASE IF NOT EXISTS \`${opts.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    await root.query(
+      `CREATE DATABASE IF NOT EXISTS \`${opts.database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
+    );
   } finally {
     await root.end();
   }

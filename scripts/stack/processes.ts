@@ -98,7 +98,11 @@ export async function preferredPort(port: number): Promise<number> {
 
 /** Runs one of our TypeScript entry points as a child, its output prefixed with its name. */
 export function startService(name: string, script: string, env: NodeJS.ProcessEnv): Started {
-  const started = startProcess(process.execPath, ['--import', 'tsx', script], { env, logFile: undefined, stdio: ['ignore', 'pipe', 'pipe'] } as SpawnOptions);
+  const started = startProcess(process.execPath, ['--import', 'tsx', script], {
+    env,
+    logFile: undefined,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  } as SpawnOptions);
   const prefix = (chunk: Buffer) =>
     chunk
       .toString()

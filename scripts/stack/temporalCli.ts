@@ -29,7 +29,10 @@ function goVersionOk(go: string): boolean {
 export async function ensureTemporalCli(): Promise<string> {
   const fromEnv = process.env.TEMPORAL_CLI;
   if (fromEnv) {
-    if (!existsSync(fromEnv)) throw new MissingPrerequisite(`TEMPORAL_CLI=${fromEnv} does not exist; unset it or point it at a temporal binary.`);
+    if (!existsSync(fromEnv))
+      throw new MissingPrerequisite(
+        `TEMPORAL_CLI=${fromEnv} does not exist; unset it or point it at a temporal binary.`,
+      );
     return fromEnv;
   }
   const binDir = path.join(toolCache, 'bin');
@@ -55,11 +58,19 @@ export async function ensureTemporalCli(): Promise<string> {
     });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const ticker = setInterval(() => step(`  still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)…`), 30_000);
+    const ticker = setInterval(
+      () => step(`  still building the Temporal CLI (${Math.round((Date.now() - started) / 1000)} s)…`),
+      30_000,
+    );
     child.on('exit', (code) => {
       clearInterval(ticker);
       if (code === 0) resolve();
-      else reject(new MissingPrerequisite(`building the Temporal CLI failed (go install exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`));
+      else
+        reject(
+          new MissingPrerequisite(
+            `building the Temporal CLI failed (go install exit ${code}): ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
+          ),
+        );
     });
   });
   step(`built the Temporal CLI in ${Math.round((Date.now() - started) / 1000)} s`);

@@ -33,7 +33,8 @@ export async function startTemporalDevServer(opts: TemporalServerOptions): Promi
     try {
       return await startOnce(opts);
     } catch (err) {
-      if (attempt >= 3 || !(err instanceof MissingPrerequisite) || !/address already in use|bind/i.test(err.message)) throw err;
+      if (attempt >= 3 || !(err instanceof MissingPrerequisite) || !/address already in use|bind/i.test(err.message))
+        throw err;
     }
   }
 }
@@ -48,13 +49,20 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
   const metricsPort = await freePort();
   const uiPort = opts.ui ? (opts.uiPort ?? (await freePort())) : undefined;
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(port),
-    '--http-port', String(httpPort),
-    '--metrics-port', String(metricsPort),
-    '--db-filename', opts.dbFile,
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(port),
+    '--http-port',
+    String(httpPort),
+    '--metrics-port',
+    String(metricsPort),
+    '--db-filename',
+    opts.dbFile,
+    '--log-level',
+    'warn',
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...(opts.fastSqlite ? ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'] : []),
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
@@ -64,7 +72,10 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
   await waitFor(
     'the Temporal dev server',
     async () => {
-      if (proc.child.exitCode !== null) throw new MissingPrerequisite(`the Temporal dev server exited with ${proc.child.exitCode}: ${logTail(opts.logFile)}`);
+      if (proc.child.exitCode !== null)
+        throw new MissingPrerequisite(
+          `the Temporal dev server exited with ${proc.child.exitCode}: ${logTail(opts.logFile)}`,
+        );
       const r = spawnSync(opts.cli, ['operator', 'cluster', 'health', '--address', address], { encoding: 'utf8' });
       return r.status === 0 && /SERVING/.test(r.stdout);
     },

@@ -52,7 +52,10 @@ export function checkoutRoutes(router: Router, d: { engine: Engine; actionBase: 
     ctx.set('cache-control', 'no-store');
     ctx.body = checkoutPage(o, d.actionBase);
   });
-  for (const [action, outcome] of [['pay', 'success'], ['fail', 'failure']] as const) {
+  for (const [action, outcome] of [
+    ['pay', 'success'],
+    ['fail', 'failure'],
+  ] as const) {
     router.post(`/checkout/:orderId/${action}`, (ctx) => {
       const o = d.engine.orderByPhonePeId(ctx.params.orderId!);
       if (!o) return notFound(ctx);

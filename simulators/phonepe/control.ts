@@ -36,7 +36,8 @@ export function controlRoutes(router: Router, d: { engine: Engine; state: SimSta
     if (!b) return;
     const o = engine.order(ctx.params.merchantOrderId!);
     if (!o) return refuse(ctx, noOrder);
-    if (!engine.completeOrder(o, b.outcome, b)) return refuse(ctx, { status: 409, code: 'ORDER_NOT_PENDING', message: `the order is already ${o.state}` });
+    if (!engine.completeOrder(o, b.outcome, b))
+      return refuse(ctx, { status: 409, code: 'ORDER_NOT_PENDING', message: `the order is already ${o.state}` });
     ctx.body = o;
   });
 
@@ -62,7 +63,8 @@ export function controlRoutes(router: Router, d: { engine: Engine; state: SimSta
     if (!b) return;
     const r = state.refunds.get(ctx.params.merchantRefundId!);
     if (!r) return refuse(ctx, noRefund);
-    if (!engine.settleRefund(r, b.outcome)) return refuse(ctx, { status: 409, code: 'REFUND_FINAL', message: `the refund is already ${r.state}` });
+    if (!engine.settleRefund(r, b.outcome))
+      return refuse(ctx, { status: 409, code: 'REFUND_FINAL', message: `the refund is already ${r.state}` });
     ctx.body = r;
   });
 

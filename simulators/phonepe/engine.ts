@@ -57,7 +57,9 @@ export function createEngine(o: EngineOptions) {
     r.state = final;
     r.updatedAt = now();
     if (final === 'FAILED') r.errorCode ??= 'REFUND_FAILED';
-    void o.webhooks([{ event: final === 'COMPLETED' ? 'pg.refund.completed' : 'pg.refund.failed', payload: refundStatusView(r) }]);
+    void o.webhooks([
+      { event: final === 'COMPLETED' ? 'pg.refund.completed' : 'pg.refund.failed', payload: refundStatusView(r) },
+    ]);
   }
 
   return {
@@ -66,7 +68,16 @@ export function createEngine(o: EngineOptions) {
       const issuedAt = nowSeconds(now);
       const expiresAt = issuedAt + (state.faults.tokenTtlSeconds ?? o.defaultTokenTtlSeconds);
       state.tokens.set(token, expiresAt);
-      return { access_token: token, encrypted_access_token: token, expires_in: null, issued_at: issuedAt, refresh_token: null, expires_at: expiresAt, session_expires_at: expiresAt, token_type: 'O-Bearer' };
+      return {
+        access_token: token,
+        encrypted_access_token: token,
+        expires_in: null,
+        issued_at: issuedAt,
+        refresh_token: null,
+        expires_at: expiresAt,
+        session_expires_at: expiresAt,
+        token_type: 'O-Bearer',
+      };
     },
 
     tokenValid(token: string): boolean {
@@ -78,8 +89,16 @@ export function createEngine(o: EngineOptions) {
       for (const token of state.tokens.keys()) state.tokens.set(token, 0);
     },
 
-    createOrder(req: PayRequest, checkoutUrl: (orderId: string) => string): { order: SimOrder; redirectUrl: string } | Refusal {
-      if (state.orders.has(req.merchantOrderId)) return { status: 409, code: 'DUPLICATE_ORDER', message: `merchantOrderId ${req.merchantOrderId} was already used` };
+    createOrder(
+      req: PayRequest,
+      checkoutUrl: (orderId: string) => string,
+    ): { order: SimOrder; redirectUrl: string } | Refusal {
+      if (state.orders.has(req.merchantOrderId))
+        return {
+          status: 409,
+          code: 'DUPLICATE_ORDER',
+          message: `merchantOrderId ${req.merchantOrderId} was already used`,
+        };
       const ord: SimOrder = {
         orderId: id('OMO'),
         merchantOrderId: req.merchantOrderId,
@@ -118,7 +137,11 @@ export function createEngine(o: EngineOptions) {
     },
 
     /** The customer paid or gave up. A final (or expired) order is left as it is: false. */
-    completeOrder(ord: SimOrder, outcome: 'success' | 'failure', opts: { paidAmount?: number; errorCode?: string } = {}): boolean {
+    completeOrder(
+      ord: SimOrder,
+      outcome: 'success' | 'failure',
+      opts: { paidAmount?: number; errorCode?: string } = {},
+    ): boolean {
       expireIfDue(ord);
       if (ord.state !== 'PENDING') return false;
       ord.state = outcome === 'success' ? 'COMPLETED' : 'FAILED';
@@ -138,20 +161,31 @@ export function createEngine(o: EngineOptions) {
       const events = [orderEvent(ord)];
       if (outcome === 'success' && state.faults.outOfOrderWebhooks) {
         // As if an earlier, failed attempt's event were delivered late.
-        events.push({ event: 'checkout.order.failed', payload: { ...events[0]!.payload, state: 'FAILED', errorCode: 'PAYMENT_ERROR', paymentDetails: [] } });
+        events.push({
+          event: 'checkout.order.failed',
+          payload: { ...events[0]!.payload, state: 'FAILED', errorCode: 'PAYMENT_ERROR', paymentDetails: [] },
+        });
       }
       void o.webhooks(events);
       return true;
     },
 
     createRefund(req: RefundRequest): SimRefund | Refusal {
-      if (state.refunds.has(req.merchantRefundId)) return { status: 409, code: 'DUPLICATE_REFUND', message: `merchantRefundId ${req.merchantRefundId} was already used` };
+      if (state.refunds.has(req.merchantRefundId))
+        return {
+          status: 409,
+          code: 'DUPLICATE_REFUND',
+          message: `merchantRefundId ${req.merchantRefundId} was already used`,
+        };
       const ord = order(req.originalMerchantOrderId);
       if (!ord) return { status: 404, code: 'ORDER_NOT_FOUND', message: `no order ${req.originalMerchantOrderId}` };
-      if (ord.state !== 'COMPLETED') return { status: 400, code: 'INVALID_REFUND', message: 'only a completed payment can be refunded' };
+      if (ord.state !== 'COMPLETED')
+        return { status: 400, code: 'INVALID_REFUND', message: 'only a completed payment can be refunded' };
       let refunded = 0;
-      for (const r of state.refunds.values()) if (r.originalMerchantOrderId === ord.merchantOrderId && r.state !== 'FAILED') refunded += r.amount;
-      if (refunded + req.amount > (ord.paidAmount ?? ord.amount)) return { status: 400, code: 'REFUND_AMOUNT_EXCEEDED', message: 'refunds would exceed the amount paid' };
+      for (const r of state.refunds.values())
+        if (r.originalMerchantOrderId === ord.merchantOrderId && r.state !== 'FAILED') refunded += r.amount;
+      if (refunded + req.amount > (ord.paidAmount ?? ord.amount))
+        return { status: 400, code: 'REFUND_AMOUNT_EXCEEDED', message: 'refunds would exceed the amount paid' };
       const mode = state.faults.refundMode ?? 'auto-success';
       const r: SimRefund = {
         refundId: id('OMR'),

@@ -17,7 +17,16 @@ import { checkoutRoutes } from './checkoutPage';
 import { controlRoutes } from './control';
 import { createEngine } from './engine';
 import { protocolRoutes } from './protocol';
-import { clearState, emptyState, PhonePeFaults, RequestLogEntry, SimOrder, SimRefund, SimState, WebhookLogEntry } from './state';
+import {
+  clearState,
+  emptyState,
+  PhonePeFaults,
+  RequestLogEntry,
+  SimOrder,
+  SimRefund,
+  SimState,
+  WebhookLogEntry,
+} from './state';
 import { createTimers } from './timers';
 import { createWebhookSender } from './webhooks';
 
@@ -72,7 +81,8 @@ function logRequests(state: SimState): RouterMiddleware {
       path: ctx.path,
       query: ctx.querystring,
       // The log is readable over HTTP; the client secret has no business in it.
-      body: body && typeof body === 'object' && 'client_secret' in body ? { ...body, client_secret: '[redacted]' } : body,
+      body:
+        body && typeof body === 'object' && 'client_secret' in body ? { ...body, client_secret: '[redacted]' } : body,
     };
     state.requests.push(entry);
     try {

@@ -30,7 +30,11 @@ export function refuse(ctx: Context, r: Refusal): void {
 export function parseBody<T>(ctx: Context, schema: ZodType<T>): T | undefined {
   const parsed = schema.safeParse(ctx.request.body ?? {});
   if (parsed.success) return parsed.data;
-  refuse(ctx, { status: 400, code: 'BAD_REQUEST', message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; ') });
+  refuse(ctx, {
+    status: 400,
+    code: 'BAD_REQUEST',
+    message: parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '),
+  });
   return undefined;
 }
 
@@ -42,7 +46,12 @@ export function protocolRoutes(router: Router, d: ProtocolDeps): void {
     const e = state.faults.httpErrors?.[endpoint];
     if (!e || e.times <= 0) return false;
     e.times--;
-    refuse(ctx, { status: e.status, code: e.code ?? (e.status === 429 ? 'TOO_MANY_REQUESTS' : e.status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'SIMULATED'), message: 'simulated failure' });
+    refuse(ctx, {
+      status: e.status,
+      code:
+        e.code ?? (e.status === 429 ? 'TOO_MANY_REQUESTS' : e.status >= 500 ? 'INTERNAL_SERVER_ERROR' : 'SIMULATED'),
+      message: 'simulated failure',
+    });
     return true;
   }
 
@@ -60,19 +69,31 @@ export function protocolRoutes(router: Router, d: ProtocolDeps): void {
   function authorised(ctx: Context): boolean {
     const m = /^O-Bearer (\S+)$/.exec(ctx.get('authorization'));
     if (m && engine.tokenValid(m[1]!)) return true;
-    refuse(ctx, { status: 401, code: 'UNAUTHORIZED', message: m ? 'access token is invalid or expired' : 'Authorization: O-Bearer <access_token> is required' });
+    refuse(ctx, {
+      status: 401,
+      code: 'UNAUTHORIZED',
+      message: m ? 'access token is invalid or expired' : 'Authorization: O-Bearer <access_token> is required',
+    });
     return false;
   }
 
   router.post('/v1/oauth/token', async (ctx) => {
     if (scriptedError(ctx, 'token')) return;
     if (!ctx.is('application/x-www-form-urlencoded')) {
-      return refuse(ctx, { status: 400, code: 'BAD_REQUEST', message: 'Content-Type must be application/x-www-form-urlencoded' });
+      return refuse(ctx, {
+        status: 400,
+        code: 'BAD_REQUEST',
+        message: 'Content-Type must be application/x-www-form-urlencoded',
+      });
     }
     const form = parseBody(ctx, tokenForm);
     if (!form) return;
     const c = d.credentials;
-    if (form.client_id !== c.clientId || form.client_secret !== c.clientSecret || form.client_version !== c.clientVersion) {
+    if (
+      form.client_id !== c.clientId ||
+      form.client_secret !== c.clientSecret ||
+      form.client_version !== c.clientVersion
+    ) {
       return refuse(ctx, { status: 401, code: 'INVALID_CLIENT', message: 'client authentication failed' });
     }
     const token = engine.issueToken();
@@ -87,7 +108,12 @@ export function protocolRoutes(router: Router, d: ProtocolDeps): void {
     const created = engine.createOrder(req, d.checkoutUrl);
     if (isRefusal(created)) return refuse(ctx, created);
     await delayAnswer('pay');
-    ctx.body = { orderId: created.order.orderId, state: created.order.state, expireAt: created.order.expireAt, redirectUrl: created.redirectUrl };
+    ctx.body = {
+      orderId: created.order.orderId,
+      state: created.order.state,
+      expireAt: created.order.expireAt,
+      redirectUrl: created.redirectUrl,
+    };
   });
 
   router.get('/checkout/v2/order/:merchantOrderId/status', async (ctx) => {

@@ -76,7 +76,13 @@ export const faultFields = {
   /** Paise added to the asked amount when the customer pays (negative: pays less). */
   paidAmountDelta: z.number().int().min(-10_000_000).max(10_000_000),
   /** The next `times` calls to an endpoint answer `status` with {code, message}; nothing happens. */
-  httpErrors: endpointTable(z.object({ status: z.number().int().min(400).max(599), times: z.number().int().min(0), code: z.string().optional() })),
+  httpErrors: endpointTable(
+    z.object({
+      status: z.number().int().min(400).max(599),
+      times: z.number().int().min(0),
+      code: z.string().optional(),
+    }),
+  ),
   /** The next N calls to an endpoint take effect, then answer only after hangMs (outcome unknown). */
   hang: endpointTable(z.number().int().min(0)),
   hangMs: z.number().int().min(0).max(120_000),
@@ -86,7 +92,7 @@ export const faultFields = {
   refundMode: z.enum(['auto-success', 'auto-failure', 'manual']),
 };
 
-const faultsSchema = z.object(faultFields).partial();
+export const faultsSchema = z.object(faultFields).partial();
 export type PhonePeFaults = z.infer<typeof faultsSchema>;
 
 const patchShape = Object.fromEntries(Object.entries(faultFields).map(([k, v]) => [k, v.nullable().optional()])) as {
@@ -140,7 +146,13 @@ export function orderStatusView(o: SimOrder, honest = true) {
               ? { errorCode: o.errorCode, detailedErrorCode: o.detailedErrorCode }
               : {
                   rail: { type: 'UPI', utr: o.utr },
-                  splitInstruments: [{ amount: paid, rail: { type: 'UPI', utr: o.utr }, instrument: { type: 'ACCOUNT', accountType: 'SAVINGS' } }],
+                  splitInstruments: [
+                    {
+                      amount: paid,
+                      rail: { type: 'UPI', utr: o.utr },
+                      instrument: { type: 'ACCOUNT', accountType: 'SAVINGS' },
+                    },
+                  ],
                 }),
           },
         ];

@@ -27,7 +27,11 @@ const FIRST_RETRY_MS = 200;
 /** Sends the messages in order, in the background; returns when all were sent or given up. */
 export function createWebhookSender(o: WebhookSenderOptions) {
   async function post(url: string, m: WebhookMessage, generation: number): Promise<void> {
-    const body = JSON.stringify({ event: m.event, type: m.event.toUpperCase().replace(/\./g, '_'), payload: m.payload });
+    const body = JSON.stringify({
+      event: m.event,
+      type: m.event.toUpperCase().replace(/\./g, '_'),
+      payload: m.payload,
+    });
     for (let attempt = 1; attempt <= ATTEMPTS; attempt++) {
       if (o.timers.generation !== generation) return;
       let status: number | 'error';
@@ -45,7 +49,14 @@ export function createWebhookSender(o: WebhookSenderOptions) {
       }
       // A reset during the request aborted it: it belongs to the old generation, not this log.
       if (o.timers.generation !== generation) return;
-      o.log.push({ at: new Date().toISOString(), event: m.event, merchantOrderId: m.payload.merchantOrderId, merchantRefundId: m.payload.merchantRefundId, attempt, status });
+      o.log.push({
+        at: new Date().toISOString(),
+        event: m.event,
+        merchantOrderId: m.payload.merchantOrderId,
+        merchantRefundId: m.payload.merchantRefundId,
+        attempt,
+        status,
+      });
       if (typeof status === 'number' && status >= 200 && status < 300) return;
       if (!(await o.timers.sleep(FIRST_RETRY_MS * 2 ** (attempt - 1)))) return;
     }

@@ -16,9 +16,20 @@ const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url')
 
 describe('register and login', () => {
   it('registers, gives a user code, and logs in by username, email or phone', async () => {
-    const res = await t.http().post('/v1/auth/register').send({ email: 'Asha@Example.in', username: 'asha', phone: '9876500001', password: 'long enough pass', fullName: 'Asha' });
+    const res = await t.http().post('/v1/auth/register').send({
+      email: 'Asha@Example.in',
+      username: 'asha',
+      phone: '9876500001',
+      password: 'long enough pass',
+      fullName: 'Asha',
+    });
     expect(res.status).toBe(201);
-    expect(res.body.user).toMatchObject({ username: 'asha', email: 'asha@example.in', role: 'customer', kycStatus: 'pending' });
+    expect(res.body.user).toMatchObject({
+      username: 'asha',
+      email: 'asha@example.in',
+      role: 'customer',
+      kycStatus: 'pending',
+    });
     expect(res.body.user.userCode).toMatch(/^NP\d{6}$/);
     expect(res.body.user.password).toBeUndefined();
     for (const login of ['asha', 'asha@example.in', '9876500001']) {
@@ -26,14 +37,19 @@ describe('register and login', () => {
       expect(r.status).toBe(200);
       expect(r.body.accessToken).toBeTruthy();
     }
-    const audit = await db.knex('audit_logs').where({ action: 'auth.login', outcome: 'success', actor_user_id: res.body.user.id });
+    const audit = await db
+      .knex('audit_logs')
+      .where({ action: 'auth.login', outcome: 'success', actor_user_id: res.body.user.id });
     expect(audit).toHaveLength(3);
     expect(audit[0].request_id).toBeTruthy();
   });
 
   it('refuses duplicates naming the field', async () => {
     await registerUser(t.http, { email: 'dup@example.in', username: 'dup_one', phone: '9876500002' });
-    const res = await t.http().post('/v1/auth/register').send({ email: 'dup@example.in', username: 'dup_two', phone: '9876500003', password: 'long enough pass' });
+    const res = await t
+      .http()
+      .post('/v1/auth/register')
+      .send({ email: 'dup@example.in', username: 'dup_two', phone: '9876500003', password: 'long enough pass' });
     expect(res.status).toBe(409);
     expect(res.body.error).toMatchObject({ code: 'duplicate', details: { field: 'email' } });
   });
@@ -41,11 +57,25 @@ describe('register and login', () => {
   it('lets a retailer name an active distributor, and only that', async () => {
     const dist = await registerUser(t.http);
     await db.knex('users').where({ id: dist.user.id }).update({ role: 'distributor' });
-    const ok = await t.http().post('/v1/auth/register').send({ email: 'r1@example.in', username: 'retail_1', phone: '9876500004', password: 'long enough pass', role: 'retailer', parentUserCode: dist.user.userCode });
+    const ok = await t.http().post('/v1/auth/register').send({
+      email: 'r1@example.in',
+      username: 'retail_1',
+      phone: '9876500004',
+      password: 'long enough pass',
+      role: 'retailer',
+      parentUserCode: dist.user.userCode,
+    });
     expect(ok.status).toBe(201);
     expect(ok.body.user.parentDistributorId).toBe(dist.user.id);
     const customer = await registerUser(t.http);
-    const bad = await t.http().post('/v1/auth/register').send({ email: 'r2@example.in', username: 'retail_2', phone: '9876500005', password: 'long enough pass', role: 'retailer', parentUserCode: customer.user.userCode });
+    const bad = await t.http().post('/v1/auth/register').send({
+      email: 'r2@example.in',
+      username: 'retail_2',
+      phone: '9876500005',
+      password: 'long enough pass',
+      role: 'retailer',
+      parentUserCode: customer.user.userCode,
+    });
     expect(bad.status).toBe(422);
     expect(bad.body.error.code).toBe('invalid_parent');
   });
@@ -81,8 +111,13 @@ describe('access tokens', () => {
     const key = new TextEncoder().encode(t.config.JWT_SECRET);
     const sid = JSON.parse(Buffer.from(u.accessToken.split('.')[1]!, 'base64url').toString()).sid;
     const expired = await new SignJWT({ sid, role: 'customer' })
-      .setProtectedHeader({ alg: 'HS256' }).setSubject(String(u.user.id)).setIssuer(t.config.JWT_ISSUER).setAudience('nexaspay-api')
-      .setIssuedAt(Math.floor(Date.now() / 1000) - 3600).setExpirationTime(Math.floor(Date.now() / 1000) - 60).sign(key);
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(u.user.id))
+      .setIssuer(t.config.JWT_ISSUER)
+      .setAudience('nexaspay-api')
+      .setIssuedAt(Math.floor(Date.now() / 1000) - 3600)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(key);
     const r1 = await t.http().get('/v1/me').set(bearer(expired));
     expect(r1.status).toBe(401);
     expect(r1.body.error.code).toBe('token_expired');
@@ -96,8 +131,13 @@ describe('access tokens', () => {
     expect((await t.http().get('/v1/me').set(bearer(none))).status).toBe(401);
 
     const otherKey = await new SignJWT({ sid, role: 'admin' })
-      .setProtectedHeader({ alg: 'HS256' }).setSubject(String(u.user.id)).setIssuer(t.config.JWT_ISSUER).setAudience('nexaspay-api')
-      .setIssuedAt().setExpirationTime('5m').sign(new TextEncoder().encode('another-secret-that-is-long-enough-000'));
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject(String(u.user.id))
+      .setIssuer(t.config.JWT_ISSUER)
+      .setAudience('nexaspay-api')
+      .setIssuedAt()
+      .setExpirationTime('5m')
+      .sign(new TextEncoder().encode('another-secret-that-is-long-enough-000'));
     expect((await t.http().get('/v1/me').set(bearer(otherKey))).status).toBe(401);
   });
 
@@ -112,7 +152,9 @@ describe('access tokens', () => {
     const ok = await t.http().get(`/v1/admin/users/${customer.user.id}`).set(bearer(relog.body.accessToken));
     expect(ok.status).toBe(200);
     expect(ok.body.userCode).toBe(customer.user.userCode);
-    expect(await db.knex('audit_logs').where({ action: 'admin.users.read', actor_user_id: admin.user.id })).toHaveLength(1);
+    expect(
+      await db.knex('audit_logs').where({ action: 'admin.users.read', actor_user_id: admin.user.id }),
+    ).toHaveLength(1);
   });
 });
 

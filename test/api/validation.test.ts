@@ -39,12 +39,20 @@ it.each(CASES)('%s %s with %j names %s', async (_name, path, body, field) => {
   const res = await req;
   expect(res.status).toBe(400);
   expect(res.body.error.code).toBe('validation_failed');
-  const named = (res.body.error.details as Array<{ path: string; message: string }>).map((d) => `${d.path} ${d.message}`).join(' | ');
+  const named = (res.body.error.details as Array<{ path: string; message: string }>)
+    .map((d) => `${d.path} ${d.message}`)
+    .join(' | ');
   expect(named).toContain(field);
 });
 
 it('bad query parameters on the statement are 400 naming the parameter', async () => {
-  for (const [q, field] of [['limit=0', 'limit'], ['limit=101', 'limit'], ['type=bogus', 'type'], ['from=yesterday', 'from'], ['cursor=%%%', 'cursor']] as const) {
+  for (const [q, field] of [
+    ['limit=0', 'limit'],
+    ['limit=101', 'limit'],
+    ['type=bogus', 'type'],
+    ['from=yesterday', 'from'],
+    ['cursor=%%%', 'cursor'],
+  ] as const) {
     const res = await t.http().get(`/v1/wallet/ledger?${q}`).set('Authorization', `Bearer ${token}`);
     expect(res.status).toBe(400);
     expect(JSON.stringify(res.body.error.details)).toContain(field);
@@ -58,7 +66,10 @@ it('malformed JSON is 400, a wrong content type 415, an oversized body 413, all 
   const form = await t.http().post('/v1/auth/login').type('form').send('login=a&password=b');
   expect(form.status).toBe(415);
   expect(form.body.error.code).toBe('unsupported_media_type');
-  const huge = await t.http().post('/v1/auth/login').send({ login: 'x'.repeat(120_000), password: 'y' });
+  const huge = await t
+    .http()
+    .post('/v1/auth/login')
+    .send({ login: 'x'.repeat(120_000), password: 'y' });
   expect(huge.status).toBe(413);
   expect(huge.body.error.code).toBe('payload_too_large');
 });
@@ -74,11 +85,26 @@ it('unknown routes are 404 in the error shape, and every response carries X-Requ
 
 it('/openapi.json documents every route; /docs serves the UI with its assets', async () => {
   const spec = (await t.http().get('/openapi.json')).body;
-  const ops = Object.entries(spec.paths as Record<string, Record<string, unknown>>).flatMap(([p, m]) => Object.keys(m).map((k) => `${k.toUpperCase()} ${p}`));
-  for (const op of ['POST /v1/auth/register', 'POST /v1/auth/login', 'POST /v1/auth/refresh', 'POST /v1/auth/logout', 'GET /v1/me', 'GET /v1/wallet', 'GET /v1/wallet/ledger', 'GET /v1/admin/users/{id}', 'GET /healthz', 'GET /readyz']) {
+  const ops = Object.entries(spec.paths as Record<string, Record<string, unknown>>).flatMap(([p, m]) =>
+    Object.keys(m).map((k) => `${k.toUpperCase()} ${p}`),
+  );
+  for (const op of [
+    'POST /v1/auth/register',
+    'POST /v1/auth/login',
+    'POST /v1/auth/refresh',
+    'POST /v1/auth/logout',
+    'GET /v1/me',
+    'GET /v1/wallet',
+    'GET /v1/wallet/ledger',
+    'GET /v1/admin/users/{id}',
+    'GET /healthz',
+    'GET /readyz',
+  ]) {
     expect(ops).toContain(op);
   }
-  expect(spec.paths['/v1/auth/register'].post.requestBody.content['application/json'].schema.properties.password.minLength).toBe(10);
+  expect(
+    spec.paths['/v1/auth/register'].post.requestBody.content['application/json'].schema.properties.password.minLength,
+  ).toBe(10);
   const docs = await t.http().get('/docs');
   expect(docs.status).toBe(200);
   expect(docs.text).toContain('/docs/assets/swagger-ui-bundle.js');
@@ -89,12 +115,26 @@ it('/openapi.json documents every route; /docs serves the UI with its assets', a
 
 it('admins run the invariant checker and read the latest reconciliation over HTTP; customers cannot', async () => {
   const u = await registerUser(t.http);
-  expect((await t.http().get('/v1/admin/ledger/invariants').set('Authorization', `Bearer ${u.accessToken}`)).status).toBe(403);
+  expect(
+    (await t.http().get('/v1/admin/ledger/invariants').set('Authorization', `Bearer ${u.accessToken}`)).status,
+  ).toBe(403);
   await db.knex('users').where({ id: u.user.id }).update({ role: 'admin' });
-  const adminToken = (await t.http().post('/v1/auth/login').send({ login: u.login, password: u.password })).body.accessToken;
+  const adminToken = (await t.http().post('/v1/auth/login').send({ login: u.login, password: u.password })).body
+    .accessToken;
   const res = await t.http().get('/v1/admin/ledger/invariants').set('Authorization', `Bearer ${adminToken}`);
   expect(res.status).toBe(200);
   expect(res.body.ok).toBe(true);
-  expect(res.body.checks.map((c: { id: string }) => c.id)).toEqual(['conservation', 'cached_balances', 'holds', 'single_resolution', 'immutability', 'payments_settled_once', 'settled_payments_hold_nothing', 'commissions_match_rows']);
-  expect((await t.http().get('/v1/admin/reconciliation/latest').set('Authorization', `Bearer ${adminToken}`)).status).toBe(404);
+  expect(res.body.checks.map((c: { id: string }) => c.id)).toEqual([
+    'conservation',
+    'cached_balances',
+    'holds',
+    'single_resolution',
+    'immutability',
+    'payments_settled_once',
+    'settled_payments_hold_nothing',
+    'commissions_match_rows',
+  ]);
+  expect(
+    (await t.http().get('/v1/admin/reconciliation/latest').set('Authorization', `Bearer ${adminToken}`)).status,
+  ).toBe(404);
 });

@@ -18,9 +18,17 @@ it('shows balance, held and available from the ledger, with limits and usage', a
   await ledger.post({
     reference: 'wallet-test:fund',
     ledgerType: 'TopIn',
-    lines: [{ account: { system: 'PLATFORM_EQUITY' }, debit: rs('500.00') }, { account: { user: u.user.id }, credit: rs('500.00') }],
+    lines: [
+      { account: { system: 'PLATFORM_EQUITY' }, debit: rs('500.00') },
+      { account: { user: u.user.id }, credit: rs('500.00') },
+    ],
   });
-  await ledger.reserve({ reference: 'wallet-test:hold', userId: u.user.id, amount: rs('120.50'), rules: { countTowardLimits: true } });
+  await ledger.reserve({
+    reference: 'wallet-test:hold',
+    userId: u.user.id,
+    amount: rs('120.50'),
+    rules: { countTowardLimits: true },
+  });
   const res = await t.http().get('/v1/wallet').set('Authorization', `Bearer ${u.accessToken}`);
   expect(res.status).toBe(200);
   expect(res.body).toEqual({
@@ -45,14 +53,20 @@ it('pages the statement newest first, 20/20/5, without duplicates, and only the 
     await ledger.post({
       reference: `page-test:${i}`,
       ledgerType: 'TopIn',
-      lines: [{ account: { system: 'PLATFORM_EQUITY' }, debit: rs('1.00') }, { account: { user: u.user.id }, credit: rs('1.00') }],
+      lines: [
+        { account: { system: 'PLATFORM_EQUITY' }, debit: rs('1.00') },
+        { account: { user: u.user.id }, credit: rs('1.00') },
+      ],
     });
   }
   const seen: number[] = [];
   const sizes: number[] = [];
   let cursor: string | null = null;
   do {
-    const res: { status: number; body: { items: Array<{ id: number; closingBalance: string }>; nextCursor: string | null } } = await t
+    const res: {
+      status: number;
+      body: { items: Array<{ id: number; closingBalance: string }>; nextCursor: string | null };
+    } = await t
       .http()
       .get(`/v1/wallet/ledger?limit=20${cursor ? `&cursor=${cursor}` : ''}`)
       .set('Authorization', `Bearer ${u.accessToken}`);
@@ -65,7 +79,12 @@ it('pages the statement newest first, 20/20/5, without duplicates, and only the 
   expect(new Set(seen).size).toBe(45);
   expect([...seen].sort((a, b) => b - a)).toEqual(seen); // newest first
   const first = await t.http().get('/v1/wallet/ledger?limit=1').set('Authorization', `Bearer ${u.accessToken}`);
-  expect(first.body.items[0]).toMatchObject({ closingBalance: '45.00', openingBalance: '44.00', credit: '1.00', ledgerType: 'TopIn' });
+  expect(first.body.items[0]).toMatchObject({
+    closingBalance: '45.00',
+    openingBalance: '44.00',
+    credit: '1.00',
+    ledgerType: 'TopIn',
+  });
   const theirs = await t.http().get('/v1/wallet/ledger').set('Authorization', `Bearer ${other.accessToken}`);
   expect(theirs.body.items).toEqual([]);
   await expectLedgerInvariants(db.knex);

@@ -23,7 +23,16 @@ it('prints every invariant as PASS and exits 0 on a healthy ledger', async () =>
   const r = runCheck();
   expect(r.stderr).toBe('');
   expect(r.status).toBe(0);
-  for (const id of ['conservation', 'cached_balances', 'holds', 'single_resolution', 'immutability', 'payments_settled_once', 'settled_payments_hold_nothing', 'commissions_match_rows']) {
+  for (const id of [
+    'conservation',
+    'cached_balances',
+    'holds',
+    'single_resolution',
+    'immutability',
+    'payments_settled_once',
+    'settled_payments_hold_nothing',
+    'commissions_match_rows',
+  ]) {
     expect(r.stdout).toMatch(new RegExp(`^PASS  ${id}:`, 'm'));
   }
 });
@@ -41,7 +50,14 @@ it('prints FAIL with the offending rows and exits 1 when a balance was tampered 
 
 it('flags a completed top-up that was never credited', async () => {
   const u = await createUser(db.knex);
-  await db.knex('payment_records').insert({ id: 'pay_01JNOCREDIT0000000000000000', kind: 'topup', user_id: u.id, amount: '10.00', status: 'COMPLETED', workflow_id: 'topup:pay_01JNOCREDIT0000000000000000' });
+  await db.knex('payment_records').insert({
+    id: 'pay_01JNOCREDIT0000000000000000',
+    kind: 'topup',
+    user_id: u.id,
+    amount: '10.00',
+    status: 'COMPLETED',
+    workflow_id: 'topup:pay_01JNOCREDIT0000000000000000',
+  });
   const r = runCheck();
   expect(r.status).toBe(1);
   expect(r.stdout).toMatch(/^FAIL  payments_settled_once:/m);
@@ -54,7 +70,9 @@ it('flags a failed payout that still holds money, and a commission posting that 
   const u = await createUser(db.knex, { balance: '100.00' });
   const ledger = createLedger(db.knex);
   const id = 'pay_01JSTILLHELD000000000000000';
-  await db.knex('payment_records').insert({ id, kind: 'payout', user_id: u.id, amount: '30.00', status: 'FAILED', workflow_id: `payout:${id}` });
+  await db
+    .knex('payment_records')
+    .insert({ id, kind: 'payout', user_id: u.id, amount: '30.00', status: 'FAILED', workflow_id: `payout:${id}` });
   await ledger.reserve({ reference: `payout:${id}:hold`, userId: u.id, amount: rs('30.00') });
   let r = runCheck();
   expect(r.status).toBe(1);
@@ -66,11 +84,38 @@ it('flags a failed payout that still holds money, and a commission posting that 
   const upline = await createUser(db.knex, { role: 'distributor' });
   const rid = 'pay_01JBADCOMMISSION00000000000';
   await ledger.reserve({ reference: `recharge:${rid}:hold`, userId: u.id, amount: rs('10.00') });
-  const cap = await ledger.capture({ holdReference: `recharge:${rid}:hold`, reference: `recharge:${rid}:capture`, to: { system: 'RECHARGE_PAYABLE' }, ledgerType: 'Recharge' });
+  const cap = await ledger.capture({
+    holdReference: `recharge:${rid}:hold`,
+    reference: `recharge:${rid}:capture`,
+    to: { system: 'RECHARGE_PAYABLE' },
+    ledgerType: 'Recharge',
+  });
   const txId = cap.lines.find((l) => 'user' in l.account)!.transactionId!;
-  await db.knex('payment_records').insert({ id: rid, kind: 'recharge', user_id: u.id, amount: '10.00', status: 'COMPLETED', workflow_id: `recharge:${rid}`, transaction_id: txId });
-  await db.knex('commissions').insert({ user_id: u.id, transaction_id: txId, commission_rate: '0.0500', commission_amount: '0.50', level: 1, parent_user_id: upline.id });
-  await ledger.post({ reference: `commission:${rid}`, ledgerType: 'Commission', lines: [{ account: { system: 'COMMISSION_EXPENSE' }, debit: rs('1.00') }, { account: { user: upline.id }, credit: rs('1.00') }] });
+  await db.knex('payment_records').insert({
+    id: rid,
+    kind: 'recharge',
+    user_id: u.id,
+    amount: '10.00',
+    status: 'COMPLETED',
+    workflow_id: `recharge:${rid}`,
+    transaction_id: txId,
+  });
+  await db.knex('commissions').insert({
+    user_id: u.id,
+    transaction_id: txId,
+    commission_rate: '0.0500',
+    commission_amount: '0.50',
+    level: 1,
+    parent_user_id: upline.id,
+  });
+  await ledger.post({
+    reference: `commission:${rid}`,
+    ledgerType: 'Commission',
+    lines: [
+      { account: { system: 'COMMISSION_EXPENSE' }, debit: rs('1.00') },
+      { account: { user: upline.id }, credit: rs('1.00') },
+    ],
+  });
   r = runCheck();
   expect(r.status).toBe(1);
   expect(r.stdout).toMatch(/^PASS  settled_payments_hold_nothing:/m);

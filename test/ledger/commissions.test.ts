@@ -23,8 +23,18 @@ afterEach(() => expectLedgerInvariants(db.knex));
 async function chain(opts: { areaActive?: boolean; localKyc?: 'verified' | 'pending' } = {}) {
   const grand = await createUser(db.knex, { role: 'distributor', commissionRate: '0.0200' });
   const superDist = await createUser(db.knex, { role: 'distributor', commissionRate: '0.0050', parentId: grand.id });
-  const area = await createUser(db.knex, { role: 'distributor', commissionRate: '0.0100', parentId: superDist.id, active: opts.areaActive ?? true });
-  const local = await createUser(db.knex, { role: 'distributor', commissionRate: '0.0150', parentId: area.id, kyc: opts.localKyc ?? 'verified' });
+  const area = await createUser(db.knex, {
+    role: 'distributor',
+    commissionRate: '0.0100',
+    parentId: superDist.id,
+    active: opts.areaActive ?? true,
+  });
+  const local = await createUser(db.knex, {
+    role: 'distributor',
+    commissionRate: '0.0150',
+    parentId: area.id,
+    kyc: opts.localKyc ?? 'verified',
+  });
   const retailer = await createUser(db.knex, { role: 'retailer', balance: '1000.00', parentId: local.id });
   return { grand, superDist, area, local, retailer };
 }
@@ -42,12 +52,27 @@ async function settledRecharge(userId: number, amount: string) {
     statement: { transactionType: 'recharge', referenceNumber: paymentId },
   });
   const transactionId = posted.lines.find((l) => 'user' in l.account)!.transactionId!;
-  await db.knex('payment_records').insert({ id: paymentId, kind: 'recharge', user_id: userId, amount, status: 'COMPLETED', workflow_id: `recharge:${paymentId}`, transaction_id: transactionId });
+  await db.knex('payment_records').insert({
+    id: paymentId,
+    kind: 'recharge',
+    user_id: userId,
+    amount,
+    status: 'COMPLETED',
+    workflow_id: `recharge:${paymentId}`,
+    transaction_id: transactionId,
+  });
   return { paymentId, transactionId, amount: rs(amount) };
 }
 
 const pay = (c: Awaited<ReturnType<typeof chain>>, r: Awaited<ReturnType<typeof settledRecharge>>, margin = '0.0300') =>
-  payCommissions(db.knex, ledger, { paymentId: r.paymentId, userId: c.retailer.id, transactionId: r.transactionId, amount: r.amount, marginRate: parseRate(margin), description: 'test' });
+  payCommissions(db.knex, ledger, {
+    paymentId: r.paymentId,
+    userId: c.retailer.id,
+    transactionId: r.transactionId,
+    amount: r.amount,
+    marginRate: parseRate(margin),
+    description: 'test',
+  });
 
 it('pays each of three levels floor(amount × own rate), in one balanced posting with rows and statement lines', async () => {
   const c = await chain();
@@ -69,12 +94,18 @@ it('pays each of three levels floor(amount × own rate), in one balanced posting
   expect((await walletOf(db.knex, c.area.id)).balance).toBe('1.99');
   expect((await walletOf(db.knex, c.superDist.id)).balance).toBe('0.99');
   expect((await walletOf(db.knex, c.grand.id)).balance).toBe('0.00');
-  const journal = await db.knex('ledger_journals').where({ reference: `commission:${r.paymentId}` }).first();
+  const journal = await db
+    .knex('ledger_journals')
+    .where({ reference: `commission:${r.paymentId}` })
+    .first();
   expect(journal.ledger_type).toBe('Commission');
   const sys = await db.knex('system_accounts').where({ code: 'COMMISSION_EXPENSE' }).first('id');
   const expense = await db.knex('ledger_entries').where({ journal_id: journal.id, system_account_id: sys.id }).first();
   expect([expense.debit, expense.credit]).toEqual(['5.97', '0.00']);
-  const lines = await db.knex('transactions').where({ transaction_type: 'commission' }).whereIn('user_id', [c.local.id, c.area.id, c.superDist.id]);
+  const lines = await db
+    .knex('transactions')
+    .where({ transaction_type: 'commission' })
+    .whereIn('user_id', [c.local.id, c.area.id, c.superDist.id]);
   expect(lines).toHaveLength(3);
   expect(lines.every((l) => l.ledger_type === 'Commission' && l.from_account_id === c.retailer.id)).toBe(true);
 });
@@ -112,8 +143,16 @@ it('is idempotent per originating transaction, even if an upline changes in betw
   const again = await Promise.all([pay(c, r), pay(c, r)]);
   expect(again[0]).toEqual(first);
   expect(again[1]).toEqual(first);
-  expect(await db.knex('commissions').where({ transaction_id: r.transactionId }).count({ n: '*' }).first()).toEqual({ n: 3 });
-  expect(await db.knex('ledger_journals').where({ reference: `commission:${r.paymentId}` }).count({ n: '*' }).first()).toEqual({ n: 1 });
+  expect(await db.knex('commissions').where({ transaction_id: r.transactionId }).count({ n: '*' }).first()).toEqual({
+    n: 3,
+  });
+  expect(
+    await db
+      .knex('ledger_journals')
+      .where({ reference: `commission:${r.paymentId}` })
+      .count({ n: '*' })
+      .first(),
+  ).toEqual({ n: 1 });
   expect((await walletOf(db.knex, c.local.id)).balance).toBe('4.50');
 });
 
@@ -125,7 +164,10 @@ it('claws commissions back after a reversal; an earner who spent theirs is repor
   await ledger.post({
     reference: 'test:spend',
     ledgerType: 'Transfer',
-    lines: [{ account: { user: c.area.id }, debit: rs('6.00') }, { account: { system: 'PLATFORM_EQUITY' }, credit: rs('6.00') }],
+    lines: [
+      { account: { user: c.area.id }, debit: rs('6.00') },
+      { account: { system: 'PLATFORM_EQUITY' }, credit: rs('6.00') },
+    ],
   });
   const result = await clawBackCommissions(db.knex, ledger, r.paymentId);
   expect(result.recovered.map((s) => s.level)).toEqual([1, 3]);
@@ -137,15 +179,33 @@ it('claws commissions back after a reversal; an earner who spent theirs is repor
   const again = await clawBackCommissions(db.knex, ledger, r.paymentId);
   expect(again.recovered.map((s) => s.level)).toEqual([1, 3]);
   expect((await walletOf(db.knex, c.local.id)).balance).toBe('0.00');
-  expect(await db.knex('ledger_journals').where('reference', 'like', `commission:${r.paymentId}:clawback:%`).count({ n: '*' }).first()).toEqual({ n: 2 });
+  expect(
+    await db
+      .knex('ledger_journals')
+      .where('reference', 'like', `commission:${r.paymentId}:clawback:%`)
+      .count({ n: '*' })
+      .first(),
+  ).toEqual({ n: 2 });
 });
 
 it('pays nothing to a user without uplines, and posts nothing', async () => {
   const lone = await createUser(db.knex, { balance: '100.00' });
   const r = await settledRecharge(lone.id, '50.00');
-  const shares = await payCommissions(db.knex, ledger, { paymentId: r.paymentId, userId: lone.id, transactionId: r.transactionId, amount: r.amount, marginRate: parseRate('0.03'), description: 'x' });
+  const shares = await payCommissions(db.knex, ledger, {
+    paymentId: r.paymentId,
+    userId: lone.id,
+    transactionId: r.transactionId,
+    amount: r.amount,
+    marginRate: parseRate('0.03'),
+    description: 'x',
+  });
   expect(shares).toEqual([]);
-  expect(await db.knex('ledger_journals').where({ reference: `commission:${r.paymentId}` }).first()).toBeUndefined();
+  expect(
+    await db
+      .knex('ledger_journals')
+      .where({ reference: `commission:${r.paymentId}` })
+      .first(),
+  ).toBeUndefined();
 });
 
 it('lists a reversed payment whose claw-back fell short, for reconciliation', async () => {
@@ -155,10 +215,16 @@ it('lists a reversed payment whose claw-back fell short, for reconciliation', as
   await ledger.post({
     reference: `test:spend:${r.paymentId}`,
     ledgerType: 'Transfer',
-    lines: [{ account: { user: c.local.id }, debit: rs('3.00') }, { account: { system: 'PLATFORM_EQUITY' }, credit: rs('3.00') }],
+    lines: [
+      { account: { user: c.local.id }, debit: rs('3.00') },
+      { account: { system: 'PLATFORM_EQUITY' }, credit: rs('3.00') },
+    ],
   });
   await db.knex('payment_records').where({ id: r.paymentId }).update({ status: 'REVERSED' });
-  await ledger.refund({ reference: `recharge:${r.paymentId}:reversal`, originalReference: `recharge:${r.paymentId}:capture` });
+  await ledger.refund({
+    reference: `recharge:${r.paymentId}:reversal`,
+    originalReference: `recharge:${r.paymentId}:capture`,
+  });
   await clawBackCommissions(db.knex, ledger, r.paymentId);
   const outstanding = (await outstandingClawbacks(db.knex)).filter((o) => o.paymentId === r.paymentId);
   expect(outstanding).toEqual([{ paymentId: r.paymentId, level: 1, earnerId: c.local.id, amount: 300 }]);

@@ -47,7 +47,10 @@ it('100 parallel ₹10 debits from a ₹500 wallet: exactly 50 succeed, the rest
   for (const r of refused) expect(r.reason).toBeInstanceOf(InsufficientFundsError);
   expect(await walletOf(db.knex, u.id)).toEqual({ balance: '0.00', held: '0.00' });
   // Never negative at any point: every entry's running balance stayed at or above zero.
-  const [[{ lowest }]] = await db.knex.raw('SELECT MIN(balance_after) AS lowest FROM ledger_entries WHERE user_id = ?', [u.id]);
+  const [[{ lowest }]] = await db.knex.raw(
+    'SELECT MIN(balance_after) AS lowest FROM ledger_entries WHERE user_id = ?',
+    [u.id],
+  );
   expect(lowest).toBe('0.00');
 });
 
@@ -100,7 +103,12 @@ it('a capture and a release racing on one hold: exactly one wins, the other gets
   for (let round = 0; round < 15; round++) {
     await ledger.reserve({ reference: `race:${round}`, userId: u.id, amount: rs('10.00') });
     const [cap, rel] = await Promise.allSettled([
-      ledger.capture({ holdReference: `race:${round}`, reference: `race:${round}:capture`, to: { system: 'BBPS_PAYABLE' }, ledgerType: 'Bill' }),
+      ledger.capture({
+        holdReference: `race:${round}`,
+        reference: `race:${round}:capture`,
+        to: { system: 'BBPS_PAYABLE' },
+        ledgerType: 'Bill',
+      }),
       ledger.release(`race:${round}`, 'provider failed'),
     ]);
     const winners = [cap, rel].filter((r) => r.status === 'fulfilled');
@@ -115,11 +123,15 @@ it('a capture and a release racing on one hold: exactly one wins, the other gets
 it('100 concurrent reserves on one wallet: exactly what fits is held, with no lock conflicts', async () => {
   const u = await createUser(db.knex, { balance: '300.00' });
   const results = await Promise.allSettled(
-    Array.from({ length: 100 }, (_, i) => ledger.reserve({ reference: `many-holds:${i}`, userId: u.id, amount: rs('5.00') })),
+    Array.from({ length: 100 }, (_, i) =>
+      ledger.reserve({ reference: `many-holds:${i}`, userId: u.id, amount: rs('5.00') }),
+    ),
   );
   expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(60);
   expect(await walletOf(db.knex, u.id)).toEqual({ balance: '300.00', held: '300.00' });
-  await Promise.all(Array.from({ length: 100 }, (_, i) => ledger.release(`many-holds:${i}`, 'cleanup').catch(() => undefined)));
+  await Promise.all(
+    Array.from({ length: 100 }, (_, i) => ledger.release(`many-holds:${i}`, 'cleanup').catch(() => undefined)),
+  );
   expect((await walletOf(db.knex, u.id)).held).toBe('0.00');
 });
 
@@ -134,7 +146,9 @@ it('concurrent partial refunds of one posting never exceed it', async () => {
     ],
   });
   const results = await Promise.allSettled(
-    Array.from({ length: 20 }, (_, i) => ledger.refund({ reference: `refund-race:${i}`, originalReference: 'refund-race:orig', amount: rs('7.00') })),
+    Array.from({ length: 20 }, (_, i) =>
+      ledger.refund({ reference: `refund-race:${i}`, originalReference: 'refund-race:orig', amount: rs('7.00') }),
+    ),
   );
   expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(7); // 7 × ₹7 = ₹49 ≤ ₹50
   expect((await walletOf(db.knex, u.id)).balance).toBe('99.00');

@@ -38,21 +38,34 @@ async function verify(m: Model, r: Real): Promise<void> {
   steps++;
   for (const u of r.users) {
     const w = await walletOf(db.knex, u);
-    expect({ user: u, balance: fromDecimal(w.balance), held: fromDecimal(w.held) }).toEqual({ user: u, ...m.wallets.get(u)! });
+    expect({ user: u, balance: fromDecimal(w.balance), held: fromDecimal(w.held) }).toEqual({
+      user: u,
+      ...m.wallets.get(u)!,
+    });
   }
   await expectLedgerInvariants(db.knex);
 }
 
 class Transfer implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly from: number, readonly to: number, readonly amount: number) {}
+  constructor(
+    readonly from: number,
+    readonly to: number,
+    readonly amount: number,
+  ) {}
   check = () => true;
   async run(m: Model, r: Real) {
     const [from, to] = [r.users[this.from]!, r.users[this.to]!];
     const ref = `m${r.run}:p${r.seq.n++}`;
     const lines =
       from === to
-        ? [{ account: { user: from }, debit: paise(this.amount) }, { account: { system: 'FEE_INCOME' as const }, credit: paise(this.amount) }]
-        : [{ account: { user: from }, debit: paise(this.amount) }, { account: { user: to }, credit: paise(this.amount) }];
+        ? [
+            { account: { user: from }, debit: paise(this.amount) },
+            { account: { system: 'FEE_INCOME' as const }, credit: paise(this.amount) },
+          ]
+        : [
+            { account: { user: from }, debit: paise(this.amount) },
+            { account: { user: to }, credit: paise(this.amount) },
+          ];
     const attempt = r.ledger.post({ reference: ref, ledgerType: 'Transfer', lines });
     if (available(m, from) >= this.amount) {
       await attempt;
@@ -74,8 +87,14 @@ class Replay implements fc.AsyncCommand<Model, Real> {
     const p = m.posted[this.pick % m.posted.length]!;
     const lines =
       p.from === p.to
-        ? [{ account: { user: p.from }, debit: paise(p.amount) }, { account: { system: 'FEE_INCOME' as const }, credit: paise(p.amount) }]
-        : [{ account: { user: p.from }, debit: paise(p.amount) }, { account: { user: p.to }, credit: paise(p.amount) }];
+        ? [
+            { account: { user: p.from }, debit: paise(p.amount) },
+            { account: { system: 'FEE_INCOME' as const }, credit: paise(p.amount) },
+          ]
+        : [
+            { account: { user: p.from }, debit: paise(p.amount) },
+            { account: { user: p.to }, credit: paise(p.amount) },
+          ];
     const result = await r.ledger.post({ reference: p.ref, ledgerType: 'Transfer', lines });
     expect(result.replayed).toBe(true);
     await verify(m, r);
@@ -84,7 +103,10 @@ class Replay implements fc.AsyncCommand<Model, Real> {
 }
 
 class Reserve implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly user: number, readonly amount: number) {}
+  constructor(
+    readonly user: number,
+    readonly amount: number,
+  ) {}
   check = () => true;
   async run(m: Model, r: Real) {
     const user = r.users[this.user]!;
@@ -103,7 +125,10 @@ class Reserve implements fc.AsyncCommand<Model, Real> {
 }
 
 class Capture implements fc.AsyncCommand<Model, Real> {
-  constructor(readonly pick: number, readonly fraction: number) {}
+  constructor(
+    readonly pick: number,
+    readonly fraction: number,
+  ) {}
   check = (m: Readonly<Model>) => m.holds.length > 0;
   async run(m: Model, r: Real) {
     const h = m.holds[this.pick % m.holds.length]!;
@@ -185,7 +210,10 @@ it('random ledger operations match an in-memory model and keep every invariant',
           users.push(u.id);
           wallets.set(u.id, { balance: o as Paise, held: 0 });
         }
-        await fc.asyncModelRun(() => ({ model: { wallets, holds: [], posted: [] }, real: { ledger, users, run, seq: { n: 0 } } }), commands);
+        await fc.asyncModelRun(
+          () => ({ model: { wallets, holds: [], posted: [] }, real: { ledger, users, run, seq: { n: 0 } } }),
+          commands,
+        );
       },
     ),
     { numRuns: 60 },

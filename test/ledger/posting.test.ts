@@ -42,8 +42,24 @@ describe('posting a journal', () => {
     const rows = await db.knex('transactions').where('reference_number', 'like', 't:basic%').orderBy('user_id');
     expect(rows).toHaveLength(2);
     const [ra, rb] = a.id < b.id ? rows : [rows[1], rows[0]];
-    expect(ra).toMatchObject({ user_id: a.id, opening_balance: '500.00', closing_balance: '379.50', debit_amount: '120.50', credit_amount: '0.00', ledger_type: 'Transfer', transaction_type: 'transfer', status: 'completed', user_code: a.userCode });
-    expect(rb).toMatchObject({ user_id: b.id, opening_balance: '20.00', closing_balance: '140.50', debit_amount: '0.00', credit_amount: '120.50' });
+    expect(ra).toMatchObject({
+      user_id: a.id,
+      opening_balance: '500.00',
+      closing_balance: '379.50',
+      debit_amount: '120.50',
+      credit_amount: '0.00',
+      ledger_type: 'Transfer',
+      transaction_type: 'transfer',
+      status: 'completed',
+      user_code: a.userCode,
+    });
+    expect(rb).toMatchObject({
+      user_id: b.id,
+      opening_balance: '20.00',
+      closing_balance: '140.50',
+      debit_amount: '0.00',
+      credit_amount: '120.50',
+    });
     expect(ra.ledger_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
@@ -69,15 +85,35 @@ describe('posting a journal', () => {
   it('rejects unbalanced and ambiguous postings before touching the database', async () => {
     const a = await createUser(db.knex, { balance: '100.00' });
     await expect(
-      ledger.post({ reference: 't:unbalanced', ledgerType: 'Transfer', lines: [{ account: { user: a.id }, debit: rs('1.00') }, { account: { system: 'FEE_INCOME' }, credit: rs('2.00') }] }),
+      ledger.post({
+        reference: 't:unbalanced',
+        ledgerType: 'Transfer',
+        lines: [
+          { account: { user: a.id }, debit: rs('1.00') },
+          { account: { system: 'FEE_INCOME' }, credit: rs('2.00') },
+        ],
+      }),
     ).rejects.toThrow(ValidationError);
     await expect(
-      ledger.post({ reference: 't:oneline', ledgerType: 'Transfer', lines: [{ account: { user: a.id }, debit: rs('1.00') }] }),
+      ledger.post({
+        reference: 't:oneline',
+        ledgerType: 'Transfer',
+        lines: [{ account: { user: a.id }, debit: rs('1.00') }],
+      }),
     ).rejects.toThrow(ValidationError);
     await expect(
-      ledger.post({ reference: 't:bothsides', ledgerType: 'Transfer', lines: [{ account: { user: a.id }, debit: rs('1.00'), credit: rs('1.00') }, { account: { system: 'FEE_INCOME' }, credit: rs('0.00') }] }),
+      ledger.post({
+        reference: 't:bothsides',
+        ledgerType: 'Transfer',
+        lines: [
+          { account: { user: a.id }, debit: rs('1.00'), credit: rs('1.00') },
+          { account: { system: 'FEE_INCOME' }, credit: rs('0.00') },
+        ],
+      }),
     ).rejects.toThrow(ValidationError);
-    expect(await db.knex('ledger_journals').where('reference', 'like', 't:unbal%').orWhere('reference', 'like', 't:one%')).toHaveLength(0);
+    expect(
+      await db.knex('ledger_journals').where('reference', 'like', 't:unbal%').orWhere('reference', 'like', 't:one%'),
+    ).toHaveLength(0);
   });
 
   it('refuses to overdraw and leaves no trace of the refused posting', async () => {
@@ -93,8 +129,12 @@ describe('posting a journal', () => {
     const unverified = await createUser(db.knex, { balance: '50.00', kyc: 'pending' });
     const inactive = await createUser(db.knex, { balance: '50.00', active: false });
     const b = await createUser(db.knex);
-    await expect(transfer('t:kyc', unverified.id, b.id, '1.00', { requireKyc: true })).rejects.toThrow(KycRequiredError);
-    await expect(transfer('t:inactive', inactive.id, b.id, '1.00', { requireActive: true })).rejects.toThrow(AccountInactiveError);
+    await expect(transfer('t:kyc', unverified.id, b.id, '1.00', { requireKyc: true })).rejects.toThrow(
+      KycRequiredError,
+    );
+    await expect(transfer('t:inactive', inactive.id, b.id, '1.00', { requireActive: true })).rejects.toThrow(
+      AccountInactiveError,
+    );
     await transfer('t:kyc-not-needed', unverified.id, b.id, '1.00', { requireActive: true });
   });
 
@@ -125,8 +165,15 @@ describe('holds', () => {
     const a = await createUser(db.knex, { balance: '300.00' });
     await ledger.reserve({ reference: 'h:1', userId: a.id, amount: rs('100.00') });
     expect(await walletOf(db.knex, a.id)).toEqual({ balance: '300.00', held: '100.00' });
-    await expect(ledger.reserve({ reference: 'h:too-much', userId: a.id, amount: rs('200.01') })).rejects.toThrow(InsufficientFundsError);
-    const posted = await ledger.capture({ holdReference: 'h:1', reference: 'c:1', to: { system: 'RECHARGE_PAYABLE' }, ledgerType: 'Recharge' });
+    await expect(ledger.reserve({ reference: 'h:too-much', userId: a.id, amount: rs('200.01') })).rejects.toThrow(
+      InsufficientFundsError,
+    );
+    const posted = await ledger.capture({
+      holdReference: 'h:1',
+      reference: 'c:1',
+      to: { system: 'RECHARGE_PAYABLE' },
+      ledgerType: 'Recharge',
+    });
     expect(posted.lines.find((l) => 'user' in l.account)!.balanceAfter).toBe(rs('200.00'));
     expect(await walletOf(db.knex, a.id)).toEqual({ balance: '200.00', held: '0.00' });
     await ledger.reserve({ reference: 'h:2', userId: a.id, amount: rs('50.00') });
@@ -137,7 +184,13 @@ describe('holds', () => {
   it('partial capture posts the captured part and releases the rest', async () => {
     const a = await createUser(db.knex, { balance: '300.00' });
     await ledger.reserve({ reference: 'h:partial', userId: a.id, amount: rs('100.00') });
-    await ledger.capture({ holdReference: 'h:partial', reference: 'c:partial', amount: rs('60.00'), to: { system: 'BBPS_PAYABLE' }, ledgerType: 'Bill' });
+    await ledger.capture({
+      holdReference: 'h:partial',
+      reference: 'c:partial',
+      amount: rs('60.00'),
+      to: { system: 'BBPS_PAYABLE' },
+      ledgerType: 'Bill',
+    });
     expect(await walletOf(db.knex, a.id)).toEqual({ balance: '240.00', held: '0.00' });
     const hold = await db.knex('holds').where({ reference: 'h:partial' }).first();
     expect(hold).toMatchObject({ status: 'captured', captured_amount: '60.00' });
@@ -148,15 +201,28 @@ describe('holds', () => {
     const reserve = () => ledger.reserve({ reference: 'h:once', userId: a.id, amount: rs('40.00') });
     const first = await reserve();
     expect((await reserve()).id).toBe(first.id); // idempotent reserve
-    await expect(ledger.reserve({ reference: 'h:once', userId: a.id, amount: rs('41.00') })).rejects.toThrow(ReferenceConflictError);
-    const cap = () => ledger.capture({ holdReference: 'h:once', reference: 'c:once', to: { system: 'PAYOUT_CLEARING' }, ledgerType: 'Transfer' });
+    await expect(ledger.reserve({ reference: 'h:once', userId: a.id, amount: rs('41.00') })).rejects.toThrow(
+      ReferenceConflictError,
+    );
+    const cap = () =>
+      ledger.capture({
+        holdReference: 'h:once',
+        reference: 'c:once',
+        to: { system: 'PAYOUT_CLEARING' },
+        ledgerType: 'Transfer',
+      });
     const c1 = await cap();
     const c2 = await cap();
     expect(c2.replayed).toBe(true);
     expect(c2.journalId).toBe(c1.journalId);
     await expect(ledger.release('h:once', 'too late')).rejects.toThrow(HoldAlreadyResolvedError);
     await expect(
-      ledger.capture({ holdReference: 'h:once', reference: 'c:once-other', to: { system: 'PAYOUT_CLEARING' }, ledgerType: 'Transfer' }),
+      ledger.capture({
+        holdReference: 'h:once',
+        reference: 'c:once-other',
+        to: { system: 'PAYOUT_CLEARING' },
+        ledgerType: 'Transfer',
+      }),
     ).rejects.toThrow(HoldAlreadyResolvedError);
 
     await ledger.reserve({ reference: 'h:released', userId: a.id, amount: rs('10.00') });
@@ -165,7 +231,12 @@ describe('holds', () => {
     expect(r2.status).toBe('released');
     expect(r2.releaseReason).toBe(r1.releaseReason);
     await expect(
-      ledger.capture({ holdReference: 'h:released', reference: 'c:released', to: { system: 'PAYOUT_CLEARING' }, ledgerType: 'Transfer' }),
+      ledger.capture({
+        holdReference: 'h:released',
+        reference: 'c:released',
+        to: { system: 'PAYOUT_CLEARING' },
+        ledgerType: 'Transfer',
+      }),
     ).rejects.toThrow(HoldAlreadyResolvedError);
     expect((await walletOf(db.knex, a.id)).balance).toBe('60.00');
   });
@@ -174,7 +245,13 @@ describe('holds', () => {
     const a = await createUser(db.knex, { balance: '100.00' });
     await ledger.reserve({ reference: 'h:cap-over', userId: a.id, amount: rs('10.00') });
     await expect(
-      ledger.capture({ holdReference: 'h:cap-over', reference: 'c:cap-over', amount: rs('10.01'), to: { system: 'FEE_INCOME' }, ledgerType: 'Transfer' }),
+      ledger.capture({
+        holdReference: 'h:cap-over',
+        reference: 'c:cap-over',
+        amount: rs('10.01'),
+        to: { system: 'FEE_INCOME' },
+        ledgerType: 'Transfer',
+      }),
     ).rejects.toThrow(ValidationError);
     await ledger.release('h:cap-over', 'cleanup');
   });
@@ -184,17 +261,34 @@ describe('refunds', () => {
   it('moves money back along the original, at most the original amount, each reference once', async () => {
     const a = await createUser(db.knex, { balance: '100.00' });
     await ledger.reserve({ reference: 'h:refund', userId: a.id, amount: rs('80.00') });
-    await ledger.capture({ holdReference: 'h:refund', reference: 'c:refund', to: { system: 'RECHARGE_PAYABLE' }, ledgerType: 'Recharge' });
+    await ledger.capture({
+      holdReference: 'h:refund',
+      reference: 'c:refund',
+      to: { system: 'RECHARGE_PAYABLE' },
+      ledgerType: 'Recharge',
+    });
     const r1 = await ledger.refund({ reference: 'r:1', originalReference: 'c:refund', amount: rs('30.00') });
     expect(r1.ledgerType).toBe('Refund');
     expect((await walletOf(db.knex, a.id)).balance).toBe('50.00');
-    expect((await ledger.refund({ reference: 'r:1', originalReference: 'c:refund', amount: rs('30.00') })).replayed).toBe(true);
-    await expect(ledger.refund({ reference: 'r:2', originalReference: 'c:refund', amount: rs('50.01') })).rejects.toThrow(/exceed/);
+    expect(
+      (await ledger.refund({ reference: 'r:1', originalReference: 'c:refund', amount: rs('30.00') })).replayed,
+    ).toBe(true);
+    await expect(
+      ledger.refund({ reference: 'r:2', originalReference: 'c:refund', amount: rs('50.01') }),
+    ).rejects.toThrow(/exceed/);
     await ledger.refund({ reference: 'r:3', originalReference: 'c:refund', amount: rs('50.00') });
     expect((await walletOf(db.knex, a.id)).balance).toBe('100.00');
-    await expect(ledger.refund({ reference: 'r:4', originalReference: 'c:refund', amount: rs('0.01') })).rejects.toThrow(/exceed/);
+    await expect(
+      ledger.refund({ reference: 'r:4', originalReference: 'c:refund', amount: rs('0.01') }),
+    ).rejects.toThrow(/exceed/);
     const stmt = await db.knex('transactions').where({ reference_number: 'r:3' }).first();
-    expect(stmt).toMatchObject({ transaction_type: 'refund', ledger_type: 'Refund', credit_amount: '50.00', opening_balance: '50.00', closing_balance: '100.00' });
+    expect(stmt).toMatchObject({
+      transaction_type: 'refund',
+      ledger_type: 'Refund',
+      credit_amount: '50.00',
+      opening_balance: '50.00',
+      closing_balance: '100.00',
+    });
   });
 
   it('a full refund of a multi-line posting reverses every line', async () => {
@@ -209,7 +303,9 @@ describe('refunds', () => {
         { account: { system: 'FEE_INCOME' }, credit: rs('2.00') },
       ],
     });
-    await expect(ledger.refund({ reference: 'r:fee-partial', originalReference: 't:fee', amount: rs('1.00') })).rejects.toThrow(ValidationError);
+    await expect(
+      ledger.refund({ reference: 'r:fee-partial', originalReference: 't:fee', amount: rs('1.00') }),
+    ).rejects.toThrow(ValidationError);
     await ledger.refund({ reference: 'r:fee', originalReference: 't:fee' });
     expect((await walletOf(db.knex, a.id)).balance).toBe('100.00');
     expect((await walletOf(db.knex, b.id)).balance).toBe('0.00');

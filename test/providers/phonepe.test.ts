@@ -3,11 +3,30 @@ import http from 'node:http';
 import { AddressInfo } from 'node:net';
 import { ValidationError } from '../../domain/errors';
 import { Paise, paise } from '../../domain/money';
-import { ProviderOutcomeUnknownError, ProviderRejectedError, ProviderUnavailableError } from '../../domain/providerErrors';
+import {
+  ProviderOutcomeUnknownError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+} from '../../domain/providerErrors';
 import { createPhonePeClient, type CreatePaymentInput } from '../../providers/phonepe/client';
 import { RunningPhonePeSimulator } from '../../simulators/phonepe';
-import { expectedAuthorization, parsePhonePeWebhook, verifyWebhookAuthorization } from '../../providers/phonepe/webhook';
-import { clientFor, CREDS, eventually, failureOf, HOOK, simClock, Sink, sleep, startSim, startSink } from './phonepeHarness';
+import {
+  expectedAuthorization,
+  parsePhonePeWebhook,
+  verifyWebhookAuthorization,
+} from '../../providers/phonepe/webhook';
+import {
+  clientFor,
+  CREDS,
+  eventually,
+  failureOf,
+  HOOK,
+  simClock,
+  Sink,
+  sleep,
+  startSim,
+  startSink,
+} from './phonepeHarness';
 
 let sim: RunningPhonePeSimulator;
 let sink: Sink;
@@ -36,7 +55,11 @@ const order = (merchantOrderId: string, amount = 50_000): CreatePaymentInput => 
 });
 const calls = (suffix: string) => sim.sim.requests.filter((r) => r.path.endsWith(suffix));
 const control = (path: string, body?: unknown) =>
-  fetch(`${sim.baseUrl}/__sim${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body ?? {}) });
+  fetch(`${sim.baseUrl}/__sim${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body ?? {}),
+  });
 const completed = async (c: ReturnType<typeof clientFor>, id: string, amount = 50_000) => {
   await c.createPayment(order(id, amount));
   await sim.sim.completeOrder(id, 'success');
@@ -48,7 +71,12 @@ describe('access token', () => {
     await Promise.all(['t1', 't2', 't3', 't4'].map((id) => c.createPayment(order(id))));
     await Promise.all(['t1', 't2', 't3'].map((id) => c.getOrderStatus(id)));
     expect(calls('/v1/oauth/token')).toHaveLength(1);
-    expect(calls('/v1/oauth/token')[0]!.body).toMatchObject({ client_id: CREDS.clientId, client_version: '1', grant_type: 'client_credentials', client_secret: '[redacted]' });
+    expect(calls('/v1/oauth/token')[0]!.body).toMatchObject({
+      client_id: CREDS.clientId,
+      client_version: '1',
+      grant_type: 'client_credentials',
+      client_secret: '[redacted]',
+    });
   });
 
   it('is refreshed shortly before expires_at, without waiting for a 401', async () => {
@@ -70,13 +98,9 @@ describe('access token', () => {
     await c.createPayment(order('x1'));
     simClock.advance(121);
     expect(await c.getOrderStatus('x1')).toMatchObject({ state: 'PENDING' });
-    expect(sim.sim.requests.map((r) => `${r.method} ${r.path.replace(/^.*\/(oauth\/token|pay|status)$/, '$1')} ${r.status}`)).toEqual([
-      'POST oauth/token 200',
-      'POST pay 200',
-      'GET status 401',
-      'POST oauth/token 200',
-      'GET status 200',
-    ]);
+    expect(
+      sim.sim.requests.map((r) => `${r.method} ${r.path.replace(/^.*\/(oauth\/token|pay|status)$/, '$1')} ${r.status}`),
+    ).toEqual(['POST oauth/token 200', 'POST pay 200', 'GET status 401', 'POST oauth/token 200', 'GET status 200']);
   });
 
   it('expired on demand (expireTokensNow): the next call refreshes and succeeds', async () => {
@@ -107,7 +131,11 @@ describe('access token', () => {
 describe('payment', () => {
   it('create → checkout page → Pay: webhook with our Authorization, 303 back, COMPLETED in paise', async () => {
     const c = clientFor(sim);
-    const created = await c.createPayment({ ...order('happy_1', 123_456), message: 'Wallet top-up', metaInfo: { udf1: 'happy_1' } });
+    const created = await c.createPayment({
+      ...order('happy_1', 123_456),
+      message: 'Wallet top-up',
+      metaInfo: { udf1: 'happy_1' },
+    });
     expect(created).toMatchObject({ state: 'PENDING', orderId: expect.stringMatching(/^OMO/) });
     expect(created.expireAt).toBeGreaterThan(Date.now() + 590_000);
     expect(calls('/checkout/v2/pay')[0]!.body).toEqual({
@@ -130,7 +158,10 @@ describe('payment', () => {
     expect(paid.status).toBe(303);
     expect(paid.headers.get('location')).toBe(MERCHANT_BACK);
 
-    const [hook] = await eventually(() => sink.received, (r) => r.length === 1);
+    const [hook] = await eventually(
+      () => sink.received,
+      (r) => r.length === 1,
+    );
     expect(hook!.headers.authorization).toBe(expectedAuthorization(HOOK.username, HOOK.password));
     expect(verifyWebhookAuthorization(hook!.headers.authorization, HOOK.username, HOOK.password)).toBe(true);
     expect(parsePhonePeWebhook(hook!.body)).toMatchObject({
@@ -140,8 +171,18 @@ describe('payment', () => {
 
     const status = await c.getOrderStatus('happy_1');
     expect(status).toMatchObject({ orderId: created.orderId, state: 'COMPLETED', amount: 123_456 });
-    expect(status.paymentDetails[0]).toMatchObject({ state: 'COMPLETED', amount: 123_456, transactionId: expect.any(String), rail: { type: 'UPI', utr: expect.stringMatching(/^\d{12}$/) } });
-    expect(await c.findOrder('happy_1')).toMatchObject({ state: 'COMPLETED', amount: 123_456, paymentMode: 'UPI_INTENT', transactionId: status.paymentDetails[0]!.transactionId });
+    expect(status.paymentDetails[0]).toMatchObject({
+      state: 'COMPLETED',
+      amount: 123_456,
+      transactionId: expect.any(String),
+      rail: { type: 'UPI', utr: expect.stringMatching(/^\d{12}$/) },
+    });
+    expect(await c.findOrder('happy_1')).toMatchObject({
+      state: 'COMPLETED',
+      amount: 123_456,
+      paymentMode: 'UPI_INTENT',
+      transactionId: status.paymentDetails[0]!.transactionId,
+    });
   });
 
   it('Fail on the page: FAILED with an error code, a failed webhook, and a second click changes nothing', async () => {
@@ -151,9 +192,19 @@ describe('payment', () => {
     const failed = await fetch(new URL(`${orderPath}/fail`, sim.url), { method: 'POST', redirect: 'manual' });
     expect(failed.status).toBe(303);
     expect(failed.headers.get('location')).toBe(MERCHANT_BACK);
-    const [hook] = await eventually(() => sink.received, (r) => r.length === 1);
-    expect(parsePhonePeWebhook(hook!.body)).toMatchObject({ event: 'checkout.order.failed', payload: { merchantOrderId: 'fail_1', state: 'FAILED' } });
-    expect(await c.getOrderStatus('fail_1')).toMatchObject({ state: 'FAILED', errorCode: 'PAYMENT_ERROR', detailedErrorCode: expect.any(String) });
+    const [hook] = await eventually(
+      () => sink.received,
+      (r) => r.length === 1,
+    );
+    expect(parsePhonePeWebhook(hook!.body)).toMatchObject({
+      event: 'checkout.order.failed',
+      payload: { merchantOrderId: 'fail_1', state: 'FAILED' },
+    });
+    expect(await c.getOrderStatus('fail_1')).toMatchObject({
+      state: 'FAILED',
+      errorCode: 'PAYMENT_ERROR',
+      detailedErrorCode: expect.any(String),
+    });
 
     await fetch(new URL(`${orderPath}/pay`, sim.url), { method: 'POST', redirect: 'manual' });
     expect((await c.getOrderStatus('fail_1')).state).toBe('FAILED');
@@ -166,8 +217,16 @@ describe('payment', () => {
     simClock.advance(299);
     expect((await c.getOrderStatus('exp_1')).state).toBe('PENDING');
     simClock.advance(2);
-    expect(await c.getOrderStatus('exp_1')).toMatchObject({ state: 'FAILED', errorCode: 'TXN_NOT_COMPLETED', detailedErrorCode: 'TXN_AUTO_FAILED', paymentDetails: [] });
-    const [hook] = await eventually(() => sink.received, (r) => r.length === 1);
+    expect(await c.getOrderStatus('exp_1')).toMatchObject({
+      state: 'FAILED',
+      errorCode: 'TXN_NOT_COMPLETED',
+      detailedErrorCode: 'TXN_AUTO_FAILED',
+      paymentDetails: [],
+    });
+    const [hook] = await eventually(
+      () => sink.received,
+      (r) => r.length === 1,
+    );
     expect(hook!.body).toMatchObject({ event: 'checkout.order.failed', payload: { merchantOrderId: 'exp_1' } });
     expect((await control('/orders/exp_1/complete', { outcome: 'success' })).status).toBe(409);
   });
@@ -199,8 +258,14 @@ describe('webhooks from the simulator', () => {
     const c = clientFor(sim);
     await control('/faults', { webhookDuplicates: 2, outOfOrderWebhooks: true });
     await completed(c, 'dup_1');
-    const got = await eventually(() => sink.received, (r) => r.length === 6);
-    expect(got.map((h) => h.body.event)).toEqual([...Array(3).fill('checkout.order.completed'), ...Array(3).fill('checkout.order.failed')]);
+    const got = await eventually(
+      () => sink.received,
+      (r) => r.length === 6,
+    );
+    expect(got.map((h) => h.body.event)).toEqual([
+      ...Array(3).fill('checkout.order.completed'),
+      ...Array(3).fill('checkout.order.failed'),
+    ]);
     expect(got.every((h) => h.body.payload.merchantOrderId === 'dup_1')).toBe(true);
   });
 
@@ -221,7 +286,10 @@ describe('webhooks from the simulator', () => {
     await completed(c, 'late_1');
     await sleep(50);
     expect(sink.received).toHaveLength(0);
-    const [hook] = await eventually(() => sink.received, (r) => r.length === 1);
+    const [hook] = await eventually(
+      () => sink.received,
+      (r) => r.length === 1,
+    );
     expect(hook!.at - start).toBeGreaterThanOrEqual(140);
 
     sim.sim.faults.webhookDelayMs = 100;
@@ -235,7 +303,10 @@ describe('webhooks from the simulator', () => {
     const c = clientFor(sim);
     sink.answer = (n) => (n === 1 ? 404 : 200);
     await completed(c, 'retry_1');
-    await eventually(() => sim.sim.webhooksSent, (w) => w.length === 2);
+    await eventually(
+      () => sim.sim.webhooksSent,
+      (w) => w.length === 2,
+    );
     expect(sim.sim.webhooksSent.map((w) => [w.attempt, w.status])).toEqual([
       [1, 404],
       [2, 200],
@@ -250,7 +321,11 @@ describe('failure classification', () => {
     sim.sim.faults.httpErrors = { status: { status: 503, times: 1 } };
     const e1 = await failureOf(c.getOrderStatus('cls_1'));
     expect(e1).toBeInstanceOf(ProviderUnavailableError);
-    expect(e1).toMatchObject({ retryable: true, httpStatus: 503, details: { httpStatus: 503, code: 'INTERNAL_SERVER_ERROR' } });
+    expect(e1).toMatchObject({
+      retryable: true,
+      httpStatus: 503,
+      details: { httpStatus: 503, code: 'INTERNAL_SERVER_ERROR' },
+    });
     sim.sim.faults.httpErrors = { status: { status: 429, times: 1 } };
     expect(await failureOf(c.getOrderStatus('cls_1'))).toBeInstanceOf(ProviderUnavailableError);
     expect((await c.getOrderStatus('cls_1')).state).toBe('PENDING');
@@ -285,7 +360,11 @@ describe('failure classification', () => {
     await completed(c, 'hang_2');
     sim.sim.faults.hang = { refund: 1, status: 1 };
     sim.sim.faults.hangMs = 1000;
-    expect(await failureOf(c.refund({ merchantRefundId: 'hang_r', originalMerchantOrderId: 'hang_2', amount: paise(1_000) }))).toBeInstanceOf(ProviderOutcomeUnknownError);
+    expect(
+      await failureOf(
+        c.refund({ merchantRefundId: 'hang_r', originalMerchantOrderId: 'hang_2', amount: paise(1_000) }),
+      ),
+    ).toBeInstanceOf(ProviderOutcomeUnknownError);
     expect((await c.getRefundStatus('hang_r')).refundId).toMatch(/^OMR/);
     expect(await failureOf(c.getOrderStatus('hang_2'))).toBeInstanceOf(ProviderUnavailableError);
   });
@@ -308,7 +387,12 @@ describe('failure classification', () => {
   it('an answer that does not parse is never guessed at: unavailable, or outcome unknown on /pay', async () => {
     const fake: typeof fetch = async (input) => {
       const url = String(input);
-      if (url.endsWith('/v1/oauth/token')) return Response.json({ access_token: 't', token_type: 'O-Bearer', expires_at: Math.floor(Date.now() / 1000) + 3600 });
+      if (url.endsWith('/v1/oauth/token'))
+        return Response.json({
+          access_token: 't',
+          token_type: 'O-Bearer',
+          expires_at: Math.floor(Date.now() / 1000) + 3600,
+        });
       if (url.includes('/status')) return Response.json({ orderId: 'OMO1', state: 'MAYBE', amount: 100, expireAt: 1 });
       return new Response('<html>gateway error</html>', { status: 200 });
     };
@@ -323,14 +407,24 @@ describe('failure classification', () => {
     const stalling = http.createServer((req, res) => {
       if (req.url!.endsWith('/v1/oauth/token')) {
         res.setHeader('content-type', 'application/json');
-        return res.end(JSON.stringify({ access_token: 't', token_type: 'O-Bearer', expires_at: Math.floor(Date.now() / 1000) + 3600 }));
+        return res.end(
+          JSON.stringify({
+            access_token: 't',
+            token_type: 'O-Bearer',
+            expires_at: Math.floor(Date.now() / 1000) + 3600,
+          }),
+        );
       }
       res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
       res.write('{"orderId":'); // and nothing more
     });
     await new Promise<void>((r) => stalling.listen(0, '127.0.0.1', r));
     try {
-      const c = createPhonePeClient({ baseUrl: `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`, ...CREDS, timeoutMs: 150 });
+      const c = createPhonePeClient({
+        baseUrl: `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`,
+        ...CREDS,
+        timeoutMs: 150,
+      });
       expect(await failureOf(c.createPayment(order('mid_1')))).toBeInstanceOf(ProviderOutcomeUnknownError);
       expect(await failureOf(c.getOrderStatus('mid_1'))).toBeInstanceOf(ProviderUnavailableError);
     } finally {
@@ -353,22 +447,42 @@ describe('failure classification', () => {
     const fake: typeof fetch = async (input) =>
       String(input).endsWith('/v1/oauth/token')
         ? Response.json({ access_token: 't', expires_at: Math.floor(Date.now() / 1000) + 3600 })
-        : Response.json({ orderId: 'OMO1', state: 'COMPLETED', amount: 50_000, expireAt: 1, paymentDetails: [{ state: 'COMPLETED', amount: 40_000, transactionId: 'OM1', paymentMode: 'UPI_QR' }] });
-    expect(await clientFor(sim, { fetch: fake }).findOrder('g_1')).toMatchObject({ state: 'COMPLETED', amount: 40_000, transactionId: 'OM1', paymentMode: 'UPI_QR' });
+        : Response.json({
+            orderId: 'OMO1',
+            state: 'COMPLETED',
+            amount: 50_000,
+            expireAt: 1,
+            paymentDetails: [{ state: 'COMPLETED', amount: 40_000, transactionId: 'OM1', paymentMode: 'UPI_QR' }],
+          });
+    expect(await clientFor(sim, { fetch: fake }).findOrder('g_1')).toMatchObject({
+      state: 'COMPLETED',
+      amount: 40_000,
+      transactionId: 'OM1',
+      paymentMode: 'UPI_QR',
+    });
   });
 
   it('400, 404 and 409 are definite rejections carrying PhonePe code and message', async () => {
     const c = clientFor(sim);
     const nf = await failureOf(c.getOrderStatus('nope_1'));
     expect(nf).toBeInstanceOf(ProviderRejectedError);
-    expect(nf).toMatchObject({ retryable: false, httpStatus: 502, details: { httpStatus: 404, code: 'ORDER_NOT_FOUND', message: expect.any(String) } });
+    expect(nf).toMatchObject({
+      retryable: false,
+      httpStatus: 502,
+      details: { httpStatus: 404, code: 'ORDER_NOT_FOUND', message: expect.any(String) },
+    });
     expect(await c.findOrder('nope_1')).toBeNull();
     expect(await c.findRefund('nope_1')).toBeNull();
 
     await c.createPayment(order('dup_o'));
-    expect((await failureOf(c.createPayment(order('dup_o')))).details).toMatchObject({ httpStatus: 409, code: 'DUPLICATE_ORDER' });
+    expect((await failureOf(c.createPayment(order('dup_o')))).details).toMatchObject({
+      httpStatus: 409,
+      code: 'DUPLICATE_ORDER',
+    });
 
-    const bad = await failureOf(c.refund({ merchantRefundId: 'rf_x', originalMerchantOrderId: 'dup_o', amount: paise(1_000) }));
+    const bad = await failureOf(
+      c.refund({ merchantRefundId: 'rf_x', originalMerchantOrderId: 'dup_o', amount: paise(1_000) }),
+    );
     expect(bad).toBeInstanceOf(ProviderRejectedError);
     expect(bad.details).toMatchObject({ httpStatus: 400, code: 'INVALID_REFUND' });
   });
@@ -393,7 +507,9 @@ describe('our own inputs', () => {
 
   it('refuses bad refunds and ids before sending anything', async () => {
     const c = clientFor(sim);
-    expect(await failureOf(c.refund({ merchantRefundId: 'r_1', originalMerchantOrderId: 'o_1', amount: paise(99) }))).toBeInstanceOf(ValidationError);
+    expect(
+      await failureOf(c.refund({ merchantRefundId: 'r_1', originalMerchantOrderId: 'o_1', amount: paise(99) })),
+    ).toBeInstanceOf(ValidationError);
     expect(await failureOf(c.getOrderStatus('../admin'))).toBeInstanceOf(ValidationError);
     expect(await failureOf(c.getRefundStatus(''))).toBeInstanceOf(ValidationError);
     expect(sim.sim.requests).toHaveLength(0);
@@ -404,15 +520,31 @@ describe('our own inputs', () => {
     expect(noToken.status).toBe(401);
     expect(await noToken.json()).toMatchObject({ code: 'UNAUTHORIZED' });
     expect((await fetch(`${sim.url}/phonepe/v9/nowhere`)).status).toBe(404);
-    const jsonToken = await fetch(`${sim.baseUrl}/v1/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const jsonToken = await fetch(`${sim.baseUrl}/v1/oauth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(jsonToken.status).toBe(400);
-    const form = new URLSearchParams({ client_id: CREDS.clientId, client_version: CREDS.clientVersion, client_secret: CREDS.clientSecret, grant_type: 'client_credentials' });
-    const token = (await (await fetch(`${sim.baseUrl}/v1/oauth/token`, { method: 'POST', body: form })).json()) as { access_token: string; token_type: string };
+    const form = new URLSearchParams({
+      client_id: CREDS.clientId,
+      client_version: CREDS.clientVersion,
+      client_secret: CREDS.clientSecret,
+      grant_type: 'client_credentials',
+    });
+    const token = (await (await fetch(`${sim.baseUrl}/v1/oauth/token`, { method: 'POST', body: form })).json()) as {
+      access_token: string;
+      token_type: string;
+    };
     expect(token.token_type).toBe('O-Bearer');
     const pay = await fetch(`${sim.baseUrl}/checkout/v2/pay`, {
       method: 'POST',
       headers: { authorization: `O-Bearer ${token.access_token}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ merchantOrderId: 'raw_1', amount: 50, paymentFlow: { type: 'PG_CHECKOUT', merchantUrls: { redirectUrl: MERCHANT_BACK } } }),
+      body: JSON.stringify({
+        merchantOrderId: 'raw_1',
+        amount: 50,
+        paymentFlow: { type: 'PG_CHECKOUT', merchantUrls: { redirectUrl: MERCHANT_BACK } },
+      }),
     });
     expect(pay.status).toBe(400);
     expect(await pay.json()).toMatchObject({ code: 'BAD_REQUEST', message: expect.stringContaining('amount') });
@@ -423,18 +555,36 @@ describe('refunds', () => {
   it('PENDING → CONFIRMED → COMPLETED with a pg.refund.completed webhook; never twice for one id', async () => {
     const c = clientFor(sim);
     await completed(c, 'ref_1', 50_000);
-    await eventually(() => sink.received, (r) => r.length === 1);
+    await eventually(
+      () => sink.received,
+      (r) => r.length === 1,
+    );
     const r = await c.refund({ merchantRefundId: 'rf_1', originalMerchantOrderId: 'ref_1', amount: paise(20_000) });
     expect(r).toMatchObject({ state: 'PENDING', amount: 20_000, refundId: expect.stringMatching(/^OMR/) });
     expect((await c.getRefundStatus('rf_1')).state).toBe('CONFIRMED');
-    expect(await c.getRefundStatus('rf_1')).toMatchObject({ state: 'COMPLETED', amount: 20_000, originalMerchantOrderId: 'ref_1', refundId: r.refundId });
-    const hooks = await eventually(() => sink.received, (h) => h.length === 2);
-    expect(parsePhonePeWebhook(hooks[1]!.body)).toMatchObject({ event: 'pg.refund.completed', payload: { merchantRefundId: 'rf_1', originalMerchantOrderId: 'ref_1', state: 'COMPLETED', amount: 20_000 } });
+    expect(await c.getRefundStatus('rf_1')).toMatchObject({
+      state: 'COMPLETED',
+      amount: 20_000,
+      originalMerchantOrderId: 'ref_1',
+      refundId: r.refundId,
+    });
+    const hooks = await eventually(
+      () => sink.received,
+      (h) => h.length === 2,
+    );
+    expect(parsePhonePeWebhook(hooks[1]!.body)).toMatchObject({
+      event: 'pg.refund.completed',
+      payload: { merchantRefundId: 'rf_1', originalMerchantOrderId: 'ref_1', state: 'COMPLETED', amount: 20_000 },
+    });
 
-    const dup = await failureOf(c.refund({ merchantRefundId: 'rf_1', originalMerchantOrderId: 'ref_1', amount: paise(1_000) }));
+    const dup = await failureOf(
+      c.refund({ merchantRefundId: 'rf_1', originalMerchantOrderId: 'ref_1', amount: paise(1_000) }),
+    );
     expect(dup.details).toMatchObject({ httpStatus: 409, code: 'DUPLICATE_REFUND' });
     expect(sim.sim.refunds.size).toBe(1);
-    const over = await failureOf(c.refund({ merchantRefundId: 'rf_2', originalMerchantOrderId: 'ref_1', amount: paise(30_001) }));
+    const over = await failureOf(
+      c.refund({ merchantRefundId: 'rf_2', originalMerchantOrderId: 'ref_1', amount: paise(30_001) }),
+    );
     expect(over.details).toMatchObject({ httpStatus: 400, code: 'REFUND_AMOUNT_EXCEEDED' });
     expect(await c.findRefund('rf_1')).toEqual({ state: 'COMPLETED', amount: 20_000, errorCode: undefined });
   });
@@ -445,7 +595,10 @@ describe('refunds', () => {
     await control('/faults', { refundMode: 'auto-failure' });
     await c.refund({ merchantRefundId: 'rf_f', originalMerchantOrderId: 'ref_2', amount: paise(1_000) });
     expect(await c.getRefundStatus('rf_f')).toMatchObject({ state: 'FAILED', errorCode: expect.any(String) });
-    await eventually(() => sink.received, (h) => h.some((x) => x.body.event === 'pg.refund.failed'));
+    await eventually(
+      () => sink.received,
+      (h) => h.some((x) => x.body.event === 'pg.refund.failed'),
+    );
 
     await control('/faults', { refundMode: 'manual' });
     await c.createRefund({ merchantRefundId: 'rf_m', originalMerchantOrderId: 'ref_2', amount: paise(1_000) });
@@ -479,7 +632,12 @@ describe('webhook verification and parsing', () => {
       payload: { merchantOrderId: 'o_1', state: 'COMPLETED', amount: 100, somethingNew: { x: 1 } },
     });
     expect(ok.event).toBe('checkout.order.completed');
-    expect(parsePhonePeWebhook({ event: 'pg.refund.failed', payload: { merchantRefundId: 'r_1', originalMerchantOrderId: 'o_1', state: 'FAILED', amount: 100 } }).event).toBe('pg.refund.failed');
+    expect(
+      parsePhonePeWebhook({
+        event: 'pg.refund.failed',
+        payload: { merchantRefundId: 'r_1', originalMerchantOrderId: 'o_1', state: 'FAILED', amount: 100 },
+      }).event,
+    ).toBe('pg.refund.failed');
     for (const body of [
       null,
       'checkout.order.completed',

@@ -47,7 +47,13 @@ export const simClock = {
 };
 
 export function startSim(webhookUrl: string): Promise<RunningPhonePeSimulator> {
-  return startPhonePeSimulator({ ...CREDS, webhookUsername: HOOK.username, webhookPassword: HOOK.password, webhookUrl, now: simClock.now });
+  return startPhonePeSimulator({
+    ...CREDS,
+    webhookUsername: HOOK.username,
+    webhookPassword: HOOK.password,
+    webhookUrl,
+    now: simClock.now,
+  });
 }
 
 export function clientFor(sim: RunningPhonePeSimulator, more: Partial<PhonePeClientOptions> = {}) {

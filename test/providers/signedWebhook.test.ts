@@ -6,7 +6,9 @@ const secret = 'a-shared-webhook-secret';
 const now = 1_800_000_000;
 
 it('accepts its own signature within the tolerance', () => {
-  expect(() => verifySignedWebhook(body, signWebhook(body, secret, now), secret, { toleranceSeconds: 300, nowSeconds: now + 299 })).not.toThrow();
+  expect(() =>
+    verifySignedWebhook(body, signWebhook(body, secret, now), secret, { toleranceSeconds: 300, nowSeconds: now + 299 }),
+  ).not.toThrow();
 });
 
 it.each([
@@ -18,5 +20,7 @@ it.each([
   ['a malformed header', body, 'sha256=abc', now],
   ['a re-timed signature', body, signWebhook(body, secret, now).replace(`t=${now}`, `t=${now + 10}`), now],
 ])('refuses %s', (_what, raw, header, at) => {
-  expect(() => verifySignedWebhook(raw, header, secret, { toleranceSeconds: 300, nowSeconds: at })).toThrow(UnauthenticatedError);
+  expect(() => verifySignedWebhook(raw, header, secret, { toleranceSeconds: 300, nowSeconds: at })).toThrow(
+    UnauthenticatedError,
+  );
 });

@@ -12,16 +12,29 @@ export function testConfig(db: TestDatabase, extra: Record<string, string> = {})
 }
 
 /** The real app over a suite's database; supertest drives it without a port. */
-export function createTestApp(db: TestDatabase, opts: { temporal?: Client; env?: Record<string, string>; gateways?: Partial<ProviderGateways> } = {}) {
+export function createTestApp(
+  db: TestDatabase,
+  opts: { temporal?: Client; env?: Record<string, string>; gateways?: Partial<ProviderGateways> } = {},
+) {
   const config = testConfig(db, opts.env);
-  const app = createApp({ config, knex: db.knex, ledger: createLedger(db.knex), logger: pino({ level: 'silent' }), temporal: opts.temporal, ...(opts.gateways ? { gateways: opts.gateways } : {}) });
+  const app = createApp({
+    config,
+    knex: db.knex,
+    ledger: createLedger(db.knex),
+    logger: pino({ level: 'silent' }),
+    temporal: opts.temporal,
+    ...(opts.gateways ? { gateways: opts.gateways } : {}),
+  });
   const server = app.callback();
   return { config, app, http: () => request(server) };
 }
 
 let n = 0;
 /** Registers a fresh user through the API and returns its tokens. */
-export async function registerUser(http: () => request.Agent | ReturnType<typeof request>, overrides: Record<string, unknown> = {}) {
+export async function registerUser(
+  http: () => request.Agent | ReturnType<typeof request>,
+  overrides: Record<string, unknown> = {},
+) {
   const i = ++n;
   const body = {
     email: `user${i}@example.in`,

@@ -1,7 +1,8 @@
 /** What `npm test` provisions for the suites; running jest directly without it fails clearly. */
 function required(name: string): string {
   const v = process.env[name];
-  if (!v) throw new Error(`${name} is not set: run the suite with \`npm test\`, which provisions MariaDB and Temporal.`);
+  if (!v)
+    throw new Error(`${name} is not set: run the suite with \`npm test\`, which provisions MariaDB and Temporal.`);
   return v;
 }
 

@@ -27,20 +27,29 @@ export async function fund(h: PaymentsHarness, userId: number, amount: string) {
   await createLedger(h.db.knex).post({
     reference: `test:fund:${userId}:${++funding}`,
     ledgerType: 'TopIn',
-    lines: [{ account: { system: 'PLATFORM_EQUITY' }, debit: rs(amount) }, { account: { user: userId }, credit: rs(amount) }],
+    lines: [
+      { account: { system: 'PLATFORM_EQUITY' }, debit: rs(amount) },
+      { account: { user: userId }, credit: rs(amount) },
+    ],
   });
 }
 
-export async function payer(h: PaymentsHarness, opts: { balance?: string; kyc?: 'verified' | 'pending'; dailyLimit?: string } = {}): Promise<Payer> {
+export async function payer(
+  h: PaymentsHarness,
+  opts: { balance?: string; kyc?: 'verified' | 'pending'; dailyLimit?: string } = {},
+): Promise<Payer> {
   const superDist = await createUser(h.db.knex, { role: 'distributor', commissionRate: '0.0050' });
   const area = await createUser(h.db.knex, { role: 'distributor', commissionRate: '0.0100', parentId: superDist.id });
   const local = await createUser(h.db.knex, { role: 'distributor', commissionRate: '0.0150', parentId: area.id });
   const u = await registerUser(h.http, { role: 'retailer' });
-  await h.db.knex('users').where({ id: u.user.id }).update({
-    kyc_status: opts.kyc ?? 'verified',
-    parent_distributor_id: local.id,
-    ...(opts.dailyLimit ? { daily_limit: opts.dailyLimit } : {}),
-  });
+  await h.db
+    .knex('users')
+    .where({ id: u.user.id })
+    .update({
+      kyc_status: opts.kyc ?? 'verified',
+      parent_distributor_id: local.id,
+      ...(opts.dailyLimit ? { daily_limit: opts.dailyLimit } : {}),
+    });
   if (opts.balance !== '0.00') await fund(h, u.user.id, opts.balance ?? '10000.00');
   return {
     id: u.user.id,
@@ -73,18 +82,28 @@ export async function prepare(h: PaymentsHarness, kind: HeldKind, p: Payer): Pro
       return {
         match: mobile,
         pay: (amount, key = idemKey()) =>
-          auth(h.http().post('/v1/payments/recharges')).set('Idempotency-Key', key).send({ operator: 'JIO', circle: jio.circles[0].code, mobile, amount }),
+          auth(h.http().post('/v1/payments/recharges'))
+            .set('Idempotency-Key', key)
+            .send({ operator: 'JIO', circle: jio.circles[0].code, mobile, amount }),
       };
     }
     case 'payout': {
       const accountNumber = `5010${digits(10)}`;
-      const created = await auth(h.http().post('/v1/beneficiaries')).send({ beneficiaryName: 'Test Payee', accountNumber, ifscCode: 'HDFC0001234', bankName: 'HDFC Bank' });
+      const created = await auth(h.http().post('/v1/beneficiaries')).send({
+        beneficiaryName: 'Test Payee',
+        accountNumber,
+        ifscCode: 'HDFC0001234',
+        bankName: 'HDFC Bank',
+      });
       if (created.status !== 201) throw new Error(`beneficiary: ${created.status} ${JSON.stringify(created.body)}`);
       const verified = await auth(h.http().post(`/v1/beneficiaries/${created.body.id}/verify`)).send();
       if (verified.status !== 200) throw new Error(`verify: ${verified.status} ${JSON.stringify(verified.body)}`);
       return {
         match: accountNumber,
-        pay: (amount, key = idemKey()) => auth(h.http().post('/v1/payments/payouts')).set('Idempotency-Key', key).send({ amount, beneficiaryId: created.body.id }),
+        pay: (amount, key = idemKey()) =>
+          auth(h.http().post('/v1/payments/payouts'))
+            .set('Idempotency-Key', key)
+            .send({ amount, beneficiaryId: created.body.id }),
       };
     }
     case 'bill': {
@@ -97,11 +116,17 @@ export async function prepare(h: PaymentsHarness, kind: HeldKind, p: Payer): Pro
         pay: async (amount, key = idemKey()) => {
           // The scenario is looked up when the bill is fetched and paid: fetch lazily, after the test scripted it.
           if (!fetchRef) {
-            const fetched = await auth(h.http().post('/v1/bills/fetch')).send({ billerId: biller.billerId, customerParams: params });
-            if (fetched.status !== 200) throw new Error(`bill fetch: ${fetched.status} ${JSON.stringify(fetched.body)}`);
+            const fetched = await auth(h.http().post('/v1/bills/fetch')).send({
+              billerId: biller.billerId,
+              customerParams: params,
+            });
+            if (fetched.status !== 200)
+              throw new Error(`bill fetch: ${fetched.status} ${JSON.stringify(fetched.body)}`);
             fetchRef = fetched.body.fetchRef as string;
           }
-          return auth(h.http().post('/v1/payments/bills')).set('Idempotency-Key', key).send({ billerId: biller.billerId, fetchRef, amount });
+          return auth(h.http().post('/v1/payments/bills'))
+            .set('Idempotency-Key', key)
+            .send({ billerId: biller.billerId, fetchRef, amount });
         },
       };
     }
@@ -112,10 +137,21 @@ export async function prepare(h: PaymentsHarness, kind: HeldKind, p: Payer): Pro
 export async function anyAmountBiller(h: PaymentsHarness, token: string) {
   const res = await h.http().get('/v1/bills/billers').set('Authorization', `Bearer ${token}`);
   const biller = res.body.items.find(
-    (b: any) => b.exactness === 'ANY' && b.fetchType === 'FETCH' && new RegExp(`^(?:${b.customerParams[0].regex})$`).test('1234567890'),
+    (b: any) =>
+      b.exactness === 'ANY' &&
+      b.fetchType === 'FETCH' &&
+      new RegExp(`^(?:${b.customerParams[0].regex})$`).test('1234567890'),
   );
-  if (!biller) throw new Error(`the BBPS catalogue has no FETCH biller with exactness ANY taking a 10-digit number: ${JSON.stringify(res.body)}`);
-  return biller as { billerId: string; name: string; exactness: string; customerParams: Array<{ name: string; regex: string }> };
+  if (!biller)
+    throw new Error(
+      `the BBPS catalogue has no FETCH biller with exactness ANY taking a 10-digit number: ${JSON.stringify(res.body)}`,
+    );
+  return biller as {
+    billerId: string;
+    name: string;
+    exactness: string;
+    customerParams: Array<{ name: string; regex: string }>;
+  };
 }
 
 export function control(h: PaymentsHarness, kind: HeldKind) {

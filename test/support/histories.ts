@@ -27,7 +27,10 @@ async function write(client: Client, workflowId: string, file: string): Promise<
 export async function keepHistory(client: Client, workflowId: string, name: string): Promise<void> {
   const file = wanted(name);
   if (!file) return;
-  await client.workflow.getHandle(workflowId).result().catch(() => undefined);
+  await client.workflow
+    .getHandle(workflowId)
+    .result()
+    .catch(() => undefined);
   await write(client, workflowId, file);
 }
 

@@ -18,7 +18,16 @@ import { testEnv } from './env';
 import { beneficiaryKeysOf, loadBeneficiaryForPayout } from '../../db/beneficiaries';
 import { decisionKeyFrom } from '../../domain/decisionProof';
 import type { ProviderGateways } from '../../providers/contracts';
-import { bbpsClientFor, eventually, payoutClientFor, PHONEPE_CREDS, phonePeClientFor, PROVIDER_CREDS, rechargeClientFor, startTestSimulators } from './simulators';
+import {
+  bbpsClientFor,
+  eventually,
+  payoutClientFor,
+  PHONEPE_CREDS,
+  phonePeClientFor,
+  PROVIDER_CREDS,
+  rechargeClientFor,
+  startTestSimulators,
+} from './simulators';
 import { newTaskQueue, startTestWorker, TestTemporal } from './temporal';
 
 export interface PaymentsHarness {
@@ -69,16 +78,35 @@ export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<P
   // The API needs the simulators' address and the simulators need the API's: the gateways are
   // filled in once both listen.
   const gateways: Partial<ProviderGateways> = {};
-  const app = createApp({ config, knex: db.knex, ledger: createLedger(db.knex), logger: pino({ level: 'silent' }), temporal: client, gateways });
+  const app = createApp({
+    config,
+    knex: db.knex,
+    ledger: createLedger(db.knex),
+    logger: pino({ level: 'silent' }),
+    temporal: client,
+    gateways,
+  });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', r));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sims = await startTestSimulators(`${apiUrl}/v1/webhooks/phonepe`, apiUrl);
   const timeout = opts.providerTimeoutMs ?? 2000;
-  Object.assign(gateways, { payout: payoutClientFor(sims, timeout), recharge: rechargeClientFor(sims, timeout), bbps: bbpsClientFor(sims, timeout) });
+  Object.assign(gateways, {
+    payout: payoutClientFor(sims, timeout),
+    recharge: rechargeClientFor(sims, timeout),
+    bbps: bbpsClientFor(sims, timeout),
+  });
   const keys = beneficiaryKeysOf(config);
-  const workerDeps = { phonepe: phonePeClientFor(sims, 1000), gateways, decisionKey: decisionKeyFrom(config.JWT_SECRET), payee: (userId: number, beneficiaryId: number) => loadBeneficiaryForPayout(db.knex, keys, userId, beneficiaryId) };
-  let worker = opts.inProcessWorker === false ? (undefined as unknown as TestTemporal) : await startTestWorker(db.knex, workerDeps, taskQueue);
+  const workerDeps = {
+    phonepe: phonePeClientFor(sims, 1000),
+    gateways,
+    decisionKey: decisionKeyFrom(config.JWT_SECRET),
+    payee: (userId: number, beneficiaryId: number) => loadBeneficiaryForPayout(db.knex, keys, userId, beneficiaryId),
+  };
+  let worker =
+    opts.inProcessWorker === false
+      ? (undefined as unknown as TestTemporal)
+      : await startTestWorker(db.knex, workerDeps, taskQueue);
   return {
     db,
     config,
@@ -109,11 +137,26 @@ export const idemKey = () => `test-key-${process.pid}-${++keys}-${Date.now()}`;
 
 export async function paymentStatus(h: PaymentsHarness, token: string, paymentId: string) {
   const res = await h.http().get(`/v1/payments/${paymentId}`).set('Authorization', `Bearer ${token}`);
-  return res.body as { status: string; timeline: Array<{ status: string; note?: string; actor?: string }>; failureReason?: string; amount: string };
+  return res.body as {
+    status: string;
+    timeline: Array<{ status: string; note?: string; actor?: string }>;
+    failureReason?: string;
+    amount: string;
+  };
 }
 
-export function waitForStatus(h: PaymentsHarness, token: string, paymentId: string, status: string, timeoutMs = 20_000) {
-  return eventually(() => paymentStatus(h, token, paymentId), (p) => p.status === status, timeoutMs);
+export function waitForStatus(
+  h: PaymentsHarness,
+  token: string,
+  paymentId: string,
+  status: string,
+  timeoutMs = 20_000,
+) {
+  return eventually(
+    () => paymentStatus(h, token, paymentId),
+    (p) => p.status === status,
+    timeoutMs,
+  );
 }
 
 /** Ledger postings of one kind for a payment (by reference prefix). */

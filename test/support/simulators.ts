@@ -31,27 +31,51 @@ export async function startTestSimulators(phonePeWebhookUrl?: string, apiBaseUrl
   });
 }
 
-export const payoutClientFor = (sims: RunningSimulators, timeoutMs = 2000) => createPayoutClient({ baseUrl: `${sims.url}/payout`, apiKey: PROVIDER_CREDS.payout.apiKey, timeoutMs });
-export const rechargeClientFor = (sims: RunningSimulators, timeoutMs = 2000) => createRechargeClient({ baseUrl: `${sims.url}/recharge`, apiKey: PROVIDER_CREDS.recharge.apiKey, timeoutMs });
-export const bbpsClientFor = (sims: RunningSimulators, timeoutMs = 2000) => createBbpsClient({ baseUrl: `${sims.url}/bbps`, apiKey: PROVIDER_CREDS.bbps.apiKey, timeoutMs });
+export const payoutClientFor = (sims: RunningSimulators, timeoutMs = 2000) =>
+  createPayoutClient({ baseUrl: `${sims.url}/payout`, apiKey: PROVIDER_CREDS.payout.apiKey, timeoutMs });
+export const rechargeClientFor = (sims: RunningSimulators, timeoutMs = 2000) =>
+  createRechargeClient({ baseUrl: `${sims.url}/recharge`, apiKey: PROVIDER_CREDS.recharge.apiKey, timeoutMs });
+export const bbpsClientFor = (sims: RunningSimulators, timeoutMs = 2000) =>
+  createBbpsClient({ baseUrl: `${sims.url}/bbps`, apiKey: PROVIDER_CREDS.bbps.apiKey, timeoutMs });
 
 /** The control API of the BBPS, recharge or payout simulator, over HTTP as a developer would use it. */
 export function simControl(sims: RunningSimulators, provider: 'payout' | 'recharge' | 'bbps') {
   const base = `${sims.url}/${provider}/__sim`;
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, { method, headers: body === undefined ? {} : { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, {
+      method,
+      headers: body === undefined ? {} : { 'content-type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
     const json = await res.json();
     if (!res.ok) throw new Error(`${method} ${base}${path} → ${res.status} ${JSON.stringify(json)}`);
     return json;
   };
   return {
-    scenario: (s: { match?: string; outcome: string; pendingMs?: number; reverseAfterMs?: number; failureReason?: string; webhook?: string; webhookDelayMs?: number }) => call('POST', '/scenarios', s),
-    settle: (ref: string, outcome: 'success' | 'failure' | 'reversed') => call('POST', `/transactions/${encodeURIComponent(ref)}/settle`, { outcome }),
+    scenario: (s: {
+      match?: string;
+      outcome: string;
+      pendingMs?: number;
+      reverseAfterMs?: number;
+      failureReason?: string;
+      webhook?: string;
+      webhookDelayMs?: number;
+    }) => call('POST', '/scenarios', s),
+    settle: (ref: string, outcome: 'success' | 'failure' | 'reversed') =>
+      call('POST', `/transactions/${encodeURIComponent(ref)}/settle`, { outcome }),
     transaction: (ref: string) => call('GET', `/transactions/${encodeURIComponent(ref)}`),
-    fault: (f: { endpoint: string; kind: 'error_5xx' | 'timeout_after_effect' | 'slow'; count?: number; delayMs?: number }) => call('POST', '/faults', f),
+    fault: (f: {
+      endpoint: string;
+      kind: 'error_5xx' | 'timeout_after_effect' | 'slow';
+      count?: number;
+      delayMs?: number;
+    }) => call('POST', '/faults', f),
     clearFaults: () => call('DELETE', '/faults'),
     requests: () => call('GET', '/requests') as Promise<Array<{ method: string; path: string; body: any }>>,
-    webhooks: () => call('GET', '/webhooks') as Promise<Array<{ ref: string; phase: string; attempt: number; status: number | 'error' }>>,
+    webhooks: () =>
+      call('GET', '/webhooks') as Promise<
+        Array<{ ref: string; phase: string; attempt: number; status: number | 'error' }>
+      >,
     reset: () => call('POST', '/reset', {}),
     account: (a: { accountNumber: string; valid: boolean; nameAtBank?: string }) => call('POST', '/accounts', a),
   };
@@ -88,7 +112,8 @@ export async function eventually<T>(fn: () => T | Promise<T>, ok: (v: T) => bool
   for (;;) {
     const v = await fn();
     if (ok(v)) return v;
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms; last value: ${JSON.stringify(v)}`);
     await new Promise((r) => setTimeout(r, 50));
   }
 }

@@ -31,7 +31,8 @@ export const newTaskQueue = () => `test-${randomBytes(4).toString('hex')}`;
 
 /** For suites whose workflows never talk to PhonePe: any call is a test bug, said loudly. */
 const unusedGateway: PhonePeGateway = new Proxy({} as PhonePeGateway, {
-  get: (_t, method) => () => Promise.reject(new Error(`this suite gave the worker no PhonePe gateway (called ${String(method)})`)),
+  get: (_t, method) => () =>
+    Promise.reject(new Error(`this suite gave the worker no PhonePe gateway (called ${String(method)})`)),
 });
 
 export interface TestTemporal {
@@ -46,12 +47,20 @@ export interface TestTemporal {
  * A real worker (real activities over the suite's database) on its own task queue of the shared
  * test Temporal server, using the workflow bundle `npm test` built once.
  */
-export async function startTestWorker(knex: Knex, deps: Partial<Omit<ActivityDeps, 'knex'>> = {}, taskQueue = newTaskQueue()): Promise<TestTemporal> {
+export async function startTestWorker(
+  knex: Knex,
+  deps: Partial<Omit<ActivityDeps, 'knex'>> = {},
+  taskQueue = newTaskQueue(),
+): Promise<TestTemporal> {
   if (!runtimeInstalled) {
     Runtime.install({ logger: new DefaultLogger('WARN', logToSuiteFile) });
     runtimeInstalled = true;
   }
-  const config = { TEMPORAL_ADDRESS: testEnv.temporalAddress, TEMPORAL_NAMESPACE: 'default', TEMPORAL_TASK_QUEUE: taskQueue };
+  const config = {
+    TEMPORAL_ADDRESS: testEnv.temporalAddress,
+    TEMPORAL_NAMESPACE: 'default',
+    TEMPORAL_TASK_QUEUE: taskQueue,
+  };
   const clientConnection = await Connection.connect({ address: testEnv.temporalAddress });
   const client = new Client({ connection: clientConnection, namespace: 'default' });
   const { worker, connection } = await createPaymentsWorker({

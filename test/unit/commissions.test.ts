@@ -3,29 +3,72 @@ import { formatRate, parseRate, splitCommissions, totalOf, Upline } from '../../
 import { ValidationError } from '../../domain/errors';
 import { MAX_PAISE, paise } from '../../domain/money';
 
-const chain = (rates: Array<[number, boolean]>): Upline[] => rates.map(([rate, eligible], i) => ({ userId: 100 + i, level: i + 1, rate, eligible }));
+const chain = (rates: Array<[number, boolean]>): Upline[] =>
+  rates.map(([rate, eligible], i) => ({ userId: 100 + i, level: i + 1, rate, eligible }));
 
 describe('commission split', () => {
   it('pays each level floor(amount × rate), to the paisa, within the margin', () => {
     // ₹999.99 recharge, rates 1.00 % / 0.50 % / 0.25 %, margin 3 %
-    const shares = splitCommissions(paise(99_999), chain([[100, true], [50, true], [25, true]]), 300);
-    expect(shares.map((s) => [s.level, s.amount])).toEqual([[1, 999], [2, 499], [3, 249]]); // 999.99, 499.995, 249.9975 paise floored
+    const shares = splitCommissions(
+      paise(99_999),
+      chain([
+        [100, true],
+        [50, true],
+        [25, true],
+      ]),
+      300,
+    );
+    expect(shares.map((s) => [s.level, s.amount])).toEqual([
+      [1, 999],
+      [2, 499],
+      [3, 249],
+    ]); // 999.99, 499.995, 249.9975 paise floored
     expect(totalOf(shares)).toBe(1747);
   });
 
   it('skips an inactive or unverified upline but keeps the levels of the chain', () => {
-    const shares = splitCommissions(paise(10_000), chain([[100, true], [50, false], [25, true]]), 300);
-    expect(shares.map((s) => [s.userId, s.level, s.amount])).toEqual([[100, 1, 100], [102, 3, 25]]);
+    const shares = splitCommissions(
+      paise(10_000),
+      chain([
+        [100, true],
+        [50, false],
+        [25, true],
+      ]),
+      300,
+    );
+    expect(shares.map((s) => [s.userId, s.level, s.amount])).toEqual([
+      [100, 1, 100],
+      [102, 3, 25],
+    ]);
   });
 
   it('caps the total at the margin, paying nearer levels first', () => {
-    const shares = splitCommissions(paise(10_000), chain([[200, true], [200, true], [200, true]]), 500); // margin ₹5.00
+    const shares = splitCommissions(
+      paise(10_000),
+      chain([
+        [200, true],
+        [200, true],
+        [200, true],
+      ]),
+      500,
+    ); // margin ₹5.00
     expect(shares.map((s) => s.amount)).toEqual([200, 200, 100]);
     expect(splitCommissions(paise(10_000), chain([[100, true]]), 0)).toEqual([]);
   });
 
   it('never goes past three levels', () => {
-    expect(splitCommissions(paise(10_000), chain([[1, true], [1, true], [1, true], [1, true]]), 10_000)).toHaveLength(3);
+    expect(
+      splitCommissions(
+        paise(10_000),
+        chain([
+          [1, true],
+          [1, true],
+          [1, true],
+          [1, true],
+        ]),
+        10_000,
+      ),
+    ).toHaveLength(3);
   });
 
   it('properties: within margin, within each rate, only eligible levels 1-3, never negative', () => {
@@ -40,8 +83,14 @@ describe('commission split', () => {
           const marginPaise = (BigInt(amount) * BigInt(margin)) / 10_000n;
           return (
             BigInt(totalOf(shares)) <= marginPaise &&
-            shares.every((s) => s.amount > 0 && s.level >= 1 && s.level <= 3 && ups.find((u) => u.userId === s.userId)!.eligible &&
-              BigInt(s.amount) * 10_000n <= BigInt(amount) * BigInt(s.rate))
+            shares.every(
+              (s) =>
+                s.amount > 0 &&
+                s.level >= 1 &&
+                s.level <= 3 &&
+                ups.find((u) => u.userId === s.userId)!.eligible &&
+                BigInt(s.amount) * 10_000n <= BigInt(amount) * BigInt(s.rate),
+            )
           );
         },
       ),

@@ -1,5 +1,14 @@
 import fc from 'fast-check';
-import { add, formatRupees, MAX_PAISE, mulDivFloor, paise, parseApiAmount, parseRupees, subtract } from '../../domain/money';
+import {
+  add,
+  formatRupees,
+  MAX_PAISE,
+  mulDivFloor,
+  paise,
+  parseApiAmount,
+  parseRupees,
+  subtract,
+} from '../../domain/money';
 import { ValidationError } from '../../domain/errors';
 
 describe('Paise', () => {
@@ -29,7 +38,9 @@ describe('Paise', () => {
   });
 
   it('format and parse are inverses over the whole range', () => {
-    fc.assert(fc.property(fc.integer({ min: -MAX_PAISE, max: MAX_PAISE }), (n) => parseRupees(formatRupees(paise(n))) === n));
+    fc.assert(
+      fc.property(fc.integer({ min: -MAX_PAISE, max: MAX_PAISE }), (n) => parseRupees(formatRupees(paise(n))) === n),
+    );
     expect(formatRupees(paise(5))).toBe('0.05');
     expect(formatRupees(paise(-123456))).toBe('-1234.56');
   });

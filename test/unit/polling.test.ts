@@ -44,14 +44,18 @@ describe('PhonePe polling schedule', () => {
 
   it('from any moment, the next check is later and is the one the full schedule has', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 3_600_000 }), fc.integer({ min: 0, max: 50 * 3_600_000 }), (expiry, elapsed) => {
-        const plan = PHONEPE_POLLING;
-        const next = nextPoll(plan, elapsed, expiry);
-        if (!next) return elapsed >= paymentDeadlineMs(plan, expiry) + plan.lateWindowMs;
-        // Resuming after a restart or an early webhook wake-up lands back on the schedule.
-        const resumed = nextPoll(plan, next.atMs - 1, expiry);
-        return next.atMs > elapsed && resumed !== null && resumed.atMs === next.atMs;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 3_600_000 }),
+        fc.integer({ min: 0, max: 50 * 3_600_000 }),
+        (expiry, elapsed) => {
+          const plan = PHONEPE_POLLING;
+          const next = nextPoll(plan, elapsed, expiry);
+          if (!next) return elapsed >= paymentDeadlineMs(plan, expiry) + plan.lateWindowMs;
+          // Resuming after a restart or an early webhook wake-up lands back on the schedule.
+          const resumed = nextPoll(plan, next.atMs - 1, expiry);
+          return next.atMs > elapsed && resumed !== null && resumed.atMs === next.atMs;
+        },
+      ),
     );
   });
 

@@ -1,14 +1,29 @@
 /** Journal recipes: each posting a payment makes, as pure data, balanced and under its one reference. */
 import { paise, Paise } from '../../domain/money';
 import { accountKey, PostingRequest } from '../../domain/ledger';
-import { clawbackPosting, commissionPosting, heldPaymentCapture, refundCapture, reversalRefund, topUpCredit, transferPosting } from '../../domain/recipes';
+import {
+  clawbackPosting,
+  commissionPosting,
+  heldPaymentCapture,
+  refundCapture,
+  reversalRefund,
+  topUpCredit,
+  transferPosting,
+} from '../../domain/recipes';
 import { referenceSql, settlementReferenceOf } from '../../domain/references';
 
 const balance = (p: PostingRequest) => p.lines.reduce((s, l) => s + (l.debit ?? 0) - (l.credit ?? 0), 0);
-const side = (p: PostingRequest) => Object.fromEntries(p.lines.map((l) => [accountKey(l.account), (l.credit ?? 0) - (l.debit ?? 0)]));
+const side = (p: PostingRequest) =>
+  Object.fromEntries(p.lines.map((l) => [accountKey(l.account), (l.credit ?? 0) - (l.debit ?? 0)]));
 
 it('a top-up credits the wallet from PHONEPE_CLEARING on the pending statement row', () => {
-  const r = topUpCredit({ paymentId: 'pay_1', userId: 7, amount: paise(50_000), statementRowId: 99, phonePeTransactionId: 'T1' });
+  const r = topUpCredit({
+    paymentId: 'pay_1',
+    userId: 7,
+    amount: paise(50_000),
+    statementRowId: 99,
+    phonePeTransactionId: 'T1',
+  });
   expect(r.reference).toBe('topup:pay_1:credit');
   expect(balance(r)).toBe(0);
   expect(side(r)).toEqual({ 'system:PHONEPE_CLEARING': -50_000, 'user:7': 50_000 });
@@ -16,7 +31,14 @@ it('a top-up credits the wallet from PHONEPE_CLEARING on the pending statement r
 });
 
 it('a transfer debits the sender the amount and the fee, with the sender rules, in one posting', () => {
-  const t = { paymentId: 'pay_2', senderId: 1, senderCode: 'NP1', recipientId: 2, recipientCode: 'NP2', amount: paise(10_000) };
+  const t = {
+    paymentId: 'pay_2',
+    senderId: 1,
+    senderCode: 'NP1',
+    recipientId: 2,
+    recipientCode: 'NP2',
+    amount: paise(10_000),
+  };
   const withFee = transferPosting(t, paise(500));
   expect(balance(withFee)).toBe(0);
   expect(side(withFee)).toEqual({ 'user:1': -10_500, 'user:2': 10_000, 'system:FEE_INCOME': 500 });
@@ -32,15 +54,41 @@ it.each([
   ['recharge', 'RECHARGE_PAYABLE', 'Recharge', 'recharge'],
   ['bill', 'BBPS_PAYABLE', 'Bill', 'bill_payment'],
 ] as const)('a %s capture goes to %s as %s, its statement a %s', (kind, account, ledgerType, transactionType) => {
-  const c = heldPaymentCapture({ kind, paymentId: 'pay_3', details: { mode: 'IMPS', beneficiaryName: 'A', accountMasked: 'XXXXXX1234', operator: 'JIO', mobile: '98', circle: 'DL', billerName: 'Power' }, outcome: { outcome: 'succeeded', providerState: 'OK', providerRef: 'P1', utr: 'U1' } });
-  expect(c).toMatchObject({ holdReference: `${kind}:pay_3:hold`, reference: `${kind}:pay_3:capture`, to: { system: account }, ledgerType });
+  const c = heldPaymentCapture({
+    kind,
+    paymentId: 'pay_3',
+    details: {
+      mode: 'IMPS',
+      beneficiaryName: 'A',
+      accountMasked: 'XXXXXX1234',
+      operator: 'JIO',
+      mobile: '98',
+      circle: 'DL',
+      billerName: 'Power',
+    },
+    outcome: { outcome: 'succeeded', providerState: 'OK', providerRef: 'P1', utr: 'U1' },
+  });
+  expect(c).toMatchObject({
+    holdReference: `${kind}:pay_3:hold`,
+    reference: `${kind}:pay_3:capture`,
+    to: { system: account },
+    ledgerType,
+  });
   expect(c.statement).toMatchObject({ transactionType, referenceNumber: 'pay_3', bankReference: 'P1' });
   expect(c.statement!.utrNumber).toBe(kind === 'payout' ? 'U1' : undefined);
 });
 
 it('a reversal refunds along the capture; a top-up refund captures its hold into PHONEPE_CLEARING', () => {
-  expect(reversalRefund({ kind: 'bill', paymentId: 'pay_4', reason: 'biller returned it' })).toMatchObject({ reference: 'bill:pay_4:reversal', originalReference: 'bill:pay_4:capture' });
-  expect(refundCapture({ refundId: 'rfd_1', topUpId: 'pay_5', reason: 'asked' })).toMatchObject({ holdReference: 'refund:rfd_1:hold', reference: 'refund:rfd_1:capture', to: { system: 'PHONEPE_CLEARING' }, ledgerType: 'Refund' });
+  expect(reversalRefund({ kind: 'bill', paymentId: 'pay_4', reason: 'biller returned it' })).toMatchObject({
+    reference: 'bill:pay_4:reversal',
+    originalReference: 'bill:pay_4:capture',
+  });
+  expect(refundCapture({ refundId: 'rfd_1', topUpId: 'pay_5', reason: 'asked' })).toMatchObject({
+    holdReference: 'refund:rfd_1:hold',
+    reference: 'refund:rfd_1:capture',
+    to: { system: 'PHONEPE_CLEARING' },
+    ledgerType: 'Refund',
+  });
 });
 
 it('commissions: one balanced posting for all levels; a claw-back per level', () => {
@@ -60,5 +108,7 @@ it('commissions: one balanced posting for all levels; a claw-back per level', ()
 it('references read the same in SQL as in TypeScript', () => {
   expect(referenceSql('hold', { kind: 'p.kind', id: 'p.id' })).toBe("CONCAT(p.kind, ':', p.id, ':hold')");
   expect(referenceSql('topUpCredit', { id: 'p.id' })).toBe("CONCAT('topup:', p.id, ':credit')");
-  expect(referenceSql('clawback', { id: 'p.id', level: 'c.level' })).toBe("CONCAT('commission:', p.id, ':clawback:', c.level)");
+  expect(referenceSql('clawback', { id: 'p.id', level: 'c.level' })).toBe(
+    "CONCAT('commission:', p.id, ':clawback:', c.level)",
+  );
 });

@@ -5,7 +5,14 @@
  */
 import { control, payer, prepare } from '../support/heldPayments';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
-import { adminToken, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import {
+  adminToken,
+  PaymentsHarness,
+  paymentStatus,
+  postingsFor,
+  startPaymentsHarness,
+  waitForStatus,
+} from '../support/payments';
 
 let h: PaymentsHarness;
 beforeAll(async () => {
@@ -13,7 +20,6 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 afterEach(() => expectLedgerInvariants(h.db.knex));
-
 
 it('stays PROCESSING with the amount held across rechecks, a worker restart and a client retry; pays once when BBPS settles', async () => {
   const admin = await adminToken(h);
@@ -26,7 +32,11 @@ it('stays PROCESSING with the amount held across rechecks, a worker restart and 
   const paymentId = res.body.paymentId as string;
 
   for (let i = 0; i < 3; i++) {
-    const r = await h.http().post(`/v1/admin/payments/${paymentId}/recheck`).set('Authorization', `Bearer ${admin}`).send();
+    const r = await h
+      .http()
+      .post(`/v1/admin/payments/${paymentId}/recheck`)
+      .set('Authorization', `Bearer ${admin}`)
+      .send();
     expect(r.status).toBeLessThan(300);
     await new Promise((r) => setTimeout(r, 400));
   }
@@ -44,7 +54,9 @@ it('stays PROCESSING with the amount held across rechecks, a worker restart and 
     await waitForStatus(h, p.token, paymentId, 'COMPLETED');
     const txn = (await control(h, 'bill').transaction(paymentId)) as { payCount: number };
     expect(txn.payCount).toBe(1);
-    const pays = (await control(h, 'bill').requests()).filter((r) => r.method === 'POST' && r.path.endsWith('/v1/bills/pay') && r.body?.paymentRefId === paymentId);
+    const pays = (await control(h, 'bill').requests()).filter(
+      (r) => r.method === 'POST' && r.path.endsWith('/v1/bills/pay') && r.body?.paymentRefId === paymentId,
+    );
     expect(pays).toHaveLength(1);
     expect(await postingsFor(h, `bill:${paymentId}:capture`)).toHaveLength(1);
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9360.00', held: '0.00' });

@@ -7,7 +7,14 @@
 import { signWebhook } from '../../providers/signedWebhook';
 import { control, payer, prepare } from '../support/heldPayments';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
-import { adminToken, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import {
+  adminToken,
+  PaymentsHarness,
+  paymentStatus,
+  postingsFor,
+  startPaymentsHarness,
+  waitForStatus,
+} from '../support/payments';
 import { PROVIDER_CREDS } from '../support/simulators';
 
 let h: PaymentsHarness;
@@ -16,7 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 afterEach(() => expectLedgerInvariants(h.db.knex));
-
 
 describe('unknown outcomes at the provider', () => {
   it('a recharge whose create timed out after taking effect is found, not sent again', async () => {
@@ -29,7 +35,9 @@ describe('unknown outcomes at the provider', () => {
     const paymentId = res.body.paymentId as string;
     await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
     expect(await control(h, 'recharge').transaction(paymentId)).toMatchObject({ createCount: 1, duplicateRequests: 0 });
-    const creates = (await control(h, 'recharge').requests()).filter((x) => x.method === 'POST' && x.body?.clientRef === paymentId);
+    const creates = (await control(h, 'recharge').requests()).filter(
+      (x) => x.method === 'POST' && x.body?.clientRef === paymentId,
+    );
     expect(creates).toHaveLength(1);
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9851.00', held: '0.00' });
   });
@@ -59,7 +67,8 @@ describe('operator decisions', () => {
     const r2 = (await bill.pay('300.00')).body.paymentId as string;
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '399.00' });
 
-    const resolve = (id: string, body: object) => h.http().post(`/v1/admin/payments/${id}/resolve`).set('Authorization', `Bearer ${admin}`).send(body);
+    const resolve = (id: string, body: object) =>
+      h.http().post(`/v1/admin/payments/${id}/resolve`).set('Authorization', `Bearer ${admin}`).send(body);
     const failed = await resolve(r1, { outcome: 'failed', reason: 'operator confirms the recharge never happened' });
     expect(failed.status).toBe(200);
     expect(failed.body.status).toBe('FAILED');
@@ -76,7 +85,8 @@ describe('operator decisions', () => {
 });
 
 describe('signed webhook routes', () => {
-  const body = (ref: string, status = 'SUCCESS') => JSON.stringify({ event: 'recharge.status', payload: { clientRef: ref, status, message: 'x' } });
+  const body = (ref: string, status = 'SUCCESS') =>
+    JSON.stringify({ event: 'recharge.status', payload: { clientRef: ref, status, message: 'x' } });
   const send = (raw: string, signature?: string) => {
     const req = h.http().post('/v1/webhooks/recharge').set('content-type', 'application/json');
     return (signature ? req.set('X-Signature', signature) : req).send(raw);
@@ -104,25 +114,46 @@ describe('signed webhook routes', () => {
 });
 
 describe('the Temporal UI reads like a payments console', () => {
-  const text = (p?: { data?: Uint8Array | null } | null) => (p?.data ? JSON.parse(Buffer.from(p.data).toString()) : undefined);
+  const text = (p?: { data?: Uint8Array | null } | null) =>
+    p?.data ? JSON.parse(Buffer.from(p.data).toString()) : undefined;
 
   it('a recharge shows a summary and details, every activity and timer a summary, and its step as current details', async () => {
     const p = await payer(h);
     const r = await prepare(h, 'recharge', p);
-    await control(h, 'recharge').scenario({ match: r.match, outcome: 'pending_then_success', pendingMs: 1500, webhook: 'drop' });
+    await control(h, 'recharge').scenario({
+      match: r.match,
+      outcome: 'pending_then_success',
+      pendingMs: 1500,
+      webhook: 'drop',
+    });
     const paymentId = (await r.pay('149.00')).body.paymentId as string;
     await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
     const handle = h.client.workflow.getHandle(`recharge:${paymentId}`);
     const desc = await handle.describe();
-    expect(await desc.staticSummary()).toBe(`Recharge ₹149.00 · JIO · ${r.match.slice(0, 2)}xxxxx${r.match.slice(-3)} · ${p.userCode}`);
+    expect(await desc.staticSummary()).toBe(
+      `Recharge ₹149.00 · JIO · ${r.match.slice(0, 2)}xxxxx${r.match.slice(-3)} · ${p.userCode}`,
+    );
     expect(await desc.staticDetails()).toMatch(/\*\*Mobile\*\*: \d{2}x{5}\d{3}/);
     expect(await desc.staticDetails()).not.toContain(r.match);
 
     const events = (await handle.fetchHistory()).events ?? [];
-    const activitySummaries = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => text(e.userMetadata?.summary));
-    expect(activitySummaries).toEqual(expect.arrayContaining(['recording the payment', 'holding ₹149.00 on the wallet', 'sending the order to the recharge operator', 'capturing the held amount', 'paying commissions to the uplines', 'record COMPLETED: the recharge operator confirmed the payment (SUCCESS)']));
+    const activitySummaries = events
+      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .map((e) => text(e.userMetadata?.summary));
+    expect(activitySummaries).toEqual(
+      expect.arrayContaining([
+        'recording the payment',
+        'holding ₹149.00 on the wallet',
+        'sending the order to the recharge operator',
+        'capturing the held amount',
+        'paying commissions to the uplines',
+        'record COMPLETED: the recharge operator confirmed the payment (SUCCESS)',
+      ]),
+    );
     expect(activitySummaries.every((s) => typeof s === 'string' && s.length > 0)).toBe(true);
-    const timerSummaries = events.filter((e) => e.timerStartedEventAttributes).map((e) => text(e.userMetadata?.summary));
+    const timerSummaries = events
+      .filter((e) => e.timerStartedEventAttributes)
+      .map((e) => text(e.userMetadata?.summary));
     expect(timerSummaries.length).toBeGreaterThan(0);
     expect(timerSummaries[0]).toMatch(/^waiting for the recharge operator \(webhook or status check at /);
 

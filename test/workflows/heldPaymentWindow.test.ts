@@ -30,8 +30,14 @@ it('parks in NEEDS_ATTENTION holding the money after the window; a recheck after
   await control(h, 'bill').settle(paymentId, 'success');
   // The webhook is dropped by the scenario: only ops' recheck brings the news.
   await new Promise((r) => setTimeout(r, 1500));
-  expect((await h.http().get(`/v1/payments/${paymentId}`).set('Authorization', `Bearer ${p.token}`)).body.status).toBe('NEEDS_ATTENTION');
-  const recheck = await h.http().post(`/v1/admin/payments/${paymentId}/recheck`).set('Authorization', `Bearer ${admin}`).send();
+  expect((await h.http().get(`/v1/payments/${paymentId}`).set('Authorization', `Bearer ${p.token}`)).body.status).toBe(
+    'NEEDS_ATTENTION',
+  );
+  const recheck = await h
+    .http()
+    .post(`/v1/admin/payments/${paymentId}/recheck`)
+    .set('Authorization', `Bearer ${admin}`)
+    .send();
   expect(recheck.status).toBeLessThan(300);
   await waitForStatus(h, p.token, paymentId, 'COMPLETED');
   expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9580.00', held: '0.00' });

@@ -17,8 +17,10 @@ beforeAll(async () => {
 afterAll(() => h?.close());
 afterEach(() => expectLedgerInvariants(h.db.knex));
 
-const systemBalance = async (code: string) => (await h.db.knex('system_accounts').where({ code }).first('balance')).balance as string;
-const commissionsOf = (transactionId: number) => h.db.knex('commissions').where({ transaction_id: transactionId }).orderBy('level');
+const systemBalance = async (code: string) =>
+  (await h.db.knex('system_accounts').where({ code }).first('balance')).balance as string;
+const commissionsOf = (transactionId: number) =>
+  h.db.knex('commissions').where({ transaction_id: transactionId }).orderBy('level');
 const earns = (kind: HeldKind) => kind !== 'payout';
 
 describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
@@ -37,13 +39,21 @@ describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
     expect(await postingsFor(h, `${kind}:${paymentId}:capture`)).toHaveLength(1);
     const record = await h.db.knex('payment_records').where({ id: paymentId }).first();
     const line = await h.db.knex('transactions').where({ id: record.transaction_id }).first();
-    expect(line).toMatchObject({ user_id: p.id, debit_amount: '300.00', opening_balance: '10000.00', closing_balance: '9700.00', reference_number: paymentId });
+    expect(line).toMatchObject({
+      user_id: p.id,
+      debit_amount: '300.00',
+      opening_balance: '10000.00',
+      closing_balance: '9700.00',
+      reference_number: paymentId,
+    });
     if (earns(kind)) {
       // 30000 paise × 1.5% / 1% / 0.5% = 450 / 300 / 150. Recharges (margin 3% = 900) pay all
       // three; bills (margin 1% = 300) run out at level 1, which gets the 300 left.
       const expected = kind === 'recharge' ? ['4.50', '3.00', '1.50'] : ['3.00'];
       const rows = await commissionsOf(record.transaction_id);
-      expect(rows.map((r) => [r.level, r.parent_user_id, r.commission_amount])).toEqual(expected.map((a, i) => [i + 1, p.uplines[i]!.id, a]));
+      expect(rows.map((r) => [r.level, r.parent_user_id, r.commission_amount])).toEqual(
+        expected.map((a, i) => [i + 1, p.uplines[i]!.id, a]),
+      );
       expect((await walletOf(h.db.knex, p.uplines[0]!.id)).balance).toBe(expected[0]);
     } else {
       expect(await commissionsOf(record.transaction_id)).toHaveLength(0);
@@ -71,7 +81,12 @@ describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
   it('pending, webhook lost, then success: polling finds it; the money stays held meanwhile', async () => {
     const p = await payer(h);
     const prepared = await prepare(h, kind, p);
-    await control(h, kind).scenario({ match: prepared.match, outcome: 'pending_then_success', pendingMs: 2500, webhook: 'drop' });
+    await control(h, kind).scenario({
+      match: prepared.match,
+      outcome: 'pending_then_success',
+      pendingMs: 2500,
+      webhook: 'drop',
+    });
     const res = await prepared.pay('50.00');
     const paymentId = res.body.paymentId as string;
     await new Promise((r) => setTimeout(r, 1000));
@@ -105,12 +120,25 @@ describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
     expect(await postingsFor(h, `${kind}:${paymentId}:reversal`)).toHaveLength(1);
     for (const u of p.uplines) expect((await walletOf(h.db.knex, u.id)).balance).toBe('0.00');
     if (earns(kind)) {
-      const paid = await h.db.knex('commissions as c').join('payment_records as r', 'r.transaction_id', 'c.transaction_id').where('r.id', paymentId);
+      const paid = await h.db
+        .knex('commissions as c')
+        .join('payment_records as r', 'r.transaction_id', 'c.transaction_id')
+        .where('r.id', paymentId);
       expect(paid.length).toBeGreaterThan(0);
-      expect(await h.db.knex('ledger_journals').where('reference', 'like', `commission:${paymentId}:clawback:%`)).toHaveLength(paid.length);
+      expect(
+        await h.db.knex('ledger_journals').where('reference', 'like', `commission:${paymentId}:clawback:%`),
+      ).toHaveLength(paid.length);
     }
-    const refundLine = await h.db.knex('transactions').where({ reference_number: `${paymentId}:reversal` }).first();
-    expect(refundLine).toMatchObject({ user_id: p.id, transaction_type: 'refund', ledger_type: 'Refund', credit_amount: '200.00' });
+    const refundLine = await h.db
+      .knex('transactions')
+      .where({ reference_number: `${paymentId}:reversal` })
+      .first();
+    expect(refundLine).toMatchObject({
+      user_id: p.id,
+      transaction_type: 'refund',
+      ledger_type: 'Refund',
+      credit_amount: '200.00',
+    });
     await keepHistory(h.client, `${kind}:${paymentId}`, `${kind}-reversed`);
   });
 });
@@ -128,12 +156,19 @@ describe('business rules give their 422 before anything is sent', () => {
     const r3 = await (await prepare(h, kind, limited)).pay('101.00');
     expect([r3.status, r3.body.error?.code]).toEqual([422, 'limit_exceeded']);
     // A retry with the same key repeats the refusal; nothing reached the provider.
-    const failed = await h.http().get(`/v1/payments/${r1.body.error.details.paymentId}`).set('Authorization', `Bearer ${poor.token}`);
+    const failed = await h
+      .http()
+      .get(`/v1/payments/${r1.body.error.details.paymentId}`)
+      .set('Authorization', `Bearer ${poor.token}`);
     expect(failed.body.status).toBe('FAILED');
     for (const u of [poor, unverified, limited]) expect((await walletOf(h.db.knex, u.id)).held).toBe('0.00');
     const sent = await control(h, kind).requests();
     const ids = [r1, r2, r3].map((r) => r.body.error.details.paymentId as string);
-    expect(JSON.stringify(sent).includes(ids[0]!) || JSON.stringify(sent).includes(ids[1]!) || JSON.stringify(sent).includes(ids[2]!)).toBe(false);
+    expect(
+      JSON.stringify(sent).includes(ids[0]!) ||
+        JSON.stringify(sent).includes(ids[1]!) ||
+        JSON.stringify(sent).includes(ids[2]!),
+    ).toBe(false);
   });
 });
 
@@ -141,7 +176,12 @@ describe('request checks against the catalogues', () => {
   it('recharge: unknown circle, paise, out-of-range amounts and bad numbers are refused', async () => {
     const p = await payer(h);
     const send = (body: Record<string, unknown>) =>
-      h.http().post('/v1/payments/recharges').set('Authorization', `Bearer ${p.token}`).set('Idempotency-Key', `rc-${Math.random()}`).send(body);
+      h
+        .http()
+        .post('/v1/payments/recharges')
+        .set('Authorization', `Bearer ${p.token}`)
+        .set('Idempotency-Key', `rc-${Math.random()}`)
+        .send(body);
     const ops = await h.http().get('/v1/recharge/operators').set('Authorization', `Bearer ${p.token}`);
     expect(ops.body.items.map((o: any) => o.code).sort()).toEqual(['AIRTEL', 'BSNL', 'JIO', 'MTNL', 'VI']);
     const jio = ops.body.items.find((o: any) => o.code === 'JIO');
@@ -159,36 +199,70 @@ describe('request checks against the catalogues', () => {
 
   it("bill: each exactness rule is enforced against the fetched amount; a bill is paid once; another user's fetch is invisible", async () => {
     const p = await payer(h);
-    const billers = (await h.http().get('/v1/bills/billers').set('Authorization', `Bearer ${p.token}`)).body.items as any[];
-    expect(new Set(billers.map((b) => b.exactness))).toEqual(new Set(['EXACT', 'EXACT_AND_ABOVE', 'EXACT_AND_BELOW', 'ANY']));
+    const billers = (await h.http().get('/v1/bills/billers').set('Authorization', `Bearer ${p.token}`)).body
+      .items as any[];
+    expect(new Set(billers.map((b) => b.exactness))).toEqual(
+      new Set(['EXACT', 'EXACT_AND_ABOVE', 'EXACT_AND_BELOW', 'ANY']),
+    );
     expect(new Set(billers.map((b) => b.category)).size).toBeGreaterThanOrEqual(4);
-    const exact = billers.find((b) => b.exactness === 'EXACT' && b.fetchType === 'FETCH' && new RegExp(`^(?:${b.customerParams[0].regex})$`).test('1234567890'));
+    const exact = billers.find(
+      (b) =>
+        b.exactness === 'EXACT' &&
+        b.fetchType === 'FETCH' &&
+        new RegExp(`^(?:${b.customerParams[0].regex})$`).test('1234567890'),
+    );
     expect(exact).toBeDefined();
-    const fetched = await h.http().post('/v1/bills/fetch').set('Authorization', `Bearer ${p.token}`).send({ billerId: exact.billerId, customerParams: { [exact.customerParams[0].name]: '1234567890' } });
+    const fetched = await h
+      .http()
+      .post('/v1/bills/fetch')
+      .set('Authorization', `Bearer ${p.token}`)
+      .send({ billerId: exact.billerId, customerParams: { [exact.customerParams[0].name]: '1234567890' } });
     expect(fetched.status).toBe(200);
     expect(fetched.body).toMatchObject({ status: 'SUCCESS', exactness: 'EXACT', billerId: exact.billerId });
     const billAmount = fetched.body.amount as string;
     const pay = (amount: string, key = `bill-${Math.random()}`, token = p.token) =>
-      h.http().post('/v1/payments/bills').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send({ billerId: exact.billerId, fetchRef: fetched.body.fetchRef, amount });
+      h
+        .http()
+        .post('/v1/payments/bills')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Idempotency-Key', key)
+        .send({ billerId: exact.billerId, fetchRef: fetched.body.fetchRef, amount });
     const wrong = await pay(formatRupees((rs(billAmount) + 100) as Paise));
     expect([wrong.status, wrong.body.error.code]).toEqual([422, 'amount_not_allowed']);
     const other = await payer(h);
     expect((await pay(billAmount, undefined, other.token)).status).toBe(404);
-    expect((await h.http().get(`/v1/bills/fetch/${fetched.body.fetchRef}`).set('Authorization', `Bearer ${other.token}`)).status).toBe(404);
+    expect(
+      (await h.http().get(`/v1/bills/fetch/${fetched.body.fetchRef}`).set('Authorization', `Bearer ${other.token}`))
+        .status,
+    ).toBe(404);
     const first = await pay(billAmount);
     expect(first.status).toBe(202);
     const second = await pay(billAmount);
     expect([second.status, second.body.error.code]).toEqual([409, 'duplicate']);
     await waitForStatus(h, p.token, first.body.paymentId, 'COMPLETED');
-    const badParams = await h.http().post('/v1/bills/fetch').set('Authorization', `Bearer ${p.token}`).send({ billerId: exact.billerId, customerParams: { nope: 'x' } });
+    const badParams = await h
+      .http()
+      .post('/v1/bills/fetch')
+      .set('Authorization', `Bearer ${p.token}`)
+      .send({ billerId: exact.billerId, customerParams: { nope: 'x' } });
     expect(badParams.status).toBe(400);
   });
 
   it('payout: an unverified beneficiary is refused; another user cannot pay to mine', async () => {
     const p = await payer(h);
-    const created = await h.http().post('/v1/beneficiaries').set('Authorization', `Bearer ${p.token}`).send({ beneficiaryName: 'Not Yet', accountNumber: '123456789012', ifscCode: 'SBIN0000001', bankName: 'SBI' });
+    const created = await h
+      .http()
+      .post('/v1/beneficiaries')
+      .set('Authorization', `Bearer ${p.token}`)
+      .send({ beneficiaryName: 'Not Yet', accountNumber: '123456789012', ifscCode: 'SBIN0000001', bankName: 'SBI' });
     expect(created.status).toBe(201);
-    const pay = (token: string) => h.http().post('/v1/payments/payouts').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', `po-${Math.random()}`).send({ amount: '10.00', beneficiaryId: created.body.id });
+    const pay = (token: string) =>
+      h
+        .http()
+        .post('/v1/payments/payouts')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Idempotency-Key', `po-${Math.random()}`)
+        .send({ amount: '10.00', beneficiaryId: created.body.id });
     const unverified = await pay(p.token);
     expect([unverified.status, unverified.body.error.code]).toEqual([422, 'beneficiary_unverified']);
     const other = await payer(h);

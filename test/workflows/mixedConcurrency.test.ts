@@ -28,7 +28,12 @@ it('never overdraws one wallet under 100 concurrent mixed payments', async () =>
   for (const b of bills) await control(h, 'bill').scenario({ match: b.match, outcome: 'success' });
 
   const transfer = () =>
-    h.http().post('/v1/payments/transfers').set('Authorization', `Bearer ${p.token}`).set('Idempotency-Key', idemKey()).send({ amount: '15.00', toUserCode: recipient.user.userCode });
+    h
+      .http()
+      .post('/v1/payments/transfers')
+      .set('Authorization', `Bearer ${p.token}`)
+      .set('Idempotency-Key', idemKey())
+      .send({ amount: '15.00', toUserCode: recipient.user.userCode });
   const requests = [
     ...Array.from({ length: 25 }, () => transfer()),
     ...Array.from({ length: 25 }, () => prepared.get('recharge')!.pay('15.00')),

@@ -9,7 +9,15 @@ import { keepHistory, keepOpenHistory } from '../support/histories';
 import { control, HeldKind, payer, prepare } from '../support/heldPayments';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
 import { registerUser } from '../support/api';
-import { adminToken, idemKey, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import {
+  adminToken,
+  idemKey,
+  PaymentsHarness,
+  paymentStatus,
+  postingsFor,
+  startPaymentsHarness,
+  waitForStatus,
+} from '../support/payments';
 import { eventually } from '../support/simulators';
 
 let h: PaymentsHarness;
@@ -25,36 +33,47 @@ afterAll(() => h?.close());
 afterEach(() => expectLedgerInvariants(h.db.knex));
 
 const asAdmin = (path: string, body?: object) => h.http().post(path).set('Authorization', `Bearer ${admin}`).send(body);
-const holdOf = (kind: string, paymentId: string) => h.db.knex('holds').where({ reference: `${kind}:${paymentId}:hold` }).first();
+const holdOf = (kind: string, paymentId: string) =>
+  h.db
+    .knex('holds')
+    .where({ reference: `${kind}:${paymentId}:hold` })
+    .first();
 
 /** Resolves once the provider's simulator has received the create for this payment. */
 const createReached = (kind: HeldKind, paymentId: string) =>
-  eventually(() => control(h, kind).requests(), (reqs) => reqs.some((r) => r.method === 'POST' && JSON.stringify(r.body ?? {}).includes(paymentId)), 10_000);
+  eventually(
+    () => control(h, kind).requests(),
+    (reqs) => reqs.some((r) => r.method === 'POST' && JSON.stringify(r.body ?? {}).includes(paymentId)),
+    10_000,
+  );
 
 describe('Cancel gives money back only when the provider did not pay', () => {
-  it.each<HeldKind>(['recharge', 'bill', 'payout'])('a %s cancelled while its slow create is in flight ends COMPLETED, captured once', async (kind) => {
-    const p = await payer(h);
-    const r = await prepare(h, kind, p);
-    await control(h, kind).scenario({ match: r.match, outcome: 'success' });
-    await control(h, kind).fault({ endpoint: kind === 'bill' ? 'pay' : 'create', kind: 'slow', delayMs: 4000 });
-    const res = await r.pay('120.00');
-    expect(res.status).toBe(202);
-    const paymentId = res.body.paymentId as string;
-    await createReached(kind, paymentId);
-    const handle = h.client.workflow.getHandle(`${kind}:${paymentId}`);
-    await handle.cancel();
+  it.each<HeldKind>(['recharge', 'bill', 'payout'])(
+    'a %s cancelled while its slow create is in flight ends COMPLETED, captured once',
+    async (kind) => {
+      const p = await payer(h);
+      const r = await prepare(h, kind, p);
+      await control(h, kind).scenario({ match: r.match, outcome: 'success' });
+      await control(h, kind).fault({ endpoint: kind === 'bill' ? 'pay' : 'create', kind: 'slow', delayMs: 4000 });
+      const res = await r.pay('120.00');
+      expect(res.status).toBe(202);
+      const paymentId = res.body.paymentId as string;
+      await createReached(kind, paymentId);
+      const handle = h.client.workflow.getHandle(`${kind}:${paymentId}`);
+      await handle.cancel();
 
-    const done = await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
-    expect(done.timeline.map((t) => t.status)).not.toContain('FAILED');
-    expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9880.00', held: '0.00' });
-    expect((await holdOf(kind, paymentId)).status).toBe('captured');
-    expect(await postingsFor(h, `${kind}:${paymentId}:capture`)).toHaveLength(1);
-    expect(await control(h, kind).transaction(paymentId)).toMatchObject({ createCount: 1 });
-    // Temporal shows the cancel; the payment shows what the provider did.
-    await expect(handle.result()).rejects.toThrow();
-    expect((await handle.describe()).status.name).toBe('CANCELLED');
-    await keepHistory(h.client, `${kind}:${paymentId}`, `${kind}-cancelled-during-send-completed`);
-  });
+      const done = await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
+      expect(done.timeline.map((t) => t.status)).not.toContain('FAILED');
+      expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9880.00', held: '0.00' });
+      expect((await holdOf(kind, paymentId)).status).toBe('captured');
+      expect(await postingsFor(h, `${kind}:${paymentId}:capture`)).toHaveLength(1);
+      expect(await control(h, kind).transaction(paymentId)).toMatchObject({ createCount: 1 });
+      // Temporal shows the cancel; the payment shows what the provider did.
+      await expect(handle.result()).rejects.toThrow();
+      expect((await handle.describe()).status.name).toBe('CANCELLED');
+      await keepHistory(h.client, `${kind}:${paymentId}`, `${kind}-cancelled-during-send-completed`);
+    },
+  );
 
   it('a cancelled recharge the operator still has pending keeps its hold in NEEDS_ATTENTION and settles when the operator answers', async () => {
     const p = await payer(h);
@@ -64,7 +83,9 @@ describe('Cancel gives money back only when the provider did not pay', () => {
     await createReached('recharge', paymentId);
     await h.client.workflow.getHandle(`recharge:${paymentId}`).cancel();
     const parked = await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 20_000);
-    expect(parked.timeline.at(-1)!.note).toMatch(/cancelled by an operator; the recharge operator still says PENDING, so the amount stays held/);
+    expect(parked.timeline.at(-1)!.note).toMatch(
+      /cancelled by an operator; the recharge operator still says PENDING, so the amount stays held/,
+    );
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '80.00' });
     await keepOpenHistory(h.client, `recharge:${paymentId}`, 'recharge-open-cancelled-parked');
     // Nothing more is sent after a cancel; the operator recharges the number in the end.
@@ -86,15 +107,27 @@ describe('Cancel gives money back only when the provider did not pay', () => {
     await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 20_000);
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '60.00' });
     await control(h, 'payout').clearFaults();
-    const resolved = await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, { outcome: 'failed', reason: 'bank confirms no such payout' });
+    const resolved = await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, {
+      outcome: 'failed',
+      reason: 'bank confirms no such payout',
+    });
     expect(resolved.body).toMatchObject({ status: 'FAILED' });
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '0.00' });
-    expect(await control(h, 'payout').transaction(paymentId).catch(() => 'none')).toBe('none');
+    expect(
+      await control(h, 'payout')
+        .transaction(paymentId)
+        .catch(() => 'none'),
+    ).toBe('none');
   });
 
   it('a refund cancelled during PhonePe’s refund call is captured when PhonePe pays it, never released', async () => {
     const u = await registerUser(h.http);
-    const topUp = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).set('Idempotency-Key', idemKey()).send({ amount: '500.00' });
+    const topUp = await h
+      .http()
+      .post('/v1/payments/topups')
+      .set('Authorization', `Bearer ${u.accessToken}`)
+      .set('Idempotency-Key', idemKey())
+      .send({ amount: '500.00' });
     await h.sims.phonepe.completeOrder(topUp.body.paymentId, 'success');
     await waitForStatus(h, u.accessToken, topUp.body.paymentId, 'COMPLETED');
     const faults = h.sims.phonepe.faults;
@@ -109,7 +142,11 @@ describe('Cancel gives money back only when the provider did not pay', () => {
         .set('Idempotency-Key', idemKey())
         .send({ amount: '200.00', reason: 'customer asked' });
       const refundId = refund.body.paymentId as string;
-      await eventually(() => h.sims.phonepe.refunds.has(refundId), (has) => has, 10_000);
+      await eventually(
+        () => h.sims.phonepe.refunds.has(refundId),
+        (has) => has,
+        10_000,
+      );
       await h.client.workflow.getHandle(`refund:${refundId}`).cancel();
       await waitForStatus(h, admin, refundId, 'NEEDS_ATTENTION', 20_000);
       expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '500.00', held: '200.00' });
@@ -133,8 +170,11 @@ describe('Cancel gives money back only when the provider did not pay', () => {
 
 describe('a payment is never FAILED while it holds money', () => {
   const failReleaseOf = (reference: string) =>
-    h.db.knex.raw(`CREATE TRIGGER test_refuse_release BEFORE UPDATE ON holds FOR EACH ROW
-      BEGIN IF NEW.status = 'released' AND NEW.reference = ? THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected fault: release refused'; END IF; END`, [reference]);
+    h.db.knex.raw(
+      `CREATE TRIGGER test_refuse_release BEFORE UPDATE ON holds FOR EACH ROW
+      BEGIN IF NEW.status = 'released' AND NEW.reference = ? THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected fault: release refused'; END IF; END`,
+      [reference],
+    );
 
   it('an operator "failed" whose release keeps failing parks in NEEDS_ATTENTION; recheck releases exactly once, then FAILED', async () => {
     const p = await payer(h);
@@ -144,14 +184,20 @@ describe('a payment is never FAILED while it holds money', () => {
     await waitForStatus(h, p.token, paymentId, 'PROCESSING');
     await failReleaseOf(`recharge:${paymentId}:hold`);
     try {
-      const resolved = await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, { outcome: 'failed', reason: 'operator says it never went through' });
+      const resolved = await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, {
+        outcome: 'failed',
+        reason: 'operator says it never went through',
+      });
       expect(resolved.status).toBe(200);
       expect(resolved.body.status).toBe('NEEDS_ATTENTION');
       expect(resolved.body.timeline.at(-1).note).toMatch(/could not release the held amount: .*injected fault/);
       expect((await holdOf('recharge', paymentId)).status).toBe('active');
       expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '99.00' });
       // A second decision is refused while the first is being applied.
-      expect((await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, { outcome: 'succeeded', reason: 'changed my mind' })).status).toBe(409);
+      expect(
+        (await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, { outcome: 'succeeded', reason: 'changed my mind' }))
+          .status,
+      ).toBe(409);
     } finally {
       await h.db.knex.raw('DROP TRIGGER IF EXISTS test_refuse_release');
     }
@@ -175,7 +221,9 @@ describe('provider outages end in a visible state', () => {
     await control(h, 'recharge').fault({ endpoint: 'create', kind: 'error_5xx', count: 1000 });
     const paymentId = (await r.pay('149.00')).body.paymentId as string;
     const parked = await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 30_000);
-    expect(parked.timeline.at(-1)!.note).toMatch(/could not send the order to the recharge operator: .*the amount stays held/);
+    expect(parked.timeline.at(-1)!.note).toMatch(
+      /could not send the order to the recharge operator: .*the amount stays held/,
+    );
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '149.00' });
     await keepOpenHistory(h.client, `recharge:${paymentId}`, 'recharge-open-provider-unreachable');
     await control(h, 'recharge').clearFaults();
@@ -195,12 +243,19 @@ describe('provider outages end in a visible state', () => {
       const paymentId = (await r.pay('75.00')).body.paymentId as string;
       await createReached('payout', paymentId);
       const asked = Date.now();
-      const resolved = await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, { outcome: 'failed', reason: 'bank is down, customer withdrew' });
+      const resolved = await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, {
+        outcome: 'failed',
+        reason: 'bank is down, customer withdrew',
+      });
       // The call budget is 6 s: an answer well before it means the decision cut the retries short.
       expect(Date.now() - asked).toBeLessThan(4_000);
       expect(resolved.body).toMatchObject({ status: 'FAILED', failureReason: 'bank is down, customer withdrew' });
       expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '0.00' });
-      expect(await control(h, 'payout').transaction(paymentId).catch(() => 'none')).toBe('none');
+      expect(
+        await control(h, 'payout')
+          .transaction(paymentId)
+          .catch(() => 'none'),
+      ).toBe('none');
     } finally {
       await control(h, 'payout').clearFaults();
     }
@@ -219,27 +274,53 @@ describe('every operator decision is attributed and audited', () => {
     const viaApi = await prepare(h, 'recharge', p);
     const viaUi = await prepare(h, 'recharge', p);
     const forged = await prepare(h, 'recharge', p);
-    for (const r of [viaApi, viaUi, forged]) await control(h, 'recharge').scenario({ match: r.match, outcome: 'pending', webhook: 'drop' });
-    const [a, b, c] = [(await viaApi.pay('10.00')).body.paymentId, (await viaUi.pay('11.00')).body.paymentId, (await forged.pay('12.00')).body.paymentId] as string[];
+    for (const r of [viaApi, viaUi, forged])
+      await control(h, 'recharge').scenario({ match: r.match, outcome: 'pending', webhook: 'drop' });
+    const [a, b, c] = [
+      (await viaApi.pay('10.00')).body.paymentId,
+      (await viaUi.pay('11.00')).body.paymentId,
+      (await forged.pay('12.00')).body.paymentId,
+    ] as string[];
     for (const id of [a, b, c]) await waitForStatus(h, p.token, id!, 'PROCESSING');
 
     const adminUser = await h.db.knex('users').where({ role: 'admin' }).orderBy('id', 'desc').first('id', 'user_code');
-    await asAdmin(`/v1/admin/payments/${a}/resolve`, { outcome: 'succeeded', reason: 'operator confirmed the recharge' });
-    const ui = (id: string, decision: object) => h.client.workflow.getHandle(`recharge:${id}`).executeUpdate('operatorResolve', { args: [decision] });
+    await asAdmin(`/v1/admin/payments/${a}/resolve`, {
+      outcome: 'succeeded',
+      reason: 'operator confirmed the recharge',
+    });
+    const ui = (id: string, decision: object) =>
+      h.client.workflow.getHandle(`recharge:${id}`).executeUpdate('operatorResolve', { args: [decision] });
     await ui(b!, { outcome: 'failed', reason: 'typed in the UI', operator: adminUser.user_code });
-    await ui(c!, { outcome: 'failed', reason: 'typed in the UI', operator: adminUser.user_code, proof: 'ab'.repeat(32) });
+    await ui(c!, {
+      outcome: 'failed',
+      reason: 'typed in the UI',
+      operator: adminUser.user_code,
+      proof: 'ab'.repeat(32),
+    });
 
     await keepOpenHistory(h.client, `recharge:${a}`, 'recharge-open-operator-succeeded');
     await keepHistory(h.client, `recharge:${b}`, 'recharge-operator-failed-from-ui');
     const [auditA] = await decisionAudits(a!);
     expect(auditA).toMatchObject({ actor_user_id: adminUser.id, outcome: 'success' });
-    expect(auditA.details).toMatchObject({ channel: 'admin-api', operator: adminUser.user_code, decision: 'succeeded', reason: 'operator confirmed the recharge', status: 'COMPLETED' });
+    expect(auditA.details).toMatchObject({
+      channel: 'admin-api',
+      operator: adminUser.user_code,
+      decision: 'succeeded',
+      reason: 'operator confirmed the recharge',
+      status: 'COMPLETED',
+    });
     expect((await paymentStatus(h, p.token, a!)).timeline.at(-1)!.actor).toBe(adminUser.user_code);
     for (const id of [b!, c!]) {
       const audits = await decisionAudits(id);
       expect(audits).toHaveLength(1);
       expect(audits[0].actor_user_id).toBeNull();
-      expect(audits[0].details).toMatchObject({ channel: 'temporal-ui', operator: 'temporal-ui', claimedOperator: adminUser.user_code, decision: 'failed', status: 'FAILED' });
+      expect(audits[0].details).toMatchObject({
+        channel: 'temporal-ui',
+        operator: 'temporal-ui',
+        claimedOperator: adminUser.user_code,
+        decision: 'failed',
+        status: 'FAILED',
+      });
       expect((await paymentStatus(h, p.token, id)).timeline.at(-1)!.actor).toBe('temporal-ui');
     }
   });

@@ -9,7 +9,14 @@ import { operatorResolveUpdate, PaymentView } from '../../workflows/messages';
 import { registerUser } from '../support/api';
 import { keepHistory } from '../support/histories';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
-import { idemKey, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import {
+  idemKey,
+  PaymentsHarness,
+  paymentStatus,
+  postingsFor,
+  startPaymentsHarness,
+  waitForStatus,
+} from '../support/payments';
 import { eventually } from '../support/simulators';
 
 let h: PaymentsHarness;
@@ -19,24 +26,35 @@ beforeAll(async () => {
   h = await startPaymentsHarness();
   const a = await registerUser(h.http);
   await h.db.knex('users').where({ id: a.user.id }).update({ role: 'admin' });
-  admin = { token: (await h.http().post('/v1/auth/login').send({ login: a.login, password: a.password })).body.accessToken, userCode: a.user.userCode };
+  admin = {
+    token: (await h.http().post('/v1/auth/login').send({ login: a.login, password: a.password })).body.accessToken,
+    userCode: a.user.userCode,
+  };
 });
 afterAll(() => h?.close());
 beforeEach(() => h.sims.phonepe.reset());
 afterEach(() => expectLedgerInvariants(h.db.knex));
 
-const asAdmin = (req: ReturnType<PaymentsHarness['http']>['post'] extends (...a: any[]) => infer R ? R : never) => req.set('Authorization', `Bearer ${admin.token}`);
+const asAdmin = (req: ReturnType<PaymentsHarness['http']>['post'] extends (...a: any[]) => infer R ? R : never) =>
+  req.set('Authorization', `Bearer ${admin.token}`);
 
 async function completedTopUp(amount: string) {
   const u = await registerUser(h.http);
-  const res = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).set('Idempotency-Key', idemKey()).send({ amount });
+  const res = await h
+    .http()
+    .post('/v1/payments/topups')
+    .set('Authorization', `Bearer ${u.accessToken}`)
+    .set('Idempotency-Key', idemKey())
+    .send({ amount });
   await h.sims.phonepe.completeOrder(res.body.paymentId, 'success');
   await waitForStatus(h, u.accessToken, res.body.paymentId, 'COMPLETED');
   return { u, paymentId: res.body.paymentId as string };
 }
 
 function refund(topUpId: string, amount: string, key = idemKey()) {
-  return asAdmin(h.http().post(`/v1/admin/payments/${topUpId}/refund`)).set('Idempotency-Key', key).send({ amount, reason: 'customer asked for it back' });
+  return asAdmin(h.http().post(`/v1/admin/payments/${topUpId}/refund`))
+    .set('Idempotency-Key', key)
+    .send({ amount, reason: 'customer asked for it back' });
 }
 
 describe('refund of a top-up', () => {
@@ -55,7 +73,13 @@ describe('refund of a top-up', () => {
     const gw = await h.db.knex('payments').where({ phonepe_merchant_transaction_id: paymentId }).first();
     expect(gw.refund_amount).toBe('200.00');
     const stmt = await h.db.knex('transactions').where({ reference_number: refundId }).first();
-    expect(stmt).toMatchObject({ transaction_type: 'refund', ledger_type: 'Refund', debit_amount: '200.00', opening_balance: '500.00', closing_balance: '300.00' });
+    expect(stmt).toMatchObject({
+      transaction_type: 'refund',
+      ledger_type: 'Refund',
+      debit_amount: '200.00',
+      opening_balance: '500.00',
+      closing_balance: '300.00',
+    });
     await keepHistory(h.client, `refund:${refundId}`, 'refund-completed');
   });
 
@@ -66,7 +90,14 @@ describe('refund of a top-up', () => {
     const p = await waitForStatus(h, admin.token, refundId, 'FAILED');
     expect(p.failureReason).toMatch(/PhonePe reported the refund failed/);
     expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '100.00', held: '0.00' });
-    expect((await h.db.knex('holds').where({ reference: `refund:${refundId}:hold` }).first()).status).toBe('released');
+    expect(
+      (
+        await h.db
+          .knex('holds')
+          .where({ reference: `refund:${refundId}:hold` })
+          .first()
+      ).status,
+    ).toBe('released');
     await keepHistory(h.client, `refund:${refundId}`, 'refund-failed');
   });
 
@@ -89,24 +120,59 @@ describe('operator resolve', () => {
     const handle = await h.client.workflow.start('topUpWorkflow', {
       workflowId: `topup:${paymentId}`,
       taskQueue: h.worker.taskQueue,
-      args: [{ paymentId, userId: u.user.id, userCode: u.user.userCode, amount: paise(1000), redirectUrl: 'https://example.in/back', expireAfterSeconds: 900, polling: (await import('../../domain/polling')).PHONEPE_POLLING }],
+      args: [
+        {
+          paymentId,
+          userId: u.user.id,
+          userCode: u.user.userCode,
+          amount: paise(1000),
+          redirectUrl: 'https://example.in/back',
+          expireAfterSeconds: 900,
+          polling: (await import('../../domain/polling')).PHONEPE_POLLING,
+        },
+      ],
     });
-    await eventually(() => paymentStatus(h, admin.token, paymentId), (p) => p.status === 'AWAITING_PAYMENT');
-    const early = await asAdmin(h.http().post(`/v1/admin/payments/${paymentId}/resolve`)).send({ outcome: 'failed', reason: 'customer gave up' });
+    await eventually(
+      () => paymentStatus(h, admin.token, paymentId),
+      (p) => p.status === 'AWAITING_PAYMENT',
+    );
+    const early = await asAdmin(h.http().post(`/v1/admin/payments/${paymentId}/resolve`)).send({
+      outcome: 'failed',
+      reason: 'customer gave up',
+    });
     expect(early.status).toBe(409);
-    expect(early.body.error).toMatchObject({ code: 'invalid_state', message: expect.stringMatching(/before its deadline/) });
-    const bad = await handle.executeUpdate(operatorResolveUpdate, { args: [{ outcome: 'maybe' as 'failed', reason: 'x' }] }).catch((e) => e);
+    expect(early.body.error).toMatchObject({
+      code: 'invalid_state',
+      message: expect.stringMatching(/before its deadline/),
+    });
+    const bad = await handle
+      .executeUpdate(operatorResolveUpdate, { args: [{ outcome: 'maybe' as 'failed', reason: 'x' }] })
+      .catch((e) => e);
     expect(bad).toBeInstanceOf(WorkflowUpdateFailedError);
     await handle.cancel();
-    await eventually(() => paymentStatus(h, admin.token, paymentId), (p) => p.status === 'FAILED');
+    await eventually(
+      () => paymentStatus(h, admin.token, paymentId),
+      (p) => p.status === 'FAILED',
+    );
     expect((await paymentStatus(h, admin.token, paymentId)).failureReason).toMatch(/cancelled/);
 
-    const late = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).set('Idempotency-Key', idemKey()).send({ amount: '20.00' });
+    const late = await h
+      .http()
+      .post('/v1/payments/topups')
+      .set('Authorization', `Bearer ${u.accessToken}`)
+      .set('Idempotency-Key', idemKey())
+      .send({ amount: '20.00' });
     await waitForStatus(h, u.accessToken, late.body.paymentId, 'PROCESSING');
-    const ok = await asAdmin(h.http().post(`/v1/admin/payments/${late.body.paymentId}/resolve`)).send({ outcome: 'failed', reason: 'PhonePe support says never paid' });
+    const ok = await asAdmin(h.http().post(`/v1/admin/payments/${late.body.paymentId}/resolve`)).send({
+      outcome: 'failed',
+      reason: 'PhonePe support says never paid',
+    });
     expect(ok.status).toBe(200);
     expect(ok.body).toMatchObject({ status: 'FAILED', failureReason: 'operator: PhonePe support says never paid' });
-    const again = await asAdmin(h.http().post(`/v1/admin/payments/${late.body.paymentId}/resolve`)).send({ outcome: 'succeeded', reason: 'changed my mind' });
+    const again = await asAdmin(h.http().post(`/v1/admin/payments/${late.body.paymentId}/resolve`)).send({
+      outcome: 'succeeded',
+      reason: 'changed my mind',
+    });
     expect(again.status).toBe(409);
     expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('0.00');
     await keepHistory(h.client, `topup:${late.body.paymentId}`, 'topup-operator-failed');
@@ -122,23 +188,52 @@ describe('operator resolve', () => {
     const u = await registerUser(h.http);
     const paymentId = `pay_${ulid()}`;
     // The dev server fires timers with about one second of granularity: size the windows in seconds.
-    const polling = { firstCheckMs: 10, phases: [], steadyEveryMs: 500, graceMs: 0, lateEveryMs: 1000, lateWindowMs: 4000 };
+    const polling = {
+      firstCheckMs: 10,
+      phases: [],
+      steadyEveryMs: 500,
+      graceMs: 0,
+      lateEveryMs: 1000,
+      lateWindowMs: 4000,
+    };
     const handle = await h.client.workflow.start('topUpWorkflow', {
       workflowId: `topup:${paymentId}`,
       taskQueue: h.worker.taskQueue,
-      args: [{ paymentId, userId: u.user.id, userCode: u.user.userCode, amount: paise(2500), redirectUrl: 'https://example.in/back', expireAfterSeconds: 300, polling, awaitingWindowMs: 1000 }],
+      args: [
+        {
+          paymentId,
+          userId: u.user.id,
+          userCode: u.user.userCode,
+          amount: paise(2500),
+          redirectUrl: 'https://example.in/back',
+          expireAfterSeconds: 300,
+          polling,
+          awaitingWindowMs: 1000,
+        },
+      ],
     });
-    const p = await eventually(() => paymentStatus(h, admin.token, paymentId), (x) => x.status === 'NEEDS_ATTENTION', 20_000);
+    const p = await eventually(
+      () => paymentStatus(h, admin.token, paymentId),
+      (x) => x.status === 'NEEDS_ATTENTION',
+      20_000,
+    );
     expect(p.timeline.map((t) => t.status)).toEqual(['CREATED', 'AWAITING_PAYMENT', 'PROCESSING', 'NEEDS_ATTENTION']);
     const view = (await handle.query('status')) as PaymentView;
-    expect(view).toMatchObject({ status: 'NEEDS_ATTENTION', lastProviderState: 'PENDING', step: expect.stringMatching(/operator/) });
+    expect(view).toMatchObject({
+      status: 'NEEDS_ATTENTION',
+      lastProviderState: 'PENDING',
+      step: expect.stringMatching(/operator/),
+    });
     expect(view.providerChecks).toBeGreaterThanOrEqual(3);
     // PhonePe finally says paid: a recheck settles it without an operator decision.
     h.sims.phonepe.faults.dropWebhooks = true;
     await h.sims.phonepe.completeOrder(paymentId, 'success');
     const recheck = await asAdmin(h.http().post(`/v1/admin/payments/${paymentId}/recheck`)).send({});
     expect(recheck.status).toBe(202);
-    await eventually(() => paymentStatus(h, admin.token, paymentId), (x) => x.status === 'COMPLETED');
+    await eventually(
+      () => paymentStatus(h, admin.token, paymentId),
+      (x) => x.status === 'COMPLETED',
+    );
     expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('25.00');
     await handle.result();
     await keepHistory(h.client, `topup:${paymentId}`, 'topup-late-window-recheck');

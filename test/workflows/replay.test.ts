@@ -66,18 +66,35 @@ const OPEN = [
 const EXPECTED = [...CLOSED, ...OPEN].sort();
 
 it('has a recorded history for every workflow path we guard', () => {
-  const present = readdirSync(HISTORY_DIR).filter((f) => f.endsWith('.pb')).map((f) => f.replace(/\.pb$/, '')).sort();
+  const present = readdirSync(HISTORY_DIR)
+    .filter((f) => f.endsWith('.pb'))
+    .map((f) => f.replace(/\.pb$/, ''))
+    .sort();
   expect(present).toEqual(EXPECTED);
 });
 
 it('replays every recorded history against the current workflow code', () => {
   // A plain Node process: jest's module registry would load protobufjs twice and break the replayer.
   const files = EXPECTED.map((name) => path.join(HISTORY_DIR, `${name}.pb`));
-  const r = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, '../../scripts/replay-histories.ts'), '--bundle', testEnv.workflowBundlePath, ...files], {
-    encoding: 'utf8',
-    env: { ...process.env, NODE_ENV: 'test' },
-  });
-  const results = r.stdout.split('\n').filter((l) => l.startsWith('replay-result ')).map((l) => JSON.parse(l.slice('replay-result '.length)));
+  const r = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(__dirname, '../../scripts/replay-histories.ts'),
+      '--bundle',
+      testEnv.workflowBundlePath,
+      ...files,
+    ],
+    {
+      encoding: 'utf8',
+      env: { ...process.env, NODE_ENV: 'test' },
+    },
+  );
+  const results = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('replay-result '))
+    .map((l) => JSON.parse(l.slice('replay-result '.length)));
   expect(results.filter((x) => !x.ok)).toEqual([]);
   expect(results.map((x) => x.workflowId).sort()).toEqual(EXPECTED);
   expect(r.status).toBe(0);

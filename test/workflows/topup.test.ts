@@ -4,7 +4,15 @@
  */
 import { registerUser } from '../support/api';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
-import { adminToken, idemKey, PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import {
+  adminToken,
+  idemKey,
+  PaymentsHarness,
+  paymentStatus,
+  postingsFor,
+  startPaymentsHarness,
+  waitForStatus,
+} from '../support/payments';
 import { eventually, PHONEPE_CREDS } from '../support/simulators';
 import { expectedAuthorization } from '../../providers/phonepe/webhook';
 import { keepHistory } from '../support/histories';
@@ -22,7 +30,12 @@ async function customer() {
 }
 
 async function topUp(token: string, amount: string | number = '500.00', key = idemKey()) {
-  const res = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${token}`).set('Idempotency-Key', key).send({ amount });
+  const res = await h
+    .http()
+    .post('/v1/payments/topups')
+    .set('Authorization', `Bearer ${token}`)
+    .set('Idempotency-Key', key)
+    .send({ amount });
   return { res, key, paymentId: res.body.paymentId as string };
 }
 
@@ -34,7 +47,10 @@ describe('top-up', () => {
     const u = await customer();
     const { res, paymentId } = await topUp(u.accessToken, '500.00');
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ status: 'AWAITING_PAYMENT', redirectUrl: expect.stringContaining('/phonepe/checkout/') });
+    expect(res.body).toMatchObject({
+      status: 'AWAITING_PAYMENT',
+      redirectUrl: expect.stringContaining('/phonepe/checkout/'),
+    });
     expect(new Date(res.body.expiresAt).getTime()).toBeGreaterThan(Date.now());
     const page = await fetch(res.body.redirectUrl);
     expect(await page.text()).toContain('₹500.00');
@@ -47,13 +63,27 @@ describe('top-up', () => {
     expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '500.00', held: '0.00' });
     expect(await credits(paymentId)).toHaveLength(1);
     const stmt = await h.db.knex('transactions').where({ reference_number: paymentId }).first();
-    expect(stmt).toMatchObject({ status: 'completed', transaction_type: 'deposit', ledger_type: 'TopIn', opening_balance: '0.00', closing_balance: '500.00', credit_amount: '500.00', payment_method: 'phonepe' });
+    expect(stmt).toMatchObject({
+      status: 'completed',
+      transaction_type: 'deposit',
+      ledger_type: 'TopIn',
+      opening_balance: '0.00',
+      closing_balance: '500.00',
+      credit_amount: '500.00',
+      payment_method: 'phonepe',
+    });
     const gateway = await h.db.knex('payments').where({ phonepe_merchant_transaction_id: paymentId }).first();
     expect(gateway).toMatchObject({ status: 'success', payment_method: 'upi' });
     expect(gateway.phonepe_transaction_id).toMatch(/^T/);
     const desc = await h.client.workflow.getHandle(`topup:${paymentId}`).describe();
     expect(desc.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
-      expect.arrayContaining([['PaymentKind', 'topup'], ['PaymentStatus', 'COMPLETED'], ['UserCode', u.user.userCode], ['AmountPaise', 50000], ['ProviderRef', paymentId]]),
+      expect.arrayContaining([
+        ['PaymentKind', 'topup'],
+        ['PaymentStatus', 'COMPLETED'],
+        ['UserCode', u.user.userCode],
+        ['AmountPaise', 50000],
+        ['ProviderRef', paymentId],
+      ]),
     );
     const wallet = await h.http().get('/v1/wallet').set('Authorization', `Bearer ${u.accessToken}`);
     expect(wallet.body.balance).toBe('500.00');
@@ -89,7 +119,10 @@ describe('top-up', () => {
     const { paymentId } = await topUp(u.accessToken, '75.50');
     await h.sims.phonepe.completeOrder(paymentId, 'success');
     await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
-    await eventually(() => h.sims.phonepe.webhooksSent.filter((w) => w.merchantOrderId === paymentId), (w) => w.length === 5);
+    await eventually(
+      () => h.sims.phonepe.webhooksSent.filter((w) => w.merchantOrderId === paymentId),
+      (w) => w.length === 5,
+    );
     expect(await h.db.knex('webhook_events').where({ provider_ref: paymentId })).toHaveLength(1);
     expect(await credits(paymentId)).toHaveLength(1);
     expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('75.50');
@@ -98,10 +131,19 @@ describe('top-up', () => {
   it('a forged webhook is 401 and changes nothing', async () => {
     const u = await customer();
     const { paymentId } = await topUp(u.accessToken);
-    const forged = await h.http().post('/v1/webhooks/phonepe').set('Authorization', 'f'.repeat(64))
-      .send({ event: 'checkout.order.completed', payload: { merchantOrderId: paymentId, state: 'COMPLETED', amount: 50000 } });
+    const forged = await h
+      .http()
+      .post('/v1/webhooks/phonepe')
+      .set('Authorization', 'f'.repeat(64))
+      .send({
+        event: 'checkout.order.completed',
+        payload: { merchantOrderId: paymentId, state: 'COMPLETED', amount: 50000 },
+      });
     expect(forged.status).toBe(401);
-    const missing = await h.http().post('/v1/webhooks/phonepe').send({ event: 'checkout.order.completed', payload: { merchantOrderId: paymentId, state: 'COMPLETED' } });
+    const missing = await h
+      .http()
+      .post('/v1/webhooks/phonepe')
+      .send({ event: 'checkout.order.completed', payload: { merchantOrderId: paymentId, state: 'COMPLETED' } });
     expect(missing.status).toBe(401);
     expect(await h.db.knex('webhook_events').where({ provider_ref: paymentId })).toHaveLength(0);
     // Still waiting on PhonePe (at test speed it may already be past its deadline): not settled, not credited.
@@ -112,14 +154,21 @@ describe('top-up', () => {
   });
 
   it('a webhook for an order not known yet is 404 (PhonePe retries) and kept; malformed is 400', async () => {
-    const body = { event: 'checkout.order.completed', payload: { merchantOrderId: 'pay_01JUNKNOWN00000000000000000', state: 'COMPLETED', amount: 100 } };
+    const body = {
+      event: 'checkout.order.completed',
+      payload: { merchantOrderId: 'pay_01JUNKNOWN00000000000000000', state: 'COMPLETED', amount: 100 },
+    };
     const res = await h.http().post('/v1/webhooks/phonepe').set('Authorization', hookAuth).send(body);
     expect(res.status).toBe(404);
     expect(await h.db.knex('webhook_events').where({ provider_ref: body.payload.merchantOrderId })).toHaveLength(1);
     const again = await h.http().post('/v1/webhooks/phonepe').set('Authorization', hookAuth).send(body);
     expect(again.status).toBe(404);
     expect(await h.db.knex('webhook_events').where({ provider_ref: body.payload.merchantOrderId })).toHaveLength(1);
-    const bad = await h.http().post('/v1/webhooks/phonepe').set('Authorization', hookAuth).send({ event: 'nonsense', payload: {} });
+    const bad = await h
+      .http()
+      .post('/v1/webhooks/phonepe')
+      .set('Authorization', hookAuth)
+      .send({ event: 'nonsense', payload: {} });
     expect(bad.status).toBe(400);
   });
 
@@ -129,7 +178,10 @@ describe('top-up', () => {
     const { paymentId } = await topUp(u.accessToken, '40.00');
     await h.sims.phonepe.completeOrder(paymentId, 'success');
     await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
-    await eventually(() => h.sims.phonepe.webhooksSent.filter((w) => w.event === 'checkout.order.failed'), (w) => w.length >= 1 && w.every((x) => x.status === 200));
+    await eventually(
+      () => h.sims.phonepe.webhooksSent.filter((w) => w.event === 'checkout.order.failed'),
+      (w) => w.length >= 1 && w.every((x) => x.status === 200),
+    );
     expect((await paymentStatus(h, u.accessToken, paymentId)).status).toBe('COMPLETED');
     expect(await credits(paymentId)).toHaveLength(1);
     expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('40.00');
@@ -139,7 +191,8 @@ describe('top-up', () => {
     const u = await customer();
     const admin = await registerUser(h.http);
     await h.db.knex('users').where({ id: admin.user.id }).update({ role: 'admin' });
-    const adminToken = (await h.http().post('/v1/auth/login').send({ login: admin.login, password: admin.password })).body.accessToken;
+    const adminToken = (await h.http().post('/v1/auth/login').send({ login: admin.login, password: admin.password }))
+      .body.accessToken;
     const { paymentId } = await topUp(u.accessToken, '500.00');
     await h.sims.phonepe.completeOrder(paymentId, 'success', 45_000);
     const p = await waitForStatus(h, u.accessToken, paymentId, 'NEEDS_ATTENTION');
@@ -147,13 +200,18 @@ describe('top-up', () => {
     expect(await credits(paymentId)).toHaveLength(0);
     const stuck = await h.http().get('/v1/admin/payments').set('Authorization', `Bearer ${adminToken}`);
     expect(stuck.body.items[0]).toMatchObject({ paymentId, status: 'NEEDS_ATTENTION' });
-    const resolved = await h.http().post(`/v1/admin/payments/${paymentId}/resolve`).set('Authorization', `Bearer ${adminToken}`)
+    const resolved = await h
+      .http()
+      .post(`/v1/admin/payments/${paymentId}/resolve`)
+      .set('Authorization', `Bearer ${adminToken}`)
       .send({ outcome: 'succeeded', reason: 'customer paid ₹450, confirmed with PhonePe' });
     expect({ status: resolved.status, body: resolved.body }).toMatchObject({ status: 200 });
     expect(resolved.body.status).toBe('COMPLETED');
     expect(resolved.body.timeline.at(-1)).toMatchObject({ status: 'COMPLETED', actor: admin.user.userCode });
     expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('450.00');
-    expect(await h.db.knex('audit_logs').where({ action: 'admin.payments.resolve', target_id: paymentId })).toHaveLength(1);
+    expect(
+      await h.db.knex('audit_logs').where({ action: 'admin.payments.resolve', target_id: paymentId }),
+    ).toHaveLength(1);
     await keepHistory(h.client, `topup:${paymentId}`, 'topup-amount-mismatch-operator');
   });
 
@@ -175,11 +233,16 @@ describe('top-up', () => {
     const other = await customer();
     const { paymentId } = await topUp(u.accessToken);
     const theirs = await h.http().get(`/v1/payments/${paymentId}`).set('Authorization', `Bearer ${other.accessToken}`);
-    const none = await h.http().get('/v1/payments/pay_01JZZZZZZZZZZZZZZZZZZZZZZZ').set('Authorization', `Bearer ${other.accessToken}`);
+    const none = await h
+      .http()
+      .get('/v1/payments/pay_01JZZZZZZZZZZZZZZZZZZZZZZZ')
+      .set('Authorization', `Bearer ${other.accessToken}`);
     expect(theirs.status).toBe(404);
     expect(none.status).toBe(404);
     expect(theirs.body.error.code).toBe(none.body.error.code);
-    expect((await h.http().get('/v1/payments').set('Authorization', `Bearer ${other.accessToken}`)).body.items).toEqual([]);
+    expect((await h.http().get('/v1/payments').set('Authorization', `Bearer ${other.accessToken}`)).body.items).toEqual(
+      [],
+    );
     await h.sims.phonepe.completeOrder(paymentId, 'failure');
     await waitForStatus(h, u.accessToken, paymentId, 'FAILED');
   });
@@ -195,7 +258,11 @@ describe('idempotency', () => {
     const changed = await topUp(u.accessToken, '301.00', first.key);
     expect(changed.res.status).toBe(409);
     expect(changed.res.body.error.code).toBe('idempotency_key_reused');
-    const missing = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).send({ amount: '10.00' });
+    const missing = await h
+      .http()
+      .post('/v1/payments/topups')
+      .set('Authorization', `Bearer ${u.accessToken}`)
+      .send({ amount: '10.00' });
     expect(missing.status).toBe(400);
 
     const key = idemKey();
@@ -238,7 +305,10 @@ describe('a lost payment page', () => {
 
     await h.sims.phonepe.completeOrder(second, 'success');
     const done = await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
-    expect(done.timeline[1]).toMatchObject({ status: 'AWAITING_PAYMENT', note: expect.stringMatching(/page of the first was lost/) });
+    expect(done.timeline[1]).toMatchObject({
+      status: 'AWAITING_PAYMENT',
+      note: expect.stringMatching(/page of the first was lost/),
+    });
     expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '400.00', held: '0.00' });
     expect(await credits(paymentId)).toHaveLength(1);
     expect(h.sims.phonepe.orders.get(paymentId)!.state).toBe('PENDING');
@@ -246,7 +316,12 @@ describe('a lost payment page', () => {
 
     // A refund goes to the order that was paid.
     const admin = await adminToken(h);
-    const refund = await h.http().post(`/v1/admin/payments/${paymentId}/refund`).set('Authorization', `Bearer ${admin}`).set('Idempotency-Key', idemKey()).send({ amount: '100.00', reason: 'partial refund' });
+    const refund = await h
+      .http()
+      .post(`/v1/admin/payments/${paymentId}/refund`)
+      .set('Authorization', `Bearer ${admin}`)
+      .set('Idempotency-Key', idemKey())
+      .send({ amount: '100.00', reason: 'partial refund' });
     await waitForStatus(h, admin, refund.body.paymentId, 'COMPLETED');
     expect(h.sims.phonepe.refunds.get(refund.body.paymentId)!.originalMerchantOrderId).toBe(second);
   });
@@ -257,7 +332,10 @@ describe('a lost payment page', () => {
     h.sims.phonepe.faults.hangMs = 2500;
     const { res, key } = await topUp(u.accessToken, '90.00');
     expect(res.status).toBe(409);
-    expect(res.body.error).toMatchObject({ code: 'topup_page_lost', message: expect.stringMatching(/start a new top-up/) });
+    expect(res.body.error).toMatchObject({
+      code: 'topup_page_lost',
+      message: expect.stringMatching(/start a new top-up/),
+    });
     const again = await topUp(u.accessToken, '90.00', key);
     expect([again.res.status, again.res.body.error.code]).toEqual([409, 'topup_page_lost']);
   });

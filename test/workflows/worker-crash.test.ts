@@ -81,7 +81,12 @@ async function pendingActivity(workflowId: string, type: string) {
 it('a worker killed mid-credit, then restarted: exactly one credit', async () => {
   const first = startWorkerProcess();
   const u = await registerUser(h.http);
-  const res = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).set('Idempotency-Key', idemKey()).send({ amount: '250.00' });
+  const res = await h
+    .http()
+    .post('/v1/payments/topups')
+    .set('Authorization', `Bearer ${u.accessToken}`)
+    .set('Idempotency-Key', idemKey())
+    .send({ amount: '250.00' });
   expect(res.status).toBe(201);
   const paymentId = res.body.paymentId as string;
 
@@ -91,7 +96,11 @@ it('a worker killed mid-credit, then restarted: exactly one credit', async () =>
     await trx('users').where({ id: u.user.id }).forUpdate().first();
     await h.sims.phonepe.completeOrder(paymentId, 'success');
     // Started by the first worker, and blocked on our lock.
-    await eventually(() => pendingActivity(`topup:${paymentId}`, 'creditTopUp'), (a) => Boolean(a?.lastStartedTime), 30_000);
+    await eventually(
+      () => pendingActivity(`topup:${paymentId}`, 'creditTopUp'),
+      (a) => Boolean(a?.lastStartedTime),
+      60_000,
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
   } finally {
@@ -128,17 +137,32 @@ it('a worker killed while a transfer, a recharge, a bill and a payout are settli
   try {
     // The transfer is pinned on its recipient: the sender's row is also referenced (FK) by the
     // payment's record, which must be written before the posting is reached.
-    for (const s of [...started.map((x) => x.payerId), recipient.id]) await trx('users').where({ id: s }).forUpdate().first();
-    transfer = h.http().post('/v1/payments/transfers').set('Authorization', `Bearer ${sender.token}`).set('Idempotency-Key', idemKey()).send({ amount: '100.00', toUserCode: recipient.userCode }).then((r) => r);
+    for (const s of [...started.map((x) => x.payerId), recipient.id])
+      await trx('users').where({ id: s }).forUpdate().first();
+    transfer = h
+      .http()
+      .post('/v1/payments/transfers')
+      .set('Authorization', `Bearer ${sender.token}`)
+      .set('Idempotency-Key', idemKey())
+      .send({ amount: '100.00', toUserCode: recipient.userCode })
+      .then((r) => r);
     for (const s of started) {
-      await eventually(() => pendingActivity(`${s.kind}:${s.paymentId}`, 'captureHeldPayment'), (a) => Boolean(a?.lastStartedTime), 30_000);
+      await eventually(
+        () => pendingActivity(`${s.kind}:${s.paymentId}`, 'captureHeldPayment'),
+        (a) => Boolean(a?.lastStartedTime),
+        60_000,
+      );
     }
     const transferId = await eventually(
       () => h.db.knex('payment_records').where({ kind: 'transfer', user_id: sender.id }).first('id'),
       (r) => Boolean(r),
       10_000,
     );
-    await eventually(() => pendingActivity(`transfer:${transferId.id}`, 'postTransfer'), (a) => Boolean(a?.lastStartedTime), 30_000);
+    await eventually(
+      () => pendingActivity(`transfer:${transferId.id}`, 'postTransfer'),
+      (a) => Boolean(a?.lastStartedTime),
+      60_000,
+    );
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
   } finally {
@@ -162,7 +186,7 @@ it('a worker killed while a transfer, a recharge, a bill and a payout are settli
     expect(await postingsFor(h, `commission:${s.paymentId}`)).toHaveLength(1);
   }
   await expectLedgerInvariants(h.db.knex);
-}, 180_000);
+}, 240_000);
 
 it('a worker killed between PhonePe creating the order and our answer: the client still gets a working page', async () => {
   // Only the worker this test kills may take the order's first attempt.
@@ -174,8 +198,18 @@ it('a worker killed between PhonePe creating the order and our answer: the clien
   h.sims.phonepe.faults.hangMs = 1500;
   const key = idemKey();
   const ordersBefore = h.sims.phonepe.orders.size;
-  const request = h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).set('Idempotency-Key', key).send({ amount: '120.00' }).then((r) => r);
-  await eventually(() => h.sims.phonepe.orders.size, (n) => n === ordersBefore + 1, 30_000);
+  const request = h
+    .http()
+    .post('/v1/payments/topups')
+    .set('Authorization', `Bearer ${u.accessToken}`)
+    .set('Idempotency-Key', key)
+    .send({ amount: '120.00' })
+    .then((r) => r);
+  await eventually(
+    () => h.sims.phonepe.orders.size,
+    (n) => n === ordersBefore + 1,
+    30_000,
+  );
   first.kill('SIGKILL');
   await new Promise((r) => first.once('exit', r));
   startWorkerProcess();
@@ -187,7 +221,12 @@ it('a worker killed between PhonePe creating the order and our answer: the clien
   const page = await fetch(res.body.redirectUrl);
   expect(await page.text()).toContain('₹120.00');
   // A retry of the same key answers the same working page.
-  const retry = await h.http().post('/v1/payments/topups').set('Authorization', `Bearer ${u.accessToken}`).set('Idempotency-Key', key).send({ amount: '120.00' });
+  const retry = await h
+    .http()
+    .post('/v1/payments/topups')
+    .set('Authorization', `Bearer ${u.accessToken}`)
+    .set('Idempotency-Key', key)
+    .send({ amount: '120.00' });
   expect(retry.body).toEqual(res.body);
   await h.sims.phonepe.completeOrder(`${paymentId}-2`, 'success');
   await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED', 30_000);
@@ -206,13 +245,21 @@ it('a production-shaped worker: health endpoint, runtime metrics with its slot l
     WORKER_SHUTDOWN_GRACE_SECONDS: '20',
   });
   const health = await eventually(
-    () => fetch(`http://127.0.0.1:${healthPort}/healthz`).then(async (r) => ({ status: r.status, body: await r.json() }), () => undefined),
+    () =>
+      fetch(`http://127.0.0.1:${healthPort}/healthz`).then(
+        async (r) => ({ status: r.status, body: await r.json() }),
+        () => undefined,
+      ),
     (r) => r?.status === 200,
     60_000,
   );
   expect(health!.body).toEqual({ ok: true, worker: 'RUNNING', database: true });
   const metrics = await eventually(
-    () => fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => ''),
+    () =>
+      fetch(`http://127.0.0.1:${metricsPort}/metrics`).then(
+        (r) => r.text(),
+        () => '',
+      ),
     (t) => /temporal_worker_task_slots_available\{[^}]*worker_type="ActivityWorker"[^}]*\} 7\b/.test(t),
     30_000,
   );
@@ -224,12 +271,18 @@ it('a production-shaped worker: health endpoint, runtime metrics with its slot l
   await control(h, 'recharge').scenario({ match: r.match, outcome: 'success' });
   await control(h, 'recharge').fault({ endpoint: 'create', kind: 'slow', delayMs: 1500 });
   const paymentId = (await r.pay('50.00')).body.paymentId as string;
-  await eventually(() => control(h, 'recharge').requests(), (reqs) => reqs.some((x) => x.method === 'POST' && x.body?.clientRef === paymentId), 20_000);
+  await eventually(
+    () => control(h, 'recharge').requests(),
+    (reqs) => reqs.some((x) => x.method === 'POST' && x.body?.clientRef === paymentId),
+    20_000,
+  );
   const exited = new Promise<number | null>((resolve) => worker.once('exit', (code) => resolve(code)));
   worker.kill('SIGTERM');
   expect(await exited).toBe(0);
   expect(await control(h, 'recharge').transaction(paymentId)).toMatchObject({ createCount: 1 });
-  const creates = (await control(h, 'recharge').requests()).filter((x) => x.method === 'POST' && x.body?.clientRef === paymentId);
+  const creates = (await control(h, 'recharge').requests()).filter(
+    (x) => x.method === 'POST' && x.body?.clientRef === paymentId,
+  );
   expect(creates).toHaveLength(1);
   startWorkerProcess();
   await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);

@@ -27,17 +27,46 @@ it('registers every search attribute', async () => {
 
 it('runs the reconciliation workflow on the worker and stores its report', async () => {
   await createUser(db.knex, { balance: '250.00' });
-  const summary = await t.client.workflow.execute('reconciliationWorkflow', { taskQueue: t.taskQueue, workflowId: `recon-${Date.now()}`, args: [] });
+  const summary = await t.client.workflow.execute('reconciliationWorkflow', {
+    taskQueue: t.taskQueue,
+    workflowId: `recon-${Date.now()}`,
+    args: [],
+  });
   // A webhook stored two hours ago and never delivered, and an expired idempotency key.
-  await db.knex('webhook_events').insert({ provider: 'phonepe', dedupe_key: 'x'.repeat(64), event_type: 'checkout.order.completed', provider_ref: 'pay_unknown', payload: '{}', received_at: new Date(Date.now() - 2 * 3_600_000) });
+  await db.knex('webhook_events').insert({
+    provider: 'phonepe',
+    dedupe_key: 'x'.repeat(64),
+    event_type: 'checkout.order.completed',
+    provider_ref: 'pay_unknown',
+    payload: '{}',
+    received_at: new Date(Date.now() - 2 * 3_600_000),
+  });
   const u = await createUser(db.knex);
-  await db.knex('idempotency_keys').insert({ user_id: u.id, idempotency_key: 'old', request_fingerprint: 'f'.repeat(64), resource_id: 'pay_x', expires_at: new Date(Date.now() - 1000) });
-  expect(summary).toMatchObject({ ok: true, failedChecks: [], attention: { undeliveredWebhooks: 0, stalePayments: 0 } });
+  await db.knex('idempotency_keys').insert({
+    user_id: u.id,
+    idempotency_key: 'old',
+    request_fingerprint: 'f'.repeat(64),
+    resource_id: 'pay_x',
+    expires_at: new Date(Date.now() - 1000),
+  });
+  expect(summary).toMatchObject({
+    ok: true,
+    failedChecks: [],
+    attention: { undeliveredWebhooks: 0, stalePayments: 0 },
+  });
   const stored = await latestReconciliationReport(db.knex);
   expect(stored).toMatchObject({ id: summary.reportId, ok: true });
-  const second = await t.client.workflow.execute('reconciliationWorkflow', { taskQueue: t.taskQueue, workflowId: `recon-2-${Date.now()}`, args: [] });
+  const second = await t.client.workflow.execute('reconciliationWorkflow', {
+    taskQueue: t.taskQueue,
+    workflowId: `recon-2-${Date.now()}`,
+    args: [],
+  });
   expect(second.attention).toEqual({ undeliveredWebhooks: 1, stalePayments: 0, outstandingClawbacks: 0 });
-  const report = (await latestReconciliationReport(db.knex))!.report as { undeliveredWebhooks: Array<{ providerRef: string }>; systemAccounts: Array<{ code: string; balance: string }>; purgedIdempotencyKeys: number };
+  const report = (await latestReconciliationReport(db.knex))!.report as {
+    undeliveredWebhooks: Array<{ providerRef: string }>;
+    systemAccounts: Array<{ code: string; balance: string }>;
+    purgedIdempotencyKeys: number;
+  };
   expect(report.undeliveredWebhooks.map((w) => w.providerRef)).toEqual(['pay_unknown']);
   expect(report.systemAccounts.find((a) => a.code === 'PLATFORM_EQUITY')!.balance).toBe('-250.00');
   expect(report.purgedIdempotencyKeys).toBe(1);
@@ -47,7 +76,11 @@ it('runs the reconciliation workflow on the worker and stores its report', async
 it('reports a tampered balance as a failed check', async () => {
   const u = await createUser(db.knex, { balance: '10.00' });
   await db.knex('users').where({ id: u.id }).update({ wallet_balance: '11.00' }); // simulated corruption
-  const summary = await t.client.workflow.execute('reconciliationWorkflow', { taskQueue: t.taskQueue, workflowId: `recon-bad-${Date.now()}`, args: [] });
+  const summary = await t.client.workflow.execute('reconciliationWorkflow', {
+    taskQueue: t.taskQueue,
+    workflowId: `recon-bad-${Date.now()}`,
+    args: [],
+  });
   expect(summary.ok).toBe(false);
   expect(summary.failedChecks).toContain('cached_balances');
   await db.knex('users').where({ id: u.id }).update({ wallet_balance: '10.00' });
