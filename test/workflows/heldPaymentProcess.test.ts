@@ -1,0 +1,281 @@
+/**
+ * The held-payment process on its own, in seconds: the real workflow code on the test Temporal
+ * server, its activities replaced by a scripted provider and an in-memory hold, so each branch
+ * (success, failure, refusal, polling, outage, cancel, operator decisions, recovery) is driven
+ * directly. The end-to-end suites (heldPayments, operatorSafety, orphans) prove the same paths
+ * against the real ledger and simulators.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import { Client, Connection, WorkflowHandle } from '@temporalio/client';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import type { ProviderOrder, ProviderOutcome } from '../../domain/contracts';
+import { paise } from '../../domain/money';
+import { PROVIDER_ORDER_POLLING, scalePlan } from '../../domain/polling';
+import type { StatusChange } from '../../domain/payments';
+import { operatorResolveUpdate, providerEventSignal, recheckSignal } from '../../workflows/messages';
+import type { RechargeInput } from '../../workflows/recharge';
+import { testEnv } from '../support/env';
+import { newTaskQueue } from '../support/temporal';
+
+type Answer = ProviderOutcome | { outcome: 'unknown'; providerState: 'NOT_FOUND' } | 'down';
+
+/** A provider and a wallet in memory; every call is recorded. */
+class Fake {
+  calls: string[] = [];
+  statuses: string[] = [];
+  hold: 'none' | 'active' | 'captured' | 'released' = 'none';
+  refuseHold?: string;
+  failReleases = 0;
+  send: Answer = { outcome: 'pending', providerState: 'PENDING' };
+  checks: Answer[] = [];
+  lastCheck: Answer = { outcome: 'pending', providerState: 'PENDING' };
+
+  answer(a: Answer): ProviderOutcome | { outcome: 'unknown'; providerState: 'NOT_FOUND' } {
+    if (a === 'down') throw new Error('provider down');
+    return a;
+  }
+
+  activities() {
+    const f = this;
+    const called = (name: string) => f.calls.push(name);
+    return {
+      async startHeldPayment() {
+        called('record');
+      },
+      async holdPaymentFunds() {
+        called('hold');
+        if (f.refuseHold)
+          throw ApplicationFailure.create({ type: f.refuseHold, message: 'refused', nonRetryable: true });
+        f.hold = 'active';
+      },
+      async sendToProvider(_order: ProviderOrder) {
+        called('send');
+        return f.answer(f.send);
+      },
+      async checkWithProvider() {
+        called('check');
+        f.lastCheck = f.checks.shift() ?? f.lastCheck;
+        return f.answer(f.lastCheck);
+      },
+      async captureHeldPayment() {
+        called('capture');
+        f.hold = 'captured';
+        return { transactionId: 1 };
+      },
+      async payPaymentCommissions() {
+        called('commissions');
+        return [];
+      },
+      async releasePaymentHold() {
+        called('release');
+        if (f.failReleases > 0) {
+          f.failReleases--;
+          throw ApplicationFailure.create({ message: 'database refused', nonRetryable: true });
+        }
+        f.hold = 'released';
+      },
+      async refundReversedPayment() {
+        called('refund-reversal');
+      },
+      async clawBackPaymentCommissions() {
+        called('clawback');
+        return { recovered: [], outstanding: [] };
+      },
+      async recordPaymentStatus(change: StatusChange) {
+        f.statuses.push(change.status);
+      },
+      async inspectMoney() {
+        called('inspect');
+        return { hold: f.hold, settled: f.hold === 'captured' };
+      },
+    };
+  }
+}
+
+let connection: NativeConnection;
+let clientConnection: Connection;
+let client: Client;
+
+beforeAll(async () => {
+  connection = await NativeConnection.connect({ address: testEnv.temporalAddress });
+  clientConnection = await Connection.connect({ address: testEnv.temporalAddress });
+  client = new Client({ connection: clientConnection });
+});
+afterAll(async () => {
+  await clientConnection?.close();
+  await connection?.close();
+});
+
+let n = 0;
+const input = (o: Partial<RechargeInput> = {}): RechargeInput => ({
+  paymentId: `pay_UNIT${Date.now()}${++n}`,
+  userId: 1,
+  amount: paise(14_900),
+  operator: 'JIO',
+  circle: 'DL',
+  mobile: '9876543210',
+  commissionMarginRate: 300,
+  polling: scalePlan(PROVIDER_ORDER_POLLING, 0.001),
+  reversalWatchMs: 1_000,
+  providerCallBudgetMs: 5_000,
+  ...o,
+});
+
+/** Runs `scenario` with a worker whose activities are `fake`'s, on a task queue of its own. */
+async function withWorker<T>(
+  fake: Fake,
+  scenario: (start: (i?: Partial<RechargeInput>) => Promise<WorkflowHandle>) => Promise<T>,
+): Promise<T> {
+  const taskQueue = newTaskQueue();
+  const worker = await Worker.create({
+    connection,
+    taskQueue,
+    workflowBundle: { codePath: testEnv.workflowBundlePath },
+    activities: fake.activities(),
+  });
+  const start = (i: Partial<RechargeInput> = {}) => {
+    const args = input(i);
+    return client.workflow.start('rechargeWorkflow', {
+      workflowId: `recharge:${args.paymentId}`,
+      taskQueue,
+      args: [args],
+    });
+  };
+  return worker.runUntil(scenario(start));
+}
+
+const succeeded: ProviderOutcome = { outcome: 'succeeded', providerState: 'SUCCESS', providerRef: 'OP1' };
+const failed: ProviderOutcome = { outcome: 'failed', providerState: 'FAILURE', reason: 'invalid number' };
+const pending: ProviderOutcome = { outcome: 'pending', providerState: 'PENDING' };
+const notFound = { outcome: 'unknown', providerState: 'NOT_FOUND' } as const;
+
+it('success at once: captured, commissions, COMPLETED, never released', async () => {
+  const f = new Fake();
+  f.send = succeeded;
+  f.lastCheck = succeeded;
+  const result = await withWorker(f, async (start) => (await start()).result());
+  expect(result.status).toBe('COMPLETED');
+  expect(f.calls.slice(0, 5)).toEqual(['record', 'hold', 'send', 'capture', 'commissions']);
+  expect(f.calls).not.toContain('release');
+  expect(f.statuses).toEqual(['PROCESSING', 'COMPLETED']);
+});
+
+it('a definite failure releases the hold: FAILED with provider_failed', async () => {
+  const f = new Fake();
+  f.send = failed;
+  const result = await withWorker(f, async (start) => (await start()).result());
+  expect(result).toMatchObject({ status: 'FAILED', failureCode: 'provider_failed' });
+  expect(f.calls).toEqual(['record', 'hold', 'send', 'release']);
+  expect(f.hold).toBe('released');
+});
+
+it('a refused hold fails at once with the rule, nothing sent', async () => {
+  const f = new Fake();
+  f.refuseHold = 'insufficient_funds';
+  const result = await withWorker(f, async (start) => (await start()).result());
+  expect(result).toMatchObject({ status: 'FAILED', failureCode: 'insufficient_funds' });
+  expect(f.calls).toEqual(['record', 'hold']);
+});
+
+it('pending, then the status checks find the success', async () => {
+  const f = new Fake();
+  f.checks = [pending, pending, succeeded];
+  const result = await withWorker(f, async (start) => (await start()).result());
+  expect(result.status).toBe('COMPLETED');
+  expect(f.calls.filter((c) => c === 'capture')).toHaveLength(1);
+  expect(f.calls.indexOf('capture')).toBeGreaterThan(f.calls.indexOf('check'));
+});
+
+it('a provider down for the whole call budget parks the payment, money held; a recheck sends it once it is back', async () => {
+  const f = new Fake();
+  f.send = 'down';
+  f.lastCheck = 'down';
+  await withWorker(f, async (start) => {
+    const h = await start();
+    await waitUntil(() => f.statuses.includes('NEEDS_ATTENTION'), 20_000);
+    expect(f.hold).toBe('active');
+    f.send = succeeded;
+    f.lastCheck = notFound;
+    await h.signal(recheckSignal);
+    expect((await h.result()).status).toBe('COMPLETED');
+  });
+  expect(f.statuses).toEqual(['PROCESSING', 'NEEDS_ATTENTION', 'COMPLETED']);
+  expect(f.calls).not.toContain('release');
+}, 60_000);
+
+it('cancelled while pending: the hold stays, NEEDS_ATTENTION; a webhook with the success completes it', async () => {
+  const f = new Fake();
+  await withWorker(f, async (start) => {
+    const h = await start({ polling: scalePlan(PROVIDER_ORDER_POLLING, 1) }); // checks far apart: only news moves it
+    await waitUntil(() => f.calls.includes('send'), 10_000);
+    await h.cancel();
+    await waitUntil(() => f.statuses.includes('NEEDS_ATTENTION'), 10_000);
+    expect(f.hold).toBe('active');
+    f.lastCheck = succeeded;
+    await h.signal(providerEventSignal, { eventKey: 'e1', event: 'recharge.status', state: 'SUCCESS' });
+    await expect(h.result()).rejects.toThrow();
+    expect((await h.describe()).status.name).toBe('CANCELLED');
+  });
+  expect(f.calls.filter((c) => c === 'capture')).toHaveLength(1);
+  expect(f.calls).not.toContain('release');
+});
+
+it('an operator\'s "failed" asks the provider first: money it paid out is captured, not released', async () => {
+  const f = new Fake();
+  await withWorker(f, async (start) => {
+    const h = await start({ polling: scalePlan(PROVIDER_ORDER_POLLING, 1) });
+    await waitUntil(() => f.statuses.includes('PROCESSING'), 10_000);
+    f.lastCheck = succeeded;
+    const view = await h.executeUpdate(operatorResolveUpdate, {
+      args: [{ outcome: 'failed', reason: 'customer says no' }],
+    });
+    expect(view.status).toBe('COMPLETED');
+    expect(view.timeline.at(-1)!.note).toMatch(/confirmed the payment .* captured, not released/);
+  });
+  expect(f.calls).not.toContain('release');
+});
+
+it('an operator\'s "failed" whose release is refused parks; a recheck releases it, then FAILED', async () => {
+  const f = new Fake();
+  f.failReleases = 1;
+  await withWorker(f, async (start) => {
+    const h = await start({ polling: scalePlan(PROVIDER_ORDER_POLLING, 1) });
+    await waitUntil(() => f.statuses.includes('PROCESSING'), 10_000);
+    const parked = await h.executeUpdate(operatorResolveUpdate, {
+      args: [{ outcome: 'failed', reason: 'provider confirms it failed' }],
+    });
+    expect(parked.status).toBe('NEEDS_ATTENTION');
+    expect(f.hold).toBe('active');
+    await h.signal(recheckSignal);
+    expect((await h.result()).status).toBe('FAILED');
+  });
+  expect(f.hold).toBe('released');
+  expect(f.calls.filter((c) => c === 'release')).toHaveLength(2);
+});
+
+it('recovery: no hold means nothing was sent (FAILED); an active hold is settled from the provider', async () => {
+  const none = new Fake();
+  const stopped = await withWorker(none, async (start) =>
+    (await start({ recovery: { status: 'NEEDS_ATTENTION' } })).result(),
+  );
+  expect(stopped).toMatchObject({ status: 'FAILED', failureCode: 'stopped' });
+  expect(none.calls).toEqual(['inspect']);
+
+  const held = new Fake();
+  held.hold = 'active';
+  held.lastCheck = succeeded;
+  const recovered = await withWorker(held, async (start) =>
+    (await start({ recovery: { status: 'NEEDS_ATTENTION' } })).result(),
+  );
+  expect(recovered.status).toBe('COMPLETED');
+  expect(held.calls.slice(0, 4)).toEqual(['inspect', 'check', 'capture', 'commissions']);
+  expect(held.calls).not.toContain('send');
+});
+
+async function waitUntil(ok: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
