@@ -26,19 +26,21 @@ import {
 } from '../workflows/messages';
 import { heldPaymentSummary, recoverySummary, refundSummary, topUpSummary, transferSummary } from './workflowSummaries';
 import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '../workflows/searchAttributes';
-import type { RefundInput } from '../workflows/refund';
-import type { TopUpInput } from '../workflows/topup';
+import { refundWorkflow, type RefundInput } from '../workflows/refund';
+import { topUpWorkflow, type TopUpInput } from '../workflows/topup';
 import type { ReconciliationSummary, SweepResult, TransferInput } from '../domain/contracts';
-import type { BillPaymentInput } from '../workflows/billPayment';
-import type { PayoutInput } from '../workflows/payout';
-import type { RechargeInput } from '../workflows/recharge';
+import { billPaymentWorkflow, type BillPaymentInput } from '../workflows/billPayment';
+import { payoutWorkflow, type PayoutInput } from '../workflows/payout';
+import { rechargeWorkflow, type RechargeInput } from '../workflows/recharge';
+import { orphanSweepWorkflow, reconciliationWorkflow } from '../workflows/reconciliation';
+import { transferWorkflow } from '../workflows/transfer';
 
 export type HeldPaymentStart =
   | { kind: 'payout'; input: PayoutInput }
   | { kind: 'recharge'; input: RechargeInput }
   | { kind: 'bill'; input: BillPaymentInput };
 
-const HELD_WORKFLOW = { payout: 'payoutWorkflow', recharge: 'rechargeWorkflow', bill: 'billPaymentWorkflow' } as const;
+const HELD_WORKFLOW = { payout: payoutWorkflow, recharge: rechargeWorkflow, bill: billPaymentWorkflow } as const;
 
 /** An update the workflow refused (validator) or failed: its ApplicationFailure type is the code. */
 function fromUpdateFailure(err: WorkflowUpdateFailedError): DomainError {
@@ -76,7 +78,7 @@ export class PaymentWorkflows {
    * finished it; the caller then answers from the read model.
    */
   async startTopUp(input: TopUpInput, userCode: string): Promise<TopUpStarted | 'already-closed'> {
-    const start = new WithStartWorkflowOperation('topUpWorkflow', {
+    const start = new WithStartWorkflowOperation(topUpWorkflow, {
       workflowId: workflowIdFor('topup', input.paymentId),
       taskQueue: this.taskQueue,
       args: [input],
@@ -98,7 +100,7 @@ export class PaymentWorkflows {
   async runTransfer(input: TransferInput): Promise<PaymentView & { failureCode?: string }> {
     const workflowId = workflowIdFor('transfer', input.paymentId);
     try {
-      return await this.client.workflow.execute('transferWorkflow', {
+      return await this.client.workflow.execute(transferWorkflow, {
         workflowId,
         taskQueue: this.taskQueue,
         args: [input],
@@ -142,7 +144,7 @@ export class PaymentWorkflows {
 
   async startRefund(input: RefundInput, userCode: string): Promise<void> {
     try {
-      await this.client.workflow.start('refundWorkflow', {
+      await this.client.workflow.start(refundWorkflow, {
         workflowId: workflowIdFor('refund', input.refundId),
         taskQueue: this.taskQueue,
         args: [input],
@@ -182,15 +184,16 @@ export class PaymentWorkflows {
    * minute and daily) and answers with both results.
    */
   async runReconciliation(): Promise<{ sweep: SweepResult; reconciliation: ReconciliationSummary }> {
-    const run = <T>(type: string, id: string) =>
-      this.client.workflow.execute(type, {
-        workflowId: `${id}:manual:${Date.now()}-${Math.random().toString(36).slice(2, 8)}`,
-        taskQueue: this.taskQueue,
-        args: [],
-      }) as Promise<T>;
+    const id = (name: string) => `${name}:manual:${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
     try {
-      const sweep = await run<SweepResult>('orphanSweepWorkflow', 'orphan-sweep');
-      const reconciliation = await run<ReconciliationSummary>('reconciliationWorkflow', 'reconciliation');
+      const sweep = await this.client.workflow.execute(orphanSweepWorkflow, {
+        workflowId: id('orphan-sweep'),
+        taskQueue: this.taskQueue,
+      });
+      const reconciliation = await this.client.workflow.execute(reconciliationWorkflow, {
+        workflowId: id('reconciliation'),
+        taskQueue: this.taskQueue,
+      });
       return { sweep, reconciliation };
     } catch (err) {
       return unavailable(err);
