@@ -6,16 +6,14 @@
  * against the real ledger and simulators.
  */
 import { ApplicationFailure } from '@temporalio/common';
-import { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import type { WorkflowHandle } from '@temporalio/client';
 import type { ProviderOrder, ProviderOutcome } from '../../domain/contracts';
 import { paise } from '../../domain/money';
 import { PROVIDER_ORDER_POLLING, scalePlan } from '../../domain/polling';
 import type { StatusChange } from '../../domain/payments';
 import { operatorResolveUpdate, providerEventSignal, recheckSignal } from '../../workflows/messages';
 import type { RechargeInput } from '../../workflows/recharge';
-import { testEnv } from '../support/env';
-import { newTaskQueue } from '../support/temporal';
+import { ScriptedWorkers, scriptedWorkers, waitUntil } from '../support/scriptedWorker';
 
 type Answer = ProviderOutcome | { outcome: 'unknown'; providerState: 'NOT_FOUND' } | 'down';
 
@@ -92,19 +90,11 @@ class Fake {
   }
 }
 
-let connection: NativeConnection;
-let clientConnection: Connection;
-let client: Client;
-
+let workers: ScriptedWorkers;
 beforeAll(async () => {
-  connection = await NativeConnection.connect({ address: testEnv.temporalAddress });
-  clientConnection = await Connection.connect({ address: testEnv.temporalAddress });
-  client = new Client({ connection: clientConnection });
+  workers = await scriptedWorkers();
 });
-afterAll(async () => {
-  await clientConnection?.close();
-  await connection?.close();
-});
+afterAll(() => workers?.close());
 
 let n = 0;
 const input = (o: Partial<RechargeInput> = {}): RechargeInput => ({
@@ -121,27 +111,17 @@ const input = (o: Partial<RechargeInput> = {}): RechargeInput => ({
   ...o,
 });
 
-/** Runs `scenario` with a worker whose activities are `fake`'s, on a task queue of its own. */
-async function withWorker<T>(
+/** Runs `scenario` with a worker whose activities are `fake`'s. */
+function withWorker<T>(
   fake: Fake,
   scenario: (start: (i?: Partial<RechargeInput>) => Promise<WorkflowHandle>) => Promise<T>,
 ): Promise<T> {
-  const taskQueue = newTaskQueue();
-  const worker = await Worker.create({
-    connection,
-    taskQueue,
-    workflowBundle: { codePath: testEnv.workflowBundlePath },
-    activities: fake.activities(),
-  });
-  const start = (i: Partial<RechargeInput> = {}) => {
-    const args = input(i);
-    return client.workflow.start('rechargeWorkflow', {
-      workflowId: `recharge:${args.paymentId}`,
-      taskQueue,
-      args: [args],
-    });
-  };
-  return worker.runUntil(scenario(start));
+  return workers.run(fake.activities(), (start) =>
+    scenario((i = {}) => {
+      const args = input(i);
+      return start('rechargeWorkflow', `recharge:${args.paymentId}`, [args]);
+    }),
+  );
 }
 
 const succeeded: ProviderOutcome = { outcome: 'succeeded', providerState: 'SUCCESS', providerRef: 'OP1' };
@@ -271,11 +251,3 @@ it('recovery: no hold means nothing was sent (FAILED); an active hold is settled
   expect(held.calls.slice(0, 4)).toEqual(['inspect', 'check', 'capture', 'commissions']);
   expect(held.calls).not.toContain('send');
 });
-
-async function waitUntil(ok: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`not reached within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}

@@ -1,0 +1,242 @@
+/**
+ * The top-up, refund and transfer processes on their own, in seconds: the real workflow code on
+ * the test Temporal server with scripted activities (PhonePe and the ledger in memory). The
+ * end-to-end suites prove the same paths against MariaDB and the simulators.
+ */
+import { ApplicationFailure } from '@temporalio/common';
+import type { TransferInput } from '../../domain/contracts';
+import { paise } from '../../domain/money';
+import type { StatusChange } from '../../domain/payments';
+import { PHONEPE_POLLING, scalePlan } from '../../domain/polling';
+import { operatorResolveUpdate, topUpStartedUpdate } from '../../workflows/messages';
+import type { RefundInput } from '../../workflows/refund';
+import type { TopUpInput } from '../../workflows/topup';
+import { ScriptedWorkers, scriptedWorkers, waitUntil } from '../support/scriptedWorker';
+
+let workers: ScriptedWorkers;
+beforeAll(async () => {
+  workers = await scriptedWorkers();
+});
+afterAll(() => workers?.close());
+
+let n = 0;
+const id = () => `pay_UNIT${Date.now()}${++n}`;
+
+describe('top-up', () => {
+  /** PhonePe's orders by merchant order id, and what the books did. */
+  function phonePe() {
+    const f = {
+      orders: new Map<string, { state: 'PENDING' | 'COMPLETED' | 'FAILED'; amount: number }>(),
+      lostPages: 0,
+      credited: [] as number[],
+      failed: 0,
+      statuses: [] as string[],
+      activities: {
+        async startTopUp() {},
+        async createPhonePeOrder(r: { paymentId: string; merchantOrderId?: string; amount: number }) {
+          const orderId = r.merchantOrderId ?? r.paymentId;
+          f.orders.set(orderId, { state: 'PENDING', amount: r.amount });
+          if (f.lostPages > 0) {
+            f.lostPages--;
+            return { redirectUrl: null, expireAt: Date.now() + 60_000 };
+          }
+          return { redirectUrl: `https://phonepe.example/${orderId}`, expireAt: Date.now() + 60_000 };
+        },
+        async checkPhonePeOrder(merchantOrderId: string) {
+          const o = f.orders.get(merchantOrderId);
+          return o ? { state: o.state, amount: o.amount } : { state: 'NOT_FOUND' };
+        },
+        async creditTopUp(c: { amount: number }) {
+          f.credited.push(c.amount);
+          return { journalId: 1 };
+        },
+        async failTopUp() {
+          f.failed++;
+        },
+        async recordPaymentStatus(c: StatusChange) {
+          f.statuses.push(c.status);
+        },
+        async inspectMoney() {
+          return { hold: 'none', settled: f.credited.length > 0 };
+        },
+      },
+    };
+    return f;
+  }
+  const topUp = (paymentId: string): TopUpInput => ({
+    paymentId,
+    userId: 1,
+    userCode: 'NP1',
+    amount: paise(50_000),
+    redirectUrl: 'https://nexaspay.example/back',
+    expireAfterSeconds: 300,
+    polling: scalePlan(PHONEPE_POLLING, 0.001),
+    awaitingWindowMs: 3_000,
+  });
+
+  it('paid: credited once, COMPLETED', async () => {
+    const f = phonePe();
+    const paymentId = id();
+    const result = await workers.run(f.activities, async (start) => {
+      const h = await start('topUpWorkflow', `topup:${paymentId}`, [topUp(paymentId)]);
+      await waitUntil(() => f.orders.has(paymentId), 10_000);
+      f.orders.get(paymentId)!.state = 'COMPLETED';
+      return h.result();
+    });
+    expect(result.status).toBe('COMPLETED');
+    expect(f.credited).toEqual([50_000]);
+  });
+
+  it('a lost payment page gets a second order, whose payment is credited', async () => {
+    const f = phonePe();
+    f.lostPages = 1;
+    const paymentId = id();
+    const result = await workers.run(f.activities, async (start) => {
+      const h = await start('topUpWorkflow', `topup:${paymentId}`, [topUp(paymentId)]);
+      const page = await h.executeUpdate(topUpStartedUpdate);
+      expect(page.redirectUrl).toBe(`https://phonepe.example/${paymentId}-2`);
+      f.orders.get(`${paymentId}-2`)!.state = 'COMPLETED';
+      return h.result();
+    });
+    expect(result.status).toBe('COMPLETED');
+    expect(f.credited).toEqual([50_000]);
+  });
+
+  it('a different amount confirmed waits for an operator, who credits what was paid', async () => {
+    const f = phonePe();
+    const paymentId = id();
+    const result = await workers.run(f.activities, async (start) => {
+      const h = await start('topUpWorkflow', `topup:${paymentId}`, [topUp(paymentId)]);
+      await waitUntil(() => f.orders.has(paymentId), 10_000);
+      f.orders.set(paymentId, { state: 'COMPLETED', amount: 45_000 });
+      await waitUntil(() => f.statuses.includes('NEEDS_ATTENTION'), 20_000);
+      await h.executeUpdate(operatorResolveUpdate, { args: [{ outcome: 'succeeded', reason: 'customer paid 450' }] });
+      return h.result();
+    });
+    expect(result.status).toBe('COMPLETED');
+    expect(f.credited).toEqual([45_000]);
+  });
+});
+
+describe('refund', () => {
+  function books(refundStates: string[]) {
+    const f = {
+      hold: 'none' as 'none' | 'active' | 'captured' | 'released',
+      requested: 0,
+      statuses: [] as string[],
+      activities: {
+        async startRefund() {
+          return { userId: 1 };
+        },
+        async holdRefundAmount() {
+          f.hold = 'active';
+        },
+        async requestPhonePeRefund() {
+          f.requested++;
+          return { state: 'PENDING', amount: 100 };
+        },
+        async checkPhonePeRefund() {
+          return { state: refundStates.shift() ?? 'PENDING', amount: 100 };
+        },
+        async captureRefund() {
+          f.hold = 'captured';
+        },
+        async releaseRefundHold() {
+          f.hold = 'released';
+        },
+        async recordPaymentStatus(c: StatusChange) {
+          f.statuses.push(c.status);
+        },
+        async inspectMoney() {
+          return { hold: f.hold, settled: f.hold === 'captured' };
+        },
+      },
+    };
+    return f;
+  }
+  const refund = (refundId: string): RefundInput => ({
+    refundId,
+    topUpId: 'pay_TOPUP',
+    amount: paise(10_000),
+    reason: 'asked',
+    requestedBy: 'NP1',
+    polling: scalePlan(PHONEPE_POLLING, 0.001),
+    providerCallBudgetMs: 5_000,
+  });
+
+  it.each([
+    ['COMPLETED', 'COMPLETED', 'captured'],
+    ['FAILED', 'FAILED', 'released'],
+  ] as const)('PhonePe says %s: the refund is %s, the hold %s', async (state, status, hold) => {
+    const f = books(['CONFIRMED', state]);
+    const refundId = id();
+    const result = await workers.run(f.activities, async (start) =>
+      (await start('refundWorkflow', `refund:${refundId}`, [refund(refundId)])).result(),
+    );
+    expect(result.status).toBe(status);
+    expect(f.hold).toBe(hold);
+    expect(f.requested).toBe(1);
+  });
+
+  it('cancelled while PhonePe is working: the hold stays and the refund parks; never released', async () => {
+    const f = books([]);
+    const refundId = id();
+    await workers.run(f.activities, async (start) => {
+      const h = await start('refundWorkflow', `refund:${refundId}`, [
+        { ...refund(refundId), polling: PHONEPE_POLLING },
+      ]);
+      await waitUntil(() => f.statuses.includes('PROCESSING'), 10_000);
+      await h.cancel();
+      await waitUntil(() => f.statuses.includes('NEEDS_ATTENTION'), 10_000);
+      await h.terminate('end of test');
+    });
+    expect(f.hold).toBe('active');
+  });
+});
+
+describe('transfer', () => {
+  const transfer = (paymentId: string): TransferInput => ({
+    paymentId,
+    senderId: 1,
+    senderCode: 'NP1',
+    recipientId: 2,
+    recipientCode: 'NP2',
+    amount: paise(500),
+  });
+  const activities = (o: { refuse?: string; posted?: boolean }) => {
+    const f = {
+      posted: o.posted ?? false,
+      activities: {
+        async startTransfer() {},
+        async postTransfer() {
+          if (o.refuse) throw ApplicationFailure.create({ type: o.refuse, message: 'refused', nonRetryable: true });
+          f.posted = true;
+          return { journalId: 1 };
+        },
+        async recordPaymentStatus() {},
+        async inspectMoney() {
+          return { hold: 'none', settled: f.posted };
+        },
+      },
+    };
+    return f;
+  };
+
+  it('posted: COMPLETED; refused: FAILED with the rule; recovered: settled by whether it was posted', async () => {
+    const run = async (f: ReturnType<typeof activities>, extra: object = {}) => {
+      const paymentId = id();
+      return workers.run(f.activities, async (start) =>
+        (await start('transferWorkflow', `transfer:${paymentId}`, [{ ...transfer(paymentId), ...extra }])).result(),
+      );
+    };
+    expect((await run(activities({}))).status).toBe('COMPLETED');
+    expect(await run(activities({ refuse: 'insufficient_funds' }))).toMatchObject({
+      status: 'FAILED',
+      failureCode: 'insufficient_funds',
+    });
+    expect((await run(activities({ posted: true }), { recovery: { status: 'NEEDS_ATTENTION' } })).status).toBe(
+      'COMPLETED',
+    );
+    expect((await run(activities({}), { recovery: { status: 'NEEDS_ATTENTION' } })).status).toBe('FAILED');
+  });
+});
