@@ -5,7 +5,7 @@
 import { Client, Connection, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { testEnv } from './env';
-import { newTaskQueue } from './temporal';
+import { installTestRuntime, newTaskQueue } from './temporal';
 
 export interface ScriptedWorkers {
   /** Starts `workflowType` as `workflowId` with `args` under a worker running `activities`, then runs `scenario`. */
@@ -19,6 +19,7 @@ export interface ScriptedWorkers {
 }
 
 export async function scriptedWorkers(): Promise<ScriptedWorkers> {
+  installTestRuntime();
   const connection = await NativeConnection.connect({ address: testEnv.temporalAddress });
   const clientConnection = await Connection.connect({ address: testEnv.temporalAddress });
   const client = new Client({ connection: clientConnection });

@@ -27,6 +27,19 @@ function logToSuiteFile(entry: LogEntry): void {
   appendFileSync(path.join(dir, `${suite ? path.basename(suite, '.ts') : 'worker'}.log`), line);
 }
 
+/**
+ * Once per jest worker: the Temporal runtime logs (the SDK's and, forwarded, the native core's)
+ * go to the suite's log file rather than the console.
+ */
+export function installTestRuntime(): void {
+  if (runtimeInstalled) return;
+  Runtime.install({
+    logger: new DefaultLogger('WARN', logToSuiteFile),
+    telemetryOptions: { logging: { filter: { core: 'WARN', other: 'WARN' }, forward: {} } },
+  });
+  runtimeInstalled = true;
+}
+
 export const newTaskQueue = () => `test-${randomBytes(4).toString('hex')}`;
 
 /** For suites whose workflows never talk to PhonePe: any call is a test bug, said loudly. */
@@ -52,10 +65,7 @@ export async function startTestWorker(
   deps: Partial<Omit<ActivityDeps, 'knex'>> = {},
   taskQueue = newTaskQueue(),
 ): Promise<TestTemporal> {
-  if (!runtimeInstalled) {
-    Runtime.install({ logger: new DefaultLogger('WARN', logToSuiteFile) });
-    runtimeInstalled = true;
-  }
+  installTestRuntime();
   const config = {
     TEMPORAL_ADDRESS: testEnv.temporalAddress,
     TEMPORAL_NAMESPACE: 'default',
