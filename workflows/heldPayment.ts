@@ -19,22 +19,16 @@
  *  - A release that keeps failing parks the payment: it is never FAILED while holding money.
  *  - A provider unreachable for the whole call budget parks the payment, the money held.
  */
-import {
-  allHandlersFinished,
-  CancellationScope,
-  CancelledFailure,
-  condition,
-  isCancellation,
-  setHandler,
-  upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { CancellationScope, condition, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { HeldPaymentRecord, ProviderOrder, ProviderOutcome } from '../domain/contracts';
 import { formatRupees } from '../domain/money';
-import { nextPoll, PollingPlan } from '../domain/polling';
+import type { PollingPlan } from '../domain/polling';
 import { policies, Policies, recordStatus } from './activityPolicies';
-import { compensate } from './compensation';
+import { applyOperatorDecision, HeldMoney, releaseThenFail } from './compensation';
 import { PaymentAccepted, paymentAcceptedUpdate, PaymentView, RecoveryStart } from './messages';
-import { operatorName, PaymentProgress } from './progress';
+import { runUnlessCancelled } from './operatorCancel';
+import { PaymentProgress } from './progress';
+import { waitForProvider } from './providerWait';
 import { failureMessage, refusal } from './refusals';
 import { ProviderRefKey } from './searchAttributes';
 
@@ -73,12 +67,14 @@ type Parked = 'until-provider-answers' | 'for-operator';
 
 const SETTLED = ['COMPLETED', 'FAILED', 'REVERSED'];
 
+/** What is captured when an operator, not the provider, says the payment succeeded. */
+const OPERATOR_CONFIRMED: ProviderOutcome = { outcome: 'succeeded', providerState: 'OPERATOR' };
+
 export async function runHeldPayment(plan: HeldPaymentPlan): Promise<HeldPaymentResult> {
   return new HeldPayment(plan).run();
 }
 
 class HeldPayment {
-  private readonly root = CancellationScope.current();
   private readonly progress: PaymentProgress;
   private readonly acts: Policies;
   private readonly kind: ProviderOrder['kind'];
@@ -105,23 +101,30 @@ class HeldPayment {
     });
   }
 
+  /** The money it holds, and how it goes back to the wallet. */
+  private readonly money: HeldMoney = {
+    isHeld: () => this.held,
+    what: 'release the held amount',
+    release: async (reason) => {
+      await this.acts.compensations.releasePaymentHold({ kind: this.kind, paymentId: this.paymentId, reason });
+      this.held = false;
+    },
+  };
+
   async run(): Promise<HeldPaymentResult> {
-    try {
-      const goOn = this.plan.recovery ? await this.resume() : await this.reserve();
-      if (!goOn) return this.result();
-      const answer = this.plan.recovery ? await this.askOrSend() : await this.send();
-      await this.waitUntilSettled(answer);
-      if (this.progress.status === 'COMPLETED') await this.watchForReversal();
-    } catch (err) {
-      if (!this.root.consideredCancelled) throw err;
-      await CancellationScope.nonCancellable(async () => {
-        await this.settleAfterCancel();
-        await condition(allHandlersFinished);
-      });
-      throw isCancellation(err) ? err : new CancelledFailure('cancelled by an operator');
-    }
-    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    await runUnlessCancelled(
+      () => this.process(),
+      () => this.settleAfterCancel(),
+    );
     return this.result();
+  }
+
+  private async process(): Promise<void> {
+    const goOn = this.plan.recovery ? await this.resume() : await this.reserve();
+    if (!goOn) return;
+    const answer = this.plan.recovery ? await this.askOrSend() : await this.send();
+    await this.waitUntilSettled(answer);
+    if (this.progress.status === 'COMPLETED') await this.watchForReversal();
   }
 
   private result(): HeldPaymentResult {
@@ -245,27 +248,23 @@ class HeldPayment {
   private async waitUntilSettled(first: Answer | undefined): Promise<void> {
     if (this.sentAt === 0) this.sentAt = Date.now();
     if (first && (await this.actOn(first))) return;
-    for (;;) {
-      if (this.progress.decision) return this.applyDecision();
-      const next = nextPoll(this.plan.polling, Date.now() - this.sentAt, 0);
-      if (!next && this.progress.status !== 'NEEDS_ATTENTION') {
-        await this.progress.moveTo(
-          'NEEDS_ATTENTION',
+    await waitForProvider({
+      progress: this.progress,
+      who: this.who,
+      polling: this.plan.polling,
+      since: this.sentAt,
+      parkForOperator: () =>
+        this.park(
+          'for-operator',
           `${this.who} still says ${this.progress.lastProviderState} after the polling window; the amount stays held`,
-        );
-      }
-      if (!next) this.parked = 'for-operator';
-      this.progress.step = next
-        ? `waiting for ${this.who} (webhook or status check at ${new Date(this.sentAt + next.atMs).toISOString()})`
-        : 'waiting for an operator (recheck or resolve)';
-      if (next) await this.progress.waitForNews(this.sentAt + next.atMs - Date.now());
-      else await condition(() => this.progress.hasNews());
-      if (this.progress.decision) continue;
-      this.progress.takeNews();
-      // Never received (the send could not reach the provider): send it now, unless cancelled.
-      const answer = this.order === 'in-doubt' && !this.sendingStopped ? await this.askOrSend() : await this.ask();
-      if (answer && (await this.actOn(answer))) return;
-    }
+        ),
+      askAgain: async () => {
+        // Never received (the send could not reach the provider): send it now, unless cancelled.
+        const answer = this.order === 'in-doubt' && !this.sendingStopped ? await this.askOrSend() : await this.ask();
+        return answer !== undefined && (await this.actOn(answer));
+      },
+      applyDecision: () => this.applyDecision(),
+    });
   }
 
   /** Acts on one provider answer; true once the payment is settled (completed or failed). */
@@ -334,47 +333,22 @@ class HeldPayment {
   /** Releases the hold (parking while it cannot), then FAILED. An operator may take over while it is parked. */
   private async fail(reason: string, code: string): Promise<void> {
     this.failureCode = code;
-    if (this.held) {
-      const released = await compensate(this.progress, 'release the held amount', () => this.release(reason), {
-        operatorMayTakeOver: true,
-      });
-      if (released === 'operator-decided') return this.applyDecision();
-      this.held = false;
-    }
-    await this.progress.moveTo('FAILED', reason, { failureReason: reason });
+    const end = await releaseThenFail(this.progress, this.money, { note: reason, reason });
+    if (end === 'operator-decided') return this.applyDecision();
   }
 
-  private release(reason: string): Promise<void> {
-    return this.acts.compensations.releasePaymentHold({ kind: this.kind, paymentId: this.paymentId, reason });
-  }
-
-  /**
-   * An operator's decision. "succeeded" captures the hold; "failed" asks the provider first
-   * (money it paid out is captured, never given back), then releases, parking while the
-   * release cannot be done: FAILED comes only once the money is back on the wallet.
-   */
-  private async applyDecision(): Promise<void> {
-    const d = this.progress.decision!;
-    const actor = operatorName(d);
-    const note = `operator: ${d.reason}`;
-    if (d.outcome === 'succeeded')
-      return this.complete({ outcome: 'succeeded', providerState: 'OPERATOR' }, note, actor);
-    const answer = await CancellationScope.nonCancellable(() => this.askOnce());
-    if (answer?.outcome === 'succeeded') {
-      return this.complete(
-        answer,
-        `${note}; but ${this.who} confirmed the payment (${answer.providerState}), so the amount was captured, not released`,
-        actor,
-      );
-    }
-    this.failureCode = 'operator_failed';
-    if (this.held) {
-      await compensate(this.progress, 'release the held amount', () => this.release(d.reason), {
-        operatorMayTakeOver: false,
-      });
-      this.held = false;
-    }
-    await this.progress.moveTo('FAILED', note, { failureReason: d.reason, actor });
+  /** An operator's decision: a "failed" is checked with the provider first, and what it paid out is captured. */
+  private applyDecision(): Promise<void> {
+    return applyOperatorDecision(this.progress, this.money, {
+      askOnce: () => this.askOnce(),
+      paid: (answer) =>
+        answer.outcome === 'succeeded' ? `${this.who} confirmed the payment (${answer.providerState})` : undefined,
+      capture: (note, actor, answer) =>
+        this.complete(answer?.outcome === 'succeeded' ? answer : OPERATOR_CONFIRMED, note, actor),
+      failing: () => {
+        this.failureCode = 'operator_failed';
+      },
+    });
   }
 
   /**

@@ -9,20 +9,16 @@
  * operator's "failed" is checked with PhonePe first; a release that keeps failing parks the
  * refund in NEEDS_ATTENTION rather than ending FAILED with money held.
  */
-import {
-  allHandlersFinished,
-  CancellationScope,
-  CancelledFailure,
-  condition,
-  isCancellation,
-} from '@temporalio/workflow';
+import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { formatRupees, Paise } from '../domain/money';
-import { nextPoll, PollingPlan } from '../domain/polling';
+import type { PollingPlan } from '../domain/polling';
 import type { PhonePeRefund } from '../providers/phonepe/gateway';
 import { policies, Policies, recordStatus } from './activityPolicies';
-import { compensate } from './compensation';
+import { applyOperatorDecision, HeldMoney, releaseThenFail } from './compensation';
 import { PaymentView, RecoveryStart } from './messages';
-import { operatorName, PaymentProgress } from './progress';
+import { runUnlessCancelled } from './operatorCancel';
+import { PaymentProgress } from './progress';
+import { waitForProvider } from './providerWait';
 import { failureMessage, refusal } from './refusals';
 
 export interface RefundInput {
@@ -49,13 +45,23 @@ export async function refundWorkflow(input: RefundInput): Promise<PaymentView> {
 }
 
 class Refund {
-  private readonly root = CancellationScope.current();
   private readonly progress: PaymentProgress;
   private readonly acts: Policies;
   private held = false;
   private request: RequestAtPhonePe = 'not-sent';
   private sendingStopped = false;
   private startedAt = 0;
+  /** PhonePe's last answer about the refund. */
+  private state: RefundState | undefined;
+  /** The money it holds, and how it goes back to the wallet. */
+  private readonly money: HeldMoney = {
+    isHeld: () => this.held,
+    what: 'release the refund hold',
+    release: async (reason) => {
+      await this.acts.compensations.releaseRefundHold({ refundId: this.input.refundId, reason });
+      this.held = false;
+    },
+  };
 
   constructor(private readonly input: RefundInput) {
     this.progress = new PaymentProgress('refund', input.refundId, recordStatus, input.recovery?.status);
@@ -63,25 +69,20 @@ class Refund {
   }
 
   async run(): Promise<PaymentView> {
-    try {
-      if (this.input.recovery) {
-        const first = await this.resume();
-        if (first) await this.waitUntilSettled(first);
-      } else {
-        if (!(await this.reserve())) return this.progress.view();
-        await this.waitUntilSettled(await this.requestRefund());
-      }
-    } catch (err) {
-      if (!this.root.consideredCancelled) throw err;
-      await CancellationScope.nonCancellable(async () => {
-        await this.settleAfterCancel();
-        await condition(allHandlersFinished);
-      });
-      throw isCancellation(err) ? err : new CancelledFailure('cancelled by an operator');
-    }
-    // Let an operator's update call receive its answer before the workflow closes.
-    await CancellationScope.nonCancellable(() => condition(allHandlersFinished));
+    await runUnlessCancelled(
+      () => this.process(),
+      () => this.settleAfterCancel(),
+    );
     return this.progress.view();
+  }
+
+  private async process(): Promise<void> {
+    if (this.input.recovery) {
+      const first = await this.resume();
+      if (first) await this.waitUntilSettled(first);
+    } else if (await this.reserve()) {
+      await this.waitUntilSettled(await this.requestRefund());
+    }
   }
 
   /** Records the refund and holds its amount; false when refused (FAILED, nothing held). Not cancellable half-way. */
@@ -174,30 +175,39 @@ class Refund {
 
   private async waitUntilSettled(first: RefundState | undefined): Promise<void> {
     if (this.startedAt === 0) this.startedAt = Date.now();
-    let state: RefundState | undefined = first;
-    for (;;) {
-      if (this.progress.decision) return this.applyDecision();
-      if (state === 'COMPLETED') return this.capture('PhonePe completed the refund');
-      if (state === 'FAILED') return this.fail('PhonePe reported the refund failed');
-      const next = nextPoll(this.input.polling, Date.now() - this.startedAt, 0);
-      if (!next) {
-        await this.progress.moveTo(
+    this.state = first;
+    if (this.progress.decision) return this.applyDecision();
+    if (await this.actOnState()) return;
+    await waitForProvider({
+      progress: this.progress,
+      who: 'PhonePe',
+      polling: this.input.polling,
+      since: this.startedAt,
+      parkForOperator: () =>
+        this.progress.moveTo(
           'NEEDS_ATTENTION',
-          `PhonePe refund still ${state ?? 'unanswered'} after the polling window`,
-        );
-        await condition(() => this.progress.hasNews());
-      } else {
-        this.progress.step = `waiting for PhonePe (refund ${state ?? 'not yet accepted'})`;
-        await this.progress.waitForNews(this.startedAt + next.atMs - Date.now());
-      }
-      if (this.progress.decision) continue;
-      this.progress.takeNews();
-      const st = await this.check();
-      // Never received (the request could not reach PhonePe): ask for it now, unless cancelled.
-      if (st === 'NOT_FOUND' && this.request === 'in-doubt' && !this.sendingStopped) state = await this.requestRefund();
-      // NOT_FOUND after PhonePe accepted it would be PhonePe's inconsistency: keep asking.
-      else if (st !== undefined && st !== 'NOT_FOUND') state = st;
-    }
+          `PhonePe refund still ${this.state ?? 'unanswered'} after the polling window`,
+        ),
+      askAgain: async () => {
+        const st = await this.check();
+        // Never received (the request could not reach PhonePe): ask for it now, unless cancelled.
+        if (st === 'NOT_FOUND' && this.request === 'in-doubt' && !this.sendingStopped)
+          this.state = await this.requestRefund();
+        // NOT_FOUND after PhonePe accepted it would be PhonePe's inconsistency: keep asking.
+        else if (st !== undefined && st !== 'NOT_FOUND') this.state = st;
+        // A decision that arrived meanwhile goes first.
+        return !this.progress.decision && (await this.actOnState());
+      },
+      applyDecision: () => this.applyDecision(),
+    });
+  }
+
+  /** Settles on PhonePe's last answer when it is final; true if it was. */
+  private async actOnState(): Promise<boolean> {
+    if (this.state === 'COMPLETED') await this.capture('PhonePe completed the refund');
+    else if (this.state === 'FAILED') await this.fail('PhonePe reported the refund failed');
+    else return false;
+    return true;
   }
 
   private capture(note: string, actor?: string): Promise<void> {
@@ -212,36 +222,17 @@ class Refund {
 
   /** Releases the hold (parking while it cannot), then FAILED. */
   private async fail(why: string): Promise<void> {
-    if (this.held) {
-      const released = await compensate(this.progress, 'release the refund hold', () => this.release(why), {
-        operatorMayTakeOver: true,
-      });
-      if (released === 'operator-decided') return this.applyDecision();
-      this.held = false;
-    }
-    await this.progress.moveTo('FAILED', why, { failureReason: why });
-  }
-
-  private release(reason: string): Promise<void> {
-    return this.acts.compensations.releaseRefundHold({ refundId: this.input.refundId, reason });
+    const end = await releaseThenFail(this.progress, this.money, { note: why, reason: why });
+    if (end === 'operator-decided') return this.applyDecision();
   }
 
   /** "failed" is checked with PhonePe first: a refund it paid is captured, never released. */
-  private async applyDecision(): Promise<void> {
-    const d = this.progress.decision!;
-    const actor = operatorName(d);
-    const note = `operator: ${d.reason}`;
-    if (d.outcome === 'succeeded') return this.capture(note, actor);
-    const st = await CancellationScope.nonCancellable(() => this.checkOnce());
-    if (st === 'COMPLETED')
-      return this.capture(`${note}; but PhonePe completed the refund, so the amount was captured, not released`, actor);
-    if (this.held) {
-      await compensate(this.progress, 'release the refund hold', () => this.release(d.reason), {
-        operatorMayTakeOver: false,
-      });
-      this.held = false;
-    }
-    await this.progress.moveTo('FAILED', note, { failureReason: d.reason, actor });
+  private applyDecision(): Promise<void> {
+    return applyOperatorDecision(this.progress, this.money, {
+      askOnce: () => this.checkOnce(),
+      paid: (st) => (st === 'COMPLETED' ? 'PhonePe completed the refund' : undefined),
+      capture: (note, actor) => this.capture(note, actor),
+    });
   }
 
   /** Cancelled: the refund call in flight has finished; the hold goes back only if PhonePe has no refund to pay. */

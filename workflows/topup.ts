@@ -23,11 +23,12 @@ import {
 } from '@temporalio/workflow';
 import type { OrderCheck } from '../activities/topup';
 import { formatRupees, Paise } from '../domain/money';
-import { nextPoll, paymentDeadlineMs, PollingPlan } from '../domain/polling';
+import { paymentDeadlineMs, PollingPlan } from '../domain/polling';
 import { merchantOrderIdOf } from '../domain/payments';
 import { policies, recordStatus } from './activityPolicies';
 import { PaymentView, RecoveryStart, TopUpStarted, topUpStartedUpdate } from './messages';
 import { operatorName, PaymentProgress } from './progress';
+import { waitForProvider } from './providerWait';
 import { failureMessage } from './refusals';
 import { ProviderRefKey } from './searchAttributes';
 
@@ -140,21 +141,12 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
     return false;
   };
 
-  /** Parked: only a recheck that settles it, or an operator, moves the payment on. */
-  const awaitOperator = async (): Promise<void> => {
-    for (;;) {
-      progress.step = 'waiting for an operator (recheck or resolve)';
-      await condition(() => progress.hasNews());
-      const decision = progress.decision;
-      if (decision) {
-        const note = `operator: ${decision.reason}`;
-        if (decision.outcome === 'succeeded') await credit(confirmedAmount ?? amount, note, operatorName(decision));
-        else await fail(note, operatorName(decision));
-        return;
-      }
-      progress.takeNews();
-      if (confirmedAmount === undefined && (await checkOrder())) return;
-    }
+  /** An operator's "succeeded" credits what PhonePe confirmed (else the amount asked); "failed" fails it. */
+  const applyDecision = async (): Promise<void> => {
+    const decision = progress.decision!;
+    const note = `operator: ${decision.reason}`;
+    if (decision.outcome === 'succeeded') await credit(confirmedAmount ?? amount, note, operatorName(decision));
+    else await fail(note, operatorName(decision));
   };
 
   /**
@@ -248,25 +240,29 @@ export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
         };
     }
 
-    while (!['COMPLETED', 'FAILED'].includes(progress.status)) {
-      if (progress.decision || progress.status === 'NEEDS_ATTENTION') {
-        await awaitOperator();
-        break;
-      }
-      const next = nextPoll(input.polling, Date.now() - createdAt, expiryMs);
-      if (!next) {
-        await progress.moveTo('NEEDS_ATTENTION', 'PhonePe gave no final answer within the late window');
-        await awaitOperator();
-        break;
-      }
-      if (next.phase === 'late' && progress.status === 'AWAITING_PAYMENT') {
-        await progress.moveTo('PROCESSING', 'past the payment deadline and still PENDING at PhonePe; polling slowly');
-      }
-      progress.step = `waiting for PhonePe (webhook or next status check at ${new Date(createdAt + next.atMs).toISOString()})`;
-      await progress.waitForNews(createdAt + next.atMs - Date.now());
-      if (progress.decision) continue;
-      progress.takeNews();
-      if (await checkOrder()) break;
+    if (!['COMPLETED', 'FAILED'].includes(progress.status)) {
+      await waitForProvider({
+        progress,
+        who: 'PhonePe',
+        polling: input.polling,
+        since: createdAt,
+        expiryMs,
+        // Parked (PhonePe confirmed a different amount, or never answered): an operator decides.
+        waitsForOperator: () => progress.status === 'NEEDS_ATTENTION',
+        parkForOperator: () =>
+          progress.moveTo('NEEDS_ATTENTION', 'PhonePe gave no final answer within the late window'),
+        beforeScheduledWait: async (next) => {
+          if (next.phase === 'late' && progress.status === 'AWAITING_PAYMENT') {
+            await progress.moveTo(
+              'PROCESSING',
+              'past the payment deadline and still PENDING at PhonePe; polling slowly',
+            );
+          }
+        },
+        // A confirmed but different amount is not asked about again: only an operator settles it.
+        askAgain: async () => confirmedAmount === undefined && (await checkOrder()),
+        applyDecision,
+      });
     }
     // Let an operator's update call receive its answer before the workflow closes.
     await condition(allHandlersFinished);
