@@ -11,7 +11,7 @@ import { parseRate } from '../domain/commissions';
 import { TransientError } from '../domain/errors';
 import { PROVIDER_ORDER_POLLING, scalePlan } from '../domain/polling';
 import type { Biller, ProviderGateways, RechargeOperator } from '../providers/contracts';
-import type { HeldPaymentTiming } from '../workflows/heldPayment';
+import type { HeldPaymentTiming } from '../domain/heldKinds';
 import type { AppDeps } from './deps';
 import { idempotencyKeyOf, idempotent, StoredResponse } from './idempotency';
 import type { AuthUser } from './middleware/auth';

@@ -29,9 +29,8 @@ import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '.
 import { refundWorkflow, type RefundInput } from '../workflows/refund';
 import { topUpWorkflow, type TopUpInput } from '../workflows/topup';
 import type { ReconciliationSummary, SweepResult, TransferInput } from '../domain/contracts';
-import { billPaymentWorkflow, type BillPaymentInput } from '../workflows/billPayment';
-import { payoutWorkflow, type PayoutInput } from '../workflows/payout';
-import { rechargeWorkflow, type RechargeInput } from '../workflows/recharge';
+import type { BillPaymentInput, PayoutInput, RechargeInput } from '../domain/heldKinds';
+import { HELD_WORKFLOWS } from '../workflows/heldKinds';
 import { orphanSweepWorkflow, reconciliationWorkflow } from '../workflows/reconciliation';
 import { transferWorkflow } from '../workflows/transfer';
 
@@ -39,8 +38,6 @@ export type HeldPaymentStart =
   | { kind: 'payout'; input: PayoutInput }
   | { kind: 'recharge'; input: RechargeInput }
   | { kind: 'bill'; input: BillPaymentInput };
-
-const HELD_WORKFLOW = { payout: payoutWorkflow, recharge: rechargeWorkflow, bill: billPaymentWorkflow } as const;
 
 /** An update the workflow refused (validator) or failed: its ApplicationFailure type is the code. */
 function fromUpdateFailure(err: WorkflowUpdateFailedError): DomainError {
@@ -124,7 +121,7 @@ export class PaymentWorkflows {
    */
   async startHeldPayment(start: HeldPaymentStart, userCode: string): Promise<PaymentAccepted | 'already-closed'> {
     const { kind, input } = start;
-    const op = new WithStartWorkflowOperation(HELD_WORKFLOW[kind], {
+    const op = new WithStartWorkflowOperation(HELD_WORKFLOWS[kind], {
       workflowId: workflowIdFor(kind, input.paymentId),
       taskQueue: this.taskQueue,
       args: [input] as [never],

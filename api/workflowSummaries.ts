@@ -3,9 +3,8 @@
  * summary ("Recharge ₹149.00 · JIO · 98xxxxx210 · NP000005") and a few lines of details, set
  * when the workflow starts. Account and mobile numbers are masked as everywhere else.
  */
-import { maskAccount } from '../db/beneficiaries';
 import { formatRupees, Paise } from '../domain/money';
-import type { PaymentKind } from '../domain/payments';
+import { HELD_KINDS } from '../domain/heldKinds';
 import type { HeldPaymentStart } from './temporal';
 
 export interface WorkflowSummary {
@@ -14,8 +13,6 @@ export interface WorkflowSummary {
 }
 
 const rupees = (p: Paise) => `₹${formatRupees(p)}`;
-/** 9876543210 → 98xxxxx210 */
-export const maskMobile = (m: string) => `${m.slice(0, 2)}${'x'.repeat(Math.max(0, m.length - 5))}${m.slice(-3)}`;
 
 function summary(line: string[], details: Array<[string, string | number | undefined | null]>): WorkflowSummary {
   return {
@@ -26,15 +23,6 @@ function summary(line: string[], details: Array<[string, string | number | undef
       .join('\n'),
   };
 }
-
-const KIND_NAME: Record<PaymentKind, string> = {
-  topup: 'Top-up',
-  transfer: 'Transfer',
-  payout: 'Payout',
-  recharge: 'Recharge',
-  bill: 'Bill',
-  refund: 'Refund',
-};
 
 export function topUpSummary(p: { paymentId: string; amount: Paise }, userCode: string): WorkflowSummary {
   return summary(
@@ -68,46 +56,12 @@ export function transferSummary(t: {
 }
 
 export function heldPaymentSummary(start: HeldPaymentStart, userCode: string): WorkflowSummary {
-  const head = `${KIND_NAME[start.kind]} ${rupees(start.input.amount)}`;
-  const common: Array<[string, string | number | undefined]> = [
-    ['Payment', start.input.paymentId],
-    ['User', userCode],
-    ['Amount', rupees(start.input.amount)],
-  ];
-  switch (start.kind) {
-    case 'recharge': {
-      const r = start.input;
-      return summary(
-        [head, r.operator, maskMobile(r.mobile), userCode],
-        [...common, ['Operator', `${r.operator} (${r.circle})`], ['Mobile', maskMobile(r.mobile)]],
-      );
-    }
-    case 'bill': {
-      const b = start.input;
-      return summary(
-        [head, b.billerName, b.bill.billNumber, userCode],
-        [
-          ...common,
-          ['Biller', `${b.billerName} (${b.billerId})`],
-          ['Bill', b.bill.billNumber],
-          ['Customer', b.bill.customerName],
-          ['Due', b.bill.dueDate ?? undefined],
-        ],
-      );
-    }
-    case 'payout': {
-      const o = start.input;
-      const account = maskAccount(o.beneficiary.accountMasked);
-      return summary(
-        [head, o.mode, account, userCode],
-        [
-          ...common,
-          ['Beneficiary', `${o.beneficiary.name}, ${account}, ${o.beneficiary.ifsc} (${o.beneficiary.bankName})`],
-          ['Mode', o.mode],
-        ],
-      );
-    }
-  }
+  const kind = HELD_KINDS[start.kind];
+  const own = kind.summary(start.input as never);
+  return summary(
+    [`${kind.title} ${rupees(start.input.amount)}`, ...own.line, userCode],
+    [['Payment', start.input.paymentId], ['User', userCode], ['Amount', rupees(start.input.amount)], ...own.details],
+  );
 }
 
 export function refundSummary(r: {

@@ -4,7 +4,7 @@
  * words. Pure types, safe in workflow code; every layer imports them from here.
  */
 import type { Paise } from './money';
-import type { ProviderOutcomeKind } from './payments';
+import type { PaymentStatus, ProviderOutcomeKind } from './payments';
 
 export type PayoutMode = 'IMPS' | 'NEFT';
 export const RECHARGE_OPERATORS = ['JIO', 'AIRTEL', 'VI', 'BSNL', 'MTNL'] as const;
@@ -48,6 +48,16 @@ export interface HeldPaymentRecord {
   amount: Paise;
   /** Beneficiary (masked), operator and number, biller and bill. */
   details: Record<string, unknown>;
+}
+
+/**
+ * Given to a recovery run (a payment whose earlier workflow stopped while the payment was open):
+ * it starts where the payment's record stands, finds where its money stands, asks the provider
+ * and settles it once.
+ */
+export interface RecoveryStart {
+  /** The payment's status in the read model when the recovery run was started. */
+  status: PaymentStatus;
 }
 
 /** A wallet-to-wallet transfer, as the transfer workflow is given it. */

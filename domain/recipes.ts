@@ -6,14 +6,8 @@
 import type { CommissionShare } from './commissions';
 import { formatRate, totalOf } from './commissions';
 import type { HeldPaymentKind, ProviderOutcome, TransferInput } from './contracts';
-import type {
-  CaptureRequest,
-  LedgerType,
-  PostingRequest,
-  RefundRequest,
-  StatementInfo,
-  SystemAccountCode,
-} from './ledger';
+import { HELD_KINDS } from './heldKinds';
+import type { CaptureRequest, PostingRequest, RefundRequest, StatementInfo } from './ledger';
 import { add, Paise } from './money';
 import {
   captureReferenceOf,
@@ -90,46 +84,19 @@ export function transferPosting(t: TransferInput, fee: Paise): PostingRequest {
   };
 }
 
-/** Where each held kind's money goes, and how it reads on the user's statement. */
-export const SETTLEMENT: Record<
-  HeldPaymentKind,
-  { account: SystemAccountCode; ledgerType: LedgerType; transactionType: NonNullable<StatementInfo['transactionType']> }
-> = {
-  // The seed's ledger types have no "payout"; money leaving to a bank account is a transfer out.
-  payout: { account: 'PAYOUT_CLEARING', ledgerType: 'Transfer', transactionType: 'withdrawal' },
-  recharge: { account: 'RECHARGE_PAYABLE', ledgerType: 'Recharge', transactionType: 'recharge' },
-  bill: { account: 'BBPS_PAYABLE', ledgerType: 'Bill', transactionType: 'bill_payment' },
-};
-
+/** The user's statement line of a held payment's capture: the kind's own lines (`domain/heldKinds/`). */
 function heldStatement(
   kind: HeldPaymentKind,
   paymentId: string,
-  d: Record<string, any>,
+  details: Record<string, unknown>,
   outcome: ProviderOutcome,
 ): StatementInfo {
-  const base = {
-    transactionType: SETTLEMENT[kind].transactionType,
+  return {
+    transactionType: HELD_KINDS[kind].settlement.transactionType,
     referenceNumber: paymentId,
-    paymentMethod: 'wallet' as const,
+    paymentMethod: 'wallet',
+    ...HELD_KINDS[kind].statement(details, outcome),
   };
-  const providerRef = outcome.providerRef ? { bankReference: outcome.providerRef } : {};
-  switch (kind) {
-    case 'payout':
-      return {
-        ...base,
-        remarks: d.remarks ?? `${d.mode} payout to ${d.beneficiaryName}`,
-        beneficiaryName: d.beneficiaryName,
-        beneficiaryAccount: d.accountMasked,
-        beneficiaryIfsc: d.ifsc,
-        beneficiaryBank: d.bankName,
-        ...(outcome.utr ? { utrNumber: outcome.utr } : {}),
-        ...providerRef,
-      };
-    case 'recharge':
-      return { ...base, remarks: `${d.operator} recharge of ${d.mobile} (${d.circle})`, ...providerRef };
-    case 'bill':
-      return { ...base, remarks: `${d.billerName ?? d.billerId} bill ${d.billNumber ?? ''}`.trim(), ...providerRef };
-  }
 }
 
 /** The held amount → the provider's payable account, with the user's statement line. */
@@ -139,7 +106,7 @@ export function heldPaymentCapture(c: {
   details: Record<string, unknown>;
   outcome: ProviderOutcome;
 }): CaptureRequest {
-  const settlement = SETTLEMENT[c.kind];
+  const { settlement } = HELD_KINDS[c.kind];
   return {
     holdReference: holdReferenceOf(c.kind, c.paymentId),
     reference: captureReferenceOf(c.kind, c.paymentId),

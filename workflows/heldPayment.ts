@@ -20,28 +20,19 @@
  *  - A provider unreachable for the whole call budget parks the payment, the money held.
  */
 import { CancellationScope, condition, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
-import type { HeldPaymentRecord, ProviderOrder, ProviderOutcome } from '../domain/contracts';
+import type { HeldPaymentRecord, ProviderOrder, ProviderOutcome, RecoveryStart } from '../domain/contracts';
+import type { HeldKind, HeldPaymentInput, HeldPaymentTiming } from '../domain/heldKinds';
 import { formatRupees } from '../domain/money';
-import type { PollingPlan } from '../domain/polling';
 import { policies, Policies, recordStatus } from './activityPolicies';
 import { applyOperatorDecision, HeldMoney, releaseThenFail } from './compensation';
-import { PaymentAccepted, paymentAcceptedUpdate, PaymentView, RecoveryStart } from './messages';
+import { PaymentAccepted, paymentAcceptedUpdate, PaymentView } from './messages';
 import { runUnlessCancelled } from './operatorCancel';
 import { PaymentProgress } from './progress';
 import { waitForProvider } from './providerWait';
 import { failureMessage, refusal } from './refusals';
 import { ProviderRefKey } from './searchAttributes';
 
-export interface HeldPaymentTiming {
-  /** When to ask the provider while it is working on the order. */
-  polling: PollingPlan;
-  /** How long a settled payment keeps listening for the provider's reversal. */
-  reversalWatchMs: number;
-  /** How long one provider call may keep retrying before the payment parks (absent in older histories). */
-  providerCallBudgetMs?: number;
-}
-
-export interface HeldPaymentPlan extends HeldPaymentTiming {
+interface HeldPaymentPlan extends HeldPaymentTiming {
   order: ProviderOrder;
   /** Who the provider is, in words: "the bank", "the recharge operator", "BBPS". */
   provider: string;
@@ -70,8 +61,21 @@ const SETTLED = ['COMPLETED', 'FAILED', 'REVERSED'];
 /** What is captured when an operator, not the provider, says the payment succeeded. */
 const OPERATOR_CONFIRMED: ProviderOutcome = { outcome: 'succeeded', providerState: 'OPERATOR' };
 
-export async function runHeldPayment(plan: HeldPaymentPlan): Promise<HeldPaymentResult> {
-  return new HeldPayment(plan).run();
+/** Runs one held payment of `kind` (its provider, order, details and commissions come from the kind's module). */
+export async function runHeldPayment<K extends ProviderOrder['kind'], Input extends HeldPaymentInput>(
+  kind: HeldKind<K, Input>,
+  input: Input,
+): Promise<HeldPaymentResult> {
+  return new HeldPayment({
+    provider: kind.provider,
+    order: kind.order(input),
+    details: kind.details(input),
+    commissionMarginRate: kind.commissionMarginRate(input),
+    polling: input.polling,
+    reversalWatchMs: input.reversalWatchMs,
+    providerCallBudgetMs: input.providerCallBudgetMs,
+    recovery: input.recovery,
+  }).run();
 }
 
 class HeldPayment {

@@ -3,6 +3,4 @@ export { orphanSweepWorkflow, reconciliationWorkflow } from './reconciliation';
 export { topUpWorkflow } from './topup';
 export { refundWorkflow } from './refund';
 export { transferWorkflow } from './transfer';
-export { payoutWorkflow } from './payout';
-export { rechargeWorkflow } from './recharge';
-export { billPaymentWorkflow } from './billPayment';
+export { billPaymentWorkflow, payoutWorkflow, rechargeWorkflow } from './heldKinds';

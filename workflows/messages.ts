@@ -64,12 +64,4 @@ export interface PaymentAccepted {
 }
 export const paymentAcceptedUpdate = defineUpdate<PaymentAccepted>('paymentAccepted');
 
-/**
- * Added to a payment workflow's original input when ops restart an orphaned payment (its first
- * workflow stopped while the payment was open): the recovery run starts where the payment's
- * record stands, finds where its money stands, asks the provider and settles it once.
- */
-export interface RecoveryStart {
-  /** The payment's status in the read model when the recovery run was started. */
-  status: PaymentStatus;
-}
+export type { RecoveryStart } from '../domain/contracts';

@@ -12,7 +12,7 @@ import { paise } from '../../domain/money';
 import { PROVIDER_ORDER_POLLING, scalePlan } from '../../domain/polling';
 import type { StatusChange } from '../../domain/payments';
 import { operatorResolveUpdate, providerEventSignal, recheckSignal } from '../../workflows/messages';
-import type { RechargeInput } from '../../workflows/recharge';
+import type { RechargeInput } from '../../domain/heldKinds';
 import { ScriptedWorkers, scriptedWorkers, waitUntil } from '../support/scriptedWorker';
 
 type Answer = ProviderOutcome | { outcome: 'unknown'; providerState: 'NOT_FOUND' } | 'down';

@@ -1,0 +1,50 @@
+/**
+ * BBPS bill payment, from a bill fetched through the API: hold the amount → BBPS pays the
+ * biller with our reference → SUCCESS: capture into BBPS_PAYABLE and pay commissions; FAILURE:
+ * release; REVERSED later: refund and claw back. BBPS may keep a payment PENDING for up to 48 h;
+ * it is never sent again while pending, only asked about.
+ */
+import { HeldKind, HeldPaymentInput } from './kind';
+
+export interface BillPaymentInput extends HeldPaymentInput {
+  billerId: string;
+  billerName: string;
+  fetchRef: string;
+  bill: { customerName: string; billNumber: string; dueDate: string | null };
+  commissionMarginRate: number;
+}
+
+export const BILL: HeldKind<'bill', BillPaymentInput> = {
+  kind: 'bill',
+  title: 'Bill',
+  provider: 'BBPS',
+  settlement: { account: 'BBPS_PAYABLE', ledgerType: 'Bill', transactionType: 'bill_payment' },
+  commissionMarginRate: (input) => input.commissionMarginRate,
+  order: (input) => ({
+    kind: 'bill',
+    paymentId: input.paymentId,
+    userId: input.userId,
+    amount: input.amount,
+    billerId: input.billerId,
+    fetchRef: input.fetchRef,
+  }),
+  details: (input) => ({
+    billerId: input.billerId,
+    billerName: input.billerName,
+    fetchRef: input.fetchRef,
+    ...input.bill,
+  }),
+  statement: (d, outcome) => ({
+    remarks: `${d.billerName ?? d.billerId} bill ${d.billNumber ?? ''}`.trim(),
+    ...(outcome.providerRef ? { bankReference: outcome.providerRef } : {}),
+  }),
+  summary: (input) => ({
+    line: [input.billerName, input.bill.billNumber],
+    details: [
+      ['Biller', `${input.billerName} (${input.billerId})`],
+      ['Bill', input.bill.billNumber],
+      ['Customer', input.bill.customerName],
+      ['Due', input.bill.dueDate ?? undefined],
+    ],
+  }),
+};

@@ -1,0 +1,61 @@
+/**
+ * What makes one kind of held payment (payout, recharge, bill) different from another. The
+ * process is the same for all (`workflows/heldPayment.ts`); each kind's module says who its
+ * provider is, what order it sends, where the money goes when it succeeds, how it reads on the
+ * statement and in the Temporal UI, and whether the uplines earn commissions on it.
+ */
+import type { HeldPaymentKind, ProviderOrder, ProviderOutcome, RecoveryStart } from '../contracts';
+import type { LedgerType, StatementInfo, SystemAccountCode } from '../ledger';
+import type { Paise } from '../money';
+import type { PollingPlan } from '../polling';
+
+export interface HeldPaymentTiming {
+  /** When to ask the provider while it is working on the order. */
+  polling: PollingPlan;
+  /** How long a settled payment keeps listening for the provider's reversal. */
+  reversalWatchMs: number;
+  /** How long one provider call may keep retrying before the payment parks (absent in older histories). */
+  providerCallBudgetMs?: number;
+}
+
+/** What every held kind's workflow is given. */
+export interface HeldPaymentInput extends HeldPaymentTiming {
+  /** Set for a recovery run of an orphaned payment. */
+  recovery?: RecoveryStart;
+  paymentId: string;
+  userId: number;
+  amount: Paise;
+}
+
+/** A line of the Temporal UI's summary, and its details as label/value pairs. */
+export interface KindSummary {
+  line: string[];
+  details: Array<[string, string | number | undefined | null]>;
+}
+
+export interface HeldKind<K extends HeldPaymentKind, Input extends HeldPaymentInput> {
+  kind: K;
+  /** Its name in titles: "Recharge". */
+  title: string;
+  /** Who the provider is, in words: "the bank", "the recharge operator", "BBPS". */
+  provider: string;
+  /** Where the held amount goes once the provider confirms, and how the posting is typed. */
+  settlement: {
+    account: SystemAccountCode;
+    ledgerType: LedgerType;
+    transactionType: NonNullable<StatementInfo['transactionType']>;
+  };
+  /** The share of the amount the uplines may earn (1/10,000), from the input; undefined: no commissions. */
+  commissionMarginRate(input: Input): number | undefined;
+  /** The order sent to the provider, with the payment id as our reference. */
+  order(input: Input): Extract<ProviderOrder, { kind: K }>;
+  /** What the read model keeps of it (shown by the API and on the statement): never a full account number. */
+  details(input: Input): Record<string, unknown>;
+  /** The user's statement line of the capture, from the recorded details and the provider's answer. */
+  statement(details: Record<string, any>, outcome: ProviderOutcome): Omit<StatementInfo, 'transactionType'>;
+  /** What the Temporal UI shows before anyone opens the input (numbers masked). */
+  summary(input: Input): KindSummary;
+}
+
+/** 9876543210 → 98xxxxx210 */
+export const maskMobile = (m: string) => `${m.slice(0, 2)}${'x'.repeat(Math.max(0, m.length - 5))}${m.slice(-3)}`;

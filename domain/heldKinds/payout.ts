@@ -1,0 +1,58 @@
+/**
+ * Payout (wallet → a verified bank beneficiary, IMPS/NEFT): hold the amount → the payout
+ * provider pays with our reference → PROCESSED: capture into PAYOUT_CLEARING with the UTR on the
+ * statement; FAILED: release; REVERSED later (the bank returned it): refund the wallet. No
+ * commissions. The account number never enters workflow history: the send activity decrypts it.
+ */
+import type { PayoutMode } from '../contracts';
+import { HeldKind, HeldPaymentInput } from './kind';
+
+export interface PayoutInput extends HeldPaymentInput {
+  beneficiaryId: number;
+  mode: PayoutMode;
+  /** Shown on the statement: name, masked account, IFSC, bank; never the full number. */
+  beneficiary: { name: string; accountMasked: string; ifsc: string; bankName: string };
+  remarks?: string;
+}
+
+export const PAYOUT: HeldKind<'payout', PayoutInput> = {
+  kind: 'payout',
+  title: 'Payout',
+  provider: 'the bank',
+  // The seed's ledger types have no "payout"; money leaving to a bank account is a transfer out.
+  settlement: { account: 'PAYOUT_CLEARING', ledgerType: 'Transfer', transactionType: 'withdrawal' },
+  commissionMarginRate: () => undefined,
+  order: (input) => ({
+    kind: 'payout',
+    paymentId: input.paymentId,
+    userId: input.userId,
+    amount: input.amount,
+    beneficiaryId: input.beneficiaryId,
+    mode: input.mode,
+  }),
+  details: ({ beneficiary, ...input }) => ({
+    beneficiaryId: input.beneficiaryId,
+    beneficiaryName: beneficiary.name,
+    accountMasked: beneficiary.accountMasked,
+    ifsc: beneficiary.ifsc,
+    bankName: beneficiary.bankName,
+    mode: input.mode,
+    ...(input.remarks ? { remarks: input.remarks } : {}),
+  }),
+  statement: (d, outcome) => ({
+    remarks: d.remarks ?? `${d.mode} payout to ${d.beneficiaryName}`,
+    beneficiaryName: d.beneficiaryName,
+    beneficiaryAccount: d.accountMasked,
+    beneficiaryIfsc: d.ifsc,
+    beneficiaryBank: d.bankName,
+    ...(outcome.utr ? { utrNumber: outcome.utr } : {}),
+    ...(outcome.providerRef ? { bankReference: outcome.providerRef } : {}),
+  }),
+  summary: ({ beneficiary: b, mode }) => ({
+    line: [mode, b.accountMasked],
+    details: [
+      ['Beneficiary', `${b.name}, ${b.accountMasked}, ${b.ifsc} (${b.bankName})`],
+      ['Mode', mode],
+    ],
+  }),
+};

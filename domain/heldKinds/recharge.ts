@@ -1,0 +1,44 @@
+/**
+ * Mobile recharge: hold the amount → the aggregator recharges the number with our reference →
+ * SUCCESS: capture into RECHARGE_PAYABLE and pay the uplines' commissions; FAILURE: release;
+ * REVERSED later (operator reversal): refund the wallet and claw the commissions back.
+ */
+import type { RechargeOperatorCode } from '../contracts';
+import { HeldKind, HeldPaymentInput, maskMobile } from './kind';
+
+export interface RechargeInput extends HeldPaymentInput {
+  operator: RechargeOperatorCode;
+  circle: string;
+  mobile: string;
+  /** The recharge margin at the time of the payment (1/10,000), capping commissions. */
+  commissionMarginRate: number;
+}
+
+export const RECHARGE: HeldKind<'recharge', RechargeInput> = {
+  kind: 'recharge',
+  title: 'Recharge',
+  provider: 'the recharge operator',
+  settlement: { account: 'RECHARGE_PAYABLE', ledgerType: 'Recharge', transactionType: 'recharge' },
+  commissionMarginRate: (input) => input.commissionMarginRate,
+  order: (input) => ({
+    kind: 'recharge',
+    paymentId: input.paymentId,
+    userId: input.userId,
+    amount: input.amount,
+    operator: input.operator,
+    circle: input.circle,
+    mobile: input.mobile,
+  }),
+  details: (input) => ({ operator: input.operator, circle: input.circle, mobile: input.mobile }),
+  statement: (d, outcome) => ({
+    remarks: `${d.operator} recharge of ${d.mobile} (${d.circle})`,
+    ...(outcome.providerRef ? { bankReference: outcome.providerRef } : {}),
+  }),
+  summary: (input) => ({
+    line: [input.operator, maskMobile(input.mobile)],
+    details: [
+      ['Operator', `${input.operator} (${input.circle})`],
+      ['Mobile', maskMobile(input.mobile)],
+    ],
+  }),
+};
