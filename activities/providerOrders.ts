@@ -18,9 +18,9 @@ import type {
   RechargeGateway,
   RechargeState,
 } from '../providers/contracts';
-import { BILL_PAYMENT_OUTCOME } from '../providers/bbps/wire';
-import { PAYOUT_OUTCOME } from '../providers/payout/wire';
-import { RECHARGE_OUTCOME } from '../providers/recharge/wire';
+import { BILL_PAYMENT_OUTCOME } from '../domain/heldKinds/bill';
+import { PAYOUT_OUTCOME } from '../domain/heldKinds/payout';
+import { RECHARGE_OUTCOME } from '../domain/heldKinds/recharge';
 
 import type { HeldPaymentKind, ProviderOrder, ProviderOutcome } from '../domain/contracts';
 

@@ -14,8 +14,18 @@ export interface BillPaymentInput extends HeldPaymentInput {
   commissionMarginRate: number;
 }
 
+/** The provider's status words in the engine's terms (its wire protocol and webhooks use this map). */
+export const BILL_PAYMENT_OUTCOME = {
+  PROCESSING: 'pending',
+  PENDING: 'pending',
+  SUCCESS: 'succeeded',
+  FAILURE: 'failed',
+  REVERSED: 'reversed',
+} as const;
+
 export const BILL: HeldKind<'bill', BillPaymentInput> = {
   kind: 'bill',
+  outcomes: BILL_PAYMENT_OUTCOME,
   title: 'Bill',
   provider: 'BBPS',
   settlement: { account: 'BBPS_PAYABLE', ledgerType: 'Bill', transactionType: 'bill_payment' },

@@ -7,6 +7,7 @@
 import type { HeldPaymentKind, ProviderOrder, ProviderOutcome, RecoveryStart } from '../contracts';
 import type { LedgerType, StatementInfo, SystemAccountCode } from '../ledger';
 import type { Paise } from '../money';
+import type { ProviderOutcomeKind } from '../payments';
 import type { PollingPlan } from '../polling';
 
 export interface HeldPaymentTiming {
@@ -35,6 +36,8 @@ export interface KindSummary {
 
 export interface HeldKind<K extends HeldPaymentKind, Input extends HeldPaymentInput> {
   kind: K;
+  /** The provider's status words, each in the engine's terms (pending, succeeded, failed, reversed). */
+  outcomes: Readonly<Record<string, ProviderOutcomeKind>>;
   /** Its name in titles: "Recharge". */
   title: string;
   /** Who the provider is, in words: "the bank", "the recharge operator", "BBPS". */

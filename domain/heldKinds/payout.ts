@@ -15,8 +15,17 @@ export interface PayoutInput extends HeldPaymentInput {
   remarks?: string;
 }
 
+/** The provider's status words in the engine's terms (its wire protocol and webhooks use this map). */
+export const PAYOUT_OUTCOME = {
+  PROCESSING: 'pending',
+  PROCESSED: 'succeeded',
+  FAILED: 'failed',
+  REVERSED: 'reversed',
+} as const;
+
 export const PAYOUT: HeldKind<'payout', PayoutInput> = {
   kind: 'payout',
+  outcomes: PAYOUT_OUTCOME,
   title: 'Payout',
   provider: 'the bank',
   // The seed's ledger types have no "payout"; money leaving to a bank account is a transfer out.

@@ -14,8 +14,17 @@ export interface RechargeInput extends HeldPaymentInput {
   commissionMarginRate: number;
 }
 
+/** The provider's status words in the engine's terms (its wire protocol and webhooks use this map). */
+export const RECHARGE_OUTCOME = {
+  PENDING: 'pending',
+  SUCCESS: 'succeeded',
+  FAILURE: 'failed',
+  REVERSED: 'reversed',
+} as const;
+
 export const RECHARGE: HeldKind<'recharge', RechargeInput> = {
   kind: 'recharge',
+  outcomes: RECHARGE_OUTCOME,
   title: 'Recharge',
   provider: 'the recharge operator',
   settlement: { account: 'RECHARGE_PAYABLE', ledgerType: 'Recharge', transactionType: 'recharge' },

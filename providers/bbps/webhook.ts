@@ -1,7 +1,8 @@
 /** Verifies and parses a BBPS webhook (wire.ts): a fetch result (reference = refId) or a payment result (reference = our payment id). */
 import type { VerifiedWebhook } from '../contracts';
 import { parseSignedWebhook } from '../signedWebhook';
-import { BILL_PAYMENT_OUTCOME, bbpsWebhook } from './wire';
+import { BILL_PAYMENT_OUTCOME } from '../../domain/heldKinds/bill';
+import { bbpsWebhook } from './wire';
 
 export function parseBbpsWebhook(
   rawBody: string,

@@ -67,12 +67,3 @@ export const bbpsWebhook = z.discriminatedUnion('event', [
   z.object({ event: z.literal('bill.fetch'), payload: fetchAnswer }),
   z.object({ event: z.literal('bill.payment'), payload: paymentAnswer }),
 ]);
-
-/** The status words in the engine's terms. */
-export const BILL_PAYMENT_OUTCOME = {
-  PROCESSING: 'pending',
-  PENDING: 'pending',
-  SUCCESS: 'succeeded',
-  FAILURE: 'failed',
-  REVERSED: 'reversed',
-} as const;

@@ -1,7 +1,8 @@
 /** Verifies and parses a payout webhook (wire.ts); the reference is our payment id. */
 import type { VerifiedWebhook } from '../contracts';
 import { parseSignedWebhook } from '../signedWebhook';
-import { PAYOUT_OUTCOME, payoutWebhook } from './wire';
+import { PAYOUT_OUTCOME } from '../../domain/heldKinds/payout';
+import { payoutWebhook } from './wire';
 
 export function parsePayoutWebhook(
   rawBody: string,

@@ -40,11 +40,3 @@ export const payoutWebhook = z.object({
   event: z.enum(['payout.processing', 'payout.processed', 'payout.failed', 'payout.reversed']),
   payload: payoutAnswer,
 });
-
-/** The status words in the engine's terms. */
-export const PAYOUT_OUTCOME = {
-  PROCESSING: 'pending',
-  PROCESSED: 'succeeded',
-  FAILED: 'failed',
-  REVERSED: 'reversed',
-} as const;

@@ -1,7 +1,8 @@
 /** Verifies and parses a recharge callback (wire.ts); the reference is our payment id (clientRef). */
 import type { VerifiedWebhook } from '../contracts';
 import { parseSignedWebhook } from '../signedWebhook';
-import { RECHARGE_OUTCOME, rechargeWebhook } from './wire';
+import { RECHARGE_OUTCOME } from '../../domain/heldKinds/recharge';
+import { rechargeWebhook } from './wire';
 
 export function parseRechargeWebhook(
   rawBody: string,

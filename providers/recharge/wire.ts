@@ -42,11 +42,3 @@ export const rechargeAnswer = z.object({
 });
 
 export const rechargeWebhook = z.object({ event: z.literal('recharge.status'), payload: rechargeAnswer });
-
-/** The status words in the engine's terms. */
-export const RECHARGE_OUTCOME = {
-  PENDING: 'pending',
-  SUCCESS: 'succeeded',
-  FAILURE: 'failed',
-  REVERSED: 'reversed',
-} as const;
