@@ -25,7 +25,7 @@ import type { OrderCheck } from '../activities/topup';
 import { formatRupees, Paise } from '../domain/money';
 import { paymentDeadlineMs, PollingPlan } from '../domain/polling';
 import { merchantOrderIdOf } from '../domain/payments';
-import { policies, recordStatus } from './activityPolicies';
+import { policies, Policies, recordStatus } from './activityPolicies';
 import { PaymentView, RecoveryStart, TopUpStarted, topUpStartedUpdate } from './messages';
 import { operatorName, PaymentProgress } from './progress';
 import { waitForProvider } from './providerWait';
@@ -56,231 +56,285 @@ export interface TopUpInput {
 const MAX_ORDERS = 3;
 
 export async function topUpWorkflow(input: TopUpInput): Promise<PaymentView> {
-  const { paymentId, amount } = input;
-  const progress = new PaymentProgress('topup', paymentId, recordStatus, input.recovery?.status);
-  const { steps, provider: phonepe, orderCreation } = policies(() => progress.step, input.providerCallBudgetMs);
-  let started: TopUpStarted | undefined;
-  let startError: { message: string; type: string } | undefined;
-  setHandler(topUpStartedUpdate, async () => {
-    await condition(() => started !== undefined || startError !== undefined);
-    if (startError) throw ApplicationFailure.nonRetryable(startError.message, startError.type);
-    return started!;
-  });
+  return new TopUp(input).run();
+}
 
+/** When the wait for the customer's payment started, and how long PhonePe keeps the order open. */
+interface PaymentWindow {
+  createdAt: number;
+  expiryMs: number;
+}
+
+class TopUp {
+  private readonly progress: PaymentProgress;
+  private readonly acts: Policies;
+  private readonly paymentId: string;
+  private readonly amount: Paise;
+  /** What the API's update-with-start is answered: the payment page, or why there is none. */
+  private started: TopUpStarted | undefined;
+  private startError: { message: string; type: string } | undefined;
   /** PhonePe's merchant order ids of this top-up, the live one last. */
-  const orders = [paymentId];
-  const current = () => orders[orders.length - 1]!;
+  private readonly orders: string[];
   /** PhonePe confirmed a different amount: kept so an operator's "succeeded" credits what was paid. */
-  let confirmedAmount: Paise | undefined;
-  let providerTxn: { transactionId?: string; paymentMode?: string } = {};
+  private confirmedAmount: Paise | undefined;
+  private providerTxn: { transactionId?: string; paymentMode?: string } = {};
 
-  const credit = async (paid: Paise, note: string, actor?: string) => {
-    progress.step = 'crediting the wallet';
-    await steps.creditTopUp({ paymentId, userId: input.userId, amount: paid, ...providerTxn });
-    await progress.moveTo('COMPLETED', note, { actor, failureReason: null });
-  };
-  const fail = async (reason: string, actor?: string) => {
-    // A lost order nobody had the page of cannot have been paid; asked anyway before failing.
-    for (const lost of orders.slice(0, -1)) if (await settledBy(lost)) return;
-    progress.step = 'recording the failure';
-    await steps.failTopUp({ paymentId, reason });
-    await progress.moveTo('FAILED', reason, { actor, failureReason: reason });
-  };
+  constructor(private readonly input: TopUpInput) {
+    this.paymentId = input.paymentId;
+    this.amount = input.amount;
+    this.orders = [input.paymentId];
+    this.progress = new PaymentProgress('topup', this.paymentId, recordStatus, input.recovery?.status);
+    this.acts = policies(() => this.progress.step, input.providerCallBudgetMs);
+    setHandler(topUpStartedUpdate, async () => {
+      await condition(() => this.started !== undefined || this.startError !== undefined);
+      if (this.startError) throw ApplicationFailure.nonRetryable(this.startError.message, this.startError.type);
+      return this.started!;
+    });
+  }
 
-  /** PhonePe's answer for one order; undefined when it could not be reached within the call budget. */
-  const ask = async (merchantOrderId: string): Promise<OrderCheck | undefined> => {
-    progress.step = 'asking PhonePe for the order status';
+  async run(): Promise<PaymentView> {
     try {
-      const st = await phonepe.checkPhonePeOrder(merchantOrderId);
-      progress.providerChecks++;
-      progress.lastProviderState = st.state;
-      return st;
+      const window = this.input.recovery ? await this.resume() : await this.open();
+      if (!window) return this.progress.view();
+      if (!this.settled()) await this.waitForPayment(window);
+      // Let an operator's update call receive its answer before the workflow closes.
+      await condition(allHandlersFinished);
+      return this.progress.view();
     } catch (err) {
-      if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
-      progress.lastProviderState = 'UNREACHABLE';
-      progress.step = `PhonePe could not be asked (${failureMessage(err)}); asking again at the next check`;
-      return undefined;
+      if (!isCancellation(err)) throw err;
+      await CancellationScope.nonCancellable(() => this.settleAfterCancel());
+      throw err;
     }
-  };
+  }
 
-  /** A lost order that PhonePe says was paid settles the top-up (credit); true if it did. */
-  const settledBy = async (merchantOrderId: string): Promise<boolean> => {
-    const st = await ask(merchantOrderId);
-    if (st?.state !== 'COMPLETED') return false;
-    await creditConfirmed(st, `PhonePe confirmed the payment of order ${merchantOrderId}`);
-    return true;
-  };
+  private settled(): boolean {
+    return this.progress.status === 'COMPLETED' || this.progress.status === 'FAILED';
+  }
 
-  const creditConfirmed = async (st: OrderCheck, note: string): Promise<void> => {
-    providerTxn = { transactionId: st.transactionId, paymentMode: st.paymentMode };
-    if (st.amount === amount) return credit(amount, note);
-    confirmedAmount = st.amount;
-    await progress.moveTo(
-      'NEEDS_ATTENTION',
-      `PhonePe confirmed ₹${formatRupees(st.amount!)} but ₹${formatRupees(amount)} was asked; not credited`,
+  private current(): string {
+    return this.orders[this.orders.length - 1]!;
+  }
+
+  /**
+   * Records the payment and opens a PhonePe order, then answers the API with its page. Undefined
+   * when PhonePe created nothing (FAILED, the API told to retry later).
+   */
+  private async open(): Promise<PaymentWindow | undefined> {
+    this.progress.step = 'recording the payment';
+    await this.acts.steps.startTopUp({ paymentId: this.paymentId, userId: this.input.userId, amount: this.amount });
+    const order = await this.createOrder();
+    if (!order) return undefined;
+    if (!order.redirectUrl) {
+      this.startError = {
+        message:
+          'PhonePe created the order but its payment page could not be retrieved, and new orders did not help; start a new top-up',
+        type: 'topup_page_lost',
+      };
+    }
+    const createdAt = Date.now();
+    const expiryMs = this.input.awaitingWindowMs ?? Math.max(0, order.expireAt - createdAt);
+    this.progress.deadline = createdAt + paymentDeadlineMs(this.input.polling, expiryMs);
+    upsertSearchAttributes([{ key: ProviderRefKey, value: this.current() }]);
+    await this.progress.moveTo(
+      'AWAITING_PAYMENT',
+      this.orders.length > 1
+        ? `PhonePe order ${this.current()} created (the page of the first was lost)`
+        : 'PhonePe order created',
+      { providerRef: this.current() },
     );
-  };
-
-  /** One look at PhonePe's Order Status; true when the payment is settled by it. */
-  const checkOrder = async (): Promise<boolean> => {
-    const st = await ask(current());
-    if (!st) return false;
-    providerTxn = { transactionId: st.transactionId, paymentMode: st.paymentMode };
-    if (st.state === 'COMPLETED') {
-      if (st.amount === amount) {
-        await credit(amount, 'PhonePe confirmed the payment');
-        return true;
-      }
-      await creditConfirmed(st, 'PhonePe confirmed the payment');
-      return false;
+    // Answered only now, so a client that reads the payment right after sees what we told it.
+    if (order.redirectUrl) {
+      this.started = {
+        paymentId: this.paymentId,
+        status: this.progress.status,
+        redirectUrl: order.redirectUrl,
+        expiresAt: new Date(order.expireAt).toISOString(),
+      };
     }
-    if (st.state === 'FAILED') {
-      await fail(`PhonePe reported the payment failed${st.errorCode ? ` (${st.errorCode})` : ''}`);
-      return true;
-    }
-    return false;
-  };
-
-  /** An operator's "succeeded" credits what PhonePe confirmed (else the amount asked); "failed" fails it. */
-  const applyDecision = async (): Promise<void> => {
-    const decision = progress.decision!;
-    const note = `operator: ${decision.reason}`;
-    if (decision.outcome === 'succeeded') await credit(confirmedAmount ?? amount, note, operatorName(decision));
-    else await fail(note, operatorName(decision));
-  };
+    return { createdAt, expiryMs };
+  }
 
   /**
    * Creates PhonePe orders until one's payment page is in hand: a lost page (PhonePe has the
    * order, we do not have its URL) is replaced by a new order. Returns when the order expires,
    * or undefined when PhonePe created nothing (the top-up has FAILED).
    */
-  const createOrder = async (): Promise<{ expireAt: number; redirectUrl: string | null } | undefined> => {
+  private async createOrder(): Promise<{ expireAt: number; redirectUrl: string | null } | undefined> {
     for (;;) {
-      progress.step =
-        orders.length === 1
+      this.progress.step =
+        this.orders.length === 1
           ? 'creating the PhonePe order'
-          : `creating PhonePe order ${current()} (the page of the last one was lost)`;
+          : `creating PhonePe order ${this.current()} (the page of the last one was lost)`;
       try {
-        const order = await orderCreation.createPhonePeOrder({
-          paymentId,
-          ...(orders.length > 1 ? { merchantOrderId: current() } : {}),
-          amount,
-          redirectUrl: input.redirectUrl,
-          expireAfterSeconds: input.expireAfterSeconds,
+        const order = await this.acts.orderCreation.createPhonePeOrder({
+          paymentId: this.paymentId,
+          ...(this.orders.length > 1 ? { merchantOrderId: this.current() } : {}),
+          amount: this.amount,
+          redirectUrl: this.input.redirectUrl,
+          expireAfterSeconds: this.input.expireAfterSeconds,
         });
-        if (order.redirectUrl || orders.length >= MAX_ORDERS) return order;
+        if (order.redirectUrl || this.orders.length >= MAX_ORDERS) return order;
       } catch (err) {
         // Rejected, or unknown after every retry: only PhonePe knows whether the order exists.
-        const st = await steps.checkPhonePeOrder(current());
+        const st = await this.acts.steps.checkPhonePeOrder(this.current());
         if (st.state === 'NOT_FOUND') {
-          if (orders.length > 1) return { redirectUrl: null, expireAt: Date.now() };
-          startError = {
+          if (this.orders.length > 1) return { redirectUrl: null, expireAt: Date.now() };
+          this.startError = {
             message: `PhonePe did not create the order: ${(err as Error).message}`,
             type: 'provider_unavailable',
           };
-          await fail(startError.message);
+          await this.fail(this.startError.message);
           return undefined;
         }
-        if (orders.length >= MAX_ORDERS)
-          return { redirectUrl: null, expireAt: st.expireAt ?? Date.now() + input.expireAfterSeconds * 1000 };
+        if (this.orders.length >= MAX_ORDERS)
+          return { redirectUrl: null, expireAt: st.expireAt ?? Date.now() + this.input.expireAfterSeconds * 1000 };
       }
-      orders.push(merchantOrderIdOf(paymentId, orders.length + 1));
+      this.orders.push(merchantOrderIdOf(this.paymentId, this.orders.length + 1));
     }
-  };
+  }
 
-  try {
-    let createdAt: number;
-    let expiryMs: number;
-    if (input.recovery) {
-      // The earlier workflow stopped: a credit already posted settles it; otherwise watch the order.
-      startError = { message: 'this top-up is being recovered by ops; read its status instead', type: 'invalid_state' };
-      const money = await steps.inspectMoney({ kind: 'topup', paymentId });
-      if (money.settled) {
-        await progress.moveTo('COMPLETED', 'recovery: the wallet had already been credited', { failureReason: null });
-        return progress.view();
-      }
-      createdAt = Date.now();
-      expiryMs = 0;
-      progress.deadline = createdAt;
-      if (!progress.decision && !(await checkOrder()) && confirmedAmount === undefined) {
-        await progress.moveTo('PROCESSING', `recovery: PhonePe says ${progress.lastProviderState}; polling`);
-      }
-    } else {
-      progress.step = 'recording the payment';
-      await steps.startTopUp({ paymentId, userId: input.userId, amount });
-      const order = await createOrder();
-      if (!order) return progress.view();
-      if (!order.redirectUrl) {
-        startError = {
-          message:
-            'PhonePe created the order but its payment page could not be retrieved, and new orders did not help; start a new top-up',
-          type: 'topup_page_lost',
-        };
-      }
-      createdAt = Date.now();
-      expiryMs = input.awaitingWindowMs ?? Math.max(0, order.expireAt - createdAt);
-      progress.deadline = createdAt + paymentDeadlineMs(input.polling, expiryMs);
-      upsertSearchAttributes([{ key: ProviderRefKey, value: current() }]);
-      await progress.moveTo(
-        'AWAITING_PAYMENT',
-        orders.length > 1
-          ? `PhonePe order ${current()} created (the page of the first was lost)`
-          : 'PhonePe order created',
-        {
-          providerRef: current(),
-        },
-      );
-      // Answered only now, so a client that reads the payment right after sees what we told it.
-      if (order.redirectUrl)
-        started = {
-          paymentId,
-          status: progress.status,
-          redirectUrl: order.redirectUrl,
-          expiresAt: new Date(order.expireAt).toISOString(),
-        };
-    }
-
-    if (!['COMPLETED', 'FAILED'].includes(progress.status)) {
-      await waitForProvider({
-        progress,
-        who: 'PhonePe',
-        polling: input.polling,
-        since: createdAt,
-        expiryMs,
-        // Parked (PhonePe confirmed a different amount, or never answered): an operator decides.
-        waitsForOperator: () => progress.status === 'NEEDS_ATTENTION',
-        parkForOperator: () =>
-          progress.moveTo('NEEDS_ATTENTION', 'PhonePe gave no final answer within the late window'),
-        beforeScheduledWait: async (next) => {
-          if (next.phase === 'late' && progress.status === 'AWAITING_PAYMENT') {
-            await progress.moveTo(
-              'PROCESSING',
-              'past the payment deadline and still PENDING at PhonePe; polling slowly',
-            );
-          }
-        },
-        // A confirmed but different amount is not asked about again: only an operator settles it.
-        askAgain: async () => confirmedAmount === undefined && (await checkOrder()),
-        applyDecision,
+  /**
+   * A recovery run: the earlier workflow stopped. A credit already posted settles it; otherwise
+   * the order is asked about and watched. Undefined when it was already settled.
+   */
+  private async resume(): Promise<PaymentWindow | undefined> {
+    this.startError = {
+      message: 'this top-up is being recovered by ops; read its status instead',
+      type: 'invalid_state',
+    };
+    const money = await this.acts.steps.inspectMoney({ kind: 'topup', paymentId: this.paymentId });
+    if (money.settled) {
+      await this.progress.moveTo('COMPLETED', 'recovery: the wallet had already been credited', {
+        failureReason: null,
       });
+      return undefined;
     }
-    // Let an operator's update call receive its answer before the workflow closes.
-    await condition(allHandlersFinished);
-    return progress.view();
-  } catch (err) {
-    if (!isCancellation(err)) throw err;
-    // Cancelled from the UI: money PhonePe collected must still reach the wallet.
-    await CancellationScope.nonCancellable(async () => {
-      if (progress.status === 'COMPLETED' || progress.status === 'FAILED') return;
-      if (progress.status !== 'CREATED' && (await checkOrder())) return;
-      if (progress.lastProviderState === 'UNREACHABLE') {
-        await progress.moveTo(
-          'NEEDS_ATTENTION',
-          'cancelled by an operator while PhonePe could not be asked; recheck it once PhonePe answers',
-        );
-      } else if (progress.status !== 'NEEDS_ATTENTION')
-        await fail('cancelled by an operator before PhonePe confirmed a payment');
+    const createdAt = Date.now();
+    this.progress.deadline = createdAt;
+    if (!this.progress.decision && !(await this.checkOrder()) && this.confirmedAmount === undefined) {
+      await this.progress.moveTo('PROCESSING', `recovery: PhonePe says ${this.progress.lastProviderState}; polling`);
+    }
+    return { createdAt, expiryMs: 0 };
+  }
+
+  /** PhonePe's polling schedule (a webhook wakes it early); past the late window an operator decides. */
+  private waitForPayment({ createdAt, expiryMs }: PaymentWindow): Promise<void> {
+    const { progress } = this;
+    return waitForProvider({
+      progress,
+      who: 'PhonePe',
+      polling: this.input.polling,
+      since: createdAt,
+      expiryMs,
+      // Parked (PhonePe confirmed a different amount, or never answered): an operator decides.
+      waitsForOperator: () => progress.status === 'NEEDS_ATTENTION',
+      parkForOperator: () => progress.moveTo('NEEDS_ATTENTION', 'PhonePe gave no final answer within the late window'),
+      beforeScheduledWait: async (next) => {
+        if (next.phase === 'late' && progress.status === 'AWAITING_PAYMENT') {
+          await progress.moveTo('PROCESSING', 'past the payment deadline and still PENDING at PhonePe; polling slowly');
+        }
+      },
+      // A confirmed but different amount is not asked about again: only an operator settles it.
+      askAgain: async () => this.confirmedAmount === undefined && (await this.checkOrder()),
+      applyDecision: () => this.applyDecision(),
     });
-    throw err;
+  }
+
+  /** One look at PhonePe's Order Status; true when the payment is settled by it. */
+  private async checkOrder(): Promise<boolean> {
+    const st = await this.ask(this.current());
+    if (!st) return false;
+    this.providerTxn = { transactionId: st.transactionId, paymentMode: st.paymentMode };
+    if (st.state === 'COMPLETED') {
+      if (st.amount === this.amount) {
+        await this.credit(this.amount, 'PhonePe confirmed the payment');
+        return true;
+      }
+      await this.creditConfirmed(st, 'PhonePe confirmed the payment');
+      return false;
+    }
+    if (st.state === 'FAILED') {
+      await this.fail(`PhonePe reported the payment failed${st.errorCode ? ` (${st.errorCode})` : ''}`);
+      return true;
+    }
+    return false;
+  }
+
+  /** PhonePe's answer for one order; undefined when it could not be reached within the call budget. */
+  private async ask(merchantOrderId: string): Promise<OrderCheck | undefined> {
+    this.progress.step = 'asking PhonePe for the order status';
+    try {
+      const st = await this.acts.provider.checkPhonePeOrder(merchantOrderId);
+      this.progress.providerChecks++;
+      this.progress.lastProviderState = st.state;
+      return st;
+    } catch (err) {
+      if (isCancellation(err) || CancellationScope.current().consideredCancelled) throw err;
+      this.progress.lastProviderState = 'UNREACHABLE';
+      this.progress.step = `PhonePe could not be asked (${failureMessage(err)}); asking again at the next check`;
+      return undefined;
+    }
+  }
+
+  /** A lost order that PhonePe says was paid settles the top-up (credit); true if it did. */
+  private async settledBy(merchantOrderId: string): Promise<boolean> {
+    const st = await this.ask(merchantOrderId);
+    if (st?.state !== 'COMPLETED') return false;
+    await this.creditConfirmed(st, `PhonePe confirmed the payment of order ${merchantOrderId}`);
+    return true;
+  }
+
+  /** Credits what PhonePe confirmed when it is the amount asked; a different amount waits for an operator. */
+  private async creditConfirmed(st: OrderCheck, note: string): Promise<void> {
+    this.providerTxn = { transactionId: st.transactionId, paymentMode: st.paymentMode };
+    if (st.amount === this.amount) return this.credit(this.amount, note);
+    this.confirmedAmount = st.amount;
+    await this.progress.moveTo(
+      'NEEDS_ATTENTION',
+      `PhonePe confirmed ₹${formatRupees(st.amount!)} but ₹${formatRupees(this.amount)} was asked; not credited`,
+    );
+  }
+
+  private async credit(paid: Paise, note: string, actor?: string): Promise<void> {
+    this.progress.step = 'crediting the wallet';
+    await this.acts.steps.creditTopUp({
+      paymentId: this.paymentId,
+      userId: this.input.userId,
+      amount: paid,
+      ...this.providerTxn,
+    });
+    await this.progress.moveTo('COMPLETED', note, { actor, failureReason: null });
+  }
+
+  private async fail(reason: string, actor?: string): Promise<void> {
+    // A lost order nobody had the page of cannot have been paid; asked anyway before failing.
+    for (const lost of this.orders.slice(0, -1)) if (await this.settledBy(lost)) return;
+    this.progress.step = 'recording the failure';
+    await this.acts.steps.failTopUp({ paymentId: this.paymentId, reason });
+    await this.progress.moveTo('FAILED', reason, { actor, failureReason: reason });
+  }
+
+  /** An operator's "succeeded" credits what PhonePe confirmed (else the amount asked); "failed" fails it. */
+  private async applyDecision(): Promise<void> {
+    const decision = this.progress.decision!;
+    const note = `operator: ${decision.reason}`;
+    if (decision.outcome === 'succeeded')
+      await this.credit(this.confirmedAmount ?? this.amount, note, operatorName(decision));
+    else await this.fail(note, operatorName(decision));
+  }
+
+  /** Cancelled from the UI: money PhonePe collected must still reach the wallet. */
+  private async settleAfterCancel(): Promise<void> {
+    const { progress } = this;
+    if (this.settled()) return;
+    if (progress.status !== 'CREATED' && (await this.checkOrder())) return;
+    if (progress.lastProviderState === 'UNREACHABLE') {
+      await progress.moveTo(
+        'NEEDS_ATTENTION',
+        'cancelled by an operator while PhonePe could not be asked; recheck it once PhonePe answers',
+      );
+    } else if (progress.status !== 'NEEDS_ATTENTION') {
+      await this.fail('cancelled by an operator before PhonePe confirmed a payment');
+    }
   }
 }

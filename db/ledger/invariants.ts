@@ -4,7 +4,13 @@
  * Each check lists the offending rows (at most 50) so a failure says where to look.
  */
 import type { Knex } from 'knex';
+import { HELD_KINDS } from '../../domain/heldKinds';
 import { referenceSql } from '../../domain/references';
+
+/** The held kinds as an SQL list: fixed words from the registry, never user input. */
+const HELD_KIND_LIST = Object.keys(HELD_KINDS)
+  .map((k) => `'${k}'`)
+  .join(', ');
 
 export interface InvariantCheck {
   id: string;
@@ -166,7 +172,7 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
            FROM payment_records p
            LEFT JOIN ledger_journals c ON c.reference = ${referenceSql('capture', { kind: 'p.kind', id: 'p.id' })}
            LEFT JOIN ledger_journals r ON r.reference = ${referenceSql('reversal', { kind: 'p.kind', id: 'p.id' })}
-          WHERE p.kind IN ('payout', 'recharge', 'bill') GROUP BY p.id, p.kind, p.status
+          WHERE p.kind IN (${HELD_KIND_LIST}) GROUP BY p.id, p.kind, p.status
          HAVING (p.status IN ('COMPLETED', 'REVERSED') AND captures <> 1) OR (p.status NOT IN ('COMPLETED', 'REVERSED') AND captures <> 0)
              OR (p.status = 'REVERSED' AND reversals <> 1) OR (p.status <> 'REVERSED' AND reversals <> 0)`,
       );
