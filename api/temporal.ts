@@ -29,15 +29,12 @@ import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '.
 import { refundWorkflow, type RefundInput } from '../workflows/refund';
 import { topUpWorkflow, type TopUpInput } from '../workflows/topup';
 import type { ReconciliationSummary, SweepResult, TransferInput } from '../domain/contracts';
-import type { BillPaymentInput, PayoutInput, RechargeInput } from '../domain/heldKinds';
+import type { HeldPaymentStart } from '../domain/heldKinds';
 import { HELD_WORKFLOWS } from '../workflows/heldKinds';
 import { orphanSweepWorkflow, reconciliationWorkflow } from '../workflows/reconciliation';
 import { transferWorkflow } from '../workflows/transfer';
 
-export type HeldPaymentStart =
-  | { kind: 'payout'; input: PayoutInput }
-  | { kind: 'recharge'; input: RechargeInput }
-  | { kind: 'bill'; input: BillPaymentInput };
+export type { HeldPaymentStart };
 
 /** An update the workflow refused (validator) or failed: its ApplicationFailure type is the code. */
 function fromUpdateFailure(err: WorkflowUpdateFailedError): DomainError {

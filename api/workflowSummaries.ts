@@ -4,8 +4,7 @@
  * when the workflow starts. Account and mobile numbers are masked as everywhere else.
  */
 import { formatRupees, Paise } from '../domain/money';
-import { HELD_KINDS } from '../domain/heldKinds';
-import type { HeldPaymentStart } from './temporal';
+import { heldKind, HeldPaymentStart } from '../domain/heldKinds';
 
 export interface WorkflowSummary {
   staticSummary: string;
@@ -56,8 +55,8 @@ export function transferSummary(t: {
 }
 
 export function heldPaymentSummary(start: HeldPaymentStart, userCode: string): WorkflowSummary {
-  const kind = HELD_KINDS[start.kind];
-  const own = kind.summary(start.input as never);
+  const kind = heldKind(start.kind);
+  const own = kind.summary(start.input);
   return summary(
     [`${kind.title} ${rupees(start.input.amount)}`, ...own.line, userCode],
     [['Payment', start.input.paymentId], ['User', userCode], ['Amount', rupees(start.input.amount)], ...own.details],

@@ -12,21 +12,9 @@ export type RechargeOperatorCode = (typeof RECHARGE_OPERATORS)[number];
 /** How a bill's amount may differ from the amount due (BBPS). */
 export type BillExactness = 'EXACT' | 'EXACT_AND_ABOVE' | 'EXACT_AND_BELOW' | 'ANY';
 
-/** An order a held payment sends to its provider, with our payment id as the reference. */
-export type ProviderOrder =
-  | { kind: 'payout'; paymentId: string; userId: number; amount: Paise; beneficiaryId: number; mode: PayoutMode }
-  | {
-      kind: 'recharge';
-      paymentId: string;
-      userId: number;
-      amount: Paise;
-      operator: RechargeOperatorCode;
-      circle: string;
-      mobile: string;
-    }
-  | { kind: 'bill'; paymentId: string; userId: number; amount: Paise; billerId: string; fetchRef: string };
-
-export type HeldPaymentKind = ProviderOrder['kind'];
+/** Held payments' orders and kinds are read from the kinds' registry (`heldKinds/`). */
+import type { HeldPaymentKind, ProviderOrder } from './heldKinds';
+export type { HeldPaymentKind, ProviderOrder };
 
 /** A provider's answer about an order, in the engine's words plus its own status word. */
 export interface ProviderOutcome {

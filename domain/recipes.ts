@@ -6,7 +6,7 @@
 import type { CommissionShare } from './commissions';
 import { formatRate, totalOf } from './commissions';
 import type { HeldPaymentKind, ProviderOutcome, TransferInput } from './contracts';
-import { HELD_KINDS } from './heldKinds';
+import { heldKind } from './heldKinds';
 import type { CaptureRequest, PostingRequest, RefundRequest, StatementInfo } from './ledger';
 import { add, Paise } from './money';
 import {
@@ -92,10 +92,10 @@ function heldStatement(
   outcome: ProviderOutcome,
 ): StatementInfo {
   return {
-    transactionType: HELD_KINDS[kind].settlement.transactionType,
+    transactionType: heldKind(kind).settlement.transactionType,
     referenceNumber: paymentId,
     paymentMethod: 'wallet',
-    ...HELD_KINDS[kind].statement(details, outcome),
+    ...heldKind(kind).statement(details, outcome),
   };
 }
 
@@ -106,7 +106,7 @@ export function heldPaymentCapture(c: {
   details: Record<string, unknown>;
   outcome: ProviderOutcome;
 }): CaptureRequest {
-  const { settlement } = HELD_KINDS[c.kind];
+  const { settlement } = heldKind(c.kind);
   return {
     holdReference: holdReferenceOf(c.kind, c.paymentId),
     reference: captureReferenceOf(c.kind, c.paymentId),

@@ -62,8 +62,8 @@ const SETTLED = ['COMPLETED', 'FAILED', 'REVERSED'];
 const OPERATOR_CONFIRMED: ProviderOutcome = { outcome: 'succeeded', providerState: 'OPERATOR' };
 
 /** Runs one held payment of `kind` (its provider, order, details and commissions come from the kind's module). */
-export async function runHeldPayment<K extends ProviderOrder['kind'], Input extends HeldPaymentInput>(
-  kind: HeldKind<K, Input>,
+export async function runHeldPayment<Input extends HeldPaymentInput, Order extends ProviderOrder>(
+  kind: HeldKind<Input, Order>,
   input: Input,
 ): Promise<HeldPaymentResult> {
   return new HeldPayment({

@@ -4,7 +4,7 @@
  * release; REVERSED later: refund and claw back. BBPS may keep a payment PENDING for up to 48 h;
  * it is never sent again while pending, only asked about.
  */
-import { HeldKind, HeldPaymentInput } from './kind';
+import { HeldKind, HeldOrder, HeldPaymentInput } from './kind';
 
 export interface BillPaymentInput extends HeldPaymentInput {
   billerId: string;
@@ -23,7 +23,13 @@ export const BILL_PAYMENT_OUTCOME = {
   REVERSED: 'reversed',
 } as const;
 
-export const BILL: HeldKind<'bill', BillPaymentInput> = {
+export interface BillOrder extends HeldOrder {
+  kind: 'bill';
+  billerId: string;
+  fetchRef: string;
+}
+
+export const BILL: HeldKind<BillPaymentInput, BillOrder> = {
   kind: 'bill',
   outcomes: BILL_PAYMENT_OUTCOME,
   title: 'Bill',

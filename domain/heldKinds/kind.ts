@@ -4,7 +4,7 @@
  * provider is, what order it sends, where the money goes when it succeeds, how it reads on the
  * statement and in the Temporal UI, and whether the uplines earn commissions on it.
  */
-import type { HeldPaymentKind, ProviderOrder, ProviderOutcome, RecoveryStart } from '../contracts';
+import type { ProviderOutcome, RecoveryStart } from '../contracts';
 import type { LedgerType, StatementInfo, SystemAccountCode } from '../ledger';
 import type { Paise } from '../money';
 import type { ProviderOutcomeKind } from '../payments';
@@ -34,8 +34,16 @@ export interface KindSummary {
   details: Array<[string, string | number | undefined | null]>;
 }
 
-export interface HeldKind<K extends HeldPaymentKind, Input extends HeldPaymentInput> {
-  kind: K;
+/** What every order a held payment sends carries; the payment id is our reference at the provider. */
+export interface HeldOrder {
+  kind: string;
+  paymentId: string;
+  userId: number;
+  amount: Paise;
+}
+
+export interface HeldKind<Input extends HeldPaymentInput, Order extends HeldOrder> {
+  kind: Order['kind'];
   /** The provider's status words, each in the engine's terms (pending, succeeded, failed, reversed). */
   outcomes: Readonly<Record<string, ProviderOutcomeKind>>;
   /** Its name in titles: "Recharge". */
@@ -51,7 +59,7 @@ export interface HeldKind<K extends HeldPaymentKind, Input extends HeldPaymentIn
   /** The share of the amount the uplines may earn (1/10,000), from the input; undefined: no commissions. */
   commissionMarginRate(input: Input): number | undefined;
   /** The order sent to the provider, with the payment id as our reference. */
-  order(input: Input): Extract<ProviderOrder, { kind: K }>;
+  order(input: Input): Order;
   /** What the read model keeps of it (shown by the API and on the statement): never a full account number. */
   details(input: Input): Record<string, unknown>;
   /** The user's statement line of the capture, from the recorded details and the provider's answer. */

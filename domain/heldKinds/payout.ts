@@ -5,7 +5,7 @@
  * commissions. The account number never enters workflow history: the send activity decrypts it.
  */
 import type { PayoutMode } from '../contracts';
-import { HeldKind, HeldPaymentInput } from './kind';
+import { HeldKind, HeldOrder, HeldPaymentInput } from './kind';
 
 export interface PayoutInput extends HeldPaymentInput {
   beneficiaryId: number;
@@ -23,7 +23,13 @@ export const PAYOUT_OUTCOME = {
   REVERSED: 'reversed',
 } as const;
 
-export const PAYOUT: HeldKind<'payout', PayoutInput> = {
+export interface PayoutOrder extends HeldOrder {
+  kind: 'payout';
+  beneficiaryId: number;
+  mode: PayoutMode;
+}
+
+export const PAYOUT: HeldKind<PayoutInput, PayoutOrder> = {
   kind: 'payout',
   outcomes: PAYOUT_OUTCOME,
   title: 'Payout',

@@ -4,7 +4,7 @@
  * REVERSED later (operator reversal): refund the wallet and claw the commissions back.
  */
 import type { RechargeOperatorCode } from '../contracts';
-import { HeldKind, HeldPaymentInput, maskMobile } from './kind';
+import { HeldKind, HeldOrder, HeldPaymentInput, maskMobile } from './kind';
 
 export interface RechargeInput extends HeldPaymentInput {
   operator: RechargeOperatorCode;
@@ -22,7 +22,14 @@ export const RECHARGE_OUTCOME = {
   REVERSED: 'reversed',
 } as const;
 
-export const RECHARGE: HeldKind<'recharge', RechargeInput> = {
+export interface RechargeOrder extends HeldOrder {
+  kind: 'recharge';
+  operator: RechargeOperatorCode;
+  circle: string;
+  mobile: string;
+}
+
+export const RECHARGE: HeldKind<RechargeInput, RechargeOrder> = {
   kind: 'recharge',
   outcomes: RECHARGE_OUTCOME,
   title: 'Recharge',
