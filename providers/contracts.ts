@@ -16,7 +16,7 @@ import type { ProviderOutcomeKind } from '../domain/payments';
 
 // ── Bank payouts (IMPS/NEFT) ────────────────────────────────────────────────────────────────
 
-import type { BillExactness, PayoutMode, RechargeOperatorCode } from '../domain/contracts';
+import type { BillExactness, PayoutMode, ProviderOutcome, RechargeOperatorCode } from '../domain/contracts';
 
 export type { BillExactness, PayoutMode, RechargeOperatorCode };
 export type PayoutStatus = 'PROCESSING' | 'PROCESSED' | 'FAILED' | 'REVERSED';
@@ -144,6 +144,23 @@ export interface VerifiedWebhook {
   /** The state in the engine's words (decides only whether a late event needs finance). */
   outcome: ProviderOutcomeKind;
 }
+
+// ── Held payments' orders ───────────────────────────────────────────────────────────────────
+
+/**
+ * A held kind's orders at its provider, in the engine's words: `find` answers null only when the
+ * provider has never seen our reference; `create` sends the order (the caller asked `find` first).
+ */
+export interface HeldOrderDesk<Order> {
+  find(paymentId: string): Promise<ProviderOutcome | null>;
+  create(order: Order): Promise<ProviderOutcome>;
+}
+
+/** How a payout reaches the account it pays to (decrypted only there, never in workflow history). */
+export type PayeeLookup = (
+  userId: number,
+  beneficiaryId: number,
+) => Promise<{ name: string; accountNumber: string; ifsc: string } | undefined>;
 
 export interface ProviderGateways {
   payout: PayoutGateway;
