@@ -96,6 +96,7 @@ function heldStatement(
     referenceNumber: paymentId,
     paymentMethod: 'wallet',
     ...heldKind(kind).statement(details, outcome),
+    ...(outcome.providerRef ? { bankReference: outcome.providerRef } : {}),
   };
 }
 

@@ -4,7 +4,7 @@
  * release; REVERSED later: refund and claw back. BBPS may keep a payment PENDING for up to 48 h;
  * it is never sent again while pending, only asked about.
  */
-import { HeldKind, HeldOrder, HeldPaymentInput } from './kind';
+import { HeldKind, HeldOrder, HeldPaymentInput, orderBase } from './kind';
 
 export interface BillPaymentInput extends HeldPaymentInput {
   billerId: string;
@@ -38,9 +38,7 @@ export const BILL: HeldKind<BillPaymentInput, BillOrder> = {
   commissionMarginRate: (input) => input.commissionMarginRate,
   order: (input) => ({
     kind: 'bill',
-    paymentId: input.paymentId,
-    userId: input.userId,
-    amount: input.amount,
+    ...orderBase(input),
     billerId: input.billerId,
     fetchRef: input.fetchRef,
   }),
@@ -50,9 +48,8 @@ export const BILL: HeldKind<BillPaymentInput, BillOrder> = {
     fetchRef: input.fetchRef,
     ...input.bill,
   }),
-  statement: (d, outcome) => ({
+  statement: (d) => ({
     remarks: `${d.billerName ?? d.billerId} bill ${d.billNumber ?? ''}`.trim(),
-    ...(outcome.providerRef ? { bankReference: outcome.providerRef } : {}),
   }),
   summary: (input) => ({
     line: [input.billerName, input.bill.billNumber],

@@ -62,11 +62,18 @@ export interface HeldKind<Input extends HeldPaymentInput, Order extends HeldOrde
   order(input: Input): Order;
   /** What the read model keeps of it (shown by the API and on the statement): never a full account number. */
   details(input: Input): Record<string, unknown>;
-  /** The user's statement line of the capture, from the recorded details and the provider's answer. */
+  /** The capture's statement line, from the recorded details and the provider's answer (whose reference every kind shows). */
   statement(details: Record<string, any>, outcome: ProviderOutcome): Omit<StatementInfo, 'transactionType'>;
   /** What the Temporal UI shows before anyone opens the input (numbers masked). */
   summary(input: Input): KindSummary;
 }
+
+/** What every kind's order takes from its input as it is: our reference, the payer, the amount. */
+export const orderBase = (input: HeldPaymentInput) => ({
+  paymentId: input.paymentId,
+  userId: input.userId,
+  amount: input.amount,
+});
 
 /** 9876543210 → 98xxxxx210 */
 export const maskMobile = (m: string) => `${m.slice(0, 2)}${'x'.repeat(Math.max(0, m.length - 5))}${m.slice(-3)}`;

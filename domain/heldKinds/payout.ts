@@ -5,7 +5,7 @@
  * commissions. The account number never enters workflow history: the send activity decrypts it.
  */
 import type { PayoutMode } from '../contracts';
-import { HeldKind, HeldOrder, HeldPaymentInput } from './kind';
+import { HeldKind, HeldOrder, HeldPaymentInput, orderBase } from './kind';
 
 export interface PayoutInput extends HeldPaymentInput {
   beneficiaryId: number;
@@ -39,9 +39,7 @@ export const PAYOUT: HeldKind<PayoutInput, PayoutOrder> = {
   commissionMarginRate: () => undefined,
   order: (input) => ({
     kind: 'payout',
-    paymentId: input.paymentId,
-    userId: input.userId,
-    amount: input.amount,
+    ...orderBase(input),
     beneficiaryId: input.beneficiaryId,
     mode: input.mode,
   }),
@@ -61,7 +59,6 @@ export const PAYOUT: HeldKind<PayoutInput, PayoutOrder> = {
     beneficiaryIfsc: d.ifsc,
     beneficiaryBank: d.bankName,
     ...(outcome.utr ? { utrNumber: outcome.utr } : {}),
-    ...(outcome.providerRef ? { bankReference: outcome.providerRef } : {}),
   }),
   summary: ({ beneficiary: b, mode }) => ({
     line: [mode, b.accountMasked],

@@ -4,7 +4,7 @@
  * REVERSED later (operator reversal): refund the wallet and claw the commissions back.
  */
 import type { RechargeOperatorCode } from '../contracts';
-import { HeldKind, HeldOrder, HeldPaymentInput, maskMobile } from './kind';
+import { HeldKind, HeldOrder, HeldPaymentInput, orderBase, maskMobile } from './kind';
 
 export interface RechargeInput extends HeldPaymentInput {
   operator: RechargeOperatorCode;
@@ -38,17 +38,14 @@ export const RECHARGE: HeldKind<RechargeInput, RechargeOrder> = {
   commissionMarginRate: (input) => input.commissionMarginRate,
   order: (input) => ({
     kind: 'recharge',
-    paymentId: input.paymentId,
-    userId: input.userId,
-    amount: input.amount,
+    ...orderBase(input),
     operator: input.operator,
     circle: input.circle,
     mobile: input.mobile,
   }),
   details: (input) => ({ operator: input.operator, circle: input.circle, mobile: input.mobile }),
-  statement: (d, outcome) => ({
+  statement: (d) => ({
     remarks: `${d.operator} recharge of ${d.mobile} (${d.circle})`,
-    ...(outcome.providerRef ? { bankReference: outcome.providerRef } : {}),
   }),
   summary: (input) => ({
     line: [input.operator, maskMobile(input.mobile)],

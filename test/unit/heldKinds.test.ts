@@ -74,7 +74,7 @@ describe('held kinds registry', () => {
       providerRef: 'PO-1',
       utr: 'UTR123',
     });
-    expect(line).toMatchObject({ beneficiaryAccount: 'XXXXXX1234', utrNumber: 'UTR123', bankReference: 'PO-1' });
+    expect(line).toMatchObject({ beneficiaryAccount: 'XXXXXX1234', utrNumber: 'UTR123' });
     expect(HELD_KINDS.recharge.summary(recharge).line).toEqual(['JIO', '98xxxxx210']);
   });
 
