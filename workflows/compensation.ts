@@ -3,6 +3,11 @@
  * never be skipped quietly: a payment is never FAILED while it holds money. It runs
  * non-cancellable; its activity retries on its own bounded policy; when that gives up, the
  * payment parks in NEEDS_ATTENTION and tries again on `recheck` or by itself every minute.
+ *
+ * Built on it, what every payment holding money for a provider (payout, recharge, bill, refund)
+ * shares: `releaseThenFail`, the only way such a payment reaches FAILED, and
+ * `applyOperatorDecision`, which checks an operator's "failed" with the provider before any
+ * money goes back.
  */
 import { CancellationScope, condition } from '@temporalio/workflow';
 import { operatorName, PaymentProgress } from './progress';
