@@ -16,7 +16,7 @@ import path from 'node:path';
 import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrations';
 import { audit, auditSelfTest, Violation } from './chaos/audit';
-import { ChaosStack, startChaosStack, Target } from './chaos/stack';
+import { FullStack, startFullStack, Target } from './stack/fullStack';
 import { Answered, Clients, plan } from './chaos/workload';
 import { exitOnMissingPrerequisite, step, timed } from './stack/log';
 import { ensureTemporalCli } from './stack/temporalCli';
@@ -107,8 +107,8 @@ async function main(): Promise<void> {
   const started = Date.now();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nexaspay-chaos-'));
   const cli = await timed('finding the Temporal CLI', ensureTemporalCli);
-  const stack: ChaosStack = await timed('starting MariaDB, Temporal, the simulators, 2 APIs and 2 workers', () =>
-    startChaosStack({
+  const stack: FullStack = await timed('starting MariaDB, Temporal, the simulators, 2 APIs and 2 workers', () =>
+    startFullStack({
       dir,
       temporalCli: cli,
       env: {

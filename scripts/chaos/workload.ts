@@ -41,7 +41,7 @@ export interface ClientStats {
   serverErrors: number;
 }
 
-interface Payer {
+export interface Payer {
   id: number;
   username: string;
   userCode: string;
@@ -162,6 +162,15 @@ export class Clients {
         new RegExp(`^(?:${x.customerParams[0]!.regex})$`).test('1234567890'),
     );
     this.biller = { billerId: b.billerId, param: b.customerParams[0].name };
+  }
+
+  /** The seeded payers and the catalogue entries prepare() chose, for callers that time their own requests. */
+  get seeded(): {
+    payers: readonly Payer[];
+    operator: { code: string; circle: string };
+    biller: { billerId: string; param: string };
+  } {
+    return { payers: this.payers, operator: this.operator, biller: this.biller };
   }
 
   /** A POST as the payer; access tokens last an hour, so a long run logs the payer in again and retries. */

@@ -1,14 +1,15 @@
 /**
- * The chaos run's own stack, every part a separate process it can kill -9 and restart: a
+ * A whole private stack, every part a separate process that can be killed -9 and restarted: a
  * private MariaDB (durable settings: a crash loses nothing committed), a Temporal dev server on
- * a SQLite file, the simulators, two API instances and two workers, as production runs them.
+ * a SQLite file, the simulators, API instances and workers, as production runs them. The chaos
+ * run uses two of each; the benchmark one of each, like `npm run dev`.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
-import { DatabaseServer, startPrivateDatabase } from '../stack/mariadb';
-import { portOpen, Started, startProcess, waitFor } from '../stack/processes';
-import { projectRoot } from '../stack/paths';
-import { startTemporalDevServer, TemporalDevServer } from '../stack/temporalServer';
+import { DatabaseServer, startPrivateDatabase } from './mariadb';
+import { portOpen, Started, startProcess, waitFor } from './processes';
+import { projectRoot } from './paths';
+import { startTemporalDevServer, TemporalDevServer } from './temporalServer';
 
 export type Target = 'worker-1' | 'worker-2' | 'api-1' | 'api-2' | 'temporal' | 'mariadb';
 
@@ -17,27 +18,33 @@ interface Service {
   start(): Promise<void>;
   kill(): Promise<void>;
   stop(): Promise<void>;
+  pid?(): number | undefined;
 }
 
-export interface ChaosStack {
+export interface FullStack {
   env: NodeJS.ProcessEnv;
   apiUrls: string[];
   simulatorUrl: string;
   databaseUrl: string;
   temporalAddress: string;
+  /** The process id of a running API or worker (to read its memory). */
+  pid(target: Target): number | undefined;
   /** kill -9, wait `downMs`, start again (waiting until it serves). */
   crash(target: Target, downMs: number): Promise<void>;
   stop(): Promise<void>;
 }
 
-export interface ChaosStackOptions {
+export interface FullStackOptions {
   dir: string;
   temporalCli: string;
   /** Engine configuration on top of the stack's own (time scales, budgets). */
   env: Record<string, string>;
+  /** API instances and workers (1 or 2 each; default 2). */
+  apis?: 1 | 2;
+  workers?: 1 | 2;
 }
 
-export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack> {
+export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
   mkdirSync(o.dir, { recursive: true });
   const logs = (name: string) => path.join(o.dir, `${name}.log`);
   // Below the kernel's ephemeral range: no port handed out meanwhile can take one of these
@@ -110,6 +117,7 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
       },
       kill: async () => proc?.kill(),
       stop: async () => proc?.stop(),
+      pid: () => proc?.child.pid,
     };
   };
   const healthy = (port: number) => async () =>
@@ -147,11 +155,21 @@ export async function startChaosStack(o: ChaosStackOptions): Promise<ChaosStack>
     },
   ];
   const byName = (n: string) => services.find((s) => s.name === n)!;
-  for (const s of services.slice(0, 5)) await s.start();
+  const apis = o.apis ?? 2;
+  const workers = o.workers ?? 2;
+  const wanted = [
+    'simulators',
+    'api-1',
+    'worker-1',
+    ...(apis > 1 ? ['api-2'] : []),
+    ...(workers > 1 ? ['worker-2'] : []),
+  ];
+  for (const s of services.filter((x) => wanted.includes(x.name))) await s.start();
 
   return {
     env,
-    apiUrls: [`http://127.0.0.1:${apiPort1}`, `http://127.0.0.1:${apiPort2}`],
+    apiUrls: [`http://127.0.0.1:${apiPort1}`, `http://127.0.0.1:${apiPort2}`].slice(0, apis),
+    pid: (target) => byName(target).pid?.(),
     simulatorUrl: `http://127.0.0.1:${simPort}`,
     databaseUrl: db.url,
     temporalAddress: temporal.address,

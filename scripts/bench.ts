@@ -1,0 +1,286 @@
+/**
+ * `npm run bench [-- --quick] [--json file.json] [--keep]`: how fast the engine answers, against
+ * ceilings measured on the same machine in the same run.
+ *
+ * Starts its own stack shaped like `npm run dev` (private MariaDB, Temporal dev server, the
+ * simulators, one API, one worker; separate processes), seeds KYC-verified funded payers, then:
+ *  1. the ceilings (scripts/bench/ceilings.ts): bare Koa + mysql2 point select at 32
+ *     connections; a bare two-account posting transaction; trivial workflows on the same server;
+ *  2. reads through the API (`/v1/me`, `/v1/wallet`, a ledger page) at 32 connections;
+ *  3. postings through the project's ledger, on distinct accounts and on one hot account;
+ *  4. transfers answered COMPLETED (1 client, then 16), payment initiations (1 client each);
+ *  5. the API's and worker's resident memory, and the ledger invariants afterwards.
+ * Prints one table (figure, ceiling, ratio, target) and writes it as JSON with `--json`.
+ * Figures are from one machine at one moment: compare ratios, not absolute numbers.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import { createKnex } from '../db/knex';
+import { createLedger } from '../db/ledger';
+import { checkInvariants } from '../db/ledger/invariants';
+import { migrateLatest } from '../db/migrations';
+import { paise } from '../domain/money';
+import { transferPosting } from '../domain/recipes';
+import { barePostings, bareSelect, startBareServer, trivialWorkflows } from './bench/ceilings';
+import { closedLoop, Figure, httpLoad, residentMb } from './bench/load';
+import { Row, printTable } from './bench/report';
+import { Clients } from './chaos/workload';
+import { startFullStack } from './stack/fullStack';
+import { exitOnMissingPrerequisite, step, timed } from './stack/log';
+import { ensureTemporalCli } from './stack/temporalCli';
+
+interface Options {
+  quick: boolean;
+  json?: string;
+  keep: boolean;
+}
+
+function options(argv: string[]): Options {
+  const o: Options = { quick: false, keep: false };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') o.quick = true;
+    else if (a === '--json') o.json = argv[++i];
+    else if (a === '--keep') o.keep = true;
+    else throw new Error(`unknown option ${a} (known: --quick, --json file, --keep)`);
+  }
+  return o;
+}
+
+const PAYERS = 34;
+
+/** Until no payment is PROCESSING (held payments answer within seconds here) or `ms` passes. */
+async function settled(knex: Knex, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const [[row]] = (await knex.raw(`SELECT COUNT(*) AS n FROM payment_records WHERE status = 'PROCESSING'`)) as [
+      [{ n: number }],
+    ];
+    if (Number(row.n) === 0 || Date.now() > deadline) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+async function main(): Promise<void> {
+  const o = options(process.argv.slice(2));
+  const seconds = o.quick ? 4 : 10;
+  const iterations = o.quick ? 40 : 200;
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'nexaspay-bench-'));
+  const cli = await timed('finding the Temporal CLI', ensureTemporalCli);
+  const stack = await timed('starting MariaDB, Temporal, the simulators, the API and the worker', () =>
+    startFullStack({ dir, temporalCli: cli, apis: 1, workers: 1, env: { LOG_LEVEL: 'info' } }),
+  );
+  const knex = createKnex({ url: stack.databaseUrl, poolMax: 20 });
+  const stopAll = async () => {
+    await knex.destroy().catch(() => undefined);
+    await stack.stop();
+    if (!o.keep) rmSync(dir, { recursive: true, force: true });
+  };
+  process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+  try {
+    const clients = new Clients(stack.apiUrls, stack.simulatorUrl, 1);
+    await timed(`seeding ${PAYERS} payers`, async () => {
+      await migrateLatest(knex);
+      await clients.seed(knex, PAYERS);
+      await clients.prepare();
+    });
+    const { payers, operator, biller } = clients.seeded;
+    const api = stack.apiUrls[0]!;
+    const auth = { authorization: `Bearer ${payers[0]!.token}` };
+    const rows: Row[] = [];
+
+    // 1. Ceilings.
+    const bare = await startBareServer(stack.databaseUrl, dir);
+    const select = await timed('ceiling: bare Koa + mysql2 point select, 32 connections', () =>
+      bareSelect(bare.url, payers[0]!.id, seconds),
+    );
+    await bare.proc.stop();
+    const bareDistinct = await timed('ceiling: bare posting transaction, 16 clients, distinct accounts', () =>
+      barePostings(stack.databaseUrl, { clients: 16, seconds, hot: false }),
+    );
+    const bareHot = await timed('ceiling: bare posting transaction, 16 clients, one hot account', () =>
+      barePostings(stack.databaseUrl, { clients: 16, seconds, hot: true }),
+    );
+    const trivial = await timed('ceiling: trivial workflows on the same Temporal server', () =>
+      trivialWorkflows(stack.temporalAddress, dir, { iterations, seconds }),
+    );
+
+    // 2. Reads through the API.
+    const read = (p: string) =>
+      timed(`GET ${p}, 32 connections`, () => httpLoad({ url: `${api}${p}`, connections: 32, seconds, headers: auth }));
+    const me = await read('/v1/me');
+    const wallet = await read('/v1/wallet');
+    const ledgerPage = await read('/v1/wallet/ledger?limit=20');
+    const healthz = await read('/healthz');
+
+    // 3. Postings through the project's ledger (payers 0..31 in pairs; payer 32 is the hot account).
+    const ledger = createLedger(knex);
+    const run = Date.now();
+    const post = (hot: boolean) => (c: number, i: number) => {
+      const from = payers[2 * c]!;
+      const to = hot ? payers[32]! : payers[2 * c + 1]!;
+      return ledger
+        .post(
+          transferPosting(
+            {
+              paymentId: `bench-${run}-${hot ? 'hot' : 'distinct'}-${i}`,
+              senderId: from.id,
+              senderCode: from.userCode,
+              recipientId: to.id,
+              recipientCode: to.userCode,
+              amount: paise(100),
+            },
+            paise(0),
+          ),
+        )
+        .then(() => undefined);
+    };
+    const ledgerDistinct = await timed('ledger postings, 16 clients, distinct accounts', () =>
+      closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(false)),
+    );
+    const ledgerHot = await timed('ledger postings, 16 clients, one hot account', () =>
+      closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(true)),
+    );
+
+    // 4. Payments through the API.
+    let key = 0;
+    const pay = async (payer: number, p: string, body: object, want: number, status?: string) => {
+      const res = await clients.call('POST', p, { token: payers[payer]!.token, key: `bench-${run}-${key++}`, body });
+      if (res.status !== want || (status && res.body?.status !== status))
+        throw new Error(`${p}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+    };
+    const transfer = (c: number) =>
+      pay(
+        2 * c,
+        '/v1/payments/transfers',
+        { amount: '1.00', toUserCode: payers[2 * c + 1]!.userCode },
+        201,
+        'COMPLETED',
+      );
+    const transfer1 = await timed('transfers answered COMPLETED, 1 client', () =>
+      closedLoop({ clients: 1, iterations }, transfer),
+    );
+    const transfer16 = await timed('transfers answered COMPLETED, 16 clients', () =>
+      closedLoop({ clients: 16, durationMs: seconds * 1000 }, transfer),
+    );
+    const few = { clients: 1, iterations: Math.ceil(iterations / 4) };
+    const topup = await timed('top-ups answered with the PhonePe page, 1 client', () =>
+      closedLoop(few, () => pay(33, '/v1/payments/topups', { amount: '10.00' }, 201)),
+    );
+    const recharge = await timed('recharges answered 202, 1 client', () =>
+      closedLoop(few, (_c, i) =>
+        pay(
+          33,
+          '/v1/payments/recharges',
+          {
+            operator: operator.code,
+            circle: operator.circle,
+            mobile: `98${String(10_000_000 + i).slice(-8)}`,
+            amount: '10.00',
+          },
+          202,
+        ),
+      ),
+    );
+    const bill = await timed('bill payments answered 202 (bill fetched first, not timed), 1 client', async () => {
+      const refs: string[] = [];
+      for (let i = 0; i < few.iterations + 2; i++) {
+        const f = await clients.call('POST', '/v1/bills/fetch', {
+          token: payers[33]!.token,
+          body: { billerId: biller.billerId, customerParams: { [biller.param]: `${String(100_000_000 + i)}1` } },
+        });
+        refs.push(f.body.fetchRef);
+      }
+      return closedLoop(few, (_c, i) =>
+        pay(33, '/v1/payments/bills', { billerId: biller.billerId, fetchRef: refs[i]!, amount: '10.00' }, 202),
+      );
+    });
+    const payout = await timed('payouts answered 202, 1 client', () =>
+      closedLoop(few, () =>
+        pay(33, '/v1/payments/payouts', { amount: '10.00', beneficiaryId: payers[33]!.beneficiaries.success }, 202),
+      ),
+    );
+
+    // 5. Memory and invariants.
+    const apiMb = residentMb(stack.pid('api-1'));
+    const workerMb = residentMb(stack.pid('worker-1'));
+    // A payment between its capture and its COMPLETED record is not a violation, only in flight.
+    await timed('waiting for the payments in flight to settle', () => settled(knex, 120_000));
+    const invariants = await timed('ledger invariants', () => checkInvariants(knex));
+    for (const c of invariants.checks.filter((x) => !x.ok))
+      console.error(`nexaspay bench: invariant ${c.id} fails: ${JSON.stringify(c.offending.slice(0, 3))}`);
+
+    const ratio = (f: number, c: number) => f / c;
+    const ms = (f: Figure, which: 'p50' | 'p99') => f[which];
+    rows.push(
+      { what: 'bare Koa + mysql2 point select (32 conn.)', figure: select, ceiling: true },
+      { what: 'GET /healthz (no DB)', figure: healthz, vs: select },
+      { what: 'GET /v1/me', figure: me, vs: select, target: { rateRatio: 0.5, p99: 15 } },
+      { what: 'GET /v1/wallet', figure: wallet, vs: select, target: { rateRatio: 0.5, p99: 15 } },
+      { what: 'GET /v1/wallet/ledger?limit=20', figure: ledgerPage, vs: select, target: { p99: 25 } },
+      { what: 'bare posting txn, distinct accounts (16)', figure: bareDistinct, ceiling: true },
+      {
+        what: 'ledger postings, distinct accounts (16)',
+        figure: ledgerDistinct,
+        vs: bareDistinct,
+        target: { rateRatio: 0.5 },
+      },
+      { what: 'bare posting txn, one hot account (16)', figure: bareHot, ceiling: true },
+      { what: 'ledger postings, one hot account (16)', figure: ledgerHot, vs: bareHot, target: { rateRatio: 0.5 } },
+      { what: 'empty workflow started and awaited (1)', figure: trivial.empty1, ceiling: true },
+      { what: 'trivial wf, 3 local activities (1)', figure: trivial.local1, ceiling: true },
+      { what: 'trivial wf, 3 regular activities (1)', figure: trivial.regular1, ceiling: true },
+      { what: 'transfer answered COMPLETED (1)', figure: transfer1, vs: trivial.empty1, target: { p50: 80, p99: 150 } },
+      { what: 'trivial wf, 3 local activities (16)', figure: trivial.local16, ceiling: true },
+      { what: 'trivial wf, 3 regular activities (16)', figure: trivial.regular16, ceiling: true },
+      {
+        what: 'transfers answered COMPLETED (16)',
+        figure: transfer16,
+        vs: trivial.local16,
+        target: { rateRatio: 0.7 },
+      },
+      { what: 'top-up with PhonePe page (1)', figure: topup, target: { p99: 150 } },
+      { what: 'recharge answered 202 (1)', figure: recharge, target: { p99: 150 } },
+      { what: 'bill payment answered 202 (1)', figure: bill, target: { p99: 150 } },
+      { what: 'payout answered 202 (1)', figure: payout, target: { p99: 150 } },
+    );
+    const memory = { apiMb, workerMb, limitMb: 300 };
+    const missed = printTable(rows, memory, invariants.ok);
+    if (o.json) {
+      writeFileSync(
+        o.json,
+        JSON.stringify(
+          {
+            machine: {
+              cpus: os.cpus().length,
+              cpu: os.cpus()[0]?.model,
+              memoryGb: Math.round(os.totalmem() / 2 ** 30),
+            },
+            at: new Date().toISOString(),
+            quick: o.quick,
+            rows: rows.map((r) => ({
+              what: r.what,
+              ...r.figure,
+              ...(r.vs ? { ratio: ratio(r.figure.rate, r.vs.rate), vsP50: ms(r.vs, 'p50') } : {}),
+              target: r.target,
+            })),
+            memory,
+            invariantsOk: invariants.ok,
+            missed,
+          },
+          null,
+          2,
+        ),
+      );
+      step(`results written to ${o.json}`);
+    }
+    if (!invariants.ok) process.exitCode = 1;
+  } finally {
+    await stopAll();
+  }
+}
+
+main().catch(exitOnMissingPrerequisite);

@@ -1,0 +1,129 @@
+/**
+ * The ceilings every figure is compared with, measured on the same machine in the same run:
+ * a bare Koa + mysql2 point select, a bare two-account posting transaction, and trivial
+ * workflows on the same Temporal server (empty; three local activities; three regular ones).
+ */
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import mysql from 'mysql2/promise';
+import { freePort, portOpen, startProcess, Started, waitFor } from '../stack/processes';
+import { closedLoop, Figure, httpLoad } from './load';
+
+const here = __dirname;
+const tsx = (script: string) => [process.execPath, ['--import', 'tsx', path.join(here, script)]] as const;
+
+/** Starts the bare Koa + mysql2 server; the caller stops it. */
+export async function startBareServer(databaseUrl: string, logDir: string): Promise<{ url: string; proc: Started }> {
+  const port = await freePort();
+  const [cmd, args] = tsx('bareServer.ts');
+  const proc = startProcess(cmd, [...args], {
+    env: { ...process.env, DATABASE_URL: databaseUrl, PORT: String(port) },
+    logFile: path.join(logDir, 'bare-server.log'),
+  });
+  await waitFor('the bare Koa server', () => portOpen(port), 30_000);
+  return { url: `http://127.0.0.1:${port}`, proc };
+}
+
+export async function bareSelect(url: string, userId: number, seconds: number): Promise<Figure> {
+  return httpLoad({ url: `${url}/row/${userId}`, connections: 32, seconds });
+}
+
+/**
+ * The least a posting must do, on scratch tables shaped like the ledger's: insert the journal,
+ * lock both accounts in id order, update both balances, insert two entries, commit.
+ */
+export async function barePostings(
+  databaseUrl: string,
+  o: { clients: number; seconds: number; hot: boolean },
+): Promise<Figure> {
+  const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: o.clients + 2 });
+  try {
+    await pool.query('DROP TABLE IF EXISTS bench_entries, bench_journals, bench_accounts');
+    await pool.query('CREATE TABLE bench_accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL) ENGINE=InnoDB');
+    await pool.query(
+      'CREATE TABLE bench_journals (id BIGINT AUTO_INCREMENT PRIMARY KEY, reference VARCHAR(120) NOT NULL UNIQUE, created_at DATETIME(3) NOT NULL) ENGINE=InnoDB',
+    );
+    await pool.query(
+      'CREATE TABLE bench_entries (id BIGINT AUTO_INCREMENT PRIMARY KEY, journal_id BIGINT NOT NULL, account_id INT NOT NULL, debit BIGINT NOT NULL, credit BIGINT NOT NULL, balance_after BIGINT NOT NULL, KEY (account_id, id)) ENGINE=InnoDB',
+    );
+    const accounts = Array.from({ length: o.clients * 2 + 1 }, (_, i) => [i + 1, 1_000_000_000]);
+    await pool.query('INSERT INTO bench_accounts (id, balance) VALUES ?', [accounts]);
+    const run = Date.now();
+    return await closedLoop({ clients: o.clients, durationMs: o.seconds * 1000 }, async (c, i) => {
+      const from = 2 * c + 1;
+      const to = o.hot ? o.clients * 2 + 1 : 2 * c + 2;
+      const conn = await pool.getConnection();
+      try {
+        await conn.beginTransaction();
+        const [j] = await conn.query('INSERT INTO bench_journals (reference, created_at) VALUES (?, NOW(3))', [
+          `bench:${run}:${i}`,
+        ]);
+        const journalId = (j as { insertId: number }).insertId;
+        await conn.query('SELECT id, balance FROM bench_accounts WHERE id IN (?, ?) ORDER BY id FOR UPDATE', [
+          from,
+          to,
+        ]);
+        await conn.query('UPDATE bench_accounts SET balance = balance - 100 WHERE id = ?', [from]);
+        await conn.query('UPDATE bench_accounts SET balance = balance + 100 WHERE id = ?', [to]);
+        await conn.query(
+          'INSERT INTO bench_entries (journal_id, account_id, debit, credit, balance_after) VALUES (?, ?, 100, 0, 0), (?, ?, 0, 100, 0)',
+          [journalId, from, journalId, to],
+        );
+        await conn.commit();
+      } catch (err) {
+        await conn.rollback();
+        throw err;
+      } finally {
+        conn.release();
+      }
+    });
+  } finally {
+    await pool.query('DROP TABLE IF EXISTS bench_entries, bench_journals, bench_accounts').catch(() => undefined);
+    await pool.end();
+  }
+}
+
+export interface TrivialCeilings {
+  empty1: Figure;
+  local1: Figure;
+  regular1: Figure;
+  local16: Figure;
+  regular16: Figure;
+}
+
+/** Trivial workflows started and awaited on the engine's Temporal server, by their own worker process. */
+export async function trivialWorkflows(
+  temporalAddress: string,
+  logDir: string,
+  o: { iterations: number; seconds: number },
+): Promise<TrivialCeilings> {
+  const taskQueue = `bench-trivial-${Date.now()}`;
+  const [cmd, args] = tsx('trivialWorker.ts');
+  const logFile = path.join(logDir, 'trivial-worker.log');
+  const proc = startProcess(cmd, [...args], {
+    env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, TASK_QUEUE: taskQueue },
+    logFile,
+  });
+  const connection = await Connection.connect({ address: temporalAddress });
+  const client = new Client({ connection });
+  try {
+    let n = 0;
+    const run = (type: string) => async () => {
+      await client.workflow.execute(type, { taskQueue, workflowId: `${taskQueue}-${n++}`, args: [] });
+    };
+    // The worker bundles its workflows first; the first execution waits for it.
+    await waitFor('the trivial worker', () => run('emptyWorkflow')().then(() => true), 120_000);
+    const one = { clients: 1, iterations: o.iterations, warmup: 5 };
+    const many = { clients: 16, durationMs: o.seconds * 1000, warmup: 1 };
+    return {
+      empty1: await closedLoop(one, run('emptyWorkflow')),
+      local1: await closedLoop(one, run('threeLocalActivities')),
+      regular1: await closedLoop(one, run('threeRegularActivities')),
+      local16: await closedLoop(many, run('threeLocalActivities')),
+      regular16: await closedLoop(many, run('threeRegularActivities')),
+    };
+  } finally {
+    await connection.close();
+    await proc.stop();
+  }
+}

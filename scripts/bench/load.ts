@@ -1,0 +1,95 @@
+/**
+ * How the benchmark measures: closed-loop clients (each sends its next request when the last is
+ * answered) with exact percentiles from every sample, autocannon for HTTP reads, and a
+ * process's resident memory from /proc.
+ */
+import { readFileSync } from 'node:fs';
+import autocannon from 'autocannon';
+
+export interface Figure {
+  /** Operations completed per second over the measured window. */
+  rate: number;
+  p50: number;
+  p99: number;
+  count: number;
+  errors: number;
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+/**
+ * `clients` loops call `op` until `durationMs` passes or `iterations` operations are done in
+ * all; a thrown error counts as an error (its latency is not sampled). A few warm-up calls per
+ * client run first and are not counted.
+ */
+export async function closedLoop(
+  o: { clients: number; durationMs?: number; iterations?: number; warmup?: number },
+  op: (client: number, i: number) => Promise<void>,
+): Promise<Figure> {
+  let next = 0;
+  for (let c = 0; c < o.clients; c++) for (let w = 0; w < (o.warmup ?? 2); w++) await op(c, next++).catch(() => 0);
+  const samples: number[] = [];
+  let errors = 0;
+  let firstError: unknown;
+  const started = performance.now();
+  const until = o.durationMs ? started + o.durationMs : Infinity;
+  const limit = o.iterations ?? Infinity;
+  let issued = 0;
+  await Promise.all(
+    Array.from({ length: o.clients }, async (_, c) => {
+      while (performance.now() < until && issued < limit) {
+        issued++;
+        const t = performance.now();
+        try {
+          await op(c, next++);
+          samples.push(performance.now() - t);
+        } catch (err) {
+          errors++;
+          firstError ??= err;
+        }
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (errors > 0) console.error(`nexaspay bench: ${errors} errors; the first: ${(firstError as Error)?.message}`);
+  samples.sort((a, b) => a - b);
+  return {
+    rate: samples.length / seconds,
+    p50: percentile(samples, 50),
+    p99: percentile(samples, 99),
+    count: samples.length,
+    errors,
+  };
+}
+
+/** HTTP GETs at `connections` concurrent connections for `seconds` (autocannon). Non-2xx answers are errors. */
+export async function httpLoad(o: {
+  url: string;
+  connections: number;
+  seconds: number;
+  headers?: Record<string, string>;
+}): Promise<Figure> {
+  await autocannon({ url: o.url, connections: o.connections, duration: 1, headers: o.headers });
+  const r = await autocannon({ url: o.url, connections: o.connections, duration: o.seconds, headers: o.headers });
+  return {
+    rate: r.requests.average,
+    p50: r.latency.p50,
+    p99: r.latency.p99,
+    count: r.requests.total,
+    errors: r.errors + r.timeouts + r.non2xx,
+  };
+}
+
+/** Resident memory of a process, in MB (Linux). */
+export function residentMb(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const kb = Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]);
+    return kb / 1024;
+  } catch {
+    return NaN;
+  }
+}

@@ -1,0 +1,90 @@
+/** The benchmark's table: every figure with its ceiling, the ratio, the target and whether it is met. */
+import type { Figure } from './load';
+
+export interface Row {
+  what: string;
+  figure: Figure;
+  /** A ceiling row: what others are compared with. */
+  ceiling?: boolean;
+  /** The ceiling this figure's rate is compared with. */
+  vs?: Figure;
+  target?: { rateRatio?: number; p50?: number; p99?: number };
+}
+
+const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
+
+function targetText(t: Row['target']): string {
+  if (!t) return '';
+  return [
+    t.rateRatio !== undefined ? `≥ ${Math.round(t.rateRatio * 100)}% of ceiling` : '',
+    t.p50 !== undefined ? `p50 < ${t.p50} ms` : '',
+    t.p99 !== undefined ? `p99 < ${t.p99} ms` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
+}
+
+function met(r: Row): boolean | undefined {
+  const t = r.target;
+  if (!t) return undefined;
+  if (r.figure.errors > 0) return false;
+  if (t.rateRatio !== undefined && (!r.vs || r.figure.rate / r.vs.rate < t.rateRatio)) return false;
+  if (t.p50 !== undefined && !(r.figure.p50 < t.p50)) return false;
+  if (t.p99 !== undefined && !(r.figure.p99 < t.p99)) return false;
+  return true;
+}
+
+/** Prints the table; returns what missed its target. */
+export function printTable(
+  rows: Row[],
+  memory: { apiMb: number; workerMb: number; limitMb: number },
+  invariantsOk: boolean,
+): string[] {
+  const header = ['figure', 'ops/s', 'p50 ms', 'p99 ms', 'errors', 'vs ceiling', 'target', 'met'];
+  const lines = rows.map((r) => {
+    const m = met(r);
+    return [
+      r.ceiling ? `${r.what} [ceiling]` : r.what,
+      num(r.figure.rate, r.figure.rate < 100 ? 1 : 0),
+      num(r.figure.p50, 1),
+      num(r.figure.p99, 1),
+      String(r.figure.errors),
+      r.vs ? `${num((100 * r.figure.rate) / r.vs.rate)}%` : '',
+      targetText(r.target),
+      m === undefined ? '' : m ? 'yes' : 'NO',
+    ];
+  });
+  const memMet = memory.apiMb < memory.limitMb && memory.workerMb < memory.limitMb;
+  lines.push(
+    [
+      'resident memory, API / worker (MB)',
+      `${num(memory.apiMb)} / ${num(memory.workerMb)}`,
+      '',
+      '',
+      '',
+      '',
+      `< ${memory.limitMb} MB each`,
+      memMet ? 'yes' : 'NO',
+    ],
+    [
+      'ledger invariants after the run',
+      invariantsOk ? 'all pass' : 'FAIL',
+      '',
+      '',
+      '',
+      '',
+      'all pass',
+      invariantsOk ? 'yes' : 'NO',
+    ],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const l of lines) console.log(fmt(l));
+  const missed = rows.filter((r) => met(r) === false).map((r) => r.what);
+  if (!memMet) missed.push('resident memory');
+  if (!invariantsOk) missed.push('ledger invariants');
+  console.log(missed.length ? `\nmissed targets: ${missed.join('; ')}` : '\nevery target met');
+  return missed;
+}

@@ -1,0 +1,23 @@
+/** A worker for the benchmark's trivial workflows, run as its own process like the engine's worker. */
+import path from 'node:path';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import * as activities from './trivialActivities';
+
+async function main(): Promise<void> {
+  const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! });
+  const worker = await Worker.create({
+    connection,
+    taskQueue: process.env.TASK_QUEUE!,
+    workflowsPath: path.join(__dirname, 'trivialWorkflows.ts'),
+    activities,
+  });
+  process.on('SIGTERM', () => worker.shutdown());
+  console.log('ready');
+  await worker.run();
+  await connection.close();
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
