@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--json file.json] [--keep]`: how fast the engine answers, against
+ * `npm run bench [-- --quick] [--json file.json] [--keep] [--profile dir]`: how fast the engine answers, against
  * ceilings measured on the same machine in the same run.
  *
  * Starts its own stack shaped like `npm run dev` (private MariaDB, Temporal dev server, the
@@ -35,6 +35,8 @@ interface Options {
   quick: boolean;
   json?: string;
   keep: boolean;
+  /** Write V8 CPU profiles of the API and the worker here (open them in Chrome DevTools). */
+  profile?: string;
 }
 
 function options(argv: string[]): Options {
@@ -44,7 +46,8 @@ function options(argv: string[]): Options {
     if (a === '--quick') o.quick = true;
     else if (a === '--json') o.json = argv[++i];
     else if (a === '--keep') o.keep = true;
-    else throw new Error(`unknown option ${a} (known: --quick, --json file, --keep)`);
+    else if (a === '--profile') o.profile = path.resolve(argv[++i] ?? 'profiles');
+    else throw new Error(`unknown option ${a} (known: --quick, --json file, --keep, --profile dir)`);
   }
   return o;
 }
@@ -70,7 +73,14 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nexaspay-bench-'));
   const cli = await timed('finding the Temporal CLI', ensureTemporalCli);
   const stack = await timed('starting MariaDB, Temporal, the simulators, the API and the worker', () =>
-    startFullStack({ dir, temporalCli: cli, apis: 1, workers: 1, env: { LOG_LEVEL: 'info' } }),
+    startFullStack({
+      dir,
+      temporalCli: cli,
+      apis: 1,
+      workers: 1,
+      env: { LOG_LEVEL: 'info' },
+      nodeArgs: o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : [],
+    }),
   );
   const knex = createKnex({ url: stack.databaseUrl, poolMax: 20 });
   const stopAll = async () => {

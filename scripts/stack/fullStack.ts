@@ -42,6 +42,8 @@ export interface FullStackOptions {
   /** API instances and workers (1 or 2 each; default 2). */
   apis?: 1 | 2;
   workers?: 1 | 2;
+  /** Extra Node flags for the API and worker processes (e.g. `--cpu-prof`). */
+  nodeArgs?: string[];
 }
 
 export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
@@ -101,7 +103,8 @@ export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
     return {
       name: name as Service['name'],
       async start() {
-        proc = startProcess(process.execPath, ['--import', 'tsx', path.join(projectRoot, script)], {
+        const flags = name.startsWith('api') || name.startsWith('worker') ? (o.nodeArgs ?? []) : [];
+        proc = startProcess(process.execPath, [...flags, '--import', 'tsx', path.join(projectRoot, script)], {
           env: { ...env, ...extra },
           logFile: logs(name),
         });
