@@ -2,8 +2,21 @@
  * How payment workflows call activities, shared so every payment kind retries the same way.
  * Every call carries a one-line summary (the payment's current step) that the Temporal UI
  * shows on the event, so ops read "sending the order to BBPS" rather than an activity name.
+ *
+ * Short database steps (record, hold, post, capture, release, status) run as local activities:
+ * in the worker, recorded as one marker each, without the server round trips a regular activity
+ * costs (docs/performance.md). Each is idempotent on its payment's reference, so one re-run
+ * after a worker crash changes nothing. Calls to providers stay regular, heartbeating
+ * activities. Payments started before this change keep regular steps (`LOCAL_DB_STEPS`).
  */
-import { ActivityCancellationType, ActivityOptions, proxyActivities } from '@temporalio/workflow';
+import {
+  ActivityCancellationType,
+  ActivityOptions,
+  LocalActivityOptions,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+} from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import type { StatusChange } from '../domain/payments';
 
@@ -55,34 +68,55 @@ const ORDER_CREATION: ActivityOptions = {
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '5 seconds', maximumAttempts: 4 },
 };
 
+/**
+ * The patch behind which database steps became local activities. Decided once, when a workflow
+ * starts: a payment started earlier replays (and finishes) with regular activities.
+ */
+export const LOCAL_DB_STEPS = 'local-db-steps';
+
+/** As STEP and COMPENSATION, in the worker; past 10 s of retries the backoff is a durable timer. */
+const local = (options: ActivityOptions): LocalActivityOptions => ({
+  startToCloseTimeout: options.startToCloseTimeout,
+  retry: options.retry,
+  localRetryThreshold: '10 seconds',
+});
+
+type Call = (...a: unknown[]) => Promise<unknown>;
+
 /** Activities under `options`, each call summarized by what `summary()` says at the time of the call. */
-function summarized(options: ActivityOptions, summary: () => string): Activities {
+function summarized(options: ActivityOptions, summary: () => string, inWorker = false): Activities {
   return new Proxy({} as Activities, {
     get:
       (_target, name: string) =>
       (...args: unknown[]) => {
-        const acts = proxyActivities<Activities>({ ...options, summary: summary().slice(0, 200) }) as unknown as Record<
-          string,
-          (...a: unknown[]) => Promise<unknown>
-        >;
+        const withSummary = { summary: summary().slice(0, 200) };
+        const acts = (inWorker
+          ? proxyLocalActivities<Activities>({ ...local(options), ...withSummary })
+          : proxyActivities<Activities>({ ...options, ...withSummary })) as unknown as Record<string, Call>;
         return acts[name]!(...args);
       },
   });
 }
 
-/** Every policy a payment workflow uses, its calls summarized by the payment's current step. */
+/** Every policy a payment workflow uses, its calls summarized by the payment's current step. Call once, at the start. */
 export function policies(step: () => string, providerCallBudgetMs = DEFAULT_PROVIDER_CALL_BUDGET_MS) {
+  const dbStepsInWorker = patched(LOCAL_DB_STEPS);
   return {
-    steps: summarized(STEP, step),
-    compensations: summarized(COMPENSATION, step),
+    steps: summarized(STEP, step, dbStepsInWorker),
+    compensations: summarized(COMPENSATION, step, dbStepsInWorker),
+    /** A provider read retried like a step (until it answers): always a regular activity. */
+    providerStep: summarized(STEP, step),
     provider: summarized(providerCall(providerCallBudgetMs), step),
     providerOnce: summarized(PROVIDER_CALL_ONCE, step),
     orderCreation: summarized(ORDER_CREATION, step),
+    /** Records a status change in the read model (summarized by the change itself). */
+    recordStatus: (change: StatusChange): Promise<void> =>
+      summarized(
+        STEP,
+        () => `record ${change.status}${change.note ? `: ${change.note}` : ''}`,
+        dbStepsInWorker,
+      ).recordPaymentStatus(change),
   };
 }
 
 export type Policies = ReturnType<typeof policies>;
-
-/** Records a status change in the read model (summarized by the change itself). */
-export const recordStatus = (change: StatusChange): Promise<void> =>
-  summarized(STEP, () => `record ${change.status}${change.note ? `: ${change.note}` : ''}`).recordPaymentStatus(change);

@@ -23,7 +23,7 @@ import { CancellationScope, condition, isCancellation, setHandler, upsertSearchA
 import type { HeldPaymentRecord, ProviderOrder, ProviderOutcome, RecoveryStart } from '../domain/contracts';
 import type { HeldKind, HeldPaymentInput, HeldPaymentTiming } from '../domain/heldKinds';
 import { formatRupees } from '../domain/money';
-import { policies, Policies, recordStatus } from './activityPolicies';
+import { policies, Policies } from './activityPolicies';
 import { applyOperatorDecision, HeldMoney, releaseThenFail } from './compensation';
 import { PaymentAccepted, paymentAcceptedUpdate, PaymentView } from './messages';
 import { runUnlessCancelled } from './operatorCancel';
@@ -97,8 +97,8 @@ class HeldPayment {
     this.kind = plan.order.kind;
     this.paymentId = plan.order.paymentId;
     this.who = plan.provider;
-    this.progress = new PaymentProgress(this.kind, this.paymentId, recordStatus, plan.recovery?.status);
     this.acts = policies(() => this.progress.step, plan.providerCallBudgetMs);
+    this.progress = new PaymentProgress(this.kind, this.paymentId, this.acts.recordStatus, plan.recovery?.status);
     setHandler(paymentAcceptedUpdate, async () => {
       await condition(() => this.accepted !== undefined);
       return this.accepted!;

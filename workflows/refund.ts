@@ -13,7 +13,7 @@ import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { formatRupees, Paise } from '../domain/money';
 import type { PollingPlan } from '../domain/polling';
 import type { PhonePeRefund } from '../providers/phonepe/gateway';
-import { policies, Policies, recordStatus } from './activityPolicies';
+import { policies, Policies } from './activityPolicies';
 import { applyOperatorDecision, HeldMoney, releaseThenFail } from './compensation';
 import { PaymentView, RecoveryStart } from './messages';
 import { runUnlessCancelled } from './operatorCancel';
@@ -64,8 +64,8 @@ class Refund {
   };
 
   constructor(private readonly input: RefundInput) {
-    this.progress = new PaymentProgress('refund', input.refundId, recordStatus, input.recovery?.status);
     this.acts = policies(() => this.progress.step, input.providerCallBudgetMs);
+    this.progress = new PaymentProgress('refund', input.refundId, this.acts.recordStatus, input.recovery?.status);
   }
 
   async run(): Promise<PaymentView> {

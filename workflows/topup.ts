@@ -25,7 +25,7 @@ import type { OrderCheck } from '../activities/topup';
 import { formatRupees, Paise } from '../domain/money';
 import { paymentDeadlineMs, PollingPlan } from '../domain/polling';
 import { merchantOrderIdOf } from '../domain/payments';
-import { policies, Policies, recordStatus } from './activityPolicies';
+import { policies, Policies } from './activityPolicies';
 import { PaymentView, RecoveryStart, TopUpStarted, topUpStartedUpdate } from './messages';
 import { operatorName, PaymentProgress } from './progress';
 import { waitForProvider } from './providerWait';
@@ -83,8 +83,8 @@ class TopUp {
     this.paymentId = input.paymentId;
     this.amount = input.amount;
     this.orders = [input.paymentId];
-    this.progress = new PaymentProgress('topup', this.paymentId, recordStatus, input.recovery?.status);
     this.acts = policies(() => this.progress.step, input.providerCallBudgetMs);
+    this.progress = new PaymentProgress('topup', this.paymentId, this.acts.recordStatus, input.recovery?.status);
     setHandler(topUpStartedUpdate, async () => {
       await condition(() => this.started !== undefined || this.startError !== undefined);
       if (this.startError) throw ApplicationFailure.nonRetryable(this.startError.message, this.startError.type);
@@ -176,7 +176,7 @@ class TopUp {
         if (order.redirectUrl || this.orders.length >= MAX_ORDERS) return order;
       } catch (err) {
         // Rejected, or unknown after every retry: only PhonePe knows whether the order exists.
-        const st = await this.acts.steps.checkPhonePeOrder(this.current());
+        const st = await this.acts.providerStep.checkPhonePeOrder(this.current());
         if (st.state === 'NOT_FOUND') {
           if (this.orders.length > 1) return { redirectUrl: null, expireAt: Date.now() };
           this.startError = {

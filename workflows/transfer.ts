@@ -4,7 +4,7 @@
  * no provider and no hold: the posting is atomic, so there is nothing to compensate.
  */
 import type { TransferInput } from '../domain/contracts';
-import { policies, recordStatus } from './activityPolicies';
+import { policies } from './activityPolicies';
 import { PaymentView, RecoveryStart } from './messages';
 import { PaymentProgress } from './progress';
 import { refusal } from './refusals';
@@ -12,8 +12,8 @@ import { refusal } from './refusals';
 export async function transferWorkflow(
   input: TransferInput & { recovery?: RecoveryStart },
 ): Promise<PaymentView & { failureCode?: string }> {
+  const { steps, recordStatus } = policies(() => progress.step);
   const progress = new PaymentProgress('transfer', input.paymentId, recordStatus, input.recovery?.status);
-  const { steps } = policies(() => progress.step);
   if (input.recovery) {
     // The earlier workflow stopped: the posting either happened (atomically) or never will.
     const money = await steps.inspectMoney({ kind: 'transfer', paymentId: input.paymentId });

@@ -10,16 +10,20 @@ import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
+/** Histories recorded before database steps became local activities: what payments open at that deploy carry. */
 export const HISTORY_DIR = path.join(__dirname, '..', 'fixtures', 'histories');
 
+/** Histories recorded since (the `local-db-steps` patch, workflows/activityPolicies.ts): where new recordings go. */
+export const LOCAL_STEPS_HISTORY_DIR = path.join(HISTORY_DIR, 'local-db-steps');
+
 const wanted = (name: string) => {
-  const file = path.join(HISTORY_DIR, `${name}.pb`);
+  const file = path.join(LOCAL_STEPS_HISTORY_DIR, `${name}.pb`);
   return existsSync(file) && process.env.RECORD_HISTORIES !== '1' ? undefined : file;
 };
 
 async function write(client: Client, workflowId: string, file: string): Promise<void> {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  mkdirSync(HISTORY_DIR, { recursive: true });
+  mkdirSync(path.dirname(file), { recursive: true });
   writeFileSync(file, temporal.api.history.v1.History.encode(history).finish());
 }
 

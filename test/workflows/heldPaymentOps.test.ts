@@ -137,8 +137,13 @@ describe('the Temporal UI reads like a payments console', () => {
     expect(await desc.staticDetails()).not.toContain(r.match);
 
     const events = (await handle.fetchHistory()).events ?? [];
+    // Provider calls are regular activities; database steps are local ones, recorded as markers.
     const activitySummaries = events
-      .filter((e) => e.activityTaskScheduledEventAttributes)
+      .filter(
+        (e) =>
+          e.activityTaskScheduledEventAttributes ||
+          e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+      )
       .map((e) => text(e.userMetadata?.summary));
     expect(activitySummaries).toEqual(
       expect.arrayContaining([

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { testEnv } from '../support/env';
-import { HISTORY_DIR } from '../support/histories';
+import { HISTORY_DIR, LOCAL_STEPS_HISTORY_DIR } from '../support/histories';
 
 /** Closed histories: every way a payment ends. */
 const CLOSED = [
@@ -65,37 +65,45 @@ const OPEN = [
 
 const EXPECTED = [...CLOSED, ...OPEN].sort();
 
-it('has a recorded history for every workflow path we guard', () => {
-  const present = readdirSync(HISTORY_DIR)
-    .filter((f) => f.endsWith('.pb'))
-    .map((f) => f.replace(/\.pb$/, ''))
-    .sort();
-  expect(present).toEqual(EXPECTED);
-});
+/** Both generations: before the `local-db-steps` patch (what open payments carry) and since. */
+const GENERATIONS = [
+  { name: 'before local database steps', dir: HISTORY_DIR },
+  { name: 'with local database steps', dir: LOCAL_STEPS_HISTORY_DIR },
+];
 
-it('replays every recorded history against the current workflow code', () => {
-  // A plain Node process: jest's module registry would load protobufjs twice and break the replayer.
-  const files = EXPECTED.map((name) => path.join(HISTORY_DIR, `${name}.pb`));
-  const r = spawnSync(
-    process.execPath,
-    [
-      '--import',
-      'tsx',
-      path.join(__dirname, '../../scripts/replay-histories.ts'),
-      '--bundle',
-      testEnv.workflowBundlePath,
-      ...files,
-    ],
-    {
-      encoding: 'utf8',
-      env: { ...process.env, NODE_ENV: 'test' },
-    },
-  );
-  const results = r.stdout
-    .split('\n')
-    .filter((l) => l.startsWith('replay-result '))
-    .map((l) => JSON.parse(l.slice('replay-result '.length)));
-  expect(results.filter((x) => !x.ok)).toEqual([]);
-  expect(results.map((x) => x.workflowId).sort()).toEqual(EXPECTED);
-  expect(r.status).toBe(0);
+describe.each(GENERATIONS)('histories $name', ({ dir }) => {
+  it('has a recorded history for every workflow path we guard', () => {
+    const present = readdirSync(dir)
+      .filter((f) => f.endsWith('.pb'))
+      .map((f) => f.replace(/\.pb$/, ''))
+      .sort();
+    expect(present).toEqual(EXPECTED);
+  });
+
+  it('replays every recorded history against the current workflow code', () => {
+    // A plain Node process: jest's module registry would load protobufjs twice and break the replayer.
+    const files = EXPECTED.map((name) => path.join(dir, `${name}.pb`));
+    const r = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        path.join(__dirname, '../../scripts/replay-histories.ts'),
+        '--bundle',
+        testEnv.workflowBundlePath,
+        ...files,
+      ],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, NODE_ENV: 'test' },
+      },
+    );
+    const results = r.stdout
+      .split('\n')
+      .filter((l) => l.startsWith('replay-result '))
+      .map((l) => JSON.parse(l.slice('replay-result '.length)));
+    expect(results.filter((x) => !x.ok)).toEqual([]);
+    expect(results.map((x) => x.workflowId).sort()).toEqual(EXPECTED);
+    expect(r.status).toBe(0);
+  });
 });

@@ -73,9 +73,22 @@ async function killAllWorkers(): Promise<void> {
   }
 }
 
-async function pendingActivity(workflowId: string, type: string) {
-  const desc = await h.client.workflow.getHandle(workflowId).describe();
-  return desc.raw.pendingActivities?.find((a) => a.activityType?.name === type);
+/**
+ * Postings waiting on a wallet row the test holds locked: the ledger locks its accounts
+ * `FOR UPDATE` first, so each is a step (local or regular activity) started and blocked inside
+ * its transaction, which the kill then cuts off before it commits.
+ */
+/**
+ * Postings blocked on a wallet row the test holds locked: the ledger locks its accounts
+ * (`... from users ... for update`) before it writes, so each is a step (local or regular
+ * activity) started inside its transaction, which the kill then cuts off before it commits.
+ */
+async function postingsWaitingOnWallets(): Promise<string[]> {
+  const [rows] = (await h.db.knex.raw(
+    `SELECT INFO AS query FROM information_schema.PROCESSLIST
+      WHERE COMMAND = 'Query' AND INFO LIKE '%from \`users\`%' AND INFO LIKE '%for update%'`,
+  )) as [Array<{ query: string }>];
+  return rows.map((r) => r.query);
 }
 
 it('a worker killed mid-credit, then restarted: exactly one credit', async () => {
@@ -96,11 +109,7 @@ it('a worker killed mid-credit, then restarted: exactly one credit', async () =>
     await trx('users').where({ id: u.user.id }).forUpdate().first();
     await h.sims.phonepe.completeOrder(paymentId, 'success');
     // Started by the first worker, and blocked on our lock.
-    await eventually(
-      () => pendingActivity(`topup:${paymentId}`, 'creditTopUp'),
-      (a) => Boolean(a?.lastStartedTime),
-      60_000,
-    );
+    await eventually(postingsWaitingOnWallets, (q) => q.length >= 1, 60_000);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
   } finally {
@@ -146,23 +155,8 @@ it('a worker killed while a transfer, a recharge, a bill and a payout are settli
       .set('Idempotency-Key', idemKey())
       .send({ amount: '100.00', toUserCode: recipient.userCode })
       .then((r) => r);
-    for (const s of started) {
-      await eventually(
-        () => pendingActivity(`${s.kind}:${s.paymentId}`, 'captureHeldPayment'),
-        (a) => Boolean(a?.lastStartedTime),
-        60_000,
-      );
-    }
-    const transferId = await eventually(
-      () => h.db.knex('payment_records').where({ kind: 'transfer', user_id: sender.id }).first('id'),
-      (r) => Boolean(r),
-      10_000,
-    );
-    await eventually(
-      () => pendingActivity(`transfer:${transferId.id}`, 'postTransfer'),
-      (a) => Boolean(a?.lastStartedTime),
-      60_000,
-    );
+    // Every capture and the transfer's posting started, each blocked inside its transaction.
+    await eventually(postingsWaitingOnWallets, (q) => q.length >= started.length + 1, 60_000);
     first.kill('SIGKILL');
     await new Promise((r) => first.once('exit', r));
   } finally {
