@@ -7,7 +7,7 @@
  * locking reads, so they see the latest committed rows instead of REPEATABLE READ's snapshot.
  */
 import type { Knex } from 'knex';
-import { istDay, istMonth, Window } from '../../domain/calendar';
+import { istDay, istMonth } from '../../domain/calendar';
 import { add, Paise } from '../../domain/money';
 import { fromDecimal } from '../money';
 
@@ -16,38 +16,39 @@ export interface OutgoingUsage {
   month: Paise;
 }
 
-async function usageIn(
-  db: Knex | Knex.Transaction,
-  userId: number,
-  w: Window,
-  locking: boolean,
-  excludeHoldId: number,
-): Promise<Paise> {
-  const lock = locking ? ' LOCK IN SHARE MODE' : '';
-  const [[posted]] = await db.raw(
-    `SELECT COALESCE(SUM(e.debit), 0) AS total FROM ledger_entries e
-       JOIN ledger_journals j ON j.id = e.journal_id
-      WHERE e.user_id = ? AND e.created_at >= ? AND e.created_at < ? AND e.debit > 0 AND j.counts_toward_limits = 1${lock}`,
-    [userId, w.from, w.to],
-  );
-  const [[held]] = await db.raw(
-    `SELECT COALESCE(SUM(amount), 0) AS total FROM holds
-      WHERE user_id = ? AND status = 'active' AND counts_toward_limits = 1 AND created_at >= ? AND created_at < ? AND id <> ?${lock}`,
-    [userId, w.from, w.to, excludeHoldId],
-  );
-  return add(fromDecimal(posted.total), fromDecimal(held.total));
-}
-
+/**
+ * Both windows in two queries (entries, then holds): the IST day lies inside its IST month, so
+ * one pass over the month's rows sums both. Locking reads take the same rows' share locks the
+ * month alone would.
+ */
 export async function outgoingUsage(
   db: Knex | Knex.Transaction,
   userId: number,
   at: Date,
   opts: { locking?: boolean; excludeHoldId?: number } = {},
 ): Promise<OutgoingUsage> {
-  const locking = opts.locking ?? false;
+  const lock = opts.locking ? ' LOCK IN SHARE MODE' : '';
   // A hold being created is counted by the caller as the requested amount, not twice.
   const exclude = opts.excludeHoldId ?? 0;
-  const today = await usageIn(db, userId, istDay(at), locking, exclude);
-  const month = await usageIn(db, userId, istMonth(at), locking, exclude);
-  return { today, month };
+  const day = istDay(at);
+  const month = istMonth(at);
+  const [[posted]] = await db.raw(
+    `SELECT COALESCE(SUM(e.debit), 0) AS month,
+            COALESCE(SUM(CASE WHEN e.created_at >= ? AND e.created_at < ? THEN e.debit ELSE 0 END), 0) AS today
+       FROM ledger_entries e
+       JOIN ledger_journals j ON j.id = e.journal_id
+      WHERE e.user_id = ? AND e.created_at >= ? AND e.created_at < ? AND e.debit > 0 AND j.counts_toward_limits = 1${lock}`,
+    [day.from, day.to, userId, month.from, month.to],
+  );
+  const [[held]] = await db.raw(
+    `SELECT COALESCE(SUM(amount), 0) AS month,
+            COALESCE(SUM(CASE WHEN created_at >= ? AND created_at < ? THEN amount ELSE 0 END), 0) AS today
+       FROM holds
+      WHERE user_id = ? AND status = 'active' AND counts_toward_limits = 1 AND created_at >= ? AND created_at < ? AND id <> ?${lock}`,
+    [day.from, day.to, userId, month.from, month.to, exclude],
+  );
+  return {
+    today: add(fromDecimal(posted.today), fromDecimal(held.today)),
+    month: add(fromDecimal(posted.month), fromDecimal(held.month)),
+  };
 }

@@ -153,6 +153,20 @@ describe('posting a journal', () => {
     expect(usage.today).toBe(rs('70.00'));
   });
 
+  it('counts what was spent on another day of the month toward the month only', async () => {
+    const a = await createUser(db.knex, { balance: '1000.00' });
+    const b = await createUser(db.knex);
+    const limited = { countTowardLimits: true };
+    await transfer('t:days', a.id, b.id, '40.00', limited);
+    await ledger.reserve({ reference: 'h:days', userId: a.id, amount: rs('25.00'), rules: limited });
+    const now = new Date();
+    const istDayOfMonth = new Date(now.getTime() + 5.5 * 3_600_000).getUTCDate();
+    // Another day of the same IST month: yesterday, or tomorrow on the 1st.
+    const otherDay = new Date(now.getTime() + (istDayOfMonth > 1 ? -1 : 1) * 86_400_000);
+    expect(await ledger.usage(a.id, now)).toEqual({ today: rs('65.00'), month: rs('65.00') });
+    expect(await ledger.usage(a.id, otherDay)).toEqual({ today: rs('0.00'), month: rs('65.00') });
+  });
+
   it('enforces the monthly limit independently of the daily one', async () => {
     const a = await createUser(db.knex, { balance: '1000.00', dailyLimit: '500.00', monthlyLimit: '50.00' });
     const b = await createUser(db.knex);
