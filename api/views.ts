@@ -2,7 +2,7 @@
 import type { UserRow } from '../db/users';
 import type { UserView } from './schemas';
 
-export function toUserView(u: UserRow): UserView {
+export function toUserView(u: Omit<UserRow, 'password'>): UserView {
   return {
     id: u.id,
     userCode: u.user_code,

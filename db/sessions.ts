@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { ulid } from 'ulid';
+import type { UserRow } from './users';
 
 export interface IssuedRefresh {
   familyId: string;
@@ -85,13 +86,38 @@ export async function familyOfToken(
 }
 
 /** The user behind an access token, if the user is active and the session still live. */
-export async function activeSessionUser(
-  knex: Knex,
-  userId: number,
-  familyId: string,
-): Promise<{ id: number; role: string; userCode: string | null; isActive: boolean } | null> {
+/** The user's row as a request sees it: everything but the password hash. */
+export type SessionUser = Omit<UserRow, 'password'>;
+
+const SESSION_USER_COLUMNS = [
+  'id',
+  'email',
+  'username',
+  'phone',
+  'full_name',
+  'role',
+  'kyc_status',
+  'user_code',
+  'is_active',
+  'wallet_balance',
+  'held_balance',
+  'daily_limit',
+  'monthly_limit',
+  'commission_rate',
+  'parent_distributor_id',
+  'email_verified',
+  'phone_verified',
+  'last_login',
+  'created_at',
+] as const satisfies ReadonlyArray<keyof SessionUser>;
+
+/**
+ * The user of a live session, in one query: the row (for the request to use) only if the session
+ * (refresh-token family) is neither revoked nor expired.
+ */
+export async function activeSessionUser(knex: Knex, userId: number, familyId: string): Promise<SessionUser | null> {
   const row = await knex('users as u')
-    .select('u.id', 'u.role', 'u.user_code', 'u.is_active')
+    .select(SESSION_USER_COLUMNS.map((c) => `u.${c}`))
     .where('u.id', userId)
     .whereExists(
       knex('refresh_tokens as r')
@@ -102,5 +128,5 @@ export async function activeSessionUser(
         .where('r.expires_at', '>', new Date()),
     )
     .first();
-  return row ? { id: row.id, role: row.role, userCode: row.user_code, isActive: Boolean(row.is_active) } : null;
+  return (row as SessionUser | undefined) ?? null;
 }

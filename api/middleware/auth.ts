@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import type { Role } from '../../domain/users';
-import { activeSessionUser } from '../../db/sessions';
+import { activeSessionUser, SessionUser } from '../../db/sessions';
 import { TokenSettings, verifyAccessToken } from '../auth/tokens';
 
 export interface AuthUser {
@@ -10,11 +10,14 @@ export interface AuthUser {
   role: Role;
   userCode: string;
   sessionId: string;
+  /** The user's row as read when the request was authenticated (no password hash). */
+  account: SessionUser;
 }
 
 /**
  * Bearer JWT, then one indexed query: the user must be active and the session (refresh-token
- * family) not revoked, so logout and deactivation take effect at once, not at token expiry.
+ * family) not revoked, so logout and deactivation take effect at once, not at token expiry. The
+ * same query reads the user's row, so a route that only shows it needs no second one.
  */
 export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
   return async (ctx, next) => {
@@ -24,12 +27,13 @@ export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
     const claims = await verifyAccessToken(tokens, m[1]!);
     const user = await activeSessionUser(knex, claims.userId, claims.sessionId);
     if (!user) throw new UnauthenticatedError('session revoked or expired');
-    if (!user.isActive) throw new UnauthenticatedError('account is deactivated', 'account_inactive');
+    if (!user.is_active) throw new UnauthenticatedError('account is deactivated', 'account_inactive');
     ctx.state.user = {
       id: user.id,
       role: user.role as Role,
-      userCode: user.userCode ?? '',
+      userCode: user.user_code ?? '',
       sessionId: claims.sessionId,
+      account: user,
     } satisfies AuthUser;
     await next();
   };

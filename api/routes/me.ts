@@ -5,7 +5,6 @@ import { statementLines, statementPage } from '../../db/statements';
 import { writeAudit } from '../../db/audit';
 import { submitKyc } from '../../db/userAdmin';
 import { clientInfo } from './auth';
-import { getUser } from '../../db/users';
 import { TRANSACTION_TYPES } from '../../domain/ledger';
 import { subtract } from '../../domain/money';
 import type { AppDeps } from '../deps';
@@ -48,7 +47,7 @@ export function meRoutes(deps: AppDeps) {
       tag: 'me',
       access: 'user',
       responses: { 200: userView },
-      handler: async ({ user }) => ({ body: toUserView(await getUser(knex, user.id)) }),
+      handler: async ({ user }) => ({ body: toUserView(user.account) }),
     }),
     defineRoute({
       method: 'get',
@@ -70,7 +69,7 @@ export function meRoutes(deps: AppDeps) {
         }),
       },
       handler: async ({ user }) => {
-        const u = await getUser(knex, user.id);
+        const u = user.account;
         const balance = fromDecimal(u.wallet_balance);
         const held = fromDecimal(u.held_balance);
         const usage = await ledger.usage(user.id);
