@@ -17,7 +17,7 @@ import {
 } from '../domain/payments';
 import { fromDecimal, toDecimal } from './money';
 import { isDuplicateKey } from './ledger/transaction';
-import { decodeCursor, encodeCursor } from './statements';
+import { newestFirstPage } from './statements';
 
 export interface PaymentRecord {
   id: string;
@@ -224,25 +224,8 @@ export async function listPayments(
   if (f.from) q.where('created_at', '>=', f.from);
   if (f.to) q.where('created_at', '<', f.to);
   if (f.olderThan) q.where('updated_at', '<', f.olderThan);
-  if (f.cursor) {
-    const c = decodeCursor(f.cursor);
-    const t = new Date(c.t);
-    q.where((w) =>
-      w.where('created_at', '<', t).orWhere((x) => x.where('created_at', '=', t).andWhere('id', '<', c.i)),
-    );
-  }
-  const rows = await q
-    .orderBy([
-      { column: 'created_at', order: 'desc' },
-      { column: 'id', order: 'desc' },
-    ])
-    .limit(f.limit + 1);
-  const page = rows.slice(0, f.limit).map(toRecord);
-  const last = page[page.length - 1];
-  return {
-    items: page,
-    nextCursor: rows.length > f.limit && last ? encodeCursor({ t: last.createdAt.toISOString(), i: last.id }) : null,
-  };
+  const { rows, nextCursor } = await newestFirstPage(q, f.cursor, f.limit);
+  return { items: rows.map(toRecord), nextCursor };
 }
 
 export type PaymentNeedingOps = PaymentRecord & {

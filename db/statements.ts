@@ -41,16 +41,17 @@ export function decodeCursor(raw: string): Cursor {
   ]);
 }
 
-const money = (v: string | null) => (v === null ? null : formatRupees(fromDecimal(v)));
-
-export async function statementPage(knex: Knex, userId: number, f: StatementFilters) {
-  const q = knex('transactions').where({ user_id: userId });
-  if (f.from) q.where('created_at', '>=', f.from);
-  if (f.to) q.where('created_at', '<', f.to);
-  if (f.type) q.where('transaction_type', f.type);
-  if (f.status) q.where('status', f.status);
-  if (f.cursor) {
-    const c = decodeCursor(f.cursor);
+/**
+ * One page of `q`, newest first, keyset-paginated on (created_at, id): one row more than the
+ * page tells whether a next page exists, and the cursor points after the page's last row.
+ */
+export async function newestFirstPage(
+  q: Knex.QueryBuilder,
+  cursor: string | undefined,
+  limit: number,
+): Promise<{ rows: Array<Record<string, any>>; nextCursor: string | null }> {
+  if (cursor) {
+    const c = decodeCursor(cursor);
     const t = new Date(c.t);
     q.where((w) =>
       w.where('created_at', '<', t).orWhere((x) => x.where('created_at', '=', t).andWhere('id', '<', c.i)),
@@ -61,9 +62,25 @@ export async function statementPage(knex: Knex, userId: number, f: StatementFilt
       { column: 'created_at', order: 'desc' },
       { column: 'id', order: 'desc' },
     ])
-    .limit(f.limit + 1);
-  const page = rows.slice(0, f.limit);
+    .limit(limit + 1);
+  const page = rows.slice(0, limit);
   const last = page[page.length - 1];
+  const more = rows.length > limit && last;
+  return {
+    rows: page,
+    nextCursor: more ? encodeCursor({ t: new Date(last.created_at).toISOString(), i: last.id }) : null,
+  };
+}
+
+const money = (v: string | null) => (v === null ? null : formatRupees(fromDecimal(v)));
+
+export async function statementPage(knex: Knex, userId: number, f: StatementFilters) {
+  const q = knex('transactions').where({ user_id: userId });
+  if (f.from) q.where('created_at', '>=', f.from);
+  if (f.to) q.where('created_at', '<', f.to);
+  if (f.type) q.where('transaction_type', f.type);
+  if (f.status) q.where('status', f.status);
+  const { rows: page, nextCursor } = await newestFirstPage(q, f.cursor, f.limit);
   return {
     items: page.map((r) => ({
       id: r.id as number,
@@ -80,8 +97,7 @@ export async function statementPage(knex: Knex, userId: number, f: StatementFilt
       closingBalance: money(r.closing_balance),
       createdAt: new Date(r.created_at).toISOString(),
     })),
-    nextCursor:
-      rows.length > f.limit && last ? encodeCursor({ t: new Date(last.created_at).toISOString(), i: last.id }) : null,
+    nextCursor,
   };
 }
 
