@@ -19,6 +19,10 @@ export interface UserRow {
   held_balance: string;
   daily_limit: string;
   monthly_limit: string;
+  limit_day: string | null;
+  limit_day_used: string;
+  limit_month: string | null;
+  limit_month_used: string;
   commission_rate: string;
   parent_distributor_id: number | null;
   email_verified: number | boolean;

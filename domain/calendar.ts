@@ -26,3 +26,8 @@ export function istMonth(at: Date): Window {
   const next = Date.UTC(ist.getUTCFullYear(), ist.getUTCMonth() + 1, 1);
   return { from: new Date(start - IST_OFFSET_MS), to: new Date(next - IST_OFFSET_MS) };
 }
+
+/** 'YYYY-MM-01' of the IST calendar month of `at`: the month a limit counter counts. */
+export function istMonthStart(at: Date): string {
+  return `${istDate(at).slice(0, 7)}-01`;
+}

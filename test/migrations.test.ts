@@ -1,5 +1,8 @@
 import { createTestDatabase, TestDatabase } from './support/db';
-import { migrateDownToZero, migrateLatest } from '../db/migrations';
+import { migrateDownToZero, migrateLatest, migrationConfig } from '../db/migrations';
+import { createLedger } from '../db/ledger';
+import { istDate, istMonth, istMonthStart } from '../domain/calendar';
+import { createUser } from './support/ledger';
 
 const TABLES = [
   'users',
@@ -54,6 +57,7 @@ describe('migrations', () => {
       '006_bill_fetches',
       '007_kyc_submissions',
       '008_operations',
+      '009_limit_counters',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -90,5 +94,44 @@ describe('migrations', () => {
     await expect(db.knex('ledger_entries').update({ debit: '2.00' })).rejects.toThrow(/immutable/);
     await expect(db.knex('ledger_entries').delete()).rejects.toThrow(/immutable/);
     await expect(db.knex('ledger_journals').update({ description: 'x' })).rejects.toThrow(/immutable/);
+  });
+
+  it('009 fills the limit counters from what counts in the IST day and month it runs in', async () => {
+    await db.knex.migrate.down(migrationConfig); // back to 008, then history written the old way
+    const user = await createUser(db.knex);
+    const [sys] = await db.knex('system_accounts').select('id').where({ code: 'RECHARGE_PAYABLE' });
+    const now = new Date();
+    const lastMonth = new Date(istMonth(now).from.getTime() - 3_600_000);
+    const journal = async (ref: string, counts: boolean, at: Date, amount: string) => {
+      const [jid] = await db.knex('ledger_journals').insert({
+        reference: ref,
+        ledger_type: 'Recharge',
+        fingerprint: 'x'.repeat(64),
+        counts_toward_limits: counts,
+        created_at: at,
+      });
+      await db.knex('ledger_entries').insert([
+        { journal_id: jid, user_id: user.id, debit: amount, balance_after: '0.00', created_at: at },
+        { journal_id: jid, system_account_id: sys.id, credit: amount, balance_after: amount, created_at: at },
+      ]);
+    };
+    await journal('m9:today', true, now, '10.00');
+    await journal('m9:last-month', true, lastMonth, '7.00');
+    await journal('m9:not-counted', false, now, '100.00');
+    await db.knex('holds').insert([
+      { reference: 'm9:hold', user_id: user.id, amount: '3.00', status: 'active', counts_toward_limits: true },
+      { reference: 'm9:released', user_id: user.id, amount: '4.00', status: 'released', counts_toward_limits: true },
+    ]);
+
+    expect(await migrateLatest(db.knex)).toEqual(['009_limit_counters']);
+    const row = await db.knex('users').where({ id: user.id }).first();
+    expect(row).toMatchObject({
+      limit_day: istDate(now),
+      limit_day_used: '13.00',
+      limit_month: istMonthStart(now),
+      limit_month_used: '13.00',
+    });
+    const report = await createLedger(db.knex).checkInvariants();
+    expect(report.checks.find((c) => c.id === 'limit_counters')).toMatchObject({ ok: true, offending: [] });
   });
 });

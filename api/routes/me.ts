@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { countersFromRow } from '../../db/ledger/limits';
 import { fromDecimal } from '../../db/money';
 import { Readable } from 'node:stream';
 import { statementLines, statementPage } from '../../db/statements';
@@ -6,6 +7,7 @@ import { writeAudit } from '../../db/audit';
 import { submitKyc } from '../../db/userAdmin';
 import { clientInfo } from './auth';
 import { TRANSACTION_TYPES } from '../../domain/ledger';
+import { usageAt } from '../../domain/limitUsage';
 import { subtract } from '../../domain/money';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
@@ -38,7 +40,7 @@ const statementLine = z.object({
 });
 
 export function meRoutes(deps: AppDeps) {
-  const { knex, ledger } = deps;
+  const { knex } = deps;
   return [
     defineRoute({
       method: 'get',
@@ -72,7 +74,10 @@ export function meRoutes(deps: AppDeps) {
         const u = user.account;
         const balance = fromDecimal(u.wallet_balance);
         const held = fromDecimal(u.held_balance);
-        const usage = await ledger.usage(user.id);
+        // The session's read of the row carries the limit counters: no second query. A clock
+        // behind the counters' day (around midnight) shows the day they count.
+        const counters = countersFromRow(u);
+        const usage = usageAt(counters, new Date()) ?? { today: counters.dayUsed, month: counters.monthUsed };
         return {
           body: {
             userCode: u.user_code,

@@ -6,8 +6,10 @@
 import type { Knex } from 'knex';
 import { NotFoundError } from '../../domain/errors';
 import { AccountRef, accountKey, SystemAccountCode } from '../../domain/ledger';
+import type { LimitCounters } from '../../domain/limitUsage';
 import { Paise } from '../../domain/money';
-import { fromDecimal } from '../money';
+import { fromDecimal, toDecimal } from '../money';
+import { countersFromRow, countersToRow, LIMIT_COUNTER_COLUMNS } from './limits';
 
 export interface LockedUser {
   kind: 'user';
@@ -19,6 +21,7 @@ export interface LockedUser {
   kycVerified: boolean;
   dailyLimit: Paise;
   monthlyLimit: Paise;
+  limits: LimitCounters;
 }
 
 export interface LockedSystemAccount {
@@ -42,6 +45,7 @@ export async function lockUser(trx: Knex.Transaction, userId: number): Promise<L
       'kyc_status',
       'daily_limit',
       'monthly_limit',
+      ...LIMIT_COUNTER_COLUMNS,
     )
     .where({ id: userId })
     .forUpdate()
@@ -57,7 +61,19 @@ export async function lockUser(trx: Knex.Transaction, userId: number): Promise<L
     kycVerified: row.kyc_status === 'verified',
     dailyLimit: fromDecimal(row.daily_limit),
     monthlyLimit: fromDecimal(row.monthly_limit),
+    limits: countersFromRow(row),
   };
+}
+
+/** Writes back what a transaction changed on a locked user: balance, held money, limit counters. */
+export async function saveUser(trx: Knex.Transaction, user: LockedUser): Promise<void> {
+  await trx('users')
+    .where({ id: user.id })
+    .update({
+      wallet_balance: toDecimal(user.balance),
+      held_balance: toDecimal(user.held),
+      ...countersToRow(user.limits),
+    });
 }
 
 async function lockSystemAccount(trx: Knex.Transaction, code: SystemAccountCode): Promise<LockedSystemAccount> {

@@ -17,9 +17,10 @@ import {
 import { CaptureRequest, Hold, PostingResult, UserRules } from '../../domain/ledger';
 
 export type { CaptureRequest };
+import { countUsage, uncountUsage } from '../../domain/limitUsage';
 import { add, formatRupees, Paise, subtract } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
-import { LockedUser, lockUser } from './accounts';
+import { LockedUser, lockUser, saveUser } from './accounts';
 import { checkLimits, postJournal } from './posting';
 import { inLedgerTransaction, isDuplicateKey } from './transaction';
 
@@ -51,8 +52,16 @@ async function findHold(db: Knex | Knex.Transaction, reference: string): Promise
   return toHold(row);
 }
 
-async function lockHold(trx: Knex.Transaction, id: number): Promise<Hold> {
-  return toHold(await trx('holds').where({ id }).forUpdate().first());
+/** The hold under its row lock, and when it was placed (the period its amount is counted in). */
+async function lockHold(trx: Knex.Transaction, id: number): Promise<{ hold: Hold; placedAt: Date }> {
+  const row = await trx('holds').where({ id }).forUpdate().first();
+  return { hold: toHold(row), placedAt: row.created_at };
+}
+
+/** Frees a resolving hold's money on the locked user: no longer held, no longer counted as placed. */
+function unreserve(user: LockedUser, { hold, placedAt }: { hold: Hold; placedAt: Date }): void {
+  user.held = subtract(user.held, hold.amount);
+  if (hold.countsTowardLimits) user.limits = uncountUsage(user.limits, placedAt, hold.amount);
 }
 
 function checkHoldRules(user: LockedUser, rules: UserRules, amount: Paise): void {
@@ -75,6 +84,7 @@ export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
       // on it that two concurrent reserves would both try to upgrade (a deadlock). Under the
       // lock, the unique reference makes a concurrent twin fail as a duplicate and replay.
       const user = await lockUser(trx, req.userId);
+      const now = new Date();
       const [id] = (await trx('holds').insert({
         reference: req.reference,
         user_id: req.userId,
@@ -82,13 +92,15 @@ export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
         status: 'active',
         counts_toward_limits: Boolean(rules.countTowardLimits),
         expires_at: req.expiresAt ?? null,
-        created_at: new Date(),
+        created_at: now,
       })) as [number];
       checkHoldRules(user, rules, req.amount);
-      if (rules.countTowardLimits) await checkLimits(trx, user, req.amount, new Date(), id);
-      await trx('users')
-        .where({ id: user.id })
-        .update({ held_balance: toDecimal(add(user.held, req.amount)) });
+      if (rules.countTowardLimits) {
+        checkLimits(user, req.amount, now);
+        user.limits = countUsage(user.limits, now, req.amount);
+      }
+      user.held = add(user.held, req.amount);
+      await saveUser(trx, user);
       return toHold(await trx('holds').where({ id }).first());
     });
   } catch (err) {
@@ -128,7 +140,8 @@ export async function capture(knex: Knex, req: CaptureRequest): Promise<PostingR
       holdId: hold.id,
       countsTowardLimits: hold.countsTowardLimits,
       afterLock: async (trx, accounts) => {
-        const current = await lockHold(trx, hold.id);
+        const locked = await lockHold(trx, hold.id);
+        const current = locked.hold;
         if (current.status !== 'active') {
           throw new HoldAlreadyResolvedError(current.status, {
             reference: hold.reference,
@@ -137,8 +150,8 @@ export async function capture(knex: Knex, req: CaptureRequest): Promise<PostingR
         }
         // The captured money was reserved: free the whole hold before the debit is checked,
         // so available = balance − held stays exact (a partial capture releases the rest).
-        const user = accounts.get(`user:${hold.userId}`) as LockedUser;
-        user.held = subtract(user.held, hold.amount);
+        // The posting then writes the user back and counts the captured debit.
+        unreserve(accounts.get(`user:${hold.userId}`) as LockedUser, locked);
         await trx('holds')
           .where({ id: hold.id })
           .update({
@@ -157,7 +170,8 @@ export async function release(knex: Knex, holdReference: string, reason: string)
   const hold = await findHold(knex, holdReference);
   return inLedgerTransaction(knex, async (trx) => {
     const user = await lockUser(trx, hold.userId);
-    const current = await lockHold(trx, hold.id);
+    const locked = await lockHold(trx, hold.id);
+    const current = locked.hold;
     if (current.status === 'released') return current;
     if (current.status === 'captured') {
       throw new HoldAlreadyResolvedError('captured', {
@@ -165,9 +179,8 @@ export async function release(knex: Knex, holdReference: string, reason: string)
         captureReference: current.captureReference,
       });
     }
-    await trx('users')
-      .where({ id: user.id })
-      .update({ held_balance: toDecimal(subtract(user.held, current.amount)) });
+    unreserve(user, locked);
+    await saveUser(trx, user);
     await trx('holds')
       .where({ id: hold.id })
       .update({ status: 'released', release_reason: reason.slice(0, 500), resolved_at: new Date() });

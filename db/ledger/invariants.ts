@@ -95,6 +95,36 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
     },
   },
   {
+    id: 'limit_counters',
+    title:
+      "Each user's limit counters equal the outgoing money counted in their IST day and month (debits of journals that count, active holds that count), and nothing counts after those",
+    async run(db) {
+      const istDay = (c: string) => `DATE(${c} + INTERVAL 330 MINUTE)`;
+      const istMonth = (c: string) => `CAST(DATE_FORMAT(${c} + INTERVAL 330 MINUTE, '%Y-%m-01') AS DATE)`;
+      return rows(
+        db,
+        `SELECT u.id AS user_id, u.user_code, u.limit_day, u.limit_day_used, COALESCE(x.day_used, 0) AS day_from_entries,
+                u.limit_month, u.limit_month_used, COALESCE(x.month_used, 0) AS month_from_entries,
+                COALESCE(x.counted_later, 0) AS counted_later
+           FROM users u LEFT JOIN (
+             SELECT c.user_id,
+                    SUM(CASE WHEN ${istDay('c.at')} = cu.limit_day THEN c.amount ELSE 0 END) AS day_used,
+                    SUM(CASE WHEN ${istMonth('c.at')} = cu.limit_month THEN c.amount ELSE 0 END) AS month_used,
+                    SUM(CASE WHEN cu.limit_day IS NULL OR ${istDay('c.at')} > cu.limit_day
+                               OR cu.limit_month IS NULL OR ${istMonth('c.at')} > cu.limit_month THEN c.amount ELSE 0 END) AS counted_later
+               FROM (SELECT e.user_id, e.created_at AS at, e.debit AS amount
+                       FROM ledger_entries e JOIN ledger_journals j ON j.id = e.journal_id
+                      WHERE e.user_id IS NOT NULL AND e.debit > 0 AND j.counts_toward_limits = 1
+                     UNION ALL
+                     SELECT user_id, created_at, amount FROM holds WHERE status = 'active' AND counts_toward_limits = 1) c
+               JOIN users cu ON cu.id = c.user_id
+              GROUP BY c.user_id) x ON x.user_id = u.id
+          WHERE u.limit_day_used <> COALESCE(x.day_used, 0) OR u.limit_month_used <> COALESCE(x.month_used, 0)
+             OR COALESCE(x.counted_later, 0) <> 0`,
+      );
+    },
+  },
+  {
     id: 'single_resolution',
     title:
       'Each hold resolves at most once: a captured hold has exactly one capture posting of its captured amount, others none',

@@ -17,6 +17,7 @@ import {
   KycRequiredError,
   LimitExceededError,
   ReferenceConflictError,
+  TransientError,
   ValidationError,
 } from '../../domain/errors';
 import {
@@ -28,10 +29,10 @@ import {
   PostingResult,
   validatePosting,
 } from '../../domain/ledger';
+import { countUsage, usageAt } from '../../domain/limitUsage';
 import { add, formatRupees, Paise, subtract, ZERO } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
-import { LockedAccount, LockedUser, lockAccounts } from './accounts';
-import { outgoingUsage } from './limits';
+import { LockedAccount, LockedUser, lockAccounts, saveUser } from './accounts';
 import { inLedgerTransaction, isDuplicateKey } from './transaction';
 
 export interface PostingHooks {
@@ -133,7 +134,7 @@ async function applyPosting(
   if (hooks.afterLock) await hooks.afterLock(trx, accounts, journalId);
   for (const line of req.lines) {
     const acct = accounts.get(accountKey(line.account))!;
-    if (acct.kind === 'user') await checkUserRules(trx, acct, line, now);
+    if (acct.kind === 'user') checkUserRules(acct, line, now);
   }
 
   const userLines = req.lines.filter((l) => 'user' in l.account).length;
@@ -146,9 +147,8 @@ async function applyPosting(
     acct.balance = applySide(acct, before, debit, credit);
     let transactionId: number | null = null;
     if (acct.kind === 'user') {
-      await trx('users')
-        .where({ id: acct.id })
-        .update({ wallet_balance: toDecimal(acct.balance), held_balance: toDecimal(acct.held) });
+      if (countsTowardLimits && debit > 0) acct.limits = countUsage(acct.limits, now, debit);
+      await saveUser(trx, acct);
       transactionId = await writeStatement(trx, req, line, acct, before, now, userLines);
     } else {
       await trx('system_accounts')
@@ -176,7 +176,7 @@ function applySide(acct: LockedAccount, balance: Paise, debit: Paise, credit: Pa
   return creditNormal ? subtract(add(balance, credit), debit) : subtract(add(balance, debit), credit);
 }
 
-async function checkUserRules(trx: Knex.Transaction, user: LockedUser, line: PostingLine, now: Date): Promise<void> {
+function checkUserRules(user: LockedUser, line: PostingLine, now: Date): void {
   const rules = line.rules ?? {};
   const who = { userCode: user.userCode };
   if (rules.requireActive && !user.isActive) throw new AccountInactiveError(who);
@@ -187,18 +187,17 @@ async function checkUserRules(trx: Knex.Transaction, user: LockedUser, line: Pos
   if (available < debit) {
     throw new InsufficientFundsError({ ...who, available: formatRupees(available), requested: formatRupees(debit) });
   }
-  if (rules.countTowardLimits) await checkLimits(trx, user, debit, now);
+  if (rules.countTowardLimits) checkLimits(user, debit, now);
 }
 
-/** Daily and monthly limits on outgoing money, read with locking reads under the user's lock. */
-export async function checkLimits(
-  trx: Knex.Transaction,
-  user: LockedUser,
-  amount: Paise,
-  now: Date,
-  excludeHoldId?: number,
-): Promise<void> {
-  const usage = await outgoingUsage(trx, user.id, now, { locking: true, excludeHoldId });
+/** Daily and monthly limits on outgoing money, from the counters on the locked user's row. */
+export function checkLimits(user: LockedUser, amount: Paise, now: Date): void {
+  const usage = usageAt(user.limits, now);
+  if (!usage) {
+    // This clock is behind the one that last counted (around midnight): the sums of the day
+    // this posting would be dated in are gone. Trying again in a moment is exact.
+    throw new TransientError('limit counters are dated after this posting; retry', { userId: user.id, at: now });
+  }
   if (add(usage.today, amount) > user.dailyLimit) {
     throw new LimitExceededError('daily limit exceeded', {
       limit: formatRupees(user.dailyLimit),

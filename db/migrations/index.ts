@@ -11,6 +11,7 @@ import * as m005 from './005_beneficiary_secrets';
 import * as m006 from './006_bill_fetches';
 import * as m007 from './007_kyc_submissions';
 import * as m008 from './008_operations';
+import * as m009 from './009_limit_counters';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_bill_fetches': m006,
   '007_kyc_submissions': m007,
   '008_operations': m008,
+  '009_limit_counters': m009,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

@@ -128,6 +128,7 @@ it('admins run the invariant checker and read the latest reconciliation over HTT
     'conservation',
     'cached_balances',
     'holds',
+    'limit_counters',
     'single_resolution',
     'immutability',
     'payments_settled_once',

@@ -27,6 +27,7 @@ it('prints every invariant as PASS and exits 0 on a healthy ledger', async () =>
     'conservation',
     'cached_balances',
     'holds',
+    'limit_counters',
     'single_resolution',
     'immutability',
     'payments_settled_once',

@@ -10,19 +10,23 @@ import { Paise, paise } from '../../domain/money';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
 import { fromDecimal } from '../../db/money';
+import { istDate } from '../../domain/calendar';
 
 interface ModelHold {
   ref: string;
   user: number;
   amount: number;
   status: 'active' | 'captured' | 'released';
+  counted: boolean;
   captureRef?: string;
   capturedAmount?: number;
 }
 interface Model {
   wallets: Map<number, { balance: number; held: number }>;
+  /** Outgoing money counted toward limits, per user (every step runs on one IST day). */
+  used: Map<number, number>;
   holds: ModelHold[];
-  posted: Array<{ ref: string; from: number; to: number; amount: number }>;
+  posted: Array<{ ref: string; from: number; to: number; amount: number; counted: boolean }>;
 }
 interface Real {
   ledger: Ledger;
@@ -32,6 +36,13 @@ interface Real {
 }
 
 const available = (m: Model, u: number) => m.wallets.get(u)!.balance - m.wallets.get(u)!.held;
+const count = (m: Model, u: number, amount: number) => m.used.set(u, (m.used.get(u) ?? 0) + amount);
+const transferLines = (from: number, to: number, amount: number, counted: boolean) => [
+  { account: { user: from }, debit: paise(amount), rules: { countTowardLimits: counted } },
+  from === to
+    ? { account: { system: 'FEE_INCOME' as const }, credit: paise(amount) }
+    : { account: { user: to }, credit: paise(amount) },
+];
 
 let steps = 0;
 async function verify(m: Model, r: Real): Promise<void> {
@@ -42,6 +53,11 @@ async function verify(m: Model, r: Real): Promise<void> {
       user: u,
       ...m.wallets.get(u)!,
     });
+    // The counters' own day is the model's only while the run stays inside one IST day.
+    if (istDate(new Date()) === runDay) {
+      const used = m.used.get(u) ?? 0;
+      expect({ user: u, ...(await r.ledger.usage(u)) }).toEqual({ user: u, today: used, month: used });
+    }
   }
   await expectLedgerInvariants(db.knex);
 }
@@ -51,33 +67,26 @@ class Transfer implements fc.AsyncCommand<Model, Real> {
     readonly from: number,
     readonly to: number,
     readonly amount: number,
+    readonly counted: boolean,
   ) {}
   check = () => true;
   async run(m: Model, r: Real) {
     const [from, to] = [r.users[this.from]!, r.users[this.to]!];
     const ref = `m${r.run}:p${r.seq.n++}`;
-    const lines =
-      from === to
-        ? [
-            { account: { user: from }, debit: paise(this.amount) },
-            { account: { system: 'FEE_INCOME' as const }, credit: paise(this.amount) },
-          ]
-        : [
-            { account: { user: from }, debit: paise(this.amount) },
-            { account: { user: to }, credit: paise(this.amount) },
-          ];
+    const lines = transferLines(from, to, this.amount, this.counted);
     const attempt = r.ledger.post({ reference: ref, ledgerType: 'Transfer', lines });
     if (available(m, from) >= this.amount) {
       await attempt;
       m.wallets.get(from)!.balance -= this.amount;
       if (from !== to) m.wallets.get(to)!.balance += this.amount;
-      m.posted.push({ ref, from, to, amount: this.amount });
+      if (this.counted) count(m, from, this.amount);
+      m.posted.push({ ref, from, to, amount: this.amount, counted: this.counted });
     } else {
       await expect(attempt).rejects.toBeInstanceOf(InsufficientFundsError);
     }
     await verify(m, r);
   }
-  toString = () => `Transfer(${this.from}→${this.to}, ${this.amount})`;
+  toString = () => `Transfer(${this.from}→${this.to}, ${this.amount}${this.counted ? ', counted' : ''})`;
 }
 
 class Replay implements fc.AsyncCommand<Model, Real> {
@@ -85,16 +94,7 @@ class Replay implements fc.AsyncCommand<Model, Real> {
   check = (m: Readonly<Model>) => m.posted.length > 0;
   async run(m: Model, r: Real) {
     const p = m.posted[this.pick % m.posted.length]!;
-    const lines =
-      p.from === p.to
-        ? [
-            { account: { user: p.from }, debit: paise(p.amount) },
-            { account: { system: 'FEE_INCOME' as const }, credit: paise(p.amount) },
-          ]
-        : [
-            { account: { user: p.from }, debit: paise(p.amount) },
-            { account: { user: p.to }, credit: paise(p.amount) },
-          ];
+    const lines = transferLines(p.from, p.to, p.amount, p.counted);
     const result = await r.ledger.post({ reference: p.ref, ledgerType: 'Transfer', lines });
     expect(result.replayed).toBe(true);
     await verify(m, r);
@@ -106,22 +106,25 @@ class Reserve implements fc.AsyncCommand<Model, Real> {
   constructor(
     readonly user: number,
     readonly amount: number,
+    readonly counted: boolean,
   ) {}
   check = () => true;
   async run(m: Model, r: Real) {
     const user = r.users[this.user]!;
     const ref = `m${r.run}:h${r.seq.n++}`;
-    const attempt = r.ledger.reserve({ reference: ref, userId: user, amount: paise(this.amount) });
+    const rules = { countTowardLimits: this.counted };
+    const attempt = r.ledger.reserve({ reference: ref, userId: user, amount: paise(this.amount), rules });
     if (available(m, user) >= this.amount) {
       await attempt;
       m.wallets.get(user)!.held += this.amount;
-      m.holds.push({ ref, user, amount: this.amount, status: 'active' });
+      if (this.counted) count(m, user, this.amount);
+      m.holds.push({ ref, user, amount: this.amount, status: 'active', counted: this.counted });
     } else {
       await expect(attempt).rejects.toBeInstanceOf(InsufficientFundsError);
     }
     await verify(m, r);
   }
-  toString = () => `Reserve(${this.user}, ${this.amount})`;
+  toString = () => `Reserve(${this.user}, ${this.amount}${this.counted ? ', counted' : ''})`;
 }
 
 class Capture implements fc.AsyncCommand<Model, Real> {
@@ -146,6 +149,7 @@ class Capture implements fc.AsyncCommand<Model, Real> {
       const w = m.wallets.get(h.user)!;
       w.held -= h.amount;
       w.balance -= amount;
+      if (h.counted) count(m, h.user, amount - h.amount); // counted when captured, no longer as placed
       Object.assign(h, { status: 'captured', captureRef, capturedAmount: amount });
     } else if (h.status === 'captured') {
       expect((await attempt).replayed).toBe(true); // the same capture again: the earlier outcome
@@ -167,7 +171,10 @@ class Release implements fc.AsyncCommand<Model, Real> {
       await expect(attempt).rejects.toBeInstanceOf(HoldAlreadyResolvedError);
     } else {
       await attempt;
-      if (h.status === 'active') m.wallets.get(h.user)!.held -= h.amount;
+      if (h.status === 'active') {
+        m.wallets.get(h.user)!.held -= h.amount;
+        if (h.counted) count(m, h.user, -h.amount);
+      }
       h.status = 'released';
     }
     await verify(m, r);
@@ -176,6 +183,7 @@ class Release implements fc.AsyncCommand<Model, Real> {
 }
 
 let db: TestDatabase;
+const runDay = istDate(new Date());
 beforeAll(async () => {
   db = await createTestDatabase();
 });
@@ -192,9 +200,11 @@ it('random ledger operations match an in-memory model and keep every invariant',
       fc.array(fc.integer({ min: 0, max: 10_000 }), { minLength: USERS, maxLength: USERS }),
       fc.commands(
         [
-          fc.tuple(fc.nat(USERS - 1), fc.nat(USERS - 1), amount).map(([f, t, a]) => new Transfer(f, t, a)),
+          fc
+            .tuple(fc.nat(USERS - 1), fc.nat(USERS - 1), amount, fc.boolean())
+            .map(([f, t, a, c]) => new Transfer(f, t, a, c)),
           fc.nat().map((p) => new Replay(p)),
-          fc.tuple(fc.nat(USERS - 1), amount).map(([u, a]) => new Reserve(u, a)),
+          fc.tuple(fc.nat(USERS - 1), amount, fc.boolean()).map(([u, a, c]) => new Reserve(u, a, c)),
           fc.tuple(fc.nat(), fc.integer({ min: 1, max: 100 })).map(([p, f]) => new Capture(p, f)),
           fc.nat().map((p) => new Release(p)),
         ],
@@ -211,7 +221,10 @@ it('random ledger operations match an in-memory model and keep every invariant',
           wallets.set(u.id, { balance: o as Paise, held: 0 });
         }
         await fc.asyncModelRun(
-          () => ({ model: { wallets, holds: [], posted: [] }, real: { ledger, users, run, seq: { n: 0 } } }),
+          () => ({
+            model: { wallets, used: new Map(), holds: [], posted: [] },
+            real: { ledger, users, run, seq: { n: 0 } },
+          }),
           commands,
         );
       },

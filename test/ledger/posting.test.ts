@@ -8,6 +8,7 @@ import {
   ReferenceConflictError,
   ValidationError,
 } from '../../domain/errors';
+import { istDate, istMonthStart } from '../../domain/calendar';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { createUser, expectLedgerInvariants, rs, walletOf } from '../support/ledger';
 
@@ -153,18 +154,57 @@ describe('posting a journal', () => {
     expect(usage.today).toBe(rs('70.00'));
   });
 
-  it('counts what was spent on another day of the month toward the month only', async () => {
+  it('keeps usage as counters: a hold placed on an earlier day leaves today alone when it resolves', async () => {
     const a = await createUser(db.knex, { balance: '1000.00' });
     const b = await createUser(db.knex);
     const limited = { countTowardLimits: true };
-    await transfer('t:days', a.id, b.id, '40.00', limited);
     await ledger.reserve({ reference: 'h:days', userId: a.id, amount: rs('25.00'), rules: limited });
+    // Date the hold and its count one day back, as if it had been placed yesterday.
     const now = new Date();
-    const istDayOfMonth = new Date(now.getTime() + 5.5 * 3_600_000).getUTCDate();
-    // Another day of the same IST month: yesterday, or tomorrow on the 1st.
-    const otherDay = new Date(now.getTime() + (istDayOfMonth > 1 ? -1 : 1) * 86_400_000);
-    expect(await ledger.usage(a.id, now)).toEqual({ today: rs('65.00'), month: rs('65.00') });
-    expect(await ledger.usage(a.id, otherDay)).toEqual({ today: rs('0.00'), month: rs('65.00') });
+    const yesterday = new Date(now.getTime() - 86_400_000);
+    await db.knex('holds').where({ reference: 'h:days' }).update({ created_at: yesterday });
+    await db
+      .knex('users')
+      .where({ id: a.id })
+      .update({ limit_day: istDate(yesterday), limit_month: istMonthStart(yesterday) });
+    await expectLedgerInvariants(db.knex);
+
+    await transfer('t:days', a.id, b.id, '40.00', limited);
+    const sameMonth = istMonthStart(yesterday) === istMonthStart(now);
+    expect(await ledger.usage(a.id)).toEqual({ today: rs('40.00'), month: rs(sameMonth ? '65.00' : '40.00') });
+    await ledger.release('h:days', 'test');
+    expect(await ledger.usage(a.id)).toEqual({ today: rs('40.00'), month: rs('40.00') });
+    expect((await ledger.usage(a.id, new Date(now.getTime() + 86_400_000))).today).toBe(rs('0.00'));
+    await expect(ledger.usage(a.id, yesterday)).rejects.toThrow(ValidationError); // no history kept
+  });
+
+  it('moves a captured hold from the day it was placed to the day of its capture', async () => {
+    const a = await createUser(db.knex, { balance: '1000.00', dailyLimit: '100.00' });
+    const limited = { countTowardLimits: true };
+    await ledger.reserve({ reference: 'h:cap', userId: a.id, amount: rs('90.00'), rules: limited });
+    await ledger.capture({
+      holdReference: 'h:cap',
+      reference: 'c:cap',
+      amount: rs('30.00'),
+      to: { system: 'RECHARGE_PAYABLE' },
+      ledgerType: 'Recharge',
+    });
+    expect(await ledger.usage(a.id)).toEqual({ today: rs('30.00'), month: rs('30.00') });
+    await transfer('t:after-cap', a.id, (await createUser(db.knex)).id, '70.00', limited); // exactly the rest
+    await expect(
+      ledger.reserve({ reference: 'h:over', userId: a.id, amount: rs('0.01'), rules: limited }),
+    ).rejects.toThrow(LimitExceededError);
+  });
+
+  it('the checker finds limit counters that disagree with the entries', async () => {
+    const a = await createUser(db.knex, { balance: '100.00' });
+    await transfer('t:tamper', a.id, (await createUser(db.knex)).id, '10.00', { countTowardLimits: true });
+    await db.knex('users').where({ id: a.id }).decrement('limit_day_used', 1);
+    const report = await ledger.checkInvariants();
+    const check = report.checks.find((c) => c.id === 'limit_counters')!;
+    expect(check.ok).toBe(false);
+    expect(check.offending).toEqual([expect.objectContaining({ user_id: a.id, day_from_entries: '10.00' })]);
+    await db.knex('users').where({ id: a.id }).increment('limit_day_used', 1);
   });
 
   it('enforces the monthly limit independently of the daily one', async () => {
