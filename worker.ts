@@ -97,7 +97,14 @@ export async function ensureSchedules(
 export interface PaymentsWorkerOptions {
   config: Pick<Config, 'TEMPORAL_ADDRESS' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_TASK_QUEUE'> &
     Partial<
-      Pick<Config, 'DB_POOL_MAX' | 'WORKER_ACTIVITY_SLOTS' | 'WORKER_WORKFLOW_SLOTS' | 'WORKER_SHUTDOWN_GRACE_SECONDS'>
+      Pick<
+        Config,
+        | 'DB_POOL_MAX'
+        | 'WORKER_ACTIVITY_SLOTS'
+        | 'WORKER_WORKFLOW_SLOTS'
+        | 'WORKER_CACHED_WORKFLOWS'
+        | 'WORKER_SHUTDOWN_GRACE_SECONDS'
+      >
     >;
   deps: ActivityDeps;
   /** A pre-bundled workflow file (production, tests); otherwise bundled from source at start. */
@@ -128,6 +135,7 @@ export async function createPaymentsWorker(
     // Each activity holds at most one database connection at a time: never more at once than the pool has.
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS ?? config.DB_POOL_MAX ?? 20,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_SLOTS ?? 40,
+    maxCachedWorkflows: config.WORKER_CACHED_WORKFLOWS ?? 250,
     // On SIGTERM, activities in flight get this long to finish; then they are cancelled and retried elsewhere.
     shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS ?? 30} seconds`,
     activities: createActivities(opts.deps),

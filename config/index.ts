@@ -75,6 +75,12 @@ function schemaFor(mode: Mode) {
     WORKER_ACTIVITY_SLOTS: z.coerce.number().int().min(1).max(200).optional(),
     /** Workflow tasks a worker runs at once (CPU only, no connections). */
     WORKER_WORKFLOW_SLOTS: z.coerce.number().int().min(2).max(500).default(40),
+    /**
+     * Workflows a worker keeps in memory between tasks. The SDK's default grows with the heap
+     * limit (over 2,000 here), so memory grew with every open workflow; an evicted workflow is
+     * replayed from its history at its next task, which for the long waits here is rare.
+     */
+    WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(40).max(10_000).default(250),
     /** On SIGTERM, how long activities in flight may finish before they are cancelled (and retried elsewhere). */
     WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
     /** Prometheus metrics of the Temporal runtime (slots, schedule-to-start latency, failures): host:port, or "off". */

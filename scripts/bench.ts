@@ -7,7 +7,9 @@
  *  1. the ceilings (scripts/bench/ceilings.ts): bare Koa + mysql2 point select at 32
  *     connections; a bare two-account posting transaction; trivial workflows on the same server;
  *  2. reads through the API (`/v1/me`, `/v1/wallet`, a ledger page) at 32 connections;
- *  3. postings through the project's ledger, on distinct accounts and on one hot account;
+ *  3. postings through the project's ledger, on distinct accounts and on one hot account; then
+ *     flat cost: a posting and `GET /v1/wallet` for a user with 100,000 entries this month
+ *     against the same for a fresh user;
  *  4. transfers answered COMPLETED (1 client, then 16), payment initiations (1 client each);
  *  5. the API's and worker's resident memory, and the ledger invariants afterwards.
  * Prints one table (figure, ceiling, ratio, target) and writes it as JSON with `--json`.
@@ -24,6 +26,7 @@ import { migrateLatest } from '../db/migrations';
 import { paise } from '../domain/money';
 import { transferPosting } from '../domain/recipes';
 import { barePostings, bareSelect, startBareServer, trivialWorkflows } from './bench/ceilings';
+import { seedHeavyHistory } from './bench/heavyUser';
 import { closedLoop, Figure, httpLoad, residentMb } from './bench/load';
 import { Row, printTable } from './bench/report';
 import { Clients } from './chaos/workload';
@@ -52,7 +55,11 @@ function options(argv: string[]): Options {
   return o;
 }
 
-const PAYERS = 34;
+const PAYERS = 36;
+/** Payers 0..31 post in pairs, 32 is the hot account, 33 makes payments, 34 gets a long month, 35 stays fresh. */
+const HEAVY = 34;
+const FRESH = 35;
+const HEAVY_ENTRIES = 100_000;
 
 /** Until no payment is PROCESSING (held payments answer within seconds here) or `ms` passes. */
 async function settled(knex: Knex, ms: number): Promise<void> {
@@ -129,31 +136,52 @@ async function main(): Promise<void> {
     // 3. Postings through the project's ledger (payers 0..31 in pairs; payer 32 is the hot account).
     const ledger = createLedger(knex);
     const run = Date.now();
-    const post = (hot: boolean) => (c: number, i: number) => {
-      const from = payers[2 * c]!;
-      const to = hot ? payers[32]! : payers[2 * c + 1]!;
-      return ledger
+    const postTransfer = (from: number, to: number, label: string, i: number) =>
+      ledger
         .post(
           transferPosting(
             {
-              paymentId: `bench-${run}-${hot ? 'hot' : 'distinct'}-${i}`,
-              senderId: from.id,
-              senderCode: from.userCode,
-              recipientId: to.id,
-              recipientCode: to.userCode,
+              paymentId: `bench-${run}-${label}-${i}`,
+              senderId: payers[from]!.id,
+              senderCode: payers[from]!.userCode,
+              recipientId: payers[to]!.id,
+              recipientCode: payers[to]!.userCode,
               amount: paise(100),
             },
             paise(0),
           ),
         )
         .then(() => undefined);
-    };
+    const post = (hot: boolean) => (c: number, i: number) =>
+      postTransfer(2 * c, hot ? 32 : 2 * c + 1, hot ? 'hot' : 'distinct', i);
     const ledgerDistinct = await timed('ledger postings, 16 clients, distinct accounts', () =>
       closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(false)),
     );
     const ledgerHot = await timed('ledger postings, 16 clients, one hot account', () =>
       closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(true)),
     );
+
+    // Flat cost: the same posting and read for a fresh user and for one with a long month.
+    await timed(`writing ${HEAVY_ENTRIES.toLocaleString('en')} entries this month for one user`, () =>
+      seedHeavyHistory(knex, { userId: payers[HEAVY]!.id, sinkId: payers[32]!.id, count: HEAVY_ENTRIES }),
+    );
+    const postFrom = (payer: number) => (_c: number, i: number) => postTransfer(payer, 32, `from-${payer}`, i);
+    const one = { clients: 1, iterations, warmup: 5 };
+    const postingFresh = await timed('postings by a fresh user, 1 client', () => closedLoop(one, postFrom(FRESH)));
+    const postingHeavy = await timed(`postings by the user with ${HEAVY_ENTRIES} entries, 1 client`, () =>
+      closedLoop(one, postFrom(HEAVY)),
+    );
+    const walletAs = (payer: number) =>
+      timed(`GET /v1/wallet as payer ${payer}, 32 connections`, () =>
+        httpLoad({
+          url: `${api}/v1/wallet`,
+          connections: 32,
+          seconds,
+          headers: { authorization: `Bearer ${payers[payer]!.token}` },
+        }),
+      );
+    const walletFresh = await walletAs(FRESH);
+    const walletHeavy = await walletAs(HEAVY);
 
     // 4. Payments through the API.
     let key = 0;
@@ -240,6 +268,20 @@ async function main(): Promise<void> {
       },
       { what: 'bare posting txn, one hot account (16)', figure: bareHot, ceiling: true },
       { what: 'ledger postings, one hot account (16)', figure: ledgerHot, vs: bareHot, target: { rateRatio: 0.5 } },
+      { what: 'posting by a fresh user (1)', figure: postingFresh, ceiling: true },
+      {
+        what: `posting by a user with ${HEAVY_ENTRIES.toLocaleString('en')} entries this month (1)`,
+        figure: postingHeavy,
+        vs: postingFresh,
+        target: { latencyWithin: 0.2 },
+      },
+      { what: 'GET /v1/wallet, fresh user', figure: walletFresh, ceiling: true },
+      {
+        what: `GET /v1/wallet, user with ${HEAVY_ENTRIES.toLocaleString('en')} entries`,
+        figure: walletHeavy,
+        vs: walletFresh,
+        target: { latencyWithin: 0.2 },
+      },
       { what: 'empty workflow started and awaited (1)', figure: trivial.empty1, ceiling: true },
       { what: 'trivial wf, 3 local activities (1)', figure: trivial.local1, ceiling: true },
       { what: 'trivial wf, 3 regular activities (1)', figure: trivial.regular1, ceiling: true },

@@ -45,7 +45,7 @@ async function main(): Promise<number> {
           dbFile: path.join(runDir, 'temporal.db'),
           logFile: path.join(runDir, 'temporal.log'),
           ui: false,
-          fastSqlite: true,
+          sqlite: 'throwaway',
         });
         cleanups.push(t.stop);
         return t;

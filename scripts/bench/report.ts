@@ -8,7 +8,11 @@ export interface Row {
   ceiling?: boolean;
   /** The ceiling this figure's rate is compared with. */
   vs?: Figure;
-  target?: { rateRatio?: number; p50?: number; p99?: number };
+  /**
+   * rateRatio: at least this share of the ceiling's rate; latencyWithin: p50 at most this
+   * fraction above the ceiling's p50 (flat cost); p50, p99: below these milliseconds.
+   */
+  target?: { rateRatio?: number; latencyWithin?: number; p50?: number; p99?: number };
 }
 
 const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
@@ -17,6 +21,7 @@ function targetText(t: Row['target']): string {
   if (!t) return '';
   return [
     t.rateRatio !== undefined ? `≥ ${Math.round(t.rateRatio * 100)}% of ceiling` : '',
+    t.latencyWithin !== undefined ? `p50 ≤ ceiling's + ${Math.round(t.latencyWithin * 100)}%` : '',
     t.p50 !== undefined ? `p50 < ${t.p50} ms` : '',
     t.p99 !== undefined ? `p99 < ${t.p99} ms` : '',
   ]
@@ -29,6 +34,7 @@ function met(r: Row): boolean | undefined {
   if (!t) return undefined;
   if (r.figure.errors > 0) return false;
   if (t.rateRatio !== undefined && (!r.vs || r.figure.rate / r.vs.rate < t.rateRatio)) return false;
+  if (t.latencyWithin !== undefined && (!r.vs || !(r.figure.p50 <= r.vs.p50 * (1 + t.latencyWithin)))) return false;
   if (t.p50 !== undefined && !(r.figure.p50 < t.p50)) return false;
   if (t.p99 !== undefined && !(r.figure.p99 < t.p99)) return false;
   return true;

@@ -18,8 +18,12 @@ export interface TemporalServerOptions {
   dbFile: string;
   logFile: string;
   ui: boolean;
-  /** Fast, unsafe SQLite settings: only for throwaway test servers. */
-  fastSqlite?: boolean;
+  /**
+   * How SQLite commits. 'wal' (the default: dev, bench, chaos): write-ahead log with
+   * synchronous=NORMAL, durable when the server process dies, may lose its last commits when
+   * the machine loses power, never corrupt. 'throwaway' (test servers): synchronous=OFF.
+   */
+  sqlite?: 'wal' | 'throwaway';
   port?: number;
   uiPort?: number;
 }
@@ -64,7 +68,10 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
     '--log-level',
     'warn',
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
-    ...(opts.fastSqlite ? ['--sqlite-pragma', 'journal_mode=WAL', '--sqlite-pragma', 'synchronous=OFF'] : []),
+    '--sqlite-pragma',
+    'journal_mode=WAL',
+    '--sqlite-pragma',
+    `synchronous=${opts.sqlite === 'throwaway' ? 'OFF' : 'NORMAL'}`,
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const proc = startProcess(opts.cli, args, { logFile: opts.logFile });
