@@ -1,11 +1,14 @@
 /**
  * A whole private stack, every part a separate process that can be killed -9 and restarted: a
  * private MariaDB (durable settings: a crash loses nothing committed), a Temporal dev server on
- * a SQLite file, the simulators, API instances and workers, as production runs them. The chaos
- * run uses two of each; the benchmark one of each, like `npm run dev`.
+ * a SQLite file, the simulators, API instances and workers, as production runs them (workers
+ * load workflows bundled beforehand, as the image does). The chaos run uses two of each; the
+ * benchmark one of each, like `npm run dev`.
  */
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { DatabaseServer, startPrivateDatabase } from './mariadb';
 import { portOpen, Started, startProcess, waitFor } from './processes';
 import { projectRoot } from './paths';
@@ -61,6 +64,15 @@ export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
     number,
   ];
 
+  // Bundling in each worker would leave webpack's memory in it for good; production bundles once.
+  const bundlePath = path.join(o.dir, 'workflow-bundle.js');
+  const bundled = promisify(execFile)(process.execPath, [
+    '--import',
+    'tsx',
+    path.join(projectRoot, 'scripts/bundle-workflows.ts'),
+    bundlePath,
+  ]);
+  bundled.catch(() => undefined); // awaited below; a failure surfaces there
   let db: DatabaseServer = await startPrivateDatabase({
     dataDir: path.join(o.dir, 'mysql'),
     throwaway: false,
@@ -76,6 +88,7 @@ export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
       port: temporalPort,
     });
   let temporal: TemporalDevServer = await startTemporal();
+  await bundled;
 
   const env: NodeJS.ProcessEnv = {
     ...process.env,
@@ -90,6 +103,7 @@ export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
     RECHARGE_BASE_URL: `http://127.0.0.1:${simPort}/recharge`,
     PAYOUT_BASE_URL: `http://127.0.0.1:${simPort}/payout`,
     WORKER_METRICS_ADDRESS: 'off',
+    WORKFLOW_BUNDLE_PATH: bundlePath,
     ...o.env,
   };
 
