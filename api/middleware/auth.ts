@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import type { Role } from '../../domain/users';
 import { activeSessionUser, SessionUser } from '../../db/sessions';
-import { TokenSettings, verifyAccessToken } from '../auth/tokens';
+import { createTokenVerifier, TokenSettings } from '../auth/tokens';
 
 export interface AuthUser {
   id: number;
@@ -20,11 +20,12 @@ export interface AuthUser {
  * same query reads the user's row, so a route that only shows it needs no second one.
  */
 export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
+  const verifyAccessToken = createTokenVerifier(tokens);
   return async (ctx, next) => {
     const header = ctx.get('authorization');
     const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
     if (!m) throw new UnauthenticatedError('missing bearer token');
-    const claims = await verifyAccessToken(tokens, m[1]!);
+    const claims = await verifyAccessToken(m[1]!);
     const user = await activeSessionUser(knex, claims.userId, claims.sessionId);
     if (!user) throw new UnauthenticatedError('session revoked or expired');
     if (!user.is_active) throw new UnauthenticatedError('account is deactivated', 'account_inactive');

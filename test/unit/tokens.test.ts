@@ -1,0 +1,42 @@
+/** The access-token verifier remembers valid tokens, never invalid ones, and still expires them. */
+import { createTokenVerifier, signAccessToken, TokenSettings } from '../../api/auth/tokens';
+import { UnauthenticatedError } from '../../domain/errors';
+
+const settings: TokenSettings = { secret: 's'.repeat(40), issuer: 'nexaspay-test', ttlSeconds: 60 };
+const claims = { userId: 7, sessionId: '01HZZZZZZZZZZZZZZZZZZZZZZZ', role: 'retailer' as const };
+
+afterEach(() => jest.useRealTimers());
+
+it('answers a repeat from memory until the token expires, then refuses it as expired', async () => {
+  const verify = createTokenVerifier(settings);
+  const token = await signAccessToken(settings, claims);
+  expect(await verify(token)).toEqual(claims);
+  expect(await verify(token)).toEqual(claims);
+  jest.useFakeTimers({ now: Date.now() + 61_000 });
+  await expect(verify(token)).rejects.toMatchObject({ code: 'token_expired' });
+  await expect(verify(token)).rejects.toMatchObject({ code: 'token_expired' }); // forgotten, and jose agrees
+});
+
+it('does not remember a token that failed: a tampered copy of a valid one is refused every time', async () => {
+  const verify = createTokenVerifier(settings);
+  const token = await signAccessToken(settings, claims);
+  await verify(token);
+  const [header, payload, signature] = token.split('.');
+  const forged = [
+    header,
+    Buffer.from(JSON.stringify({ ...JSON.parse(Buffer.from(payload!, 'base64url').toString()), sub: '8' })).toString(
+      'base64url',
+    ),
+    signature,
+  ].join('.');
+  for (let i = 0; i < 2; i++) await expect(verify(forged)).rejects.toBeInstanceOf(UnauthenticatedError);
+  const other = createTokenVerifier({ ...settings, secret: 'o'.repeat(40) });
+  await expect(other(token)).rejects.toMatchObject({ message: 'invalid access token' });
+});
+
+it('keeps at most the configured number of tokens and still verifies the ones it dropped', async () => {
+  const verify = createTokenVerifier(settings, 2);
+  const tokens = await Promise.all([1, 2, 3].map((userId) => signAccessToken(settings, { ...claims, userId })));
+  for (const t of [...tokens, ...tokens]) expect((await verify(t)).sessionId).toBe(claims.sessionId);
+  expect((await verify(tokens[0]!)).userId).toBe(1);
+});
