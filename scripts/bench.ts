@@ -1,6 +1,6 @@
 /**
- * `npm run bench [-- --quick] [--json file.json] [--keep] [--profile dir]`: how fast the engine answers, against
- * ceilings measured on the same machine in the same run.
+ * `npm run bench [-- --quick] [--after N] [--json file.json] [--keep] [--profile dir]`: how fast
+ * the engine answers, against ceilings measured on the same machine in the same run.
  *
  * Starts its own stack shaped like `npm run dev` (private MariaDB, Temporal dev server, the
  * simulators, one API, one worker; separate processes), seeds KYC-verified funded payers, then:
@@ -12,7 +12,10 @@
  *     against the same for a fresh user;
  *  4. transfers answered COMPLETED (1 client, then 16), payment initiations (1 client each);
  *  5. the API's and worker's resident memory, and the ledger invariants afterwards.
- * Prints one table (figure, ceiling, ratio, target) and writes it as JSON with `--json`.
+ * With `--after N` it then drives N payments of the chaos run's mix (every kind and outcome:
+ * settled payments listening for reversals, abandoned top-ups, ...), measures every figure again
+ * and compares each with its fresh value (target: within 20%).
+ * Prints the tables (figure, ceiling, ratio, target) and writes them as JSON with `--json`.
  * Figures are from one machine at one moment: compare ratios, not absolute numbers.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -27,10 +30,10 @@ import { paise } from '../domain/money';
 import { transferPosting } from '../domain/recipes';
 import { barePostings, bareSelect, startBareServer, trivialWorkflows } from './bench/ceilings';
 import { seedHeavyHistory } from './bench/heavyUser';
-import { closedLoop, Figure, httpLoad, residentMb } from './bench/load';
-import { Row, printTable } from './bench/report';
-import { Clients } from './chaos/workload';
-import { startFullStack } from './stack/fullStack';
+import { closedLoop, httpLoad, residentMb } from './bench/load';
+import { Memory, printDrift, printTable, Row } from './bench/report';
+import { Clients, plan } from './chaos/workload';
+import { FullStack, startFullStack } from './stack/fullStack';
 import { exitOnMissingPrerequisite, step, timed } from './stack/log';
 import { ensureTemporalCli } from './stack/temporalCli';
 
@@ -40,6 +43,8 @@ interface Options {
   keep: boolean;
   /** Write V8 CPU profiles of the API and the worker here (open them in Chrome DevTools). */
   profile?: string;
+  /** Then drive this many mixed payments (with whatever they leave open) and measure again. */
+  after?: number;
 }
 
 function options(argv: string[]): Options {
@@ -50,8 +55,11 @@ function options(argv: string[]): Options {
     else if (a === '--json') o.json = argv[++i];
     else if (a === '--keep') o.keep = true;
     else if (a === '--profile') o.profile = path.resolve(argv[++i] ?? 'profiles');
-    else throw new Error(`unknown option ${a} (known: --quick, --json file, --keep, --profile dir)`);
+    else if (a === '--after') o.after = Number(argv[++i]);
+    else throw new Error(`unknown option ${a} (known: --quick, --json file, --keep, --profile dir, --after N)`);
   }
+  if (o.after !== undefined && !(Number.isInteger(o.after) && o.after > 0))
+    throw new Error('--after must be a positive whole number of payments');
   return o;
 }
 
@@ -72,6 +80,248 @@ async function settled(knex: Knex, ms: number): Promise<void> {
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+interface Bench {
+  stack: FullStack;
+  knex: Knex;
+  clients: Clients;
+  dir: string;
+  seconds: number;
+  iterations: number;
+}
+
+/** Posts a one-rupee transfer between two payers through the project's ledger. */
+function transferPoster(b: Bench, pass: string) {
+  const ledger = createLedger(b.knex);
+  const { payers } = b.clients.seeded;
+  const run = `${pass}-${Date.now()}`;
+  return (from: number, to: number, label: string, i: number) =>
+    ledger
+      .post(
+        transferPosting(
+          {
+            paymentId: `bench-${run}-${label}-${i}`,
+            senderId: payers[from]!.id,
+            senderCode: payers[from]!.userCode,
+            recipientId: payers[to]!.id,
+            recipientCode: payers[to]!.userCode,
+            amount: paise(100),
+          },
+          paise(0),
+        ),
+      )
+      .then(() => undefined);
+}
+
+/** Every figure once, each against the ceilings measured just before it. */
+async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: Memory }> {
+  const { stack, clients, dir, seconds, iterations } = b;
+  await clients.logInAgain();
+  const { payers, operator, biller } = clients.seeded;
+  const api = stack.apiUrls[0]!;
+  const auth = { authorization: `Bearer ${payers[0]!.token}` };
+  // 1. Ceilings.
+  const bare = await startBareServer(stack.databaseUrl, dir);
+  const select = await timed('ceiling: bare Koa + mysql2 point select, 32 connections', () =>
+    bareSelect(bare.url, payers[0]!.id, seconds),
+  );
+  await bare.proc.stop();
+  const bareDistinct = await timed('ceiling: bare posting transaction, 16 clients, distinct accounts', () =>
+    barePostings(stack.databaseUrl, { clients: 16, seconds, hot: false }),
+  );
+  const bareHot = await timed('ceiling: bare posting transaction, 16 clients, one hot account', () =>
+    barePostings(stack.databaseUrl, { clients: 16, seconds, hot: true }),
+  );
+  const trivial = await timed('ceiling: trivial workflows on the same Temporal server', () =>
+    trivialWorkflows(stack.temporalAddress, dir, { iterations, seconds }),
+  );
+
+  // 2. Reads through the API.
+  const read = (p: string) =>
+    timed(`GET ${p}, 32 connections`, () => httpLoad({ url: `${api}${p}`, connections: 32, seconds, headers: auth }));
+  const me = await read('/v1/me');
+  const wallet = await read('/v1/wallet');
+  const ledgerPage = await read('/v1/wallet/ledger?limit=20');
+  const healthz = await read('/healthz');
+
+  // 3. Postings through the project's ledger (payers 0..31 in pairs; payer 32 is the hot account).
+  const postTransfer = transferPoster(b, pass);
+  const post = (hot: boolean) => (c: number, i: number) =>
+    postTransfer(2 * c, hot ? 32 : 2 * c + 1, hot ? 'hot' : 'distinct', i);
+  const ledgerDistinct = await timed('ledger postings, 16 clients, distinct accounts', () =>
+    closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(false)),
+  );
+  const ledgerHot = await timed('ledger postings, 16 clients, one hot account', () =>
+    closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(true)),
+  );
+
+  // 4. Payments through the API.
+  let key = 0;
+  const pay = async (payer: number, p: string, body: object, want: number, status?: string) => {
+    const res = await clients.call('POST', p, {
+      token: payers[payer]!.token,
+      key: `bench-${pass}-${Date.now()}-${key++}`,
+      body,
+    });
+    if (res.status !== want || (status && res.body?.status !== status))
+      throw new Error(`${p}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
+  };
+  const transfer = (c: number) =>
+    pay(2 * c, '/v1/payments/transfers', { amount: '1.00', toUserCode: payers[2 * c + 1]!.userCode }, 201, 'COMPLETED');
+  const transfer1 = await timed('transfers answered COMPLETED, 1 client', () =>
+    closedLoop({ clients: 1, iterations }, transfer),
+  );
+  const transfer16 = await timed('transfers answered COMPLETED, 16 clients', () =>
+    closedLoop({ clients: 16, durationMs: seconds * 1000 }, transfer),
+  );
+  const few = { clients: 1, iterations: Math.ceil(iterations / 4) };
+  const topup = await timed('top-ups answered with the PhonePe page, 1 client', () =>
+    closedLoop(few, () => pay(33, '/v1/payments/topups', { amount: '10.00' }, 201)),
+  );
+  const recharge = await timed('recharges answered 202, 1 client', () =>
+    closedLoop(few, (_c, i) =>
+      pay(
+        33,
+        '/v1/payments/recharges',
+        {
+          operator: operator.code,
+          circle: operator.circle,
+          mobile: `98${String(10_000_000 + i).slice(-8)}`,
+          amount: '10.00',
+        },
+        202,
+      ),
+    ),
+  );
+  const bill = await timed('bill payments answered 202 (bill fetched first, not timed), 1 client', async () => {
+    const refs: string[] = [];
+    for (let i = 0; i < few.iterations + 2; i++) {
+      const f = await clients.call('POST', '/v1/bills/fetch', {
+        token: payers[33]!.token,
+        body: { billerId: biller.billerId, customerParams: { [biller.param]: `${String(100_000_000 + i)}1` } },
+      });
+      refs.push(f.body.fetchRef);
+    }
+    return closedLoop(few, (_c, i) =>
+      pay(33, '/v1/payments/bills', { billerId: biller.billerId, fetchRef: refs[i]!, amount: '10.00' }, 202),
+    );
+  });
+  const payout = await timed('payouts answered 202, 1 client', () =>
+    closedLoop(few, () =>
+      pay(33, '/v1/payments/payouts', { amount: '10.00', beneficiaryId: payers[33]!.beneficiaries.success }, 202),
+    ),
+  );
+
+  const apiMb = residentMb(stack.pid('api-1'));
+  const workerMb = residentMb(stack.pid('worker-1'));
+  const rows: Row[] = [
+    { what: 'bare Koa + mysql2 point select (32 conn.)', figure: select, ceiling: true },
+    { what: 'GET /healthz (no DB)', figure: healthz, vs: select },
+    { what: 'GET /v1/me', figure: me, vs: select, target: { rateRatio: 0.5, p99: 15 } },
+    { what: 'GET /v1/wallet', figure: wallet, vs: select, target: { rateRatio: 0.5, p99: 15 } },
+    { what: 'GET /v1/wallet/ledger?limit=20', figure: ledgerPage, vs: select, target: { p99: 25 } },
+    { what: 'bare posting txn, distinct accounts (16)', figure: bareDistinct, ceiling: true },
+    {
+      what: 'ledger postings, distinct accounts (16)',
+      figure: ledgerDistinct,
+      vs: bareDistinct,
+      target: { rateRatio: 0.5 },
+    },
+    { what: 'bare posting txn, one hot account (16)', figure: bareHot, ceiling: true },
+    { what: 'ledger postings, one hot account (16)', figure: ledgerHot, vs: bareHot, target: { rateRatio: 0.5 } },
+    { what: 'empty workflow started and awaited (1)', figure: trivial.empty1, ceiling: true },
+    { what: 'trivial wf, 3 local activities (1)', figure: trivial.local1, ceiling: true },
+    { what: 'trivial wf, 3 regular activities (1)', figure: trivial.regular1, ceiling: true },
+    { what: 'transfer answered COMPLETED (1)', figure: transfer1, vs: trivial.empty1, target: { p50: 80, p99: 150 } },
+    { what: 'trivial wf, 3 local activities (16)', figure: trivial.local16, ceiling: true },
+    { what: 'trivial wf, 3 regular activities (16)', figure: trivial.regular16, ceiling: true },
+    {
+      what: 'transfers answered COMPLETED (16)',
+      figure: transfer16,
+      vs: trivial.local16,
+      target: { rateRatio: 0.7 },
+    },
+    { what: 'top-up with PhonePe page (1)', figure: topup, target: { p99: 150 } },
+    { what: 'recharge answered 202 (1)', figure: recharge, target: { p99: 150 } },
+    { what: 'bill payment answered 202 (1)', figure: bill, target: { p99: 150 } },
+    { what: 'payout answered 202 (1)', figure: payout, target: { p99: 150 } },
+  ];
+  return { rows, memory: { apiMb, workerMb, limitMb: 300 } };
+}
+
+/**
+ * Flat cost: the same posting and read for a fresh user and for one with 100,000 entries this
+ * month (written in bulk first).
+ */
+async function flatCost(b: Bench): Promise<Row[]> {
+  const { knex, clients, seconds, iterations, stack } = b;
+  const { payers } = clients.seeded;
+  const api = stack.apiUrls[0]!;
+  const postTransfer = transferPoster(b, 'flat');
+  await timed(`writing ${HEAVY_ENTRIES.toLocaleString('en')} entries this month for one user`, () =>
+    seedHeavyHistory(knex, { userId: payers[HEAVY]!.id, sinkId: payers[32]!.id, count: HEAVY_ENTRIES }),
+  );
+  const postFrom = (payer: number) => (_c: number, i: number) => postTransfer(payer, 32, `from-${payer}`, i);
+  const one = { clients: 1, iterations, warmup: 5 };
+  const postingFresh = await timed('postings by a fresh user, 1 client', () => closedLoop(one, postFrom(FRESH)));
+  const postingHeavy = await timed(`postings by the user with ${HEAVY_ENTRIES} entries, 1 client`, () =>
+    closedLoop(one, postFrom(HEAVY)),
+  );
+  const walletAs = (payer: number) =>
+    timed(`GET /v1/wallet as payer ${payer}, 32 connections`, () =>
+      httpLoad({
+        url: `${api}/v1/wallet`,
+        connections: 32,
+        seconds,
+        headers: { authorization: `Bearer ${payers[payer]!.token}` },
+      }),
+    );
+  const walletFresh = await walletAs(FRESH);
+  const walletHeavy = await walletAs(HEAVY);
+
+  return [
+    { what: 'posting by a fresh user (1)', figure: postingFresh, ceiling: true },
+    {
+      what: `posting by a user with ${HEAVY_ENTRIES.toLocaleString('en')} entries this month (1)`,
+      figure: postingHeavy,
+      vs: postingFresh,
+      target: { latencyWithin: 0.2 },
+    },
+    { what: 'GET /v1/wallet, fresh user', figure: walletFresh, ceiling: true },
+    {
+      what: `GET /v1/wallet, user with ${HEAVY_ENTRIES.toLocaleString('en')} entries`,
+      figure: walletHeavy,
+      vs: walletFresh,
+      target: { latencyWithin: 0.2 },
+    },
+  ];
+}
+
+/** Drives `n` payments of the chaos run's mix (every kind and provider outcome), 12 at a time. */
+async function drive(clients: Clients, n: number): Promise<void> {
+  const planned = plan(n);
+  let next = 0;
+  let unanswered = 0;
+  await Promise.all(
+    Array.from({ length: 12 }, async () => {
+      while (next < planned.length) {
+        const i = next++;
+        const answered = await clients.pay(planned[i]!);
+        if (answered.unanswered || (answered.status ?? 500) >= 500) unanswered++;
+        if ((i + 1) % 1000 === 0) step(`${(i + 1).toLocaleString('en')} payments sent`);
+      }
+    }),
+  );
+  if (unanswered > 0) step(`${unanswered} payments were not answered (see the API log)`);
+}
+
+const jsonRows = (rows: Row[]) =>
+  rows.map((r) => ({
+    what: r.what,
+    ...r.figure,
+    ...(r.vs ? { ratio: r.figure.rate / r.vs.rate, vsP50: r.vs.p50 } : {}),
+    target: r.target,
+  }));
 
 async function main(): Promise<void> {
   const o = options(process.argv.slice(2));
@@ -104,203 +354,30 @@ async function main(): Promise<void> {
       await clients.seed(knex, PAYERS);
       await clients.prepare();
     });
-    const { payers, operator, biller } = clients.seeded;
-    const api = stack.apiUrls[0]!;
-    const auth = { authorization: `Bearer ${payers[0]!.token}` };
-    const rows: Row[] = [];
-
-    // 1. Ceilings.
-    const bare = await startBareServer(stack.databaseUrl, dir);
-    const select = await timed('ceiling: bare Koa + mysql2 point select, 32 connections', () =>
-      bareSelect(bare.url, payers[0]!.id, seconds),
-    );
-    await bare.proc.stop();
-    const bareDistinct = await timed('ceiling: bare posting transaction, 16 clients, distinct accounts', () =>
-      barePostings(stack.databaseUrl, { clients: 16, seconds, hot: false }),
-    );
-    const bareHot = await timed('ceiling: bare posting transaction, 16 clients, one hot account', () =>
-      barePostings(stack.databaseUrl, { clients: 16, seconds, hot: true }),
-    );
-    const trivial = await timed('ceiling: trivial workflows on the same Temporal server', () =>
-      trivialWorkflows(stack.temporalAddress, dir, { iterations, seconds }),
-    );
-
-    // 2. Reads through the API.
-    const read = (p: string) =>
-      timed(`GET ${p}, 32 connections`, () => httpLoad({ url: `${api}${p}`, connections: 32, seconds, headers: auth }));
-    const me = await read('/v1/me');
-    const wallet = await read('/v1/wallet');
-    const ledgerPage = await read('/v1/wallet/ledger?limit=20');
-    const healthz = await read('/healthz');
-
-    // 3. Postings through the project's ledger (payers 0..31 in pairs; payer 32 is the hot account).
-    const ledger = createLedger(knex);
-    const run = Date.now();
-    const postTransfer = (from: number, to: number, label: string, i: number) =>
-      ledger
-        .post(
-          transferPosting(
-            {
-              paymentId: `bench-${run}-${label}-${i}`,
-              senderId: payers[from]!.id,
-              senderCode: payers[from]!.userCode,
-              recipientId: payers[to]!.id,
-              recipientCode: payers[to]!.userCode,
-              amount: paise(100),
-            },
-            paise(0),
-          ),
-        )
-        .then(() => undefined);
-    const post = (hot: boolean) => (c: number, i: number) =>
-      postTransfer(2 * c, hot ? 32 : 2 * c + 1, hot ? 'hot' : 'distinct', i);
-    const ledgerDistinct = await timed('ledger postings, 16 clients, distinct accounts', () =>
-      closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(false)),
-    );
-    const ledgerHot = await timed('ledger postings, 16 clients, one hot account', () =>
-      closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(true)),
-    );
-
-    // Flat cost: the same posting and read for a fresh user and for one with a long month.
-    await timed(`writing ${HEAVY_ENTRIES.toLocaleString('en')} entries this month for one user`, () =>
-      seedHeavyHistory(knex, { userId: payers[HEAVY]!.id, sinkId: payers[32]!.id, count: HEAVY_ENTRIES }),
-    );
-    const postFrom = (payer: number) => (_c: number, i: number) => postTransfer(payer, 32, `from-${payer}`, i);
-    const one = { clients: 1, iterations, warmup: 5 };
-    const postingFresh = await timed('postings by a fresh user, 1 client', () => closedLoop(one, postFrom(FRESH)));
-    const postingHeavy = await timed(`postings by the user with ${HEAVY_ENTRIES} entries, 1 client`, () =>
-      closedLoop(one, postFrom(HEAVY)),
-    );
-    const walletAs = (payer: number) =>
-      timed(`GET /v1/wallet as payer ${payer}, 32 connections`, () =>
-        httpLoad({
-          url: `${api}/v1/wallet`,
-          connections: 32,
-          seconds,
-          headers: { authorization: `Bearer ${payers[payer]!.token}` },
-        }),
-      );
-    const walletFresh = await walletAs(FRESH);
-    const walletHeavy = await walletAs(HEAVY);
-
-    // 4. Payments through the API.
-    let key = 0;
-    const pay = async (payer: number, p: string, body: object, want: number, status?: string) => {
-      const res = await clients.call('POST', p, { token: payers[payer]!.token, key: `bench-${run}-${key++}`, body });
-      if (res.status !== want || (status && res.body?.status !== status))
-        throw new Error(`${p}: ${res.status} ${JSON.stringify(res.body).slice(0, 200)}`);
-    };
-    const transfer = (c: number) =>
-      pay(
-        2 * c,
-        '/v1/payments/transfers',
-        { amount: '1.00', toUserCode: payers[2 * c + 1]!.userCode },
-        201,
-        'COMPLETED',
-      );
-    const transfer1 = await timed('transfers answered COMPLETED, 1 client', () =>
-      closedLoop({ clients: 1, iterations }, transfer),
-    );
-    const transfer16 = await timed('transfers answered COMPLETED, 16 clients', () =>
-      closedLoop({ clients: 16, durationMs: seconds * 1000 }, transfer),
-    );
-    const few = { clients: 1, iterations: Math.ceil(iterations / 4) };
-    const topup = await timed('top-ups answered with the PhonePe page, 1 client', () =>
-      closedLoop(few, () => pay(33, '/v1/payments/topups', { amount: '10.00' }, 201)),
-    );
-    const recharge = await timed('recharges answered 202, 1 client', () =>
-      closedLoop(few, (_c, i) =>
-        pay(
-          33,
-          '/v1/payments/recharges',
-          {
-            operator: operator.code,
-            circle: operator.circle,
-            mobile: `98${String(10_000_000 + i).slice(-8)}`,
-            amount: '10.00',
-          },
-          202,
-        ),
-      ),
-    );
-    const bill = await timed('bill payments answered 202 (bill fetched first, not timed), 1 client', async () => {
-      const refs: string[] = [];
-      for (let i = 0; i < few.iterations + 2; i++) {
-        const f = await clients.call('POST', '/v1/bills/fetch', {
-          token: payers[33]!.token,
-          body: { billerId: biller.billerId, customerParams: { [biller.param]: `${String(100_000_000 + i)}1` } },
-        });
-        refs.push(f.body.fetchRef);
-      }
-      return closedLoop(few, (_c, i) =>
-        pay(33, '/v1/payments/bills', { billerId: biller.billerId, fetchRef: refs[i]!, amount: '10.00' }, 202),
-      );
-    });
-    const payout = await timed('payouts answered 202, 1 client', () =>
-      closedLoop(few, () =>
-        pay(33, '/v1/payments/payouts', { amount: '10.00', beneficiaryId: payers[33]!.beneficiaries.success }, 202),
-      ),
-    );
-
-    // 5. Memory and invariants.
-    const apiMb = residentMb(stack.pid('api-1'));
-    const workerMb = residentMb(stack.pid('worker-1'));
+    const b: Bench = { stack, knex, clients, dir, seconds, iterations };
+    const fresh = await measure(b, 'fresh');
+    fresh.rows.push(...(await flatCost(b)));
     // A payment between its capture and its COMPLETED record is not a violation, only in flight.
     await timed('waiting for the payments in flight to settle', () => settled(knex, 120_000));
+    let after: { rows: Row[]; memory: Memory } | undefined;
+    if (o.after) {
+      await timed(`driving ${o.after.toLocaleString('en')} mixed payments of all kinds, 12 at a time`, () =>
+        drive(clients, o.after!),
+      );
+      await timed('waiting for them to settle', () => settled(knex, 300_000));
+      after = await measure(b, 'after');
+      await timed('waiting for the payments in flight to settle', () => settled(knex, 120_000));
+    }
     const invariants = await timed('ledger invariants', () => checkInvariants(knex));
     for (const c of invariants.checks.filter((x) => !x.ok))
       console.error(`nexaspay bench: invariant ${c.id} fails: ${JSON.stringify(c.offending.slice(0, 3))}`);
 
-    const ratio = (f: number, c: number) => f / c;
-    const ms = (f: Figure, which: 'p50' | 'p99') => f[which];
-    rows.push(
-      { what: 'bare Koa + mysql2 point select (32 conn.)', figure: select, ceiling: true },
-      { what: 'GET /healthz (no DB)', figure: healthz, vs: select },
-      { what: 'GET /v1/me', figure: me, vs: select, target: { rateRatio: 0.5, p99: 15 } },
-      { what: 'GET /v1/wallet', figure: wallet, vs: select, target: { rateRatio: 0.5, p99: 15 } },
-      { what: 'GET /v1/wallet/ledger?limit=20', figure: ledgerPage, vs: select, target: { p99: 25 } },
-      { what: 'bare posting txn, distinct accounts (16)', figure: bareDistinct, ceiling: true },
-      {
-        what: 'ledger postings, distinct accounts (16)',
-        figure: ledgerDistinct,
-        vs: bareDistinct,
-        target: { rateRatio: 0.5 },
-      },
-      { what: 'bare posting txn, one hot account (16)', figure: bareHot, ceiling: true },
-      { what: 'ledger postings, one hot account (16)', figure: ledgerHot, vs: bareHot, target: { rateRatio: 0.5 } },
-      { what: 'posting by a fresh user (1)', figure: postingFresh, ceiling: true },
-      {
-        what: `posting by a user with ${HEAVY_ENTRIES.toLocaleString('en')} entries this month (1)`,
-        figure: postingHeavy,
-        vs: postingFresh,
-        target: { latencyWithin: 0.2 },
-      },
-      { what: 'GET /v1/wallet, fresh user', figure: walletFresh, ceiling: true },
-      {
-        what: `GET /v1/wallet, user with ${HEAVY_ENTRIES.toLocaleString('en')} entries`,
-        figure: walletHeavy,
-        vs: walletFresh,
-        target: { latencyWithin: 0.2 },
-      },
-      { what: 'empty workflow started and awaited (1)', figure: trivial.empty1, ceiling: true },
-      { what: 'trivial wf, 3 local activities (1)', figure: trivial.local1, ceiling: true },
-      { what: 'trivial wf, 3 regular activities (1)', figure: trivial.regular1, ceiling: true },
-      { what: 'transfer answered COMPLETED (1)', figure: transfer1, vs: trivial.empty1, target: { p50: 80, p99: 150 } },
-      { what: 'trivial wf, 3 local activities (16)', figure: trivial.local16, ceiling: true },
-      { what: 'trivial wf, 3 regular activities (16)', figure: trivial.regular16, ceiling: true },
-      {
-        what: 'transfers answered COMPLETED (16)',
-        figure: transfer16,
-        vs: trivial.local16,
-        target: { rateRatio: 0.7 },
-      },
-      { what: 'top-up with PhonePe page (1)', figure: topup, target: { p99: 150 } },
-      { what: 'recharge answered 202 (1)', figure: recharge, target: { p99: 150 } },
-      { what: 'bill payment answered 202 (1)', figure: bill, target: { p99: 150 } },
-      { what: 'payout answered 202 (1)', figure: payout, target: { p99: 150 } },
-    );
-    const memory = { apiMb, workerMb, limitMb: 300 };
-    const missed = printTable(rows, memory, invariants.ok);
+    const missed = printTable(fresh.rows, fresh.memory, invariants.ok);
+    if (after) {
+      console.log(`\nafter ${o.after!.toLocaleString('en')} payments (and the workflows they left open):`);
+      missed.push(...printTable(after.rows, after.memory, invariants.ok).map((m) => `${m} (after)`));
+      missed.push(...printDrift(fresh.rows, after.rows, 0.2));
+    }
     if (o.json) {
       writeFileSync(
         o.json,
@@ -313,13 +390,9 @@ async function main(): Promise<void> {
             },
             at: new Date().toISOString(),
             quick: o.quick,
-            rows: rows.map((r) => ({
-              what: r.what,
-              ...r.figure,
-              ...(r.vs ? { ratio: ratio(r.figure.rate, r.vs.rate), vsP50: ms(r.vs, 'p50') } : {}),
-              target: r.target,
-            })),
-            memory,
+            rows: jsonRows(fresh.rows),
+            memory: fresh.memory,
+            ...(after ? { after: { payments: o.after, rows: jsonRows(after.rows), memory: after.memory } } : {}),
             invariantsOk: invariants.ok,
             missed,
           },

@@ -40,12 +40,14 @@ function met(r: Row): boolean | undefined {
   return true;
 }
 
+export interface Memory {
+  apiMb: number;
+  workerMb: number;
+  limitMb: number;
+}
+
 /** Prints the table; returns what missed its target. */
-export function printTable(
-  rows: Row[],
-  memory: { apiMb: number; workerMb: number; limitMb: number },
-  invariantsOk: boolean,
-): string[] {
+export function printTable(rows: Row[], memory: Memory, invariantsOk: boolean): string[] {
   const header = ['figure', 'ops/s', 'p50 ms', 'p99 ms', 'errors', 'vs ceiling', 'target', 'met'];
   const lines = rows.map((r) => {
     const m = met(r);
@@ -83,14 +85,50 @@ export function printTable(
       invariantsOk ? 'yes' : 'NO',
     ],
   );
-  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const fmt = (cells: string[]) =>
-    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
-  console.log(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
-  for (const l of lines) console.log(fmt(l));
+  printAligned(header, lines);
   const missed = rows.filter((r) => met(r) === false).map((r) => r.what);
   if (!memMet) missed.push('resident memory');
   if (!invariantsOk) missed.push('ledger invariants');
   console.log(missed.length ? `\nmissed targets: ${missed.join('; ')}` : '\nevery target met');
   return missed;
+}
+
+function printAligned(header: string[], lines: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const fmt = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(`\n${fmt(header)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}`);
+  for (const l of lines) console.log(fmt(l));
+}
+
+/**
+ * The project's figures after a load against the same figures fresh: each must keep at least
+ * (1 − within) of its rate and a p50 at most (1 + within) of its fresh one. Returns what drifted.
+ */
+export function printDrift(fresh: Row[], after: Row[], within: number): string[] {
+  const header = ['figure', 'ops/s fresh', 'after', 'p50 ms fresh', 'after', `within ${Math.round(within * 100)}%`];
+  const drifted: string[] = [];
+  const lines = after
+    .filter((r) => !r.ceiling)
+    .flatMap((r) => {
+      const f = fresh.find((x) => x.what === r.what);
+      if (!f) return [];
+      const ok =
+        r.figure.errors === 0 &&
+        r.figure.rate >= f.figure.rate * (1 - within) &&
+        r.figure.p50 <= f.figure.p50 * (1 + within);
+      if (!ok) drifted.push(`${r.what} (after vs fresh)`);
+      return [
+        [
+          r.what,
+          num(f.figure.rate, 1),
+          num(r.figure.rate, 1),
+          num(f.figure.p50, 1),
+          num(r.figure.p50, 1),
+          ok ? 'yes' : 'NO',
+        ],
+      ];
+    });
+  printAligned(header, lines);
+  return drifted;
 }

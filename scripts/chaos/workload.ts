@@ -164,6 +164,11 @@ export class Clients {
     this.biller = { billerId: b.billerId, param: b.customerParams[0].name };
   }
 
+  /** Logs every payer in again (access tokens expire during long runs). */
+  async logInAgain(): Promise<void> {
+    for (const p of this.payers) await this.login(p);
+  }
+
   /** The seeded payers and the catalogue entries prepare() chose, for callers that time their own requests. */
   get seeded(): {
     payers: readonly Payer[];
