@@ -136,15 +136,22 @@ describe('the Temporal UI reads like a payments console', () => {
     expect(await desc.staticDetails()).toMatch(/\*\*Mobile\*\*: \d{2}x{5}\d{3}/);
     expect(await desc.staticDetails()).not.toContain(r.match);
 
-    const events = (await handle.fetchHistory()).events ?? [];
-    // Provider calls are regular activities; database steps are local ones, recorded as markers.
-    const activitySummaries = events
-      .filter(
-        (e) =>
-          e.activityTaskScheduledEventAttributes ||
-          e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
-      )
-      .map((e) => text(e.userMetadata?.summary));
+    // Provider calls are regular activities; database steps are local ones, recorded as markers
+    // when their workflow task completes, which can be just after the COMPLETED row is visible.
+    const summariesIn = (events: Awaited<ReturnType<typeof handle.fetchHistory>>['events']) =>
+      (events ?? [])
+        .filter(
+          (e) =>
+            e.activityTaskScheduledEventAttributes ||
+            e.markerRecordedEventAttributes?.markerName === 'core_local_activity',
+        )
+        .map((e) => text(e.userMetadata?.summary));
+    let events = (await handle.fetchHistory()).events ?? [];
+    for (let i = 0; i < 50 && !summariesIn(events).some((s) => /^record COMPLETED/.test(s)); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      events = (await handle.fetchHistory()).events ?? [];
+    }
+    const activitySummaries = summariesIn(events);
     expect(activitySummaries).toEqual(
       expect.arrayContaining([
         'recording the payment',
