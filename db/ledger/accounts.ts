@@ -9,6 +9,7 @@ import { AccountRef, accountKey, SystemAccountCode } from '../../domain/ledger';
 import type { LimitCounters } from '../../domain/limitUsage';
 import { Paise } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
+import { selectRows, updateById } from '../sql';
 import { countersFromRow, countersToRow, LIMIT_COUNTER_COLUMNS } from './limits';
 
 export interface LockedUser {
@@ -34,22 +35,12 @@ export interface LockedSystemAccount {
 
 export type LockedAccount = LockedUser | LockedSystemAccount;
 
+const LOCK_USER_SQL = `SELECT id, user_code, wallet_balance, held_balance, is_active, kyc_status, daily_limit,
+       monthly_limit, ${LIMIT_COUNTER_COLUMNS.join(', ')}
+  FROM users WHERE id = ? FOR UPDATE`;
+
 export async function lockUser(trx: Knex.Transaction, userId: number): Promise<LockedUser> {
-  const row = await trx('users')
-    .select(
-      'id',
-      'user_code',
-      'wallet_balance',
-      'held_balance',
-      'is_active',
-      'kyc_status',
-      'daily_limit',
-      'monthly_limit',
-      ...LIMIT_COUNTER_COLUMNS,
-    )
-    .where({ id: userId })
-    .forUpdate()
-    .first();
+  const [row] = await selectRows<Record<string, any>>(trx, LOCK_USER_SQL, [userId]);
   if (!row) throw new NotFoundError('user not found', { userId });
   return {
     kind: 'user',
@@ -67,21 +58,19 @@ export async function lockUser(trx: Knex.Transaction, userId: number): Promise<L
 
 /** Writes back what a transaction changed on a locked user: balance, held money, limit counters. */
 export async function saveUser(trx: Knex.Transaction, user: LockedUser): Promise<void> {
-  await trx('users')
-    .where({ id: user.id })
-    .update({
-      wallet_balance: toDecimal(user.balance),
-      held_balance: toDecimal(user.held),
-      ...countersToRow(user.limits),
-    });
+  await updateById(trx, 'users', user.id, {
+    wallet_balance: toDecimal(user.balance),
+    held_balance: toDecimal(user.held),
+    ...countersToRow(user.limits),
+  });
 }
 
 async function lockSystemAccount(trx: Knex.Transaction, code: SystemAccountCode): Promise<LockedSystemAccount> {
-  const row = await trx('system_accounts')
-    .select('id', 'code', 'normal_side', 'balance')
-    .where({ code })
-    .forUpdate()
-    .first();
+  const [row] = await selectRows<Record<string, any>>(
+    trx,
+    'SELECT id, code, normal_side, balance FROM system_accounts WHERE code = ? FOR UPDATE',
+    [code],
+  );
   if (!row) throw new NotFoundError('system account not found', { code });
   return { kind: 'system', id: row.id, code: row.code, normalSide: row.normal_side, balance: fromDecimal(row.balance) };
 }

@@ -22,6 +22,7 @@ import { add, formatRupees, Paise, subtract } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { LockedUser, lockUser, saveUser } from './accounts';
 import { checkLimits, postJournal } from './posting';
+import { insertRow, selectRows, updateById } from '../sql';
 import { inLedgerTransaction, isDuplicateKey } from './transaction';
 
 export interface ReserveRequest {
@@ -47,14 +48,14 @@ export function toHold(row: Record<string, any>): Hold {
 }
 
 async function findHold(db: Knex | Knex.Transaction, reference: string): Promise<Hold> {
-  const row = await db('holds').where({ reference }).first();
+  const [row] = await selectRows(db, 'SELECT * FROM holds WHERE reference = ?', [reference]);
   if (!row) throw new NotFoundError('hold not found', { reference });
   return toHold(row);
 }
 
 /** The hold under its row lock, and when it was placed (the period its amount is counted in). */
 async function lockHold(trx: Knex.Transaction, id: number): Promise<{ hold: Hold; placedAt: Date }> {
-  const row = await trx('holds').where({ id }).forUpdate().first();
+  const row = (await selectRows<Record<string, any>>(trx, 'SELECT * FROM holds WHERE id = ? FOR UPDATE', [id]))[0]!;
   return { hold: toHold(row), placedAt: row.created_at };
 }
 
@@ -85,7 +86,7 @@ export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
       // lock, the unique reference makes a concurrent twin fail as a duplicate and replay.
       const user = await lockUser(trx, req.userId);
       const now = new Date();
-      const [id] = (await trx('holds').insert({
+      const id = await insertRow(trx, 'holds', {
         reference: req.reference,
         user_id: req.userId,
         amount: toDecimal(req.amount),
@@ -93,7 +94,7 @@ export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
         counts_toward_limits: Boolean(rules.countTowardLimits),
         expires_at: req.expiresAt ?? null,
         created_at: now,
-      })) as [number];
+      });
       checkHoldRules(user, rules, req.amount);
       if (rules.countTowardLimits) {
         checkLimits(user, req.amount, now);
@@ -101,7 +102,7 @@ export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
       }
       user.held = add(user.held, req.amount);
       await saveUser(trx, user);
-      return toHold(await trx('holds').where({ id }).first());
+      return toHold((await selectRows(trx, 'SELECT * FROM holds WHERE id = ?', [id]))[0]!);
     });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
@@ -152,14 +153,12 @@ export async function capture(knex: Knex, req: CaptureRequest): Promise<PostingR
         // so available = balance − held stays exact (a partial capture releases the rest).
         // The posting then writes the user back and counts the captured debit.
         unreserve(accounts.get(`user:${hold.userId}`) as LockedUser, locked);
-        await trx('holds')
-          .where({ id: hold.id })
-          .update({
-            status: 'captured',
-            captured_amount: toDecimal(amount),
-            capture_reference: req.reference,
-            resolved_at: new Date(),
-          });
+        await updateById(trx, 'holds', hold.id, {
+          status: 'captured',
+          captured_amount: toDecimal(amount),
+          capture_reference: req.reference,
+          resolved_at: new Date(),
+        });
       },
     },
   );
@@ -181,9 +180,11 @@ export async function release(knex: Knex, holdReference: string, reason: string)
     }
     unreserve(user, locked);
     await saveUser(trx, user);
-    await trx('holds')
-      .where({ id: hold.id })
-      .update({ status: 'released', release_reason: reason.slice(0, 500), resolved_at: new Date() });
+    await updateById(trx, 'holds', hold.id, {
+      status: 'released',
+      release_reason: reason.slice(0, 500),
+      resolved_at: new Date(),
+    });
     return { ...current, status: 'released', releaseReason: reason.slice(0, 500) };
   });
 }

@@ -33,6 +33,7 @@ import { countUsage, usageAt } from '../../domain/limitUsage';
 import { add, formatRupees, Paise, subtract, ZERO } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { LockedAccount, LockedUser, lockAccounts, saveUser } from './accounts';
+import { insertRow, updateById } from '../sql';
 import { inLedgerTransaction, isDuplicateKey } from './transaction';
 
 export interface PostingHooks {
@@ -112,7 +113,7 @@ async function applyPosting(
   if (hooks.beforeInsert) await hooks.beforeInsert(trx);
   let journalId: number;
   try {
-    [journalId] = (await trx('ledger_journals').insert({
+    journalId = await insertRow(trx, 'ledger_journals', {
       reference: req.reference,
       ledger_type: req.ledgerType,
       description: req.description?.slice(0, 500) ?? null,
@@ -121,7 +122,7 @@ async function applyPosting(
       reverses_journal_id: hooks.reversesJournalId ?? null,
       hold_id: hooks.holdId ?? null,
       created_at: now,
-    })) as [number];
+    });
   } catch (err) {
     if (isDuplicateKey(err)) throw new DuplicateReference();
     throw err;
@@ -151,11 +152,9 @@ async function applyPosting(
       await saveUser(trx, acct);
       transactionId = await writeStatement(trx, req, line, acct, before, now, userLines);
     } else {
-      await trx('system_accounts')
-        .where({ id: acct.id })
-        .update({ balance: toDecimal(acct.balance) });
+      await updateById(trx, 'system_accounts', acct.id, { balance: toDecimal(acct.balance) });
     }
-    await trx('ledger_entries').insert({
+    await insertRow(trx, 'ledger_entries', {
       journal_id: journalId,
       user_id: acct.kind === 'user' ? acct.id : null,
       system_account_id: acct.kind === 'system' ? acct.id : null,
@@ -263,12 +262,7 @@ async function writeStatement(
   const referenceNumber =
     s.referenceNumber ?? (userLines === 1 ? req.reference : `${req.reference}:${user.userCode ?? user.id}`);
   try {
-    const [id] = (await trx('transactions').insert({
-      ...row,
-      user_id: user.id,
-      reference_number: referenceNumber,
-    })) as [number];
-    return id;
+    return await insertRow(trx, 'transactions', { ...row, user_id: user.id, reference_number: referenceNumber });
   } catch (err) {
     if (isDuplicateKey(err))
       throw new ReferenceConflictError('statement reference number already used', { referenceNumber });
