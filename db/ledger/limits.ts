@@ -1,6 +1,7 @@
 /**
  * Limit usage as the database keeps it: the counters on the user's row (domain/limitUsage.ts),
- * written with the balances; and what they count, as SQL, for the invariant checker.
+ * read and written with the balances. What they count is recomputed from the entries by the
+ * invariant checker (`limit_counters`) and by the repair in recount.ts.
  */
 import type { Knex } from 'knex';
 import { NotFoundError, ValidationError } from '../../domain/errors';

@@ -6,7 +6,8 @@
  *   2. lock every account in the global order (accounts.ts);
  *   3. let the caller's hook act on the locked rows (hold capture, refund ceiling);
  *   4. check the rules on the locked rows: active, KYC, available balance, limits;
- *   5. update balances, insert immutable entries with balance_after, write statement rows.
+ *   5. update balances (and the limit counters of a counted debit), insert immutable entries
+ *      with balance_after, write statement rows.
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
