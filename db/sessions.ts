@@ -85,7 +85,6 @@ export async function familyOfToken(
   return row ? { familyId: row.family_id, userId: row.user_id } : null;
 }
 
-/** The user behind an access token, if the user is active and the session still live. */
 /** The user's row as a request sees it: everything but the password hash. */
 export type SessionUser = Omit<UserRow, 'password'>;
 

@@ -4,7 +4,8 @@
  * so a limit check costs nothing however many entries the user has this month; the invariant
  * checker recomputes them from the entries.
  *
- * What counts is what the sums over the entries count (db/ledger/limits.ts): every debit on a
+ * What counts is what the old sums over the entries counted (now `COUNTED_TOWARD_LIMITS_SQL` in
+ * db/ledger/limits.ts, which the invariant checker and the repair read): every debit on a
  * wallet in a journal that counts toward limits, in the day and month of the entry, plus every
  * active hold that counts, in the day and month it was placed. A capture therefore moves the
  * amount from the hold's day to the capture's day, as the sums do.
@@ -40,7 +41,7 @@ function usedIn(period: string, counted: string | null, used: Paise): Paise | un
 
 /**
  * Usage in the IST day and month of `at`; undefined when `at` lies before a period the counters
- * have moved past (history: ask the entries).
+ * have moved past (they keep no history).
  */
 export function usageAt(c: LimitCounters, at: Date): OutgoingUsage | undefined {
   const today = usedIn(istDate(at), c.day, c.dayUsed);

@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { HELD_KINDS } from '../../domain/heldKinds';
 import { referenceSql } from '../../domain/references';
+import { COUNTED_TOWARD_LIMITS_SQL } from './limits';
 
 /** The held kinds as an SQL list: fixed words from the registry, never user input. */
 const HELD_KIND_LIST = Object.keys(HELD_KINDS)
@@ -112,11 +113,7 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
                     SUM(CASE WHEN ${istMonth('c.at')} = cu.limit_month THEN c.amount ELSE 0 END) AS month_used,
                     SUM(CASE WHEN cu.limit_day IS NULL OR ${istDay('c.at')} > cu.limit_day
                                OR cu.limit_month IS NULL OR ${istMonth('c.at')} > cu.limit_month THEN c.amount ELSE 0 END) AS counted_later
-               FROM (SELECT e.user_id, e.created_at AS at, e.debit AS amount
-                       FROM ledger_entries e JOIN ledger_journals j ON j.id = e.journal_id
-                      WHERE e.user_id IS NOT NULL AND e.debit > 0 AND j.counts_toward_limits = 1
-                     UNION ALL
-                     SELECT user_id, created_at, amount FROM holds WHERE status = 'active' AND counts_toward_limits = 1) c
+               FROM (${COUNTED_TOWARD_LIMITS_SQL}) c
                JOIN users cu ON cu.id = c.user_id
               GROUP BY c.user_id) x ON x.user_id = u.id
           WHERE u.limit_day_used <> COALESCE(x.day_used, 0) OR u.limit_month_used <> COALESCE(x.month_used, 0)
@@ -242,9 +239,10 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
   },
 ];
 
-export async function checkInvariants(db: Knex): Promise<InvariantReport> {
+/** Runs every check, or only those named in `only`. */
+export async function checkInvariants(db: Knex, only?: readonly string[]): Promise<InvariantReport> {
   const checks: InvariantCheck[] = [];
-  for (const c of CHECKS) {
+  for (const c of CHECKS.filter((x) => !only || only.includes(x.id))) {
     const offending = await c.run(db);
     checks.push({ id: c.id, title: c.title, ok: offending.length === 0, offending });
   }

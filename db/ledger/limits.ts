@@ -30,6 +30,18 @@ export function countersToRow(c: LimitCounters): Record<(typeof LIMIT_COUNTER_CO
   };
 }
 
+/**
+ * What counts toward limits, one row per item (user_id, at, amount): every wallet debit in a
+ * journal that counts, dated by its entry, and every active hold that counts, dated when placed.
+ * The one definition the invariant checker and the repair (recount.ts) both sum.
+ */
+export const COUNTED_TOWARD_LIMITS_SQL = `
+  SELECT e.user_id, e.created_at AS at, e.debit AS amount
+    FROM ledger_entries e JOIN ledger_journals j ON j.id = e.journal_id
+   WHERE e.user_id IS NOT NULL AND e.debit > 0 AND j.counts_toward_limits = 1
+  UNION ALL
+  SELECT user_id, created_at, amount FROM holds WHERE status = 'active' AND counts_toward_limits = 1`;
+
 /** Usage in the IST day and month of `at` (now, or later: the counters keep no history). */
 export async function outgoingUsage(db: Knex, userId: number, at: Date): Promise<OutgoingUsage> {
   const row = await db('users').where({ id: userId }).first(LIMIT_COUNTER_COLUMNS);

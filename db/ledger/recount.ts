@@ -11,17 +11,14 @@ import type { LimitCounters } from '../../domain/limitUsage';
 import { fromDecimal } from '../money';
 import { selectRows } from '../sql';
 import { lockUser, saveUser } from './accounts';
+import { COUNTED_TOWARD_LIMITS_SQL } from './limits';
 import { inLedgerTransaction } from './transaction';
 
 const COUNTED_SQL = `
   SELECT COALESCE(SUM(CASE WHEN at >= ? AND at < ? THEN amount ELSE 0 END), 0) AS day_used,
          COALESCE(SUM(amount), 0) AS month_used
-    FROM (SELECT e.created_at AS at, e.debit AS amount
-            FROM ledger_entries e JOIN ledger_journals j ON j.id = e.journal_id
-           WHERE e.user_id = ? AND e.debit > 0 AND j.counts_toward_limits = 1 AND e.created_at >= ? AND e.created_at < ?
-          UNION ALL
-          SELECT created_at, amount FROM holds
-           WHERE user_id = ? AND status = 'active' AND counts_toward_limits = 1 AND created_at >= ? AND created_at < ?) c`;
+    FROM (${COUNTED_TOWARD_LIMITS_SQL}) c
+   WHERE user_id = ? AND at >= ? AND at < ?`;
 
 export async function recountLimitUsage(
   knex: Knex,
@@ -35,9 +32,6 @@ export async function recountLimitUsage(
     const [sums] = await selectRows<{ day_used: string; month_used: string }>(trx, COUNTED_SQL, [
       day.from,
       day.to,
-      userId,
-      month.from,
-      month.to,
       userId,
       month.from,
       month.to,
