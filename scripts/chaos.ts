@@ -200,8 +200,15 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 2_000));
     }
   });
-  // Reversals arrive up to a few seconds after success; the reversal watch has a minute.
-  await new Promise((r) => setTimeout(r, 5_000));
+  // A reversal reaches a settled payment by webhook, or, when the webhook was lost to a crash, by
+  // the reversal watch's next status check (every 10 s of its 60 s window here). Give it that
+  // window before judging; the audit below is unchanged and still fails any reversal not booked.
+  await timed('waiting for reversals the provider reported', async () => {
+    const deadline = Date.now() + 70_000;
+    const pendingReversal = (v: Violation) => / provider reversed, ours COMPLETED,/.test(v.detail);
+    while (Date.now() < deadline && (await audit(knex, answered, stack.simulatorUrl)).some(pendingReversal))
+      await new Promise((r) => setTimeout(r, 2_000));
+  });
 
   const violations: Violation[] = settled
     ? []
