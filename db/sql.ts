@@ -17,6 +17,14 @@ export async function insertRow(db: Knex | Knex.Transaction, table: string, row:
   return result.insertId;
 }
 
+/** INSERT of several rows with the same columns in one statement (one round trip). */
+export async function insertRows(db: Knex | Knex.Transaction, table: string, rows: Row[]): Promise<void> {
+  const cols = Object.keys(rows[0]!);
+  const tuple = `(${cols.map(() => '?').join(', ')})`;
+  const sql = `INSERT INTO ${quoted(table)} (${cols.map(quoted).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;
+  await db.raw(sql, rows.flatMap((r) => cols.map((c) => r[c])) as Knex.RawBinding[]);
+}
+
 /** UPDATE … SET the given columns WHERE id = ?; the number of rows matched. */
 export async function updateById(db: Knex | Knex.Transaction, table: string, id: number, set: Row): Promise<number> {
   const cols = Object.keys(set).filter((c) => set[c] !== undefined);

@@ -35,13 +35,10 @@ export interface LockedSystemAccount {
 
 export type LockedAccount = LockedUser | LockedSystemAccount;
 
-const LOCK_USER_SQL = `SELECT id, user_code, wallet_balance, held_balance, is_active, kyc_status, daily_limit,
-       monthly_limit, ${LIMIT_COUNTER_COLUMNS.join(', ')}
-  FROM users WHERE id = ? FOR UPDATE`;
+const LOCKED_USER_COLUMNS = `id, user_code, wallet_balance, held_balance, is_active, kyc_status, daily_limit,
+       monthly_limit, ${LIMIT_COUNTER_COLUMNS.join(', ')}`;
 
-export async function lockUser(trx: Knex.Transaction, userId: number): Promise<LockedUser> {
-  const [row] = await selectRows<Record<string, any>>(trx, LOCK_USER_SQL, [userId]);
-  if (!row) throw new NotFoundError('user not found', { userId });
+function lockedUserFrom(row: Record<string, any>): LockedUser {
   return {
     kind: 'user',
     id: row.id,
@@ -54,6 +51,26 @@ export async function lockUser(trx: Knex.Transaction, userId: number): Promise<L
     monthlyLimit: fromDecimal(row.monthly_limit),
     limits: countersFromRow(row),
   };
+}
+
+export async function lockUser(trx: Knex.Transaction, userId: number): Promise<LockedUser> {
+  const [user] = await lockUsers(trx, [userId]);
+  return user!;
+}
+
+/**
+ * Locks users in one statement. InnoDB reads `id IN (…) ORDER BY id` along the primary key and
+ * locks each row as it reads it, so the locks are taken in ascending id: the global order.
+ */
+async function lockUsers(trx: Knex.Transaction, ascendingIds: number[]): Promise<LockedUser[]> {
+  const rows = await selectRows<Record<string, any>>(
+    trx,
+    `SELECT ${LOCKED_USER_COLUMNS} FROM users WHERE id IN (${ascendingIds.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
+    ascendingIds,
+  );
+  const missing = ascendingIds.find((id, i) => rows[i]?.id !== id);
+  if (missing !== undefined) throw new NotFoundError('user not found', { userId: missing });
+  return rows.map(lockedUserFrom);
 }
 
 /** Writes back what a transaction changed on a locked user: balance, held money, limit counters. */
@@ -81,6 +98,6 @@ export async function lockAccounts(trx: Knex.Transaction, refs: AccountRef[]): P
   const users = [...new Set(refs.flatMap((r) => ('user' in r ? [r.user] : [])))].sort((a, b) => a - b);
   const locked = new Map<string, LockedAccount>();
   for (const code of systems) locked.set(accountKey({ system: code }), await lockSystemAccount(trx, code));
-  for (const id of users) locked.set(accountKey({ user: id }), await lockUser(trx, id));
+  if (users.length > 0) for (const user of await lockUsers(trx, users)) locked.set(accountKey({ user: user.id }), user);
   return locked;
 }

@@ -34,7 +34,7 @@ import { countUsage, usageAt } from '../../domain/limitUsage';
 import { add, formatRupees, Paise, subtract, ZERO } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { LockedAccount, LockedUser, lockAccounts, saveUser } from './accounts';
-import { insertRow, updateById } from '../sql';
+import { insertRow, insertRows, updateById } from '../sql';
 import { inLedgerTransaction, isDuplicateKey } from './transaction';
 
 export interface PostingHooks {
@@ -141,6 +141,7 @@ async function applyPosting(
 
   const userLines = req.lines.filter((l) => 'user' in l.account).length;
   const posted: PostedLine[] = [];
+  const entries: Record<string, unknown>[] = [];
   for (const line of req.lines) {
     const acct = accounts.get(accountKey(line.account))!;
     const debit = line.debit ?? ZERO;
@@ -155,7 +156,7 @@ async function applyPosting(
     } else {
       await updateById(trx, 'system_accounts', acct.id, { balance: toDecimal(acct.balance) });
     }
-    await insertRow(trx, 'ledger_entries', {
+    entries.push({
       journal_id: journalId,
       user_id: acct.kind === 'user' ? acct.id : null,
       system_account_id: acct.kind === 'system' ? acct.id : null,
@@ -167,6 +168,8 @@ async function applyPosting(
     });
     posted.push({ account: line.account, debit, credit, balanceAfter: acct.balance, transactionId });
   }
+  // In line order, so entry ids follow the journal's lines as before.
+  await insertRows(trx, 'ledger_entries', entries);
   return { journalId, reference: req.reference, ledgerType: req.ledgerType, lines: posted, replayed: false };
 }
 

@@ -5,6 +5,7 @@ import {
   InsufficientFundsError,
   KycRequiredError,
   LimitExceededError,
+  NotFoundError,
   ReferenceConflictError,
   ValidationError,
 } from '../../domain/errors';
@@ -124,6 +125,21 @@ describe('posting a journal', () => {
     expect(await db.knex('ledger_journals').where({ reference: 't:overdraw' })).toHaveLength(0);
     await transfer('t:overdraw', a.id, b.id, '5.00'); // the reference is free for a valid retry
     expect((await walletOf(db.knex, a.id)).balance).toBe('0.00');
+  });
+
+  it('names the missing user when an account does not exist, whichever side it is on, and writes nothing', async () => {
+    const a = await createUser(db.knex, { balance: '5.00' });
+    const missing = a.id + 1000;
+    for (const [ref, from, to] of [
+      ['t:missing-to', a.id, missing],
+      ['t:missing-from', missing, a.id],
+    ] as const) {
+      const err = await transfer(ref, from, to, '1.00').catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(NotFoundError);
+      expect((err as NotFoundError).details).toEqual({ userId: missing });
+      expect(await db.knex('ledger_journals').where({ reference: ref })).toHaveLength(0);
+    }
+    expect((await walletOf(db.knex, a.id)).balance).toBe('5.00');
   });
 
   it('applies KYC and active rules only where asked', async () => {
