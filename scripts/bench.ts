@@ -28,7 +28,13 @@ import { checkInvariants } from '../db/ledger/invariants';
 import { migrateLatest } from '../db/migrations';
 import { paise } from '../domain/money';
 import { transferPosting } from '../domain/recipes';
-import { barePostings, bareSelect, startBareServer, trivialWorkflows } from './bench/ceilings';
+import {
+  barePostings,
+  barePostingsWithLedgerStatements,
+  bareSelect,
+  startBareServer,
+  trivialWorkflows,
+} from './bench/ceilings';
 import { seedHeavyHistory } from './bench/heavyUser';
 import { closedLoop, httpLoad, residentMb } from './bench/load';
 import { Memory, printDrift, printTable, Row } from './bench/report';
@@ -132,6 +138,13 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
   const bareHot = await timed('ceiling: bare posting transaction, 16 clients, one hot account', () =>
     barePostings(stack.databaseUrl, { clients: 16, seconds, hot: true }),
   );
+  const ledgerUsers = payers.slice(0, 33).map((p) => p.id);
+  const schemaDistinct = await timed('ceiling: the same posting with the ledger statements, distinct accounts', () =>
+    barePostingsWithLedgerStatements(stack.databaseUrl, ledgerUsers, { clients: 16, seconds, hot: false }),
+  );
+  const schemaHot = await timed('ceiling: the same posting with the ledger statements, one hot account', () =>
+    barePostingsWithLedgerStatements(stack.databaseUrl, ledgerUsers, { clients: 16, seconds, hot: true }),
+  );
   const trivial = await timed('ceiling: trivial workflows on the same Temporal server', () =>
     trivialWorkflows(stack.temporalAddress, dir, { iterations, seconds }),
   );
@@ -229,6 +242,10 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
     },
     { what: 'bare posting txn, one hot account (16)', figure: bareHot, ceiling: true },
     { what: 'ledger postings, one hot account (16)', figure: ledgerHot, vs: bareHot, target: { rateRatio: 0.5 } },
+    { what: 'its statements by bare mysql2, distinct (16)', figure: schemaDistinct, vs: bareDistinct, ceiling: true },
+    { what: 'ledger postings, distinct, vs its statements', figure: ledgerDistinct, vs: schemaDistinct },
+    { what: 'its statements by bare mysql2, one hot (16)', figure: schemaHot, vs: bareHot, ceiling: true },
+    { what: 'ledger postings, one hot, vs its statements', figure: ledgerHot, vs: schemaHot },
     { what: 'empty workflow started and awaited (1)', figure: trivial.empty1, ceiling: true },
     { what: 'trivial wf, 3 local activities (1)', figure: trivial.local1, ceiling: true },
     { what: 'trivial wf, 3 regular activities (1)', figure: trivial.regular1, ceiling: true },

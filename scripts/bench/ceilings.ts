@@ -1,7 +1,8 @@
 /**
  * The ceilings every figure is compared with, measured on the same machine in the same run:
- * a bare Koa + mysql2 point select, a bare two-account posting transaction, and trivial
- * workflows on the same Temporal server (empty; three local activities; three regular ones).
+ * a bare Koa + mysql2 point select, a bare two-account posting transaction (and the same posting
+ * with the ledger's own statements and tables), and trivial workflows on the same Temporal
+ * server (empty; three local activities; three regular ones).
  */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -79,6 +80,125 @@ export async function barePostings(
     });
   } finally {
     await pool.query('DROP TABLE IF EXISTS bench_entries, bench_journals, bench_accounts').catch(() => undefined);
+    await pool.end();
+  }
+}
+
+const STATEMENT_COLUMNS = [
+  'user_id',
+  'reference_number',
+  'transaction_type',
+  'amount',
+  'fee_amount',
+  'description',
+  'payment_method',
+  'status',
+  'processed_at',
+  'opening_balance',
+  'closing_balance',
+  'ledger_date',
+  'user_code',
+  'ledger_type',
+  'remarks',
+  'debit_amount',
+  'credit_amount',
+];
+
+/**
+ * What the ledger's own schema costs, with no framework around it: the statements a two-user
+ * transfer posting runs (journal; both users locked in one statement; each user's balance and
+ * limit counters updated and a statement row inserted into the seed schema's `transactions`,
+ * with its indexes; both entries in one insert), by bare mysql2, on scratch copies of the
+ * ledger's tables (same columns and indexes; no foreign keys or triggers). `userIds[0..2n]`
+ * post in pairs; `userIds[2n]` is the hot account.
+ */
+export async function barePostingsWithLedgerStatements(
+  databaseUrl: string,
+  userIds: number[],
+  o: { clients: number; seconds: number; hot: boolean },
+): Promise<Figure> {
+  const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: o.clients + 2 });
+  const copies = [
+    ['bench_users', 'users'],
+    ['bench_ledger_journals', 'ledger_journals'],
+    ['bench_ledger_entries', 'ledger_entries'],
+    ['bench_transactions', 'transactions'],
+  ] as const;
+  const dropCopies = () => pool.query(`DROP TABLE IF EXISTS ${copies.map(([copy]) => copy).join(', ')}`);
+  try {
+    await dropCopies();
+    for (const [copy, table] of copies) await pool.query(`CREATE TABLE ${copy} LIKE ${table}`);
+    await pool.query('INSERT INTO bench_users SELECT * FROM users WHERE id IN (?)', [userIds]);
+    await pool.query('UPDATE bench_users SET wallet_balance = 100000000, held_balance = 0');
+    const run = Date.now();
+    const statementSql = `INSERT INTO bench_transactions (${STATEMENT_COLUMNS.join(', ')}) VALUES (${STATEMENT_COLUMNS.map(() => '?').join(', ')})`;
+    return await closedLoop({ clients: o.clients, durationMs: o.seconds * 1000 }, async (c, i) => {
+      const from = userIds[2 * c]!;
+      const to = o.hot ? userIds[2 * o.clients]! : userIds[2 * c + 1]!;
+      const reference = `bench:${run}:${c}:${i}`;
+      const now = new Date();
+      const conn = await pool.getConnection();
+      try {
+        await conn.beginTransaction();
+        const [j] = await conn.query(
+          `INSERT INTO bench_ledger_journals (reference, ledger_type, description, fingerprint, counts_toward_limits,
+             reverses_journal_id, hold_id, created_at) VALUES (?, 'Transfer', ?, ?, 1, NULL, NULL, ?)`,
+          [reference, `Transfer ${reference}`, 'f'.repeat(64), now],
+        );
+        const journalId = (j as { insertId: number }).insertId;
+        const [locked] = await conn.query(
+          `SELECT id, user_code, wallet_balance, held_balance, is_active, kyc_status, daily_limit, monthly_limit,
+                  limit_day, limit_day_used, limit_month, limit_month_used
+             FROM bench_users WHERE id IN (?, ?) ORDER BY id FOR UPDATE`,
+          [from, to],
+        );
+        const statementIds: number[] = [];
+        for (const [id, debit, credit] of [
+          [from, '1.00', '0.00'],
+          [to, '0.00', '1.00'],
+        ] as const) {
+          const u = (locked as Array<Record<string, unknown>>).find((r) => r.id === id)!;
+          await conn.query(
+            `UPDATE bench_users SET wallet_balance = wallet_balance - ? + ?, held_balance = ?, limit_day = ?,
+               limit_day_used = limit_day_used + ?, limit_month = ?, limit_month_used = limit_month_used + ? WHERE id = ?`,
+            [debit, credit, u.held_balance, u.limit_day, debit, u.limit_month, debit, id],
+          );
+          const [t] = await conn.query(statementSql, [
+            id,
+            `${reference}:${id}`,
+            'transfer',
+            '1.00',
+            '0.00',
+            `Transfer ${reference}`,
+            'wallet',
+            'completed',
+            now,
+            u.wallet_balance,
+            u.wallet_balance,
+            now.toISOString().slice(0, 10),
+            u.user_code,
+            'Transfer',
+            'bench',
+            debit,
+            credit,
+          ]);
+          statementIds.push((t as { insertId: number }).insertId);
+        }
+        await conn.query(
+          `INSERT INTO bench_ledger_entries (journal_id, user_id, debit, credit, balance_after, transaction_id, created_at)
+             VALUES (?, ?, 1, 0, 0, ?, ?), (?, ?, 0, 1, 0, ?, ?)`,
+          [journalId, from, statementIds[0], now, journalId, to, statementIds[1], now],
+        );
+        await conn.commit();
+      } catch (err) {
+        await conn.rollback();
+        throw err;
+      } finally {
+        conn.release();
+      }
+    });
+  } finally {
+    await dropCopies().catch(() => undefined);
     await pool.end();
   }
 }
