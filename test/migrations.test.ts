@@ -58,6 +58,7 @@ describe('migrations', () => {
       '007_kyc_submissions',
       '008_operations',
       '009_limit_counters',
+      '010_redundant_statement_indexes',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -83,6 +84,43 @@ describe('migrations', () => {
     );
   });
 
+  it('leaves no index on the tables every posting writes that another index already provides', async () => {
+    const [rows] = await db.knex.raw(
+      `SELECT table_name AS t, index_name AS i, non_unique AS nu, GROUP_CONCAT(column_name ORDER BY seq_in_index) AS cols
+         FROM information_schema.statistics
+        WHERE table_schema = DATABASE() AND table_name IN ('transactions', 'ledger_journals', 'ledger_entries', 'holds')
+        GROUP BY table_name, index_name, non_unique`,
+    );
+    const indexes = rows as Array<{ t: string; i: string; nu: number; cols: string }>;
+    // A non-unique index is redundant when another index of its table starts with the same columns.
+    const redundant = indexes.filter(
+      (a) =>
+        Number(a.nu) === 1 &&
+        indexes.some(
+          (b) =>
+            b !== a &&
+            b.t === a.t &&
+            `${b.cols},`.startsWith(`${a.cols},`) &&
+            (b.cols !== a.cols || b.i < a.i || Number(b.nu) === 0),
+        ),
+    );
+    expect(redundant.map((r) => `${r.t}.${r.i} (${r.cols})`)).toEqual([]);
+    // The seed's own indexes on transactions are all still served.
+    const served = (cols: string) => indexes.some((x) => x.t === 'transactions' && `${x.cols},`.startsWith(`${cols},`));
+    for (const cols of [
+      'user_id,created_at',
+      'reference_number',
+      'status',
+      'transaction_type',
+      'ledger_date',
+      'user_code',
+      'ledger_type',
+      'amount',
+      'payment_method',
+    ])
+      expect([cols, served(cols)]).toEqual([cols, true]);
+  });
+
   it('refuses to update or delete ledger entries', async () => {
     const [acct] = await db.knex('system_accounts').select('id').limit(1);
     const [jid] = await db
@@ -97,6 +135,7 @@ describe('migrations', () => {
   });
 
   it('009 fills the limit counters from what counts in the IST day and month it runs in', async () => {
+    await db.knex.migrate.down(migrationConfig); // 010
     await db.knex.migrate.down(migrationConfig); // back to 008, then history written the old way
     const user = await createUser(db.knex);
     const [sys] = await db.knex('system_accounts').select('id').where({ code: 'RECHARGE_PAYABLE' });
@@ -123,7 +162,7 @@ describe('migrations', () => {
       { reference: 'm9:released', user_id: user.id, amount: '4.00', status: 'released', counts_toward_limits: true },
     ]);
 
-    expect(await migrateLatest(db.knex)).toEqual(['009_limit_counters']);
+    expect(await migrateLatest(db.knex)).toEqual(['009_limit_counters', '010_redundant_statement_indexes']);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
       limit_day: istDate(now),

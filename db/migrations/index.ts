@@ -12,6 +12,7 @@ import * as m006 from './006_bill_fetches';
 import * as m007 from './007_kyc_submissions';
 import * as m008 from './008_operations';
 import * as m009 from './009_limit_counters';
+import * as m010 from './010_redundant_statement_indexes';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007_kyc_submissions': m007,
   '008_operations': m008,
   '009_limit_counters': m009,
+  '010_redundant_statement_indexes': m010,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {
