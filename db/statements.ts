@@ -74,8 +74,25 @@ export async function newestFirstPage(
 
 const money = (v: string | null) => (v === null ? null : formatRupees(fromDecimal(v)));
 
+/** What a statement line shows: not the whole row (the seed schema's has 36 columns, several of them TEXT). */
+const STATEMENT_LINE_COLUMNS = [
+  'id',
+  'reference_number',
+  'ledger_date',
+  'transaction_type',
+  'ledger_type',
+  'status',
+  'remarks',
+  'amount',
+  'debit_amount',
+  'credit_amount',
+  'opening_balance',
+  'closing_balance',
+  'created_at',
+];
+
 export async function statementPage(knex: Knex, userId: number, f: StatementFilters) {
-  const q = knex('transactions').where({ user_id: userId });
+  const q = knex('transactions').select(STATEMENT_LINE_COLUMNS).where({ user_id: userId });
   if (f.from) q.where('created_at', '>=', f.from);
   if (f.to) q.where('created_at', '<', f.to);
   if (f.type) q.where('transaction_type', f.type);
