@@ -39,9 +39,10 @@ import { seedHeavyHistory } from './bench/heavyUser';
 import { closedLoop, httpLoad, residentMb } from './bench/load';
 import { Memory, printDrift, printTable, Row } from './bench/report';
 import { Clients, plan } from './chaos/workload';
-import { FullStack, startFullStack } from './stack/fullStack';
+import { startFullStack } from './stack/fullStack';
 import { exitOnMissingPrerequisite, step, timed } from './stack/log';
 import { ensureTemporalCli } from './stack/temporalCli';
+import { BenchStack, connectToRunningStack } from './bench/runningStack';
 
 interface Options {
   quick: boolean;
@@ -51,6 +52,8 @@ interface Options {
   profile?: string;
   /** Then drive this many mixed payments (with whatever they leave open) and measure again. */
   after?: number;
+  /** Measure the stack running at this URL instead of starting one. */
+  api?: string;
 }
 
 function options(argv: string[]): Options {
@@ -62,10 +65,16 @@ function options(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else if (a === '--profile') o.profile = path.resolve(argv[++i] ?? 'profiles');
     else if (a === '--after') o.after = Number(argv[++i]);
-    else throw new Error(`unknown option ${a} (known: --quick, --json file, --keep, --profile dir, --after N)`);
+    else if (a === '--api') o.api = argv[++i];
+    else
+      throw new Error(`unknown option ${a} (known: --quick, --json file, --keep, --profile dir, --after N, --api URL)`);
   }
   if (o.after !== undefined && !(Number.isInteger(o.after) && o.after > 0))
     throw new Error('--after must be a positive whole number of payments');
+  if (o.api !== undefined && !/^https?:\/\/[^/]+/.test(o.api))
+    throw new Error('--api takes the API base URL, e.g. http://127.0.0.1:3000');
+  if (o.api !== undefined && o.profile)
+    throw new Error('--profile needs the stack the bench starts itself (not --api)');
   return o;
 }
 
@@ -75,20 +84,22 @@ const HEAVY = 34;
 const FRESH = 35;
 const HEAVY_ENTRIES = 100_000;
 
-/** Until no payment is PROCESSING (held payments answer within seconds here) or `ms` passes. */
-async function settled(knex: Knex, ms: number): Promise<void> {
+/** Until none of the bench's payments is PROCESSING (held payments answer within seconds here) or `ms` passes. */
+async function settled(knex: Knex, clients: Clients, ms: number): Promise<void> {
   const deadline = Date.now() + ms;
+  const payers = clients.seeded.payers.map((p) => p.id);
   for (;;) {
-    const [[row]] = (await knex.raw(`SELECT COUNT(*) AS n FROM payment_records WHERE status = 'PROCESSING'`)) as [
-      [{ n: number }],
-    ];
+    const [[row]] = (await knex.raw(
+      `SELECT COUNT(*) AS n FROM payment_records WHERE status = 'PROCESSING' AND user_id IN (?)`,
+      [payers],
+    )) as [[{ n: number }]];
     if (Number(row.n) === 0 || Date.now() > deadline) return;
     await new Promise((r) => setTimeout(r, 500));
   }
 }
 
 interface Bench {
-  stack: FullStack;
+  stack: BenchStack;
   knex: Knex;
   clients: Clients;
   dir: string;
@@ -345,17 +356,18 @@ async function main(): Promise<void> {
   const seconds = o.quick ? 4 : 10;
   const iterations = o.quick ? 40 : 200;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'nexaspay-bench-'));
-  const cli = await timed('finding the Temporal CLI', ensureTemporalCli);
-  const stack = await timed('starting MariaDB, Temporal, the simulators, the API and the worker', () =>
-    startFullStack({
-      dir,
-      temporalCli: cli,
-      apis: 1,
-      workers: 1,
-      env: { LOG_LEVEL: 'info' },
-      nodeArgs: o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : [],
-    }),
-  );
+  const stack: BenchStack = o.api
+    ? await timed(`connecting to the stack at ${o.api}`, () => connectToRunningStack(o.api!))
+    : await timed('starting MariaDB, Temporal, the simulators, the API and the worker', async () =>
+        startFullStack({
+          dir,
+          temporalCli: await ensureTemporalCli(),
+          apis: 1,
+          workers: 1,
+          env: { LOG_LEVEL: 'info' },
+          nodeArgs: o.profile ? ['--cpu-prof', `--cpu-prof-dir=${o.profile}`] : [],
+        }),
+      );
   const knex = createKnex({ url: stack.databaseUrl, poolMax: 20 });
   const stopAll = async () => {
     await knex.destroy().catch(() => undefined);
@@ -368,22 +380,23 @@ async function main(): Promise<void> {
     const clients = new Clients(stack.apiUrls, stack.simulatorUrl, 1);
     await timed(`seeding ${PAYERS} payers`, async () => {
       await migrateLatest(knex);
-      await clients.seed(knex, PAYERS);
+      // Its own usernames: a stack given by --api may have met an earlier bench.
+      await clients.seed(knex, PAYERS, `bench${Date.now().toString(36)}`);
       await clients.prepare();
     });
     const b: Bench = { stack, knex, clients, dir, seconds, iterations };
     const fresh = await measure(b, 'fresh');
     fresh.rows.push(...(await flatCost(b)));
     // A payment between its capture and its COMPLETED record is not a violation, only in flight.
-    await timed('waiting for the payments in flight to settle', () => settled(knex, 120_000));
+    await timed('waiting for the payments in flight to settle', () => settled(knex, clients, 120_000));
     let after: { rows: Row[]; memory: Memory } | undefined;
     if (o.after) {
       await timed(`driving ${o.after.toLocaleString('en')} mixed payments of all kinds, 12 at a time`, () =>
         drive(clients, o.after!),
       );
-      await timed('waiting for them to settle', () => settled(knex, 300_000));
+      await timed('waiting for them to settle', () => settled(knex, clients, 300_000));
       after = await measure(b, 'after');
-      await timed('waiting for the payments in flight to settle', () => settled(knex, 120_000));
+      await timed('waiting for the payments in flight to settle', () => settled(knex, clients, 120_000));
     }
     const invariants = await timed('ledger invariants', () => checkInvariants(knex));
     for (const c of invariants.checks.filter((x) => !x.ok))

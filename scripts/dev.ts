@@ -80,6 +80,7 @@ async function main(): Promise<void> {
     TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
     API_URL: config.PUBLIC_BASE_URL,
     SIMULATOR_URL: `http://127.0.0.1:${simPort}`,
+    WORKER_HEALTH_URL: `http://127.0.0.1:${env.WORKER_HEALTH_PORT}`,
   });
 
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: 4 });

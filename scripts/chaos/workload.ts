@@ -89,8 +89,11 @@ export class Clients {
     private readonly maxAttempts = 80,
   ) {}
 
-  /** Seeds payers (KYC-verified retailers under a distributor chain, funded) straight into the database. */
-  async seed(knex: Knex, count: number): Promise<void> {
+  /**
+   * Seeds payers (KYC-verified retailers under a distributor chain, funded) straight into the
+   * database, their usernames starting with `prefix` (a run against a long-lived stack picks its own).
+   */
+  async seed(knex: Knex, count: number, prefix = 'chaos'): Promise<void> {
     const hash = await hashPassword(PASSWORD);
     const ledger = createLedger(knex);
     const insert = async (username: string, role: string, parent: number | null, rate: string) => {
@@ -112,13 +115,13 @@ export class Clients {
         .update({ user_code: userCodeFor(id) });
       return id;
     };
-    const top = await insert('chaos_super', 'distributor', null, '0.0025');
-    const mid = await insert('chaos_area', 'distributor', top, '0.0050');
-    const low = await insert('chaos_local', 'distributor', mid, '0.0100');
+    const top = await insert(`${prefix}_super`, 'distributor', null, '0.0025');
+    const mid = await insert(`${prefix}_area`, 'distributor', top, '0.0050');
+    const low = await insert(`${prefix}_local`, 'distributor', mid, '0.0100');
     for (let i = 0; i < count; i++) {
-      const id = await insert(`chaos_payer_${i}`, 'retailer', low, '0.0000');
+      const id = await insert(`${prefix}_payer_${i}`, 'retailer', low, '0.0000');
       await ledger.post({
-        reference: `chaos:opening:${id}`,
+        reference: `${prefix}:opening:${id}`,
         ledgerType: 'TopIn',
         lines: [
           { account: { system: 'PLATFORM_EQUITY' }, debit: parseRupees('100000.00') },
@@ -127,7 +130,7 @@ export class Clients {
       });
       this.payers.push({
         id,
-        username: `chaos_payer_${i}`,
+        username: `${prefix}_payer_${i}`,
         userCode: userCodeFor(id),
         token: '',
         beneficiaries: {} as Payer['beneficiaries'],
