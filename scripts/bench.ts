@@ -36,7 +36,7 @@ import {
   trivialWorkflows,
 } from './bench/ceilings';
 import { seedHeavyHistory } from './bench/heavyUser';
-import { closedLoop, httpLoad, residentMb } from './bench/load';
+import { alternating, closedLoop, httpLoad, residentMb } from './bench/load';
 import { Memory, printDrift, printTable, Row } from './bench/report';
 import { Clients, plan } from './chaos/workload';
 import { startFullStack } from './stack/fullStack';
@@ -289,11 +289,10 @@ async function flatCost(b: Bench): Promise<Row[]> {
   await timed(`writing ${HEAVY_ENTRIES.toLocaleString('en')} entries this month for one user`, () =>
     seedHeavyHistory(knex, { userId: payers[HEAVY]!.id, sinkId: payers[32]!.id, count: HEAVY_ENTRIES }),
   );
-  const postFrom = (payer: number) => (_c: number, i: number) => postTransfer(payer, 32, `from-${payer}`, i);
-  const one = { clients: 1, iterations, warmup: 5 };
-  const postingFresh = await timed('postings by a fresh user, 1 client', () => closedLoop(one, postFrom(FRESH)));
-  const postingHeavy = await timed(`postings by the user with ${HEAVY_ENTRIES} entries, 1 client`, () =>
-    closedLoop(one, postFrom(HEAVY)),
+  const postFrom = (payer: number) => (i: number) => postTransfer(payer, 32, `from-${payer}`, i);
+  const [postingFresh, postingHeavy] = await timed(
+    `postings by a fresh user and by the user with ${HEAVY_ENTRIES} entries, taking turns, 1 client`,
+    () => alternating({ iterations }, postFrom(FRESH), postFrom(HEAVY)),
   );
   const walletAs = (payer: number) =>
     timed(`GET /v1/wallet as payer ${payer}, 32 connections`, () =>

@@ -55,6 +55,10 @@ export async function closedLoop(
   );
   const seconds = (performance.now() - started) / 1000;
   if (errors > 0) console.error(`nexaspay bench: ${errors} errors; the first: ${(firstError as Error)?.message}`);
+  return figureOf(samples, seconds, errors);
+}
+
+function figureOf(samples: number[], seconds: number, errors: number): Figure {
   samples.sort((a, b) => a - b);
   return {
     rate: samples.length / seconds,
@@ -63,6 +67,36 @@ export async function closedLoop(
     count: samples.length,
     errors,
   };
+}
+
+/**
+ * Two operations compared with each other, one client, taking turns (a, b, a, b, …) so that
+ * whatever else the machine does at the moment (a flush after a bulk load) falls on both alike.
+ * Each figure's rate is over the time spent in its own calls.
+ */
+export async function alternating(
+  o: { iterations: number; warmup?: number },
+  a: (i: number) => Promise<void>,
+  b: (i: number) => Promise<void>,
+): Promise<[Figure, Figure]> {
+  const ops = [a, b];
+  const samples: number[][] = [[], []];
+  const errors = [0, 0];
+  for (let i = 0; i < (o.warmup ?? 5); i++) for (const op of ops) await op(i).catch(() => 0);
+  for (let i = o.warmup ?? 5; i < o.iterations + (o.warmup ?? 5); i++) {
+    for (const [k, op] of ops.entries()) {
+      const t = performance.now();
+      try {
+        await op(i);
+        samples[k]!.push(performance.now() - t);
+      } catch (err) {
+        errors[k] = errors[k]! + 1;
+        if (errors[k] === 1) console.error(`nexaspay bench: error: ${(err as Error).message}`);
+      }
+    }
+  }
+  const [fa, fb] = samples.map((s, k) => figureOf(s, s.reduce((x, y) => x + y, 0) / 1000, errors[k]!));
+  return [fa!, fb!];
 }
 
 /** HTTP GETs at `connections` concurrent connections for `seconds` (autocannon). Non-2xx answers are errors. */
