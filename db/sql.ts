@@ -2,44 +2,82 @@
  * Plain SQL for the statements every posting runs. knex's query builder cost about twice a
  * statement's own CPU per call (measured: ~280 µs against ~110 µs for the same SQL through
  * `knex.raw`), and a posting runs about ten of them on a machine where CPU is the limit.
+ *
+ * Inside a transaction the statements go straight to the transaction's own mysql2 connection:
+ * `knex.raw` still wraps each one in a builder, a runner and its events, which cost the worker
+ * more CPU than the driver call itself (docs/performance.md). The connection is the one knex
+ * opened the transaction on, so BEGIN, COMMIT, ROLLBACK and the deadlock retry stay knex's, and
+ * the values are escaped by the same driver with the same connection settings.
  */
 import type { Knex } from 'knex';
 
 type Row = Record<string, unknown>;
+type Db = Knex | Knex.Transaction;
+
+/** The callback API of the mysql2 connections knex pools. */
+interface DriverConnection {
+  query(sql: string, values: unknown[], cb: (err: Error | null, result: unknown) => void): void;
+}
+
+const connectionOf = new WeakMap<Knex.Transaction, Promise<DriverConnection>>();
+
+function transactionConnection(trx: Knex.Transaction): Promise<DriverConnection> {
+  let conn = connectionOf.get(trx);
+  if (!conn) {
+    // A transaction's client hands out only the connection the transaction runs on.
+    conn = (trx.client as { acquireConnection(): Promise<DriverConnection> }).acquireConnection();
+    connectionOf.set(trx, conn);
+  }
+  return conn;
+}
+
+/** One statement with `?` placeholders; the driver's result (rows, or the OK packet). */
+async function execute<T>(db: Db, sql: string, values: unknown[]): Promise<T> {
+  if (!(db as Knex.Transaction).isTransaction) {
+    const [result] = (await db.raw(sql, values as Knex.RawBinding[])) as unknown as [T];
+    return result;
+  }
+  const conn = await transactionConnection(db as Knex.Transaction);
+  return new Promise<T>((resolve, reject) =>
+    conn.query(sql, values, (err, result) => (err ? reject(err) : resolve(result as T))),
+  );
+}
 
 const quoted = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 /** INSERT of one row; keys whose value is undefined are left to their column defaults, as knex does. */
-export async function insertRow(db: Knex | Knex.Transaction, table: string, row: Row): Promise<number> {
+export async function insertRow(db: Db, table: string, row: Row): Promise<number> {
   const cols = Object.keys(row).filter((c) => row[c] !== undefined);
   const sql = `INSERT INTO ${quoted(table)} (${cols.map(quoted).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-  const [result] = (await db.raw(sql, cols.map((c) => row[c]) as Knex.RawBinding[])) as [{ insertId: number }];
+  const result = await execute<{ insertId: number }>(
+    db,
+    sql,
+    cols.map((c) => row[c]),
+  );
   return result.insertId;
 }
 
 /** INSERT of several rows with the same columns in one statement (one round trip). */
-export async function insertRows(db: Knex | Knex.Transaction, table: string, rows: Row[]): Promise<void> {
+export async function insertRows(db: Db, table: string, rows: Row[]): Promise<void> {
   const cols = Object.keys(rows[0]!);
   const tuple = `(${cols.map(() => '?').join(', ')})`;
   const sql = `INSERT INTO ${quoted(table)} (${cols.map(quoted).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;
-  await db.raw(sql, rows.flatMap((r) => cols.map((c) => r[c])) as Knex.RawBinding[]);
+  await execute(
+    db,
+    sql,
+    rows.flatMap((r) => cols.map((c) => r[c])),
+  );
 }
 
 /** UPDATE … SET the given columns WHERE id = ?; the number of rows matched. */
-export async function updateById(db: Knex | Knex.Transaction, table: string, id: number, set: Row): Promise<number> {
+export async function updateById(db: Db, table: string, id: number, set: Row): Promise<number> {
   const cols = Object.keys(set).filter((c) => set[c] !== undefined);
   const sql = `UPDATE ${quoted(table)} SET ${cols.map((c) => `${quoted(c)} = ?`).join(', ')} WHERE id = ?`;
-  const values = [...cols.map((c) => set[c]), id] as Knex.RawBinding[];
-  const [result] = (await db.raw(sql, values)) as [{ affectedRows: number }];
+  const result = await execute<{ affectedRows: number }>(db, sql, [...cols.map((c) => set[c]), id]);
   return result.affectedRows;
 }
 
 /** The rows of a SELECT written out in SQL. */
-export async function selectRows<T = Row>(
-  db: Knex | Knex.Transaction,
-  sql: string,
-  values: Knex.RawBinding[],
-): Promise<T[]> {
-  const [rows] = (await db.raw(sql, values)) as [T[]];
-  return rows;
+export async function selectRows<T = Row>(db: Db, sql: string, values: unknown[]): Promise<T[]> {
+  return execute<T[]>(db, sql, values);
 }

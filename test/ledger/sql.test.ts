@@ -1,0 +1,62 @@
+import { insertRow, insertRows, selectRows, updateById } from '../../db/sql';
+import { isDuplicateKey } from '../../db/ledger/transaction';
+import { createTestDatabase, TestDatabase } from '../support/db';
+
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await db.knex.raw(
+    'CREATE TABLE sql_probe (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(20) NOT NULL UNIQUE, n INT NOT NULL, at DATETIME(3) NULL)',
+  );
+});
+afterAll(() => db.drop());
+
+const names = async () =>
+  (await db.knex('sql_probe').select('name').orderBy('id')).map((r: { name: string }) => r.name);
+
+describe('plain SQL inside a knex transaction (the ledger hot path)', () => {
+  it('runs on the transaction itself: a rollback undoes it, and knex queries in it see its writes', async () => {
+    const failed = db.knex.transaction(async (trx) => {
+      const id = await insertRow(trx, 'sql_probe', { name: 'rolled-back', n: 1 });
+      await insertRows(trx, 'sql_probe', [
+        { name: 'rb-2', n: 2, at: null },
+        { name: 'rb-3', n: 3, at: new Date('2026-01-02T03:04:05.678Z') },
+      ]);
+      expect(await updateById(trx, 'sql_probe', id, { n: 10 })).toBe(1);
+      // The builder, on the same transaction, sees the uncommitted rows.
+      expect(await trx('sql_probe').whereIn('name', ['rolled-back', 'rb-2', 'rb-3']).sum({ s: 'n' })).toEqual([
+        { s: '15' },
+      ]);
+      // Other connections do not.
+      expect(await names()).toEqual([]);
+      throw new Error('roll back');
+    });
+    await expect(failed).rejects.toThrow('roll back');
+    expect(await names()).toEqual([]);
+  });
+
+  it('commits with the transaction, with values escaped by the driver as knex would', async () => {
+    const at = new Date('2026-01-02T03:04:05.678Z');
+    await db.knex.transaction(async (trx) => {
+      await insertRow(trx, 'sql_probe', { name: "o'brien; --", n: 7, at });
+      const rows = await selectRows<{ name: string; at: Date }>(trx, 'SELECT name, at FROM sql_probe WHERE n = ?', [7]);
+      expect(rows).toEqual([{ name: "o'brien; --", at }]);
+    });
+    expect(await names()).toEqual(["o'brien; --"]);
+  });
+
+  it('rejects with the driver error (errno kept) and leaves the transaction usable by knex', async () => {
+    await db.knex.transaction(async (trx) => {
+      const err = await insertRow(trx, 'sql_probe', { name: "o'brien; --", n: 8 }).catch((e: unknown) => e);
+      expect(isDuplicateKey(err)).toBe(true);
+      await trx('sql_probe').insert({ name: 'after-error', n: 9 });
+    });
+    expect(await names()).toEqual(["o'brien; --", 'after-error']);
+  });
+
+  it('outside a transaction, goes through knex', async () => {
+    expect(await updateById(db.knex, 'sql_probe', 999_999, { n: 1 })).toBe(0);
+    expect(await selectRows(db.knex, 'SELECT COUNT(*) AS c FROM sql_probe', [])).toEqual([{ c: 2 }]);
+  });
+});
