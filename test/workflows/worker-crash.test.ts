@@ -80,7 +80,7 @@ async function killAllWorkers(): Promise<void> {
  */
 /**
  * Postings blocked on a wallet row the test holds locked: the ledger locks its accounts
- * (`SELECT … FROM users WHERE id = ? FOR UPDATE`, db/ledger/accounts.ts) before it writes, so
+ * (`SELECT … FROM users WHERE id IN (…) ORDER BY id FOR UPDATE`, db/ledger/accounts.ts) before it writes, so
  * each is a step (local or regular activity) started inside its transaction, which the kill
  * then cuts off before it commits. This query's own text matches too: its connection is left out.
  */
@@ -88,7 +88,7 @@ async function postingsWaitingOnWallets(): Promise<string[]> {
   const [rows] = (await h.db.knex.raw(
     `SELECT INFO AS query FROM information_schema.PROCESSLIST
       WHERE COMMAND = 'Query' AND ID <> CONNECTION_ID()
-        AND INFO LIKE '%FROM users WHERE id = %' AND INFO LIKE '%FOR UPDATE%'`,
+        AND INFO LIKE '%FROM users WHERE id IN (%' AND INFO LIKE '%FOR UPDATE%'`,
   )) as [Array<{ query: string }>];
   return rows.map((r) => r.query);
 }
