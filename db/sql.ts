@@ -37,7 +37,11 @@ async function execute<T>(db: Db, sql: string, values: unknown[]): Promise<T> {
     const [result] = (await db.raw(sql, values as Knex.RawBinding[])) as unknown as [T];
     return result;
   }
-  const conn = await transactionConnection(db as Knex.Transaction);
+  const trx = db as Knex.Transaction;
+  // As knex does: once committed or rolled back, the connection is back in the pool and may
+  // be another caller's; a late statement must fail, not run outside its transaction.
+  if (trx.isCompleted()) throw new Error(`statement on a finished transaction: ${sql.slice(0, 80)}`);
+  const conn = await transactionConnection(trx);
   return new Promise<T>((resolve, reject) =>
     conn.query(sql, values, (err, result) => (err ? reject(err) : resolve(result as T))),
   );
@@ -60,6 +64,9 @@ export async function insertRow(db: Db, table: string, row: Row): Promise<number
 /** INSERT of several rows with the same columns in one statement (one round trip). */
 export async function insertRows(db: Db, table: string, rows: Row[]): Promise<void> {
   const cols = Object.keys(rows[0]!);
+  // One column list for every row: a missing value cannot fall back to its default here.
+  if (rows.some((r) => cols.some((c) => r[c] === undefined)))
+    throw new Error(`insertRows(${table}): every row needs a value for every column`);
   const tuple = `(${cols.map(() => '?').join(', ')})`;
   const sql = `INSERT INTO ${quoted(table)} (${cols.map(quoted).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;
   await execute(

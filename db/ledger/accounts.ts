@@ -60,7 +60,9 @@ export async function lockUser(trx: Knex.Transaction, userId: number): Promise<L
 
 /**
  * Locks users in one statement. InnoDB reads `id IN (…) ORDER BY id` along the primary key and
- * locks each row as it reads it, so the locks are taken in ascending id: the global order.
+ * locks each row as it reads it, so the locks are taken in ascending id: the global order. A
+ * posting names a handful of users (payer, payee, commission levels); a list in the hundreds
+ * could get another plan, so this is not a bulk lock.
  */
 async function lockUsers(trx: Knex.Transaction, ascendingIds: number[]): Promise<LockedUser[]> {
   const rows = await selectRows<Record<string, any>>(

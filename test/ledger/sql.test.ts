@@ -55,6 +55,16 @@ describe('plain SQL inside a knex transaction (the ledger hot path)', () => {
     expect(await names()).toEqual(["o'brien; --", 'after-error']);
   });
 
+  it('refuses a statement on a transaction that has finished, and a row with a missing value', async () => {
+    const trx = await db.knex.transaction();
+    await trx.rollback();
+    await expect(insertRow(trx, 'sql_probe', { name: 'late', n: 1 })).rejects.toThrow(/finished transaction/);
+    await expect(insertRows(db.knex, 'sql_probe', [{ name: 'x', n: 1 }, { name: 'y' }])).rejects.toThrow(
+      /every row needs a value/,
+    );
+    expect(await names()).not.toContain('late');
+  });
+
   it('outside a transaction, goes through knex', async () => {
     expect(await updateById(db.knex, 'sql_probe', 999_999, { n: 1 })).toBe(0);
     expect(await selectRows(db.knex, 'SELECT COUNT(*) AS c FROM sql_probe', [])).toEqual([{ c: 2 }]);
