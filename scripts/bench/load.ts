@@ -117,6 +117,43 @@ export async function httpLoad(o: {
   };
 }
 
+/**
+ * Two HTTP loads compared with each other, taking turns in `rounds` short windows (a, b, a, b,
+ * …) rather than at once, where a shared queue would blur the difference. Each figure: requests
+ * over its windows' time, the median of its windows' p50s, the worst of their p99s.
+ */
+export async function httpLoadsTakingTurns(
+  o: { connections: number; seconds: number; rounds: number },
+  a: { url: string; headers?: Record<string, string> },
+  b: { url: string; headers?: Record<string, string> },
+): Promise<[Figure, Figure]> {
+  const windows: Figure[][] = [[], []];
+  for (const x of [a, b]) await autocannon({ ...x, connections: o.connections, duration: 1 });
+  for (let r = 0; r < o.rounds; r++) {
+    for (const [k, x] of [a, b].entries()) {
+      const res = await autocannon({ ...x, connections: o.connections, duration: o.seconds / o.rounds });
+      windows[k]!.push({
+        rate: res.requests.average,
+        p50: res.latency.p50,
+        p99: res.latency.p99,
+        count: res.requests.total,
+        errors: res.errors + res.timeouts + res.non2xx,
+      });
+    }
+  }
+  const merged = (ws: Figure[]): Figure => {
+    const p50s = ws.map((w) => w.p50).sort((x, y) => x - y);
+    return {
+      rate: ws.reduce((n, w) => n + w.rate, 0) / ws.length,
+      p50: p50s[Math.floor(p50s.length / 2)]!,
+      p99: Math.max(...ws.map((w) => w.p99)),
+      count: ws.reduce((n, w) => n + w.count, 0),
+      errors: ws.reduce((n, w) => n + w.errors, 0),
+    };
+  };
+  return [merged(windows[0]!), merged(windows[1]!)];
+}
+
 /** Resident memory of a process, in MB (Linux). */
 export function residentMb(pid: number | undefined): number {
   if (!pid) return NaN;

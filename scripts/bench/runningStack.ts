@@ -3,9 +3,11 @@
  * instead of starting one. The bench also needs the stack's database, Temporal server and
  * simulators (to seed its payers and measure the ceilings beside it): from the environment, or
  * from the file `npm run dev` writes (.data/dev.env). Memory is read from the processes
- * listening on the API's and the worker's health ports, when they run on this machine.
+ * listening on the API's and the worker's health ports, when they are Node processes on this
+ * machine (not, say, docker-proxy in front of a container).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import type { FullStack } from '../stack/fullStack';
 import { envWithDevStack } from '../stack/devEnv';
 
@@ -20,7 +22,9 @@ function listenerPid(url: string | undefined): number | undefined {
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname)) return undefined;
   const r = spawnSync('ss', ['-ltnpH', `sport = :${port || (protocol === 'https:' ? 443 : 80)}`], { encoding: 'utf8' });
   const pid = /pid=(\d+)/.exec(r.stdout ?? '')?.[1];
-  return pid ? Number(pid) : undefined;
+  // A port published by Docker is held by docker-proxy: its memory is not the engine's.
+  const isNode = pid && /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
+  return isNode ? Number(pid) : undefined;
 }
 
 export async function connectToRunningStack(apiUrl: string): Promise<BenchStack> {
