@@ -29,6 +29,21 @@ export async function bareSelect(url: string, userId: number, seconds: number): 
   return httpLoad({ url: `${url}/row/${userId}`, connections: 32, seconds });
 }
 
+/** One transaction on its own pooled connection, as a bare client would run it. */
+async function inBareTransaction(pool: mysql.Pool, fn: (conn: mysql.PoolConnection) => Promise<void>): Promise<void> {
+  const conn = await pool.getConnection();
+  try {
+    await conn.beginTransaction();
+    await fn(conn);
+    await conn.commit();
+  } catch (err) {
+    await conn.rollback();
+    throw err;
+  } finally {
+    conn.release();
+  }
+}
+
 /**
  * The least a posting must do, on scratch tables shaped like the ledger's: insert the journal,
  * lock both accounts in id order, update both balances, insert two entries, commit.
@@ -53,9 +68,7 @@ export async function barePostings(
     return await closedLoop({ clients: o.clients, durationMs: o.seconds * 1000 }, async (c, i) => {
       const from = 2 * c + 1;
       const to = o.hot ? o.clients * 2 + 1 : 2 * c + 2;
-      const conn = await pool.getConnection();
-      try {
-        await conn.beginTransaction();
+      await inBareTransaction(pool, async (conn) => {
         const [j] = await conn.query('INSERT INTO bench_journals (reference, created_at) VALUES (?, NOW(3))', [
           `bench:${run}:${i}`,
         ]);
@@ -70,13 +83,7 @@ export async function barePostings(
           'INSERT INTO bench_entries (journal_id, account_id, debit, credit, balance_after) VALUES (?, ?, 100, 0, 0), (?, ?, 0, 100, 0)',
           [journalId, from, journalId, to],
         );
-        await conn.commit();
-      } catch (err) {
-        await conn.rollback();
-        throw err;
-      } finally {
-        conn.release();
-      }
+      });
     });
   } finally {
     await pool.query('DROP TABLE IF EXISTS bench_entries, bench_journals, bench_accounts').catch(() => undefined);
@@ -137,19 +144,17 @@ export async function barePostingsWithLedgerStatements(
       const to = o.hot ? userIds[2 * o.clients]! : userIds[2 * c + 1]!;
       const reference = `bench:${run}:${c}:${i}`;
       const now = new Date();
-      const conn = await pool.getConnection();
-      try {
-        await conn.beginTransaction();
+      await inBareTransaction(pool, async (conn) => {
         const [j] = await conn.query(
           `INSERT INTO bench_ledger_journals (reference, ledger_type, description, fingerprint, counts_toward_limits,
-             reverses_journal_id, hold_id, created_at) VALUES (?, 'Transfer', ?, ?, 1, NULL, NULL, ?)`,
+           reverses_journal_id, hold_id, created_at) VALUES (?, 'Transfer', ?, ?, 1, NULL, NULL, ?)`,
           [reference, `Transfer ${reference}`, 'f'.repeat(64), now],
         );
         const journalId = (j as { insertId: number }).insertId;
         const [locked] = await conn.query(
           `SELECT id, user_code, wallet_balance, held_balance, is_active, kyc_status, daily_limit, monthly_limit,
-                  limit_day, limit_day_used, limit_month, limit_month_used
-             FROM bench_users WHERE id IN (?, ?) ORDER BY id FOR UPDATE`,
+                limit_day, limit_day_used, limit_month, limit_month_used
+           FROM bench_users WHERE id IN (?, ?) ORDER BY id FOR UPDATE`,
           [from, to],
         );
         const statementIds: number[] = [];
@@ -160,7 +165,7 @@ export async function barePostingsWithLedgerStatements(
           const u = (locked as Array<Record<string, unknown>>).find((r) => r.id === id)!;
           await conn.query(
             `UPDATE bench_users SET wallet_balance = wallet_balance - ? + ?, held_balance = ?, limit_day = ?,
-               limit_day_used = limit_day_used + ?, limit_month = ?, limit_month_used = limit_month_used + ? WHERE id = ?`,
+             limit_day_used = limit_day_used + ?, limit_month = ?, limit_month_used = limit_month_used + ? WHERE id = ?`,
             [debit, credit, u.held_balance, u.limit_day, debit, u.limit_month, debit, id],
           );
           const [t] = await conn.query(statementSql, [
@@ -186,16 +191,10 @@ export async function barePostingsWithLedgerStatements(
         }
         await conn.query(
           `INSERT INTO bench_ledger_entries (journal_id, user_id, debit, credit, balance_after, transaction_id, created_at)
-             VALUES (?, ?, 1, 0, 0, ?, ?), (?, ?, 0, 1, 0, ?, ?)`,
+           VALUES (?, ?, 1, 0, 0, ?, ?), (?, ?, 0, 1, 0, ?, ?)`,
           [journalId, from, statementIds[0], now, journalId, to, statementIds[1], now],
         );
-        await conn.commit();
-      } catch (err) {
-        await conn.rollback();
-        throw err;
-      } finally {
-        conn.release();
-      }
+      });
     });
   } finally {
     await dropCopies().catch(() => undefined);
