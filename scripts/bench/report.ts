@@ -89,7 +89,12 @@ export function printTable(rows: Row[], memory: Memory, invariantsOk: boolean): 
   );
   printAligned(header, lines);
   const missed = rows.filter((r) => met(r) === false).map((r) => r.what);
-  if (!memMet) missed.push(memMeasured ? 'resident memory' : 'resident memory (not measured: the API or worker is not a process on this machine)');
+  if (!memMet)
+    missed.push(
+      memMeasured
+        ? 'resident memory'
+        : 'resident memory (not measured: the API or worker is not a process on this machine)',
+    );
   if (!invariantsOk) missed.push('ledger invariants');
   console.log(missed.length ? `\nmissed targets: ${missed.join('; ')}` : '\nevery target met');
   return missed;
