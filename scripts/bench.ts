@@ -1,11 +1,13 @@
 /**
- * `npm run bench [-- --quick] [--after N] [--json file.json] [--keep] [--profile dir]`: how fast
+ * `npm run bench [-- --quick] [--after N] [--json file.json] [--keep] [--profile dir] [--api URL]`: how fast
  * the engine answers, against ceilings measured on the same machine in the same run.
  *
  * Starts its own stack shaped like `npm run dev` (private MariaDB, Temporal dev server, the
- * simulators, one API, one worker; separate processes), seeds KYC-verified funded payers, then:
+ * simulators, one API, one worker; separate processes), or with `--api` measures one already
+ * running (scripts/bench/runningStack.ts); seeds KYC-verified funded payers, then:
  *  1. the ceilings (scripts/bench/ceilings.ts): bare Koa + mysql2 point select at 32
- *     connections; a bare two-account posting transaction; trivial workflows on the same server;
+ *     connections; a bare two-account posting transaction, and the same posting's own
+ *     statements on copies of the ledger's tables; trivial workflows on the same server;
  *  2. reads through the API (`/v1/me`, `/v1/wallet`, a ledger page) at 32 connections;
  *  3. postings through the project's ledger, on distinct accounts and on one hot account; then
  *     flat cost: a posting and `GET /v1/wallet` for a user with 100,000 entries this month
