@@ -38,7 +38,7 @@ import {
   trivialWorkflows,
 } from './bench/ceilings';
 import { seedHeavyHistory } from './bench/heavyUser';
-import { alternating, closedLoop, httpLoad, httpLoadsTakingTurns, residentMb } from './bench/load';
+import { alternating, closedLoop, httpLoad, httpLoadsTakingTurns, residentMb, timedThenWait } from './bench/load';
 import { Memory, printDrift, printTable, Row } from './bench/report';
 import { Clients, plan } from './chaos/workload';
 import { startFullStack } from './stack/fullStack';
@@ -98,6 +98,17 @@ async function settled(knex: Knex, clients: Clients, ms: number): Promise<void> 
     if (Number(row.n) === 0 || Date.now() > deadline) return;
     await new Promise((r) => setTimeout(r, 500));
   }
+}
+
+/** Until the payment is no longer PROCESSING (or `ms` passes). */
+async function settledPayment(knex: Knex, paymentId: string, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (Date.now() < deadline) {
+    const row = await knex('payment_records').where({ id: paymentId }).first('status');
+    if (row && row.status !== 'PROCESSING') return;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  throw new Error(`payment ${paymentId} still PROCESSING after ${ms} ms`);
 }
 
 interface Bench {
@@ -234,6 +245,26 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
       ),
     ),
   );
+  // The same, each sent only once the one before has settled (the wait is not timed): the
+  // answer's own latency, without the previous payment's settlement beside it.
+  const rechargeAlone = await timed('recharges answered 202, each after the last settled, 1 client', () =>
+    timedThenWait(
+      { iterations },
+      (i) =>
+        pay(
+          33,
+          '/v1/payments/recharges',
+          {
+            operator: operator.code,
+            circle: operator.circle,
+            mobile: `97${String(10_000_000 + i).slice(-8)}`,
+            amount: '10.00',
+          },
+          202,
+        ),
+      (answer) => settledPayment(b.knex, String(answer.paymentId), 30_000),
+    ),
+  );
   const bill = await timed('bill payments answered 202 (bill fetched first, not timed), 1 client', async () => {
     const refs: string[] = [];
     for (let i = 0; i < oneClient.iterations + 2; i++) {
@@ -288,6 +319,7 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
     },
     { what: 'top-up with PhonePe page (1)', figure: topup, target: { p99: 150 } },
     { what: 'recharge answered 202 (1)', figure: recharge, target: { p99: 150 } },
+    { what: 'recharge answered 202, after the last settled (1)', figure: rechargeAlone },
     { what: 'bill payment answered 202 (1)', figure: bill, target: { p99: 150 } },
     { what: 'payout answered 202 (1)', figure: payout, target: { p99: 150 } },
   ];

@@ -70,6 +70,37 @@ function figureOf(samples: number[], seconds: number, errors: number): Figure {
 }
 
 /**
+ * One client that times `op` only, then waits (untimed) for `after` with its result before the
+ * next call: the operation's own latency, without what its predecessor left running.
+ */
+export async function timedThenWait<T>(
+  o: { iterations: number; warmup?: number },
+  op: (i: number) => Promise<T>,
+  after: (result: T) => Promise<void>,
+): Promise<Figure> {
+  const samples: number[] = [];
+  let errors = 0;
+  let busy = 0;
+  for (let i = 0; i < o.iterations + (o.warmup ?? 2); i++) {
+    const t = performance.now();
+    let result: T;
+    try {
+      result = await op(i);
+    } catch (err) {
+      if (++errors === 1) console.error(`nexaspay bench: error: ${(err as Error).message}`);
+      continue;
+    }
+    const took = performance.now() - t;
+    if (i >= (o.warmup ?? 2)) {
+      samples.push(took);
+      busy += took;
+    }
+    await after(result);
+  }
+  return figureOf(samples, busy / 1000, errors);
+}
+
+/**
  * Two operations compared with each other, one client, taking turns (a, b, a, b, …) so that
  * whatever else the machine does at the moment (a flush after a bulk load) falls on both alike.
  * Each figure's rate is over the time spent in its own calls.
