@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { ulid } from 'ulid';
 import type { UserRow } from './users';
+import { selectRows } from './sql';
 
 export interface IssuedRefresh {
   familyId: string;
@@ -126,6 +127,6 @@ const ACTIVE_SESSION_USER_SQL = `SELECT ${SESSION_USER_COLUMNS.map((c) => `u.${c
   LIMIT 1`;
 
 export async function activeSessionUser(knex: Knex, userId: number, familyId: string): Promise<SessionUser | null> {
-  const [rows] = (await knex.raw(ACTIVE_SESSION_USER_SQL, [userId, familyId, new Date()])) as [SessionUser[]];
-  return rows[0] ?? null;
+  const [row] = await selectRows<SessionUser>(knex, ACTIVE_SESSION_USER_SQL, [userId, familyId, new Date()]);
+  return row ?? null;
 }
