@@ -230,39 +230,27 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
     await Promise.all(payments);
     return figure;
   });
+  // Each recharge to its own number: `series` keeps the two loops' numbers apart.
+  const rechargeNo = (series: '97' | '98') => (i: number) =>
+    pay(
+      33,
+      '/v1/payments/recharges',
+      {
+        operator: operator.code,
+        circle: operator.circle,
+        mobile: `${series}${String(10_000_000 + i).slice(-8)}`,
+        amount: '10.00',
+      },
+      202,
+    );
   const recharge = await timed('recharges answered 202, 1 client', () =>
-    closedLoop(oneClient, (_c, i) =>
-      pay(
-        33,
-        '/v1/payments/recharges',
-        {
-          operator: operator.code,
-          circle: operator.circle,
-          mobile: `98${String(10_000_000 + i).slice(-8)}`,
-          amount: '10.00',
-        },
-        202,
-      ),
-    ),
+    closedLoop(oneClient, (_c, i) => rechargeNo('98')(i)),
   );
   // The same, each sent only once the one before has settled (the wait is not timed): the
   // answer's own latency, without the previous payment's settlement beside it.
   const rechargeAlone = await timed('recharges answered 202, each after the last settled, 1 client', () =>
-    timedThenWait(
-      { iterations },
-      (i) =>
-        pay(
-          33,
-          '/v1/payments/recharges',
-          {
-            operator: operator.code,
-            circle: operator.circle,
-            mobile: `97${String(10_000_000 + i).slice(-8)}`,
-            amount: '10.00',
-          },
-          202,
-        ),
-      (answer) => settledPayment(b.knex, String(answer.paymentId), 30_000),
+    timedThenWait({ iterations }, rechargeNo('97'), (answer) =>
+      settledPayment(b.knex, String(answer.paymentId), 30_000),
     ),
   );
   const bill = await timed('bill payments answered 202 (bill fetched first, not timed), 1 client', async () => {

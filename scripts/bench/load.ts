@@ -138,7 +138,12 @@ export async function httpLoad(o: {
   headers?: Record<string, string>;
 }): Promise<Figure> {
   await autocannon({ url: o.url, connections: o.connections, duration: 1, headers: o.headers });
-  const r = await autocannon({ url: o.url, connections: o.connections, duration: o.seconds, headers: o.headers });
+  return figureOfHttp(
+    await autocannon({ url: o.url, connections: o.connections, duration: o.seconds, headers: o.headers }),
+  );
+}
+
+function figureOfHttp(r: autocannon.Result): Figure {
   return {
     rate: r.requests.average,
     p50: r.latency.p50,
@@ -162,14 +167,9 @@ export async function httpLoadsTakingTurns(
   for (const x of [a, b]) await autocannon({ ...x, connections: o.connections, duration: 1 });
   for (let r = 0; r < o.rounds; r++) {
     for (const [k, x] of [a, b].entries()) {
-      const res = await autocannon({ ...x, connections: o.connections, duration: o.seconds / o.rounds });
-      windows[k]!.push({
-        rate: res.requests.average,
-        p50: res.latency.p50,
-        p99: res.latency.p99,
-        count: res.requests.total,
-        errors: res.errors + res.timeouts + res.non2xx,
-      });
+      windows[k]!.push(
+        figureOfHttp(await autocannon({ ...x, connections: o.connections, duration: o.seconds / o.rounds })),
+      );
     }
   }
   const merged = (ws: Figure[]): Figure => {
