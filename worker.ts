@@ -27,6 +27,7 @@ const INDEXED_TYPES = {
 
 export const RECONCILIATION_SCHEDULE_ID = 'daily-reconciliation';
 export const ORPHAN_SWEEP_SCHEDULE_ID = 'orphan-sweep';
+export const REVERSAL_SWEEP_SCHEDULE_ID = 'reversal-sweep';
 
 /** Registers our search attributes; those that already exist are left alone. */
 export async function registerSearchAttributes(
@@ -50,13 +51,14 @@ export async function registerSearchAttributes(
 }
 
 /**
- * The daily reconciliation (02:00 IST) and the orphan sweep (every minute); creating them twice
- * is harmless. `idSuffix` keeps schedules of several stacks on one Temporal server apart (tests).
+ * The daily reconciliation (02:00 IST), the orphan sweep and the reversal sweep (every minute by
+ * default); creating them twice is harmless, and an existing schedule is left as it is.
+ * `idSuffix` keeps schedules of several stacks on one Temporal server apart (tests).
  */
 export async function ensureSchedules(
   client: Client,
   taskQueue: string,
-  opts: { idSuffix?: string; sweepEvery?: Duration } = {},
+  opts: { idSuffix?: string; sweepEvery?: Duration; reversalSweepEvery?: Duration } = {},
 ): Promise<void> {
   const suffix = opts.idSuffix ? `-${opts.idSuffix}` : '';
   const schedules: ScheduleOptions[] = [
@@ -84,6 +86,18 @@ export async function ensureSchedules(
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     },
+    {
+      scheduleId: `${REVERSAL_SWEEP_SCHEDULE_ID}${suffix}`,
+      spec: { intervals: [{ every: opts.reversalSweepEvery ?? '1 minute' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'reversalSweepWorkflow',
+        taskQueue,
+        args: [],
+        staticSummary: 'Reversal sweep: asks providers about settled payments whose check is due',
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    },
   ];
   for (const schedule of schedules) {
     try {
@@ -104,6 +118,7 @@ export interface PaymentsWorkerOptions {
         | 'WORKER_WORKFLOW_SLOTS'
         | 'WORKER_CACHED_WORKFLOWS'
         | 'WORKER_SHUTDOWN_GRACE_SECONDS'
+        | 'REVERSAL_SWEEP_SECONDS'
       >
     >;
   deps: ActivityDeps;
@@ -125,7 +140,9 @@ export async function createPaymentsWorker(
       connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
       namespace: config.TEMPORAL_NAMESPACE,
     });
-    await ensureSchedules(client, taskQueue);
+    await ensureSchedules(client, taskQueue, {
+      reversalSweepEvery: `${config.REVERSAL_SWEEP_SECONDS ?? 60} seconds`,
+    });
     await client.connection.close();
   }
   const worker = await Worker.create({

@@ -12,6 +12,7 @@ import { recoveryActivities } from './recovery';
 import { PayeeLookup, providerOrders } from './providerOrders';
 import { paymentActivities } from './payments';
 import { reconciliationActivities } from './reconciliation';
+import { reversalActivities } from './reversals';
 import { refundActivities } from './refund';
 import type { ProviderGateways } from '../providers/contracts';
 import type { PhonePeGateway } from '../providers/phonepe/client';
@@ -36,6 +37,7 @@ const noPayee: PayeeLookup = () => Promise.reject(new Error('this worker was sta
 
 export function createActivities(deps: ActivityDeps) {
   const ledger = deps.ledger ?? createLedger(deps.knex);
+  const orders = providerOrders({ gateways: deps.gateways ?? {}, payee: deps.payee ?? noPayee });
   return withFailureMapping({
     ...paymentActivities({ knex: deps.knex, decisionKey: deps.decisionKey }),
     ...reconciliationActivities({ knex: deps.knex, ledger }),
@@ -44,11 +46,8 @@ export function createActivities(deps: ActivityDeps) {
     ...topUpActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...refundActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...transferActivities({ knex: deps.knex, ledger }),
-    ...heldPaymentActivities({
-      knex: deps.knex,
-      ledger,
-      orders: providerOrders({ gateways: deps.gateways ?? {}, payee: deps.payee ?? noPayee }),
-    }),
+    ...heldPaymentActivities({ knex: deps.knex, ledger, orders }),
+    ...reversalActivities({ knex: deps.knex, orders }),
   });
 }
 

@@ -13,7 +13,7 @@ import {
 import { ApplicationFailure } from '@temporalio/common';
 import { BusinessRuleError, ConflictError, DomainError, TransientError, ValidationError } from '../domain/errors';
 import { ProviderUnavailableError } from '../domain/providerErrors';
-import { PaymentKind, PaymentStatus, workflowIdFor } from '../domain/payments';
+import { PaymentKind, PaymentStatus, reversalWorkflowIdFor, workflowIdFor } from '../domain/payments';
 import type { OperatorDecision, PaymentView, TopUpStarted } from '../workflows/messages';
 import {
   PaymentAccepted,
@@ -27,6 +27,7 @@ import {
 import { heldPaymentSummary, recoverySummary, refundSummary, topUpSummary, transferSummary } from './workflowSummaries';
 import { AmountPaiseKey, PaymentKindKey, PaymentStatusKey, UserCodeKey } from '../workflows/searchAttributes';
 import { refundWorkflow, type RefundInput } from '../workflows/refund';
+import { reversalWorkflow, type ReversalInput } from '../workflows/reversal';
 import { topUpWorkflow, type TopUpInput } from '../workflows/topup';
 import type { ReconciliationSummary, SweepResult, TransferInput } from '../domain/contracts';
 import type { HeldPaymentStart } from '../domain/heldKinds';
@@ -149,6 +150,26 @@ export class PaymentWorkflows {
     } catch (err) {
       if (err instanceof WorkflowExecutionAlreadyStartedError) return; // idempotent retry
       unavailable(err);
+    }
+  }
+
+  /**
+   * Starts the reversal run of a settled payment (or joins the one running): it asks the
+   * provider before booking anything. Answers with the run's workflow id.
+   */
+  async startReversalRun(input: ReversalInput): Promise<string> {
+    const workflowId = reversalWorkflowIdFor(input.kind, input.paymentId);
+    try {
+      await this.client.workflow.start(reversalWorkflow, {
+        workflowId,
+        taskQueue: this.taskQueue,
+        args: [input],
+        workflowIdConflictPolicy: 'USE_EXISTING',
+        staticSummary: `Reversal check of ${workflowIdFor(input.kind, input.paymentId)}`,
+      });
+      return workflowId;
+    } catch (err) {
+      return unavailable(err);
     }
   }
 

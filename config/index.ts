@@ -152,6 +152,11 @@ function schemaFor(mode: Mode) {
       .positive()
       .max(24 * 30)
       .default(72),
+    /**
+     * How often the reversal sweep looks for settled payments whose provider check is due (one
+     * falls due every sixth of the watch). Read when the schedule is first created.
+     */
+    REVERSAL_SWEEP_SECONDS: z.coerce.number().int().min(1).max(3600).default(60),
 
     /** Scales every polling interval and window (1 in production; demos may shorten them). */
     POLLING_TIME_SCALE: z.coerce.number().positive().max(1).default(1),

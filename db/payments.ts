@@ -17,6 +17,7 @@ import {
 } from '../domain/payments';
 import { fromDecimal, toDecimal } from './money';
 import { isDuplicateKey } from './ledger/transaction';
+import { startReversalWatch } from './reversalWatch';
 import { newestFirstPage } from './statements';
 
 export interface PaymentRecord {
@@ -149,7 +150,11 @@ export async function recordPaymentStatus(
     if (change.providerRef !== undefined) update.provider_ref = change.providerRef;
     if (change.providerRefs) update.provider_refs = JSON.stringify({ ...current.providerRefs, ...change.providerRefs });
     if (change.details) update.details = JSON.stringify({ ...current.details, ...change.details });
+    // A reversed payment has nothing left to watch for (db/reversalWatch.ts).
+    if (change.status === 'REVERSED') update.reversal_check_at = null;
     await trx('payment_records').where({ id: current.id }).update(update);
+    if (change.status === 'COMPLETED' && change.reversalWatchMs !== undefined)
+      await startReversalWatch(trx, current.id, change.reversalWatchMs);
     const last = await trx('payment_events').where({ payment_id: current.id }).orderBy('id', 'desc').first();
     const isRepeat =
       last && last.status === change.status && (last.note ?? null) === (change.note?.slice(0, 1000) ?? null);

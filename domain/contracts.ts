@@ -75,6 +75,16 @@ export interface SweepResult {
   orphaned: Array<{ paymentId: string; reason: string }>;
 }
 
+/** What one run of the reversal sweep did (workflows/reversal.ts). */
+export interface ReversalSweepResult {
+  /** Settled payments whose provider was asked this run. */
+  checked: number;
+  /** Those the provider says it reversed: each gets a reversal run, which books it. */
+  reversed: Array<{ kind: HeldPaymentKind; paymentId: string }>;
+  /** Checks the provider did not answer; they stay due and are asked again at the next run. */
+  unanswered: number;
+}
+
 /** What the daily reconciliation reports (the full report is stored for the admin API). */
 export interface ReconciliationSummary {
   reportId: number;

@@ -48,6 +48,11 @@ export function workflowIdFor(kind: PaymentKind, paymentId: string): string {
   return `${kind}:${paymentId}`;
 }
 
+/** The run that books a provider's reversal of a settled payment (workflows/reversal.ts). */
+export function reversalWorkflowIdFor(kind: PaymentKind, paymentId: string): string {
+  return `${workflowIdFor(kind, paymentId)}:reversal`;
+}
+
 /** A status change a workflow records in the read model (and on its timeline). */
 export interface StatusChange {
   paymentId: string;
@@ -60,6 +65,11 @@ export interface StatusChange {
   details?: Record<string, unknown>;
   /** The operator decision this change applies: audited, with its channel, where it is recorded. */
   decision?: { outcome: 'succeeded' | 'failed'; reason: string; operator?: string; proof?: string };
+  /**
+   * With COMPLETED: how long the provider may still reverse the payment. The reversal watch
+   * starts in the same transaction, so a settled payment is never seen COMPLETED and unwatched.
+   */
+  reversalWatchMs?: number;
 }
 
 /** What a provider says of an order, in the engine's words (each provider maps its own status words). */

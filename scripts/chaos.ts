@@ -114,6 +114,7 @@ async function main(): Promise<void> {
       env: {
         POLLING_TIME_SCALE: '0.01',
         REVERSAL_WATCH_HOURS: String(60 / 3600),
+        REVERSAL_SWEEP_SECONDS: '5',
         TOPUP_EXPIRE_AFTER_SECONDS: '300',
         PROVIDER_TIMEOUT_MS: '3000',
         PHONEPE_TIMEOUT_MS: '3000',
@@ -201,8 +202,8 @@ async function main(): Promise<void> {
     }
   });
   // A reversal reaches a settled payment by webhook, or, when the webhook was lost to a crash, by
-  // the reversal watch's next status check (every 10 s of its 60 s window here). Give it that
-  // window before judging; the audit below is unchanged and still fails any reversal not booked.
+  // the reversal sweep's next due check (every 10 s of its 60 s window here, swept every 5 s).
+  // Give it that window before judging; the audit below still fails any reversal not booked.
   await timed('waiting for reversals the provider reported', async () => {
     const deadline = Date.now() + 70_000;
     const pendingReversal = (v: Violation) => / provider reversed, ours COMPLETED,/.test(v.detail);

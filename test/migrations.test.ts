@@ -59,6 +59,7 @@ describe('migrations', () => {
       '008_operations',
       '009_limit_counters',
       '010_redundant_statement_indexes',
+      '011_reversal_watch',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -135,6 +136,7 @@ describe('migrations', () => {
   });
 
   it('009 fills the limit counters from what counts in the IST day and month it runs in', async () => {
+    await db.knex.migrate.down(migrationConfig); // 011
     await db.knex.migrate.down(migrationConfig); // 010
     await db.knex.migrate.down(migrationConfig); // back to 008, then history written the old way
     const user = await createUser(db.knex);
@@ -162,7 +164,11 @@ describe('migrations', () => {
       { reference: 'm9:released', user_id: user.id, amount: '4.00', status: 'released', counts_toward_limits: true },
     ]);
 
-    expect(await migrateLatest(db.knex)).toEqual(['009_limit_counters', '010_redundant_statement_indexes']);
+    expect(await migrateLatest(db.knex)).toEqual([
+      '009_limit_counters',
+      '010_redundant_statement_indexes',
+      '011_reversal_watch',
+    ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
       limit_day: istDate(now),

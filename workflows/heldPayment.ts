@@ -5,7 +5,9 @@
  *   → send the order with our reference → wait for a webhook or the next status check
  *   → succeeded: capture the hold into the provider's payable account, pay commissions, COMPLETED
  *   → failed: release the hold, FAILED
- *   → then, for a while, listen for a reversal: refund the wallet, claw commissions back, REVERSED.
+ *   → completed: the read model starts its reversal watch as it records COMPLETED, and the
+ *     workflow closes; a reversal the provider reports later is booked by a reversal run
+ *     (reversal.ts). Payments completed before that change listen here, as they always did.
  *
  * Every decision is taken on the provider's status API (a webhook only wakes us). A pending
  * order is never sent again: after the polling window the payment parks in NEEDS_ATTENTION,
@@ -19,7 +21,14 @@
  *  - A release that keeps failing parks the payment: it is never FAILED while holding money.
  *  - A provider unreachable for the whole call budget parks the payment, the money held.
  */
-import { CancellationScope, condition, isCancellation, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import {
+  CancellationScope,
+  condition,
+  isCancellation,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+} from '@temporalio/workflow';
 import type { HeldPaymentRecord, ProviderOrder, ProviderOutcome, RecoveryStart } from '../domain/contracts';
 import type { HeldKind, HeldPaymentInput, HeldPaymentTiming } from '../domain/heldKinds';
 import { formatRupees } from '../domain/money';
@@ -30,6 +39,7 @@ import { runUnlessCancelled } from './operatorCancel';
 import { PaymentProgress } from './progress';
 import { waitForProvider } from './providerWait';
 import { failureMessage, refusal } from './refusals';
+import { bookReversal } from './reversal';
 import { ProviderRefKey } from './searchAttributes';
 
 interface HeldPaymentPlan extends HeldPaymentTiming {
@@ -57,6 +67,12 @@ type OrderAtProvider = 'not-sent' | 'in-doubt' | 'refused' | 'answered';
 type Parked = 'until-provider-answers' | 'for-operator';
 
 const SETTLED = ['COMPLETED', 'FAILED', 'REVERSED'];
+
+/**
+ * The patch behind which a completed payment starts its reversal watch on the read model and
+ * closes, instead of listening for the whole window (workflows/reversal.ts).
+ */
+export const REVERSALS_AFTER_CLOSE = 'reversals-after-close';
 
 /** What is captured when an operator, not the provider, says the payment succeeded. */
 const OPERATOR_CONFIRMED: ProviderOutcome = { outcome: 'succeeded', providerState: 'OPERATOR' };
@@ -92,6 +108,8 @@ class HeldPayment {
   /** After a cancel nothing more is sent to the provider; it is only asked. */
   private sendingStopped = false;
   private sentAt = 0;
+  /** Completed under `REVERSALS_AFTER_CLOSE`: the read model watches for a reversal, the workflow closes. */
+  private reversalsWatchedAfterClose = false;
 
   constructor(private readonly plan: HeldPaymentPlan) {
     this.kind = plan.order.kind;
@@ -128,7 +146,7 @@ class HeldPayment {
     if (!goOn) return;
     const answer = this.plan.recovery ? await this.askOrSend() : await this.send();
     await this.waitUntilSettled(answer);
-    if (this.progress.status === 'COMPLETED') await this.watchForReversal();
+    if (this.progress.status === 'COMPLETED' && !this.reversalsWatchedAfterClose) await this.watchForReversal();
   }
 
   private result(): HeldPaymentResult {
@@ -307,6 +325,7 @@ class HeldPayment {
   private complete(outcome: ProviderOutcome, note: string, actor?: string): Promise<void> {
     const { order } = this.plan;
     return CancellationScope.nonCancellable(async () => {
+      this.reversalsWatchedAfterClose = patched(REVERSALS_AFTER_CLOSE);
       this.progress.step = 'capturing the held amount';
       const { transactionId } = await this.acts.steps.captureHeldPayment({
         kind: this.kind,
@@ -330,7 +349,11 @@ class HeldPayment {
         ...(outcome.providerRef
           ? { providerRefs: { provider: outcome.providerRef, ...(outcome.utr ? { utr: outcome.utr } : {}) } }
           : {}),
+        // The read model watches for a reversal from here; this workflow closes (reversal.ts).
+        ...(this.reversalsWatchedAfterClose ? { reversalWatchMs: this.plan.reversalWatchMs } : {}),
       });
+      if (this.reversalsWatchedAfterClose)
+        this.progress.step = 'completed; a reversal the provider reports is booked by a reversal run';
     });
   }
 
@@ -439,9 +462,10 @@ class HeldPayment {
   }
 
   /**
-   * A settled payment can still be undone by the provider (operator reversal, bank return).
-   * Webhooks wake us; a few status checks cover a lost one, and an unreachable provider is
-   * simply asked again at the next one. Cancelling the workflow here just stops listening.
+   * Payments completed before `REVERSALS_AFTER_CLOSE`: the provider may still undo a settled
+   * payment (operator reversal, bank return). Webhooks wake us; a few status checks cover a lost
+   * one, and an unreachable provider is simply asked again at the next one. Cancelling the
+   * workflow here just stops listening.
    */
   private async watchForReversal(): Promise<void> {
     const until = Date.now() + this.plan.reversalWatchMs;
@@ -469,19 +493,16 @@ class HeldPayment {
   }
 
   private reverse(outcome: ProviderOutcome): Promise<void> {
-    return CancellationScope.nonCancellable(async () => {
-      const reason = `${this.who} reversed the payment${outcome.reason ? ` (${outcome.reason})` : ''}`;
-      this.progress.step = 'refunding the reversed payment to the wallet';
-      await this.acts.steps.refundReversedPayment({ kind: this.kind, paymentId: this.paymentId, reason });
-      let note = reason;
-      if (this.plan.commissionMarginRate !== undefined) {
-        this.progress.step = 'clawing back commissions';
-        const clawback = await this.acts.steps.clawBackPaymentCommissions({ paymentId: this.paymentId });
-        if (clawback.outstanding.length > 0) {
-          note += `; commissions not recoverable from ${clawback.outstanding.length} upline wallet(s) (see reconciliation)`;
-        }
-      }
-      await this.progress.moveTo('REVERSED', note, { failureReason: reason });
-    });
+    return CancellationScope.nonCancellable(() =>
+      bookReversal({
+        progress: this.progress,
+        steps: this.acts.steps,
+        kind: this.kind,
+        paymentId: this.paymentId,
+        who: this.who,
+        outcome,
+        clawBack: this.plan.commissionMarginRate !== undefined,
+      }),
+    );
   }
 }

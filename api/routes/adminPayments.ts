@@ -10,6 +10,7 @@ import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { paymentView, toPaymentView } from '../paymentViews';
+import { startReversalRunIfWatched } from '../reversalRuns';
 import { amountInput, isoDate } from '../schemas';
 import { clientInfo } from './auth';
 import { visiblePayment, workflowsOf } from './payments';
@@ -94,9 +95,11 @@ export function adminPaymentRoutes(deps: AppDeps) {
       handler: async ({ params: p, user, ctx }) => {
         const rec = await visiblePayment(deps, p.id, user);
         const recoveryStarted = await needsRecovery(rec);
+        // A settled payment's workflow has closed: within its reversal window, a reversal run asks the provider now.
         const signalled = recoveryStarted
           ? (await recover(rec, user.userCode), false)
-          : await workflowsOf(deps).recheck(rec.workflowId);
+          : (await startReversalRunIfWatched(deps, rec)) !== undefined ||
+            (await workflowsOf(deps).recheck(rec.workflowId));
         await audit(user.id, 'admin.payments.recheck', rec.id, ctx, { signalled, recoveryStarted });
         return { status: 202, body: { paymentId: rec.id, signalled, recoveryStarted } };
       },

@@ -14,6 +14,7 @@ import { parseBbpsWebhook } from '../../providers/bbps/webhook';
 import { parsePayoutWebhook } from '../../providers/payout/webhook';
 import { parseRechargeWebhook } from '../../providers/recharge/webhook';
 import type { AppDeps } from '../deps';
+import { startReversalRunIfWatched } from '../reversalRuns';
 import { defineRoute } from '../http/route';
 import { workflowsOf } from './payments';
 
@@ -28,9 +29,11 @@ const signedAck = z.object({ received: z.literal(true), duplicate: z.boolean() }
 
 /**
  * Relays a stored webhook to its payment's workflow. Unknown payment → 404 so the provider
- * retries (the event stays stored). A closed workflow cannot act on it: a late copy of how the
- * payment ended is recorded as such; an event that contradicts it (a reversal after the watch
- * window, a success after a cancel) stays undelivered, listed for finance until settled.
+ * retries (the event stays stored). A reversal of a settled payment within its watch window
+ * starts a reversal run (workflows/reversal.ts), which asks the provider before booking it. A
+ * closed workflow cannot act on anything else: a late copy of how the payment ended is recorded
+ * as such; an event that contradicts it (a reversal after the watch window, a success after a
+ * cancel) stays undelivered, listed for finance until settled.
  */
 async function relay(
   deps: AppDeps,
@@ -41,6 +44,11 @@ async function relay(
   if (stored.signalled) return { received: true as const, duplicate: true };
   const payment = await getPayment(deps.knex, paymentId).catch(() => undefined);
   if (!payment) throw new NotFoundError('no payment with this reference yet', { reference: paymentId });
+  const reversalRun = hook.outcome === 'reversed' ? await startReversalRunIfWatched(deps, payment) : undefined;
+  if (reversalRun) {
+    await markWebhookSignalled(deps.knex, stored.id, reversalRun);
+    return { received: true as const, duplicate: stored.duplicate };
+  }
   const delivered = await workflowsOf(deps).signalProviderEvent(payment.workflowId, {
     eventKey: stored.dedupeKey,
     event: hook.event,

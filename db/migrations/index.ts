@@ -13,6 +13,7 @@ import * as m007 from './007_kyc_submissions';
 import * as m008 from './008_operations';
 import * as m009 from './009_limit_counters';
 import * as m010 from './010_redundant_statement_indexes';
+import * as m011 from './011_reversal_watch';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008_operations': m008,
   '009_limit_counters': m009,
   '010_redundant_statement_indexes': m010,
+  '011_reversal_watch': m011,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

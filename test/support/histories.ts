@@ -13,11 +13,17 @@ import { temporal } from '@temporalio/proto';
 /** Histories recorded before database steps became local activities: what payments open at that deploy carry. */
 export const HISTORY_DIR = path.join(__dirname, '..', 'fixtures', 'histories');
 
-/** Histories recorded since (the `local-db-steps` patch, workflows/activityPolicies.ts): where new recordings go. */
+/** Histories recorded after the `local-db-steps` patch (workflows/activityPolicies.ts). */
 export const LOCAL_STEPS_HISTORY_DIR = path.join(HISTORY_DIR, 'local-db-steps');
 
+/**
+ * Histories recorded since the `reversals-after-close` patch (workflows/heldPayment.ts): settled
+ * payments close at once, and reversals are reversal runs. Where new recordings go.
+ */
+export const REVERSALS_AFTER_CLOSE_HISTORY_DIR = path.join(HISTORY_DIR, 'reversals-after-close');
+
 const wanted = (name: string) => {
-  const file = path.join(LOCAL_STEPS_HISTORY_DIR, `${name}.pb`);
+  const file = path.join(REVERSALS_AFTER_CLOSE_HISTORY_DIR, `${name}.pb`);
   return existsSync(file) && process.env.RECORD_HISTORIES !== '1' ? undefined : file;
 };
 

@@ -170,6 +170,8 @@ describe('the Temporal UI reads like a payments console', () => {
     expect(timerSummaries[0]).toMatch(/^waiting for the recharge operator \(webhook or status check at /);
 
     const metadata = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
-    expect(metadata.currentDetails).toMatch(/^\*\*COMPLETED\*\* · completed; listening for a reversal until /);
+    expect(metadata.currentDetails).toMatch(
+      /^\*\*COMPLETED\*\* · completed; a reversal the provider reports is booked by a reversal run/,
+    );
   });
 });

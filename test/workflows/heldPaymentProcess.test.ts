@@ -21,6 +21,7 @@ type Answer = ProviderOutcome | { outcome: 'unknown'; providerState: 'NOT_FOUND'
 class Fake {
   calls: string[] = [];
   statuses: string[] = [];
+  changes: StatusChange[] = [];
   hold: 'none' | 'active' | 'captured' | 'released' = 'none';
   refuseHold?: string;
   failReleases = 0;
@@ -81,6 +82,7 @@ class Fake {
       },
       async recordPaymentStatus(change: StatusChange) {
         f.statuses.push(change.status);
+        f.changes.push(change);
       },
       async inspectMoney() {
         called('inspect');
@@ -129,15 +131,66 @@ const failed: ProviderOutcome = { outcome: 'failed', providerState: 'FAILURE', r
 const pending: ProviderOutcome = { outcome: 'pending', providerState: 'PENDING' };
 const notFound = { outcome: 'unknown', providerState: 'NOT_FOUND' } as const;
 
-it('success at once: captured, commissions, COMPLETED, never released', async () => {
+it('success at once: captured, commissions, COMPLETED with its reversal watch, and the workflow closes', async () => {
   const f = new Fake();
   f.send = succeeded;
   f.lastCheck = succeeded;
   const result = await withWorker(f, async (start) => (await start()).result());
   expect(result.status).toBe('COMPLETED');
-  expect(f.calls.slice(0, 5)).toEqual(['record', 'hold', 'send', 'capture', 'commissions']);
-  expect(f.calls).not.toContain('release');
+  // Closed at settlement: no status checks after the capture (the read model watches for a reversal).
+  expect(f.calls).toEqual(['record', 'hold', 'send', 'capture', 'commissions']);
   expect(f.statuses).toEqual(['PROCESSING', 'COMPLETED']);
+  expect(f.changes[1]).toMatchObject({ status: 'COMPLETED', reversalWatchMs: 1_000 });
+  expect(f.changes[0]!.reversalWatchMs).toBeUndefined();
+});
+
+describe('a reversal run (a settled payment whose workflow has closed)', () => {
+  const reversal = (f: Fake) =>
+    workers.run(f.activities(), async (start) =>
+      (
+        await start('reversalWorkflow', `recharge:pay_REV${Date.now()}${++n}:reversal`, [
+          { kind: 'recharge', paymentId: 'p' },
+        ])
+      ).result(),
+    );
+
+  it('books what the provider reports reversed: refund, claw-back, REVERSED', async () => {
+    const f = new Fake();
+    f.lastCheck = { outcome: 'reversed', providerState: 'REVERSED', reason: 'operator reversal' };
+    const result = await reversal(f);
+    expect(result.status).toBe('REVERSED');
+    expect(f.calls).toEqual(['check', 'refund-reversal', 'clawback']);
+    expect(f.changes).toEqual([
+      expect.objectContaining({
+        status: 'REVERSED',
+        failureReason: 'the recharge operator reversed the payment (operator reversal)',
+      }),
+    ]);
+  });
+
+  it('moves no money when the provider still says the payment succeeded (a webhook is only a hint)', async () => {
+    const f = new Fake();
+    f.lastCheck = succeeded;
+    const result = await reversal(f);
+    expect(result.status).toBe('COMPLETED');
+    expect(f.calls).toEqual(['check']);
+    expect(f.statuses).toEqual([]);
+  });
+
+  it('moves no money when the provider cannot be asked; the next scheduled check asks again', async () => {
+    const f = new Fake();
+    f.lastCheck = 'down';
+    const result = await workers.run(f.activities(), async (start) =>
+      (
+        await start('reversalWorkflow', `recharge:pay_REV${Date.now()}${++n}:reversal`, [
+          { kind: 'recharge', paymentId: 'p', providerCallBudgetMs: 3_000 },
+        ])
+      ).result(),
+    );
+    expect(result.status).toBe('COMPLETED');
+    expect(f.calls.every((c) => c === 'check')).toBe(true);
+    expect(f.statuses).toEqual([]);
+  });
 });
 
 it('a definite failure releases the hold: FAILED with provider_failed', async () => {

@@ -6,9 +6,17 @@
  */
 import { keepHistory, keepOpenHistory } from '../support/histories';
 import { control, HeldKind, PAYABLE_OF, payer, prepare } from '../support/heldPayments';
+import type { ReversalSweepResult } from '../../domain/contracts';
 import { formatRupees, Paise } from '../../domain/money';
 import { expectLedgerInvariants, rs, walletOf } from '../support/ledger';
-import { PaymentsHarness, paymentStatus, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
+import {
+  adminToken,
+  PaymentsHarness,
+  paymentStatus,
+  postingsFor,
+  startPaymentsHarness,
+  waitForStatus,
+} from '../support/payments';
 
 let h: PaymentsHarness;
 beforeAll(async () => {
@@ -62,6 +70,15 @@ describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
       expect(line.utr_number).toBeTruthy();
     }
     await keepHistory(h.client, `${kind}:${paymentId}`, `${kind}-completed`);
+    // Closed at settlement: the read model watches for a reversal instead of the workflow.
+    const { status } = await h.client.workflow.getHandle(`${kind}:${paymentId}`).describe();
+    expect(status.name).toBe('COMPLETED');
+    const watch = await h.db
+      .knex('payment_records')
+      .where({ id: paymentId })
+      .first('reversal_check_at', 'reversal_watch_until', 'reversal_checks_left');
+    expect(watch.reversal_checks_left).toBe(6);
+    expect(watch.reversal_check_at.getTime()).toBeLessThan(watch.reversal_watch_until.getTime());
   });
 
   it('fails definitely: the hold is released and the balance is as before', async () => {
@@ -95,7 +112,6 @@ describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
     await keepOpenHistory(h.client, `${kind}:${paymentId}`, `${kind}-open-waiting-on-provider`);
     await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
     expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9950.00', held: '0.00' });
-    await keepOpenHistory(h.client, `${kind}:${paymentId}`, `${kind}-open-reversal-watch`);
   });
 
   it('pending then failure: released once the provider decides', async () => {
@@ -140,6 +156,82 @@ describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
       credit_amount: '200.00',
     });
     await keepHistory(h.client, `${kind}:${paymentId}`, `${kind}-reversed`);
+    await keepHistory(h.client, `${kind}:${paymentId}:reversal`, `${kind}-reversal-run-reversed`);
+    const watch = await h.db.knex('payment_records').where({ id: paymentId }).first('reversal_check_at');
+    expect(watch.reversal_check_at).toBeNull();
+  });
+});
+
+describe('a reversal whose webhook is lost', () => {
+  const sweep = async () => {
+    const workflowId = `reversal-sweep:test:${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    const result: ReversalSweepResult = await h.client.workflow.execute('reversalSweepWorkflow', {
+      taskQueue: h.taskQueue,
+      workflowId,
+    });
+    return { workflowId, ...result };
+  };
+
+  it('is found by the reversal sweep at its next due check and booked once', async () => {
+    const p = await payer(h);
+    const prepared = await prepare(h, 'recharge', p);
+    await control(h, 'recharge').scenario({
+      match: prepared.match,
+      outcome: 'success_then_reversed',
+      // After the first status check finds the success (webhooks are dropped), within the 3 s window.
+      reverseAfterMs: 1_800,
+      webhook: 'drop',
+    });
+    const paymentId = (await prepared.pay('90.00')).body.paymentId as string;
+    await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
+    const deadline = Date.now() + 20_000;
+    while ((await paymentStatus(h, p.token, paymentId)).status !== 'REVERSED') {
+      if (Date.now() > deadline) throw new Error('the sweep never booked the reversal');
+      const { workflowId, reversed } = await sweep();
+      if (reversed.some((r) => r.paymentId === paymentId))
+        await keepHistory(h.client, workflowId, 'reversal-sweep-run');
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await sweep(); // a later sweep finds nothing left to check for it
+    expect(await postingsFor(h, `recharge:${paymentId}:reversal`)).toHaveLength(1);
+    expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '10000.00', held: '0.00' });
+    const record = await h.db.knex('payment_records').where({ id: paymentId }).first('reversal_check_at');
+    expect(record.reversal_check_at).toBeNull();
+  });
+
+  it("an operator's recheck of a settled payment asks the provider now, through a reversal run", async () => {
+    const admin = await adminToken(h); // signed in first: the recheck must fall within the 3 s window
+    const p = await payer(h);
+    const prepared = await prepare(h, 'payout', p);
+    await control(h, 'payout').scenario({ match: prepared.match, outcome: 'success' });
+    const paymentId = (await prepared.pay('25.00')).body.paymentId as string;
+    await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
+    const recheck = await h
+      .http()
+      .post(`/v1/admin/payments/${paymentId}/recheck`)
+      .set('authorization', `Bearer ${admin}`);
+    expect(recheck.body).toMatchObject({ paymentId, signalled: true, recoveryStarted: false });
+    const run = await h.client.workflow.getHandle(`payout:${paymentId}:reversal`).result();
+    expect(run).toMatchObject({ status: 'COMPLETED', providerChecks: 1 });
+    expect((await paymentStatus(h, p.token, paymentId)).status).toBe('COMPLETED');
+  });
+
+  it('a settled payment nobody reverses is checked six times over its window, then no more', async () => {
+    const p = await payer(h);
+    const prepared = await prepare(h, 'bill', p);
+    await control(h, 'bill').scenario({ match: prepared.match, outcome: 'success' });
+    const paymentId = (await prepared.pay('40.00')).body.paymentId as string;
+    await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
+    const watch = () =>
+      h.db.knex('payment_records').where({ id: paymentId }).first('reversal_check_at', 'reversal_checks_left');
+    const deadline = Date.now() + 20_000;
+    while ((await watch()).reversal_check_at !== null) {
+      if (Date.now() > deadline) throw new Error('the watch never ended');
+      await sweep();
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    expect((await watch()).reversal_checks_left).toBe(0);
+    expect((await paymentStatus(h, p.token, paymentId)).status).toBe('COMPLETED');
   });
 });
 

@@ -88,7 +88,7 @@ describe('orphaned payments', () => {
       }),
     ).toHaveLength(3);
     expect((await stuckList()).some((x) => x.paymentId === paymentId)).toBe(false);
-    // A second recheck reaches the recovery run (running its reversal watch), not a third run.
+    // A second recheck starts no third run: the payment is settled.
     expect((await asAdmin('post', `/v1/admin/payments/${paymentId}/recheck`)).body).toMatchObject({
       recoveryStarted: false,
     });
@@ -166,7 +166,14 @@ describe('events no workflow can take', () => {
     await control(h, 'recharge').scenario({ match: r.match, outcome: 'success' });
     const paymentId = (await r.pay('199.00')).body.paymentId as string;
     await waitForStatus(h, p.token, paymentId, 'COMPLETED', 20_000);
-    await h.client.workflow.getHandle(`recharge:${paymentId}`).result(); // the 2 s reversal watch is over
+    // Past its 2 s reversal window (the workflow itself closed at settlement).
+    await h.client.workflow.getHandle(`recharge:${paymentId}`).result();
+    await eventually(
+      () =>
+        h.db.knex.raw('SELECT reversal_watch_until <= NOW(3) AS ended FROM payment_records WHERE id = ?', [paymentId]),
+      ([rows]) => rows[0]?.ended === 1,
+      10_000,
+    );
 
     const send = (status: string) => {
       const body = JSON.stringify({

@@ -8,7 +8,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { testEnv } from '../support/env';
-import { HISTORY_DIR, LOCAL_STEPS_HISTORY_DIR } from '../support/histories';
+import { HISTORY_DIR, LOCAL_STEPS_HISTORY_DIR, REVERSALS_AFTER_CLOSE_HISTORY_DIR } from '../support/histories';
 
 /** Closed histories: every way a payment ends. */
 const CLOSED = [
@@ -63,15 +63,31 @@ const OPEN = [
   'recharge-open-waiting-on-provider',
 ];
 
-const EXPECTED = [...CLOSED, ...OPEN].sort();
+/** Payments in their reversal watch: only before `reversals-after-close` did a settled payment's workflow stay open. */
+const IN_REVERSAL_WATCH = ['bill-open-reversal-watch', 'payout-open-reversal-watch', 'recharge-open-reversal-watch'];
 
-/** Both generations: before the `local-db-steps` patch (what open payments carry) and since. */
-const GENERATIONS = [
-  { name: 'before local database steps', dir: HISTORY_DIR },
-  { name: 'with local database steps', dir: LOCAL_STEPS_HISTORY_DIR },
+/** Since `reversals-after-close`: a reversal is booked by a reversal run, found by a webhook or the sweep. */
+const REVERSAL_RUNS = [
+  'bill-reversal-run-reversed',
+  'payout-reversal-run-reversed',
+  'recharge-reversal-run-reversed',
+  'reversal-sweep-run',
 ];
 
-describe.each(GENERATIONS)('histories $name', ({ dir }) => {
+const BEFORE_REVERSAL_RUNS = [...CLOSED, ...OPEN].sort();
+
+/** Every generation open payments may carry at a deploy, each patch's histories beside the code before it. */
+const GENERATIONS = [
+  { name: 'before local database steps', dir: HISTORY_DIR, expected: BEFORE_REVERSAL_RUNS },
+  { name: 'with local database steps', dir: LOCAL_STEPS_HISTORY_DIR, expected: BEFORE_REVERSAL_RUNS },
+  {
+    name: 'with reversals after close',
+    dir: REVERSALS_AFTER_CLOSE_HISTORY_DIR,
+    expected: [...CLOSED, ...OPEN.filter((n) => !IN_REVERSAL_WATCH.includes(n)), ...REVERSAL_RUNS].sort(),
+  },
+];
+
+describe.each(GENERATIONS)('histories $name', ({ dir, expected: EXPECTED }) => {
   it('has a recorded history for every workflow path we guard', () => {
     const present = readdirSync(dir)
       .filter((f) => f.endsWith('.pb'))

@@ -1,0 +1,74 @@
+/**
+ * The reversal watch of settled payouts, recharges and bills, kept on their `payment_records`
+ * row: when the next provider check is due, until when the provider may still reverse the
+ * payment, and how many checks remain. The payment's workflow has closed by then; the reversal
+ * sweep (workflows/reversal.ts) asks the provider for each check that falls due.
+ *
+ * Times are computed by the database (NOW(3)), so no worker's clock decides when a check is due.
+ */
+import type { Knex } from 'knex';
+import type { HeldPaymentKind } from '../domain/contracts';
+
+/** As many checks as the watch the workflows ran before: one every sixth of the window, the last at its end. */
+export const REVERSAL_CHECKS = 6;
+
+/**
+ * Starts the watch of a payment as it is recorded COMPLETED (in that transaction): the first
+ * check a sixth of the window from now. Idempotent: a repeat neither restarts nor extends it.
+ */
+export async function startReversalWatch(
+  db: Knex | Knex.Transaction,
+  paymentId: string,
+  watchMs: number,
+): Promise<void> {
+  const watchUs = Math.max(0, Math.round(watchMs * 1000));
+  await db.raw(
+    `UPDATE payment_records
+        SET reversal_watch_until = NOW(3) + INTERVAL ? MICROSECOND,
+            reversal_check_at = NOW(3) + INTERVAL ? MICROSECOND,
+            reversal_checks_left = ?
+      WHERE id = ? AND status = 'COMPLETED' AND reversal_watch_until IS NULL`,
+    [watchUs, Math.floor(watchUs / REVERSAL_CHECKS), REVERSAL_CHECKS, paymentId],
+  );
+}
+
+export interface DueReversalCheck {
+  kind: HeldPaymentKind;
+  paymentId: string;
+}
+
+/** The checks due now, the longest overdue first. */
+export async function reversalChecksDue(knex: Knex, limit: number): Promise<DueReversalCheck[]> {
+  const rows: Array<{ id: string; kind: HeldPaymentKind }> = await knex('payment_records')
+    .select('id', 'kind')
+    .where('reversal_check_at', '<=', knex.raw('NOW(3)'))
+    .orderBy('reversal_check_at')
+    .limit(limit);
+  return rows.map((r) => ({ kind: r.kind, paymentId: r.id }));
+}
+
+/**
+ * One check is done and found nothing: the next one is spread evenly over what remains of the
+ * window, and after the last (or once the window is over) the watch ends. Only a check that was
+ * due moves on, so two sweeps overlapping cannot skip one.
+ */
+export async function recordReversalCheck(knex: Knex, paymentId: string): Promise<void> {
+  // Both assignments read the row's values from before the update (check_at only reads checks_left).
+  await knex.raw(
+    `UPDATE payment_records
+        SET reversal_check_at = IF(reversal_checks_left <= 1 OR reversal_watch_until <= NOW(3), NULL,
+              NOW(3) + INTERVAL FLOOR(TIMESTAMPDIFF(MICROSECOND, NOW(3), reversal_watch_until) / (reversal_checks_left - 1)) MICROSECOND),
+            reversal_checks_left = GREATEST(reversal_checks_left, 1) - 1
+      WHERE id = ? AND reversal_check_at <= NOW(3)`,
+    [paymentId],
+  );
+}
+
+/** Whether the provider may still reverse this payment automatically (its window is open). */
+export async function isWatchedForReversal(knex: Knex, paymentId: string): Promise<boolean> {
+  const [rows] = await knex.raw(
+    `SELECT 1 AS watched FROM payment_records WHERE id = ? AND status = 'COMPLETED' AND reversal_watch_until > NOW(3)`,
+    [paymentId],
+  );
+  return (rows as unknown[]).length > 0;
+}
