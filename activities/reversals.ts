@@ -5,36 +5,74 @@
  * Nothing here moves money: a reversal the provider reports is booked by a reversal run
  * (workflows/reversal.ts), which asks the provider again first.
  */
-import { Context } from '@temporalio/activity';
+import { CancelledFailure, Context } from '@temporalio/activity';
 import type { Knex } from 'knex';
-import { recordReversalCheck, reversalChecksDue } from '../db/reversalWatch';
-import type { ReversalSweepResult } from '../domain/contracts';
+import {
+  bringReversalCheckForward,
+  DueReversalCheck,
+  deferReversalCheck,
+  recordReversalCheck,
+  reversalChecksDue,
+} from '../db/reversalWatch';
+import type { ProviderOutcome, ReversalSweepResult } from '../domain/contracts';
 import type { ProviderOrders } from './providerOrders';
 
-/** Checks per sweep run: the schedule runs every minute, so a backlog drains at this rate. */
+/** Checks per sweep run; the schedule runs every minute, so a backlog drains at this rate. */
 const BATCH = 200;
+/** Providers asked at once: a slow one holds up a slot, not the whole sweep. */
+const CONCURRENCY = 8;
+/** A check the provider did not answer, or a reversal being booked, is asked again this much later. */
+const RETRY_MINUTES = 5;
 
 export function reversalActivities(deps: { knex: Knex; orders: ProviderOrders }) {
+  const { knex, orders } = deps;
+
+  /** One due check: the provider's answer decides whether the watch moves on or a reversal run is due. */
+  async function check(due: DueReversalCheck, result: ReversalSweepResult): Promise<void> {
+    let answer: ProviderOutcome | null;
+    try {
+      answer = await orders.check(due.kind, due.paymentId);
+    } catch {
+      result.unanswered++;
+      await deferReversalCheck(knex, due.paymentId, RETRY_MINUTES);
+      return;
+    }
+    result.checked++;
+    if (answer?.outcome === 'reversed') {
+      // The reversal run ends the watch when it books; should it not, this check comes back.
+      result.reversed.push(due);
+      await deferReversalCheck(knex, due.paymentId, RETRY_MINUTES);
+    } else {
+      await recordReversalCheck(knex, due.paymentId);
+    }
+  }
+
   return {
     async sweepReversalChecks(): Promise<ReversalSweepResult> {
       const result: ReversalSweepResult = { checked: 0, reversed: [], unanswered: 0 };
-      for (const due of await reversalChecksDue(deps.knex, BATCH)) {
+      const due = await reversalChecksDue(knex, BATCH);
+      for (let i = 0; i < due.length; i += CONCURRENCY) {
+        stopIfCancelled();
+        await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => check(d, result)));
         heartbeat(result);
-        let answer;
-        try {
-          answer = await deps.orders.check(due.kind, due.paymentId);
-        } catch {
-          result.unanswered++; // still due: asked again at the next run
-          continue;
-        }
-        result.checked++;
-        // A reversal keeps its check due until the reversal run books it (and ends the watch).
-        if (answer?.outcome === 'reversed') result.reversed.push(due);
-        else await recordReversalCheck(deps.knex, due.paymentId);
       }
       return result;
     },
+
+    /** A reported reversal the provider did not confirm: its next check comes soon, not in hours. */
+    async checkReversalAgainSoon(c: { paymentId: string }): Promise<void> {
+      await bringReversalCheckForward(knex, c.paymentId, RETRY_MINUTES);
+    },
   };
+}
+
+function stopIfCancelled(): void {
+  try {
+    if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('reversal sweep cancelled');
+  } catch (err) {
+    if (err instanceof CancelledFailure) throw err;
+    // called outside an activity
+  }
 }
 
 function heartbeat(progress: ReversalSweepResult): void {

@@ -18,6 +18,7 @@ import {
 import { fromDecimal, toDecimal } from './money';
 import { isDuplicateKey } from './ledger/transaction';
 import { startReversalWatch } from './reversalWatch';
+import { settleUndeliveredReversals } from './webhooks';
 import { newestFirstPage } from './statements';
 
 export interface PaymentRecord {
@@ -155,6 +156,7 @@ export async function recordPaymentStatus(
     await trx('payment_records').where({ id: current.id }).update(update);
     if (change.status === 'COMPLETED' && change.reversalWatchMs !== undefined)
       await startReversalWatch(trx, current.id, change.reversalWatchMs);
+    if (change.status === 'REVERSED') await settleUndeliveredReversals(trx, current.id);
     const last = await trx('payment_events').where({ payment_id: current.id }).orderBy('id', 'desc').first();
     const isRepeat =
       last && last.status === change.status && (last.note ?? null) === (change.note?.slice(0, 1000) ?? null);

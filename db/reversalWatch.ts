@@ -53,7 +53,8 @@ export async function reversalChecksDue(knex: Knex, limit: number): Promise<DueR
  * due moves on, so two sweeps overlapping cannot skip one.
  */
 export async function recordReversalCheck(knex: Knex, paymentId: string): Promise<void> {
-  // Both assignments read the row's values from before the update (check_at only reads checks_left).
+  // MariaDB assigns left to right, each assignment seeing the ones before it: reversal_check_at
+  // must come first, so that it reads reversal_checks_left before the decrement.
   await knex.raw(
     `UPDATE payment_records
         SET reversal_check_at = IF(reversal_checks_left <= 1 OR reversal_watch_until <= NOW(3), NULL,
@@ -64,10 +65,41 @@ export async function recordReversalCheck(knex: Knex, paymentId: string): Promis
   );
 }
 
-/** Whether the provider may still reverse this payment automatically (its window is open). */
+/**
+ * A check that could not be done (the provider did not answer), or whose reversal a reversal run
+ * is booking: asked again in `minutes`, without using up one of the six. Moving it out of the
+ * way keeps one provider's outage from starving every other check at the head of the queue.
+ */
+export async function deferReversalCheck(knex: Knex, paymentId: string, minutes: number): Promise<void> {
+  await knex.raw(
+    `UPDATE payment_records SET reversal_check_at = NOW(3) + INTERVAL ? MINUTE
+      WHERE id = ? AND reversal_check_at IS NOT NULL`,
+    [minutes, paymentId],
+  );
+}
+
+/**
+ * A reversal was reported (webhook, recheck) but the provider's status API did not confirm it:
+ * the next check comes within `minutes`, in case the status API was lagging behind its webhook.
+ */
+export async function bringReversalCheckForward(knex: Knex, paymentId: string, minutes: number): Promise<void> {
+  await knex.raw(
+    `UPDATE payment_records SET reversal_check_at = LEAST(reversal_check_at, NOW(3) + INTERVAL ? MINUTE)
+      WHERE id = ? AND reversal_check_at IS NOT NULL`,
+    [minutes, paymentId],
+  );
+}
+
+/**
+ * Whether a reversal of this payment is still booked automatically: it is COMPLETED and its watch
+ * has a check to come. The one definition the webhook path, the operator's recheck and the sweep
+ * share: the sweep keeps the watch until its last check (at or after the window's end) found
+ * nothing, and an event the watch no longer takes is left to finance, never booked twice.
+ */
 export async function isWatchedForReversal(knex: Knex, paymentId: string): Promise<boolean> {
   const [rows] = await knex.raw(
-    `SELECT 1 AS watched FROM payment_records WHERE id = ? AND status = 'COMPLETED' AND reversal_watch_until > NOW(3)`,
+    `SELECT 1 AS watched FROM payment_records
+      WHERE id = ? AND status = 'COMPLETED' AND reversal_check_at IS NOT NULL`,
     [paymentId],
   );
   return (rows as unknown[]).length > 0;

@@ -109,3 +109,22 @@ export async function settleWebhook(
   if (changed === 0) return undefined;
   return toUndelivered(await knex('webhook_events').where({ id }).first());
 }
+
+/**
+ * The payment's reversal has been booked (REVERSED): an event about it that was left for finance
+ * meanwhile (it arrived as the watch ended) is settled by that booking, so nobody refunds twice.
+ */
+export async function settleUndeliveredReversals(db: Knex | Knex.Transaction, paymentId: string): Promise<void> {
+  await db('webhook_events')
+    // The held kinds' providers: named so the (provider, provider_ref) index finds the rows.
+    .whereIn('provider', ['bbps', 'recharge', 'payout'])
+    .where({ provider_ref: paymentId })
+    .whereNotNull('undelivered_reason')
+    .whereNull('signalled_at')
+    .whereNull('settled_at')
+    .update({
+      settled_at: new Date(),
+      settled_by: 'reversal-run',
+      settlement_note: 'the reversal was booked by the engine (payment REVERSED): no adjusting posting needed',
+    });
+}

@@ -88,7 +88,7 @@ export const OPEN_STATUSES = OPEN;
 export function lateEventConcern(outcome: ProviderOutcomeKind, status: PaymentStatus): string | null {
   if (isOpen(status)) return null;
   if (status === 'COMPLETED' && outcome === 'reversed')
-    return 'the provider reversed a completed payment after its workflow stopped listening: refund the wallet by an adjusting posting';
+    return 'the provider reversed a completed payment after its reversal watch ended: refund the wallet by an adjusting posting';
   if (status === 'FAILED' && outcome === 'succeeded')
     return 'the provider reports success for a payment that FAILED: the money may have moved';
   return null;

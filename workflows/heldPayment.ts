@@ -146,7 +146,9 @@ class HeldPayment {
     if (!goOn) return;
     const answer = this.plan.recovery ? await this.askOrSend() : await this.send();
     await this.waitUntilSettled(answer);
-    if (this.progress.status === 'COMPLETED' && !this.reversalsWatchedAfterClose) await this.watchForReversal();
+    if (this.progress.status !== 'COMPLETED') return;
+    if (this.reversalsWatchedAfterClose) await this.reverseIfReportedBeforeClosing();
+    else await this.watchForReversal();
   }
 
   private result(): HeldPaymentResult {
@@ -490,6 +492,30 @@ class HeldPayment {
       }
     }
     this.progress.step = 'completed';
+  }
+
+  /**
+   * A webhook or a recheck that reached this workflow while it was settling (before the read
+   * model said COMPLETED, the API relays to the workflow) must not be lost as it closes: the
+   * provider is asked, and a reversal is booked here. Temporal does not complete a workflow
+   * while a signal waits for it, so news cannot slip past this loop. An unanswered check is left
+   * to the reversal sweep's next one.
+   */
+  private async reverseIfReportedBeforeClosing(): Promise<void> {
+    while (this.progress.hasRecheckOrEvent()) {
+      this.progress.takeNews();
+      this.progress.step = `asking ${this.who} for the status`;
+      let answer: Answer;
+      try {
+        answer = await this.acts.providerOnce.checkWithProvider({ kind: this.kind, paymentId: this.paymentId });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        return;
+      }
+      this.progress.providerChecks++;
+      this.progress.lastProviderState = answer.providerState;
+      if (answer.outcome === 'reversed') return this.reverse(answer);
+    }
   }
 
   private reverse(outcome: ProviderOutcome): Promise<void> {

@@ -13,7 +13,8 @@
  *     back, REVERSED; anything else → nothing to do.
  *
  * A reversal run's id is `<kind>:<paymentId>:reversal`: a webhook and a sweep finding the same
- * reversal join one run, and each of its postings is idempotent on the payment's reference.
+ * reversal while a run is going join it, and every posting is idempotent on the payment's
+ * reference, so a later run books nothing twice.
  */
 import { log, ParentClosePolicy, proxyActivities, startChild, upsertSearchAttributes } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
@@ -75,13 +76,16 @@ export async function reversalWorkflow(input: ReversalInput): Promise<PaymentVie
   try {
     answer = await acts.provider.checkWithProvider({ kind: input.kind, paymentId: input.paymentId });
   } catch (err) {
-    progress.step = `${who} could not be asked (${failureMessage(err)}); the next scheduled check asks again`;
+    await acts.steps.checkReversalAgainSoon({ paymentId: input.paymentId });
+    progress.step = `${who} could not be asked (${failureMessage(err)}); the reversal sweep asks again within minutes`;
     return progress.view();
   }
   progress.providerChecks++;
   progress.lastProviderState = answer.providerState;
   if (answer.outcome !== 'reversed') {
-    progress.step = `${who} says ${answer.providerState}: nothing to reverse`;
+    // Its status API may lag behind the webhook that started this run.
+    await acts.steps.checkReversalAgainSoon({ paymentId: input.paymentId });
+    progress.step = `${who} says ${answer.providerState}: nothing to reverse (the reversal sweep asks again within minutes)`;
     return progress.view();
   }
   await bookReversal({

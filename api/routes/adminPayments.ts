@@ -87,21 +87,29 @@ export function adminPaymentRoutes(deps: AppDeps) {
       method: 'post',
       path: '/v1/admin/payments/:id/recheck',
       summary:
-        'Ask the workflow to check with the provider now; for a payment whose workflow stopped, start a recovery run that does',
+        'Ask the provider now: through the workflow; for a payment whose workflow stopped, a recovery run; for a settled payment in its reversal window, a reversal run',
       tag: 'admin',
       access: 'admin',
       params,
-      responses: { 202: z.object({ paymentId: z.string(), signalled: z.boolean(), recoveryStarted: z.boolean() }) },
+      responses: {
+        202: z.object({
+          paymentId: z.string(),
+          signalled: z.boolean(),
+          recoveryStarted: z.boolean(),
+          /** A settled payment in its reversal window: the reversal run now asking the provider. */
+          reversalRun: z.string().optional(),
+        }),
+      },
       handler: async ({ params: p, user, ctx }) => {
         const rec = await visiblePayment(deps, p.id, user);
         const recoveryStarted = await needsRecovery(rec);
+        if (recoveryStarted) await recover(rec, user.userCode);
         // A settled payment's workflow has closed: within its reversal window, a reversal run asks the provider now.
-        const signalled = recoveryStarted
-          ? (await recover(rec, user.userCode), false)
-          : (await startReversalRunIfWatched(deps, rec)) !== undefined ||
-            (await workflowsOf(deps).recheck(rec.workflowId));
-        await audit(user.id, 'admin.payments.recheck', rec.id, ctx, { signalled, recoveryStarted });
-        return { status: 202, body: { paymentId: rec.id, signalled, recoveryStarted } };
+        const reversalRun = recoveryStarted ? undefined : await startReversalRunIfWatched(deps, rec);
+        const signalled = !recoveryStarted && !reversalRun && (await workflowsOf(deps).recheck(rec.workflowId));
+        const body = { paymentId: rec.id, signalled, recoveryStarted, ...(reversalRun ? { reversalRun } : {}) };
+        await audit(user.id, 'admin.payments.recheck', rec.id, ctx, body);
+        return { status: 202, body };
       },
     }),
     defineRoute({

@@ -7,11 +7,12 @@
 import type { Knex } from 'knex';
 
 export async function up(knex: Knex): Promise<void> {
+  // Two statements: the columns alone can be added in place; the index is built after.
   await knex.raw(`ALTER TABLE payment_records
     ADD COLUMN reversal_watch_until TIMESTAMP(3) NULL,
     ADD COLUMN reversal_check_at TIMESTAMP(3) NULL,
-    ADD COLUMN reversal_checks_left TINYINT UNSIGNED NULL,
-    ADD INDEX idx_payment_records_reversal_check (reversal_check_at)`);
+    ADD COLUMN reversal_checks_left TINYINT UNSIGNED NULL`);
+  await knex.raw('ALTER TABLE payment_records ADD INDEX idx_payment_records_reversal_check (reversal_check_at)');
 }
 
 export async function down(knex: Knex): Promise<void> {

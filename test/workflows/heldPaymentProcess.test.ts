@@ -25,6 +25,7 @@ class Fake {
   hold: 'none' | 'active' | 'captured' | 'released' = 'none';
   refuseHold?: string;
   failReleases = 0;
+  captureDelayMs = 0;
   send: Answer = { outcome: 'pending', providerState: 'PENDING' };
   checks: Answer[] = [];
   lastCheck: Answer = { outcome: 'pending', providerState: 'PENDING' };
@@ -58,6 +59,7 @@ class Fake {
       },
       async captureHeldPayment() {
         called('capture');
+        await new Promise((r) => setTimeout(r, f.captureDelayMs));
         f.hold = 'captured';
         return { transactionId: 1 };
       },
@@ -83,6 +85,9 @@ class Fake {
       async recordPaymentStatus(change: StatusChange) {
         f.statuses.push(change.status);
         f.changes.push(change);
+      },
+      async checkReversalAgainSoon() {
+        called('check-again-soon');
       },
       async inspectMoney() {
         called('inspect');
@@ -144,6 +149,31 @@ it('success at once: captured, commissions, COMPLETED with its reversal watch, a
   expect(f.changes[0]!.reversalWatchMs).toBeUndefined();
 });
 
+it('a reversal reported while the payment was settling is booked before the workflow closes', async () => {
+  const f = new Fake();
+  f.send = succeeded;
+  f.captureDelayMs = 1_000;
+  const result = await withWorker(f, async (start) => {
+    const handle = await start();
+    await waitUntil(() => f.calls.includes('capture'), 10_000);
+    // The provider reverses it at once; its webhook reaches the workflow before COMPLETED is recorded.
+    f.lastCheck = { outcome: 'reversed', providerState: 'REVERSED' };
+    await handle.signal(providerEventSignal, {
+      eventKey: 'reversal-1',
+      event: 'recharge.status',
+      state: 'REVERSED',
+      providerRef: 'p',
+    });
+    return handle.result();
+  });
+  expect(result.status).toBe('REVERSED');
+  // The signal landing mid-task makes the server refuse that task's completion, so its local
+  // steps (capture, commissions, COMPLETED) run again on the retry: each is idempotent.
+  expect(f.calls.slice(0, 5)).toEqual(['record', 'hold', 'send', 'capture', 'commissions']);
+  expect(f.calls.slice(f.calls.indexOf('check'))).toEqual(['check', 'refund-reversal', 'clawback']);
+  expect([...new Set(f.statuses)]).toEqual(['PROCESSING', 'COMPLETED', 'REVERSED']);
+});
+
 describe('a reversal run (a settled payment whose workflow has closed)', () => {
   const reversal = (f: Fake) =>
     workers.run(f.activities(), async (start) =>
@@ -173,7 +203,7 @@ describe('a reversal run (a settled payment whose workflow has closed)', () => {
     f.lastCheck = succeeded;
     const result = await reversal(f);
     expect(result.status).toBe('COMPLETED');
-    expect(f.calls).toEqual(['check']);
+    expect(f.calls).toEqual(['check', 'check-again-soon']);
     expect(f.statuses).toEqual([]);
   });
 
@@ -188,7 +218,9 @@ describe('a reversal run (a settled payment whose workflow has closed)', () => {
       ).result(),
     );
     expect(result.status).toBe('COMPLETED');
-    expect(f.calls.every((c) => c === 'check')).toBe(true);
+    expect(f.calls.at(-1)).toBe('check-again-soon');
+    expect(f.calls.slice(0, -1).length).toBeGreaterThan(0);
+    expect(f.calls.slice(0, -1).every((c) => c === 'check')).toBe(true);
     expect(f.statuses).toEqual([]);
   });
 });

@@ -210,7 +210,12 @@ describe('a reversal whose webhook is lost', () => {
       .http()
       .post(`/v1/admin/payments/${paymentId}/recheck`)
       .set('authorization', `Bearer ${admin}`);
-    expect(recheck.body).toMatchObject({ paymentId, signalled: true, recoveryStarted: false });
+    expect(recheck.body).toEqual({
+      paymentId,
+      signalled: false,
+      recoveryStarted: false,
+      reversalRun: `payout:${paymentId}:reversal`,
+    });
     const run = await h.client.workflow.getHandle(`payout:${paymentId}:reversal`).result();
     expect(run).toMatchObject({ status: 'COMPLETED', providerChecks: 1 });
     expect((await paymentStatus(h, p.token, paymentId)).status).toBe('COMPLETED');
@@ -222,6 +227,10 @@ describe('a reversal whose webhook is lost', () => {
     await control(h, 'bill').scenario({ match: prepared.match, outcome: 'success' });
     const paymentId = (await prepared.pay('40.00')).body.paymentId as string;
     await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
+    await h.client.workflow.getHandle(`bill:${paymentId}`).result();
+    const statusChecks = async () =>
+      (await control(h, 'bill').requests()).filter((r) => r.method === 'GET' && r.path.includes(paymentId)).length;
+    const before = await statusChecks();
     const watch = () =>
       h.db.knex('payment_records').where({ id: paymentId }).first('reversal_check_at', 'reversal_checks_left');
     const deadline = Date.now() + 20_000;
@@ -231,6 +240,7 @@ describe('a reversal whose webhook is lost', () => {
       await new Promise((r) => setTimeout(r, 200));
     }
     expect((await watch()).reversal_checks_left).toBe(0);
+    expect((await statusChecks()) - before).toBe(6);
     expect((await paymentStatus(h, p.token, paymentId)).status).toBe('COMPLETED');
   });
 });

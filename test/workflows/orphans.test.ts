@@ -166,13 +166,18 @@ describe('events no workflow can take', () => {
     await control(h, 'recharge').scenario({ match: r.match, outcome: 'success' });
     const paymentId = (await r.pay('199.00')).body.paymentId as string;
     await waitForStatus(h, p.token, paymentId, 'COMPLETED', 20_000);
-    // Past its 2 s reversal window (the workflow itself closed at settlement).
+    // Its reversal watch is over: the reversal sweep made its last check, at the end of the 2 s window.
     await h.client.workflow.getHandle(`recharge:${paymentId}`).result();
     await eventually(
-      () =>
-        h.db.knex.raw('SELECT reversal_watch_until <= NOW(3) AS ended FROM payment_records WHERE id = ?', [paymentId]),
-      ([rows]) => rows[0]?.ended === 1,
-      10_000,
+      async () => {
+        await h.client.workflow.execute('reversalSweepWorkflow', {
+          taskQueue: h.taskQueue,
+          workflowId: `reversal-sweep:test:${Date.now()}`,
+        });
+        return h.db.knex('payment_records').where({ id: paymentId }).first('reversal_check_at');
+      },
+      (row) => row.reversal_check_at === null,
+      20_000,
     );
 
     const send = (status: string) => {
