@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { knownVariables, loadConfig, requiredInProduction } from '../config';
+import { ENGINE_NODE_FLAGS } from '../scripts/stack/processes';
 import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 
 const root = path.join(__dirname, '..');
@@ -109,4 +110,9 @@ it('refuses more activity slots than database connections', () => {
   expect(() => loadConfig(env)).toThrow(
     /WORKER_ACTIVITY_SLOTS: 11 activities at once would wait on a pool of DB_POOL_MAX=10/,
   );
+});
+
+it("runs the image's processes with the V8 flags the dev and bench stacks use", () => {
+  const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
+  expect(dockerfile).toContain(`ENV NODE_OPTIONS=${ENGINE_NODE_FLAGS.join(' ')}\n`);
 });
