@@ -8,12 +8,12 @@
  * Visibility (eventually consistent) narrows the search to the workflows not listed as running;
  * each suspect is confirmed with DescribeWorkflowExecution (strongly consistent) before it is marked.
  */
-import { Context } from '@temporalio/activity';
 import { Client, WorkflowNotFoundError } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 import type { Knex } from 'knex';
 import { markOrphaned, openPaymentsToSweep } from '../db/payments';
 import type { SweepResult } from '../domain/contracts';
+import { currentContext } from './activityContext';
 
 /**
  * Younger payments are left for the next sweep: their workflow may not be listed yet. (Nothing
@@ -71,16 +71,8 @@ export function orphanActivities(deps: { knex: Knex; temporal?: Client }) {
           if (reason && (await markOrphaned(deps.knex, p.id, reason)))
             result.orphaned.push({ paymentId: p.id, reason });
         }
-        heartbeat(result.checked);
+        currentContext()?.heartbeat(result.checked);
       }
     },
   };
-}
-
-function heartbeat(progress: number): void {
-  try {
-    Context.current().heartbeat(progress);
-  } catch {
-    // called outside an activity
-  }
 }

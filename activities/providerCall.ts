@@ -5,17 +5,10 @@
  * sent: the workflow waits for its answer to know what the provider did. It only stops a call
  * between reading the provider's state and creating something there (`stopIfCancelled`).
  */
-import { CancelledFailure, Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/activity';
+import { currentContext } from './activityContext';
 
 const HEARTBEAT_EVERY_MS = 1_000;
-
-function currentContext(): Context | undefined {
-  try {
-    return Context.current();
-  } catch {
-    return undefined; // called outside an activity (unit tests, scripts)
-  }
-}
 
 export async function providerCall<T>(call: (stopIfCancelled: () => void) => Promise<T>): Promise<T> {
   const ctx = currentContext();

@@ -5,7 +5,7 @@
  * Nothing here moves money: a reversal the provider reports is booked by a reversal run
  * (workflows/reversal.ts), which asks the provider again first.
  */
-import { CancelledFailure, Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/activity';
 import type { Knex } from 'knex';
 import {
   bringReversalCheckForward,
@@ -15,6 +15,7 @@ import {
   reversalChecksDue,
 } from '../db/reversalWatch';
 import type { ProviderOutcome, ReversalSweepResult } from '../domain/contracts';
+import { currentContext } from './activityContext';
 import type { ProviderOrders } from './providerOrders';
 
 /** Checks per sweep run; the schedule runs every minute, so a backlog drains at this rate. */
@@ -52,9 +53,9 @@ export function reversalActivities(deps: { knex: Knex; orders: ProviderOrders })
       const result: ReversalSweepResult = { checked: 0, reversed: [], unanswered: 0 };
       const due = await reversalChecksDue(knex, BATCH);
       for (let i = 0; i < due.length; i += CONCURRENCY) {
-        stopIfCancelled();
+        if (currentContext()?.cancellationSignal.aborted) throw new CancelledFailure('reversal sweep cancelled');
         await Promise.all(due.slice(i, i + CONCURRENCY).map((d) => check(d, result)));
-        heartbeat(result);
+        currentContext()?.heartbeat({ checked: result.checked, reversed: result.reversed.length });
       }
       return result;
     },
@@ -64,21 +65,4 @@ export function reversalActivities(deps: { knex: Knex; orders: ProviderOrders })
       await bringReversalCheckForward(knex, c.paymentId, RETRY_MINUTES);
     },
   };
-}
-
-function stopIfCancelled(): void {
-  try {
-    if (Context.current().cancellationSignal.aborted) throw new CancelledFailure('reversal sweep cancelled');
-  } catch (err) {
-    if (err instanceof CancelledFailure) throw err;
-    // called outside an activity
-  }
-}
-
-function heartbeat(progress: ReversalSweepResult): void {
-  try {
-    Context.current().heartbeat({ checked: progress.checked, reversed: progress.reversed.length });
-  } catch {
-    // called outside an activity
-  }
 }

@@ -504,16 +504,8 @@ class HeldPayment {
   private async reverseIfReportedBeforeClosing(): Promise<void> {
     while (this.progress.hasRecheckOrEvent()) {
       this.progress.takeNews();
-      this.progress.step = `asking ${this.who} for the status`;
-      let answer: Answer;
-      try {
-        answer = await this.acts.providerOnce.checkWithProvider({ kind: this.kind, paymentId: this.paymentId });
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        return;
-      }
-      this.progress.providerChecks++;
-      this.progress.lastProviderState = answer.providerState;
+      const answer = await this.askOnce();
+      if (!answer) return;
       if (answer.outcome === 'reversed') return this.reverse(answer);
     }
   }
