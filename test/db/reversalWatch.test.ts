@@ -23,8 +23,8 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 
 let n = 0;
-/** A recharge recorded COMPLETED with a watch of `watchMs`. */
-async function completed(watchMs: number): Promise<string> {
+/** A recharge recorded COMPLETED with a watch of `watchMs` (none when absent, as top-ups and older payments). */
+async function completed(watchMs?: number): Promise<string> {
   const id = `pay_WATCH${Date.now()}${++n}`;
   await createPaymentRecord(db.knex, {
     id,
@@ -34,7 +34,11 @@ async function completed(watchMs: number): Promise<string> {
     workflowId: `recharge:${id}`,
   });
   await recordPaymentStatus(db.knex, { paymentId: id, status: 'PROCESSING' });
-  await recordPaymentStatus(db.knex, { paymentId: id, status: 'COMPLETED', reversalWatchMs: watchMs });
+  await recordPaymentStatus(db.knex, {
+    paymentId: id,
+    status: 'COMPLETED',
+    ...(watchMs !== undefined ? { reversalWatchMs: watchMs } : {}),
+  });
   return id;
 }
 
@@ -147,16 +151,7 @@ it('REVERSED ends the watch and settles an event left for finance meanwhile', as
 });
 
 it('a payment completed without a watch (top-ups, transfers, payments before the change) is not watched', async () => {
-  const id = `pay_NOWATCH${Date.now()}`;
-  await createPaymentRecord(db.knex, {
-    id,
-    kind: 'recharge',
-    userId,
-    amount: paise(1_000),
-    workflowId: `recharge:${id}`,
-  });
-  await recordPaymentStatus(db.knex, { paymentId: id, status: 'PROCESSING' });
-  await recordPaymentStatus(db.knex, { paymentId: id, status: 'COMPLETED' });
+  const id = await completed();
   expect(await isWatchedForReversal(db.knex, id)).toBe(false);
   expect((await reversalChecksDue(db.knex, 1000)).map((d) => d.paymentId)).not.toContain(id);
 });

@@ -17,6 +17,7 @@ import { testEnv } from './env';
 
 import { beneficiaryKeysOf, loadBeneficiaryForPayout } from '../../db/beneficiaries';
 import { decisionKeyFrom } from '../../domain/decisionProof';
+import type { ReversalSweepResult } from '../../domain/contracts';
 import type { ProviderGateways } from '../../providers/contracts';
 import {
   bbpsClientFor,
@@ -160,6 +161,16 @@ export function waitForStatus(
 }
 
 /** Ledger postings of one kind for a payment (by reference prefix). */
+/** Runs the reversal sweep once, now (the schedule is not created in the suites); its id and result. */
+export async function runReversalSweep(h: PaymentsHarness): Promise<ReversalSweepResult & { workflowId: string }> {
+  const workflowId = `reversal-sweep:test:${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+  const result: ReversalSweepResult = await h.client.workflow.execute('reversalSweepWorkflow', {
+    taskQueue: h.taskQueue,
+    workflowId,
+  });
+  return { workflowId, ...result };
+}
+
 export async function postingsFor(h: PaymentsHarness, reference: string) {
   return h.db.knex('ledger_journals').where('reference', reference);
 }

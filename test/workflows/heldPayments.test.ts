@@ -6,7 +6,6 @@
  */
 import { keepHistory, keepOpenHistory } from '../support/histories';
 import { control, HeldKind, PAYABLE_OF, payer, prepare } from '../support/heldPayments';
-import type { ReversalSweepResult } from '../../domain/contracts';
 import { formatRupees, Paise } from '../../domain/money';
 import { expectLedgerInvariants, rs, walletOf } from '../support/ledger';
 import {
@@ -14,6 +13,7 @@ import {
   PaymentsHarness,
   paymentStatus,
   postingsFor,
+  runReversalSweep,
   startPaymentsHarness,
   waitForStatus,
 } from '../support/payments';
@@ -163,14 +163,7 @@ describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
 });
 
 describe('a reversal whose webhook is lost', () => {
-  const sweep = async () => {
-    const workflowId = `reversal-sweep:test:${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
-    const result: ReversalSweepResult = await h.client.workflow.execute('reversalSweepWorkflow', {
-      taskQueue: h.taskQueue,
-      workflowId,
-    });
-    return { workflowId, ...result };
-  };
+  const sweep = () => runReversalSweep(h);
 
   it('is found by the reversal sweep at its next due check and booked once', async () => {
     const p = await payer(h);

@@ -16,6 +16,7 @@ import {
   PaymentsHarness,
   paymentStatus,
   postingsFor,
+  runReversalSweep,
   startPaymentsHarness,
   waitForStatus,
 } from '../support/payments';
@@ -170,10 +171,7 @@ describe('events no workflow can take', () => {
     await h.client.workflow.getHandle(`recharge:${paymentId}`).result();
     await eventually(
       async () => {
-        await h.client.workflow.execute('reversalSweepWorkflow', {
-          taskQueue: h.taskQueue,
-          workflowId: `reversal-sweep:test:${Date.now()}`,
-        });
+        await runReversalSweep(h);
         return h.db.knex('payment_records').where({ id: paymentId }).first('reversal_check_at');
       },
       (row) => row.reversal_check_at === null,
