@@ -3,11 +3,12 @@
  * statement's own CPU per call (measured: ~280 µs against ~110 µs for the same SQL through
  * `knex.raw`), and a posting runs about ten of them on a machine where CPU is the limit.
  *
- * Inside a transaction the statements go straight to the transaction's own mysql2 connection:
- * `knex.raw` still wraps each one in a builder, a runner and its events, which cost the worker
- * more CPU than the driver call itself (docs/performance.md). The connection is the one knex
- * opened the transaction on, so BEGIN, COMMIT, ROLLBACK and the deadlock retry stay knex's, and
- * the values are escaped by the same driver with the same connection settings.
+ * The statements go straight to a mysql2 connection: `knex.raw` still wraps each one in a
+ * builder, a runner and its events, which cost more CPU than the driver call itself
+ * (docs/performance.md). Inside a transaction the connection is the one knex opened the
+ * transaction on, so BEGIN, COMMIT, ROLLBACK and the deadlock retry stay knex's; outside one it
+ * is borrowed from knex's pool for the statement. Either way the values are escaped by the same
+ * driver with the same connection settings.
  */
 import type { Knex } from 'knex';
 
@@ -19,32 +20,49 @@ interface DriverConnection {
   query(sql: string, values: unknown[], cb: (err: Error | null, result: unknown) => void): void;
 }
 
+/** What knex's client offers for borrowing a pooled connection. */
+interface PoolClient {
+  acquireConnection(): Promise<DriverConnection>;
+  releaseConnection(conn: DriverConnection): Promise<void>;
+}
+
 const connectionOf = new WeakMap<Knex.Transaction, Promise<DriverConnection>>();
 
 function transactionConnection(trx: Knex.Transaction): Promise<DriverConnection> {
   let conn = connectionOf.get(trx);
   if (!conn) {
     // A transaction's client hands out only the connection the transaction runs on.
-    conn = (trx.client as { acquireConnection(): Promise<DriverConnection> }).acquireConnection();
+    conn = (trx.client as PoolClient).acquireConnection();
     connectionOf.set(trx, conn);
   }
   return conn;
 }
 
+function run<T>(conn: DriverConnection, sql: string, values: unknown[]): Promise<T> {
+  return new Promise<T>((resolve, reject) =>
+    conn.query(sql, values, (err, result) => (err ? reject(err) : resolve(result as T))),
+  );
+}
+
 /** One statement with `?` placeholders; the driver's result (rows, or the OK packet). */
 async function execute<T>(db: Db, sql: string, values: unknown[]): Promise<T> {
   if (!(db as Knex.Transaction).isTransaction) {
-    const [result] = (await db.raw(sql, values as Knex.RawBinding[])) as unknown as [T];
-    return result;
+    // A pooled connection borrowed for one statement, as knex.raw would (same pool, same
+    // acquire timeout, same validation on the next acquire), without its builder and runner:
+    // every authenticated request runs one of these.
+    const client = (db as Knex).client as PoolClient;
+    const conn = await client.acquireConnection();
+    try {
+      return await run<T>(conn, sql, values);
+    } finally {
+      client.releaseConnection(conn);
+    }
   }
   const trx = db as Knex.Transaction;
   // As knex does: once committed or rolled back, the connection is back in the pool and may
   // be another caller's; a late statement must fail, not run outside its transaction.
   if (trx.isCompleted()) throw new Error(`statement on a finished transaction: ${sql.slice(0, 80)}`);
-  const conn = await transactionConnection(trx);
-  return new Promise<T>((resolve, reject) =>
-    conn.query(sql, values, (err, result) => (err ? reject(err) : resolve(result as T))),
-  );
+  return run<T>(await transactionConnection(trx), sql, values);
 }
 
 const quoted = (name: string) => `\`${name.replace(/`/g, '``')}\``;

@@ -1,5 +1,6 @@
 import { insertRow, insertRows, selectRows, updateById } from '../../db/sql';
 import { isDuplicateKey } from '../../db/ledger/transaction';
+import { createKnex } from '../../db/knex';
 import { createTestDatabase, TestDatabase } from '../support/db';
 
 let db: TestDatabase;
@@ -65,8 +66,28 @@ describe('plain SQL inside a knex transaction (the ledger hot path)', () => {
     expect(await names()).not.toContain('late');
   });
 
-  it('outside a transaction, goes through knex', async () => {
+  it('outside a transaction, borrows a connection from knex pool and always gives it back', async () => {
     expect(await updateById(db.knex, 'sql_probe', 999_999, { n: 1 })).toBe(0);
     expect(await selectRows(db.knex, 'SELECT COUNT(*) AS c FROM sql_probe', [])).toEqual([{ c: 2 }]);
+    // A pool of one: a connection kept after an error would make the next statement time out.
+    const one = createKnex({ url: db.url, poolMax: 1 });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const err = await insertRow(one, 'sql_probe', { name: 'after-error', n: 1 }).catch((e: unknown) => e);
+        expect(isDuplicateKey(err)).toBe(true);
+        await expect(selectRows(one, 'SELECT nope FROM sql_probe', [])).rejects.toThrow(/Unknown column/);
+      }
+      const at = new Date('2026-03-04T05:06:07.890Z');
+      const id = await insertRow(one, 'sql_probe', { name: "d'arcy", n: 11, at });
+      expect(await selectRows(one, 'SELECT name, n, at FROM sql_probe WHERE id = ?', [id])).toEqual([
+        { name: "d'arcy", n: 11, at },
+      ]);
+      const pool = (one.client as { pool: { numUsed(): number; numFree(): number } }).pool;
+      expect([pool.numUsed(), pool.numFree()]).toEqual([0, 1]);
+      // knex's own queries share the pool and see the rows.
+      expect(await one('sql_probe').where({ name: "d'arcy" }).first('n')).toEqual({ n: 11 });
+    } finally {
+      await one.destroy();
+    }
   });
 });
