@@ -89,3 +89,53 @@ it('pages the statement newest first, 20/20/5, without duplicates, and only the 
   expect(theirs.body.items).toEqual([]);
   await expectLedgerInvariants(db.knex);
 });
+
+it('filters the statement by dates, type and status, keeps the filters across pages, and refuses a foreign cursor', async () => {
+  const u = await registerUser(t.http);
+  const ledger = createLedger(db.knex);
+  // Six credits: deposits and transfers on three days (moved there directly: statement rows are
+  // the seed's table, not the append-only ledger).
+  const days = ['2026-11-01', '2026-11-01', '2026-11-02', '2026-11-02', '2026-11-03', '2026-11-03'];
+  for (const [i, day] of days.entries()) {
+    const posted = await ledger.post({
+      reference: `filter-test:${u.user.id}:${i}`,
+      ledgerType: 'TopIn',
+      lines: [
+        { account: { system: 'PLATFORM_EQUITY' }, debit: rs('1.00') },
+        {
+          account: { user: u.user.id },
+          credit: rs('1.00'),
+          statement: { transactionType: i % 2 ? 'transfer' : 'deposit' },
+        },
+      ],
+    });
+    const ids = posted.lines.flatMap((l) => (l.transactionId === null ? [] : [l.transactionId]));
+    await db
+      .knex('transactions')
+      .whereIn('id', ids)
+      .update({
+        created_at: new Date(`${day}T0${i}:00:00Z`),
+        ...(i === 4 ? { status: 'refunded' } : {}),
+      });
+  }
+  const page = async (q: string) => {
+    const res = await t.http().get(`/v1/wallet/ledger?${q}`).set('Authorization', `Bearer ${u.accessToken}`);
+    expect(res.status).toBe(200);
+    return res.body as { items: Array<{ type: string; status: string; createdAt: string }>; nextCursor: string | null };
+  };
+  const times = (b: { items: Array<{ createdAt: string }> }) => b.items.map((i) => i.createdAt.slice(0, 13));
+  expect(times(await page('from=2026-11-02&to=2026-11-03'))).toEqual(['2026-11-02T03', '2026-11-02T02']);
+  expect(times(await page('type=transfer'))).toEqual(['2026-11-03T05', '2026-11-02T03', '2026-11-01T01']);
+  expect(times(await page('status=refunded'))).toEqual(['2026-11-03T04']);
+  // Two at a time with a filter: the cursor keeps to it.
+  const first = await page('type=deposit&limit=2');
+  expect(times(first)).toEqual(['2026-11-03T04', '2026-11-02T02']);
+  const second = await page(`type=deposit&limit=2&cursor=${first.nextCursor}`);
+  expect(times(second)).toEqual(['2026-11-01T00']);
+  expect(second.nextCursor).toBeNull();
+  // A cursor of the payments list (a string id) is not one of this statement.
+  const foreign = Buffer.from(JSON.stringify({ t: '2026-11-02T00:00:00.000Z', i: 'pay_x' })).toString('base64url');
+  const res = await t.http().get(`/v1/wallet/ledger?cursor=${foreign}`).set('Authorization', `Bearer ${u.accessToken}`);
+  expect(res.status).toBe(400);
+  expect(res.body.error.code).toBe('validation_failed');
+});
