@@ -14,6 +14,7 @@ import * as m008 from './008_operations';
 import * as m009 from './009_limit_counters';
 import * as m010 from './010_redundant_statement_indexes';
 import * as m011 from './011_reversal_watch';
+import * as m012 from './012_live_session_index';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -32,6 +33,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009_limit_counters': m009,
   '010_redundant_statement_indexes': m010,
   '011_reversal_watch': m011,
+  '012_live_session_index': m012,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {
