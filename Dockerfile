@@ -14,9 +14,11 @@ COPY --chown=node:node . .
 # and runs exactly the code this image was built with.
 RUN node --import tsx scripts/bundle-workflows.ts /app/workflow-bundle.js && chown node:node /app/workflow-bundle.js
 ENV WORKFLOW_BUNDLE_PATH=/app/workflow-bundle.js
-# A small V8 young generation: ~40 MB less per process at no measured cost (ENGINE_NODE_FLAGS in
-# scripts/stack/processes.ts, which the dev and bench stacks use; docs/performance.md).
+# How the API and worker hold memory, as in the dev and bench stacks (config/engineProcess.ts,
+# docs/performance.md): a small V8 young generation and two malloc arenas. The heap's growth
+# limit is set by each process at start (Node refuses it in NODE_OPTIONS).
 ENV NODE_OPTIONS=--max-semi-space-size=2
+ENV MALLOC_ARENA_MAX=2
 
 USER node
 EXPOSE 3000

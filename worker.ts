@@ -11,6 +11,7 @@ import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/wo
 import { temporal } from '@temporalio/proto';
 import { ActivityDeps, createActivities } from './activities';
 import { Config, loadConfigOrExit } from './config';
+import { limitHeapGrowth } from './config/engineProcess';
 import { createKnex } from './db/knex';
 import { createPhonePeClient } from './providers/phonepe/client';
 import { createProviderGateways } from './providers/gateways';
@@ -238,6 +239,7 @@ async function main(): Promise<void> {
 }
 
 if (require.main === module) {
+  limitHeapGrowth();
   main().catch((err) => {
     console.error('worker failed:', err);
     process.exit(1);

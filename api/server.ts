@@ -3,6 +3,7 @@ import { AddressInfo } from 'node:net';
 import { Client, Connection } from '@temporalio/client';
 import pino from 'pino';
 import { Config, loadConfigOrExit } from '../config';
+import { limitHeapGrowth } from '../config/engineProcess';
 import { createKnex } from '../db/knex';
 import { createLedger } from '../db/ledger';
 import { createProviderGateways } from '../providers/gateways';
@@ -38,6 +39,7 @@ export async function startApi(config: Config): Promise<{ url: string; close(): 
 }
 
 if (require.main === module) {
+  limitHeapGrowth();
   const config = loadConfigOrExit();
   startApi(config).then(
     (api) => {

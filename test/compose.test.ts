@@ -7,7 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { knownVariables, loadConfig, requiredInProduction } from '../config';
-import { ENGINE_NODE_FLAGS } from '../scripts/stack/processes';
+import { ENGINE_ENV, ENGINE_NODE_FLAGS } from '../config/engineProcess';
 import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 
 const root = path.join(__dirname, '..');
@@ -112,7 +112,8 @@ it('refuses more activity slots than database connections', () => {
   );
 });
 
-it("runs the image's processes with the V8 flags the dev and bench stacks use", () => {
+it("runs the image's processes with the V8 flags and malloc settings the dev and bench stacks use", () => {
   const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
   expect(dockerfile).toContain(`ENV NODE_OPTIONS=${ENGINE_NODE_FLAGS.join(' ')}\n`);
+  for (const [k, v] of Object.entries(ENGINE_ENV)) expect(dockerfile).toContain(`ENV ${k}=${v}\n`);
 });

@@ -10,7 +10,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { DatabaseServer, startPrivateDatabase } from './mariadb';
-import { ENGINE_NODE_FLAGS, portOpen, Started, startProcess, waitFor } from './processes';
+import { ENGINE_ENV, ENGINE_NODE_FLAGS } from '../../config/engineProcess';
+import { portOpen, Started, startProcess, waitFor } from './processes';
 import { projectRoot } from './paths';
 import { startTemporalDevServer, TemporalDevServer } from './temporalServer';
 
@@ -117,10 +118,10 @@ export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
     return {
       name: name as Service['name'],
       async start() {
-        const flags =
-          name.startsWith('api') || name.startsWith('worker') ? [...ENGINE_NODE_FLAGS, ...(o.nodeArgs ?? [])] : [];
+        const engine = name.startsWith('api') || name.startsWith('worker');
+        const flags = engine ? [...ENGINE_NODE_FLAGS, ...(o.nodeArgs ?? [])] : [];
         proc = startProcess(process.execPath, [...flags, '--import', 'tsx', path.join(projectRoot, script)], {
-          env: { ...env, ...extra },
+          env: { ...env, ...(engine ? ENGINE_ENV : {}), ...extra },
           logFile: logs(name),
         });
         await waitFor(

@@ -1,6 +1,7 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import net from 'node:net';
+import { ENGINE_ENV, ENGINE_NODE_FLAGS } from '../../config/engineProcess';
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -97,18 +98,10 @@ export async function preferredPort(port: number): Promise<number> {
 }
 
 /** Runs one of our TypeScript entry points as a child, its output prefixed with its name. */
-/**
- * V8 flags of the engine's own processes (API, worker), here and in the Dockerfile's
- * NODE_OPTIONS. A 2 MB semi-space instead of Node's default 16 MB (per isolate: the worker has
- * two, its main thread and the workflow thread) took the fresh worker from ~300 to ~260 MB and
- * the API from ~180 to ~145 MB in `npm run bench`, at no measurable cost in throughput; after
- * 10,000 payments the worker is no smaller than with the default (docs/performance.md).
- */
-export const ENGINE_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 export function startService(name: string, script: string, env: NodeJS.ProcessEnv): Started {
   const started = startProcess(process.execPath, [...ENGINE_NODE_FLAGS, '--import', 'tsx', script], {
-    env,
+    env: { ...env, ...ENGINE_ENV },
     logFile: undefined,
     stdio: ['ignore', 'pipe', 'pipe'],
   } as SpawnOptions);
