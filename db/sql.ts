@@ -55,7 +55,7 @@ async function execute<T>(db: Db, sql: string, values: unknown[]): Promise<T> {
     try {
       return await run<T>(conn, sql, values);
     } finally {
-      client.releaseConnection(conn);
+      void client.releaseConnection(conn);
     }
   }
   const trx = db as Knex.Transaction;
