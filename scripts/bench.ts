@@ -38,8 +38,17 @@ import {
   trivialWorkflows,
 } from './bench/ceilings';
 import { seedHeavyHistory } from './bench/heavyUser';
-import { alternating, closedLoop, httpLoad, httpLoadsTakingTurns, residentMb, timedThenWait } from './bench/load';
-import { Memory, printDrift, printTable, Row } from './bench/report';
+import {
+  alternating,
+  closedLoop,
+  cpuMicros,
+  httpLoad,
+  httpLoadsTakingTurns,
+  residentMb,
+  timedThenWait,
+} from './bench/load';
+import type { Figure } from './bench/load';
+import { CpuRow, Memory, printCpu, printDrift, printTable, Row } from './bench/report';
 import { Clients, plan } from './chaos/workload';
 import { startFullStack } from './stack/fullStack';
 import { exitOnMissingPrerequisite, step, timed } from './stack/log';
@@ -144,8 +153,36 @@ function transferPoster(b: Bench, pass: string) {
 }
 
 /** Every figure once, each against the ceilings measured just before it. */
-async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: Memory }> {
+/**
+ * A read's figure, and the CPU time its server, MariaDB and this process (the load generator)
+ * used per request while it ran: on a machine they share, throughput is about the inverse of
+ * their sum, so this shows where a read's time goes.
+ */
+async function withCpu(
+  cpu: CpuRow[],
+  what: string,
+  pids: { server: number | undefined; database: number | undefined },
+  load: () => Promise<Figure>,
+): Promise<Figure> {
+  const server = cpuMicros(pids.server);
+  const database = cpuMicros(pids.database);
+  const self = process.cpuUsage();
+  const figure = await load();
+  const loadUs = process.cpuUsage(self);
+  const per = (us: number) => us / figure.count;
+  cpu.push({
+    what,
+    serverUs: per(cpuMicros(pids.server) - server),
+    databaseUs: per(cpuMicros(pids.database) - database),
+    loadUs: per(loadUs.user + loadUs.system),
+  });
+  return figure;
+}
+
+async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: Memory; cpu: CpuRow[] }> {
   const { stack, clients, dir, seconds, iterations } = b;
+  const cpu: CpuRow[] = [];
+  const database = stack.pid('mariadb');
   await clients.logInAgain();
   const { payers, operator, biller } = clients.seeded;
   const api = stack.apiUrls[0]!;
@@ -153,7 +190,9 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
   // 1. Ceilings.
   const bare = await startBareServer(stack.databaseUrl, dir);
   const select = await timed('ceiling: bare Koa + mysql2 point select, 32 connections', () =>
-    bareSelect(bare.url, payers[0]!.id, seconds),
+    withCpu(cpu, 'bare Koa + mysql2 point select [ceiling]', { server: bare.proc.child.pid, database }, () =>
+      bareSelect(bare.url, payers[0]!.id, seconds),
+    ),
   );
   await bare.proc.stop();
   const bareDistinct = await timed('ceiling: bare posting transaction, 16 clients, distinct accounts', () =>
@@ -175,7 +214,11 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
 
   // 2. Reads through the API.
   const read = (p: string) =>
-    timed(`GET ${p}, 32 connections`, () => httpLoad({ url: `${api}${p}`, connections: 32, seconds, headers: auth }));
+    timed(`GET ${p}, 32 connections`, () =>
+      withCpu(cpu, `GET ${p}`, { server: stack.pid('api-1'), database }, () =>
+        httpLoad({ url: `${api}${p}`, connections: 32, seconds, headers: auth }),
+      ),
+    );
   const me = await read('/v1/me');
   const wallet = await read('/v1/wallet');
   const ledgerPage = await read('/v1/wallet/ledger?limit=20');
@@ -311,7 +354,7 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
     { what: 'bill payment answered 202 (1)', figure: bill, target: { p99: 150 } },
     { what: 'payout answered 202 (1)', figure: payout, target: { p99: 150 } },
   ];
-  return { rows, memory: { apiMb, workerMb, limitMb: 300 } };
+  return { rows, memory: { apiMb, workerMb, limitMb: 300 }, cpu };
 }
 
 /**
@@ -422,7 +465,7 @@ async function main(): Promise<void> {
     fresh.rows.push(...(await flatCost(b)));
     // A payment between its capture and its COMPLETED record is not a violation, only in flight.
     await timed('waiting for the payments in flight to settle', () => settled(knex, clients, 120_000));
-    let after: { rows: Row[]; memory: Memory } | undefined;
+    let after: { rows: Row[]; memory: Memory; cpu: CpuRow[] } | undefined;
     if (o.after) {
       await timed(`driving ${o.after.toLocaleString('en')} mixed payments of all kinds, 12 at a time`, () =>
         drive(clients, o.after!),
@@ -436,9 +479,11 @@ async function main(): Promise<void> {
       console.error(`nexaspay bench: invariant ${c.id} fails: ${JSON.stringify(c.offending.slice(0, 3))}`);
 
     const missed = printTable(fresh.rows, fresh.memory, invariants.ok);
+    printCpu(fresh.cpu);
     if (after) {
       console.log(`\nafter ${o.after!.toLocaleString('en')} payments (and the workflows they left open):`);
       missed.push(...printTable(after.rows, after.memory, invariants.ok).map((m) => `${m} (after)`));
+      printCpu(after.cpu);
       missed.push(...printDrift(fresh.rows, after.rows, 0.2));
     }
     if (o.json) {
@@ -455,7 +500,17 @@ async function main(): Promise<void> {
             quick: o.quick,
             rows: jsonRows(fresh.rows),
             memory: fresh.memory,
-            ...(after ? { after: { payments: o.after, rows: jsonRows(after.rows), memory: after.memory } } : {}),
+            cpuPerRequestUs: fresh.cpu,
+            ...(after
+              ? {
+                  after: {
+                    payments: o.after,
+                    rows: jsonRows(after.rows),
+                    memory: after.memory,
+                    cpuPerRequestUs: after.cpu,
+                  },
+                }
+              : {}),
             invariantsOk: invariants.ok,
             missed,
           },

@@ -195,3 +195,17 @@ export function residentMb(pid: number | undefined): number {
     return NaN;
   }
 }
+
+/**
+ * CPU time (user + system, every thread) a process has used, in microseconds (Linux: fields 14
+ * and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). NaN when it cannot be read.
+ */
+export function cpuMicros(pid: number | undefined): number {
+  if (!pid) return NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10_000;
+  } catch {
+    return NaN;
+  }
+}

@@ -136,3 +136,28 @@ export function printDrift(fresh: Row[], after: Row[], within: number): string[]
   printAligned(header, lines);
   return drifted;
 }
+
+/** CPU per request of a read, by process: where its time goes on a machine they share. */
+export interface CpuRow {
+  what: string;
+  /** The API (or the bare server), MariaDB and the bench itself (the load generator), in µs. */
+  serverUs: number;
+  databaseUs: number;
+  loadUs: number;
+}
+
+export function printCpu(rows: CpuRow[]): void {
+  const header = ['CPU per request (µs)', 'API or server', 'MariaDB', 'load generator', 'total'];
+  const us = (v: number) => (Number.isFinite(v) ? num(v) : 'not measured');
+  const lines = rows.map((r) => [
+    r.what,
+    us(r.serverUs),
+    us(r.databaseUs),
+    us(r.loadUs),
+    us(r.serverUs + r.databaseUs + r.loadUs),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  const line = (cells: string[]) =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log(['', line(header), line(widths.map((w) => '-'.repeat(w))), ...lines.map(line)].join('\n'));
+}

@@ -12,11 +12,11 @@ import type { FullStack } from '../stack/fullStack';
 import { envWithDevStack } from '../stack/devEnv';
 
 export type BenchStack = Pick<FullStack, 'apiUrls' | 'simulatorUrl' | 'databaseUrl' | 'temporalAddress' | 'stop'> & {
-  pid(target: 'api-1' | 'worker-1'): number | undefined;
+  pid(target: 'api-1' | 'worker-1' | 'mariadb'): number | undefined;
 };
 
-/** The pid of the local process listening on `url`'s port, if `ss` can see it. */
-function listenerPid(url: string | undefined): number | undefined {
+/** The pid of the local process listening on `url`'s port, if `ss` can see it (a Node process unless `anyProcess`). */
+function listenerPid(url: string | undefined, anyProcess = false): number | undefined {
   if (!url) return undefined;
   const { hostname, port, protocol } = new URL(url);
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname)) return undefined;
@@ -24,7 +24,7 @@ function listenerPid(url: string | undefined): number | undefined {
   const pid = /pid=(\d+)/.exec(r.stdout ?? '')?.[1];
   // A port published by Docker is held by docker-proxy: its memory is not the engine's.
   const isNode = pid && /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
-  return isNode ? Number(pid) : undefined;
+  return pid && (isNode || anyProcess) ? Number(pid) : undefined;
 }
 
 export async function connectToRunningStack(apiUrl: string): Promise<BenchStack> {
@@ -40,7 +40,11 @@ export async function connectToRunningStack(apiUrl: string): Promise<BenchStack>
     throw new Error(
       `--api ${api}: GET /healthz did not answer 200 (${health instanceof Error ? health.message : health.status})`,
     );
-  const pids = { 'api-1': listenerPid(api), 'worker-1': listenerPid(env.WORKER_HEALTH_URL) };
+  const pids = {
+    'api-1': listenerPid(api),
+    'worker-1': listenerPid(env.WORKER_HEALTH_URL),
+    mariadb: listenerPid(env.DATABASE_URL, true),
+  };
   return {
     apiUrls: [api],
     simulatorUrl: env.SIMULATOR_URL!,

@@ -169,6 +169,7 @@ export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
           port: dbPort,
         });
       },
+      pid: () => db.pid,
       kill: () => db.kill(),
       stop: () => db.stop(),
     },

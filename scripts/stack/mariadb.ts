@@ -12,6 +12,8 @@ export interface DatabaseServer {
   /** URL of the application database. */
   url: string;
   port: number;
+  /** The server process (the bench reads its CPU time). */
+  pid: number | undefined;
   stop(): Promise<void>;
   /** SIGKILL: a crash (chaos runs restart it on the same data). */
   kill(): Promise<void>;
@@ -162,5 +164,12 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
     await root.end();
   }
   const base = `mysql://${APP_USER}:${APP_PASSWORD}@127.0.0.1:${port}`;
-  return { adminUrl: `${base}/`, url: `${base}/${opts.database}`, port, stop: proc.stop, kill: proc.kill };
+  return {
+    adminUrl: `${base}/`,
+    url: `${base}/${opts.database}`,
+    port,
+    pid: proc.child.pid,
+    stop: proc.stop,
+    kill: proc.kill,
+  };
 }
