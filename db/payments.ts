@@ -231,7 +231,7 @@ export async function listPayments(
   if (f.from) q.where('created_at', '>=', f.from);
   if (f.to) q.where('created_at', '<', f.to);
   if (f.olderThan) q.where('updated_at', '<', f.olderThan);
-  const { rows, nextCursor } = await newestFirstPage(q, f.cursor, f.limit);
+  const { rows, nextCursor } = await newestFirstPage(q, f.cursor, f.limit, 'string');
   return { items: rows.map(toRecord), nextCursor };
 }
 

@@ -25,20 +25,24 @@ interface Cursor {
 
 export const encodeCursor = (c: Cursor) => Buffer.from(JSON.stringify(c)).toString('base64url');
 
-export function decodeCursor(raw: string): Cursor {
+/**
+ * A cursor this API issued for a list whose ids are `id`s (statements and users: numbers;
+ * payments: strings): another list's cursor is refused, not misread.
+ */
+export function decodeCursor(raw: string, id: 'number' | 'string'): Cursor {
   try {
     const c = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
     if (
       typeof c.t === 'string' &&
       !Number.isNaN(Date.parse(c.t)) &&
-      (Number.isSafeInteger(c.i) || (typeof c.i === 'string' && c.i.length <= 40))
+      (id === 'number' ? Number.isSafeInteger(c.i) : typeof c.i === 'string' && c.i.length <= 40)
     )
       return c;
   } catch {
     // fall through
   }
   throw new ValidationError('invalid cursor', [
-    { path: 'cursor', field: 'cursor', message: 'not a cursor this API issued' },
+    { path: 'cursor', field: 'cursor', message: 'not a cursor this API issued for this list' },
   ]);
 }
 
@@ -50,9 +54,10 @@ export async function newestFirstPage(
   q: Knex.QueryBuilder,
   cursor: string | undefined,
   limit: number,
+  id: 'number' | 'string',
 ): Promise<{ rows: Array<Record<string, any>>; nextCursor: string | null }> {
   if (cursor) {
-    const c = decodeCursor(cursor);
+    const c = decodeCursor(cursor, id);
     const t = new Date(c.t);
     q.where((w) =>
       w.where('created_at', '<', t).orWhere((x) => x.where('created_at', '=', t).andWhere('id', '<', c.i)),
@@ -133,11 +138,7 @@ function statementPageQuery(userId: number, f: StatementFilters): { sql: string;
   if (f.type) and('transaction_type = ?', f.type);
   if (f.status) and('status = ?', f.status);
   if (f.cursor) {
-    const c = decodeCursor(f.cursor);
-    if (!Number.isSafeInteger(c.i))
-      throw new ValidationError('invalid cursor', [
-        { path: 'cursor', field: 'cursor', message: 'not a cursor of this statement' },
-      ]);
+    const c = decodeCursor(f.cursor, 'number');
     const t = new Date(c.t);
     and('(created_at < ? OR (created_at = ? AND id < ?))', t, t, c.i);
   }

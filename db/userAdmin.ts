@@ -161,7 +161,7 @@ export async function listUsers(
         .orWhere('full_name', 'like', like),
     );
   }
-  if (f.cursor) q.where('id', '<', Number(decodeCursor(f.cursor).i));
+  if (f.cursor) q.where('id', '<', decodeCursor(f.cursor, 'number').i);
   const rows: UserRow[] = await q.orderBy('id', 'desc').limit(f.limit + 1);
   const page = rows.slice(0, f.limit);
   const last = page[page.length - 1];

@@ -169,6 +169,10 @@ describe('user administration', () => {
     const page1 = await http().get('/v1/admin/users?limit=2').set(as(a.accessToken));
     const page2 = await http().get(`/v1/admin/users?limit=2&cursor=${page1.body.nextCursor}`).set(as(a.accessToken));
     expect(page2.body.items[0].id).toBeLessThan(page1.body.items[1].id);
+    // A cursor of the payments list (a string id) is not one of this list.
+    const foreign = Buffer.from(JSON.stringify({ t: '2026-11-02T00:00:00.000Z', i: 'pay_x' })).toString('base64url');
+    const refused = await http().get(`/v1/admin/users?cursor=${foreign}`).set(as(a.accessToken));
+    expect([refused.status, refused.body.error.code]).toEqual([400, 'validation_failed']);
     const customer = await registerUser(http);
     expect((await http().get('/v1/admin/users').set(as(customer.accessToken))).status).toBe(403);
   });
