@@ -21,7 +21,7 @@ export const ENGINE_NODE_FLAGS = ['--max-semi-space-size=2'];
 
 export const ENGINE_ENV = { MALLOC_ARENA_MAX: '2' };
 
-export const HEAP_GROWING_PERCENT = 25;
+const HEAP_GROWING_PERCENT = 25;
 
 /** Call first thing in a process's entry point (not when imported by tests). */
 export function limitHeapGrowth(): void {

@@ -152,7 +152,6 @@ function transferPoster(b: Bench, pass: string) {
       .then(() => undefined);
 }
 
-/** Every figure once, each against the ceilings measured just before it. */
 /**
  * A read's figure, and the CPU time its server, MariaDB and this process (the load generator)
  * used per request while it ran: on a machine they share, throughput is about the inverse of
@@ -179,6 +178,7 @@ async function withCpu(
   return figure;
 }
 
+/** Every figure once, each against the ceilings measured just before it. */
 async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: Memory; cpu: CpuRow[] }> {
   const { stack, clients, dir, seconds, iterations } = b;
   const cpu: CpuRow[] = [];

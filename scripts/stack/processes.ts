@@ -98,7 +98,6 @@ export async function preferredPort(port: number): Promise<number> {
 }
 
 /** Runs one of our TypeScript entry points as a child, its output prefixed with its name. */
-
 export function startService(name: string, script: string, env: NodeJS.ProcessEnv): Started {
   const started = startProcess(process.execPath, [...ENGINE_NODE_FLAGS, '--import', 'tsx', script], {
     env: { ...env, ...ENGINE_ENV },
