@@ -138,4 +138,5 @@ it('filters the statement by dates, type and status, keeps the filters across pa
   const res = await t.http().get(`/v1/wallet/ledger?cursor=${foreign}`).set('Authorization', `Bearer ${u.accessToken}`);
   expect(res.status).toBe(400);
   expect(res.body.error.code).toBe('validation_failed');
+  await expectLedgerInvariants(db.knex);
 });
