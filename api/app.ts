@@ -18,6 +18,7 @@ import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { meRoutes } from './routes/me';
+import { sessionRoutes } from './routes/sessions';
 import { adminPaymentRoutes } from './routes/adminPayments';
 import { adminOperationRoutes } from './routes/adminOperations';
 import { paymentRoutes } from './routes/payments';
@@ -36,6 +37,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
     ...healthRoutes(deps),
     ...authRoutes(deps),
     ...meRoutes(deps),
+    ...sessionRoutes(deps),
     ...paymentRoutes(deps),
     ...rechargeRoutes(deps, catalogue),
     ...billRoutes(deps, catalogue),

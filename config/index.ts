@@ -100,7 +100,10 @@ function schemaFor(mode: Mode) {
     JWT_SECRET: secret('JWT_SECRET', 32),
     JWT_ISSUER: z.string().default('nexaspay'),
     ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).max(3600).default(900),
-    REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(30),
+    /** A refresh token's life: a session not refreshed for this long ends (idle timeout). */
+    REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
+    /** A session's absolute life from login: refreshing never extends it past this. */
+    SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(30),
 
     /** PhonePe Standard Checkout v2; in development the local simulator. */
     PHONEPE_BASE_URL: mode === 'production' ? z.url() : z.url().default('http://127.0.0.1:4100/phonepe'),

@@ -1,89 +1,188 @@
 /**
- * Login sessions as refresh-token families. Each refresh rotates the token (the old one is
- * revoked, a new one issued in the same family). Presenting a revoked token again means it was
- * stolen or replayed: the whole family is revoked, logging out thief and owner alike.
+ * Login sessions. A session (a row of `sessions`) is what a login creates and what an access
+ * token names (`sid`); it ends when revoked or at `expires_at`, however often it is refreshed.
+ * Its refresh tokens form a family: each refresh spends the token it presents and issues the
+ * next. Presenting a spent token again means it was stolen or replayed: the session is revoked,
+ * logging out thief and owner alike.
  */
 import type { Knex } from 'knex';
 import { ulid } from 'ulid';
 import type { UserRow } from './users';
+import { deviceName } from './devices';
 import { selectRows } from './sql';
 
-export interface IssuedRefresh {
-  familyId: string;
-  tokenHash: string;
-  expiresAt: Date;
+const DAY_MS = 86_400_000;
+
+export interface ClientSeen {
+  ip?: string;
+  userAgent?: string;
 }
 
-export async function startSession(
-  knex: Knex,
-  s: { userId: number; tokenHash: string; ttlDays: number; ip?: string; userAgent?: string },
-): Promise<IssuedRefresh> {
-  const familyId = ulid();
-  const expiresAt = new Date(Date.now() + s.ttlDays * 86_400_000);
-  await knex('refresh_tokens').insert({
-    user_id: s.userId,
-    family_id: familyId,
-    token_hash: s.tokenHash,
-    expires_at: expiresAt,
-    ip_address: s.ip ?? null,
-    user_agent: s.userAgent?.slice(0, 500) ?? null,
-  });
-  return { familyId, tokenHash: s.tokenHash, expiresAt };
+export interface StartedSession {
+  sessionId: string;
+  device: string;
+  /** No earlier session of this user came from a device of this name. */
+  newDevice: boolean;
 }
-
-export type RotationOutcome =
-  | { ok: true; userId: number; familyId: string }
-  | { ok: false; reason: 'unknown' | 'expired' | 'reused'; userId?: number };
 
 /**
- * Rotates `oldHash` to `newHash` under a row lock, so two concurrent refreshes of one token
- * cannot both succeed: the second sees it revoked and is treated as reuse. Reuse revokes the
- * family and is committed (it must stick even though the caller gets an error).
+ * A new session and its first refresh token. The token lives `refreshDays` unless the session
+ * (`sessionDays`, absolute) ends first.
+ */
+export async function startSession(
+  knex: Knex,
+  s: { userId: number; tokenHash: string; refreshDays: number; sessionDays: number } & ClientSeen,
+): Promise<StartedSession> {
+  const sessionId = ulid();
+  const device = deviceName(s.userAgent);
+  const now = new Date();
+  const expiresAt = new Date(now.getTime() + s.sessionDays * DAY_MS);
+  const newDevice = await knex.transaction(async (trx) => {
+    const seen = await trx('sessions').where({ user_id: s.userId, device }).first('id');
+    await trx('sessions').insert({
+      id: sessionId,
+      user_id: s.userId,
+      device,
+      ip_address: s.ip ?? null,
+      user_agent: s.userAgent?.slice(0, 500) ?? null,
+      last_ip: s.ip ?? null,
+      created_at: now,
+      last_used_at: now,
+      expires_at: expiresAt,
+    });
+    await trx('refresh_tokens').insert({
+      user_id: s.userId,
+      family_id: sessionId,
+      token_hash: s.tokenHash,
+      expires_at: earlier(new Date(now.getTime() + s.refreshDays * DAY_MS), expiresAt),
+      ip_address: s.ip ?? null,
+      user_agent: s.userAgent?.slice(0, 500) ?? null,
+    });
+    return !seen;
+  });
+  return { sessionId, device, newDevice };
+}
+
+const earlier = (a: Date, b: Date) => (a <= b ? a : b);
+
+export type RotationOutcome =
+  | { ok: true; userId: number; sessionId: string }
+  | { ok: false; reason: 'unknown' | 'expired' | 'ended' | 'reused'; userId?: number };
+
+/**
+ * Spends `oldHash` and issues `newHash` in its session, under locks on the token and the
+ * session, so two concurrent refreshes of one token cannot both succeed (the second sees it
+ * spent: reuse) and a refresh cannot outlive a revocation running beside it. Reuse revokes the
+ * session and is committed (it must stick even though the caller gets an error).
  */
 export async function rotateRefreshToken(
   knex: Knex,
-  r: { oldHash: string; newHash: string; ttlDays: number; ip?: string; userAgent?: string },
+  r: { oldHash: string; newHash: string; refreshDays: number } & ClientSeen,
 ): Promise<RotationOutcome> {
   return knex.transaction(async (trx) => {
-    const row = await trx('refresh_tokens').where({ token_hash: r.oldHash }).forUpdate().first();
+    const row = await trx('refresh_tokens as r')
+      .join('sessions as s', 's.id', 'r.family_id')
+      .where('r.token_hash', r.oldHash)
+      .forUpdate()
+      .first(
+        'r.id',
+        'r.user_id',
+        'r.family_id',
+        'r.revoked_at',
+        'r.expires_at',
+        's.revoked_at as session_revoked_at',
+        's.expires_at as session_expires_at',
+      );
     if (!row) return { ok: false, reason: 'unknown' };
     const now = new Date();
+    const userId: number = row.user_id;
+    if (row.session_revoked_at) return { ok: false, reason: 'ended', userId };
     if (row.revoked_at) {
-      await trx('refresh_tokens')
-        .where({ family_id: row.family_id })
-        .whereNull('revoked_at')
-        .update({ revoked_at: now, revoked_reason: 'reuse_detected' });
-      return { ok: false, reason: 'reused', userId: row.user_id };
+      await trx('sessions').where({ id: row.family_id }).update({ revoked_at: now, revoked_reason: 'reuse_detected' });
+      return { ok: false, reason: 'reused', userId };
     }
-    if (new Date(row.expires_at) <= now) return { ok: false, reason: 'expired', userId: row.user_id };
+    const sessionEnds = new Date(row.session_expires_at);
+    if (sessionEnds <= now) return { ok: false, reason: 'ended', userId };
+    if (new Date(row.expires_at) <= now) return { ok: false, reason: 'expired', userId };
     const [newId] = (await trx('refresh_tokens').insert({
-      user_id: row.user_id,
+      user_id: userId,
       family_id: row.family_id,
       token_hash: r.newHash,
-      expires_at: new Date(now.getTime() + r.ttlDays * 86_400_000),
+      expires_at: earlier(new Date(now.getTime() + r.refreshDays * DAY_MS), sessionEnds),
       ip_address: r.ip ?? null,
       user_agent: r.userAgent?.slice(0, 500) ?? null,
     })) as [number];
     await trx('refresh_tokens')
       .where({ id: row.id })
       .update({ revoked_at: now, revoked_reason: 'rotated', replaced_by_id: newId });
-    return { ok: true, userId: row.user_id, familyId: row.family_id };
+    await trx('sessions')
+      .where({ id: row.family_id })
+      .update({ last_used_at: now, last_ip: r.ip ?? null });
+    return { ok: true, userId, sessionId: row.family_id };
   });
 }
 
-export async function revokeSession(knex: Knex, familyId: string, reason: string): Promise<void> {
-  await knex('refresh_tokens')
-    .where({ family_id: familyId })
+/** Ends one of `userId`'s sessions; false when it was not theirs or had already ended. */
+export async function revokeSession(knex: Knex, userId: number, sessionId: string, reason: string): Promise<boolean> {
+  const n = await knex('sessions')
+    .where({ id: sessionId, user_id: userId })
     .whereNull('revoked_at')
+    .where('expires_at', '>', new Date())
+    .update({ revoked_at: new Date(), revoked_reason: reason });
+  return n > 0;
+}
+
+/** Ends every live session of `userId` but `keep`; how many it ended. */
+export async function revokeOtherSessions(knex: Knex, userId: number, keep: string, reason: string): Promise<number> {
+  return knex('sessions')
+    .where({ user_id: userId })
+    .whereNull('revoked_at')
+    .where('expires_at', '>', new Date())
+    .whereNot({ id: keep })
     .update({ revoked_at: new Date(), revoked_reason: reason });
 }
 
-export async function familyOfToken(
+export async function sessionOfToken(
   knex: Knex,
   tokenHash: string,
-): Promise<{ familyId: string; userId: number } | null> {
+): Promise<{ sessionId: string; userId: number } | null> {
   const row = await knex('refresh_tokens').where({ token_hash: tokenHash }).first('family_id', 'user_id');
-  return row ? { familyId: row.family_id, userId: row.user_id } : null;
+  return row ? { sessionId: row.family_id, userId: row.user_id } : null;
+}
+
+export interface SessionRow {
+  id: string;
+  device: string;
+  ip_address: string | null;
+  last_ip: string | null;
+  user_agent: string | null;
+  created_at: Date;
+  last_used_at: Date;
+  expires_at: Date;
+}
+
+/** Live sessions, most recently used first. */
+export async function liveSessions(knex: Knex, userId: number, limit: number): Promise<SessionRow[]> {
+  return knex('sessions')
+    .where({ user_id: userId })
+    .whereNull('revoked_at')
+    .where('expires_at', '>', new Date())
+    .orderBy('last_used_at', 'desc')
+    .limit(limit)
+    .select('id', 'device', 'ip_address', 'last_ip', 'user_agent', 'created_at', 'last_used_at', 'expires_at');
+}
+
+/**
+ * How stale `last_used_at` may get. The session check reads it on every request and writes it
+ * at most this often, so "last used" costs one small write per session per minute, not one per
+ * request.
+ */
+export const LAST_USED_PRECISION_MS = 60_000;
+
+export async function touchSession(knex: Knex, sessionId: string, ip: string | undefined, now: Date): Promise<void> {
+  await knex('sessions')
+    .where({ id: sessionId })
+    .update({ last_used_at: now, last_ip: ip ?? null });
 }
 
 /** The user's row as a request sees it: everything but the password hash. */
@@ -117,16 +216,26 @@ const SESSION_USER_COLUMNS = [
 
 /**
  * The user of a live session, in one query: the row (for the request to use) only if the session
- * (refresh-token family) is neither revoked nor expired. Every authenticated request runs it, so
- * the SQL is written once here (knex's builder cost about twice the query's own CPU per call),
- * as a join: MariaDB materialised the equivalent EXISTS, at about 1.5 times the database CPU.
+ * is neither revoked nor expired, found by two primary keys. Every authenticated request runs
+ * it, so the SQL is written once here (knex's builder cost about twice the query's own CPU).
  */
-const ACTIVE_SESSION_USER_SQL = `SELECT ${SESSION_USER_COLUMNS.map((c) => `u.${c}`).join(', ')}
-   FROM users u JOIN refresh_tokens r ON r.user_id = u.id
-  WHERE u.id = ? AND r.family_id = ? AND r.revoked_at IS NULL AND r.expires_at > ?
-  LIMIT 1`;
+const ACTIVE_SESSION_USER_SQL = `SELECT ${SESSION_USER_COLUMNS.map((c) => `u.${c}`).join(', ')},
+        s.last_used_at AS session_last_used_at
+   FROM sessions s JOIN users u ON u.id = s.user_id
+  WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?`;
 
-export async function activeSessionUser(knex: Knex, userId: number, familyId: string): Promise<SessionUser | null> {
-  const [row] = await selectRows<SessionUser>(knex, ACTIVE_SESSION_USER_SQL, [userId, familyId, new Date()]);
-  return row ?? null;
+export async function activeSessionUser(
+  knex: Knex,
+  userId: number,
+  sessionId: string,
+  now = new Date(),
+): Promise<{ user: SessionUser; lastUsedAt: Date } | null> {
+  const [row] = await selectRows<SessionUser & { session_last_used_at: Date }>(knex, ACTIVE_SESSION_USER_SQL, [
+    sessionId,
+    userId,
+    now,
+  ]);
+  if (!row) return null;
+  const { session_last_used_at: lastUsedAt, ...user } = row;
+  return { user, lastUsedAt };
 }

@@ -15,6 +15,7 @@ const TABLES = [
   'ledger_entries',
   'holds',
   'refresh_tokens',
+  'sessions',
   'idempotency_keys',
   'webhook_events',
   'audit_logs',
@@ -61,6 +62,7 @@ describe('migrations', () => {
       '010_redundant_statement_indexes',
       '011_reversal_watch',
       '012_live_session_index',
+      '013_sessions',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -169,6 +171,7 @@ describe('migrations', () => {
       '010_redundant_statement_indexes',
       '011_reversal_watch',
       '012_live_session_index',
+      '013_sessions',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -179,5 +182,58 @@ describe('migrations', () => {
     });
     const report = await createLedger(db.knex).checkInvariants();
     expect(report.checks.find((c) => c.id === 'limit_counters')).toMatchObject({ ok: true, offending: [] });
+  });
+
+  it('013 makes a session of every refresh-token family, revoked when none of its tokens is live', async () => {
+    while ((await db.knex.migrate.currentVersion(migrationConfig)) > '012') await db.knex.migrate.down(migrationConfig);
+    const user = await createUser(db.knex);
+    const now = Date.now();
+    const at = (minutesAgo: number) => new Date(now - minutesAgo * 60_000);
+    const token = (family: string, n: number, o: { created: Date; revoked?: Date; ip: string; ua?: string }) => ({
+      user_id: user.id,
+      family_id: family,
+      token_hash: `${family}${n}`.padEnd(64, '0'),
+      expires_at: new Date(o.created.getTime() + 7 * 86_400_000),
+      revoked_at: o.revoked ?? null,
+      ip_address: o.ip,
+      user_agent: o.ua ?? null,
+      created_at: o.created,
+    });
+    const live = '01JLIVE0000000000000000000';
+    const ended = '01JENDED000000000000000000';
+    const chrome =
+      'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+    await db
+      .knex('refresh_tokens')
+      .insert([
+        token(live, 1, { created: at(60), revoked: at(30), ip: '10.0.0.1', ua: chrome }),
+        token(live, 2, { created: at(30), ip: '10.0.0.2', ua: chrome }),
+        token(ended, 1, { created: at(50), revoked: at(20), ip: '10.0.0.3' }),
+      ]);
+
+    expect(await migrateLatest(db.knex)).toEqual(['013_sessions']);
+    const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
+    expect(sessions).toMatchObject([
+      {
+        id: ended,
+        device: 'unknown device',
+        ip_address: '10.0.0.3',
+        created_at: at(50),
+        revoked_at: at(20),
+      },
+      {
+        id: live,
+        device: 'Chrome on Windows',
+        ip_address: '10.0.0.1',
+        last_ip: '10.0.0.2',
+        created_at: at(60),
+        last_used_at: at(30),
+        revoked_at: null,
+      },
+    ]);
+    // Tokens now belong to their session: a token of no session is refused.
+    await expect(
+      db.knex('refresh_tokens').insert(token('01JNOSESSION00000000000000', 1, { created: at(0), ip: 'x' })),
+    ).rejects.toThrow(/foreign key/i);
   });
 });

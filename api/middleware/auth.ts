@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
 import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
 import type { Role } from '../../domain/users';
-import { activeSessionUser, SessionUser } from '../../db/sessions';
+import { activeSessionUser, LAST_USED_PRECISION_MS, SessionUser, touchSession } from '../../db/sessions';
 import { createTokenVerifier, TokenSettings } from '../auth/tokens';
 
 export interface AuthUser {
@@ -15,9 +15,10 @@ export interface AuthUser {
 }
 
 /**
- * Bearer JWT, then one indexed query: the user must be active and the session (refresh-token
- * family) not revoked, so logout and deactivation take effect at once, not at token expiry. The
- * same query reads the user's row, so a route that only shows it needs no second one.
+ * Bearer JWT, then one query by primary keys: the user must be active and the session neither
+ * revoked nor past its end, so logout and deactivation take effect at once, not at token expiry.
+ * The same query reads the user's row, so a route that only shows it needs no second one. The
+ * session's "last used" is written when it is more than a minute old, not on every request.
  */
 export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
   const verifyAccessToken = createTokenVerifier(tokens);
@@ -26,8 +27,10 @@ export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
     const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
     if (!m) throw new UnauthenticatedError('missing bearer token');
     const claims = await verifyAccessToken(m[1]!);
-    const user = await activeSessionUser(knex, claims.userId, claims.sessionId);
-    if (!user) throw new UnauthenticatedError('session revoked or expired');
+    const now = new Date();
+    const session = await activeSessionUser(knex, claims.userId, claims.sessionId, now);
+    if (!session) throw new UnauthenticatedError('session revoked or expired');
+    const { user } = session;
     if (!user.is_active) throw new UnauthenticatedError('account is deactivated', 'account_inactive');
     ctx.state.user = {
       id: user.id,
@@ -36,6 +39,9 @@ export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
       sessionId: claims.sessionId,
       account: user,
     } satisfies AuthUser;
+    if (now.getTime() - new Date(session.lastUsedAt).getTime() > LAST_USED_PRECISION_MS) {
+      await touchSession(knex, claims.sessionId, ctx.ip, now);
+    }
     await next();
   };
 }

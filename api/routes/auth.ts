@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { UnauthenticatedError } from '../../domain/errors';
 import { writeAudit } from '../../db/audit';
-import { familyOfToken, revokeSession, rotateRefreshToken, startSession } from '../../db/sessions';
+import { revokeSession, rotateRefreshToken, sessionOfToken, startSession } from '../../db/sessions';
 import { createUser, findUserByLogin, getUser, recordLogin, UserRow } from '../../db/users';
 import { hashPassword, spendVerificationTime, verifyPassword } from '../../db/passwords';
 import { hashRefreshToken, newRefreshToken, signAccessToken } from '../auth/tokens';
@@ -30,6 +30,12 @@ const tokenPair = z.object({
   expiresIn: z.number(),
 });
 
+const REFUSED_REFRESH = {
+  unknown: 'refresh token is not valid',
+  expired: 'refresh token expired',
+  ended: 'the session has ended (signed out, or past its lifetime); log in again',
+} as const;
+
 export function clientInfo(ctx: Context) {
   return { ip: ctx.ip, userAgent: ctx.get('user-agent') || undefined, requestId: ctx.state.requestId as string };
 }
@@ -42,21 +48,42 @@ export function authRoutes(deps: AppDeps) {
     ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS,
   };
 
-  async function issue(user: UserRow, ctx: Context, session?: { familyId: string; refreshToken: string }) {
-    let familyId = session?.familyId;
-    let refreshToken = session?.refreshToken;
-    if (!familyId || !refreshToken) {
+  /**
+   * A token pair for `session`, or for a new session. A login from a device the user never signed
+   * in from before is audited (a registration is every user's first device).
+   */
+  async function issue(
+    user: UserRow,
+    ctx: Context,
+    session: { sessionId: string; refreshToken: string } | 'login' | 'registration',
+  ) {
+    let sessionId: string;
+    let refreshToken: string;
+    if (typeof session === 'object') ({ sessionId, refreshToken } = session);
+    else {
       const fresh = newRefreshToken();
-      const s = await startSession(knex, {
+      const started = await startSession(knex, {
         userId: user.id,
         tokenHash: fresh.hash,
-        ttlDays: config.REFRESH_TOKEN_TTL_DAYS,
+        refreshDays: config.REFRESH_TOKEN_TTL_DAYS,
+        sessionDays: config.SESSION_MAX_DAYS,
         ...clientInfo(ctx),
       });
-      familyId = s.familyId;
+      sessionId = started.sessionId;
       refreshToken = fresh.token;
+      if (started.newDevice && session === 'login') {
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'auth.new_device',
+          targetType: 'session',
+          targetId: sessionId,
+          outcome: 'success',
+          details: { device: started.device },
+          ...clientInfo(ctx),
+        });
+      }
     }
-    const accessToken = await signAccessToken(tokenSettings, { userId: user.id, sessionId: familyId, role: user.role });
+    const accessToken = await signAccessToken(tokenSettings, { userId: user.id, sessionId, role: user.role });
     return { accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
   }
 
@@ -87,7 +114,7 @@ export function authRoutes(deps: AppDeps) {
           outcome: 'success',
           ...clientInfo(ctx),
         });
-        return { status: 201, body: { ...(await issue(user, ctx)), user: toUserView(user) } };
+        return { status: 201, body: { ...(await issue(user, ctx, 'registration')), user: toUserView(user) } };
       },
     }),
     defineRoute({
@@ -132,7 +159,7 @@ export function authRoutes(deps: AppDeps) {
           outcome: 'success',
           ...clientInfo(ctx),
         });
-        return { body: { ...(await issue(user, ctx)), user: toUserView(user) } };
+        return { body: { ...(await issue(user, ctx, 'login')), user: toUserView(user) } };
       },
     }),
     defineRoute({
@@ -148,7 +175,7 @@ export function authRoutes(deps: AppDeps) {
         const outcome = await rotateRefreshToken(knex, {
           oldHash: hashRefreshToken(body.refreshToken),
           newHash: next.hash,
-          ttlDays: config.REFRESH_TOKEN_TTL_DAYS,
+          refreshDays: config.REFRESH_TOKEN_TTL_DAYS,
           ...clientInfo(ctx),
         });
         if (!outcome.ok) {
@@ -164,14 +191,11 @@ export function authRoutes(deps: AppDeps) {
               'refresh_token_reused',
             );
           }
-          throw new UnauthenticatedError(
-            `refresh token ${outcome.reason === 'expired' ? 'expired' : 'is not valid'}`,
-            'invalid_refresh_token',
-          );
+          throw new UnauthenticatedError(REFUSED_REFRESH[outcome.reason], 'invalid_refresh_token');
         }
         const user = await getUser(knex, outcome.userId);
         if (!user.is_active) throw new UnauthenticatedError('account is deactivated', 'account_inactive');
-        return { body: await issue(user, ctx, { familyId: outcome.familyId, refreshToken: next.token }) };
+        return { body: await issue(user, ctx, { sessionId: outcome.sessionId, refreshToken: next.token }) };
       },
     }),
     defineRoute({
@@ -183,17 +207,17 @@ export function authRoutes(deps: AppDeps) {
       body: logoutBody,
       responses: { 204: null },
       handler: async ({ body, user, ctx }) => {
-        let familyId = user.sessionId;
+        let sessionId = user.sessionId;
         if (body.refreshToken) {
-          const fam = await familyOfToken(knex, hashRefreshToken(body.refreshToken));
-          if (fam && fam.userId === user.id) familyId = fam.familyId;
+          const owner = await sessionOfToken(knex, hashRefreshToken(body.refreshToken));
+          if (owner && owner.userId === user.id) sessionId = owner.sessionId;
         }
-        await revokeSession(knex, familyId, 'logout');
+        await revokeSession(knex, user.id, sessionId, 'logout');
         await writeAudit(knex, {
           actorUserId: user.id,
           action: 'auth.logout',
           targetType: 'session',
-          targetId: familyId,
+          targetId: sessionId,
           outcome: 'success',
           ...clientInfo(ctx),
         });

@@ -15,6 +15,7 @@ import * as m009 from './009_limit_counters';
 import * as m010 from './010_redundant_statement_indexes';
 import * as m011 from './011_reversal_watch';
 import * as m012 from './012_live_session_index';
+import * as m013 from './013_sessions';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -34,6 +35,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010_redundant_statement_indexes': m010,
   '011_reversal_watch': m011,
   '012_live_session_index': m012,
+  '013_sessions': m013,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

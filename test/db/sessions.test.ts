@@ -4,6 +4,12 @@ import { createUser } from '../support/ledger';
 import { createTestDatabase, TestDatabase } from '../support/db';
 
 let db: TestDatabase;
+const LIFETIMES = { refreshDays: 7, sessionDays: 30 };
+const endSessionNow = (id: string) =>
+  db
+    .knex('sessions')
+    .where({ id })
+    .update({ expires_at: new Date(Date.now() - 1000) });
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -33,38 +39,108 @@ async function rowReads(url: string, f: (knex: ReturnType<typeof createKnex>) =>
 describe('the session check every authenticated request makes', () => {
   it('costs the same for a session refreshed a thousand times as for a new one', async () => {
     const user = await createUser(db.knex);
-    const fresh = await startSession(db.knex, { userId: user.id, tokenHash: 'f'.repeat(64), ttlDays: 30 });
-    const old = await startSession(db.knex, { userId: user.id, tokenHash: '0'.padStart(64, '0'), ttlDays: 30 });
+    const fresh = await startSession(db.knex, { userId: user.id, tokenHash: 'f'.repeat(64), ...LIFETIMES });
+    const old = await startSession(db.knex, { userId: user.id, tokenHash: '0'.padStart(64, '0'), ...LIFETIMES });
     // A month of refreshes every 15 minutes would be 2,880; a thousand shows the trend.
     for (let i = 0; i < 1000; i++) {
       const rotated = await rotateRefreshToken(db.knex, {
         oldHash: String(i).padStart(64, '0'),
         newHash: String(i + 1).padStart(64, '0'),
-        ttlDays: 30,
+        refreshDays: 7,
       });
       expect(rotated.ok).toBe(true);
     }
-    const check = (familyId: string) => async (k: ReturnType<typeof createKnex>) => {
-      expect((await activeSessionUser(k, user.id, familyId))?.id).toBe(user.id);
+    const check = (sessionId: string) => async (k: ReturnType<typeof createKnex>) => {
+      expect((await activeSessionUser(k, user.id, sessionId))?.user.id).toBe(user.id);
     };
-    const freshReads = await rowReads(db.url, check(fresh.familyId));
-    const oldReads = await rowReads(db.url, check(old.familyId));
+    const freshReads = await rowReads(db.url, check(fresh.sessionId));
+    const oldReads = await rowReads(db.url, check(old.sessionId));
     expect(freshReads).toBeLessThanOrEqual(4);
     expect(oldReads).toBe(freshReads);
   });
 
-  it('refuses a revoked or expired session, and another user’s', async () => {
+  it('refuses a revoked or ended session, and another user’s', async () => {
     const user = await createUser(db.knex);
     const other = await createUser(db.knex);
-    const s = await startSession(db.knex, { userId: user.id, tokenHash: 'a'.repeat(64), ttlDays: 30 });
-    expect(await activeSessionUser(db.knex, other.id, s.familyId)).toBeNull();
-    await revokeSession(db.knex, s.familyId, 'logout');
-    expect(await activeSessionUser(db.knex, user.id, s.familyId)).toBeNull();
-    const e = await startSession(db.knex, { userId: user.id, tokenHash: 'b'.repeat(64), ttlDays: 30 });
+    const s = await startSession(db.knex, { userId: user.id, tokenHash: 'a'.repeat(64), ...LIFETIMES });
+    expect(await activeSessionUser(db.knex, other.id, s.sessionId)).toBeNull();
+    expect(await revokeSession(db.knex, other.id, s.sessionId, 'logout')).toBe(false);
+    expect((await activeSessionUser(db.knex, user.id, s.sessionId))?.user.id).toBe(user.id);
+    expect(await revokeSession(db.knex, user.id, s.sessionId, 'logout')).toBe(true);
+    expect(await activeSessionUser(db.knex, user.id, s.sessionId)).toBeNull();
+    expect(await revokeSession(db.knex, user.id, s.sessionId, 'logout')).toBe(false);
+    const e = await startSession(db.knex, { userId: user.id, tokenHash: 'b'.repeat(64), ...LIFETIMES });
+    await endSessionNow(e.sessionId);
+    expect(await activeSessionUser(db.knex, user.id, e.sessionId)).toBeNull();
+  });
+});
+
+describe('a session’s lifetime', () => {
+  it('refresh tokens never outlive the session, and refreshing stops when it ends', async () => {
+    const user = await createUser(db.knex);
+    const s = await startSession(db.knex, {
+      userId: user.id,
+      tokenHash: 'c'.repeat(64),
+      refreshDays: 7,
+      sessionDays: 1,
+    });
+    const [session] = await db.knex('sessions').where({ id: s.sessionId });
+    const tokenEnds = async (hash: string) =>
+      (await db.knex('refresh_tokens').where({ token_hash: hash }).first()).expires_at.getTime();
+    expect(await tokenEnds('c'.repeat(64))).toBe(session.expires_at.getTime());
+    const rotated = await rotateRefreshToken(db.knex, {
+      oldHash: 'c'.repeat(64),
+      newHash: 'd'.repeat(64),
+      refreshDays: 7,
+    });
+    expect(rotated).toEqual({ ok: true, userId: user.id, sessionId: s.sessionId });
+    expect(await tokenEnds('d'.repeat(64))).toBe(session.expires_at.getTime());
+
+    await endSessionNow(s.sessionId);
+    const late = await rotateRefreshToken(db.knex, {
+      oldHash: 'd'.repeat(64),
+      newHash: 'e'.repeat(64),
+      refreshDays: 7,
+    });
+    expect(late).toEqual({ ok: false, reason: 'ended', userId: user.id });
+    expect(await db.knex('refresh_tokens').where({ token_hash: 'e'.repeat(64) })).toHaveLength(0);
+  });
+
+  it('a refresh records when and from where the session was last used', async () => {
+    const user = await createUser(db.knex);
+    const s = await startSession(db.knex, { userId: user.id, tokenHash: '1'.repeat(64), ...LIFETIMES, ip: '10.0.0.1' });
     await db
-      .knex('refresh_tokens')
-      .where({ family_id: e.familyId })
-      .update({ expires_at: new Date(Date.now() - 1000) });
-    expect(await activeSessionUser(db.knex, user.id, e.familyId)).toBeNull();
+      .knex('sessions')
+      .where({ id: s.sessionId })
+      .update({ last_used_at: new Date(Date.now() - 3_600_000) });
+    await rotateRefreshToken(db.knex, {
+      oldHash: '1'.repeat(64),
+      newHash: '2'.repeat(64),
+      refreshDays: 7,
+      ip: '10.0.0.2',
+    });
+    const row = await db.knex('sessions').where({ id: s.sessionId }).first();
+    expect(Date.now() - row.last_used_at.getTime()).toBeLessThan(60_000);
+    expect([row.ip_address, row.last_ip]).toEqual(['10.0.0.1', '10.0.0.2']);
+  });
+});
+
+describe('devices', () => {
+  const chrome =
+    'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0.0.0 Safari/537.36';
+  const newerChrome = chrome.replace('Chrome/120.0.0.0', 'Chrome/131.0.0.0');
+  const phone =
+    'Mozilla/5.0 (Linux; Android 13; SM-A536E) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/119.0.6045.163 Mobile Safari/537.36';
+
+  it('names the device without versions, so a browser update is not a new device', async () => {
+    const user = await createUser(db.knex);
+    const start = (hash: string, userAgent?: string) =>
+      startSession(db.knex, { userId: user.id, tokenHash: hash.repeat(64), ...LIFETIMES, userAgent });
+    expect(await start('3', chrome)).toMatchObject({ device: 'Chrome on Windows', newDevice: true });
+    expect(await start('4', newerChrome)).toMatchObject({ device: 'Chrome on Windows', newDevice: false });
+    expect(await start('5', phone)).toMatchObject({ device: 'Chrome on Android (Samsung SM-A536E)', newDevice: true });
+    expect(await start('6', 'okhttp/4.12.0')).toMatchObject({ device: 'okhttp', newDevice: true });
+    expect(await start('7')).toMatchObject({ device: 'unknown device', newDevice: true });
+    expect(await start('8')).toMatchObject({ device: 'unknown device', newDevice: false });
   });
 });

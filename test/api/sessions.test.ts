@@ -1,0 +1,143 @@
+import { createTestDatabase, TestDatabase } from '../support/db';
+import { createTestApp, registerUser } from '../support/api';
+
+let db: TestDatabase;
+let t: ReturnType<typeof createTestApp>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  t = createTestApp(db);
+});
+afterAll(() => db.drop());
+
+const LAPTOP = 'Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0';
+const PHONE =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+async function signIn(u: { login: string; password: string }, userAgent: string) {
+  const res = await t
+    .http()
+    .post('/v1/auth/login')
+    .set('User-Agent', userAgent)
+    .send({ login: u.login, password: u.password });
+  expect(res.status).toBe(200);
+  return res.body as { accessToken: string; refreshToken: string };
+}
+
+const sessionsOf = async (accessToken: string) => {
+  const res = await t.http().get('/v1/me/sessions').set(bearer(accessToken));
+  expect(res.status).toBe(200);
+  return res.body.items as Array<{ id: string; device: string; current: boolean; lastIp: string | null }>;
+};
+
+describe('GET /v1/me/sessions', () => {
+  it('lists my live sessions by device, marks the current one, and not another user’s', async () => {
+    const u = await registerUser(t.http);
+    const laptop = await signIn(u, LAPTOP);
+    const phone = await signIn(u, PHONE);
+    await registerUser(t.http);
+    await t.http().post('/v1/auth/logout').set(bearer(u.accessToken)).send({});
+
+    const fromPhone = await sessionsOf(phone.accessToken);
+    expect(fromPhone.map((s) => [s.device, s.current]).sort()).toEqual([
+      ['Chrome on Android (Google Pixel 8)', true],
+      ['Firefox on Linux', false],
+    ]);
+    const fromLaptop = await sessionsOf(laptop.accessToken);
+    expect(fromLaptop.find((s) => s.current)?.device).toBe('Firefox on Linux');
+  });
+});
+
+describe('signing sessions out', () => {
+  it('DELETE ends one session at once: its access and refresh tokens stop working', async () => {
+    const u = await registerUser(t.http);
+    const laptop = await signIn(u, LAPTOP);
+    const phone = await signIn(u, PHONE);
+    const phoneSession = (await sessionsOf(laptop.accessToken)).find((s) => s.device.startsWith('Chrome'))!;
+
+    const del = await t.http().delete(`/v1/me/sessions/${phoneSession.id}`).set(bearer(laptop.accessToken));
+    expect(del.status).toBe(204);
+    expect((await t.http().get('/v1/me').set(bearer(phone.accessToken))).status).toBe(401);
+    const refresh = await t.http().post('/v1/auth/refresh').send({ refreshToken: phone.refreshToken });
+    expect(refresh.status).toBe(401);
+    expect(refresh.body.error.code).toBe('invalid_refresh_token');
+    expect((await t.http().get('/v1/me').set(bearer(laptop.accessToken))).status).toBe(200);
+    expect(
+      await db.knex('audit_logs').where({ action: 'auth.session_revoked', target_id: phoneSession.id }),
+    ).toHaveLength(1);
+
+    // Gone now, so 404; as is a session that is not mine.
+    const again = await t.http().delete(`/v1/me/sessions/${phoneSession.id}`).set(bearer(laptop.accessToken));
+    expect(again.status).toBe(404);
+    const other = await registerUser(t.http);
+    const [otherSession] = await sessionsOf(other.accessToken);
+    expect((await t.http().delete(`/v1/me/sessions/${otherSession!.id}`).set(bearer(laptop.accessToken))).status).toBe(
+      404,
+    );
+    expect((await t.http().get('/v1/me').set(bearer(other.accessToken))).status).toBe(200);
+    expect((await t.http().delete('/v1/me/sessions/not-a-session').set(bearer(laptop.accessToken))).status).toBe(400);
+  });
+
+  it('sign out everywhere else keeps only the current session', async () => {
+    const u = await registerUser(t.http);
+    const laptop = await signIn(u, LAPTOP);
+    const phone = await signIn(u, PHONE);
+    const res = await t.http().post('/v1/me/sessions/sign-out-others').set(bearer(laptop.accessToken)).send({});
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ signedOut: 2 }); // the registration's session and the phone's
+    for (const token of [u.accessToken, phone.accessToken]) {
+      expect((await t.http().get('/v1/me').set(bearer(token))).status).toBe(401);
+    }
+    expect((await sessionsOf(laptop.accessToken)).map((s) => s.current)).toEqual([true]);
+  });
+});
+
+describe('what a session records', () => {
+  it('audits a login from a device the user never signed in from, once', async () => {
+    const u = await registerUser(t.http);
+    await signIn(u, LAPTOP);
+    await signIn(u, LAPTOP.replace('Firefox/133.0', 'Firefox/134.0'));
+    await signIn(u, PHONE);
+    const rows = await db.knex('audit_logs').where({ action: 'auth.new_device', actor_user_id: u.user.id });
+    expect(rows.map((r) => r.details.device).sort()).toEqual([
+      'Chrome on Android (Google Pixel 8)',
+      'Firefox on Linux',
+    ]);
+  });
+
+  it('records use at most once a minute, with the address it came from', async () => {
+    const u = await registerUser(t.http);
+    const { id } = (await sessionsOf(u.accessToken))[0]!;
+    const lastUsed = async () => (await db.knex('sessions').where({ id }).first()).last_used_at.getTime();
+
+    const recent = new Date(Date.now() - 30_000);
+    await db.knex('sessions').where({ id }).update({ last_used_at: recent, last_ip: null });
+    await t.http().get('/v1/me').set(bearer(u.accessToken));
+    expect(await lastUsed()).toBe(recent.getTime());
+
+    await db
+      .knex('sessions')
+      .where({ id })
+      .update({ last_used_at: new Date(Date.now() - 120_000) });
+    await t.http().get('/v1/me').set(bearer(u.accessToken));
+    expect(Date.now() - (await lastUsed())).toBeLessThan(10_000);
+    expect((await sessionsOf(u.accessToken))[0]!.lastIp).toMatch(/127\.0\.0\.1|::1/);
+  });
+
+  it('ends at its absolute lifetime: the access token and a refresh are refused after it', async () => {
+    const u = await registerUser(t.http);
+    const r1 = await t.http().post('/v1/auth/refresh').send({ refreshToken: u.refreshToken });
+    expect(r1.status).toBe(200);
+    const [session] = await sessionsOf(r1.body.accessToken);
+    await db
+      .knex('sessions')
+      .where({ id: session!.id })
+      .update({ expires_at: new Date(Date.now() - 1000) });
+    expect((await t.http().get('/v1/me').set(bearer(r1.body.accessToken))).status).toBe(401);
+    const r2 = await t.http().post('/v1/auth/refresh').send({ refreshToken: r1.body.refreshToken });
+    expect(r2.status).toBe(401);
+    expect(r2.body.error.message).toMatch(/session has ended/);
+  });
+});
