@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { meRoutes } from './routes/me';
 import { sessionRoutes } from './routes/sessions';
+import { createRequestBudgets } from './rateLimits';
 import { adminPaymentRoutes } from './routes/adminPayments';
 import { adminOperationRoutes } from './routes/adminOperations';
 import { paymentRoutes } from './routes/payments';
@@ -61,7 +62,11 @@ export function createApp(deps: AppDeps): Koa {
 
   const router = new Router();
   const tokens = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
-  mountRoutes(router, routes, { user: requireUser(knex, tokens), admin: requireRole('admin') });
+  mountRoutes(router, routes, {
+    user: requireUser(knex, tokens),
+    admin: requireRole('admin'),
+    budgets: createRequestBudgets(config),
+  });
   router.get('/openapi.json', (ctx) => {
     ctx.body = openapi;
   });

@@ -16,6 +16,8 @@ const csv = z.string().transform((s) =>
     .map((x) => x.trim())
     .filter(Boolean),
 );
+/** A rate limit's budget: requests per window. */
+const budget = z.coerce.number().int().min(1).max(1_000_000_000);
 const mysqlUrl = z
   .string()
   .regex(/^mysql:\/\/[^/]+\/[A-Za-z0-9_]+(\?.*)?$/, 'must be mysql://user:password@host:port/database');
@@ -104,6 +106,34 @@ function schemaFor(mode: Mode) {
     REFRESH_TOKEN_TTL_DAYS: z.coerce.number().int().min(1).max(90).default(7),
     /** A session's absolute life from login: refreshing never extends it past this. */
     SESSION_MAX_DAYS: z.coerce.number().int().min(1).max(365).default(30),
+
+    /**
+     * Request budgets (api/rateLimits.ts): requests per window, per client IP or per signed-in
+     * user, by route class. Kept in each API process's memory: they protect capacity, so N
+     * instances allow N times as much. Past a budget: 429 rate_limited with Retry-After.
+     */
+    RATE_LIMIT_PER_IP_PER_MINUTE: budget.default(1200),
+    /** Login, registration and refresh, per IP. */
+    RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: budget.default(30),
+    RATE_LIMIT_READS_PER_USER_PER_MINUTE: budget.default(600),
+    /** Changes that move no money (beneficiaries, KYC, sign-outs), per user. */
+    RATE_LIMIT_WRITES_PER_USER_PER_MINUTE: budget.default(60),
+    /** Payment starts (top-up, transfer, payout, recharge, bill), per user. */
+    RATE_LIMIT_PAYMENTS_PER_USER_PER_MINUTE: budget.default(30),
+    RATE_LIMIT_BILL_FETCHES_PER_USER_PER_MINUTE: budget.default(10),
+    /** Penny-drop verifications: each reveals an account holder's name and costs a provider call. */
+    RATE_LIMIT_PENNY_DROPS_PER_USER_PER_DAY: budget.default(10),
+    /**
+     * Failed logins, counted in MariaDB (shared by every instance, kept across restarts): this
+     * many for one login from one IP go free, then each further failure doubles a lock-out of
+     * that login from that IP, from LOGIN_LOCKOUT_FIRST_SECONDS up to an hour.
+     */
+    LOGIN_FREE_FAILURES: z.coerce.number().int().min(1).max(100).default(5),
+    LOGIN_LOCKOUT_FIRST_SECONDS: z.coerce.number().int().min(1).max(3600).default(30),
+    /** Failed logins from one IP in a day, whatever the login, before that IP may not log in. */
+    LOGIN_FAILURES_PER_IP_PER_DAY: budget.default(100),
+    /** Top-up orders a user may have open (awaiting payment on PhonePe's page) at once. */
+    TOPUP_MAX_OPEN_ORDERS: z.coerce.number().int().min(1).max(1000).default(5),
 
     /** PhonePe Standard Checkout v2; in development the local simulator. */
     PHONEPE_BASE_URL: mode === 'production' ? z.url() : z.url().default('http://127.0.0.1:4100/phonepe'),

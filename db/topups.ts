@@ -9,6 +9,7 @@ import { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
 import { toDecimal } from './money';
 import { createPaymentRecord, getPayment, PaymentRecord } from './payments';
+import { selectRows } from './sql';
 
 export async function createTopUpRecords(
   knex: Knex,
@@ -96,4 +97,23 @@ export async function topUpStatementRow(
 ): Promise<{ transactionId: number; userId: number }> {
   const rec = await getPayment(knex, paymentId);
   return { transactionId: rec.transactionId!, userId: rec.userId };
+}
+
+/**
+ * Top-up orders of `userId` the customer could still pay (created within the checkout window,
+ * not yet settled), other than `except`. Orders past the window may stay open while PhonePe is
+ * asked about them, but their page has expired, so they do not count.
+ */
+export async function openTopUpOrders(
+  knex: Knex,
+  q: { userId: number; windowSeconds: number; except: string; now?: Date },
+): Promise<number> {
+  const since = new Date((q.now ?? new Date()).getTime() - q.windowSeconds * 1000);
+  const [row] = await selectRows<{ n: number }>(
+    knex,
+    `SELECT COUNT(*) AS n FROM payment_records
+      WHERE user_id = ? AND created_at > ? AND kind = 'topup' AND status IN ('CREATED', 'AWAITING_PAYMENT') AND id <> ?`,
+    [q.userId, since, q.except],
+  );
+  return Number(row!.n);
 }

@@ -16,6 +16,7 @@ const TABLES = [
   'holds',
   'refresh_tokens',
   'sessions',
+  'rate_limit_counters',
   'idempotency_keys',
   'webhook_events',
   'audit_logs',
@@ -63,6 +64,7 @@ describe('migrations', () => {
       '011_reversal_watch',
       '012_live_session_index',
       '013_sessions',
+      '014_rate_limit_counters',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -172,6 +174,7 @@ describe('migrations', () => {
       '011_reversal_watch',
       '012_live_session_index',
       '013_sessions',
+      '014_rate_limit_counters',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -211,7 +214,7 @@ describe('migrations', () => {
         token(ended, 1, { created: at(50), revoked: at(20), ip: '10.0.0.3' }),
       ]);
 
-    expect(await migrateLatest(db.knex)).toEqual(['013_sessions']);
+    expect(await migrateLatest(db.knex)).toEqual(['013_sessions', '014_rate_limit_counters']);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([
       {

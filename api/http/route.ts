@@ -7,6 +7,7 @@ import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z, ZodType } from 'zod';
 import type { AuthUser } from '../middleware/auth';
+import type { RequestBudgets, RouteClass } from '../rateLimits';
 
 export type Access = 'public' | 'user' | 'admin' | 'webhook';
 
@@ -39,6 +40,11 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
   headers?: Record<string, { required: boolean; description: string }>;
   /** A non-JSON success body (CSV, HTML): documented by content type. */
   produces?: string;
+  /**
+   * Which request budget the route spends (api/rateLimits.ts). Default: signed-in reads 'read',
+   * other signed-in routes 'write', public and webhook routes none.
+   */
+  rateLimit?: RouteClass;
   /** Runs before the body is parsed: webhook authentication, so a forged call is 401, not 400. */
   before?: (ctx: Context) => void | Promise<void>;
   handler(input: RouteInput<B, Q, P>): Promise<RouteResult<R> | void>;
@@ -54,11 +60,25 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined, R = unk
 export interface Guards {
   user: Middleware;
   admin: Middleware;
+  budgets: RequestBudgets;
+}
+
+export function routeClassOf(r: RouteSpec): RouteClass {
+  if (r.rateLimit) return r.rateLimit;
+  if (r.access === 'public' || r.access === 'webhook') return 'none';
+  return r.method === 'get' ? 'read' : 'write';
 }
 
 export function mountRoutes(router: Router, routes: RouteSpec[], guards: Guards): void {
   for (const r of routes) {
-    const guard = r.access === 'user' ? [guards.user] : r.access === 'admin' ? [guards.user, guards.admin] : [];
+    const cls = routeClassOf(r);
+    const signedIn = r.access === 'user' || r.access === 'admin';
+    const guard = [
+      // The IP's budget first, so a flood of bad tokens is refused before it costs a session check.
+      ...guards.budgets.perIp(cls),
+      ...(signedIn ? [guards.user, ...guards.budgets.perUser(cls)] : []),
+      ...(r.access === 'admin' ? [guards.admin] : []),
+    ];
     router[r.method](r.path, ...guard, async (ctx) => {
       if (r.before) await r.before(ctx);
       const input = {

@@ -8,6 +8,7 @@ import { hashPassword, spendVerificationTime, verifyPassword } from '../../db/pa
 import { hashRefreshToken, newRefreshToken, signAccessToken } from '../auth/tokens';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
+import { createLoginThrottle } from '../rateLimits';
 import { userView } from '../schemas';
 import { toUserView } from '../views';
 
@@ -42,6 +43,7 @@ export function clientInfo(ctx: Context) {
 
 export function authRoutes(deps: AppDeps) {
   const { knex, config } = deps;
+  const loginThrottle = createLoginThrottle(knex, config);
   const tokenSettings = {
     secret: config.JWT_SECRET,
     issuer: config.JWT_ISSUER,
@@ -94,6 +96,7 @@ export function authRoutes(deps: AppDeps) {
       summary: 'Create an account (customer or retailer) and log in',
       tag: 'auth',
       access: 'public',
+      rateLimit: 'auth',
       body: registerBody,
       responses: { 201: tokenPair.extend({ user: userView }) },
       handler: async ({ body, ctx }) => {
@@ -123,31 +126,39 @@ export function authRoutes(deps: AppDeps) {
       summary: 'Log in with email, username or phone',
       tag: 'auth',
       access: 'public',
+      rateLimit: 'auth',
       body: loginBody,
       responses: { 200: tokenPair.extend({ user: userView }) },
       handler: async ({ body, ctx }) => {
-        const user = await findUserByLogin(knex, body.login.trim());
+        const login = body.login.trim();
+        const user = await findUserByLogin(knex, login);
+        // Throttled per account, however it is named (email, username or phone), and per IP.
+        const account = user ? `user:${user.id}` : `login:${login.toLowerCase()}`;
+        const failure = (reason: string) =>
+          writeAudit(knex, {
+            actorUserId: user?.id ?? null,
+            action: 'auth.login',
+            outcome: 'failure',
+            details: { reason },
+            ...clientInfo(ctx),
+          });
+        try {
+          await loginThrottle.check(account, ctx.ip);
+        } catch (err) {
+          await failure('rate_limited');
+          throw err;
+        }
         const ok = user
           ? await verifyPassword(user.password, body.password)
           : (await spendVerificationTime(body.password), false);
         if (!user || !ok) {
-          await writeAudit(knex, {
-            actorUserId: user?.id ?? null,
-            action: 'auth.login',
-            outcome: 'failure',
-            details: { reason: 'invalid_credentials' },
-            ...clientInfo(ctx),
-          });
+          await loginThrottle.failed(account, ctx.ip);
+          await failure('invalid_credentials');
           throw new UnauthenticatedError('wrong login or password', 'invalid_credentials');
         }
+        await loginThrottle.succeeded(account, ctx.ip);
         if (!user.is_active) {
-          await writeAudit(knex, {
-            actorUserId: user.id,
-            action: 'auth.login',
-            outcome: 'failure',
-            details: { reason: 'account_inactive' },
-            ...clientInfo(ctx),
-          });
+          await failure('account_inactive');
           throw new UnauthenticatedError('this account is deactivated', 'account_inactive');
         }
         await recordLogin(knex, user.id);
@@ -168,6 +179,7 @@ export function authRoutes(deps: AppDeps) {
       summary: 'Trade a refresh token for a new pair (the old one is revoked)',
       tag: 'auth',
       access: 'public',
+      rateLimit: 'auth',
       body: refreshBody,
       responses: { 200: tokenPair },
       handler: async ({ body, ctx }) => {

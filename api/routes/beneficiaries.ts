@@ -15,12 +15,13 @@ import {
   ownBeneficiary,
   recordVerification,
 } from '../../db/beneficiaries';
-import { BusinessRuleError } from '../../domain/errors';
+import { BusinessRuleError, KycRequiredError } from '../../domain/errors';
 import { IFSC } from '../../providers/payout/wire';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 import { gatewayOf } from '../providerPayments';
 import { positiveId } from '../schemas';
+import { createPennyDropBudget } from '../rateLimits';
 import { clientInfo } from './auth';
 
 const beneficiaryView = z.object({
@@ -57,6 +58,7 @@ const idParams = z.object({ id: positiveId });
 
 export function beneficiaryRoutes(deps: AppDeps) {
   const { knex } = deps;
+  const spendPennyDrop = createPennyDropBudget(knex, deps.config);
   const keys = beneficiaryKeysOf(deps.config);
   return [
     defineRoute({
@@ -143,10 +145,16 @@ export function beneficiaryRoutes(deps: AppDeps) {
       summary: 'Penny-drop verification through the payout provider; stores the name the bank holds',
       tag: 'beneficiaries',
       access: 'user',
+      rateLimit: 'pennyDrop',
       params: idParams,
       responses: { 200: beneficiaryView },
       handler: async ({ params, user, ctx }) => {
+        // A penny-drop reveals the name an account is held in: only for KYC-verified users, once
+        // per beneficiary that passed, and within a daily budget.
+        if (user.account.kyc_status !== 'verified') throw new KycRequiredError();
         const b = await ownBeneficiary(knex, user.id, params.id);
+        if (b.isVerified) return { body: toView(b) };
+        await spendPennyDrop(user.id);
         const result = await gatewayOf(deps.gateways, 'payout').verifyAccount({
           accountNumber: await accountNumberOf(knex, keys, b.id),
           ifsc: b.ifsc,

@@ -134,6 +134,7 @@ export function billRoutes(deps: AppDeps, catalogue: Catalogues) {
       summary: 'Fetch a bill from its biller; 200 with the bill, or 202 with a reference to poll if BBPS is slow',
       tag: 'payments',
       access: 'user',
+      rateLimit: 'billFetch',
       body: z.strictObject({
         billerId: z.string().min(1).max(20),
         customerParams: z.record(z.string().max(64), z.string().max(100)),
@@ -187,6 +188,7 @@ export function billRoutes(deps: AppDeps, catalogue: Catalogues) {
         "Pay a fetched bill from the wallet (202 once the amount is held); the amount must fit the biller's exactness rule",
       tag: 'payments',
       access: 'user',
+      rateLimit: 'payment',
       headers: idempotencyHeader,
       body: z.strictObject({
         billerId: z.string().min(1).max(20),

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { getPayment, listPayments, paymentTimeline } from '../../db/payments';
+import { openTopUpOrders } from '../../db/topups';
 import { findUserByCode } from '../../db/transfers';
 import { BusinessRuleError, NotFoundError, TransientError, ValidationError } from '../../domain/errors';
 import { Paise, parseRupees } from '../../domain/money';
@@ -48,6 +49,7 @@ export function paymentRoutes(deps: AppDeps) {
       summary: 'Top up the wallet through PhonePe: answers with the checkout page to send the customer to',
       tag: 'payments',
       access: 'user',
+      rateLimit: 'payment',
       headers: idempotencyHeader,
       body: z.strictObject({ amount: amountInput }),
       responses: {
@@ -76,6 +78,18 @@ export function paymentRoutes(deps: AppDeps) {
             idPrefix: 'pay',
           },
           async (paymentId) => {
+            const open = await openTopUpOrders(knex, {
+              userId: user.id,
+              windowSeconds: config.TOPUP_EXPIRE_AFTER_SECONDS,
+              except: paymentId,
+            });
+            if (open >= config.TOPUP_MAX_OPEN_ORDERS) {
+              throw new BusinessRuleError(
+                'too_many_open_topups',
+                `${open} top-ups are already waiting for payment on PhonePe's page; pay or let one expire first`,
+                { open, max: config.TOPUP_MAX_OPEN_ORDERS },
+              );
+            }
             const started = await workflows.startTopUp(
               {
                 paymentId,
@@ -110,6 +124,7 @@ export function paymentRoutes(deps: AppDeps) {
       summary: 'Send money to another wallet by its user code (completes synchronously)',
       tag: 'payments',
       access: 'user',
+      rateLimit: 'payment',
       headers: idempotencyHeader,
       body: z.strictObject({
         amount: amountInput,
@@ -216,6 +231,7 @@ export function paymentRoutes(deps: AppDeps) {
       summary: "Where PhonePe sends the customer's browser after the checkout page",
       tag: 'payments',
       access: 'public',
+      rateLimit: 'read',
       params: paymentParams,
       produces: 'text/html',
       responses: { 200: z.string() },

@@ -25,6 +25,7 @@ export function payoutRoutes(deps: AppDeps) {
         'Pay out from the wallet to a verified bank beneficiary (202 once the amount is held; the bank confirms later)',
       tag: 'payments',
       access: 'user',
+      rateLimit: 'payment',
       headers: idempotencyHeader,
       body: z.strictObject({
         amount: amountInput,

@@ -49,6 +49,7 @@ export function rechargeRoutes(deps: AppDeps, catalogue: Catalogues) {
       summary: 'Recharge a mobile number from the wallet (202 once the amount is held; the operator confirms later)',
       tag: 'payments',
       access: 'user',
+      rateLimit: 'payment',
       headers: idempotencyHeader,
       body: z.strictObject({
         operator: z.enum(RECHARGE_OPERATORS),

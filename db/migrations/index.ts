@@ -16,6 +16,7 @@ import * as m010 from './010_redundant_statement_indexes';
 import * as m011 from './011_reversal_watch';
 import * as m012 from './012_live_session_index';
 import * as m013 from './013_sessions';
+import * as m014 from './014_rate_limit_counters';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -36,6 +37,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011_reversal_watch': m011,
   '012_live_session_index': m012,
   '013_sessions': m013,
+  '014_rate_limit_counters': m014,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

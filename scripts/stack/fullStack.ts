@@ -105,6 +105,18 @@ export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
     PAYOUT_BASE_URL: `http://127.0.0.1:${simPort}/payout`,
     WORKER_METRICS_ADDRESS: 'off',
     WORKFLOW_BUNDLE_PATH: bundlePath,
+    // The bench and the chaos run are one client address and a few users making thousands of
+    // requests and payments: the budgets are lifted (the limiters still run, so their cost is
+    // measured), and so is the cap on a user's open top-ups.
+    RATE_LIMIT_PER_IP_PER_MINUTE: '1000000000',
+    RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: '1000000000',
+    RATE_LIMIT_READS_PER_USER_PER_MINUTE: '1000000000',
+    RATE_LIMIT_WRITES_PER_USER_PER_MINUTE: '1000000000',
+    RATE_LIMIT_PAYMENTS_PER_USER_PER_MINUTE: '1000000000',
+    RATE_LIMIT_BILL_FETCHES_PER_USER_PER_MINUTE: '1000000000',
+    RATE_LIMIT_PENNY_DROPS_PER_USER_PER_DAY: '1000000000',
+    LOGIN_FAILURES_PER_IP_PER_DAY: '1000000000',
+    TOPUP_MAX_OPEN_ORDERS: '1000',
     ...o.env,
   };
 

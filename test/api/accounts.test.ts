@@ -219,14 +219,28 @@ describe('beneficiaries', () => {
       .post('/v1/beneficiaries')
       .set(as(u.accessToken))
       .send({ beneficiaryName: 'Vikram S', accountNumber: '55554444333322', ifscCode: 'SBIN0001234', bankName: 'SBI' });
+    const pennyDrops = async () =>
+      (await simControl(sims, 'payout').requests()).filter((r) => r.path.endsWith('/v1/accounts/verify'));
+    const before = (await pennyDrops()).length;
+    // A penny-drop reveals an account holder's name: not before the user's own KYC is verified.
+    const early = await http().post(`/v1/beneficiaries/${ok.body.id}/verify`).set(as(u.accessToken)).send();
+    expect([early.status, early.body.error.code]).toEqual([422, 'kyc_required']);
+    expect(await pennyDrops()).toHaveLength(before);
+
+    await db.knex('users').where({ id: u.user.id }).update({ kyc_status: 'verified' });
     const verified = await http().post(`/v1/beneficiaries/${ok.body.id}/verify`).set(as(u.accessToken)).send();
     expect(verified.status).toBe(200);
     expect(verified.body.isVerified).toBe(true);
     expect(verified.body.nameAtBank).toMatch(/\w+ \w+/);
     expect(verified.body.verificationDate).toBeTruthy();
     // The provider saw the real number (decrypted only for this call).
-    const sent = (await simControl(sims, 'payout').requests()).filter((r) => r.path.endsWith('/v1/accounts/verify'));
+    const sent = await pennyDrops();
+    expect(sent).toHaveLength(before + 1);
     expect(sent.at(-1)!.body).toEqual({ accountNumber: '55554444333322', ifsc: 'SBIN0001234' });
+    // Verified once is verified: asking again answers from the record, without a second penny-drop.
+    const again = await http().post(`/v1/beneficiaries/${ok.body.id}/verify`).set(as(u.accessToken)).send();
+    expect([again.status, again.body.nameAtBank]).toEqual([200, verified.body.nameAtBank]);
+    expect(await pennyDrops()).toHaveLength(before + 1);
 
     await simControl(sims, 'payout').account({ accountNumber: '99998888777766', valid: false });
     const bad = await http()

@@ -7,8 +7,19 @@ import { createLedger } from '../../db/ledger';
 import type { ProviderGateways } from '../../providers/contracts';
 import { TestDatabase } from './db';
 
+/**
+ * Every suite's requests come from one address, so the per-IP budgets, made for one client each,
+ * are lifted; per-user budgets and the login throttle keep their defaults. The limits themselves
+ * are tested with their own settings (test/api/rateLimits.test.ts).
+ */
+export const ONE_ADDRESS_FOR_EVERY_CLIENT = {
+  RATE_LIMIT_PER_IP_PER_MINUTE: '1000000',
+  RATE_LIMIT_AUTH_PER_IP_PER_MINUTE: '1000000',
+  LOGIN_FAILURES_PER_IP_PER_DAY: '1000000',
+};
+
 export function testConfig(db: TestDatabase, extra: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, ...extra });
+  return loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, ...ONE_ADDRESS_FOR_EVERY_CLIENT, ...extra });
 }
 
 /** The real app over a suite's database; supertest drives it without a port. */

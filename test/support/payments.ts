@@ -11,7 +11,7 @@ import { createApp } from '../../api/app';
 import { Config, loadConfig } from '../../config';
 import { createLedger } from '../../db/ledger';
 import { RunningSimulators } from '../../simulators/app';
-import { registerUser } from './api';
+import { ONE_ADDRESS_FOR_EVERY_CLIENT, registerUser } from './api';
 import { createTestDatabase, TestDatabase } from './db';
 import { testEnv } from './env';
 
@@ -65,6 +65,7 @@ export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<P
   const config = loadConfig({
     NODE_ENV: 'test',
     DATABASE_URL: db.url,
+    ...ONE_ADDRESS_FOR_EVERY_CLIENT,
     TEMPORAL_ADDRESS: testEnv.temporalAddress,
     TEMPORAL_TASK_QUEUE: taskQueue,
     PHONEPE_WEBHOOK_USERNAME: PHONEPE_CREDS.webhookUsername,

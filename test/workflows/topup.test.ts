@@ -289,6 +289,36 @@ describe('idempotency', () => {
   });
 });
 
+describe('open orders', () => {
+  it('a user may have five top-ups waiting on PhonePe at once; a replay still answers; a settled one frees a place', async () => {
+    const u = await customer();
+    const open = [];
+    for (let i = 0; i < 5; i++) {
+      const t = await topUp(u.accessToken, '10.00');
+      expect(t.res.status).toBe(201);
+      open.push(t);
+    }
+    const sixth = await topUp(u.accessToken, '10.00');
+    expect([sixth.res.status, sixth.res.body.error.code]).toEqual([422, 'too_many_open_topups']);
+    expect(sixth.res.body.error.details).toEqual({ open: 5, max: 5 });
+    // A retry of an order already open is its replay, not a sixth order.
+    const replay = await topUp(u.accessToken, '10.00', open[0]!.key);
+    expect([replay.res.status, replay.res.body]).toEqual([201, open[0]!.res.body]);
+    // Another user is not affected.
+    expect((await topUp((await customer()).accessToken, '10.00')).res.status).toBe(201);
+
+    await h.sims.phonepe.completeOrder(open[0]!.paymentId, 'failure');
+    await waitForStatus(h, u.accessToken, open[0]!.paymentId, 'FAILED');
+    // The refused request's key is free to try again now.
+    const retried = await topUp(u.accessToken, '10.00', sixth.key);
+    expect(retried.res.status).toBe(201);
+    for (const t of [...open.slice(1), retried]) {
+      await h.sims.phonepe.completeOrder(t.paymentId, 'failure');
+      await waitForStatus(h, u.accessToken, t.paymentId, 'FAILED');
+    }
+  });
+});
+
 describe('a lost payment page', () => {
   it('PhonePe took the order but its answer never reached us: a second order gives the client a working page, credited once', async () => {
     const u = await customer();
