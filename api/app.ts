@@ -8,7 +8,7 @@ import Koa from 'koa';
 import type { AppDeps } from './deps';
 import { buildOpenApi, DOCS_HTML, DOCS_INIT_JS, SWAGGER_ASSETS, swaggerAsset } from './http/openapi';
 import { mountRoutes, RouteSpec } from './http/route';
-import { requireRole, requireUser } from './middleware/auth';
+import { requireAdmin, requireUser } from './middleware/auth';
 import { jsonBody } from './middleware/body';
 import { errorMapper } from './middleware/errors';
 import { createMetrics } from './middleware/metrics';
@@ -19,6 +19,7 @@ import { authRoutes } from './routes/auth';
 import { healthRoutes } from './routes/health';
 import { meRoutes } from './routes/me';
 import { sessionRoutes } from './routes/sessions';
+import { twoFactorRoutes } from './routes/twoFactor';
 import { createRequestBudgets } from './rateLimits';
 import { adminPaymentRoutes } from './routes/adminPayments';
 import { adminOperationRoutes } from './routes/adminOperations';
@@ -39,6 +40,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
     ...authRoutes(deps),
     ...meRoutes(deps),
     ...sessionRoutes(deps),
+    ...twoFactorRoutes(deps),
     ...paymentRoutes(deps),
     ...rechargeRoutes(deps, catalogue),
     ...billRoutes(deps, catalogue),
@@ -64,7 +66,7 @@ export function createApp(deps: AppDeps): Koa {
   const tokens = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
   mountRoutes(router, routes, {
     user: requireUser(knex, tokens),
-    admin: requireRole('admin'),
+    admin: requireAdmin(),
     budgets: createRequestBudgets(config),
   });
   router.get('/openapi.json', (ctx) => {

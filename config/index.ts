@@ -38,6 +38,8 @@ const DEV_SECRETS = {
   // base64 of 32 bytes "dev-only-beneficiary-key-32bytes"
   BENEFICIARY_ENCRYPTION_KEY: 'ZGV2LW9ubHktYmVuZWZpY2lhcnkta2V5LTMyYnl0ZXM=',
   BENEFICIARY_HASH_KEY: 'dev-only-beneficiary-hash-key-0123456789',
+  // base64 of 32 bytes "dev-only-two-factor-key-32-bytes"
+  TWO_FACTOR_ENCRYPTION_KEY: 'ZGV2LW9ubHktdHdvLWZhY3Rvci1rZXktMzItYnl0ZXM=',
 };
 
 /** A commission margin or rate: a decimal 0-1 with at most 4 places, kept as text (parsed exactly by domain/commissions). */
@@ -170,6 +172,18 @@ function schemaFor(mode: Mode) {
     BENEFICIARY_ENCRYPTION_KEY:
       mode === 'production' ? base64Key32 : base64Key32.default(DEV_SECRETS.BENEFICIARY_ENCRYPTION_KEY),
     BENEFICIARY_HASH_KEY: secret('BENEFICIARY_HASH_KEY', 32),
+    /** Users' TOTP secrets at rest: AES-256-GCM key. */
+    TWO_FACTOR_ENCRYPTION_KEY:
+      mode === 'production' ? base64Key32 : base64Key32.default(DEV_SECRETS.TWO_FACTOR_ENCRYPTION_KEY),
+    /** The name authenticator apps show for the account. */
+    TWO_FACTOR_ISSUER: z.string().min(1).max(40).default('NexasPay'),
+    /** With two-factor on, a payout above this many rupees needs a code as well. */
+    TWO_FACTOR_PAYOUT_ABOVE: z
+      .string()
+      .regex(/^\d{1,7}(\.\d{1,2})?$/, 'rupees, e.g. "10000.00"')
+      .default('10000.00'),
+    /** How long the second step of a login (the code) may follow the password. */
+    TWO_FACTOR_CHALLENGE_SECONDS: z.coerce.number().int().min(60).max(900).default(300),
 
     /** A flat fee on wallet-to-wallet transfers, in rupees, paid by the sender to FEE_INCOME. */
     TRANSFER_FEE: z

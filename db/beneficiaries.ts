@@ -68,6 +68,10 @@ function toBeneficiary(r: Record<string, any>): Beneficiary {
   };
 }
 
+/** What an account number's ciphertext is bound to: its owner and the account it is. */
+const accountContext = (userId: number, accountHash: string) =>
+  `beneficiaries.account_number|user:${userId}|account:${accountHash}`;
+
 /**
  * Adds a beneficiary; the same account (and IFSC) twice for one user is a conflict. Re-adding
  * a deleted one brings it back (as unverified: the account may have changed hands since).
@@ -98,7 +102,7 @@ export async function addBeneficiary(knex: Knex, keys: BeneficiaryKeys, b: NewBe
       const [id] = (await trx('beneficiaries').insert({
         ...fields,
         user_id: b.userId,
-        account_number: encryptSecret(keys, b.accountNumber),
+        account_number: encryptSecret(keys, b.accountNumber, accountContext(b.userId, hash)),
         account_hash: hash,
         account_last4: b.accountNumber.slice(-4),
         ifsc_code: b.ifsc,
@@ -143,9 +147,9 @@ export async function recordVerification(
 
 /** The opened account number, for the penny-drop and payout calls only. */
 export async function accountNumberOf(knex: Knex, keys: BeneficiaryKeys, id: number): Promise<string> {
-  const row = await knex('beneficiaries').where({ id }).first('account_number');
+  const row = await knex('beneficiaries').where({ id }).first('account_number', 'user_id', 'account_hash');
   if (!row) throw new NotFoundError('beneficiary not found');
-  return decryptSecret(keys, row.account_number);
+  return decryptSecret(keys, row.account_number, accountContext(row.user_id, row.account_hash));
 }
 
 /** What a payout needs: the payee as the bank knows it (number opened), and whether it may be paid. */
@@ -171,7 +175,7 @@ export async function loadBeneficiaryForPayout(
   return {
     id: row.id,
     name: row.name_at_bank ?? row.beneficiary_name,
-    accountNumber: decryptSecret(keys, row.account_number),
+    accountNumber: decryptSecret(keys, row.account_number, accountContext(row.user_id, row.account_hash)),
     ifsc: row.ifsc_code,
     bankName: row.bank_name,
     isVerified: Boolean(row.is_verified),

@@ -1,8 +1,13 @@
 /**
- * Encryption of sensitive columns at rest (beneficiary account numbers): AES-256-GCM with a
- * random 96-bit IV and the 128-bit tag, stored as `v1:<iv>:<tag>:<ciphertext>` (base64). The
- * version prefix leaves room to rotate keys: a v2 can be read beside v1 during re-encryption.
- * A keyed hash (HMAC-SHA256) gives a stable, non-reversible value for uniqueness checks.
+ * Encryption of sensitive columns at rest: AES-256-GCM with a random 96-bit IV and a 128-bit tag
+ * (pinned: a shorter tag is refused, not accepted as GCM would allow), stored as
+ * `v2:<iv>:<tag>:<ciphertext>` (base64). The ciphertext is bound to where it belongs by
+ * additional authenticated data (`context`, e.g. the owning user and column), so a value copied
+ * into another user's row fails to open instead of reading as theirs.
+ *
+ * `v1` values (written before contexts existed) are still read; docs/security.md has the
+ * re-encryption and key-rotation path. A keyed hash (HMAC-SHA256) gives a stable,
+ * non-reversible value for uniqueness checks.
  */
 import { createCipheriv, createDecipheriv, createHmac, randomBytes } from 'node:crypto';
 import { InvariantViolation } from '../domain/errors';
@@ -12,25 +17,37 @@ export interface SecretKeys {
   hashKey: string;
 }
 
-export function encryptSecret(keys: SecretKeys, plain: string): string {
+const TAG_BYTES = 16;
+
+export function encryptSecret(keys: Pick<SecretKeys, 'encryptionKey'>, plain: string, context: string): string {
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', keys.encryptionKey, iv);
+  const cipher = createCipheriv('aes-256-gcm', keys.encryptionKey, iv, { authTagLength: TAG_BYTES });
+  cipher.setAAD(Buffer.from(context, 'utf8'));
   const ct = Buffer.concat([cipher.update(plain, 'utf8'), cipher.final()]);
-  return `v1:${iv.toString('base64')}:${cipher.getAuthTag().toString('base64')}:${ct.toString('base64')}`;
+  return `v2:${iv.toString('base64')}:${cipher.getAuthTag().toString('base64')}:${ct.toString('base64')}`;
 }
 
-/** Throws when the value was tampered with or sealed under another key. */
-export function decryptSecret(keys: SecretKeys, sealed: string): string {
+/** Throws when the value was tampered with, sealed under another key, or belongs elsewhere. */
+export function decryptSecret(keys: Pick<SecretKeys, 'encryptionKey'>, sealed: string, context: string): string {
   const [version, iv, tag, ct] = sealed.split(':');
-  if (version !== 'v1' || !iv || !tag || ct === undefined) throw new InvariantViolation('unreadable encrypted value');
+  if ((version !== 'v1' && version !== 'v2') || !iv || !tag || ct === undefined)
+    throw new InvariantViolation('unreadable encrypted value');
+  const tagBytes = Buffer.from(tag, 'base64');
+  if (tagBytes.length !== TAG_BYTES) throw new InvariantViolation('an encrypted value has a truncated tag');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', keys.encryptionKey, Buffer.from(iv, 'base64'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64'));
+    const decipher = createDecipheriv('aes-256-gcm', keys.encryptionKey, Buffer.from(iv, 'base64'), {
+      authTagLength: TAG_BYTES,
+    });
+    if (version === 'v2') decipher.setAAD(Buffer.from(context, 'utf8'));
+    decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');
   } catch {
-    throw new InvariantViolation('an encrypted value failed authentication (tampered, or another key)');
+    throw new InvariantViolation('an encrypted value failed authentication (tampered, another key, or another row)');
   }
 }
+
+/** Whether `sealed` predates contexts (and should be re-encrypted). */
+export const isLegacySealed = (sealed: string) => sealed.startsWith('v1:');
 
 export const keyedHash = (keys: SecretKeys, value: string) =>
   createHmac('sha256', keys.hashKey).update(value).digest('hex');

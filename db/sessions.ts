@@ -31,7 +31,7 @@ export interface StartedSession {
  */
 export async function startSession(
   knex: Knex,
-  s: { userId: number; tokenHash: string; refreshDays: number; sessionDays: number } & ClientSeen,
+  s: { userId: number; tokenHash: string; refreshDays: number; sessionDays: number; twoFactor?: boolean } & ClientSeen,
 ): Promise<StartedSession> {
   const sessionId = ulid();
   const device = deviceName(s.userAgent);
@@ -49,6 +49,7 @@ export async function startSession(
       created_at: now,
       last_used_at: now,
       expires_at: expiresAt,
+      two_factor_at: s.twoFactor ? now : null,
     });
     await trx('refresh_tokens').insert({
       user_id: s.userId,
@@ -179,6 +180,11 @@ export async function liveSessions(knex: Knex, userId: number, limit: number): P
  */
 export const LAST_USED_PRECISION_MS = 60_000;
 
+/** The session passed a second factor now (enrolment proves one). */
+export async function markSessionTwoFactor(knex: Knex, sessionId: string): Promise<void> {
+  await knex('sessions').where({ id: sessionId }).update({ two_factor_at: new Date() });
+}
+
 export async function touchSession(knex: Knex, sessionId: string, ip: string | undefined, now: Date): Promise<void> {
   await knex('sessions')
     .where({ id: sessionId })
@@ -220,7 +226,7 @@ const SESSION_USER_COLUMNS = [
  * it, so the SQL is written once here (knex's builder cost about twice the query's own CPU).
  */
 const ACTIVE_SESSION_USER_SQL = `SELECT ${SESSION_USER_COLUMNS.map((c) => `u.${c}`).join(', ')},
-        s.last_used_at AS session_last_used_at
+        s.last_used_at AS session_last_used_at, s.two_factor_at AS session_two_factor_at
    FROM sessions s JOIN users u ON u.id = s.user_id
   WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?`;
 
@@ -229,13 +235,13 @@ export async function activeSessionUser(
   userId: number,
   sessionId: string,
   now = new Date(),
-): Promise<{ user: SessionUser; lastUsedAt: Date } | null> {
-  const [row] = await selectRows<SessionUser & { session_last_used_at: Date }>(knex, ACTIVE_SESSION_USER_SQL, [
-    sessionId,
-    userId,
-    now,
-  ]);
+): Promise<{ user: SessionUser; lastUsedAt: Date; twoFactorAt: Date | null } | null> {
+  const [row] = await selectRows<SessionUser & { session_last_used_at: Date; session_two_factor_at: Date | null }>(
+    knex,
+    ACTIVE_SESSION_USER_SQL,
+    [sessionId, userId, now],
+  );
   if (!row) return null;
-  const { session_last_used_at: lastUsedAt, ...user } = row;
-  return { user, lastUsedAt };
+  const { session_last_used_at: lastUsedAt, session_two_factor_at: twoFactorAt, ...user } = row;
+  return { user, lastUsedAt, twoFactorAt };
 }

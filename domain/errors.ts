@@ -39,6 +39,17 @@ export class ForbiddenError extends DomainError {
   readonly httpStatus = 403;
 }
 
+/** The operation needs a second factor (a TOTP or recovery code) that was missing or wrong. */
+export class SecondFactorError extends DomainError {
+  readonly httpStatus = 403;
+  constructor(
+    readonly code: 'two_factor_required' | 'two_factor_invalid',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
 export class NotFoundError extends DomainError {
   readonly code = 'not_found';
   readonly httpStatus = 404;

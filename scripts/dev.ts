@@ -8,7 +8,8 @@ import path from 'node:path';
 import { loadConfigOrExit } from '../config';
 import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrations';
-import { seedDemoData } from '../db/seed/demo';
+import { DEMO_ADMIN_TOTP_SECRET, seedDemoData } from '../db/seed/demo';
+import { twoFactorKeysOf } from '../db/twoFactor';
 import { writeDevEnv } from './stack/devEnv';
 import { exitOnMissingPrerequisite, step, timed } from './stack/log';
 import { startPrivateDatabase } from './stack/mariadb';
@@ -86,7 +87,7 @@ async function main(): Promise<void> {
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: 4 });
   const demo = await timed('migrating and seeding demo data', async () => {
     await migrateLatest(knex);
-    return seedDemoData(knex);
+    return seedDemoData(knex, twoFactorKeysOf(config));
   });
   await knex.destroy();
 
@@ -123,6 +124,10 @@ NexasPay is running. Ctrl-C stops everything.
 
 Demo logins (POST ${api}/v1/auth/login with {"login": …, "password": …}):
 ${demo.map((u) => `  ${u.role.padEnd(12)} ${u.username.padEnd(16)} ${u.password.padEnd(18)} ${u.userCode}  balance ₹${u.balance}`).join('\n')}
+
+The admin has two-factor on: the password answers with a challengeToken; send it with a code to
+POST ${api}/v1/auth/login/2fa. The demo admin's TOTP secret is ${DEMO_ADMIN_TOTP_SECRET}
+(add it to an authenticator app, or run \`npm run totp\` for the current code).
 `);
 }
 

@@ -17,6 +17,8 @@ const TABLES = [
   'refresh_tokens',
   'sessions',
   'rate_limit_counters',
+  'two_factor',
+  'two_factor_recovery_codes',
   'idempotency_keys',
   'webhook_events',
   'audit_logs',
@@ -65,6 +67,7 @@ describe('migrations', () => {
       '012_live_session_index',
       '013_sessions',
       '014_rate_limit_counters',
+      '015_two_factor',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -175,6 +178,7 @@ describe('migrations', () => {
       '012_live_session_index',
       '013_sessions',
       '014_rate_limit_counters',
+      '015_two_factor',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -214,7 +218,7 @@ describe('migrations', () => {
         token(ended, 1, { created: at(50), revoked: at(20), ip: '10.0.0.3' }),
       ]);
 
-    expect(await migrateLatest(db.knex)).toEqual(['013_sessions', '014_rate_limit_counters']);
+    expect(await migrateLatest(db.knex)).toEqual(['013_sessions', '014_rate_limit_counters', '015_two_factor']);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([
       {

@@ -78,6 +78,44 @@ export function createTokenVerifier(s: TokenSettings, max = 10_000): (token: str
   };
 }
 
+const CHALLENGE_AUDIENCE = 'nexaspay-2fa-challenge';
+
+/**
+ * The first step of a two-factor login: proof that the password was right, good for one
+ * short window, for one user, and for nothing but the second step (its own audience, so it is
+ * refused as an access token and an access token is refused here).
+ */
+export async function signTwoFactorChallenge(s: TokenSettings, userId: number, ttlSeconds: number): Promise<string> {
+  return new SignJWT({})
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(String(userId))
+    .setIssuer(s.issuer)
+    .setAudience(CHALLENGE_AUDIENCE)
+    .setIssuedAt()
+    .setExpirationTime(`${ttlSeconds}s`)
+    .sign(new TextEncoder().encode(s.secret));
+}
+
+/** The user the challenge was issued to; 401 when it is forged, expired or not a challenge. */
+export async function verifyTwoFactorChallenge(s: TokenSettings, token: string): Promise<number> {
+  try {
+    const { payload } = await jwtVerify(token, new TextEncoder().encode(s.secret), {
+      algorithms: ['HS256'],
+      issuer: s.issuer,
+      audience: CHALLENGE_AUDIENCE,
+      requiredClaims: ['exp'],
+    });
+    const userId = Number(payload.sub);
+    if (Number.isSafeInteger(userId)) return userId;
+  } catch {
+    // fall through: every failure is the same answer
+  }
+  throw new UnauthenticatedError(
+    'the sign-in challenge is not valid or has expired; log in again',
+    'invalid_challenge',
+  );
+}
+
 export function newRefreshToken(): { token: string; hash: string } {
   const token = randomBytes(32).toString('base64url');
   return { token, hash: hashRefreshToken(token) };

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Middleware } from 'koa';
-import { ForbiddenError, UnauthenticatedError } from '../../domain/errors';
+import { ForbiddenError, SecondFactorError, UnauthenticatedError } from '../../domain/errors';
 import type { Role } from '../../domain/users';
 import { activeSessionUser, LAST_USED_PRECISION_MS, SessionUser, touchSession } from '../../db/sessions';
 import { createTokenVerifier, TokenSettings } from '../auth/tokens';
@@ -10,6 +10,8 @@ export interface AuthUser {
   role: Role;
   userCode: string;
   sessionId: string;
+  /** The session passed a second factor (at login, or when two-factor was enabled in it). */
+  twoFactorPassed: boolean;
   /** The user's row as read when the request was authenticated (no password hash). */
   account: SessionUser;
 }
@@ -37,6 +39,7 @@ export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
       role: user.role as Role,
       userCode: user.user_code ?? '',
       sessionId: claims.sessionId,
+      twoFactorPassed: session.twoFactorAt !== null,
       account: user,
     } satisfies AuthUser;
     if (now.getTime() - new Date(session.lastUsedAt).getTime() > LAST_USED_PRECISION_MS) {
@@ -46,10 +49,17 @@ export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
   };
 }
 
-export function requireRole(role: Role): Middleware {
+/** Admin routes: the admin role, in a session that passed two-factor authentication. */
+export function requireAdmin(): Middleware {
   return async (ctx, next) => {
-    if ((ctx.state.user as AuthUser | undefined)?.role !== role)
-      throw new ForbiddenError(`this route needs the ${role} role`);
+    const user = ctx.state.user as AuthUser | undefined;
+    if (user?.role !== 'admin') throw new ForbiddenError('this route needs the admin role');
+    if (!user.twoFactorPassed) {
+      throw new SecondFactorError(
+        'two_factor_required',
+        'admin routes need a session signed in with two-factor authentication: enable it (POST /v1/me/2fa/setup) or sign in again with a code',
+      );
+    }
     await next();
   };
 }

@@ -5,9 +5,17 @@ import { writeAudit } from '../../db/audit';
 import { revokeSession, rotateRefreshToken, sessionOfToken, startSession } from '../../db/sessions';
 import { createUser, findUserByLogin, getUser, recordLogin, UserRow } from '../../db/users';
 import { hashPassword, spendVerificationTime, verifyPassword } from '../../db/passwords';
-import { hashRefreshToken, newRefreshToken, signAccessToken } from '../auth/tokens';
+import { isTwoFactorEnabled, twoFactorKeysOf } from '../../db/twoFactor';
+import { checkSecondFactor } from '../auth/secondFactor';
+import {
+  hashRefreshToken,
+  newRefreshToken,
+  signAccessToken,
+  signTwoFactorChallenge,
+  verifyTwoFactorChallenge,
+} from '../auth/tokens';
 import type { AppDeps } from '../deps';
-import { defineRoute } from '../http/route';
+import { defineRoute, RouteResult } from '../http/route';
 import { createLoginThrottle } from '../rateLimits';
 import { userView } from '../schemas';
 import { toUserView } from '../views';
@@ -31,6 +39,16 @@ const tokenPair = z.object({
   expiresIn: z.number(),
 });
 
+const signedInBody = tokenPair.extend({ user: userView });
+const loginResponse = z.union([
+  signedInBody,
+  z.object({
+    twoFactorRequired: z.literal(true),
+    challengeToken: z.string().describe('send it with a code to POST /v1/auth/login/2fa'),
+    expiresIn: z.number(),
+  }),
+]);
+
 const REFUSED_REFRESH = {
   unknown: 'refresh token is not valid',
   expired: 'refresh token expired',
@@ -44,6 +62,7 @@ export function clientInfo(ctx: Context) {
 export function authRoutes(deps: AppDeps) {
   const { knex, config } = deps;
   const loginThrottle = createLoginThrottle(knex, config);
+  const twoFactorKeys = twoFactorKeysOf(config);
   const tokenSettings = {
     secret: config.JWT_SECRET,
     issuer: config.JWT_ISSUER,
@@ -57,7 +76,7 @@ export function authRoutes(deps: AppDeps) {
   async function issue(
     user: UserRow,
     ctx: Context,
-    session: { sessionId: string; refreshToken: string } | 'login' | 'registration',
+    session: { sessionId: string; refreshToken: string } | 'login' | 'login-2fa' | 'registration',
   ) {
     let sessionId: string;
     let refreshToken: string;
@@ -69,11 +88,12 @@ export function authRoutes(deps: AppDeps) {
         tokenHash: fresh.hash,
         refreshDays: config.REFRESH_TOKEN_TTL_DAYS,
         sessionDays: config.SESSION_MAX_DAYS,
+        twoFactor: session === 'login-2fa',
         ...clientInfo(ctx),
       });
       sessionId = started.sessionId;
       refreshToken = fresh.token;
-      if (started.newDevice && session === 'login') {
+      if (started.newDevice && session !== 'registration') {
         await writeAudit(knex, {
           actorUserId: user.id,
           action: 'auth.new_device',
@@ -89,6 +109,21 @@ export function authRoutes(deps: AppDeps) {
     return { accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
   }
 
+  /** A completed login: recorded, audited, and a new session (marked when a second factor passed). */
+  async function signedIn(user: UserRow, ctx: Context, secondFactor: 'totp' | 'recovery' | null) {
+    await recordLogin(knex, user.id);
+    await writeAudit(knex, {
+      actorUserId: user.id,
+      action: 'auth.login',
+      targetType: 'user',
+      targetId: user.id,
+      outcome: 'success',
+      details: secondFactor ? { secondFactor } : undefined,
+      ...clientInfo(ctx),
+    });
+    return { ...(await issue(user, ctx, secondFactor ? 'login-2fa' : 'login')), user: toUserView(user) };
+  }
+
   return [
     defineRoute({
       method: 'post',
@@ -98,7 +133,7 @@ export function authRoutes(deps: AppDeps) {
       access: 'public',
       rateLimit: 'auth',
       body: registerBody,
-      responses: { 201: tokenPair.extend({ user: userView }) },
+      responses: { 201: signedInBody },
       handler: async ({ body, ctx }) => {
         const user = await createUser(knex, {
           email: body.email.toLowerCase(),
@@ -128,8 +163,8 @@ export function authRoutes(deps: AppDeps) {
       access: 'public',
       rateLimit: 'auth',
       body: loginBody,
-      responses: { 200: tokenPair.extend({ user: userView }) },
-      handler: async ({ body, ctx }) => {
+      responses: { 200: loginResponse },
+      handler: async ({ body, ctx }): Promise<RouteResult<z.infer<typeof loginResponse>>> => {
         const login = body.login.trim();
         const user = await findUserByLogin(knex, login);
         // Throttled per account, however it is named (email, username or phone), and per IP.
@@ -156,21 +191,70 @@ export function authRoutes(deps: AppDeps) {
           await failure('invalid_credentials');
           throw new UnauthenticatedError('wrong login or password', 'invalid_credentials');
         }
-        await loginThrottle.succeeded(account, ctx.ip);
         if (!user.is_active) {
           await failure('account_inactive');
           throw new UnauthenticatedError('this account is deactivated', 'account_inactive');
         }
-        await recordLogin(knex, user.id);
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'auth.login',
-          targetType: 'user',
-          targetId: user.id,
-          outcome: 'success',
-          ...clientInfo(ctx),
-        });
-        return { body: { ...(await issue(user, ctx, 'login')), user: toUserView(user) } };
+        if (await isTwoFactorEnabled(knex, user.id)) {
+          // The failure count stands until the code is right too: a right password followed by
+          // guessed codes must not reset it.
+          const challengeToken = await signTwoFactorChallenge(
+            tokenSettings,
+            user.id,
+            config.TWO_FACTOR_CHALLENGE_SECONDS,
+          );
+          return {
+            body: { twoFactorRequired: true as const, challengeToken, expiresIn: config.TWO_FACTOR_CHALLENGE_SECONDS },
+          };
+        }
+        await loginThrottle.succeeded(account, ctx.ip);
+        return { body: await signedIn(user, ctx, null) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/auth/login/2fa',
+      summary: 'Second step of a login with two-factor on: the challenge and a TOTP or recovery code',
+      tag: 'auth',
+      access: 'public',
+      rateLimit: 'auth',
+      body: z.strictObject({
+        challengeToken: z.string().min(20).max(2000),
+        code: z.string().trim().min(6).max(20).describe('6 digits from the authenticator app, or a recovery code'),
+      }),
+      responses: { 200: signedInBody },
+      handler: async ({ body, ctx }) => {
+        const user = await getUser(knex, await verifyTwoFactorChallenge(tokenSettings, body.challengeToken));
+        const account = `user:${user.id}`;
+        const failure = (reason: string) =>
+          writeAudit(knex, {
+            actorUserId: user.id,
+            action: 'auth.login',
+            outcome: 'failure',
+            details: { reason },
+            ...clientInfo(ctx),
+          });
+        try {
+          await loginThrottle.check(account, ctx.ip);
+        } catch (err) {
+          await failure('rate_limited');
+          throw err;
+        }
+        if (!user.is_active) throw new UnauthenticatedError('this account is deactivated', 'account_inactive');
+        if (!(await isTwoFactorEnabled(knex, user.id))) {
+          throw new UnauthenticatedError(
+            'two-factor is no longer on for this account; log in again',
+            'invalid_challenge',
+          );
+        }
+        const how = await checkSecondFactor(knex, twoFactorKeys, user.id, body.code);
+        if (!how) {
+          await loginThrottle.failed(account, ctx.ip);
+          await failure('two_factor_invalid');
+          throw new UnauthenticatedError('the code is wrong, expired or already used', 'two_factor_invalid');
+        }
+        await loginThrottle.succeeded(account, ctx.ip);
+        return { body: await signedIn(user, ctx, how) };
       },
     }),
     defineRoute({

@@ -21,6 +21,7 @@ import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 import { gatewayOf } from '../providerPayments';
 import { positiveId } from '../schemas';
+import { createStepUp, stepUpHeader } from '../auth/stepUp';
 import { createPennyDropBudget } from '../rateLimits';
 import { clientInfo } from './auth';
 
@@ -60,13 +61,16 @@ export function beneficiaryRoutes(deps: AppDeps) {
   const { knex } = deps;
   const spendPennyDrop = createPennyDropBudget(knex, deps.config);
   const keys = beneficiaryKeysOf(deps.config);
+  const stepUp = createStepUp(knex, deps.config);
   return [
     defineRoute({
       method: 'post',
       path: '/v1/beneficiaries',
-      summary: 'Add a bank beneficiary (stored encrypted; verify it before paying it)',
+      summary:
+        'Add a bank beneficiary (stored encrypted; verify it before paying it); with two-factor on, it needs a code',
       tag: 'beneficiaries',
       access: 'user',
+      headers: stepUpHeader,
       body: z.strictObject({
         beneficiaryName: z.string().trim().min(2).max(100),
         accountNumber: z.string().regex(/^\d{6,18}$/, '6 to 18 digits'),
@@ -78,6 +82,7 @@ export function beneficiaryRoutes(deps: AppDeps) {
       }),
       responses: { 201: beneficiaryView },
       handler: async ({ body, user, ctx }) => {
+        await stepUp(ctx, user, 'adding a beneficiary');
         const b = await addBeneficiary(knex, keys, {
           userId: user.id,
           name: body.beneficiaryName,

@@ -2,8 +2,9 @@
 import { z } from 'zod';
 import { beneficiaryKeysOf, loadBeneficiaryForPayout, maskAccount } from '../../db/beneficiaries';
 import { BusinessRuleError, NotFoundError, ValidationError } from '../../domain/errors';
-import { formatRupees, Paise } from '../../domain/money';
+import { formatRupees, Paise, parseRupees } from '../../domain/money';
 import { PAYMENT_STATUSES } from '../../domain/payments';
+import { createStepUp, stepUpHeader } from '../auth/stepUp';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 import { heldPaymentTiming, startHeldPaymentRequest } from '../providerPayments';
@@ -17,16 +18,18 @@ export function payoutRoutes(deps: AppDeps) {
   const { knex, config } = deps;
   const timing = heldPaymentTiming(config);
   const keys = beneficiaryKeysOf(config);
+  const stepUp = createStepUp(knex, config);
+  const stepUpAbove = parseRupees(config.TWO_FACTOR_PAYOUT_ABOVE);
   return [
     defineRoute({
       method: 'post',
       path: '/v1/payments/payouts',
       summary:
-        'Pay out from the wallet to a verified bank beneficiary (202 once the amount is held; the bank confirms later)',
+        'Pay out from the wallet to a verified bank beneficiary (202 once the amount is held; the bank confirms later); with two-factor on, above TWO_FACTOR_PAYOUT_ABOVE it needs a code',
       tag: 'payments',
       access: 'user',
       rateLimit: 'payment',
-      headers: idempotencyHeader,
+      headers: { ...idempotencyHeader, ...stepUpHeader },
       body: z.strictObject({
         amount: amountInput,
         beneficiaryId: z.number().int().positive(),
@@ -54,7 +57,17 @@ export function payoutRoutes(deps: AppDeps) {
           );
         return startHeldPaymentRequest(
           deps,
-          { ctx, user, operation: 'POST /v1/payments/payouts', body },
+          {
+            ctx,
+            user,
+            operation: 'POST /v1/payments/payouts',
+            body,
+            // Asked once per payment: a replay of its Idempotency-Key is answered without a code.
+            claim:
+              body.amount > stepUpAbove
+                ? () => stepUp(ctx, user, `a payout above ₹${formatRupees(stepUpAbove)}`)
+                : undefined,
+          },
           (paymentId) => ({
             kind: 'payout',
             input: {

@@ -17,6 +17,7 @@ import * as m011 from './011_reversal_watch';
 import * as m012 from './012_live_session_index';
 import * as m013 from './013_sessions';
 import * as m014 from './014_rate_limit_counters';
+import * as m015 from './015_two_factor';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -38,6 +39,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012_live_session_index': m012,
   '013_sessions': m013,
   '014_rate_limit_counters': m014,
+  '015_two_factor': m015,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

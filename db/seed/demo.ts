@@ -2,8 +2,11 @@
  * Demo data for `npm run dev`: an admin, a three-level distributor chain with a retailer at the
  * bottom, and a customer, with known passwords. Idempotent: users are matched by username and
  * opening balances are ledger postings with fixed references, so re-running changes nothing.
+ * The admin has two-factor on (admins must) with a fixed development secret, which `npm run dev`
+ * prints and `npm run totp` turns into the current code.
  */
 import type { Knex } from 'knex';
+import { enrolWithSecret, TwoFactorKeys } from '../twoFactor';
 import { hashPassword } from '../passwords';
 import { parseRupees } from '../../domain/money';
 import { createLedger } from '../ledger';
@@ -18,6 +21,9 @@ interface DemoUser {
   parent?: string;
   balance: string;
 }
+
+/** The demo admin's TOTP secret (base32). Development only: the seed never runs in production. */
+export const DEMO_ADMIN_TOTP_SECRET = 'NEXASPAYDEMOADMINTOTPSECRET23456';
 
 export const DEMO_USERS: DemoUser[] = [
   {
@@ -81,7 +87,7 @@ export interface SeededUser {
   balance: string;
 }
 
-export async function seedDemoData(knex: Knex): Promise<SeededUser[]> {
+export async function seedDemoData(knex: Knex, twoFactorKeys: TwoFactorKeys): Promise<SeededUser[]> {
   const ledger = createLedger(knex);
   const ids = new Map<string, number>();
   const seeded: SeededUser[] = [];
@@ -107,6 +113,7 @@ export async function seedDemoData(knex: Knex): Promise<SeededUser[]> {
       row = { id, user_code: userCodeFor(id) };
     }
     ids.set(u.username, row.id);
+    if (u.role === 'admin') await enrolWithSecret(knex, twoFactorKeys, row.id, DEMO_ADMIN_TOTP_SECRET);
     if (u.balance !== '0.00') {
       await ledger.post({
         reference: `seed:opening:${u.username}`,

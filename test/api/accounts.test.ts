@@ -5,7 +5,7 @@
  */
 import { createLedger } from '../../db/ledger';
 import { RunningSimulators } from '../../simulators/app';
-import { createTestApp, registerUser } from '../support/api';
+import { createTestApp, promoteToAdmin, registerUser } from '../support/api';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { createUser, expectLedgerInvariants, rs } from '../support/ledger';
 import { payoutClientFor, simControl, startTestSimulators } from '../support/simulators';
@@ -30,7 +30,7 @@ const http = () => app.http();
 const json = (v: unknown) => (typeof v === 'string' ? JSON.parse(v) : v);
 async function admin() {
   const a = await registerUser(http);
-  await db.knex('users').where({ id: a.user.id }).update({ role: 'admin' });
+  await promoteToAdmin(http, db.knex, a);
   return a;
 }
 const as = (token: string) => ({
@@ -193,7 +193,7 @@ describe('beneficiaries', () => {
     expect(created.status).toBe(201);
     expect(created.body).toMatchObject({ accountNumber: 'XXXXXX7890', isVerified: false });
     const row = await db.knex('beneficiaries').where({ id: created.body.id }).first();
-    expect(row.account_number).toMatch(/^v1:/);
+    expect(row.account_number).toMatch(/^v2:/);
     expect(row.account_number).not.toContain('001234567890');
     expect(row.account_hash).toMatch(/^[0-9a-f]{64}$/);
     expect((await add(good)).status).toBe(409);

@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { createTestDatabase, TestDatabase } from '../support/db';
-import { createTestApp, registerUser } from '../support/api';
+import { createTestApp, promoteToAdmin, registerUser } from '../support/api';
 
 let db: TestDatabase;
 let t: ReturnType<typeof createTestApp>;
@@ -141,7 +141,7 @@ describe('access tokens', () => {
     expect((await t.http().get('/v1/me').set(bearer(otherKey))).status).toBe(401);
   });
 
-  it('a customer calling an admin route gets 403; an admin gets the user', async () => {
+  it('a customer calling an admin route gets 403; an admin gets the user only after two-factor', async () => {
     const customer = await registerUser(t.http);
     const res = await t.http().get(`/v1/admin/users/${customer.user.id}`).set(bearer(customer.accessToken));
     expect(res.status).toBe(403);
@@ -149,7 +149,10 @@ describe('access tokens', () => {
     const admin = await registerUser(t.http);
     await db.knex('users').where({ id: admin.user.id }).update({ role: 'admin' });
     const relog = await t.http().post('/v1/auth/login').send({ login: admin.login, password: admin.password });
-    const ok = await t.http().get(`/v1/admin/users/${customer.user.id}`).set(bearer(relog.body.accessToken));
+    const without = await t.http().get(`/v1/admin/users/${customer.user.id}`).set(bearer(relog.body.accessToken));
+    expect([without.status, without.body.error.code]).toEqual([403, 'two_factor_required']);
+    const { accessToken } = await promoteToAdmin(t.http, db.knex, { ...admin, accessToken: relog.body.accessToken });
+    const ok = await t.http().get(`/v1/admin/users/${customer.user.id}`).set(bearer(accessToken));
     expect(ok.status).toBe(200);
     expect(ok.body.userCode).toBe(customer.user.userCode);
     expect(

@@ -1,6 +1,6 @@
 /** Every malformed body is a 400 validation_failed naming the field; transport errors have the same shape. */
 import { createTestDatabase, TestDatabase } from '../support/db';
-import { createTestApp, registerUser } from '../support/api';
+import { createTestApp, promoteToAdmin, registerUser } from '../support/api';
 
 let db: TestDatabase;
 let t: ReturnType<typeof createTestApp>;
@@ -118,9 +118,7 @@ it('admins run the invariant checker and read the latest reconciliation over HTT
   expect(
     (await t.http().get('/v1/admin/ledger/invariants').set('Authorization', `Bearer ${u.accessToken}`)).status,
   ).toBe(403);
-  await db.knex('users').where({ id: u.user.id }).update({ role: 'admin' });
-  const adminToken = (await t.http().post('/v1/auth/login').send({ login: u.login, password: u.password })).body
-    .accessToken;
+  const { accessToken: adminToken } = await promoteToAdmin(t.http, db.knex, u);
   const res = await t.http().get('/v1/admin/ledger/invariants').set('Authorization', `Bearer ${adminToken}`);
   expect(res.status).toBe(200);
   expect(res.body.ok).toBe(true);

@@ -6,6 +6,8 @@ import { Config, loadConfig } from '../../config';
 import { createLedger } from '../../db/ledger';
 import type { ProviderGateways } from '../../providers/contracts';
 import { TestDatabase } from './db';
+import { currentTotp } from '../../api/auth/secondFactor';
+import type { Knex } from 'knex';
 
 /**
  * Every suite's requests come from one address, so the per-IP budgets, made for one client each,
@@ -63,4 +65,32 @@ export async function registerUser(
     login: string;
     password: string;
   };
+}
+
+/** Enrols two-factor through the API (setup, then a code); the session it ran in passed it. */
+export async function enrolTwoFactor(
+  http: () => ReturnType<typeof request>,
+  accessToken: string,
+): Promise<{ secret: string; recoveryCodes: string[]; enrolmentCode: string; enrolledAt: number }> {
+  const auth = { Authorization: `Bearer ${accessToken}` };
+  const setup = await http().post('/v1/me/2fa/setup').set(auth).send();
+  if (setup.status !== 200) throw new Error(`2fa setup: ${setup.status} ${JSON.stringify(setup.body)}`);
+  const enrolledAt = Date.now();
+  const enrolmentCode = currentTotp(setup.body.secret, enrolledAt);
+  const enable = await http().post('/v1/me/2fa/enable').set(auth).send({ code: enrolmentCode });
+  if (enable.status !== 200) throw new Error(`2fa enable: ${enable.status} ${JSON.stringify(enable.body)}`);
+  return { secret: setup.body.secret, recoveryCodes: enable.body.recoveryCodes, enrolmentCode, enrolledAt };
+}
+
+/**
+ * Makes a registered user an admin and enrols two-factor, as every admin must: the session
+ * enrolment ran in passed it, so `accessToken` reaches the admin routes.
+ */
+export async function promoteToAdmin(
+  http: () => ReturnType<typeof request>,
+  knex: Knex,
+  u: { user: { id: number }; accessToken: string },
+): Promise<{ accessToken: string; secret: string; recoveryCodes: string[] }> {
+  await knex('users').where({ id: u.user.id }).update({ role: 'admin' });
+  return { accessToken: u.accessToken, ...(await enrolTwoFactor(http, u.accessToken)) };
 }

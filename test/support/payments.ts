@@ -11,7 +11,7 @@ import { createApp } from '../../api/app';
 import { Config, loadConfig } from '../../config';
 import { createLedger } from '../../db/ledger';
 import { RunningSimulators } from '../../simulators/app';
-import { ONE_ADDRESS_FOR_EVERY_CLIENT, registerUser } from './api';
+import { ONE_ADDRESS_FOR_EVERY_CLIENT, promoteToAdmin, registerUser } from './api';
 import { createTestDatabase, TestDatabase } from './db';
 import { testEnv } from './env';
 
@@ -179,6 +179,5 @@ export async function postingsFor(h: PaymentsHarness, reference: string) {
 /** A fresh user promoted to admin, for the admin API. */
 export async function adminToken(h: PaymentsHarness): Promise<string> {
   const a = await registerUser(h.http);
-  await h.db.knex('users').where({ id: a.user.id }).update({ role: 'admin' });
-  return a.accessToken;
+  return (await promoteToAdmin(h.http, h.db.knex, a)).accessToken;
 }

@@ -6,7 +6,7 @@ import { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ulid } from 'ulid';
 import { paise } from '../../domain/money';
 import { operatorResolveUpdate, PaymentView } from '../../workflows/messages';
-import { registerUser } from '../support/api';
+import { promoteToAdmin, registerUser } from '../support/api';
 import { keepHistory } from '../support/histories';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
 import {
@@ -25,9 +25,8 @@ let admin: { token: string; userCode: string };
 beforeAll(async () => {
   h = await startPaymentsHarness();
   const a = await registerUser(h.http);
-  await h.db.knex('users').where({ id: a.user.id }).update({ role: 'admin' });
   admin = {
-    token: (await h.http().post('/v1/auth/login').send({ login: a.login, password: a.password })).body.accessToken,
+    token: (await promoteToAdmin(h.http, h.db.knex, a)).accessToken,
     userCode: a.user.userCode,
   };
 });

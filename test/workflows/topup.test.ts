@@ -2,7 +2,7 @@
  * Top-up end to end: the API, a real Temporal server and worker, real MariaDB and the PhonePe
  * simulator. Polling runs at 1/1000 of PhonePe's schedule. Every test ends on the invariants.
  */
-import { registerUser } from '../support/api';
+import { promoteToAdmin, registerUser } from '../support/api';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
 import {
   adminToken,
@@ -190,9 +190,7 @@ describe('top-up', () => {
   it('amount mismatch: not credited, NEEDS_ATTENTION; an operator then credits what PhonePe confirmed', async () => {
     const u = await customer();
     const admin = await registerUser(h.http);
-    await h.db.knex('users').where({ id: admin.user.id }).update({ role: 'admin' });
-    const adminToken = (await h.http().post('/v1/auth/login').send({ login: admin.login, password: admin.password }))
-      .body.accessToken;
+    const { accessToken: adminToken } = await promoteToAdmin(h.http, h.db.knex, admin);
     const { paymentId } = await topUp(u.accessToken, '500.00');
     await h.sims.phonepe.completeOrder(paymentId, 'success', 45_000);
     const p = await waitForStatus(h, u.accessToken, paymentId, 'NEEDS_ATTENTION');

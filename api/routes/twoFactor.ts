@@ -1,0 +1,196 @@
+import { z } from 'zod';
+import { writeAudit } from '../../db/audit';
+import { verifyPassword } from '../../db/passwords';
+import { markSessionTwoFactor } from '../../db/sessions';
+import {
+  disableTwoFactor,
+  enableTwoFactor,
+  replaceRecoveryCodes,
+  storePendingSecret,
+  twoFactorKeysOf,
+  twoFactorState,
+} from '../../db/twoFactor';
+import { getUser } from '../../db/users';
+import { BusinessRuleError, ConflictError, SecondFactorError } from '../../domain/errors';
+import {
+  checkSecondFactor,
+  enrolmentFor,
+  hashRecoveryCode,
+  newRecoveryCodes,
+  newTotpSecret,
+} from '../auth/secondFactor';
+import type { AppDeps } from '../deps';
+import { defineRoute } from '../http/route';
+import type { AuthUser } from '../middleware/auth';
+import { createLoginThrottle } from '../rateLimits';
+import { clientInfo } from './auth';
+
+const codeField = z.string().trim().min(6).max(20).describe('6 digits from the authenticator app, or a recovery code');
+const recoveryCodesBody = z.object({
+  recoveryCodes: z.array(z.string()).describe('each works once in place of a code; shown only now'),
+});
+
+export function twoFactorRoutes(deps: AppDeps) {
+  const { knex, config } = deps;
+  const keys = twoFactorKeysOf(config);
+  const throttle = createLoginThrottle(knex, config);
+
+  /** A code (and, where given, the password) of `user`, throttled like a login; throws when wrong. */
+  async function proveSecondFactor(
+    ctx: Parameters<typeof clientInfo>[0],
+    user: AuthUser,
+    code: string,
+    password?: string,
+  ) {
+    const account = `user:${user.id}`;
+    await throttle.check(account, ctx.ip);
+    const passwordOk =
+      password === undefined || (await verifyPassword((await getUser(knex, user.id)).password, password));
+    const how = passwordOk ? await checkSecondFactor(knex, keys, user.id, code) : null;
+    if (!how) {
+      await throttle.failed(account, ctx.ip);
+      throw new SecondFactorError(
+        'two_factor_invalid',
+        password === undefined ? 'the code is wrong, expired or already used' : 'the password or the code is wrong',
+      );
+    }
+    await throttle.succeeded(account, ctx.ip);
+    return how;
+  }
+
+  const issueRecoveryCodes = () => {
+    const codes = newRecoveryCodes();
+    return { codes, hashes: codes.map(hashRecoveryCode) };
+  };
+
+  return [
+    defineRoute({
+      method: 'get',
+      path: '/v1/me/2fa',
+      summary: 'Whether two-factor authentication is on, and how many recovery codes are left',
+      tag: 'me',
+      access: 'user',
+      responses: {
+        200: z.object({
+          enabled: z.boolean(),
+          enabledAt: z.string().nullable(),
+          recoveryCodesLeft: z.number().int(),
+          thisSessionPassed: z.boolean(),
+        }),
+      },
+      handler: async ({ user }) => {
+        const state = await twoFactorState(knex, user.id);
+        return {
+          body: {
+            enabled: Boolean(state?.enabledAt),
+            enabledAt: state?.enabledAt ? new Date(state.enabledAt).toISOString() : null,
+            recoveryCodesLeft: state?.recoveryCodesLeft ?? 0,
+            thisSessionPassed: user.twoFactorPassed,
+          },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/2fa/setup',
+      summary: 'Start enrolment: a new TOTP secret, as an otpauth URI and a QR code (SVG) for the app',
+      tag: 'me',
+      access: 'user',
+      responses: { 200: z.object({ secret: z.string(), otpauthUri: z.string(), qrCodeSvg: z.string() }) },
+      handler: async ({ user }) => {
+        const secret = newTotpSecret();
+        if (!(await storePendingSecret(knex, keys, user.id, secret))) {
+          throw new ConflictError('two-factor is already on; disable it first to enrol again', 'two_factor_enabled');
+        }
+        return { body: await enrolmentFor(secret, config.TWO_FACTOR_ISSUER, user.account.username) };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/2fa/enable',
+      summary: 'Finish enrolment with a code from the app: two-factor is on, and recovery codes are shown once',
+      tag: 'me',
+      access: 'user',
+      body: z.strictObject({
+        code: z
+          .string()
+          .trim()
+          .regex(/^\d{6}$/, '6 digits'),
+      }),
+      responses: { 200: recoveryCodesBody },
+      handler: async ({ body, user, ctx }) => {
+        const state = await twoFactorState(knex, user.id);
+        if (!state) throw new BusinessRuleError('two_factor_not_set_up', 'start with POST /v1/me/2fa/setup');
+        if (state.enabledAt) throw new ConflictError('two-factor is already on', 'two_factor_enabled');
+        await proveSecondFactor(ctx, user, body.code);
+        const { codes, hashes } = issueRecoveryCodes();
+        await enableTwoFactor(knex, user.id, hashes);
+        // The code just proved the second factor in this session.
+        await markSessionTwoFactor(knex, user.sessionId);
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'auth.2fa_enabled',
+          targetType: 'user',
+          targetId: user.id,
+          outcome: 'success',
+          ...clientInfo(ctx),
+        });
+        return { body: { recoveryCodes: codes } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/2fa/recovery-codes',
+      summary: 'New recovery codes (the old ones stop working), confirmed with a code',
+      tag: 'me',
+      access: 'user',
+      body: z.strictObject({ code: codeField }),
+      responses: { 200: recoveryCodesBody },
+      handler: async ({ body, user, ctx }) => {
+        if (!(await twoFactorState(knex, user.id))?.enabledAt) {
+          throw new BusinessRuleError('two_factor_not_enabled', 'two-factor is not on');
+        }
+        await proveSecondFactor(ctx, user, body.code);
+        const { codes, hashes } = issueRecoveryCodes();
+        await replaceRecoveryCodes(knex, user.id, hashes);
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'auth.2fa_recovery_codes',
+          targetType: 'user',
+          targetId: user.id,
+          outcome: 'success',
+          ...clientInfo(ctx),
+        });
+        return { body: { recoveryCodes: codes } };
+      },
+    }),
+    defineRoute({
+      method: 'post',
+      path: '/v1/me/2fa/disable',
+      summary: 'Turn two-factor off, with the password and a code (not for admins: it is mandatory for them)',
+      tag: 'me',
+      access: 'user',
+      body: z.strictObject({ password: z.string().min(1).max(200), code: codeField }),
+      responses: { 204: null },
+      handler: async ({ body, user, ctx }) => {
+        if (user.role === 'admin') {
+          throw new BusinessRuleError('two_factor_mandatory', 'admins cannot turn two-factor off');
+        }
+        if (!(await twoFactorState(knex, user.id))?.enabledAt) {
+          throw new BusinessRuleError('two_factor_not_enabled', 'two-factor is not on');
+        }
+        await proveSecondFactor(ctx, user, body.code, body.password);
+        await disableTwoFactor(knex, user.id);
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'auth.2fa_disabled',
+          targetType: 'user',
+          targetId: user.id,
+          outcome: 'success',
+          ...clientInfo(ctx),
+        });
+        return { status: 204, body: undefined };
+      },
+    }),
+  ];
+}
