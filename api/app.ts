@@ -21,6 +21,7 @@ import { meRoutes } from './routes/me';
 import { sessionRoutes } from './routes/sessions';
 import { twoFactorRoutes } from './routes/twoFactor';
 import { createRequestBudgets } from './rateLimits';
+import { adminApprovalRoutes } from './routes/adminApprovals';
 import { adminPaymentRoutes } from './routes/adminPayments';
 import { adminOperationRoutes } from './routes/adminOperations';
 import { paymentRoutes } from './routes/payments';
@@ -50,6 +51,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
     ...webhookRoutes(deps),
     ...adminRoutes(deps),
     ...adminPaymentRoutes(deps),
+    ...adminApprovalRoutes(deps),
     ...adminOperationRoutes(deps),
     ...adminUserRoutes(deps),
   ];

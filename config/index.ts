@@ -182,6 +182,11 @@ function schemaFor(mode: Mode) {
       .string()
       .regex(/^\d{1,7}(\.\d{1,2})?$/, 'rupees, e.g. "10000.00"')
       .default('10000.00'),
+    /** Refunds above this many rupees are carried out only once a second admin approves them. */
+    FOUR_EYES_REFUND_ABOVE: z
+      .string()
+      .regex(/^\d{1,7}(\.\d{1,2})?$/, 'rupees, e.g. "5000.00"')
+      .default('5000.00'),
     /** How long the second step of a login (the code) may follow the password. */
     TWO_FACTOR_CHALLENGE_SECONDS: z.coerce.number().int().min(60).max(900).default(300),
 

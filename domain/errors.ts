@@ -35,8 +35,14 @@ export class UnauthenticatedError extends DomainError {
 }
 
 export class ForbiddenError extends DomainError {
-  readonly code = 'forbidden';
   readonly httpStatus = 403;
+  constructor(
+    message: string,
+    readonly code: string = 'forbidden',
+    details?: unknown,
+  ) {
+    super(message, details);
+  }
 }
 
 /** The operation needs a second factor (a TOTP or recovery code) that was missing or wrong. */

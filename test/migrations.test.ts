@@ -19,6 +19,7 @@ const TABLES = [
   'rate_limit_counters',
   'two_factor',
   'two_factor_recovery_codes',
+  'operator_approvals',
   'idempotency_keys',
   'webhook_events',
   'audit_logs',
@@ -68,6 +69,7 @@ describe('migrations', () => {
       '013_sessions',
       '014_rate_limit_counters',
       '015_two_factor',
+      '016_operator_approvals',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -179,6 +181,7 @@ describe('migrations', () => {
       '013_sessions',
       '014_rate_limit_counters',
       '015_two_factor',
+      '016_operator_approvals',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -218,7 +221,12 @@ describe('migrations', () => {
         token(ended, 1, { created: at(50), revoked: at(20), ip: '10.0.0.3' }),
       ]);
 
-    expect(await migrateLatest(db.knex)).toEqual(['013_sessions', '014_rate_limit_counters', '015_two_factor']);
+    expect(await migrateLatest(db.knex)).toEqual([
+      '013_sessions',
+      '014_rate_limit_counters',
+      '015_two_factor',
+      '016_operator_approvals',
+    ]);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([
       {

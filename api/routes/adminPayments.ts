@@ -1,13 +1,14 @@
 import { z } from 'zod';
 import { writeAudit } from '../../db/audit';
-import { clearOrphan, markOrphaned, PaymentRecord, paymentTimeline, stuckPayments } from '../../db/payments';
+import { propose } from '../../db/approvals';
+import { PaymentRecord, paymentTimeline, stuckPayments } from '../../db/payments';
 import { BusinessRuleError, ConflictError, ValidationError } from '../../domain/errors';
-import { decisionKeyFrom, signDecision } from '../../domain/decisionProof';
 import { isOpen, PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
-import type { OperatorDecision } from '../../workflows/messages';
-import { PHONEPE_POLLING, scalePlan } from '../../domain/polling';
 import type { AppDeps } from '../deps';
-import { defineRoute } from '../http/route';
+import { defineRoute, RouteResult } from '../http/route';
+import type { AuthUser } from '../middleware/auth';
+import { ApprovalRequest, createOperatorActions, needsSecondAdmin } from '../operatorActions';
+import { approvalView, toApprovalView } from './adminApprovals';
 import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { paymentView, toPaymentView } from '../paymentViews';
 import { startReversalRunIfWatched } from '../reversalRuns';
@@ -18,7 +19,7 @@ import { visiblePayment, workflowsOf } from './payments';
 const params = z.object({ id: z.string().min(5).max(40) });
 
 export function adminPaymentRoutes(deps: AppDeps) {
-  const { knex, config } = deps;
+  const { knex } = deps;
   const audit = (
     userId: number,
     action: string,
@@ -37,17 +38,30 @@ export function adminPaymentRoutes(deps: AppDeps) {
       ...clientInfo(ctx),
     });
 
-  /** An open payment whose workflow has stopped (marked by the sweeper, or not yet): a recovery run takes over. */
-  const needsRecovery = async (rec: PaymentRecord) =>
-    rec.orphanReason !== null || (isOpen(rec.status) && !(await workflowsOf(deps).isRunning(rec.workflowId)));
-  const recover = async (rec: PaymentRecord, by: string, decision?: OperatorDecision) => {
-    await clearOrphan(knex, rec.id, by);
-    try {
-      return await workflowsOf(deps).recover(rec.workflowId, rec.status, decision);
-    } catch (err) {
-      if (rec.orphanReason) await markOrphaned(knex, rec.id, rec.orphanReason);
-      throw err;
+  const actions = createOperatorActions(deps);
+  /** A proposal for a second admin (four-eyes), answered 202 with what it awaits. */
+  const proposeToSecondAdmin = async (
+    rec: PaymentRecord,
+    a: ApprovalRequest,
+    user: AuthUser,
+    ctx: Parameters<typeof clientInfo>[0],
+  ) => {
+    if (a.action === 'resolve' && !isOpen(rec.status)) {
+      throw new ConflictError(`the payment is already ${rec.status}`, 'invalid_state');
     }
+    const { approval, created } = await propose(knex, {
+      action: a.action,
+      paymentId: rec.id,
+      request: { ...a.request },
+      proposedBy: user.id,
+    });
+    if (created) await audit(user.id, 'admin.approvals.propose', rec.id, ctx, { approvalId: approval.id, ...a });
+    else if (approval.proposedBy !== user.id || JSON.stringify(approval.request) !== JSON.stringify(a.request)) {
+      throw new ConflictError('another proposal for this payment awaits a second admin', 'approval_pending', {
+        approvalId: approval.id,
+      });
+    }
+    return { status: 202, body: toApprovalView(approval) };
   };
 
   return [
@@ -102,8 +116,8 @@ export function adminPaymentRoutes(deps: AppDeps) {
       },
       handler: async ({ params: p, user, ctx }) => {
         const rec = await visiblePayment(deps, p.id, user);
-        const recoveryStarted = await needsRecovery(rec);
-        if (recoveryStarted) await recover(rec, user.userCode);
+        const recoveryStarted = await actions.needsRecovery(rec);
+        if (recoveryStarted) await actions.recover(rec, user.userCode);
         // A settled payment's workflow has closed: within its reversal window, a reversal run asks the provider now.
         const reversalRun = recoveryStarted ? undefined : await startReversalRunIfWatched(deps, rec);
         const signalled = !recoveryStarted && !reversalRun && (await workflowsOf(deps).recheck(rec.workflowId));
@@ -116,23 +130,18 @@ export function adminPaymentRoutes(deps: AppDeps) {
       method: 'post',
       path: '/v1/admin/payments/:id/resolve',
       summary:
-        'Settle a stuck payment as the operator decides (same update as the Temporal UI sends; a recovery run applies it when the workflow stopped)',
+        'Settle a stuck payment as the operator decides (same update as the Temporal UI sends; a recovery run applies it when the workflow stopped). "succeeded" on a top-up credits money PhonePe never confirmed: it is proposed (202) and carried out when a second admin approves',
       tag: 'admin',
       access: 'admin',
       params,
       body: z.strictObject({ outcome: z.enum(['succeeded', 'failed']), reason: z.string().trim().min(3).max(500) }),
-      responses: { 200: paymentView },
-      handler: async ({ params: p, body, user, ctx }) => {
+      responses: { 200: paymentView, 202: approvalView },
+      handler: async ({ params: p, body, user, ctx }): Promise<RouteResult<unknown>> => {
         const rec = await visiblePayment(deps, p.id, user);
-        const fields = { paymentId: rec.id, outcome: body.outcome, reason: body.reason, operator: user.userCode };
-        const decision = {
-          ...body,
-          operator: user.userCode,
-          proof: signDecision(decisionKeyFrom(config.JWT_SECRET), fields),
-        };
+        const a = { action: 'resolve' as const, request: body };
+        if (needsSecondAdmin(deps, rec, a)) return proposeToSecondAdmin(rec, a, user, ctx);
         try {
-          if (await needsRecovery(rec)) await recover(rec, user.userCode, decision);
-          else await workflowsOf(deps).resolve(rec.workflowId, decision);
+          await actions.resolve(rec, body, user.userCode);
         } catch (err) {
           await audit(
             user.id,
@@ -152,7 +161,8 @@ export function adminPaymentRoutes(deps: AppDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/admin/payments/:id/refund',
-      summary: "Refund (part of) a completed top-up to the customer's bank through PhonePe",
+      summary:
+        "Refund (part of) a completed top-up to the customer's bank through PhonePe; above FOUR_EYES_REFUND_ABOVE it is proposed and carried out when a second admin approves",
       tag: 'admin',
       access: 'admin',
       params,
@@ -163,7 +173,12 @@ export function adminPaymentRoutes(deps: AppDeps) {
         },
       },
       body: z.strictObject({ amount: amountInput, reason: z.string().trim().min(3).max(500) }),
-      responses: { 202: z.object({ paymentId: z.string(), refundOf: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
+      responses: {
+        202: z.union([
+          z.object({ paymentId: z.string(), refundOf: z.string(), status: z.enum(PAYMENT_STATUSES) }),
+          approvalView,
+        ]),
+      },
       handler: async ({ params: p, body, user, ctx }) => {
         if (body.amount < 100)
           throw new ValidationError('a refund is at least ₹1.00 (PhonePe minimum)', [
@@ -187,19 +202,9 @@ export function adminPaymentRoutes(deps: AppDeps) {
             idPrefix: 'rfd',
           },
           async (refundId) => {
-            await workflowsOf(deps).startRefund(
-              {
-                refundId,
-                topUpId: topUp.id,
-                originalMerchantOrderId: topUp.providerRef ?? topUp.id,
-                amount: body.amount,
-                reason: body.reason,
-                requestedBy: user.userCode,
-                polling: refundPolling(config.POLLING_TIME_SCALE),
-                providerCallBudgetMs: config.PROVIDER_CALL_BUDGET_SECONDS * 1000,
-              },
-              user.userCode,
-            );
+            const a = { action: 'refund' as const, request: { amount: body.amount, reason: body.reason, refundId } };
+            if (needsSecondAdmin(deps, topUp, a)) return proposeToSecondAdmin(topUp, a, user, ctx);
+            await actions.refund(topUp, a.request, user.userCode);
             await audit(user.id, 'admin.payments.refund', topUp.id, ctx, {
               refundId,
               amount: body.amount,
@@ -212,20 +217,4 @@ export function adminPaymentRoutes(deps: AppDeps) {
       },
     }),
   ];
-}
-
-/** Refunds settle in minutes to days: quick checks first, then hourly-ish for a week. */
-function refundPolling(scale: number) {
-  return scalePlan(
-    {
-      ...PHONEPE_POLLING,
-      firstCheckMs: 5_000,
-      phases: [{ everyMs: 5_000, forMs: 60_000 }],
-      steadyEveryMs: 60_000,
-      graceMs: 10 * 60_000,
-      lateEveryMs: 30 * 60_000,
-      lateWindowMs: 7 * 24 * 3_600_000,
-    },
-    scale,
-  );
 }

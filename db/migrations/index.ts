@@ -18,6 +18,7 @@ import * as m012 from './012_live_session_index';
 import * as m013 from './013_sessions';
 import * as m014 from './014_rate_limit_counters';
 import * as m015 from './015_two_factor';
+import * as m016 from './016_operator_approvals';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -40,6 +41,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '013_sessions': m013,
   '014_rate_limit_counters': m014,
   '015_two_factor': m015,
+  '016_operator_approvals': m016,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

@@ -82,6 +82,48 @@ describe('refund of a top-up', () => {
     await keepHistory(h.client, `refund:${refundId}`, 'refund-completed');
   });
 
+  it('above FOUR_EYES_REFUND_ABOVE a second admin approves before anything moves; a rejected one never moves', async () => {
+    const { u, paymentId } = await completedTopUp('9000.00');
+    const first = await refund(paymentId, '6000.00');
+    expect([first.status, first.body.status, first.body.request]).toEqual([
+      202,
+      'pending',
+      { amount: '6000.00', reason: 'customer asked for it back', refundId: expect.stringMatching(/^rfd_/) },
+    ]);
+    const decide = (verb: 'approve' | 'reject', token: string, approvalId: string, note?: string) =>
+      h
+        .http()
+        .post(`/v1/admin/approvals/${approvalId}/${verb}`)
+        .set('Authorization', `Bearer ${token}`)
+        .send(note ? { note } : {});
+    const other = await registerUser(h.http);
+    const { accessToken: otherAdmin } = await promoteToAdmin(h.http, h.db.knex, other);
+    // The proposer withdraws it; it cannot be approved after that.
+    const rejected = await decide('reject', admin.token, first.body.approvalId, 'wrong amount, asking again');
+    expect(rejected.body.status).toBe('rejected');
+    expect((await decide('approve', otherAdmin, first.body.approvalId)).status).toBe(409);
+    expect(h.sims.phonepe.refunds.size).toBe(0);
+    expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '9000.00', held: '0.00' });
+
+    const key = idemKey();
+    const second = await refund(paymentId, '5500.00', key);
+    expect(second.status).toBe(202);
+    // The same request retried is the same proposal.
+    expect((await refund(paymentId, '5500.00', key)).body.approvalId).toBe(second.body.approvalId);
+    const pending = await h
+      .http()
+      .get('/v1/admin/approvals?status=pending')
+      .set('Authorization', `Bearer ${otherAdmin}`);
+    expect(pending.body.items.map((a: { approvalId: string }) => a.approvalId)).toContain(second.body.approvalId);
+    const approved = await decide('approve', otherAdmin, second.body.approvalId);
+    expect(approved.body).toMatchObject({ status: 'approved', decidedBy: other.user.id });
+    const refundId = second.body.request.refundId;
+    expect(approved.body.result).toEqual({ refundId });
+    await waitForStatus(h, admin.token, refundId, 'COMPLETED');
+    expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '3500.00', held: '0.00' });
+    expect(h.sims.phonepe.refunds.size).toBe(1);
+  });
+
   it('failed at PhonePe: the hold is released and the balance is unchanged', async () => {
     const { u, paymentId } = await completedTopUp('100.00');
     h.sims.phonepe.faults.refundMode = 'auto-failure';

@@ -198,18 +198,48 @@ describe('top-up', () => {
     expect(await credits(paymentId)).toHaveLength(0);
     const stuck = await h.http().get('/v1/admin/payments').set('Authorization', `Bearer ${adminToken}`);
     expect(stuck.body.items[0]).toMatchObject({ paymentId, status: 'NEEDS_ATTENTION' });
-    const resolved = await h
+    // Crediting money PhonePe never confirmed takes two admins: one proposes…
+    const proposed = await h
       .http()
       .post(`/v1/admin/payments/${paymentId}/resolve`)
       .set('Authorization', `Bearer ${adminToken}`)
       .send({ outcome: 'succeeded', reason: 'customer paid ₹450, confirmed with PhonePe' });
-    expect({ status: resolved.status, body: resolved.body }).toMatchObject({ status: 200 });
-    expect(resolved.body.status).toBe('COMPLETED');
-    expect(resolved.body.timeline.at(-1)).toMatchObject({ status: 'COMPLETED', actor: admin.user.userCode });
+    expect([proposed.status, proposed.body.status, proposed.body.action]).toEqual([202, 'pending', 'resolve']);
+    expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('0.00');
+    const approve = (token: string) =>
+      h
+        .http()
+        .post(`/v1/admin/approvals/${proposed.body.approvalId}/approve`)
+        .set('Authorization', `Bearer ${token}`)
+        .send({});
+    // …not the same one…
+    const self = await approve(adminToken);
+    expect([self.status, self.body.error.code]).toEqual([403, 'four_eyes_required']);
+    // …a second approves, and that carries it out.
+    const second = await registerUser(h.http);
+    const { accessToken: secondToken } = await promoteToAdmin(h.http, h.db.knex, second);
+    const approved = await approve(secondToken);
+    expect([approved.status, approved.body.status]).toEqual([200, 'approved']);
+    const done = await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
+    expect(done.timeline.at(-1)).toMatchObject({ status: 'COMPLETED', actor: second.user.userCode });
+    expect(done.timeline.at(-1)!.note).toMatch(
+      new RegExp(`proposed by ${admin.user.userCode}, approved by ${second.user.userCode}`),
+    );
     expect((await walletOf(h.db.knex, u.user.id)).balance).toBe('450.00');
+    expect((await approve(secondToken)).status).toBe(409);
+    const audits = await h.db
+      .knex('audit_logs')
+      .whereIn('action', ['admin.approvals.propose', 'admin.approvals.approve'])
+      .where('outcome', 'success')
+      .orderBy('id');
     expect(
-      await h.db.knex('audit_logs').where({ action: 'admin.payments.resolve', target_id: paymentId }),
-    ).toHaveLength(1);
+      audits
+        .filter((a) => a.target_id === paymentId || a.target_id === proposed.body.approvalId)
+        .map((a) => [a.action, a.actor_user_id]),
+    ).toEqual([
+      ['admin.approvals.propose', admin.user.id],
+      ['admin.approvals.approve', second.user.id],
+    ]);
     await keepHistory(h.client, `topup:${paymentId}`, 'topup-amount-mismatch-operator');
   });
 
