@@ -2,6 +2,8 @@
  * The Koa app: request ids and logs, the one error mapper, security headers, CORS, JSON bodies,
  * then the routes, each declared once with its zod schemas (validation + OpenAPI).
  */
+import { UnauthenticatedError } from '../domain/errors';
+import { opsTokenCheck } from './middleware/opsToken';
 import cors from '@koa/cors';
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -62,6 +64,7 @@ export function createApp(deps: AppDeps): Koa {
   const app = new Koa({ proxy: config.TRUST_PROXY });
   const metrics = createMetrics();
   const routes = allRoutes(deps);
+  const isOps = opsTokenCheck(config.METRICS_TOKEN);
   const openapi = buildOpenApi(routes, { title: 'NexasPay API', version: '1' });
 
   const router = new Router();
@@ -90,6 +93,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = asset;
   });
   router.get('/metrics', async (ctx) => {
+    if (!isOps(ctx)) throw new UnauthenticatedError('/metrics needs the METRICS_TOKEN as a bearer token');
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
   });

@@ -59,7 +59,7 @@ function schemaFor(mode: Mode) {
     return mode === 'production' ? base : base.default(DEV_SECRETS[name]);
   };
   return z.object({
-    NODE_ENV: z.enum(MODES).default('development'),
+    NODE_ENV: z.enum(MODES),
     LOG_LEVEL: z
       .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
       .default(mode === 'test' ? 'silent' : 'info'),
@@ -98,6 +98,13 @@ function schemaFor(mode: Mode) {
     API_PORT: port.default(3000),
     /** How clients and providers reach the API (redirect and callback URLs are built from it). */
     PUBLIC_BASE_URL: z.url().optional(),
+    /**
+     * Bearer token for GET /metrics and the detailed GET /readyz: they describe the system's
+     * insides, so they are not public. Required in production; in development and tests, unset
+     * leaves them open.
+     */
+    METRICS_TOKEN:
+      mode === 'production' ? z.string().min(24, 'must be at least 24 characters') : z.string().min(24).optional(),
     CORS_ORIGINS: csv.default([]),
     TRUST_PROXY: bool.default(false),
 
@@ -241,7 +248,14 @@ export function requiredInProduction(): string[] {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const mode = z.enum(MODES).safeParse(env.NODE_ENV ?? 'development');
+  // No default: a production process started without NODE_ENV must not run as development
+  // (simulator URLs and development secrets allowed). npm run dev and npm test set it.
+  if (env.NODE_ENV === undefined) {
+    throw new ConfigError(
+      `NODE_ENV is not set: set it to ${MODES.join(', ')} (npm run dev and npm test set it themselves)`,
+    );
+  }
+  const mode = z.enum(MODES).safeParse(env.NODE_ENV);
   if (!mode.success) throw new ConfigError(`NODE_ENV must be one of ${MODES.join(', ')} (got "${env.NODE_ENV}")`);
   const parsed = schemaFor(mode.data).safeParse(env);
   if (!parsed.success) {
@@ -254,7 +268,51 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       `invalid configuration:\n  WORKER_ACTIVITY_SLOTS: ${c.WORKER_ACTIVITY_SLOTS} activities at once would wait on a pool of DB_POOL_MAX=${c.DB_POOL_MAX} connections; raise DB_POOL_MAX or lower the slots`,
     );
   }
+  if (mode.data === 'production') {
+    const problems = productionProblems(c);
+    if (problems.length > 0) throw new ConfigError(`refusing to start in production:\n  ${problems.join('\n  ')}`);
+  }
   return { ...c, PUBLIC_BASE_URL: c.PUBLIC_BASE_URL ?? `http://${c.API_HOST}:${c.API_PORT}` };
+}
+
+const PROVIDER_URLS = [
+  'PHONEPE_BASE_URL',
+  'PHONEPE_AUTH_BASE_URL',
+  'BBPS_BASE_URL',
+  'RECHARGE_BASE_URL',
+  'PAYOUT_BASE_URL',
+] as const;
+
+/** Hosts that can only be this machine or the compose network's simulator service. */
+const LOCAL_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0|simulators?)$/i;
+
+/**
+ * What production must never run with, named by variable: a provider URL that is not the
+ * provider (a simulator, this machine, plain http), a development secret, compressed timing.
+ */
+function productionProblems(c: z.infer<ReturnType<typeof schemaFor>>): string[] {
+  const problems: string[] = [];
+  for (const name of PROVIDER_URLS) {
+    const value = c[name];
+    if (value === undefined) continue;
+    const url = new URL(value);
+    if (LOCAL_HOST.test(url.hostname) || url.port === '4100' || url.pathname.includes('/__sim')) {
+      problems.push(`${name}: ${value} is a simulator or this machine; production needs the provider's URL`);
+    } else if (url.protocol !== 'https:') {
+      problems.push(`${name}: ${value} is not https`);
+    }
+  }
+  if (!c.PUBLIC_BASE_URL) problems.push('PUBLIC_BASE_URL: required (how customers and providers reach the API)');
+  else if (new URL(c.PUBLIC_BASE_URL).protocol !== 'https:') {
+    problems.push(`PUBLIC_BASE_URL: ${c.PUBLIC_BASE_URL} is not https (customers are sent there from PhonePe)`);
+  }
+  for (const [name, devValue] of Object.entries(DEV_SECRETS)) {
+    if (c[name as keyof typeof c] === devValue)
+      problems.push(`${name}: is the development value; set a secret of your own`);
+  }
+  if (c.POLLING_TIME_SCALE !== 1)
+    problems.push(`POLLING_TIME_SCALE: must be 1 in production (is ${c.POLLING_TIME_SCALE})`);
+  return problems;
 }
 
 /** For process entry points: print the problem in one place and stop. */

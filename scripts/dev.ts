@@ -77,6 +77,7 @@ async function main(): Promise<void> {
   };
   const config = loadConfigOrExit(env);
   writeDevEnv({
+    NODE_ENV: config.NODE_ENV,
     DATABASE_URL: config.DATABASE_URL,
     TEMPORAL_ADDRESS: config.TEMPORAL_ADDRESS,
     API_URL: config.PUBLIC_BASE_URL,

@@ -3,6 +3,11 @@ import { loadConfigOrExit } from '../config';
 import { startSimulators } from './app';
 
 async function main() {
+  // Stand-ins that accept any order and whose control API anyone can call: never beside real money.
+  if (process.env.NODE_ENV === 'production') {
+    console.error('nexaspay: the provider simulators never run with NODE_ENV=production');
+    process.exit(1);
+  }
   const config = loadConfigOrExit();
   const callbackBase = config.SIMULATOR_CALLBACK_BASE_URL ?? config.PUBLIC_BASE_URL;
   const sims = await startSimulators({

@@ -22,7 +22,9 @@ function interpolate(value: string): string {
       ? (rest ?? '')
       : name.endsWith('ENCRYPTION_KEY')
         ? Buffer.alloc(32, 7).toString('base64')
-        : `${name.toLowerCase()}-value-long-enough-for-any-secret-check`,
+        : name.endsWith('_URL')
+          ? `https://${name.toLowerCase().replace(/_/g, '-')}.example.in`
+          : `${name.toLowerCase()}-value-long-enough-for-any-secret-check`,
   );
 }
 const envOf = (svc: string) =>
@@ -117,4 +119,18 @@ it("runs the image's processes with the V8 flags and malloc settings the dev and
   const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
   expect(dockerfile).toContain(`ENV NODE_OPTIONS=${ENGINE_NODE_FLAGS.join(' ')}\n`);
   for (const [k, v] of Object.entries(ENGINE_ENV)) expect(dockerfile).toContain(`ENV ${k}=${v}\n`);
+});
+
+it('keeps the simulators out of production: a sandbox profile, no published port, development mode', () => {
+  const sims = services.simulators!;
+  expect(sims.profiles).toEqual(['sandbox']);
+  expect(sims.ports).toBeUndefined();
+  expect(sims.environment.NODE_ENV).toBe('development');
+  for (const svc of ['api', 'worker', 'migrate']) {
+    const env = envOf(svc);
+    for (const [name, value] of Object.entries(env)) {
+      if (name.endsWith('_URL') && name !== 'DATABASE_URL')
+        expect({ name, value }).toEqual({ name, value: expect.stringMatching(/^https:/) });
+    }
+  }
 });

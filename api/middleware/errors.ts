@@ -1,7 +1,8 @@
 /**
  * The one place errors become HTTP responses: DomainError → its status and code; zod → 400
  * validation_failed naming each field; body-parser limits → 413/400; anything else → 500 with
- * the request id and no internals. Every error has the shape { error: { code, message, details } }.
+ * the request id and no internals; a 5xx DomainError keeps its code but not its message (it may quote an upstream).
+ * Every error has the shape { error: { code, message, details } }.
  */
 import type { Middleware } from 'koa';
 import { ZodError } from 'zod';
@@ -28,6 +29,12 @@ function fromZod(err: ZodError) {
   };
 }
 
+const PUBLIC_5XX: Record<number, string> = {
+  502: 'a provider answered in a way we could not use',
+  503: 'a service this request needs is unavailable; try again shortly',
+  504: 'a provider took too long to answer',
+};
+
 export function errorMapper(): Middleware {
   return async (ctx, next) => {
     try {
@@ -45,11 +52,19 @@ export function errorMapper(): Middleware {
         body = { code: z.code, message: z.message, details: z.details };
       } else if (err instanceof DomainError) {
         status = err.httpStatus;
-        body = {
-          code: err.code,
-          message: err.message,
-          ...(err.details !== undefined && status < 500 ? { details: err.details } : {}),
-        };
+        // A 5xx message may quote a provider, the database or Temporal: the client gets the
+        // code and a fixed sentence; the log keeps the rest.
+        body =
+          status >= 500
+            ? {
+                code: err.code,
+                message: `${PUBLIC_5XX[status] ?? 'internal error'}; quote request id ${ctx.state.requestId} to support`,
+              }
+            : {
+                code: err.code,
+                message: err.message,
+                ...(err.details !== undefined ? { details: err.details } : {}),
+              };
         if (err instanceof RateLimitedError) ctx.set('Retry-After', String(err.retryAfterSeconds));
       } else if ((err as HttpLikeError).status === 413) {
         status = 413;
