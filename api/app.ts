@@ -15,6 +15,7 @@ import { jsonBody } from './middleware/body';
 import { errorMapper } from './middleware/errors';
 import { createMetrics } from './middleware/metrics';
 import { requestContext } from './middleware/requestContext';
+import { methodNotAllowed } from './middleware/methods';
 import { securityHeaders } from './middleware/security';
 import { adminRoutes } from './routes/admin';
 import { authRoutes } from './routes/auth';
@@ -108,8 +109,8 @@ export function createApp(deps: AppDeps): Koa {
       exposeHeaders: ['X-Request-Id', 'Retry-After'],
     }),
   );
+  app.use(methodNotAllowed(router));
   for (const m of jsonBody()) app.use(m);
   app.use(router.routes());
-  app.use(router.allowedMethods());
   return app;
 }

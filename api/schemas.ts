@@ -16,6 +16,27 @@ export const amountInput = z
   })
   .describe('Rupees: a string or number with at most two decimals, e.g. "250.00"');
 
+/** ₹1.00: the least any operation moves (PhonePe's minimum too). */
+export const MIN_AMOUNT = 100 as Paise;
+
+/**
+ * An amount within bounds, refused at the edge like any malformed field, and documented in the
+ * OpenAPI document so generated clients check it too: `minimum`/`maximum` for the number form,
+ * `x-minimum`/`x-maximum` (rupee strings) and the description for both.
+ */
+export function amountBetween(min: Paise, max?: Paise) {
+  const bounds =
+    max === undefined ? `at least ₹${formatRupees(min)}` : `between ₹${formatRupees(min)} and ₹${formatRupees(max)}`;
+  return amountInput
+    .refine((p) => p >= min && (max === undefined || p <= max), { message: `must be ${bounds}` })
+    .meta({
+      description: `Rupees ${bounds}: a string or number with at most two decimals, e.g. "250.00"`,
+      minimum: min / 100,
+      'x-minimum': formatRupees(min),
+      ...(max === undefined ? {} : { maximum: max / 100, 'x-maximum': formatRupees(max) }),
+    });
+}
+
 export const money = z
   .string()
   .regex(/^-?\d+\.\d{2}$/)

@@ -70,7 +70,11 @@ export async function getApproval(knex: Knex, id: string): Promise<Approval | un
   return row ? toApproval(row) : undefined;
 }
 
-export async function listApprovals(knex: Knex, status: ApprovalStatus | undefined, limit: number): Promise<Approval[]> {
+export async function listApprovals(
+  knex: Knex,
+  status: ApprovalStatus | undefined,
+  limit: number,
+): Promise<Approval[]> {
   const q = knex('operator_approvals').orderBy('proposed_at', 'desc').limit(limit);
   return (await (status ? q.where({ status }) : q)).map(toApproval);
 }

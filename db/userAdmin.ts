@@ -94,6 +94,10 @@ export async function updateUserByAdmin(
   p: UserPatch,
 ): Promise<{ before: Snapshot; after: Snapshot }> {
   return knex.transaction(async (trx) => {
+    // One re-parenting at a time (migration 018), its check and write under the lock, taken
+    // before any user row so that two of them queue instead of deadlocking; the chain is read
+    // after it is held, so it includes the one that went before.
+    if (p.parentUserCode !== undefined) await trx('app_locks').where({ name: 'hierarchy' }).forUpdate().first('name');
     const row: UserRow | undefined = await trx('users').where({ id: userId }).forUpdate().first();
     if (!row) throw new NotFoundError('user not found');
     const update: Record<string, unknown> = {};

@@ -89,8 +89,16 @@ export async function createUser(knex: Knex, u: NewUser): Promise<UserRow> {
   });
 }
 
+/**
+ * The user a login names: an email (it has an @), a mobile number (10 digits from 6) or a
+ * username, each looked up in its own column only. Matching any column with any form let one
+ * user's username squat another's phone number.
+ */
 export async function findUserByLogin(knex: Knex, login: string): Promise<UserRow | undefined> {
-  return knex('users').where({ email: login }).orWhere({ username: login }).orWhere({ phone: login }).first();
+  const column = login.includes('@') ? 'email' : /^[6-9]\d{9}$/.test(login) ? 'phone' : 'username';
+  return knex('users')
+    .where({ [column]: login })
+    .first();
 }
 
 export async function getUser(knex: Knex, id: number): Promise<UserRow> {

@@ -56,6 +56,14 @@ export class SecondFactorError extends DomainError {
   }
 }
 
+export class MethodNotAllowedError extends DomainError {
+  readonly code = 'method_not_allowed';
+  readonly httpStatus = 405;
+  constructor(method: string, allowed: string[]) {
+    super(`${method} is not allowed here; allowed: ${allowed.join(', ')}`);
+  }
+}
+
 export class NotFoundError extends DomainError {
   readonly code = 'not_found';
   readonly httpStatus = 404;

@@ -13,6 +13,7 @@ import { runGuardrails } from './stack/guardrails';
 import { exitOnMissingPrerequisite, ReportedFailure, step, timed } from './stack/log';
 import { startPrivateDatabase } from './stack/mariadb';
 import { dataDir, projectRoot } from './stack/paths';
+import { ensureSchemathesis } from './stack/schemathesis';
 import { ensureTemporalCli } from './stack/temporalCli';
 import { startTemporalDevServer } from './stack/temporalServer';
 
@@ -27,7 +28,7 @@ async function main(): Promise<number> {
     const typecheck = skip ? Promise.resolve() : timed('typechecking', () => typecheckProject());
     typecheck.catch(() => undefined); // handled where it is awaited; this only keeps Node from calling it unhandled
     const cli = await timed('finding the Temporal CLI', ensureTemporalCli);
-    const [adminUrl, temporal, bundlePath] = await Promise.all([
+    const [adminUrl, temporal, bundlePath, schemathesis] = await Promise.all([
       process.env.DATABASE_URL
         ? Promise.resolve(process.env.DATABASE_URL.replace(/\/[^/]*$/, '/'))
         : timed('starting a throwaway MariaDB', async () => {
@@ -59,6 +60,7 @@ async function main(): Promise<number> {
         writeFileSync(file, code);
         return file;
       }),
+      timed('finding the API fuzzer (schemathesis)', ensureSchemathesis),
     ]);
     await typecheck;
 
@@ -84,6 +86,7 @@ async function main(): Promise<number> {
             TEMPORAL_CLI: cli,
             WORKFLOW_BUNDLE_PATH: bundlePath,
             TEST_LOG_DIR: logDir,
+            SCHEMATHESIS_BIN: schemathesis,
           },
         },
       );

@@ -20,6 +20,7 @@ const TABLES = [
   'two_factor',
   'two_factor_recovery_codes',
   'operator_approvals',
+  'app_locks',
   'idempotency_keys',
   'webhook_events',
   'audit_logs',
@@ -70,6 +71,8 @@ describe('migrations', () => {
       '014_rate_limit_counters',
       '015_two_factor',
       '016_operator_approvals',
+      '017_immutable_audit_log',
+      '018_hierarchy_lock',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -132,7 +135,7 @@ describe('migrations', () => {
       expect([cols, served(cols)]).toEqual([cols, true]);
   });
 
-  it('refuses to update or delete ledger entries', async () => {
+  it('refuses to update or delete ledger entries and audit rows', async () => {
     const [acct] = await db.knex('system_accounts').select('id').limit(1);
     const [jid] = await db
       .knex('ledger_journals')
@@ -143,6 +146,9 @@ describe('migrations', () => {
     await expect(db.knex('ledger_entries').update({ debit: '2.00' })).rejects.toThrow(/immutable/);
     await expect(db.knex('ledger_entries').delete()).rejects.toThrow(/immutable/);
     await expect(db.knex('ledger_journals').update({ description: 'x' })).rejects.toThrow(/immutable/);
+    await db.knex('audit_logs').insert({ action: 'test.immutable', outcome: 'success' });
+    await expect(db.knex('audit_logs').update({ action: 'test.changed' })).rejects.toThrow(/immutable/);
+    await expect(db.knex('audit_logs').delete()).rejects.toThrow(/immutable/);
   });
 
   it('009 fills the limit counters from what counts in the IST day and month it runs in', async () => {
@@ -182,6 +188,8 @@ describe('migrations', () => {
       '014_rate_limit_counters',
       '015_two_factor',
       '016_operator_approvals',
+      '017_immutable_audit_log',
+      '018_hierarchy_lock',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -226,6 +234,8 @@ describe('migrations', () => {
       '014_rate_limit_counters',
       '015_two_factor',
       '016_operator_approvals',
+      '017_immutable_audit_log',
+      '018_hierarchy_lock',
     ]);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([

@@ -2,7 +2,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z, ZodType } from 'zod';
-import { RouteSpec, schemas } from './route';
+import { routeClassOf, RouteSpec, schemas } from './route';
 
 const jsonSchema = (s: ZodType) =>
   z.toJSONSchema(s, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
@@ -11,12 +11,27 @@ const outputSchema = (s: ZodType) =>
 
 const ERROR_STATUSES: Record<number, string> = {
   400: 'validation_failed: the request is malformed (zod issues in details)',
-  401: 'unauthenticated',
-  403: 'forbidden',
+  401: 'unauthenticated (or, on login, refresh and webhooks: the credentials were refused)',
+  403: 'forbidden, two_factor_required, two_factor_invalid, four_eyes_required',
   404: 'not_found',
-  409: 'conflict (duplicate, idempotency_key_reused, …)',
+  409: 'conflict (duplicate, idempotency_key_reused, invalid_state, …)',
   422: 'a business rule refused the request (insufficient_funds, limit_exceeded, kyc_required, …)',
+  429: 'rate_limited: wait Retry-After seconds',
+  503: 'a service the request needs (Temporal, a provider) is unavailable; try again',
 };
+
+/** The error statuses a route can answer, from what it declares. */
+function errorStatuses(r: RouteSpec): number[] {
+  const signedIn = r.access === 'user' || r.access === 'admin';
+  const cls = routeClassOf(r);
+  const out = [400, 409, 422];
+  if (signedIn || r.access === 'webhook' || cls === 'auth') out.push(401);
+  if (signedIn) out.push(403, 404);
+  else if (r.params || r.access === 'webhook') out.push(404);
+  if (cls !== 'none') out.push(429);
+  if (r.access !== 'public' || cls !== 'none') out.push(503);
+  return out.sort();
+}
 
 function parameters(r: RouteSpec) {
   const out: Array<Record<string, unknown>> = [];
@@ -48,16 +63,13 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
         ? { description: 'success', content: { [r.produces ?? 'application/json']: { schema: outputSchema(schema) } } }
         : { description: 'success' };
     }
-    const errors =
-      r.access === 'public'
-        ? [400, 409, 422]
-        : r.access === 'webhook'
-          ? [400, 401, 404]
-          : [400, 401, 403, 404, 409, 422];
-    for (const status of errors) {
-      responses[status] = {
+    for (const status of errorStatuses(r)) {
+      responses[status] ??= {
         description: ERROR_STATUSES[status],
         content: { 'application/json': { schema: { $ref: '#/components/schemas/Error' } } },
+        ...(status === 429
+          ? { headers: { 'Retry-After': { description: 'seconds to wait', schema: { type: 'integer' } } } }
+          : {}),
       };
     }
     (paths[oaPath] ??= {})[r.method] = {
@@ -66,7 +78,13 @@ export function buildOpenApi(routes: RouteSpec[], info: { title: string; version
       ...(r.access === 'user' || r.access === 'admin' ? { security: [{ bearerAuth: [] }] } : {}),
       parameters: parameters(r),
       ...(r.body
-        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body) } } } }
+        ? {
+            requestBody: {
+              // A body whose every field is optional may be left out altogether.
+              required: !r.body.safeParse({}).success,
+              content: { 'application/json': { schema: jsonSchema(r.body) } },
+            },
+          }
         : {}),
       responses,
     };

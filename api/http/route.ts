@@ -6,6 +6,7 @@
 import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { z, ZodType } from 'zod';
+import { ValidationError } from '../../domain/errors';
 import type { AuthUser } from '../middleware/auth';
 import type { RequestBudgets, RouteClass } from '../rateLimits';
 
@@ -79,8 +80,17 @@ export function mountRoutes(router: Router, routes: RouteSpec[], guards: Guards)
       ...(signedIn ? [guards.user, ...guards.budgets.perUser(cls)] : []),
       ...(r.access === 'admin' ? [guards.admin] : []),
     ];
+    const requiredHeaders = Object.entries(r.headers ?? {}).filter(([, h]) => h.required);
     router[r.method](r.path, ...guard, async (ctx) => {
       if (r.before) await r.before(ctx);
+      // Before the body and before any lookup: a request without them is malformed, whatever else it says.
+      const missing = requiredHeaders.filter(([name]) => !ctx.get(name)).map(([name]) => name);
+      if (missing.length > 0) {
+        throw new ValidationError(
+          `missing header${missing.length > 1 ? 's' : ''} ${missing.join(', ')}`,
+          missing.map((name) => ({ path: name, field: name, message: 'missing' })),
+        );
+      }
       const input = {
         body: r.body ? r.body.parse(ctx.request.body ?? {}) : undefined,
         query: r.query ? r.query.parse(ctx.query) : undefined,

@@ -53,8 +53,16 @@ export function adminRoutes(deps: AppDeps) {
       responses: {
         200: z.object({ id: z.number(), finishedAt: z.string(), ok: z.boolean(), report: invariantReport.loose() }),
       },
-      handler: async () => {
+      handler: async ({ user, ctx }) => {
         const latest = await latestReconciliationReport(knex);
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'admin.reconciliation.read',
+          targetType: 'reconciliation_report',
+          ...(latest ? { targetId: latest.id } : {}),
+          outcome: 'success',
+          ...clientInfo(ctx),
+        });
         if (!latest) throw new NotFoundError('no reconciliation has run yet');
         return {
           body: {

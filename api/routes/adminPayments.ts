@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { writeAudit } from '../../db/audit';
 import { propose } from '../../db/approvals';
 import { PaymentRecord, paymentTimeline, stuckPayments } from '../../db/payments';
-import { BusinessRuleError, ConflictError, ValidationError } from '../../domain/errors';
+import { BusinessRuleError, ConflictError } from '../../domain/errors';
 import { isOpen, PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
 import type { AppDeps } from '../deps';
 import { defineRoute, RouteResult } from '../http/route';
@@ -12,7 +12,7 @@ import { approvalView, toApprovalView } from './adminApprovals';
 import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { paymentView, toPaymentView } from '../paymentViews';
 import { startReversalRunIfWatched } from '../reversalRuns';
-import { amountInput, isoDate } from '../schemas';
+import { amountBetween, isoDate, MIN_AMOUNT } from '../schemas';
 import { clientInfo } from './auth';
 import { visiblePayment, workflowsOf } from './payments';
 
@@ -172,7 +172,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
           description: 'Retries with the same key and body start no second refund.',
         },
       },
-      body: z.strictObject({ amount: amountInput, reason: z.string().trim().min(3).max(500) }),
+      body: z.strictObject({ amount: amountBetween(MIN_AMOUNT), reason: z.string().trim().min(3).max(500) }),
       responses: {
         202: z.union([
           z.object({ paymentId: z.string(), refundOf: z.string(), status: z.enum(PAYMENT_STATUSES) }),
@@ -180,10 +180,6 @@ export function adminPaymentRoutes(deps: AppDeps) {
         ]),
       },
       handler: async ({ params: p, body, user, ctx }) => {
-        if (body.amount < 100)
-          throw new ValidationError('a refund is at least ₹1.00 (PhonePe minimum)', [
-            { path: 'amount', field: 'amount', message: 'below ₹1.00' },
-          ]);
         const topUp = await visiblePayment(deps, p.id, user);
         if (topUp.kind !== 'topup')
           throw new BusinessRuleError('not_refundable', 'only top-ups are refunded through PhonePe');

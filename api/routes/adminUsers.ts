@@ -4,6 +4,7 @@
  * written to audit_logs with the actor, the target, IP, user agent, request id and, for changes,
  * the fields before and after.
  */
+import type { Knex } from 'knex';
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { writeAudit } from '../../db/audit';
@@ -15,7 +16,7 @@ import type { AuthUser } from '../middleware/auth';
 import { hashPassword } from '../../db/passwords';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
-import { amountInput, positiveId, userView } from '../schemas';
+import { amountBetween, MIN_AMOUNT, positiveId, userView } from '../schemas';
 import { toUserView } from '../views';
 import { clientInfo, registerBody } from './auth';
 
@@ -27,26 +28,32 @@ const rate = z
 export function adminUserRoutes(deps: AppDeps) {
   const { knex } = deps;
 
-  /** Runs an admin action and audits it, whether it succeeds or is refused. */
+  /**
+   * Runs an admin action and its audit row in one transaction: the change is never made without
+   * its record, nor recorded without being made. A refused or failed action is audited after
+   * the rollback.
+   */
   async function audited<T>(
     ctx: Context,
     actor: AuthUser,
     action: string,
     targetId: number | undefined,
-    run: () => Promise<{ result: T; details?: unknown }>,
+    run: (trx: Knex) => Promise<{ result: T; details?: unknown }>,
   ): Promise<T> {
     try {
-      const { result, details } = await run();
-      await writeAudit(knex, {
+      return await knex.transaction(async (trx) => {
+        const { result, details } = await run(trx);
+        await writeAudit(trx, {
         actorUserId: actor.id,
         action,
         targetType: 'user',
         ...(targetId !== undefined ? { targetId } : {}),
-        outcome: 'success',
-        details,
-        ...clientInfo(ctx),
+          outcome: 'success',
+          details,
+          ...clientInfo(ctx),
+        });
+        return result;
       });
-      return result;
     } catch (err) {
       const details =
         err instanceof DomainError ? { code: err.code, message: err.message } : { message: 'internal error' };
@@ -78,8 +85,17 @@ export function adminUserRoutes(deps: AppDeps) {
         cursor: z.string().max(200).optional(),
       }),
       responses: { 200: z.object({ items: z.array(userView), nextCursor: z.string().nullable() }) },
-      handler: async ({ query }) => {
+      handler: async ({ query, user, ctx }) => {
         const page = await listUsers(knex, query);
+        // Who looked up whom: the search and how many users it showed.
+        await writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'admin.users.list',
+          targetType: 'user',
+          outcome: 'success',
+          details: { query, shown: page.items.length },
+          ...clientInfo(ctx),
+        });
         return { body: { items: page.items.map(toUserView), nextCursor: page.nextCursor } };
       },
     }),
@@ -96,12 +112,13 @@ export function adminUserRoutes(deps: AppDeps) {
       }),
       responses: { 201: userView },
       handler: async ({ body, user, ctx }) => {
-        const created = await audited(ctx, user, 'admin.users.create', undefined, async () => {
-          const u = await createUser(knex, {
+        const passwordHash = await hashPassword(body.password);
+        const created = await audited(ctx, user, 'admin.users.create', undefined, async (trx) => {
+          const u = await createUser(trx, {
             email: body.email.toLowerCase(),
             username: body.username,
             phone: body.phone,
-            passwordHash: await hashPassword(body.password),
+            passwordHash,
             fullName: body.fullName,
             role: body.role,
             parentUserCode: body.parentUserCode,
@@ -109,7 +126,7 @@ export function adminUserRoutes(deps: AppDeps) {
             kycStatus: body.kycStatus ?? 'pending',
           });
           return {
-            result: await getUser(knex, u.id),
+            result: await getUser(trx, u.id),
             details: {
               createdUserId: u.id,
               role: body.role,
@@ -130,8 +147,8 @@ export function adminUserRoutes(deps: AppDeps) {
       params: z.object({ id: positiveId }),
       body: z
         .strictObject({
-          dailyLimit: amountInput.optional(),
-          monthlyLimit: amountInput.optional(),
+          dailyLimit: amountBetween(MIN_AMOUNT).optional(),
+          monthlyLimit: amountBetween(MIN_AMOUNT).optional(),
           commissionRate: rate.optional(),
           isActive: z.boolean().optional(),
           parentUserCode: z.string().min(1).max(50).nullable().optional(),
@@ -143,8 +160,8 @@ export function adminUserRoutes(deps: AppDeps) {
           throw new ValidationError('an admin cannot deactivate their own account', [
             { path: 'isActive', field: 'isActive', message: 'not on yourself' },
           ]);
-        await audited(ctx, user, 'admin.users.update', params.id, async () => {
-          const change = await updateUserByAdmin(knex, params.id, body);
+        await audited(ctx, user, 'admin.users.update', params.id, async (trx) => {
+          const change = await updateUserByAdmin(trx, params.id, body);
           return { result: undefined, details: { requested: body, ...change } };
         });
         return { body: toUserView(await getUser(knex, params.id)) };
@@ -168,8 +185,8 @@ export function adminUserRoutes(deps: AppDeps) {
         }),
       responses: { 200: userView },
       handler: async ({ params, body, user, ctx }) => {
-        await audited(ctx, user, 'admin.users.kyc', params.id, async () => {
-          const decision = await decideKyc(knex, {
+        await audited(ctx, user, 'admin.users.kyc', params.id, async (trx) => {
+          const decision = await decideKyc(trx, {
             userId: params.id,
             status: body.status,
             ...(body.reason ? { reason: body.reason } : {}),

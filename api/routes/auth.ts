@@ -22,7 +22,8 @@ import { toUserView } from '../views';
 
 export const registerBody = z.strictObject({
   email: z.email().max(255),
-  username: z.string().regex(/^[A-Za-z0-9_.-]{3,100}$/, '3-100 letters, digits, _ . -'),
+  // At least one letter: a username can never read as a phone number or an email (no @).
+  username: z.string().regex(/^(?=.*[A-Za-z])[A-Za-z0-9_.-]{3,100}$/, '3-100 letters, digits, _ . -, with a letter'),
   phone: z.string().regex(/^[6-9]\d{9}$/, 'a 10-digit Indian mobile number'),
   password: z.string().min(10, 'at least 10 characters').max(200),
   fullName: z.string().trim().min(1).max(255).optional(),

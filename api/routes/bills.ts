@@ -25,7 +25,7 @@ import {
   heldPaymentTiming,
   startHeldPaymentRequest,
 } from '../providerPayments';
-import { amountInput, money } from '../schemas';
+import { amountBetween, MIN_AMOUNT, money } from '../schemas';
 import { idempotencyHeader } from './payments';
 
 const EXACTNESS = ['EXACT', 'EXACT_AND_ABOVE', 'EXACT_AND_BELOW', 'ANY'] as const;
@@ -193,7 +193,7 @@ export function billRoutes(deps: AppDeps, catalogue: Catalogues) {
       body: z.strictObject({
         billerId: z.string().min(1).max(20),
         fetchRef: z.string().min(1).max(64),
-        amount: amountInput,
+        amount: amountBetween(MIN_AMOUNT),
       }),
       responses: { 202: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
       handler: async ({ body, user, ctx }) => {

@@ -4,6 +4,11 @@ import type { AppDeps } from '../deps';
 import { pingDatabase } from '../../db/knex';
 import { opsTokenCheck } from '../middleware/opsToken';
 
+const readiness = z.object({
+  status: z.enum(['ready', 'not_ready']),
+  checks: z.record(z.string(), z.string()).optional(),
+});
+
 export function healthRoutes(deps: AppDeps) {
   const isOps = opsTokenCheck(deps.config.METRICS_TOKEN);
   return [
@@ -22,12 +27,7 @@ export function healthRoutes(deps: AppDeps) {
       summary: 'MySQL (and Temporal, where wired) are reachable; which check fails only with the METRICS_TOKEN',
       tag: 'operations',
       access: 'public',
-      responses: {
-        200: z.object({
-          status: z.enum(['ready', 'not_ready']),
-          checks: z.record(z.string(), z.string()).optional(),
-        }),
-      },
+      responses: { 200: readiness, 503: readiness },
       handler: async ({ ctx }) => {
         const probes = [{ name: 'mysql', check: () => pingDatabase(deps.knex) }, ...(deps.readiness ?? [])];
         const checks: Record<string, string> = {};

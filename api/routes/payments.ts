@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { getPayment, listPayments, paymentTimeline } from '../../db/payments';
 import { openTopUpOrders } from '../../db/topups';
 import { findUserByCode } from '../../db/transfers';
-import { BusinessRuleError, NotFoundError, TransientError, ValidationError } from '../../domain/errors';
+import { BusinessRuleError, NotFoundError, TransientError } from '../../domain/errors';
 import { Paise, parseRupees } from '../../domain/money';
 import { PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
 import { PHONEPE_POLLING, scalePlan } from '../../domain/polling';
@@ -10,11 +10,10 @@ import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { paymentView, toPaymentView } from '../paymentViews';
-import { amountInput, isoDate } from '../schemas';
+import { amountBetween, isoDate, MIN_AMOUNT } from '../schemas';
 import { PaymentWorkflows } from '../temporal';
 import type { AuthUser } from '../middleware/auth';
 
-export const MIN_AMOUNT = 100 as Paise; // ₹1.00, every operation
 const MAX_TOPUP = 10_000_000 as Paise; // ₹1,00,000 per top-up
 
 export const idempotencyHeader = {
@@ -51,7 +50,7 @@ export function paymentRoutes(deps: AppDeps) {
       access: 'user',
       rateLimit: 'payment',
       headers: idempotencyHeader,
-      body: z.strictObject({ amount: amountInput }),
+      body: z.strictObject({ amount: amountBetween(MIN_AMOUNT, MAX_TOPUP) }),
       responses: {
         201: z.object({
           paymentId: z.string(),
@@ -61,11 +60,6 @@ export function paymentRoutes(deps: AppDeps) {
         }),
       },
       handler: async ({ body, user, ctx }) => {
-        if (body.amount < MIN_AMOUNT || body.amount > MAX_TOPUP) {
-          throw new ValidationError('a top-up is between ₹1.00 and ₹1,00,000.00', [
-            { path: 'amount', field: 'amount', message: 'out of range' },
-          ]);
-        }
         const key = idempotencyKeyOf(ctx);
         const workflows = workflowsOf(deps);
         const response = await idempotent(
@@ -127,16 +121,12 @@ export function paymentRoutes(deps: AppDeps) {
       rateLimit: 'payment',
       headers: idempotencyHeader,
       body: z.strictObject({
-        amount: amountInput,
+        amount: amountBetween(MIN_AMOUNT),
         toUserCode: z.string().min(1).max(50),
         remarks: z.string().trim().max(255).optional(),
       }),
       responses: { 201: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
       handler: async ({ body, user, ctx }) => {
-        if (body.amount < MIN_AMOUNT)
-          throw new ValidationError('a transfer is at least ₹1.00', [
-            { path: 'amount', field: 'amount', message: 'below ₹1.00' },
-          ]);
         const recipient = await findUserByCode(knex, body.toUserCode);
         if (!recipient)
           throw new BusinessRuleError('recipient_not_found', 'no wallet has this user code', {

@@ -1,15 +1,15 @@
 /** Bank payouts to a user's verified beneficiary: POST /v1/payments/payouts. */
 import { z } from 'zod';
 import { beneficiaryKeysOf, loadBeneficiaryForPayout, maskAccount } from '../../db/beneficiaries';
-import { BusinessRuleError, NotFoundError, ValidationError } from '../../domain/errors';
+import { BusinessRuleError, NotFoundError } from '../../domain/errors';
 import { formatRupees, Paise, parseRupees } from '../../domain/money';
 import { PAYMENT_STATUSES } from '../../domain/payments';
 import { createStepUp, stepUpHeader } from '../auth/stepUp';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
 import { heldPaymentTiming, startHeldPaymentRequest } from '../providerPayments';
-import { amountInput } from '../schemas';
-import { idempotencyHeader, MIN_AMOUNT } from './payments';
+import { amountBetween, MIN_AMOUNT } from '../schemas';
+import { idempotencyHeader } from './payments';
 
 /** IMPS is capped at ₹5,00,000 per transfer by NPCI; NEFT has no upper bound (our limits still apply). */
 const IMPS_MAX = 50_000_000 as Paise;
@@ -31,17 +31,13 @@ export function payoutRoutes(deps: AppDeps) {
       rateLimit: 'payment',
       headers: { ...idempotencyHeader, ...stepUpHeader },
       body: z.strictObject({
-        amount: amountInput,
+        amount: amountBetween(MIN_AMOUNT),
         beneficiaryId: z.number().int().positive(),
         mode: z.enum(['IMPS', 'NEFT']).default('IMPS'),
         remarks: z.string().trim().min(1).max(255).optional(),
       }),
       responses: { 202: z.object({ paymentId: z.string(), status: z.enum(PAYMENT_STATUSES) }) },
       handler: async ({ body, user, ctx }) => {
-        if (body.amount < MIN_AMOUNT)
-          throw new ValidationError('a payout is at least ₹1.00', [
-            { path: 'amount', field: 'amount', message: 'below ₹1.00' },
-          ]);
         if (body.mode === 'IMPS' && body.amount > IMPS_MAX) {
           throw new BusinessRuleError(
             'amount_not_allowed',

@@ -19,6 +19,8 @@ import * as m013 from './013_sessions';
 import * as m014 from './014_rate_limit_counters';
 import * as m015 from './015_two_factor';
 import * as m016 from './016_operator_approvals';
+import * as m017 from './017_immutable_audit_log';
+import * as m018 from './018_hierarchy_lock';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -42,6 +44,8 @@ const MIGRATIONS: Record<string, Migration> = {
   '014_rate_limit_counters': m014,
   '015_two_factor': m015,
   '016_operator_approvals': m016,
+  '017_immutable_audit_log': m017,
+  '018_hierarchy_lock': m018,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

@@ -19,6 +19,8 @@ const CASES: Array<[string, string, Record<string, unknown>, string]> = [
   ['register', '/v1/auth/register', { ...good, email: 'not-an-email' }, 'email'],
   ['register', '/v1/auth/register', { ...good, email: undefined }, 'email'],
   ['register', '/v1/auth/register', { ...good, username: 'x' }, 'username'],
+  // A username that reads as a phone number could squat that phone's login.
+  ['register', '/v1/auth/register', { ...good, username: '9876543210' }, 'username'],
   ['register', '/v1/auth/register', { ...good, phone: '12345' }, 'phone'],
   ['register', '/v1/auth/register', { ...good, password: 'short' }, 'password'],
   ['register', '/v1/auth/register', { ...good, password: 12345678901 }, 'password'],

@@ -19,4 +19,7 @@ export const testEnv = {
   get workflowBundlePath() {
     return required('WORKFLOW_BUNDLE_PATH');
   },
+  get schemathesisBin() {
+    return required('SCHEMATHESIS_BIN');
+  },
 };
