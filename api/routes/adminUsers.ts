@@ -44,10 +44,10 @@ export function adminUserRoutes(deps: AppDeps) {
       return await knex.transaction(async (trx) => {
         const { result, details } = await run(trx);
         await writeAudit(trx, {
-        actorUserId: actor.id,
-        action,
-        targetType: 'user',
-        ...(targetId !== undefined ? { targetId } : {}),
+          actorUserId: actor.id,
+          action,
+          targetType: 'user',
+          ...(targetId !== undefined ? { targetId } : {}),
           outcome: 'success',
           details,
           ...clientInfo(ctx),
