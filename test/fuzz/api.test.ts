@@ -10,6 +10,9 @@
  * - POST /v1/auth/logout is not called: it would end the session the rest of the run uses.
  */
 import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { promoteToAdmin, registerUser } from '../support/api';
 import { testEnv } from '../support/env';
 import { payer } from '../support/heldPayments';
@@ -19,6 +22,7 @@ const SEED = Number(process.env.FUZZ_SEED ?? Math.floor(Math.random() * 2 ** 31)
 const LIFTED = '1000000000';
 
 let h: PaymentsHarness;
+const workDir = mkdtempSync(path.join(os.tmpdir(), 'nexaspay-fuzz-'));
 beforeAll(async () => {
   h = await startPaymentsHarness({
     env: {
@@ -33,7 +37,10 @@ beforeAll(async () => {
     },
   });
 }, 60_000);
-afterAll(() => h?.close());
+afterAll(async () => {
+  await h?.close();
+  rmSync(workDir, { recursive: true, force: true });
+});
 
 function schemathesis(token: string, filter: string[]): Promise<{ code: number; output: string }> {
   const args = [
@@ -59,7 +66,8 @@ function schemathesis(token: string, filter: string[]): Promise<{ code: number; 
     ...filter,
   ];
   return new Promise((resolve, reject) => {
-    const child = spawn(testEnv.schemathesisBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // In a directory of its own: it keeps a cache of what it found where it runs.
+    const child = spawn(testEnv.schemathesisBin, args, { cwd: workDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let output = '';
     child.stdout.on('data', (d: Buffer) => (output += d.toString()));
     child.stderr.on('data', (d: Buffer) => (output += d.toString()));
