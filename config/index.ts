@@ -40,6 +40,8 @@ const DEV_SECRETS = {
   BENEFICIARY_HASH_KEY: 'dev-only-beneficiary-hash-key-0123456789',
   // base64 of 32 bytes "dev-only-two-factor-key-32-bytes"
   TWO_FACTOR_ENCRYPTION_KEY: 'ZGV2LW9ubHktdHdvLWZhY3Rvci1rZXktMzItYnl0ZXM=',
+  // base64 of 32 bytes "dev-only-kyc-details-key-32bytes"
+  KYC_ENCRYPTION_KEY: 'ZGV2LW9ubHkta3ljLWRldGFpbHMta2V5LTMyYnl0ZXM=',
 };
 
 /** A commission margin or rate: a decimal 0-1 with at most 4 places, kept as text (parsed exactly by domain/commissions). */
@@ -182,6 +184,15 @@ function schemaFor(mode: Mode) {
     /** Users' TOTP secrets at rest: AES-256-GCM key. */
     TWO_FACTOR_ENCRYPTION_KEY:
       mode === 'production' ? base64Key32 : base64Key32.default(DEV_SECRETS.TWO_FACTOR_ENCRYPTION_KEY),
+    /** KYC details at rest (PAN, address, date of birth): AES-256-GCM key. */
+    KYC_ENCRYPTION_KEY: mode === 'production' ? base64Key32 : base64Key32.default(DEV_SECRETS.KYC_ENCRYPTION_KEY),
+    /**
+     * During a key rotation, the key being replaced: values sealed with it still open until
+     * `npm run reseal` has sealed them again with the new one (docs/security.md).
+     */
+    BENEFICIARY_ENCRYPTION_KEY_PREVIOUS: base64Key32.optional(),
+    TWO_FACTOR_ENCRYPTION_KEY_PREVIOUS: base64Key32.optional(),
+    KYC_ENCRYPTION_KEY_PREVIOUS: base64Key32.optional(),
     /** The name authenticator apps show for the account. */
     TWO_FACTOR_ISSUER: z.string().min(1).max(40).default('NexasPay'),
     /** With two-factor on, a payout above this many rupees needs a code as well. */

@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import { isDuplicateKey } from './ledger/transaction';
-import { decryptSecret, encryptSecret, keyedHash, SecretKeys } from './secretBox';
+import { decryptSecret, encryptSecret, keyedHash, sealKeysOf, SecretKeys } from './secretBox';
 
 export type BeneficiaryKeys = SecretKeys;
 
@@ -15,11 +15,15 @@ export type BeneficiaryKeys = SecretKeys;
 export const maskAccount = (numberOrLast4: string) => `XXXXXX${numberOrLast4.slice(-4)}`;
 
 export const beneficiaryKeysOf = (
-  config: Pick<Config, 'BENEFICIARY_ENCRYPTION_KEY' | 'BENEFICIARY_HASH_KEY'>,
+  config: Pick<Config, 'BENEFICIARY_ENCRYPTION_KEY' | 'BENEFICIARY_ENCRYPTION_KEY_PREVIOUS' | 'BENEFICIARY_HASH_KEY'>,
 ): BeneficiaryKeys => ({
-  encryptionKey: Buffer.from(config.BENEFICIARY_ENCRYPTION_KEY, 'base64'),
+  ...sealKeysOf(config.BENEFICIARY_ENCRYPTION_KEY, config.BENEFICIARY_ENCRYPTION_KEY_PREVIOUS),
   hashKey: config.BENEFICIARY_HASH_KEY,
 });
+
+/** What an account number's ciphertext is bound to: its owner and the account it is. */
+export const accountContext = (userId: number, accountHash: string) =>
+  `beneficiaries.account_number|user:${userId}|account:${accountHash}`;
 
 export interface Beneficiary {
   id: number;
@@ -67,10 +71,6 @@ function toBeneficiary(r: Record<string, any>): Beneficiary {
     createdAt: r.created_at,
   };
 }
-
-/** What an account number's ciphertext is bound to: its owner and the account it is. */
-const accountContext = (userId: number, accountHash: string) =>
-  `beneficiaries.account_number|user:${userId}|account:${accountHash}`;
 
 /**
  * Adds a beneficiary; the same account (and IFSC) twice for one user is a conflict. Re-adding

@@ -14,12 +14,16 @@ import { InvariantViolation } from '../domain/errors';
 
 export interface SecretKeys {
   encryptionKey: Buffer;
+  /** The key before a rotation: still opens values until `npm run reseal` has re-sealed them. */
+  previousKey?: Buffer;
   hashKey: string;
 }
 
+export type SealKeys = Pick<SecretKeys, 'encryptionKey' | 'previousKey'>;
+
 const TAG_BYTES = 16;
 
-export function encryptSecret(keys: Pick<SecretKeys, 'encryptionKey'>, plain: string, context: string): string {
+export function encryptSecret(keys: SealKeys, plain: string, context: string): string {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', keys.encryptionKey, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(context, 'utf8'));
@@ -27,22 +31,37 @@ export function encryptSecret(keys: Pick<SecretKeys, 'encryptionKey'>, plain: st
   return `v2:${iv.toString('base64')}:${cipher.getAuthTag().toString('base64')}:${ct.toString('base64')}`;
 }
 
-/** Throws when the value was tampered with, sealed under another key, or belongs elsewhere. */
-export function decryptSecret(keys: Pick<SecretKeys, 'encryptionKey'>, sealed: string, context: string): string {
+/**
+ * Throws when the value was tampered with, sealed under a key we no longer hold, or belongs
+ * elsewhere. Tries the current key, then the previous one (during a key rotation).
+ */
+export function decryptSecret(keys: SealKeys, sealed: string, context: string): string {
   const [version, iv, tag, ct] = sealed.split(':');
   if ((version !== 'v1' && version !== 'v2') || !iv || !tag || ct === undefined)
     throw new InvariantViolation('unreadable encrypted value');
   const tagBytes = Buffer.from(tag, 'base64');
   if (tagBytes.length !== TAG_BYTES) throw new InvariantViolation('an encrypted value has a truncated tag');
+  for (const key of keys.previousKey ? [keys.encryptionKey, keys.previousKey] : [keys.encryptionKey]) {
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(iv, 'base64'), { authTagLength: TAG_BYTES });
+      if (version === 'v2') decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(tagBytes);
+      return Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');
+    } catch {
+      // the next key, if any
+    }
+  }
+  throw new InvariantViolation('an encrypted value failed authentication (tampered, another key, or another row)');
+}
+
+/** Sealed with the current key and with the context (v2): nothing for `npm run reseal` to do. */
+export function isCurrentlySealed(keys: SealKeys, sealed: string, context: string): boolean {
+  if (!sealed.startsWith('v2:')) return false;
   try {
-    const decipher = createDecipheriv('aes-256-gcm', keys.encryptionKey, Buffer.from(iv, 'base64'), {
-      authTagLength: TAG_BYTES,
-    });
-    if (version === 'v2') decipher.setAAD(Buffer.from(context, 'utf8'));
-    decipher.setAuthTag(tagBytes);
-    return Buffer.concat([decipher.update(Buffer.from(ct, 'base64')), decipher.final()]).toString('utf8');
+    decryptSecret({ encryptionKey: keys.encryptionKey }, sealed, context);
+    return true;
   } catch {
-    throw new InvariantViolation('an encrypted value failed authentication (tampered, another key, or another row)');
+    return false;
   }
 }
 
@@ -51,3 +70,9 @@ export const isLegacySealed = (sealed: string) => sealed.startsWith('v1:');
 
 export const keyedHash = (keys: SecretKeys, value: string) =>
   createHmac('sha256', keys.hashKey).update(value).digest('hex');
+
+/** A current key and, during a rotation, the previous one, from their base64 settings. */
+export const sealKeysOf = (current: string, previous: string | undefined): SealKeys => ({
+  encryptionKey: Buffer.from(current, 'base64'),
+  ...(previous ? { previousKey: Buffer.from(previous, 'base64') } : {}),
+});

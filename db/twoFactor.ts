@@ -4,17 +4,15 @@
  */
 import type { Knex } from 'knex';
 import type { Config } from '../config';
-import { decryptSecret, encryptSecret } from './secretBox';
+import { decryptSecret, encryptSecret, SealKeys, sealKeysOf } from './secretBox';
 
-export interface TwoFactorKeys {
-  encryptionKey: Buffer;
-}
+export type TwoFactorKeys = SealKeys;
 
-export const twoFactorKeysOf = (config: Pick<Config, 'TWO_FACTOR_ENCRYPTION_KEY'>): TwoFactorKeys => ({
-  encryptionKey: Buffer.from(config.TWO_FACTOR_ENCRYPTION_KEY, 'base64'),
-});
+export const twoFactorKeysOf = (
+  config: Pick<Config, 'TWO_FACTOR_ENCRYPTION_KEY' | 'TWO_FACTOR_ENCRYPTION_KEY_PREVIOUS'>,
+): TwoFactorKeys => sealKeysOf(config.TWO_FACTOR_ENCRYPTION_KEY, config.TWO_FACTOR_ENCRYPTION_KEY_PREVIOUS);
 
-const secretContext = (userId: number) => `two_factor.secret|user:${userId}`;
+export const secretContext = (userId: number) => `two_factor.secret|user:${userId}`;
 
 export interface TwoFactorState {
   enabledAt: Date | null;

@@ -11,6 +11,8 @@ import type { Paise } from '../domain/money';
 import { fromDecimal, toDecimal } from './money';
 import { decodeCursor, encodeCursor } from './statements';
 import type { UserRow } from './users';
+import type { Config } from '../config';
+import { encryptSecret, SealKeys, sealKeysOf } from './secretBox';
 
 export interface KycDetails {
   pan: string;
@@ -19,8 +21,30 @@ export interface KycDetails {
   dateOfBirth?: string;
 }
 
-/** A user submits (or, after a rejection, resubmits) KYC details; their status becomes pending. */
-export async function submitKyc(knex: Knex, userId: number, d: KycDetails): Promise<{ submissionId: number }> {
+export const kycKeysOf = (config: Pick<Config, 'KYC_ENCRYPTION_KEY' | 'KYC_ENCRYPTION_KEY_PREVIOUS'>): SealKeys =>
+  sealKeysOf(config.KYC_ENCRYPTION_KEY, config.KYC_ENCRYPTION_KEY_PREVIOUS);
+
+/** What a submission's sealed details are bound to: the user and the submission. */
+export const kycContext = (userId: number, submissionId: number) =>
+  `kyc_submissions.details|user:${userId}|submission:${submissionId}`;
+
+/** The sealed part of a submission, as one JSON document. */
+export interface SealedKycDetails {
+  pan: string;
+  address: string | null;
+  dateOfBirth: string | null;
+}
+
+/**
+ * A user submits (or, after a rejection, resubmits) KYC details; their status becomes pending.
+ * PAN, address and date of birth are stored sealed (only the PAN's last four in clear).
+ */
+export async function submitKyc(
+  knex: Knex,
+  keys: SealKeys,
+  userId: number,
+  d: KycDetails,
+): Promise<{ submissionId: number }> {
   return knex.transaction(async (trx) => {
     const user = await trx('users').where({ id: userId }).forUpdate().first('kyc_status');
     if (!user) throw new NotFoundError('user not found');
@@ -32,11 +56,13 @@ export async function submitKyc(knex: Knex, userId: number, d: KycDetails): Prom
       });
     const [id] = (await trx('kyc_submissions').insert({
       user_id: userId,
-      pan: d.pan,
+      pan_last4: d.pan.slice(-4),
       aadhaar_last4: d.aadhaarLast4 ?? null,
-      address: d.address ?? null,
-      date_of_birth: d.dateOfBirth ?? null,
     })) as [number];
+    const details: SealedKycDetails = { pan: d.pan, address: d.address ?? null, dateOfBirth: d.dateOfBirth ?? null };
+    await trx('kyc_submissions')
+      .where({ id })
+      .update({ details_sealed: encryptSecret(keys, JSON.stringify(details), kycContext(userId, id)) });
     await trx('users').where({ id: userId }).update({ kyc_status: 'pending' });
     return { submissionId: id };
   });

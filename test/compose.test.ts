@@ -63,6 +63,7 @@ it('passes the config schema once interpolated, and never defaults a secret', ()
     'BENEFICIARY_ENCRYPTION_KEY',
     'BENEFICIARY_HASH_KEY',
     'TWO_FACTOR_ENCRYPTION_KEY',
+    'KYC_ENCRYPTION_KEY',
   ]) {
     expect(String(services.api!.environment[secret])).toMatch(/^\$\{[A-Z_]+:\?/);
   }

@@ -73,6 +73,7 @@ describe('migrations', () => {
       '016_operator_approvals',
       '017_immutable_audit_log',
       '018_hierarchy_lock',
+      '019_sealed_kyc',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -190,6 +191,7 @@ describe('migrations', () => {
       '016_operator_approvals',
       '017_immutable_audit_log',
       '018_hierarchy_lock',
+      '019_sealed_kyc',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -236,6 +238,7 @@ describe('migrations', () => {
       '016_operator_approvals',
       '017_immutable_audit_log',
       '018_hierarchy_lock',
+      '019_sealed_kyc',
     ]);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([

@@ -4,7 +4,7 @@ import { fromDecimal } from '../../db/money';
 import { Readable } from 'node:stream';
 import { statementLines, statementPage } from '../../db/statements';
 import { writeAudit } from '../../db/audit';
-import { submitKyc } from '../../db/userAdmin';
+import { kycKeysOf, submitKyc } from '../../db/userAdmin';
 import { clientInfo } from './auth';
 import { TRANSACTION_TYPES } from '../../domain/ledger';
 import { usageAt } from '../../domain/limitUsage';
@@ -41,6 +41,7 @@ const statementLine = z.object({
 
 export function meRoutes(deps: AppDeps) {
   const { knex } = deps;
+  const kycKeys = kycKeysOf(deps.config);
   return [
     defineRoute({
       method: 'get',
@@ -136,7 +137,7 @@ export function meRoutes(deps: AppDeps) {
       }),
       responses: { 202: z.object({ kycStatus: z.literal('pending'), submissionId: z.number() }) },
       handler: async ({ body, user, ctx }) => {
-        const { submissionId } = await submitKyc(knex, user.id, body);
+        const { submissionId } = await submitKyc(knex, kycKeys, user.id, body);
         await writeAudit(knex, {
           actorUserId: user.id,
           action: 'kyc.submit',

@@ -21,6 +21,7 @@ import * as m015 from './015_two_factor';
 import * as m016 from './016_operator_approvals';
 import * as m017 from './017_immutable_audit_log';
 import * as m018 from './018_hierarchy_lock';
+import * as m019 from './019_sealed_kyc';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -46,6 +47,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '016_operator_approvals': m016,
   '017_immutable_audit_log': m017,
   '018_hierarchy_lock': m018,
+  '019_sealed_kyc': m019,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

@@ -34,6 +34,7 @@ const PRODUCTION = {
   BENEFICIARY_ENCRYPTION_KEY: key(1),
   BENEFICIARY_HASH_KEY: 'live-beneficiary-hash-key-of-enough-length',
   TWO_FACTOR_ENCRYPTION_KEY: key(2),
+  KYC_ENCRYPTION_KEY: key(3),
 };
 
 describe('configuration', () => {
