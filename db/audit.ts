@@ -26,3 +26,21 @@ export async function writeAudit(knex: Knex, e: AuditEntry): Promise<void> {
     details: e.details === undefined ? null : JSON.stringify(e.details),
   });
 }
+
+/**
+ * Runs `change` and writes its audit row in the same transaction: a change is never made without
+ * its record, nor recorded without being made. `entry` may answer null when the change turned out
+ * to change nothing.
+ */
+export async function auditedChange<T>(
+  knex: Knex,
+  change: (trx: Knex.Transaction) => Promise<T>,
+  entry: (result: T) => AuditEntry | null,
+): Promise<T> {
+  return knex.transaction(async (trx) => {
+    const result = await change(trx);
+    const e = entry(result);
+    if (e) await writeAudit(trx, e);
+    return result;
+  });
+}

@@ -13,7 +13,7 @@ import {
   reject,
   releaseClaim,
 } from '../../db/approvals';
-import { writeAudit } from '../../db/audit';
+import { auditedChange, writeAudit } from '../../db/audit';
 import { getPayment } from '../../db/payments';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../domain/errors';
 import { formatRupees, Paise } from '../../domain/money';
@@ -144,16 +144,24 @@ export function adminApprovalRoutes(deps: AppDeps) {
           });
           throw err;
         }
-        await markApproved(knex, proposal.id, result, body.note ?? null);
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'admin.approvals.approve',
-          targetType: 'approval',
-          targetId: proposal.id,
-          outcome: 'success',
-          details: { paymentId: proposal.paymentId, action: proposal.action, proposedBy: proposal.proposedBy, result },
-          ...clientInfo(ctx),
-        });
+        await auditedChange(
+          knex,
+          (trx) => markApproved(trx, proposal.id, result, body.note ?? null),
+          () => ({
+            actorUserId: user.id,
+            action: 'admin.approvals.approve',
+            targetType: 'approval',
+            targetId: proposal.id,
+            outcome: 'success',
+            details: {
+              paymentId: proposal.paymentId,
+              action: proposal.action,
+              proposedBy: proposal.proposedBy,
+              result,
+            },
+            ...clientInfo(ctx),
+          }),
+        );
         return { body: toApprovalView(await found(p.id)) };
       },
     }),
@@ -168,18 +176,25 @@ export function adminApprovalRoutes(deps: AppDeps) {
       responses: { 200: approvalView },
       handler: async ({ params: p, body, user, ctx }) => {
         const proposal = await found(p.id);
-        if (!(await reject(knex, proposal.id, user.id, body.note))) {
+        const rejected = await auditedChange(
+          knex,
+          (trx) => reject(trx, proposal.id, user.id, body.note),
+          (done) =>
+            done
+              ? {
+                  actorUserId: user.id,
+                  action: 'admin.approvals.reject',
+                  targetType: 'approval',
+                  targetId: proposal.id,
+                  outcome: 'success',
+                  details: { paymentId: proposal.paymentId, note: body.note },
+                  ...clientInfo(ctx),
+                }
+              : null,
+        );
+        if (!rejected) {
           throw new ConflictError(`this proposal is already ${(await found(p.id)).status}`, 'invalid_state');
         }
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'admin.approvals.reject',
-          targetType: 'approval',
-          targetId: proposal.id,
-          outcome: 'success',
-          details: { paymentId: proposal.paymentId, note: body.note },
-          ...clientInfo(ctx),
-        });
         return { body: toApprovalView(await found(p.id)) };
       },
     }),

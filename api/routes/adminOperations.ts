@@ -4,7 +4,7 @@
  * demand.
  */
 import { z } from 'zod';
-import { writeAudit } from '../../db/audit';
+import { auditedChange, writeAudit } from '../../db/audit';
 import { settleWebhook, undeliveredWebhooks } from '../../db/webhooks';
 import { NotFoundError } from '../../domain/errors';
 import type { AppDeps } from '../deps';
@@ -56,17 +56,19 @@ export function adminOperationRoutes(deps: AppDeps) {
       body: z.strictObject({ note: z.string().trim().min(3).max(500) }),
       responses: { 200: undeliveredView.extend({ settledBy: z.string(), note: z.string() }) },
       handler: async ({ params, body, user, ctx }) => {
-        const settled = await settleWebhook(knex, params.id, { by: user.userCode, note: body.note });
-        const outcome = settled ? 'success' : 'failure';
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'admin.webhooks.settle',
-          targetType: 'webhook_event',
-          targetId: params.id,
-          outcome,
-          details: body,
-          ...clientInfo(ctx),
-        });
+        const settled = await auditedChange(
+          knex,
+          (trx) => settleWebhook(trx, params.id, { by: user.userCode, note: body.note }),
+          (done) => ({
+            actorUserId: user.id,
+            action: 'admin.webhooks.settle',
+            targetType: 'webhook_event',
+            targetId: params.id,
+            outcome: done ? 'success' : 'failure',
+            details: body,
+            ...clientInfo(ctx),
+          }),
+        );
         if (!settled) throw new NotFoundError('no undelivered, unsettled event with this id');
         return { body: { ...toView(settled), settledBy: user.userCode, note: body.note } };
       },

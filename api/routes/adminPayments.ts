@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { writeAudit } from '../../db/audit';
+import { auditedChange, writeAudit } from '../../db/audit';
 import { propose } from '../../db/approvals';
 import { PaymentRecord, paymentTimeline, stuckPayments } from '../../db/payments';
 import { BusinessRuleError, ConflictError } from '../../domain/errors';
@@ -49,14 +49,24 @@ export function adminPaymentRoutes(deps: AppDeps) {
     if (a.action === 'resolve' && !isOpen(rec.status)) {
       throw new ConflictError(`the payment is already ${rec.status}`, 'invalid_state');
     }
-    const { approval, created } = await propose(knex, {
-      action: a.action,
-      paymentId: rec.id,
-      request: { ...a.request },
-      proposedBy: user.id,
-    });
-    if (created) await audit(user.id, 'admin.approvals.propose', rec.id, ctx, { approvalId: approval.id, ...a });
-    else if (approval.proposedBy !== user.id || JSON.stringify(approval.request) !== JSON.stringify(a.request)) {
+    const { approval, created } = await auditedChange(
+      knex,
+      (trx) => propose(trx, { action: a.action, paymentId: rec.id, request: { ...a.request }, proposedBy: user.id }),
+      (p) =>
+        p.created
+          ? {
+              actorUserId: user.id,
+              action: 'admin.approvals.propose',
+              targetType: 'payment',
+              targetId: rec.id,
+              outcome: 'success',
+              details: { approvalId: p.approval.id, ...a },
+              ...clientInfo(ctx),
+            }
+          : null,
+    );
+    if (created) return { status: 202, body: toApprovalView(approval) };
+    if (approval.proposedBy !== user.id || JSON.stringify(approval.request) !== JSON.stringify(a.request)) {
       throw new ConflictError('another proposal for this payment awaits a second admin', 'approval_pending', {
         approvalId: approval.id,
       });

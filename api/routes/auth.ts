@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { UnauthenticatedError } from '../../domain/errors';
-import { writeAudit } from '../../db/audit';
+import { auditedChange, writeAudit } from '../../db/audit';
 import { revokeSession, rotateRefreshToken, sessionOfToken, startSession } from '../../db/sessions';
 import { createUser, findUserByLogin, getUser, recordLogin, UserRow } from '../../db/users';
 import { hashPassword, spendVerificationTime, verifyPassword } from '../../db/passwords';
@@ -309,15 +309,18 @@ export function authRoutes(deps: AppDeps) {
           const owner = await sessionOfToken(knex, hashRefreshToken(body.refreshToken));
           if (owner && owner.userId === user.id) sessionId = owner.sessionId;
         }
-        await revokeSession(knex, user.id, sessionId, 'logout');
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'auth.logout',
-          targetType: 'session',
-          targetId: sessionId,
-          outcome: 'success',
-          ...clientInfo(ctx),
-        });
+        await auditedChange(
+          knex,
+          (trx) => revokeSession(trx, user.id, sessionId, 'logout'),
+          () => ({
+            actorUserId: user.id,
+            action: 'auth.logout',
+            targetType: 'session',
+            targetId: sessionId,
+            outcome: 'success',
+            ...clientInfo(ctx),
+          }),
+        );
         return { status: 204, body: undefined };
       },
     }),

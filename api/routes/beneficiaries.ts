@@ -3,7 +3,7 @@
  * masked; a payout needs the beneficiary verified by penny-drop through the payout provider.
  */
 import { z } from 'zod';
-import { writeAudit } from '../../db/audit';
+import { auditedChange } from '../../db/audit';
 import {
   accountNumberOf,
   addBeneficiary,
@@ -83,24 +83,28 @@ export function beneficiaryRoutes(deps: AppDeps) {
       responses: { 201: beneficiaryView },
       handler: async ({ body, user, ctx }) => {
         await stepUp(ctx, user, 'adding a beneficiary');
-        const b = await addBeneficiary(knex, keys, {
-          userId: user.id,
-          name: body.beneficiaryName,
-          accountNumber: body.accountNumber,
-          ifsc: body.ifscCode,
-          bankName: body.bankName,
-          ...(body.accountType ? { accountType: body.accountType } : {}),
-          ...(body.relationship ? { relationship: body.relationship } : {}),
-          ...(body.nickname ? { nickname: body.nickname } : {}),
-        });
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'beneficiary.add',
-          targetType: 'beneficiary',
-          targetId: b.id,
-          outcome: 'success',
-          ...clientInfo(ctx),
-        });
+        const b = await auditedChange(
+          knex,
+          (trx) =>
+            addBeneficiary(trx, keys, {
+              userId: user.id,
+              name: body.beneficiaryName,
+              accountNumber: body.accountNumber,
+              ifsc: body.ifscCode,
+              bankName: body.bankName,
+              ...(body.accountType ? { accountType: body.accountType } : {}),
+              ...(body.relationship ? { relationship: body.relationship } : {}),
+              ...(body.nickname ? { nickname: body.nickname } : {}),
+            }),
+          (added) => ({
+            actorUserId: user.id,
+            action: 'beneficiary.add',
+            targetType: 'beneficiary',
+            targetId: added.id,
+            outcome: 'success',
+            ...clientInfo(ctx),
+          }),
+        );
         return { status: 201, body: toView(b) };
       },
     }),
@@ -132,15 +136,18 @@ export function beneficiaryRoutes(deps: AppDeps) {
       params: idParams,
       responses: { 204: null },
       handler: async ({ params, user, ctx }) => {
-        await deactivateBeneficiary(knex, user.id, params.id);
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'beneficiary.delete',
-          targetType: 'beneficiary',
-          targetId: params.id,
-          outcome: 'success',
-          ...clientInfo(ctx),
-        });
+        await auditedChange(
+          knex,
+          (trx) => deactivateBeneficiary(trx, user.id, params.id),
+          () => ({
+            actorUserId: user.id,
+            action: 'beneficiary.delete',
+            targetType: 'beneficiary',
+            targetId: params.id,
+            outcome: 'success',
+            ...clientInfo(ctx),
+          }),
+        );
         return { status: 204, body: undefined };
       },
     }),
@@ -164,15 +171,18 @@ export function beneficiaryRoutes(deps: AppDeps) {
           accountNumber: await accountNumberOf(knex, keys, b.id),
           ifsc: b.ifsc,
         });
-        await recordVerification(knex, b.id, result);
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'beneficiary.verify',
-          targetType: 'beneficiary',
-          targetId: b.id,
-          outcome: result.valid ? 'success' : 'failure',
-          ...clientInfo(ctx),
-        });
+        await auditedChange(
+          knex,
+          (trx) => recordVerification(trx, b.id, result),
+          () => ({
+            actorUserId: user.id,
+            action: 'beneficiary.verify',
+            targetType: 'beneficiary',
+            targetId: b.id,
+            outcome: result.valid ? 'success' : 'failure',
+            ...clientInfo(ctx),
+          }),
+        );
         if (!result.valid)
           throw new BusinessRuleError('beneficiary_invalid', 'the bank reports no such account at this IFSC', {
             beneficiaryId: b.id,

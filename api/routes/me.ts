@@ -3,7 +3,7 @@ import { countersFromRow } from '../../db/ledger/limits';
 import { fromDecimal } from '../../db/money';
 import { Readable } from 'node:stream';
 import { statementLines, statementPage } from '../../db/statements';
-import { writeAudit } from '../../db/audit';
+import { auditedChange } from '../../db/audit';
 import { kycKeysOf, submitKyc } from '../../db/userAdmin';
 import { clientInfo } from './auth';
 import { TRANSACTION_TYPES } from '../../domain/ledger';
@@ -137,16 +137,19 @@ export function meRoutes(deps: AppDeps) {
       }),
       responses: { 202: z.object({ kycStatus: z.literal('pending'), submissionId: z.number() }) },
       handler: async ({ body, user, ctx }) => {
-        const { submissionId } = await submitKyc(knex, kycKeys, user.id, body);
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'kyc.submit',
-          targetType: 'user',
-          targetId: user.id,
-          outcome: 'success',
-          details: { submissionId },
-          ...clientInfo(ctx),
-        });
+        const { submissionId } = await auditedChange(
+          knex,
+          (trx) => submitKyc(trx, kycKeys, user.id, body),
+          (submitted) => ({
+            actorUserId: user.id,
+            action: 'kyc.submit',
+            targetType: 'user',
+            targetId: user.id,
+            outcome: 'success',
+            details: submitted,
+            ...clientInfo(ctx),
+          }),
+        );
         return { status: 202, body: { kycStatus: 'pending' as const, submissionId } };
       },
     }),

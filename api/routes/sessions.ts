@@ -1,7 +1,7 @@
 import type { Context } from 'koa';
 import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors';
-import { writeAudit } from '../../db/audit';
+import { AuditEntry, auditedChange } from '../../db/audit';
 import { liveSessions, revokeOtherSessions, revokeSession, SessionRow } from '../../db/sessions';
 import type { AppDeps } from '../deps';
 import type { AuthUser } from '../middleware/auth';
@@ -37,16 +37,15 @@ const toSessionView = (s: SessionRow, current: string): z.infer<typeof sessionVi
 
 export function sessionRoutes(deps: AppDeps) {
   const { knex } = deps;
-  const audit = (ctx: Context, user: AuthUser, action: string, targetId: string, details?: unknown) =>
-    writeAudit(knex, {
-      actorUserId: user.id,
-      action,
-      targetType: 'session',
-      targetId,
-      outcome: 'success',
-      details,
-      ...clientInfo(ctx),
-    });
+  const entry = (ctx: Context, user: AuthUser, action: string, targetId: string, details?: unknown): AuditEntry => ({
+    actorUserId: user.id,
+    action,
+    targetType: 'session',
+    targetId,
+    outcome: 'success',
+    details,
+    ...clientInfo(ctx),
+  });
   return [
     defineRoute({
       method: 'get',
@@ -70,10 +69,15 @@ export function sessionRoutes(deps: AppDeps) {
       params: z.strictObject({ id: z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/, 'a session id') }),
       responses: { 204: null },
       handler: async ({ params, user, ctx }) => {
-        if (!(await revokeSession(knex, user.id, params.id, 'signed_out_by_user'))) {
-          throw new NotFoundError('no live session of yours has this id');
-        }
-        await audit(ctx, user, 'auth.session_revoked', params.id);
+        await auditedChange(
+          knex,
+          async (trx) => {
+            if (!(await revokeSession(trx, user.id, params.id, 'signed_out_by_user'))) {
+              throw new NotFoundError('no live session of yours has this id');
+            }
+          },
+          () => entry(ctx, user, 'auth.session_revoked', params.id),
+        );
         return { status: 204, body: undefined };
       },
     }),
@@ -85,8 +89,11 @@ export function sessionRoutes(deps: AppDeps) {
       access: 'user',
       responses: { 200: z.object({ signedOut: z.number().int() }) },
       handler: async ({ user, ctx }) => {
-        const signedOut = await revokeOtherSessions(knex, user.id, user.sessionId, 'signed_out_elsewhere');
-        await audit(ctx, user, 'auth.sessions_revoked', user.sessionId, { signedOut });
+        const signedOut = await auditedChange(
+          knex,
+          (trx) => revokeOtherSessions(trx, user.id, user.sessionId, 'signed_out_elsewhere'),
+          (n) => entry(ctx, user, 'auth.sessions_revoked', user.sessionId, { signedOut: n }),
+        );
         return { body: { signedOut } };
       },
     }),

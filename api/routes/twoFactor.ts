@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { writeAudit } from '../../db/audit';
+import { AuditEntry, auditedChange } from '../../db/audit';
 import { verifyPassword } from '../../db/passwords';
 import { markSessionTwoFactor } from '../../db/sessions';
 import {
@@ -57,6 +57,15 @@ export function twoFactorRoutes(deps: AppDeps) {
     await throttle.succeeded(account, ctx.ip);
     return how;
   }
+
+  const entry = (ctx: Parameters<typeof clientInfo>[0], user: AuthUser, action: string): AuditEntry => ({
+    actorUserId: user.id,
+    action,
+    targetType: 'user',
+    targetId: user.id,
+    outcome: 'success',
+    ...clientInfo(ctx),
+  });
 
   const issueRecoveryCodes = () => {
     const codes = newRecoveryCodes();
@@ -124,17 +133,15 @@ export function twoFactorRoutes(deps: AppDeps) {
         if (state.enabledAt) throw new ConflictError('two-factor is already on', 'two_factor_enabled');
         await proveSecondFactor(ctx, user, body.code);
         const { codes, hashes } = issueRecoveryCodes();
-        await enableTwoFactor(knex, user.id, hashes);
-        // The code just proved the second factor in this session.
-        await markSessionTwoFactor(knex, user.sessionId);
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'auth.2fa_enabled',
-          targetType: 'user',
-          targetId: user.id,
-          outcome: 'success',
-          ...clientInfo(ctx),
-        });
+        await auditedChange(
+          knex,
+          async (trx) => {
+            await enableTwoFactor(trx, user.id, hashes);
+            // The code just proved the second factor in this session.
+            await markSessionTwoFactor(trx, user.sessionId);
+          },
+          () => entry(ctx, user, 'auth.2fa_enabled'),
+        );
         return { body: { recoveryCodes: codes } };
       },
     }),
@@ -152,15 +159,11 @@ export function twoFactorRoutes(deps: AppDeps) {
         }
         await proveSecondFactor(ctx, user, body.code);
         const { codes, hashes } = issueRecoveryCodes();
-        await replaceRecoveryCodes(knex, user.id, hashes);
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'auth.2fa_recovery_codes',
-          targetType: 'user',
-          targetId: user.id,
-          outcome: 'success',
-          ...clientInfo(ctx),
-        });
+        await auditedChange(
+          knex,
+          (trx) => replaceRecoveryCodes(trx, user.id, hashes),
+          () => entry(ctx, user, 'auth.2fa_recovery_codes'),
+        );
         return { body: { recoveryCodes: codes } };
       },
     }),
@@ -180,15 +183,11 @@ export function twoFactorRoutes(deps: AppDeps) {
           throw new BusinessRuleError('two_factor_not_enabled', 'two-factor is not on');
         }
         await proveSecondFactor(ctx, user, body.code, body.password);
-        await disableTwoFactor(knex, user.id);
-        await writeAudit(knex, {
-          actorUserId: user.id,
-          action: 'auth.2fa_disabled',
-          targetType: 'user',
-          targetId: user.id,
-          outcome: 'success',
-          ...clientInfo(ctx),
-        });
+        await auditedChange(
+          knex,
+          (trx) => disableTwoFactor(trx, user.id),
+          () => entry(ctx, user, 'auth.2fa_disabled'),
+        );
         return { status: 204, body: undefined };
       },
     }),
