@@ -37,32 +37,44 @@ async function* rowsOf(knex: Knex, table: string, key: string, columns: string[]
   }
 }
 
+/** One sealed column of a table, each value not sealed with the current key sealed again. */
+async function resealColumn(
+  knex: Knex,
+  keys: SealKeys,
+  c: { table: string; key: string; column: string; context: (row: Record<string, any>) => string; also?: string[] },
+): Promise<ResealCount> {
+  const count = { column: `${c.table}.${c.column}`, rows: 0, resealed: 0 };
+  for await (const r of rowsOf(knex, c.table, c.key, [c.key, c.column, ...(c.also ?? [])])) {
+    count.rows++;
+    const context = c.context(r);
+    const sealed = r[c.column] as string;
+    if (isCurrentlySealed(keys, sealed, context)) continue;
+    const plain = decryptSecret(keys, sealed, context);
+    count.resealed += await knex(c.table)
+      .where({ [c.key]: r[c.key], [c.column]: sealed })
+      .update({ [c.column]: encryptSecret(keys, plain, context) });
+  }
+  return count;
+}
+
 export async function resealAll(knex: Knex, keys: ResealKeys): Promise<ResealCount[]> {
   const counts: ResealCount[] = [];
 
-  const accounts = { column: 'beneficiaries.account_number', rows: 0, resealed: 0 };
-  for await (const r of rowsOf(knex, 'beneficiaries', 'id', ['id', 'user_id', 'account_hash', 'account_number'])) {
-    accounts.rows++;
-    const context = accountContext(r.user_id, r.account_hash);
-    if (isCurrentlySealed(keys.beneficiaries, r.account_number, context)) continue;
-    const plain = decryptSecret(keys.beneficiaries, r.account_number, context);
-    accounts.resealed += await knex('beneficiaries')
-      .where({ id: r.id, account_number: r.account_number })
-      .update({ account_number: encryptSecret(keys.beneficiaries, plain, context) });
-  }
-  counts.push(accounts);
-
-  const secrets = { column: 'two_factor.secret_sealed', rows: 0, resealed: 0 };
-  for await (const r of rowsOf(knex, 'two_factor', 'user_id', ['user_id', 'secret_sealed'])) {
-    secrets.rows++;
-    const context = secretContext(r.user_id);
-    if (isCurrentlySealed(keys.twoFactor, r.secret_sealed, context)) continue;
-    const plain = decryptSecret(keys.twoFactor, r.secret_sealed, context);
-    secrets.resealed += await knex('two_factor')
-      .where({ user_id: r.user_id, secret_sealed: r.secret_sealed })
-      .update({ secret_sealed: encryptSecret(keys.twoFactor, plain, context) });
-  }
-  counts.push(secrets);
+  counts.push(
+    await resealColumn(knex, keys.beneficiaries, {
+      table: 'beneficiaries',
+      key: 'id',
+      column: 'account_number',
+      context: (r) => accountContext(r.user_id, r.account_hash),
+      also: ['user_id', 'account_hash'],
+    }),
+    await resealColumn(knex, keys.twoFactor, {
+      table: 'two_factor',
+      key: 'user_id',
+      column: 'secret_sealed',
+      context: (r) => secretContext(r.user_id),
+    }),
+  );
 
   const kyc = { column: 'kyc_submissions.details_sealed', rows: 0, resealed: 0 };
   const kycColumns = ['id', 'user_id', 'pan', 'address', 'date_of_birth', 'details_sealed'];

@@ -110,6 +110,28 @@ export function authRoutes(deps: AppDeps) {
     return { accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
   }
 
+  /**
+   * The start of a login attempt (either step): refused, and audited as such, while the throttle
+   * locks `account` out from this address; `failure` audits a later refusal.
+   */
+  async function attempt(ctx: Context, userId: number | null, account: string) {
+    const failure = (reason: string) =>
+      writeAudit(knex, {
+        actorUserId: userId,
+        action: 'auth.login',
+        outcome: 'failure',
+        details: { reason },
+        ...clientInfo(ctx),
+      });
+    try {
+      await loginThrottle.check(account, ctx.ip);
+    } catch (err) {
+      await failure('rate_limited');
+      throw err;
+    }
+    return { failure };
+  }
+
   /** A completed login: recorded, audited, and a new session (marked when a second factor passed). */
   async function signedIn(user: UserRow, ctx: Context, secondFactor: 'totp' | 'recovery' | null) {
     await recordLogin(knex, user.id);
@@ -170,20 +192,7 @@ export function authRoutes(deps: AppDeps) {
         const user = await findUserByLogin(knex, login);
         // Throttled per account, however it is named (email, username or phone), and per IP.
         const account = user ? `user:${user.id}` : `login:${login.toLowerCase()}`;
-        const failure = (reason: string) =>
-          writeAudit(knex, {
-            actorUserId: user?.id ?? null,
-            action: 'auth.login',
-            outcome: 'failure',
-            details: { reason },
-            ...clientInfo(ctx),
-          });
-        try {
-          await loginThrottle.check(account, ctx.ip);
-        } catch (err) {
-          await failure('rate_limited');
-          throw err;
-        }
+        const { failure } = await attempt(ctx, user?.id ?? null, account);
         const ok = user
           ? await verifyPassword(user.password, body.password)
           : (await spendVerificationTime(body.password), false);
@@ -227,20 +236,7 @@ export function authRoutes(deps: AppDeps) {
       handler: async ({ body, ctx }) => {
         const user = await getUser(knex, await verifyTwoFactorChallenge(tokenSettings, body.challengeToken));
         const account = `user:${user.id}`;
-        const failure = (reason: string) =>
-          writeAudit(knex, {
-            actorUserId: user.id,
-            action: 'auth.login',
-            outcome: 'failure',
-            details: { reason },
-            ...clientInfo(ctx),
-          });
-        try {
-          await loginThrottle.check(account, ctx.ip);
-        } catch (err) {
-          await failure('rate_limited');
-          throw err;
-        }
+        const { failure } = await attempt(ctx, user.id, account);
         if (!user.is_active) throw new UnauthenticatedError('this account is deactivated', 'account_inactive');
         if (!(await isTwoFactorEnabled(knex, user.id))) {
           throw new UnauthenticatedError(
