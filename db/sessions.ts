@@ -9,6 +9,7 @@ import type { Knex } from 'knex';
 import { ulid } from 'ulid';
 import type { UserRow } from './users';
 import { deviceName } from './devices';
+import { inLedgerTransaction } from './ledger/transaction';
 import { selectRows } from './sql';
 
 const DAY_MS = 86_400_000;
@@ -80,7 +81,9 @@ export async function rotateRefreshToken(
   knex: Knex,
   r: { oldHash: string; newHash: string; refreshDays: number } & ClientSeen,
 ): Promise<RotationOutcome> {
-  return knex.transaction(async (trx) => {
+  // Two refreshes of one token at once lock the same rows; should InnoDB still pick one as a
+  // deadlock victim, it is retried and then finds the token spent (reuse), as it should.
+  return inLedgerTransaction(knex, async (trx) => {
     const row = await trx('refresh_tokens as r')
       .join('sessions as s', 's.id', 'r.family_id')
       .where('r.token_hash', r.oldHash)

@@ -131,17 +131,22 @@ it('a worker killed while a transfer, a recharge, a bill and a payout are settli
   const first = startWorkerProcess();
   const kinds: HeldKind[] = ['recharge', 'bill', 'payout'];
   const started: Array<{ kind: HeldKind; paymentId: string; payerId: number; token: string }> = [];
+  // Everyone is set up before the first payment starts, so the wallets are pinned right after
+  // the last one: on a loaded machine, setting up payers took longer than a provider's pending.
+  const sender = await payer(h);
+  const recipient = await payer(h, { balance: '0.00' });
+  const prepared = [];
   for (const kind of kinds) {
     const p = await payer(h);
-    const prepared = await prepare(h, kind, p);
+    prepared.push({ kind, p, order: await prepare(h, kind, p) });
+  }
+  for (const { kind, p, order } of prepared) {
     // Pending long enough for the test to pin the wallet before the provider says SUCCESS.
-    await control(h, kind).scenario({ match: prepared.match, outcome: 'pending_then_success', pendingMs: 4000 });
-    const res = await prepared.pay('100.00');
+    await control(h, kind).scenario({ match: order.match, outcome: 'pending_then_success', pendingMs: 8000 });
+    const res = await order.pay('100.00');
     expect(res.status).toBe(202);
     started.push({ kind, paymentId: res.body.paymentId, payerId: p.id, token: p.token });
   }
-  const sender = await payer(h);
-  const recipient = await payer(h, { balance: '0.00' });
 
   const trx = await h.db.knex.transaction();
   let transfer: Promise<import('supertest').Response> | undefined;
