@@ -62,7 +62,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
 
 export function createApp(deps: AppDeps): Koa {
   const { config, knex } = deps;
-  const app = new Koa({ proxy: config.TRUST_PROXY });
+  const app = new Koa({ proxy: config.TRUST_PROXY, maxIpsCount: config.TRUST_PROXY_HOPS });
   const metrics = createMetrics();
   const routes = allRoutes(deps);
   const isOps = opsTokenCheck(config.METRICS_TOKEN);

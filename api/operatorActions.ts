@@ -4,6 +4,7 @@
  * need the second admin is decided here too (`needsSecondAdmin`).
  */
 import { clearOrphan, markOrphaned, PaymentRecord } from '../db/payments';
+import { refundedOf } from '../db/refunds';
 import { decisionKeyFrom, signDecision } from '../domain/decisionProof';
 import { Paise, parseRupees } from '../domain/money';
 import { isOpen } from '../domain/payments';
@@ -30,11 +31,13 @@ export type ApprovalRequest =
 /**
  * Decisions that create money no provider confirmed need a second admin: an operator
  * "succeeded" on a top-up credits the wallet although PhonePe never said it was paid, and a
- * refund above FOUR_EYES_REFUND_ABOVE sends that much to a bank.
+ * refund that takes what is refunded of a top-up above FOUR_EYES_REFUND_ABOVE sends that much
+ * to a bank (counted over the top-up's refunds, so splitting one into small ones gains nothing).
  */
-export function needsSecondAdmin(deps: AppDeps, payment: PaymentRecord, a: ApprovalRequest): boolean {
+export async function needsSecondAdmin(deps: AppDeps, payment: PaymentRecord, a: ApprovalRequest): Promise<boolean> {
   if (a.action === 'resolve') return payment.kind === 'topup' && a.request.outcome === 'succeeded';
-  return a.request.amount > parseRupees(deps.config.FOUR_EYES_REFUND_ABOVE);
+  const refunded = await refundedOf(deps.knex, payment.id);
+  return refunded + a.request.amount > parseRupees(deps.config.FOUR_EYES_REFUND_ABOVE);
 }
 
 export function createOperatorActions(deps: AppDeps) {

@@ -96,47 +96,77 @@ function databaseOf(knex: Knex): string {
 const keyOf = (...parts: string[]) => createHash('sha256').update(parts.join('\n')).digest('hex');
 
 export interface LoginThrottle {
-  /** Throws RateLimitedError while `account` may not be tried from `ip`. */
-  check(account: string, ip: string): Promise<void>;
-  failed(account: string, ip: string): Promise<void>;
-  /** A success from `ip` clears that IP's failures for the account (not the IP's daily count). */
+  /**
+   * Counts an attempt on `account` from `ip` before its password or code is checked, so that
+   * concurrent guesses cannot all slip through before the first failure is recorded. Throws
+   * RateLimitedError while the pair or the address is locked out.
+   */
+  attempt(account: string, ip: string): Promise<{ failuresSoFar: number }>;
+  /** The attempt failed: past the free ones, a lock-out that doubles with each failure. */
+  failed(account: string, ip: string, attempt: { failuresSoFar: number }): Promise<void>;
+  /** The attempt succeeded: the pair's count is cleared, and the address's count refunded. */
   succeeded(account: string, ip: string): Promise<void>;
+  /** The attempt was no guess (a code already used, the owner's): it is not counted. */
+  forgive(account: string, ip: string): Promise<void>;
 }
 
 /**
  * Password guessing stops within a handful of tries: after LOGIN_FREE_FAILURES failures for one
- * account from one IP, each further failure doubles how long that pair must wait (up to an
- * hour). Keyed by account and IP, so someone guessing from elsewhere cannot lock the owner out;
- * an IP that fails LOGIN_FAILURES_PER_IP_PER_DAY times, whatever the accounts, is refused for
- * the rest of its day, which bounds guessing across many accounts.
+ * account from one IP, that pair must wait LOGIN_LOCKOUT_FIRST_SECONDS, then gets one try per
+ * wait, each failure doubling it (up to an hour). Keyed by account and IP, so someone guessing
+ * from elsewhere cannot lock the owner out; an IP that fails LOGIN_FAILURES_PER_IP_PER_DAY times,
+ * whatever the accounts, is refused for the rest of its day, which bounds guessing across many
+ * accounts. Attempts are counted before they are checked (and refunded on success), and past
+ * the free ones a single try may be in flight at once.
  */
 export function createLoginThrottle(knex: Knex, config: Config): LoginThrottle {
   const failures = sharedLimiter(knex, { keyPrefix: 'login-fail', points: 1_000_000, duration: 86_400 });
   const lockout = sharedLimiter(knex, { keyPrefix: 'login-lock', points: 1, duration: MAX_LOCKOUT_SECONDS });
+  // The one try allowed between two lock-outs: taken atomically, so concurrent tries get one.
+  const oneTry = sharedLimiter(knex, { keyPrefix: 'login-try', points: 1, duration: MAX_LOCKOUT_SECONDS });
   const perIp = sharedLimiter(knex, {
     keyPrefix: 'login-ip',
     points: config.LOGIN_FAILURES_PER_IP_PER_DAY,
     duration: 86_400,
   });
+  const free = config.LOGIN_FREE_FAILURES;
+  /** How long a failure after `failuresSoFar` others locks the pair out: doubling past the free ones. */
+  const lockoutSeconds = (failuresSoFar: number) =>
+    Math.min(
+      config.LOGIN_LOCKOUT_FIRST_SECONDS * 2 ** Math.min(Math.max(failuresSoFar + 1 - free, 0), 20),
+      MAX_LOCKOUT_SECONDS,
+    );
   return {
-    async check(account, ip) {
-      const [locked, ipCount] = await Promise.all([lockout.get(keyOf(account, ip)), perIp.get(keyOf(ip))]);
+    async attempt(account, ip) {
+      const key = keyOf(account, ip);
+      const [locked, ipCount] = await Promise.all([lockout.get(key), perIp.get(keyOf(ip))]);
       // A block stores one point more than the limiter allows.
       if (locked && locked.consumedPoints > lockout.points) throw refusal(locked);
       if (ipCount && ipCount.consumedPoints >= perIp.points) throw refusal(ipCount);
-    },
-    async failed(account, ip) {
-      const key = keyOf(account, ip);
-      const [count] = await Promise.all([failures.penalty(key, 1), perIp.penalty(keyOf(ip), 1)]);
-      const beyond = count.consumedPoints - config.LOGIN_FREE_FAILURES;
-      if (beyond >= 0) {
-        const seconds = Math.min(config.LOGIN_LOCKOUT_FIRST_SECONDS * 2 ** Math.min(beyond, 20), MAX_LOCKOUT_SECONDS);
-        await lockout.block(key, seconds);
+      const [counted] = await Promise.all([failures.penalty(key, 1), perIp.penalty(keyOf(ip), 1)]);
+      const failuresSoFar = counted.consumedPoints - 1;
+      // The one try is held as long as the lock-out its failure would start: concurrent tries,
+      // and tries after that failure, wait for it.
+      if (failuresSoFar >= free) {
+        try {
+          await oneTry.consume(key, 1, { customDuration: lockoutSeconds(failuresSoFar) });
+        } catch (err) {
+          if (err instanceof RateLimiterRes) throw refusal(err);
+          throw err;
+        }
       }
+      return { failuresSoFar };
+    },
+    async failed(account, ip, { failuresSoFar }) {
+      if (failuresSoFar + 1 >= free) await lockout.block(keyOf(account, ip), lockoutSeconds(failuresSoFar));
+    },
+    async forgive(account, ip) {
+      const key = keyOf(account, ip);
+      await Promise.all([failures.reward(key, 1), oneTry.delete(key), perIp.reward(keyOf(ip), 1)]);
     },
     async succeeded(account, ip) {
       const key = keyOf(account, ip);
-      await Promise.all([failures.delete(key), lockout.delete(key)]);
+      await Promise.all([failures.delete(key), lockout.delete(key), oneTry.delete(key), perIp.reward(keyOf(ip), 1)]);
     },
   };
 }

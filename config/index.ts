@@ -109,6 +109,12 @@ function schemaFor(mode: Mode) {
       mode === 'production' ? z.string().min(24, 'must be at least 24 characters') : z.string().min(24).optional(),
     CORS_ORIGINS: csv.default([]),
     TRUST_PROXY: bool.default(false),
+    /**
+     * With TRUST_PROXY, how many proxies in front of the API append to X-Forwarded-For: the client
+     * address is taken that many entries from the right. The entries further left are written by
+     * the client and would let it pick the address every per-IP limit counts.
+     */
+    TRUST_PROXY_HOPS: z.coerce.number().int().min(1).max(10).default(1),
 
     JWT_SECRET: secret('JWT_SECRET', 32),
     JWT_ISSUER: z.string().default('nexaspay'),
@@ -294,8 +300,12 @@ const PROVIDER_URLS = [
   'PAYOUT_BASE_URL',
 ] as const;
 
-/** Hosts that can only be this machine or the compose network's simulator service. */
-const LOCAL_HOST = /^(localhost|127(\.\d{1,3}){3}|\[::1\]|0\.0\.0\.0|simulators?)$/i;
+/**
+ * Hosts that can only be this machine or the compose network's simulator service (as WHATWG URL
+ * parsing normalises them: IPv6 in brackets, IPv4-mapped loopback as [::ffff:7f..]).
+ */
+const LOCAL_HOST =
+  /^(localhost|.+\.localhost|127(\.\d{1,3}){3}|0\.0\.0\.0|\[::1?\]|\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]|simulators?)$/i;
 
 /**
  * What production must never run with, named by variable: a provider URL that is not the
@@ -307,7 +317,10 @@ function productionProblems(c: z.infer<ReturnType<typeof schemaFor>>): string[] 
     const value = c[name];
     if (value === undefined) continue;
     const url = new URL(value);
-    if (LOCAL_HOST.test(url.hostname) || url.port === '4100' || url.pathname.includes('/__sim')) {
+    const host = url.hostname.replace(/\.$/, '');
+    if (url.username || url.password) {
+      problems.push(`${name}: carries credentials in the URL; providers' keys have their own variables`);
+    } else if (LOCAL_HOST.test(host) || url.port === '4100' || url.pathname.includes('/__sim')) {
       problems.push(`${name}: ${value} is a simulator or this machine; production needs the provider's URL`);
     } else if (url.protocol !== 'https:') {
       problems.push(`${name}: ${value} is not https`);
@@ -318,8 +331,17 @@ function productionProblems(c: z.infer<ReturnType<typeof schemaFor>>): string[] 
     problems.push(`PUBLIC_BASE_URL: ${c.PUBLIC_BASE_URL} is not https (customers are sent there from PhonePe)`);
   }
   for (const [name, devValue] of Object.entries(DEV_SECRETS)) {
-    if (c[name as keyof typeof c] === devValue)
-      problems.push(`${name}: is the development value; set a secret of your own`);
+    // Keys are compared as the bytes they decode to: base64 has more than one spelling of a key.
+    const same = (v: unknown) =>
+      typeof v === 'string' &&
+      (name.endsWith('ENCRYPTION_KEY')
+        ? Buffer.from(v, 'base64').equals(Buffer.from(devValue, 'base64'))
+        : v === devValue);
+    for (const variable of [name, `${name}_PREVIOUS`]) {
+      if (same(c[variable as keyof typeof c])) {
+        problems.push(`${variable}: is the development value; set a secret of your own`);
+      }
+    }
   }
   if (c.POLLING_TIME_SCALE !== 1)
     problems.push(`POLLING_TIME_SCALE: must be 1 in production (is ${c.POLLING_TIME_SCALE})`);

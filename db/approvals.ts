@@ -79,11 +79,26 @@ export async function listApprovals(
   return (await (status ? q.where({ status }) : q)).map(toApproval);
 }
 
+/**
+ * A claim this old was left by an API process that died while carrying the proposal out: it may
+ * be taken again (carrying out is idempotent: the refund has its id, a resolve its workflow).
+ */
+const ABANDONED_CLAIM_MS = 5 * 60_000;
+
 /** Takes a pending proposal for carrying out; false when another admin took or decided it first. */
-export async function claimForApproval(knex: Knex, id: string, approver: number): Promise<boolean> {
+export async function claimForApproval(knex: Knex, id: string, approver: number, now = new Date()): Promise<boolean> {
   const n = await knex('operator_approvals')
-    .where({ id, status: 'pending' })
-    .update({ status: 'approving', decided_by: approver, decided_at: new Date() });
+    .where({ id })
+    .where((q) =>
+      q
+        .where({ status: 'pending' })
+        .orWhere((abandoned) =>
+          abandoned
+            .where({ status: 'approving' })
+            .where('decided_at', '<', new Date(now.getTime() - ABANDONED_CLAIM_MS)),
+        ),
+    )
+    .update({ status: 'approving', decided_by: approver, decided_at: now });
   return n === 1;
 }
 

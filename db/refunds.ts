@@ -15,6 +15,15 @@ import { createPaymentRecord, PaymentRecord } from './payments';
  * top-up completed and this refund fits in what is left of it. Decided under a lock on the
  * top-up's record, so two admins refunding at once cannot exceed the original.
  */
+/** What has been refunded of a top-up, or is being: its refunds that have not failed. */
+export async function refundedOf(knex: Knex, topUpId: string): Promise<Paise> {
+  const [row] = await knex('payment_records')
+    .where({ related_payment_id: topUpId, kind: 'refund' })
+    .whereNot({ status: 'FAILED' })
+    .sum({ total: 'amount' });
+  return fromDecimal(String(row?.total ?? '0.00'));
+}
+
 export async function createRefundRecord(
   knex: Knex,
   r: { refundId: string; topUpId: string; amount: Paise; reason: string; requestedBy: string },

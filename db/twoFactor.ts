@@ -17,16 +17,18 @@ export const secretContext = (userId: number) => `two_factor.secret|user:${userI
 export interface TwoFactorState {
   enabledAt: Date | null;
   recoveryCodesLeft: number;
+  /** The secret as stored (sealed), to enable exactly the one a code was checked against. */
+  secretSealed: string;
 }
 
 export async function twoFactorState(knex: Knex, userId: number): Promise<TwoFactorState | null> {
-  const row = await knex('two_factor').where({ user_id: userId }).first('enabled_at');
+  const row = await knex('two_factor').where({ user_id: userId }).first('enabled_at', 'secret_sealed');
   if (!row) return null;
   const [counted] = await knex('two_factor_recovery_codes')
     .where({ user_id: userId })
     .whereNull('used_at')
     .count({ n: '*' });
-  return { enabledAt: row.enabled_at, recoveryCodesLeft: Number(counted?.n ?? 0) };
+  return { enabledAt: row.enabled_at, recoveryCodesLeft: Number(counted?.n ?? 0), secretSealed: row.secret_sealed };
 }
 
 export const isTwoFactorEnabled = async (knex: Knex, userId: number) =>
@@ -84,11 +86,24 @@ export async function spendRecoveryCode(knex: Knex, userId: number, codeHash: st
   return n === 1;
 }
 
-/** Enables two-factor (if pending) and replaces the recovery codes, in one transaction. */
-export async function enableTwoFactor(knex: Knex, userId: number, recoveryHashes: string[]): Promise<void> {
-  await knex.transaction(async (trx) => {
-    await trx('two_factor').where({ user_id: userId }).whereNull('enabled_at').update({ enabled_at: new Date() });
+/**
+ * Enables two-factor with the pending secret `sealed` (false when it is no longer the pending
+ * one) and replaces the recovery codes, in one transaction.
+ */
+export async function enableTwoFactor(
+  knex: Knex,
+  userId: number,
+  sealed: string,
+  recoveryHashes: string[],
+): Promise<boolean> {
+  return knex.transaction(async (trx) => {
+    const n = await trx('two_factor')
+      .where({ user_id: userId, secret_sealed: sealed })
+      .whereNull('enabled_at')
+      .update({ enabled_at: new Date() });
+    if (n !== 1) return false;
     await replaceRecoveryCodesIn(trx, userId, recoveryHashes);
+    return true;
   });
 }
 

@@ -58,19 +58,28 @@ export const hashRecoveryCode = (code: string) =>
 
 /**
  * Checks a second factor of `userId`: a 6-digit TOTP code from the enrolled (or pending) secret,
- * or an unused recovery code, which is spent. How it passed, or null.
+ * or an unused recovery code, which is spent. How it passed; 'used' for a right code already
+ * accepted (the app still shows it for the rest of its 30 seconds: the owner's, most likely, so
+ * callers do not count it as a guess); or null.
  */
 export async function checkSecondFactor(
   knex: Knex,
   keys: TwoFactorKeys,
   userId: number,
   code: string,
-): Promise<'totp' | 'recovery' | null> {
+): Promise<'totp' | 'recovery' | 'used' | null> {
   const trimmed = code.trim();
   if (/^\d{6}$/.test(trimmed)) {
     const secret = await secretOf(knex, keys, userId);
     const step = secret ? totpStep(secret, trimmed) : null;
-    return step !== null && (await spendTotpStep(knex, userId, step)) ? 'totp' : null;
+    if (step === null) return null;
+    return (await spendTotpStep(knex, userId, step)) ? 'totp' : 'used';
   }
   return (await spendRecoveryCode(knex, userId, hashRecoveryCode(trimmed))) ? 'recovery' : null;
 }
+
+/** What to tell a client whose code was refused. */
+export const refusedCodeMessage = (outcome: 'used' | null) =>
+  outcome === 'used'
+    ? 'this code was used already; wait for the next one (codes change every 30 seconds)'
+    : 'the code is wrong, expired or already used';

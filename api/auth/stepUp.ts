@@ -12,7 +12,7 @@ import { isTwoFactorEnabled, twoFactorKeysOf } from '../../db/twoFactor';
 import { SecondFactorError } from '../../domain/errors';
 import type { AuthUser } from '../middleware/auth';
 import { createLoginThrottle } from '../rateLimits';
-import { checkSecondFactor } from './secondFactor';
+import { checkSecondFactor, refusedCodeMessage } from './secondFactor';
 
 export const STEP_UP_HEADER = 'X-Two-Factor-Code';
 
@@ -39,9 +39,14 @@ export function createStepUp(knex: Knex, config: Config): StepUp {
       );
     }
     const account = `user:${user.id}`;
-    await throttle.check(account, ctx.ip);
-    if (!(await checkSecondFactor(knex, keys, user.id, code))) {
-      await throttle.failed(account, ctx.ip);
+    const counted = await throttle.attempt(account, ctx.ip);
+    const outcome = await checkSecondFactor(knex, keys, user.id, code);
+    if (outcome === 'used') {
+      await throttle.forgive(account, ctx.ip);
+      throw new SecondFactorError('two_factor_invalid', refusedCodeMessage(outcome));
+    }
+    if (!outcome) {
+      await throttle.failed(account, ctx.ip, counted);
       await writeAudit(knex, {
         actorUserId: user.id,
         action: 'auth.step_up',
@@ -51,7 +56,7 @@ export function createStepUp(knex: Knex, config: Config): StepUp {
         userAgent: ctx.get('user-agent') || undefined,
         requestId: ctx.state.requestId as string,
       });
-      throw new SecondFactorError('two_factor_invalid', 'the code is wrong, expired or already used');
+      throw new SecondFactorError('two_factor_invalid', refusedCodeMessage(outcome));
     }
     await throttle.succeeded(account, ctx.ip);
   };

@@ -149,7 +149,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
       handler: async ({ params: p, body, user, ctx }): Promise<RouteResult<unknown>> => {
         const rec = await visiblePayment(deps, p.id, user);
         const a = { action: 'resolve' as const, request: body };
-        if (needsSecondAdmin(deps, rec, a)) return proposeToSecondAdmin(rec, a, user, ctx);
+        if (await needsSecondAdmin(deps, rec, a)) return proposeToSecondAdmin(rec, a, user, ctx);
         try {
           await actions.resolve(rec, body, user.userCode);
         } catch (err) {
@@ -209,7 +209,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
           },
           async (refundId) => {
             const a = { action: 'refund' as const, request: { amount: body.amount, reason: body.reason, refundId } };
-            if (needsSecondAdmin(deps, topUp, a)) return proposeToSecondAdmin(topUp, a, user, ctx);
+            if (await needsSecondAdmin(deps, topUp, a)) return proposeToSecondAdmin(topUp, a, user, ctx);
             await actions.refund(topUp, a.request, user.userCode);
             await audit(user.id, 'admin.payments.refund', topUp.id, ctx, {
               refundId,

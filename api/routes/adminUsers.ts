@@ -102,11 +102,12 @@ export function adminUserRoutes(deps: AppDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/admin/users',
-      summary: 'Create a user of any role (distributors and admins cannot register themselves)',
+      summary:
+        'Create a customer, retailer or distributor (distributors cannot register themselves). Admins are not created here: an admin could make a second account to approve their own four-eyes proposals; `npm run admin:create` makes them',
       tag: 'admin',
       access: 'admin',
       body: registerBody.extend({
-        role: z.enum(['customer', 'retailer', 'distributor', 'admin']),
+        role: z.enum(['customer', 'retailer', 'distributor']),
         commissionRate: rate.optional(),
         kycStatus: z.enum(['pending', 'verified']).optional(),
       }),

@@ -6,7 +6,7 @@ import { revokeSession, rotateRefreshToken, sessionOfToken, startSession } from 
 import { createUser, findUserByLogin, getUser, recordLogin, UserRow } from '../../db/users';
 import { hashPassword, spendVerificationTime, verifyPassword } from '../../db/passwords';
 import { isTwoFactorEnabled, twoFactorKeysOf } from '../../db/twoFactor';
-import { checkSecondFactor } from '../auth/secondFactor';
+import { checkSecondFactor, refusedCodeMessage } from '../auth/secondFactor';
 import {
   hashRefreshToken,
   newRefreshToken,
@@ -124,12 +124,11 @@ export function authRoutes(deps: AppDeps) {
         ...clientInfo(ctx),
       });
     try {
-      await loginThrottle.check(account, ctx.ip);
+      return { failure, counted: await loginThrottle.attempt(account, ctx.ip) };
     } catch (err) {
       await failure('rate_limited');
       throw err;
     }
-    return { failure };
   }
 
   /** A completed login: recorded, audited, and a new session (marked when a second factor passed). */
@@ -192,12 +191,12 @@ export function authRoutes(deps: AppDeps) {
         const user = await findUserByLogin(knex, login);
         // Throttled per account, however it is named (email, username or phone), and per IP.
         const account = user ? `user:${user.id}` : `login:${login.toLowerCase()}`;
-        const { failure } = await attempt(ctx, user?.id ?? null, account);
+        const { failure, counted } = await attempt(ctx, user?.id ?? null, account);
         const ok = user
           ? await verifyPassword(user.password, body.password)
           : (await spendVerificationTime(body.password), false);
         if (!user || !ok) {
-          await loginThrottle.failed(account, ctx.ip);
+          await loginThrottle.failed(account, ctx.ip, counted);
           await failure('invalid_credentials');
           throw new UnauthenticatedError('wrong login or password', 'invalid_credentials');
         }
@@ -236,7 +235,7 @@ export function authRoutes(deps: AppDeps) {
       handler: async ({ body, ctx }) => {
         const user = await getUser(knex, await verifyTwoFactorChallenge(tokenSettings, body.challengeToken));
         const account = `user:${user.id}`;
-        const { failure } = await attempt(ctx, user.id, account);
+        const { failure, counted } = await attempt(ctx, user.id, account);
         if (!user.is_active) throw new UnauthenticatedError('this account is deactivated', 'account_inactive');
         if (!(await isTwoFactorEnabled(knex, user.id))) {
           throw new UnauthenticatedError(
@@ -245,10 +244,12 @@ export function authRoutes(deps: AppDeps) {
           );
         }
         const how = await checkSecondFactor(knex, twoFactorKeys, user.id, body.code);
-        if (!how) {
-          await loginThrottle.failed(account, ctx.ip);
+        if (how === 'used' || !how) {
+          // A code already accepted is refused, but it is the owner's code: not counted as a guess.
+          if (how === 'used') await loginThrottle.forgive(account, ctx.ip);
+          else await loginThrottle.failed(account, ctx.ip, counted);
           await failure('two_factor_invalid');
-          throw new UnauthenticatedError('the code is wrong, expired or already used', 'two_factor_invalid');
+          throw new UnauthenticatedError(refusedCodeMessage(how ?? null), 'two_factor_invalid');
         }
         await loginThrottle.succeeded(account, ctx.ip);
         return { body: await signedIn(user, ctx, how) };

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AuditEntry, auditedChange } from '../../db/audit';
 import { verifyPassword } from '../../db/passwords';
-import { markSessionTwoFactor } from '../../db/sessions';
+import { markSessionTwoFactor, revokeOtherSessions } from '../../db/sessions';
 import {
   disableTwoFactor,
   enableTwoFactor,
@@ -11,10 +11,11 @@ import {
   twoFactorState,
 } from '../../db/twoFactor';
 import { getUser } from '../../db/users';
-import { BusinessRuleError, ConflictError, SecondFactorError } from '../../domain/errors';
+import { BusinessRuleError, ConflictError, ForbiddenError, SecondFactorError } from '../../domain/errors';
 import {
   checkSecondFactor,
   enrolmentFor,
+  refusedCodeMessage,
   hashRecoveryCode,
   newRecoveryCodes,
   newTotpSecret,
@@ -43,15 +44,19 @@ export function twoFactorRoutes(deps: AppDeps) {
     password?: string,
   ) {
     const account = `user:${user.id}`;
-    await throttle.check(account, ctx.ip);
+    const counted = await throttle.attempt(account, ctx.ip);
     const passwordOk =
       password === undefined || (await verifyPassword((await getUser(knex, user.id)).password, password));
     const how = passwordOk ? await checkSecondFactor(knex, keys, user.id, code) : null;
+    if (how === 'used') {
+      await throttle.forgive(account, ctx.ip);
+      throw new SecondFactorError('two_factor_invalid', refusedCodeMessage(how));
+    }
     if (!how) {
-      await throttle.failed(account, ctx.ip);
+      await throttle.failed(account, ctx.ip, counted);
       throw new SecondFactorError(
         'two_factor_invalid',
-        password === undefined ? 'the code is wrong, expired or already used' : 'the password or the code is wrong',
+        password === undefined ? refusedCodeMessage(null) : 'the password or the code is wrong',
       );
     }
     await throttle.succeeded(account, ctx.ip);
@@ -66,6 +71,16 @@ export function twoFactorRoutes(deps: AppDeps) {
     outcome: 'success',
     ...clientInfo(ctx),
   });
+
+  async function provePassword(ctx: Parameters<typeof clientInfo>[0], user: AuthUser, password: string) {
+    const account = `user:${user.id}`;
+    const counted = await throttle.attempt(account, ctx.ip);
+    if (!(await verifyPassword((await getUser(knex, user.id)).password, password))) {
+      await throttle.failed(account, ctx.ip, counted);
+      throw new ForbiddenError('the password is wrong', 'password_invalid');
+    }
+    await throttle.succeeded(account, ctx.ip);
+  }
 
   const issueRecoveryCodes = () => {
     const codes = newRecoveryCodes();
@@ -102,11 +117,16 @@ export function twoFactorRoutes(deps: AppDeps) {
     defineRoute({
       method: 'post',
       path: '/v1/me/2fa/setup',
-      summary: 'Start enrolment: a new TOTP secret, as an otpauth URI and a QR code (SVG) for the app',
+      summary:
+        'Start enrolment, with the password: a new TOTP secret, as an otpauth URI and a QR code (SVG) for the app',
       tag: 'me',
       access: 'user',
+      body: z.strictObject({ password: z.string().min(1).max(200) }),
       responses: { 200: z.object({ secret: z.string(), otpauthUri: z.string(), qrCodeSvg: z.string() }) },
-      handler: async ({ user }) => {
+      handler: async ({ body, user, ctx }) => {
+        // The password, not just a token: whoever holds a stolen access token must not be able to
+        // enrol their own authenticator (and, for an admin, pass the admin routes' check).
+        await provePassword(ctx, user, body.password);
         const secret = newTotpSecret();
         if (!(await storePendingSecret(knex, keys, user.id, secret))) {
           throw new ConflictError('two-factor is already on; disable it first to enrol again', 'two_factor_enabled');
@@ -131,14 +151,23 @@ export function twoFactorRoutes(deps: AppDeps) {
         const state = await twoFactorState(knex, user.id);
         if (!state) throw new BusinessRuleError('two_factor_not_set_up', 'start with POST /v1/me/2fa/setup');
         if (state.enabledAt) throw new ConflictError('two-factor is already on', 'two_factor_enabled');
+        const proven = state.secretSealed;
         await proveSecondFactor(ctx, user, body.code);
         const { codes, hashes } = issueRecoveryCodes();
         await auditedChange(
           knex,
           async (trx) => {
-            await enableTwoFactor(trx, user.id, hashes);
-            // The code just proved the second factor in this session.
+            // Only the secret the code was checked against: a setup in between replaced it.
+            if (!(await enableTwoFactor(trx, user.id, proven, hashes))) {
+              throw new ConflictError(
+                'enrolment started again meanwhile; confirm the new secret',
+                'two_factor_setup_changed',
+              );
+            }
+            // The code just proved the second factor in this session; sessions signed in with the
+            // password alone end.
             await markSessionTwoFactor(trx, user.sessionId);
+            await revokeOtherSessions(trx, user.id, user.sessionId, 'two_factor_enabled');
           },
           () => entry(ctx, user, 'auth.2fa_enabled'),
         );

@@ -122,6 +122,9 @@ describe('user administration', () => {
       kycStatus: 'verified',
     });
     expect(top.status).toBe(201);
+    // Not an admin: one admin could make another to approve their own four-eyes proposals.
+    const adminByApi = await create({ ...base('another_admin'), role: 'admin' });
+    expect([adminByApi.status, adminByApi.body.error.details[0].path]).toEqual([400, 'role']);
     expect(top.body).toMatchObject({ role: 'distributor', commissionRate: '0.0050', kycStatus: 'verified' });
     const mid = await create({
       ...base('middist'),

@@ -45,15 +45,36 @@ describe('password guessing', () => {
     expect(audits.filter((a) => a.details?.reason === 'rate_limited')).toHaveLength(3);
   });
 
+  it('guesses sent all at once are counted before they are checked: no more get through than one by one', async () => {
+    const u = await registerUser(t.http);
+    const all = await Promise.all(Array.from({ length: 12 }, (_, i) => login(u, `guess-${i}`, '203.0.113.12')));
+    const checked = all.filter((r) => r.status === 401).length;
+    // Three free, then one try: the other eight were refused unchecked.
+    expect(checked).toBeLessThanOrEqual(4);
+    expect(all.filter((r) => r.status === 429)).toHaveLength(12 - checked);
+  });
+
+  it('counts the address the proxy saw, not one the client wrote into X-Forwarded-For', async () => {
+    const u = await registerUser(t.http);
+    const forged = (i: number) => `10.9.8.${i}, 203.0.113.11`; // the client's entry, then the proxy's
+    for (let i = 0; i < 3; i++) expect((await login(u, `guess-${i}`, forged(i))).status).toBe(401);
+    expect((await login(u, u.password, forged(99))).status).toBe(429);
+  });
+
+  /** The lock-out, and the one try held as long, run out (instead of the test waiting for them). */
+  const passTime = () =>
+    db
+      .knex('rate_limit_counters')
+      .where('key', 'like', 'login-lock:%')
+      .orWhere('key', 'like', 'login-try:%')
+      .update({ expire: Date.now() - 1 });
+
   it('doubles the wait with each further failure, and a success clears it', async () => {
     const u = await registerUser(t.http);
     for (let i = 0; i < 3; i++) await login(u, `guess-${i}`, '203.0.113.8');
     const lockKey = await db.knex('rate_limit_counters').where('key', 'like', 'login-lock:%');
     // Let the lock-out pass, then fail once more: the next wait is twice the first.
-    await db
-      .knex('rate_limit_counters')
-      .where('key', 'like', 'login-lock:%')
-      .update({ expire: Date.now() - 1 });
+    await passTime();
     expect((await login(u, 'guess-4', '203.0.113.8')).status).toBe(401);
     const second = await login(u, u.password, '203.0.113.8');
     expect(second.status).toBe(429);
@@ -61,10 +82,7 @@ describe('password guessing', () => {
     expect(Number(second.headers['retry-after'])).toBeLessThanOrEqual(120);
     expect(lockKey.length).toBeGreaterThan(0);
 
-    await db
-      .knex('rate_limit_counters')
-      .where('key', 'like', 'login-lock:%')
-      .update({ expire: Date.now() - 1 });
+    await passTime();
     expect((await login(u, u.password, '203.0.113.8')).status).toBe(200);
     // Cleared: three free failures again before the next lock-out.
     for (let i = 0; i < 2; i++) expect((await login(u, `guess-${i}`, '203.0.113.8')).status).toBe(401);

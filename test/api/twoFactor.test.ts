@@ -36,7 +36,17 @@ describe('enrolment', () => {
       recoveryCodesLeft: 0,
       thisSessionPassed: false,
     });
-    const setup = await t.http().post('/v1/me/2fa/setup').set(bearer(u.accessToken)).send();
+    // The password first: a stolen access token alone cannot enrol the thief's authenticator.
+    const noPassword = await t.http().post('/v1/me/2fa/setup').set(bearer(u.accessToken)).send({});
+    expect(noPassword.status).toBe(400);
+    const wrongPassword = await t
+      .http()
+      .post('/v1/me/2fa/setup')
+      .set(bearer(u.accessToken))
+      .send({ password: 'guess' });
+    expect([wrongPassword.status, wrongPassword.body.error.code]).toEqual([403, 'password_invalid']);
+    const other = await passwordStep(u); // a second session, password only
+    const setup = await t.http().post('/v1/me/2fa/setup').set(bearer(u.accessToken)).send({ password: u.password });
     expect(setup.status).toBe(200);
     expect(setup.body.secret).toMatch(/^[A-Z2-7]{32}$/);
     expect(setup.body.otpauthUri).toBe(
@@ -64,7 +74,9 @@ describe('enrolment', () => {
     expect(new Set(enabled.body.recoveryCodes).size).toBe(10);
     for (const c of enabled.body.recoveryCodes) expect(c).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
     expect((await status()).body).toMatchObject({ enabled: true, recoveryCodesLeft: 10, thisSessionPassed: true });
-    const again = await t.http().post('/v1/me/2fa/setup').set(bearer(u.accessToken)).send();
+    // Sessions signed in with the password alone ended with it.
+    expect((await t.http().get('/v1/me').set(bearer(other.accessToken))).status).toBe(401);
+    const again = await t.http().post('/v1/me/2fa/setup').set(bearer(u.accessToken)).send({ password: u.password });
     expect([again.status, again.body.error.code]).toEqual([409, 'two_factor_enabled']);
     expect(await db.knex('audit_logs').where({ action: 'auth.2fa_enabled', actor_user_id: u.user.id })).toHaveLength(1);
   });
@@ -130,8 +142,8 @@ describe('logging in with two-factor on', () => {
     const u = await registerUser(t.http);
     const { secret } = await enrolTwoFactor(t.http, u.accessToken);
     const { challengeToken } = await passwordStep(u);
-    for (const guess of ['111111', '222222']) expect((await codeStep(challengeToken, guess)).status).toBe(401);
-    await passwordStep(u); // right again: the two failures still count
+    expect((await codeStep(challengeToken, '111111')).status).toBe(401);
+    await passwordStep(u); // right again, but no session yet: the attempts so far still count
     expect((await codeStep(challengeToken, '333333')).status).toBe(401);
     const locked = await codeStep(challengeToken, currentTotp(secret));
     expect([locked.status, locked.body.error.code]).toEqual([429, 'rate_limited']);

@@ -48,5 +48,8 @@ describe('four-eyes proposals', () => {
     expect(claims.filter(Boolean)).toHaveLength(1);
     await releaseClaim(db.knex, approval.id);
     expect(await claimForApproval(db.knex, approval.id, b)).toBe(true);
+    // A claim left by a process that died is taken again, but only once it is old.
+    expect(await claimForApproval(db.knex, approval.id, b, new Date(Date.now() + 60_000))).toBe(false);
+    expect(await claimForApproval(db.knex, approval.id, b, new Date(Date.now() + 6 * 60_000))).toBe(true);
   });
 });

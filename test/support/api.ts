@@ -53,7 +53,7 @@ export async function registerUser(
     email: `user${i}@example.in`,
     username: `user_${i}`,
     phone: `98${String(i).padStart(8, '0')}`,
-    password: 'correct horse battery',
+    password: TEST_PASSWORD,
     ...overrides,
   };
   const res = await (http() as ReturnType<typeof request>).post('/v1/auth/register').send(body);
@@ -67,13 +67,17 @@ export async function registerUser(
   };
 }
 
+/** registerUser's password, unless a test gives another. */
+export const TEST_PASSWORD = 'correct horse battery';
+
 /** Enrols two-factor through the API (setup, then a code); the session it ran in passed it. */
 export async function enrolTwoFactor(
   http: () => ReturnType<typeof request>,
   accessToken: string,
+  password = TEST_PASSWORD,
 ): Promise<{ secret: string; recoveryCodes: string[]; enrolmentCode: string; enrolledAt: number }> {
   const auth = { Authorization: `Bearer ${accessToken}` };
-  const setup = await http().post('/v1/me/2fa/setup').set(auth).send();
+  const setup = await http().post('/v1/me/2fa/setup').set(auth).send({ password });
   if (setup.status !== 200) throw new Error(`2fa setup: ${setup.status} ${JSON.stringify(setup.body)}`);
   const enrolledAt = Date.now();
   const enrolmentCode = currentTotp(setup.body.secret, enrolledAt);

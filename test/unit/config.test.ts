@@ -56,6 +56,7 @@ describe('configuration', () => {
       RECHARGE_BASE_URL: 'http://recharge.example-provider.in/api',
       PAYOUT_BASE_URL: 'https://localhost/payout',
       PUBLIC_BASE_URL: 'http://pay.nexaspay.in',
+      PHONEPE_AUTH_BASE_URL: 'https://[::ffff:127.0.0.1]/identity',
       POLLING_TIME_SCALE: '0.01',
     };
     let message = '';
@@ -71,6 +72,11 @@ describe('configuration', () => {
     expect(message).toMatch(/PAYOUT_BASE_URL: .* is a simulator or this machine/);
     expect(message).toMatch(/PUBLIC_BASE_URL: .* is not https/);
     expect(message).toMatch(/POLLING_TIME_SCALE: must be 1/);
+    expect(message).toMatch(/PHONEPE_AUTH_BASE_URL: .* is a simulator or this machine/);
+    expect(() => loadConfig({ ...PRODUCTION, PAYOUT_BASE_URL: 'https://user:pw@payout.example.in/api' })).toThrow(
+      /PAYOUT_BASE_URL: carries credentials/,
+    );
+    expect(() => loadConfig({ ...PRODUCTION, BBPS_BASE_URL: 'https://localhost./bbps' })).toThrow(/BBPS_BASE_URL/);
   });
 
   it('in production, refuses a development secret copied over, and requires the ops token', () => {
@@ -80,6 +86,10 @@ describe('configuration', () => {
     expect(() =>
       loadConfig({ ...PRODUCTION, TWO_FACTOR_ENCRYPTION_KEY: 'ZGV2LW9ubHktdHdvLWZhY3Rvci1rZXktMzItYnl0ZXM=' }),
     ).toThrow(/TWO_FACTOR_ENCRYPTION_KEY: is the development value/);
+    // The same key spelled without its padding is still the development key.
+    expect(() =>
+      loadConfig({ ...PRODUCTION, KYC_ENCRYPTION_KEY_PREVIOUS: 'ZGV2LW9ubHkta3ljLWRldGFpbHMta2V5LTMyYnl0ZXM' }),
+    ).toThrow(/KYC_ENCRYPTION_KEY_PREVIOUS: is the development value/);
     const { METRICS_TOKEN: _m, ...noToken } = PRODUCTION;
     expect(() => loadConfig(noToken)).toThrow(/METRICS_TOKEN/);
     const { PUBLIC_BASE_URL: _p, ...noUrl } = PRODUCTION;

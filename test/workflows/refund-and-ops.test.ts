@@ -115,13 +115,20 @@ describe('refund of a top-up', () => {
       .get('/v1/admin/approvals?status=pending')
       .set('Authorization', `Bearer ${otherAdmin}`);
     expect(pending.body.items.map((a: { approvalId: string }) => a.approvalId)).toContain(second.body.approvalId);
+    // Split into refunds under the threshold, each is proposed too once the top-up's refunds add up past it.
+    const small = await refund(paymentId, '100.00');
+    expect([small.status, small.body.status]).toEqual([202, 'CREATED']);
+    await waitForStatus(h, admin.token, small.body.paymentId, 'COMPLETED');
     const approved = await decide('approve', otherAdmin, second.body.approvalId);
     expect(approved.body).toMatchObject({ status: 'approved', decidedBy: other.user.id });
     const refundId = second.body.request.refundId;
     expect(approved.body.result).toEqual({ refundId });
     await waitForStatus(h, admin.token, refundId, 'COMPLETED');
-    expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '3500.00', held: '0.00' });
-    expect(h.sims.phonepe.refunds.size).toBe(1);
+    expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '3400.00', held: '0.00' });
+    expect(h.sims.phonepe.refunds.size).toBe(2);
+    // ₹5,600 refunded: even ₹1 more now needs a second admin.
+    const more = await refund(paymentId, '1.00');
+    expect([more.status, more.body.status, more.body.action]).toEqual([202, 'pending', 'refund']);
   });
 
   it('failed at PhonePe: the hold is released and the balance is unchanged', async () => {
