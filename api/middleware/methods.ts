@@ -1,28 +1,48 @@
 import type Router from '@koa/router';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import { MethodNotAllowedError } from '../../domain/errors';
 
 /**
- * Before the router: a path that exists, but not for this method, answers 405 with `Allow` (any
- * method, TRACE and unknown ones included, which the router alone answers 501); OPTIONS answers
- * 204 with `Allow` (CORS preflights are answered earlier, by the CORS middleware). A path written
- * out as a route ("/v1/payments/transfers") is that route, even where a route with a parameter
+ * A path that exists, but not for this method, answers 405 with `Allow` (any method, TRACE and
+ * unknown ones included, which the router alone answers 501); OPTIONS answers 204 with `Allow`
+ * (CORS preflights are answered earlier, by the CORS middleware). A path written out as a route
+ * ("/v1/payments/transfers") is that route, even where a route with a parameter
  * ("/v1/payments/:id") would also fit it: GET on it is 405, not a lookup of payment "transfers".
  * A path no route has falls through to 404.
+ *
+ * On the hot path this costs one map lookup: routes with parameters are matched again only for a
+ * request the router did not take.
  */
 export function methodNotAllowed(router: Router): Middleware {
+  let literalPaths: Map<string, string[]> | undefined;
   return async (ctx, next) => {
-    const fitting = router.match(ctx.path, ctx.method).path;
-    const exact = fitting.filter((l) => l.path === ctx.path);
-    const layers = exact.length > 0 ? exact : fitting;
-    if (layers.length === 0) return next();
-    const allowed = [...new Set(layers.flatMap((l) => l.methods))].sort();
-    if (allowed.includes(ctx.method)) return next();
-    ctx.set('Allow', [...allowed, 'OPTIONS'].join(', '));
-    if (ctx.method === 'OPTIONS') {
-      ctx.status = 204;
-      return;
-    }
-    throw new MethodNotAllowedError(ctx.method, allowed);
+    // Built at the first request, when every route is registered.
+    literalPaths ??= methodsOfLiteralPaths(router);
+    const literal = literalPaths.get(ctx.path);
+    if (literal && !literal.includes(ctx.method)) return refuse(ctx, literal);
+    await next();
+    if (literal || ctx.status !== 404 || ctx.body !== undefined) return;
+    const allowed = methodsOf(router.match(ctx.path, ctx.method).path);
+    if (allowed.length > 0) refuse(ctx, allowed);
   };
+}
+
+const methodsOf = (layers: Array<{ methods: string[] }>) => [...new Set(layers.flatMap((l) => l.methods))].sort();
+
+function methodsOfLiteralPaths(router: Router): Map<string, string[]> {
+  const byPath = new Map<string, Array<{ methods: string[] }>>();
+  for (const layer of router.stack) {
+    if (layer.paramNames.length > 0 || typeof layer.path !== 'string') continue;
+    byPath.set(layer.path, [...(byPath.get(layer.path) ?? []), layer]);
+  }
+  return new Map([...byPath].map(([path, layers]) => [path, methodsOf(layers)]));
+}
+
+function refuse(ctx: Context, allowed: string[]): void {
+  ctx.set('Allow', [...allowed, 'OPTIONS'].join(', '));
+  if (ctx.method === 'OPTIONS') {
+    ctx.status = 204;
+    return;
+  }
+  throw new MethodNotAllowedError(ctx.method, allowed);
 }

@@ -47,3 +47,20 @@ it('a 5xx names its code and the request id, never the upstream’s words', asyn
     },
   });
 });
+
+it('a method a path does not have is 405 with Allow; a path written out as a route is that route', async () => {
+  const t = createTestApp(db);
+  const trace = await t.http().trace('/v1/me');
+  expect([trace.status, trace.headers.allow, trace.body.error?.code]).toEqual([
+    405,
+    'GET, HEAD, OPTIONS',
+    'method_not_allowed',
+  ]);
+  // Not a lookup of payment "transfers" through GET /v1/payments/:id.
+  const get = await t.http().get('/v1/payments/transfers');
+  expect([get.status, get.headers.allow]).toEqual([405, 'POST, OPTIONS']);
+  const options = await t.http().options('/v1/me/sessions/01JEXAMPLE0000000000000000');
+  expect([options.status, options.headers.allow]).toEqual([204, 'DELETE, OPTIONS']);
+  expect((await t.http().put('/v1/payments/pay_01JEXAMPLE0000000000000000')).status).toBe(405);
+  expect((await t.http().get('/v1/no-such-route')).status).toBe(404);
+});
