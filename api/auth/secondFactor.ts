@@ -8,7 +8,12 @@ import { createHash, randomInt } from 'node:crypto';
 import type { Knex } from 'knex';
 import { Secret, TOTP } from 'otpauth';
 import QRCode from 'qrcode';
-import { secretOf, spendRecoveryCode, spendTotpStep, TwoFactorKeys } from '../../db/twoFactor';
+import type { Config } from '../../config';
+import { verifyPassword } from '../../db/passwords';
+import { secretOf, spendRecoveryCode, spendTotpStep, twoFactorKeysOf, TwoFactorKeys } from '../../db/twoFactor';
+import { getUser } from '../../db/users';
+import { SecondFactorError } from '../../domain/errors';
+import { createLoginThrottle } from '../rateLimits';
 
 const PERIOD_SECONDS = 30;
 const RECOVERY_CODES = 10;
@@ -83,3 +88,41 @@ export const refusedCodeMessage = (outcome: 'used' | null) =>
   outcome === 'used'
     ? 'this code was used already; wait for the next one (codes change every 30 seconds)'
     : 'the code is wrong, expired or already used';
+
+export type ProveSecondFactor = (
+  ip: string,
+  userId: number,
+  code: string,
+  o?: { password?: string; onWrong?: () => Promise<void> },
+) => Promise<'totp' | 'recovery'>;
+
+/**
+ * A signed-in user's code (and, where given, password), throttled like a login: counted before
+ * it is checked, a used code (the owner's) forgiven, a wrong one a failure; SecondFactorError
+ * when refused. `onWrong` runs before a wrong one is refused (not a used one).
+ */
+export function createSecondFactorProof(knex: Knex, config: Config): ProveSecondFactor {
+  const keys = twoFactorKeysOf(config);
+  const throttle = createLoginThrottle(knex, config);
+  return async (ip, userId, code, o = {}) => {
+    const account = `user:${userId}`;
+    const counted = await throttle.attempt(account, ip);
+    const passwordOk =
+      o.password === undefined || (await verifyPassword((await getUser(knex, userId)).password, o.password));
+    const how = passwordOk ? await checkSecondFactor(knex, keys, userId, code) : null;
+    if (how === 'used') {
+      await throttle.forgive(account, ip);
+      throw new SecondFactorError('two_factor_invalid', refusedCodeMessage(how));
+    }
+    if (!how) {
+      await throttle.failed(account, ip, counted);
+      await o.onWrong?.();
+      throw new SecondFactorError(
+        'two_factor_invalid',
+        o.password === undefined ? refusedCodeMessage(null) : 'the password or the code is wrong',
+      );
+    }
+    await throttle.succeeded(account, ip);
+    return how;
+  };
+}

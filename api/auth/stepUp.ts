@@ -8,11 +8,10 @@ import type { Context } from 'koa';
 import type { Knex } from 'knex';
 import type { Config } from '../../config';
 import { writeAudit } from '../../db/audit';
-import { isTwoFactorEnabled, twoFactorKeysOf } from '../../db/twoFactor';
+import { isTwoFactorEnabled } from '../../db/twoFactor';
 import { SecondFactorError } from '../../domain/errors';
 import type { AuthUser } from '../middleware/auth';
-import { createLoginThrottle } from '../rateLimits';
-import { checkSecondFactor, refusedCodeMessage } from './secondFactor';
+import { createSecondFactorProof } from './secondFactor';
 
 export const STEP_UP_HEADER = 'X-Two-Factor-Code';
 
@@ -27,8 +26,7 @@ export const stepUpHeader = {
 export type StepUp = (ctx: Context, user: AuthUser, action: string) => Promise<void>;
 
 export function createStepUp(knex: Knex, config: Config): StepUp {
-  const keys = twoFactorKeysOf(config);
-  const throttle = createLoginThrottle(knex, config);
+  const prove = createSecondFactorProof(knex, config);
   return async (ctx, user, action) => {
     if (!(await isTwoFactorEnabled(knex, user.id))) return;
     const code = ctx.get(STEP_UP_HEADER);
@@ -38,26 +36,17 @@ export function createStepUp(knex: Knex, config: Config): StepUp {
         `${action} needs a code: send it in the ${STEP_UP_HEADER} header`,
       );
     }
-    const account = `user:${user.id}`;
-    const counted = await throttle.attempt(account, ctx.ip);
-    const outcome = await checkSecondFactor(knex, keys, user.id, code);
-    if (outcome === 'used') {
-      await throttle.forgive(account, ctx.ip);
-      throw new SecondFactorError('two_factor_invalid', refusedCodeMessage(outcome));
-    }
-    if (!outcome) {
-      await throttle.failed(account, ctx.ip, counted);
-      await writeAudit(knex, {
-        actorUserId: user.id,
-        action: 'auth.step_up',
-        outcome: 'failure',
-        details: { for: action },
-        ip: ctx.ip,
-        userAgent: ctx.get('user-agent') || undefined,
-        requestId: ctx.state.requestId as string,
-      });
-      throw new SecondFactorError('two_factor_invalid', refusedCodeMessage(outcome));
-    }
-    await throttle.succeeded(account, ctx.ip);
+    await prove(ctx.ip, user.id, code, {
+      onWrong: () =>
+        writeAudit(knex, {
+          actorUserId: user.id,
+          action: 'auth.step_up',
+          outcome: 'failure',
+          details: { for: action },
+          ip: ctx.ip,
+          userAgent: ctx.get('user-agent') || undefined,
+          requestId: ctx.state.requestId as string,
+        }),
+    });
   };
 }

@@ -11,11 +11,10 @@ import {
   twoFactorState,
 } from '../../db/twoFactor';
 import { getUser } from '../../db/users';
-import { BusinessRuleError, ConflictError, ForbiddenError, SecondFactorError } from '../../domain/errors';
+import { BusinessRuleError, ConflictError, ForbiddenError } from '../../domain/errors';
 import {
-  checkSecondFactor,
+  createSecondFactorProof,
   enrolmentFor,
-  refusedCodeMessage,
   hashRecoveryCode,
   newRecoveryCodes,
   newTotpSecret,
@@ -36,32 +35,7 @@ export function twoFactorRoutes(deps: AppDeps) {
   const keys = twoFactorKeysOf(config);
   const throttle = createLoginThrottle(knex, config);
 
-  /** A code (and, where given, the password) of `user`, throttled like a login; throws when wrong. */
-  async function proveSecondFactor(
-    ctx: Parameters<typeof clientInfo>[0],
-    user: AuthUser,
-    code: string,
-    password?: string,
-  ) {
-    const account = `user:${user.id}`;
-    const counted = await throttle.attempt(account, ctx.ip);
-    const passwordOk =
-      password === undefined || (await verifyPassword((await getUser(knex, user.id)).password, password));
-    const how = passwordOk ? await checkSecondFactor(knex, keys, user.id, code) : null;
-    if (how === 'used') {
-      await throttle.forgive(account, ctx.ip);
-      throw new SecondFactorError('two_factor_invalid', refusedCodeMessage(how));
-    }
-    if (!how) {
-      await throttle.failed(account, ctx.ip, counted);
-      throw new SecondFactorError(
-        'two_factor_invalid',
-        password === undefined ? refusedCodeMessage(null) : 'the password or the code is wrong',
-      );
-    }
-    await throttle.succeeded(account, ctx.ip);
-    return how;
-  }
+  const proveSecondFactor = createSecondFactorProof(knex, config);
 
   const entry = (ctx: Parameters<typeof clientInfo>[0], user: AuthUser, action: string): AuditEntry => ({
     actorUserId: user.id,
@@ -152,7 +126,7 @@ export function twoFactorRoutes(deps: AppDeps) {
         if (!state) throw new BusinessRuleError('two_factor_not_set_up', 'start with POST /v1/me/2fa/setup');
         if (state.enabledAt) throw new ConflictError('two-factor is already on', 'two_factor_enabled');
         const proven = state.secretSealed;
-        await proveSecondFactor(ctx, user, body.code);
+        await proveSecondFactor(ctx.ip, user.id, body.code);
         const { codes, hashes } = issueRecoveryCodes();
         await auditedChange(
           knex,
@@ -186,7 +160,7 @@ export function twoFactorRoutes(deps: AppDeps) {
         if (!(await twoFactorState(knex, user.id))?.enabledAt) {
           throw new BusinessRuleError('two_factor_not_enabled', 'two-factor is not on');
         }
-        await proveSecondFactor(ctx, user, body.code);
+        await proveSecondFactor(ctx.ip, user.id, body.code);
         const { codes, hashes } = issueRecoveryCodes();
         await auditedChange(
           knex,
@@ -211,7 +185,7 @@ export function twoFactorRoutes(deps: AppDeps) {
         if (!(await twoFactorState(knex, user.id))?.enabledAt) {
           throw new BusinessRuleError('two_factor_not_enabled', 'two-factor is not on');
         }
-        await proveSecondFactor(ctx, user, body.code, body.password);
+        await proveSecondFactor(ctx.ip, user.id, body.code, { password: body.password });
         await auditedChange(
           knex,
           (trx) => disableTwoFactor(trx, user.id),
