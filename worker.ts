@@ -29,6 +29,7 @@ const INDEXED_TYPES = {
 export const RECONCILIATION_SCHEDULE_ID = 'daily-reconciliation';
 export const ORPHAN_SWEEP_SCHEDULE_ID = 'orphan-sweep';
 export const REVERSAL_SWEEP_SCHEDULE_ID = 'reversal-sweep';
+export const REPORT_ROLLUP_SCHEDULE_ID = 'report-rollup';
 
 /** Registers our search attributes; those that already exist are left alone. */
 export async function registerSearchAttributes(
@@ -52,14 +53,14 @@ export async function registerSearchAttributes(
 }
 
 /**
- * The daily reconciliation (02:00 IST), the orphan sweep and the reversal sweep (every minute by
- * default); creating them twice is harmless, and an existing schedule is left as it is.
+ * The daily reconciliation (02:00 IST), the orphan sweep, the reversal sweep and the report
+ * rollups' fold (every minute by default); creating them twice is harmless, and an existing schedule is left as it is.
  * `idSuffix` keeps schedules of several stacks on one Temporal server apart (tests).
  */
 export async function ensureSchedules(
   client: Client,
   taskQueue: string,
-  opts: { idSuffix?: string; sweepEvery?: Duration; reversalSweepEvery?: Duration } = {},
+  opts: { idSuffix?: string; sweepEvery?: Duration; reversalSweepEvery?: Duration; rollupEvery?: Duration } = {},
 ): Promise<void> {
   const suffix = opts.idSuffix ? `-${opts.idSuffix}` : '';
   const schedules: ScheduleOptions[] = [
@@ -96,6 +97,18 @@ export async function ensureSchedules(
         taskQueue,
         args: [],
         staticSummary: 'Reversal sweep: asks providers about settled payments whose check is due',
+      },
+      policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
+    },
+    {
+      scheduleId: `${REPORT_ROLLUP_SCHEDULE_ID}${suffix}`,
+      spec: { intervals: [{ every: opts.rollupEvery ?? '1 minute' }] },
+      action: {
+        type: 'startWorkflow',
+        workflowType: 'reportRollupWorkflow',
+        taskQueue,
+        args: [],
+        staticSummary: 'Report rollups: folds the payments and commissions changed since the last run',
       },
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '1 minute' },
     },

@@ -12,6 +12,7 @@ import { recoveryActivities } from './recovery';
 import { PayeeLookup, providerOrders } from './providerOrders';
 import { paymentActivities } from './payments';
 import { reconciliationActivities } from './reconciliation';
+import { reportActivities } from './reports';
 import { reversalActivities } from './reversals';
 import { refundActivities } from './refund';
 import type { ProviderGateways } from '../providers/contracts';
@@ -41,6 +42,7 @@ export function createActivities(deps: ActivityDeps) {
   return withFailureMapping({
     ...paymentActivities({ knex: deps.knex, decisionKey: deps.decisionKey }),
     ...reconciliationActivities({ knex: deps.knex, ledger }),
+    ...reportActivities({ knex: deps.knex }),
     ...orphanActivities({ knex: deps.knex, temporal: deps.temporal }),
     ...recoveryActivities({ ledger }),
     ...topUpActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),

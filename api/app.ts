@@ -34,6 +34,7 @@ import { rechargeRoutes } from './routes/recharges';
 import { payoutRoutes } from './routes/payouts';
 import { beneficiaryRoutes } from './routes/beneficiaries';
 import { earningsRoutes } from './routes/earnings';
+import { reportRoutes } from './routes/reports';
 import { adminUserRoutes } from './routes/adminUsers';
 import { catalogues } from './providerPayments';
 
@@ -51,6 +52,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
     ...payoutRoutes(deps),
     ...beneficiaryRoutes(deps),
     ...earningsRoutes(deps),
+    ...reportRoutes(deps),
     ...webhookRoutes(deps),
     ...adminRoutes(deps),
     ...adminPaymentRoutes(deps),

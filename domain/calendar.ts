@@ -31,3 +31,13 @@ export function istMonth(at: Date): Window {
 export function istMonthStart(at: Date): string {
   return `${istDate(at).slice(0, 7)}-01`;
 }
+
+/** An instant as IST wall time with its offset ("2026-12-02T17:50:00.000+05:30"): what reports show. */
+export function istTimestamp(at: Date): string {
+  return `${new Date(at.getTime() + IST_OFFSET_MS).toISOString().slice(0, 23)}+05:30`;
+}
+
+/** The IST calendar day `days` after (or before) the day 'YYYY-MM-DD'. */
+export function addDays(day: string, days: number): string {
+  return new Date(Date.parse(`${day}T00:00:00Z`) + days * 86_400_000).toISOString().slice(0, 10);
+}

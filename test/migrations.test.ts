@@ -3,6 +3,10 @@ import { migrateDownToZero, migrateLatest, migrationConfig } from '../db/migrati
 import { createLedger } from '../db/ledger';
 import { istDate, istMonth, istMonthStart } from '../domain/calendar';
 import { createUser } from './support/ledger';
+import { foldReportDeltas } from '../db/reports/fold';
+import { adminSummary } from '../db/reports/admin';
+import { checkInvariants } from '../db/ledger/invariants';
+import { REPORT_CHECKS } from '../db/reports/invariants';
 
 const TABLES = [
   'users',
@@ -29,6 +33,14 @@ const TABLES = [
   'payment_events',
   'bill_fetches',
   'kyc_submissions',
+  'report_payment_deltas',
+  'report_settle_deltas',
+  'report_commission_deltas',
+  'report_payment_days',
+  'report_user_days',
+  'report_settle_days',
+  'report_commission_days',
+  'report_commission_level_days',
 ];
 
 async function tables(db: TestDatabase): Promise<string[]> {
@@ -74,6 +86,7 @@ describe('migrations', () => {
       '017_immutable_audit_log',
       '018_hierarchy_lock',
       '019_sealed_kyc',
+      '020_report_rollups',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -192,6 +205,7 @@ describe('migrations', () => {
       '017_immutable_audit_log',
       '018_hierarchy_lock',
       '019_sealed_kyc',
+      '020_report_rollups',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -239,6 +253,7 @@ describe('migrations', () => {
       '017_immutable_audit_log',
       '018_hierarchy_lock',
       '019_sealed_kyc',
+      '020_report_rollups',
     ]);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([
@@ -263,5 +278,63 @@ describe('migrations', () => {
     await expect(
       db.knex('refresh_tokens').insert(token('01JNOSESSION00000000000000', 1, { created: at(0), ip: 'x' })),
     ).rejects.toThrow(/foreign key/i);
+  });
+
+  it('020 turns the payments and commission lines already there into rollups', async () => {
+    while ((await db.knex.migrate.currentVersion(migrationConfig)) > '019') await db.knex.migrate.down(migrationConfig);
+    const earner = await createUser(db.knex, { role: 'distributor' });
+    const payer = await createUser(db.knex, { parentId: earner.id });
+    const created = new Date('2026-03-31T20:00:00Z'); // 1 April in IST
+    const payment = (id: string, status: string, amount: string) => ({
+      id,
+      kind: 'recharge',
+      user_id: payer.id,
+      amount,
+      status,
+      workflow_id: `recharge:${id}`,
+      created_at: created,
+      updated_at: new Date('2026-04-02T00:00:00Z'),
+    });
+    await db
+      .knex('payment_records')
+      .insert([
+        payment('pay_M1', 'COMPLETED', '100.00'),
+        payment('pay_M2', 'FAILED', '40.00'),
+        payment('pay_M3', 'PROCESSING', '7.00'),
+      ]);
+    await db.knex('payment_events').insert([
+      { payment_id: 'pay_M1', status: 'COMPLETED', created_at: new Date(created.getTime() + 2_000) },
+      { payment_id: 'pay_M2', status: 'FAILED', created_at: new Date(created.getTime() + 30_000) },
+    ]);
+    await db.knex('transactions').insert({
+      user_id: earner.id,
+      transaction_type: 'commission',
+      amount: '1.50',
+      status: 'completed',
+      reference_number: 'pay_M1:commission:1',
+      from_account_id: payer.id,
+      ledger_date: '2026-04-01',
+      credit_amount: '1.50',
+      debit_amount: '0.00',
+    });
+
+    expect(await migrateLatest(db.knex)).toEqual(['020_report_rollups']);
+    const settled = await db.knex('payment_records').orderBy('id').select('id', 'settled_at', 'updated_at');
+    expect(settled.map((p) => [p.id, p.settled_at?.getTime() ?? null, p.updated_at.toISOString()])).toEqual([
+      ['pay_M1', created.getTime() + 2_000, '2026-04-02T00:00:00.000Z'],
+      ['pay_M2', created.getTime() + 30_000, '2026-04-02T00:00:00.000Z'],
+      ['pay_M3', null, '2026-04-02T00:00:00.000Z'],
+    ]);
+    await foldReportDeltas(db.knex);
+    const checks = await checkInvariants(
+      db.knex,
+      REPORT_CHECKS.map((c) => c.id),
+    );
+    expect(checks.checks.filter((c) => !c.ok)).toEqual([]);
+    const s = await adminSummary(db.knex, { from: '2026-04-01', to: '2026-04-01' }, 'day');
+    const recharge = s.kinds.find((k) => k.kind === 'recharge')!;
+    expect([recharge.total.payments, recharge.completed, recharge.failed, recharge.open]).toEqual([3, 1, 1, 1]);
+    expect(recharge.settle.payments).toBe(2);
+    expect(s.commissions).toMatchObject([{ level: 1, paid: 1, paidAmount: 150 }]);
   });
 });

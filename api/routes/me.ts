@@ -10,6 +10,7 @@ import { TRANSACTION_TYPES } from '../../domain/ledger';
 import { usageAt } from '../../domain/limitUsage';
 import { subtract } from '../../domain/money';
 import type { AppDeps } from '../deps';
+import { csvLine } from '../http/csv';
 import { defineRoute } from '../http/route';
 import { isoDate, money, rupees, userView } from '../schemas';
 import { toUserView } from '../views';
@@ -170,14 +171,7 @@ const CSV_COLUMNS = [
   'closingBalance',
 ] as const;
 
-/** RFC 4180 quoting; a leading =, +, - or @ is defused so spreadsheets do not run it as a formula. */
-export function csvField(v: unknown): string {
-  let s = v === null || v === undefined ? '' : String(v);
-  if (/^[=+\-@]/.test(s) && !/^-?\d+(\.\d+)?$/.test(s)) s = `'${s}`;
-  return /[",\r\n]/.test(s) || s.startsWith("'") ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
 async function* csvLines(rows: AsyncIterable<Record<string, unknown>>) {
   yield `${CSV_COLUMNS.join(',')}\r\n`;
-  for await (const r of rows) yield `${CSV_COLUMNS.map((c) => csvField(r[c])).join(',')}\r\n`;
+  for await (const r of rows) yield csvLine(CSV_COLUMNS, r);
 }

@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import { HELD_KINDS } from '../../domain/heldKinds';
 import { referenceSql } from '../../domain/references';
 import { COUNTED_TOWARD_LIMITS_SQL } from './limits';
+import { REPORT_CHECKS } from '../reports/invariants';
 
 /** The held kinds as an SQL list: fixed words from the registry, never user input. */
 const HELD_KIND_LIST = Object.keys(HELD_KINDS)
@@ -239,10 +240,15 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
   },
 ];
 
+const ALL_CHECKS = [
+  ...CHECKS,
+  ...REPORT_CHECKS.map((c) => ({ id: c.id, title: c.title, run: (db: Knex) => rows(db, c.sql) })),
+];
+
 /** Runs every check, or only those named in `only`. */
 export async function checkInvariants(db: Knex, only?: readonly string[]): Promise<InvariantReport> {
   const checks: InvariantCheck[] = [];
-  for (const c of CHECKS.filter((x) => !only || only.includes(x.id))) {
+  for (const c of ALL_CHECKS.filter((x) => !only || only.includes(x.id))) {
     const offending = await c.run(db);
     checks.push({ id: c.id, title: c.title, ok: offending.length === 0, offending });
   }

@@ -22,6 +22,7 @@ import * as m016 from './016_operator_approvals';
 import * as m017 from './017_immutable_audit_log';
 import * as m018 from './018_hierarchy_lock';
 import * as m019 from './019_sealed_kyc';
+import * as m020 from './020_report_rollups';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -48,6 +49,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '017_immutable_audit_log': m017,
   '018_hierarchy_lock': m018,
   '019_sealed_kyc': m019,
+  '020_report_rollups': m020,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

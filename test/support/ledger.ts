@@ -1,5 +1,7 @@
 import type { Knex } from 'knex';
 import { createLedger } from '../../db/ledger';
+import { checkInvariants } from '../../db/ledger/invariants';
+import { REPORT_CHECKS } from '../../db/reports/invariants';
 import { Paise, parseRupees } from '../../domain/money';
 import { userCodeFor } from '../../domain/users';
 
@@ -65,6 +67,19 @@ export async function expectLedgerInvariants(knex: Knex): Promise<void> {
     throw new Error(`ledger invariants violated:\n${JSON.stringify(failed, null, 2)}`);
   }
   expect(report.ok).toBe(true);
+}
+
+/**
+ * The report rollups against their sources, alone: for tests that write payment records
+ * without the postings a real payment makes (the ledger's own checks would rightly refuse them).
+ */
+export async function expectReportInvariants(knex: Knex): Promise<void> {
+  const report = await checkInvariants(
+    knex,
+    REPORT_CHECKS.map((c) => c.id),
+  );
+  expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+  expect(report.checks).toHaveLength(REPORT_CHECKS.length);
 }
 
 export const rs = (text: string): Paise => parseRupees(text);

@@ -1,0 +1,156 @@
+/**
+ * Moves the deltas the triggers wrote (migration 020) into the daily rollups. Each batch is one
+ * transaction: the delta rows are locked and read, their sums added to the rollups, and exactly
+ * those rows deleted, so a delta is folded once or not at all. A delta whose transaction is still
+ * open is waited for or left to the next batch, never skipped: only the rows this batch read are
+ * deleted. READ COMMITTED keeps the fold from locking the gap where new deltas are appended.
+ */
+import type { Knex } from 'knex';
+import { settleBucketOf } from '../../domain/reports';
+import { fromDecimal, toDecimal } from '../money';
+import type { Paise } from '../../domain/money';
+
+export const FOLD_BATCH = 5_000;
+
+type Sums = Record<string, number>;
+
+/** Adds a delta's numbers into the group keyed by `key`. */
+function add(groups: Map<string, { key: unknown[]; sums: Sums }>, key: unknown[], sums: Sums): void {
+  const k = JSON.stringify(key);
+  const g = groups.get(k);
+  if (!g) {
+    groups.set(k, { key, sums: { ...sums } });
+    return;
+  }
+  for (const [name, v] of Object.entries(sums)) g.sums[name] = (g.sums[name] ?? 0) + v;
+}
+
+async function upsert(
+  trx: Knex.Transaction,
+  table: string,
+  keyColumns: string[],
+  money: string[],
+  groups: Map<string, { key: unknown[]; sums: Sums }>,
+): Promise<void> {
+  if (groups.size === 0) return;
+  const rows = [...groups.values()].map(({ key, sums }) => ({
+    ...Object.fromEntries(keyColumns.map((c, i) => [c, key[i]])),
+    ...Object.fromEntries(Object.entries(sums).map(([c, v]) => [c, money.includes(c) ? toDecimal(v as Paise) : v])),
+  }));
+  const sumColumns = Object.keys(rows[0]!).filter((c) => !keyColumns.includes(c));
+  await trx(table)
+    .insert(rows)
+    .onConflict(keyColumns)
+    .merge(Object.fromEntries(sumColumns.map((c) => [c, trx.raw('?? + VALUES(??)', [c, c])])));
+}
+
+async function lockBatch(trx: Knex.Transaction, table: string, limit: number): Promise<Array<Record<string, any>>> {
+  return trx(table).orderBy('id').limit(limit).forUpdate().select('*');
+}
+
+async function foldPayments(trx: Knex.Transaction, limit: number): Promise<number> {
+  const deltas = await lockBatch(trx, 'report_payment_deltas', limit);
+  if (deltas.length === 0) return 0;
+  const days = new Map<string, { key: unknown[]; sums: Sums }>();
+  const users = new Map<string, { key: unknown[]; sums: Sums }>();
+  for (const d of deltas) {
+    const sums = { payments: d.payments, amount: fromDecimal(d.amount), fee: fromDecimal(d.fee) };
+    add(days, [d.day, d.kind, d.status], sums);
+    if (d.status === 'COMPLETED') add(users, [d.day, d.user_id, d.kind], sums);
+  }
+  await upsert(trx, 'report_payment_days', ['day', 'kind', 'status'], ['amount', 'fee'], days);
+  await upsert(trx, 'report_user_days', ['day', 'user_id', 'kind'], ['amount', 'fee'], users);
+  await trx('report_payment_deltas')
+    .whereIn(
+      'id',
+      deltas.map((d) => d.id),
+    )
+    .delete();
+  return deltas.length;
+}
+
+async function foldSettlements(trx: Knex.Transaction, limit: number): Promise<number> {
+  const deltas = await lockBatch(trx, 'report_settle_deltas', limit);
+  if (deltas.length === 0) return 0;
+  const groups = new Map<string, { key: unknown[]; sums: Sums }>();
+  for (const d of deltas) {
+    const ms = Number(d.settle_ms);
+    add(groups, [d.day, d.kind, settleBucketOf(ms)], { payments: d.payments, total_ms: d.payments * ms });
+  }
+  await upsert(trx, 'report_settle_days', ['day', 'kind', 'bucket'], [], groups);
+  await trx('report_settle_deltas')
+    .whereIn(
+      'id',
+      deltas.map((d) => d.id),
+    )
+    .delete();
+  return deltas.length;
+}
+
+async function foldCommissions(trx: Knex.Transaction, limit: number): Promise<number> {
+  const deltas = await lockBatch(trx, 'report_commission_deltas', limit);
+  if (deltas.length === 0) return 0;
+  // A claw-back's statement row does not name the payer: its payment does.
+  const missing = [...new Set(deltas.filter((d) => d.payer_id === null).map((d) => d.payment_id as string))];
+  const payers = new Map<string, number>();
+  if (missing.length > 0) {
+    const rows = await trx('payment_records').whereIn('id', missing).select('id', 'user_id');
+    for (const r of rows) payers.set(r.id, r.user_id);
+  }
+  const byEarner = new Map<string, { key: unknown[]; sums: Sums }>();
+  const byLevel = new Map<string, { key: unknown[]; sums: Sums }>();
+  for (const d of deltas) {
+    const sums = {
+      paid_count: d.paid_count,
+      paid_amount: fromDecimal(d.paid_amount),
+      clawback_count: d.clawback_count,
+      clawback_amount: fromDecimal(d.clawback_amount),
+    };
+    add(byEarner, [d.earner_id, d.day, d.payer_id ?? payers.get(d.payment_id) ?? 0, d.level], sums);
+    add(byLevel, [d.day, d.level], sums);
+  }
+  const money = ['paid_amount', 'clawback_amount'];
+  await upsert(trx, 'report_commission_days', ['earner_id', 'day', 'payer_id', 'level'], money, byEarner);
+  await upsert(trx, 'report_commission_level_days', ['day', 'level'], money, byLevel);
+  await trx('report_commission_deltas')
+    .whereIn(
+      'id',
+      deltas.map((d) => d.id),
+    )
+    .delete();
+  return deltas.length;
+}
+
+export interface FoldResult {
+  payments: number;
+  settlements: number;
+  commissions: number;
+}
+
+/**
+ * Folds until no delta is left or `maxBatches` batches ran (a long backlog is folded over
+ * several runs; reports stay exact meanwhile, only slower). `onBatch` reports progress.
+ */
+export async function foldReportDeltas(
+  knex: Knex,
+  opts: { batch?: number; maxBatches?: number; onBatch?: (r: FoldResult) => void } = {},
+): Promise<FoldResult> {
+  const batch = opts.batch ?? FOLD_BATCH;
+  const total: FoldResult = { payments: 0, settlements: 0, commissions: 0 };
+  for (let i = 0; i < (opts.maxBatches ?? Infinity); i++) {
+    const r = await knex.transaction(
+      async (trx) => ({
+        payments: await foldPayments(trx, batch),
+        settlements: await foldSettlements(trx, batch),
+        commissions: await foldCommissions(trx, batch),
+      }),
+      { isolationLevel: 'read committed' },
+    );
+    total.payments += r.payments;
+    total.settlements += r.settlements;
+    total.commissions += r.commissions;
+    opts.onBatch?.(total);
+    if (r.payments < batch && r.settlements < batch && r.commissions < batch) break;
+  }
+  return total;
+}

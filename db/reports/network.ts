@@ -1,0 +1,196 @@
+/**
+ * A distributor's network (the users below them through parent_distributor_id, as deep as commissions go) and a user's own
+ * spending, from the same rollups as the admin's reports.
+ */
+import type { Knex } from 'knex';
+import { MAX_COMMISSION_LEVELS } from '../../domain/commissions';
+import type { Paise } from '../../domain/money';
+import type { PaymentKind } from '../../domain/payments';
+import { DayRange, Granularity, periodOf, periodsOf } from '../../domain/reports';
+import { fromDecimal } from '../money';
+import { LevelCommission, levelCommission } from './admin';
+import { commissionRowsSql, inSnapshot, paymentRowsSql, query, Snapshot } from './snapshot';
+
+/** As far down as commissions reach (and /v1/me/downline shows); a cycle in bad data cannot loop past it. */
+const MAX_DEPTH = MAX_COMMISSION_LEVELS;
+
+export interface NetworkMember {
+  userId: number;
+  userCode: string | null;
+  name: string | null;
+  role: string;
+  /** 1 = directly below. */
+  depth: number;
+  payments: number;
+  volume: Paise;
+  /** What the distributor earned on this member's payments, net of claw-backs. */
+  commission: Paise;
+}
+
+export interface NetworkPoint {
+  period: string;
+  payments: number;
+  volume: Paise;
+  commission: Paise;
+}
+
+export interface NetworkReport {
+  range: DayRange;
+  granularity: Granularity;
+  members: number;
+  payments: number;
+  volume: Paise;
+  commissions: LevelCommission[];
+  commission: Paise;
+  byMember: NetworkMember[];
+  trend: NetworkPoint[];
+}
+
+async function membersBelow(s: Snapshot, distributorId: number) {
+  return query<{ id: number; depth: number; user_code: string | null; full_name: string | null; role: string }>(
+    s,
+    `WITH RECURSIVE below (id, depth) AS (
+       SELECT id, 1 FROM users WHERE parent_distributor_id = ?
+       UNION ALL
+       SELECT u.id, b.depth + 1 FROM users u JOIN below b ON u.parent_distributor_id = b.id WHERE b.depth < ${MAX_DEPTH})
+     SELECT b.id, MIN(b.depth) AS depth, u.user_code, u.full_name, u.role
+       FROM below b JOIN users u ON u.id = b.id WHERE b.id <> ? GROUP BY b.id, u.user_code, u.full_name, u.role`,
+    [distributorId, distributorId],
+  );
+}
+
+export async function networkReport(
+  knex: Knex,
+  distributorId: number,
+  range: DayRange,
+  granularity: Granularity,
+): Promise<NetworkReport> {
+  return inSnapshot(knex, async (s) => {
+    const members = await membersBelow(s, distributorId);
+    const ids = members.map((m) => m.id);
+    const volume = paymentRowsSql(range, { completedOnly: true, userIds: ids });
+    const commission = commissionRowsSql(range, distributorId);
+    const byUser = await query<Record<string, string>>(
+      s,
+      `SELECT user_id, SUM(payments) AS payments, SUM(amount) AS amount FROM (${volume.sql}) x GROUP BY user_id`,
+      volume.values,
+    );
+    const byDay = await query<Record<string, string>>(
+      s,
+      `SELECT day, SUM(payments) AS payments, SUM(amount) AS amount FROM (${volume.sql}) x GROUP BY day`,
+      volume.values,
+    );
+    const byPayer = await query<Record<string, string>>(
+      s,
+      `SELECT payer_id, level, SUM(paid_count) AS paid, SUM(paid_amount) AS paid_amount, SUM(clawback_count) AS clawed,
+              SUM(clawback_amount) AS clawback_amount
+         FROM (${commission.sql}) x GROUP BY payer_id, level`,
+      commission.values,
+    );
+    const commissionByDay = await query<Record<string, string>>(
+      s,
+      `SELECT day, SUM(paid_amount) - SUM(clawback_amount) AS net FROM (${commission.sql}) x GROUP BY day`,
+      commission.values,
+    );
+
+    const byMember = new Map<number, NetworkMember>(
+      members.map((m) => [
+        m.id,
+        {
+          userId: m.id,
+          userCode: m.user_code,
+          name: m.full_name,
+          role: m.role,
+          depth: Number(m.depth),
+          payments: 0,
+          volume: 0 as Paise,
+          commission: 0 as Paise,
+        },
+      ]),
+    );
+    for (const r of byUser) {
+      const m = byMember.get(Number(r.user_id));
+      if (!m) continue;
+      m.payments = Number(r.payments);
+      m.volume = fromDecimal(r.amount);
+    }
+    const levels = new Map<number, LevelCommission>();
+    for (const r of byPayer) {
+      const c = levelCommission(r);
+      const m = byMember.get(Number(r.payer_id));
+      if (m) m.commission = (m.commission + c.net) as Paise;
+      const l = levels.get(c.level);
+      levels.set(
+        c.level,
+        !l
+          ? c
+          : {
+              level: c.level,
+              paid: l.paid + c.paid,
+              paidAmount: (l.paidAmount + c.paidAmount) as Paise,
+              clawedBack: l.clawedBack + c.clawedBack,
+              clawbackAmount: (l.clawbackAmount + c.clawbackAmount) as Paise,
+              net: (l.net + c.net) as Paise,
+            },
+      );
+    }
+    const trend = new Map<string, NetworkPoint>(
+      periodsOf(range, granularity).map((p) => [
+        p,
+        { period: p, payments: 0, volume: 0 as Paise, commission: 0 as Paise },
+      ]),
+    );
+    for (const r of byDay) {
+      const p = trend.get(periodOf(r.day!, granularity))!;
+      p.payments += Number(r.payments);
+      p.volume = (p.volume + fromDecimal(r.amount)) as Paise;
+    }
+    for (const r of commissionByDay) {
+      const p = trend.get(periodOf(r.day!, granularity))!;
+      p.commission = (p.commission + fromDecimal(r.net)) as Paise;
+    }
+    const all = [...byMember.values()];
+    const commissions = [...levels.values()].sort((a, b) => a.level - b.level);
+    return {
+      range,
+      granularity,
+      members: all.length,
+      payments: all.reduce((a, m) => a + m.payments, 0),
+      volume: all.reduce((a, m) => a + m.volume, 0) as Paise,
+      commissions,
+      commission: commissions.reduce((a, c) => a + c.net, 0) as Paise,
+      byMember: all.sort((a, b) => b.volume - a.volume || a.userId - b.userId),
+      trend: [...trend.values()],
+    };
+  });
+}
+
+export interface SpendingLine {
+  month: string;
+  kind: PaymentKind;
+  payments: number;
+  amount: Paise;
+  fee: Paise;
+}
+
+/** A user's completed payments by IST month and kind. */
+export async function spendingByMonth(knex: Knex, userId: number, range: DayRange): Promise<SpendingLine[]> {
+  return inSnapshot(knex, async (s) => {
+    const src = paymentRowsSql(range, { completedOnly: true, userIds: [userId] });
+    const rows = await query<Record<string, string>>(
+      s,
+      `SELECT DATE_FORMAT(day, '%Y-%m-01') AS month, kind, SUM(payments) AS payments, SUM(amount) AS amount, SUM(fee) AS fee
+         FROM (${src.sql}) x GROUP BY month, kind ORDER BY month, kind`,
+      src.values,
+    );
+    return rows
+      .map((r) => ({
+        month: r.month!,
+        kind: r.kind as PaymentKind,
+        payments: Number(r.payments),
+        amount: fromDecimal(r.amount),
+        fee: fromDecimal(r.fee),
+      }))
+      .filter((l) => l.payments !== 0);
+  });
+}
