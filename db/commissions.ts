@@ -56,6 +56,8 @@ export interface CommissionOrigin {
   /** The service's margin, in 1/10,000 (domain/commissions RATE_SCALE). */
   marginRate: number;
   description: string;
+  /** When the shares were decided: now, except in an imported history (db/seed/history.ts). */
+  decidedAt?: Date;
 }
 
 async function decidedShares(db: Knex | Knex.Transaction, transactionId: number): Promise<CommissionShare[]> {
@@ -75,14 +77,18 @@ export async function payCommissions(knex: Knex, ledger: Ledger, o: CommissionOr
     const decided = splitCommissions(o.amount, await uplinesOf(knex, o.userId), o.marginRate);
     if (decided.length === 0) return [];
     try {
+      // In upline id order: each row's foreign-key check share-locks its upline, and postings
+      // lock users in ascending id order, so the other order could deadlock with a posting.
+      const byUpline = [...decided].sort((a, b) => a.userId - b.userId);
       await knex('commissions').insert(
-        decided.map((s) => ({
+        byUpline.map((s) => ({
           user_id: o.userId,
           transaction_id: o.transactionId,
           commission_rate: formatRate(s.rate),
           commission_amount: toDecimal(s.amount),
           level: s.level,
           parent_user_id: s.userId,
+          ...(o.decidedAt ? { calculated_at: o.decidedAt } : {}),
         })),
       );
     } catch (err) {

@@ -21,7 +21,7 @@ import { countUsage, uncountUsage } from '../../domain/limitUsage';
 import { add, formatRupees, Paise, subtract } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { LockedUser, lockUser, saveUser } from './accounts';
-import { checkLimits, postJournal } from './posting';
+import { checkLimits, Clock, postJournal, wallClock } from './posting';
 import { insertRow, selectRows, updateById } from '../sql';
 import { inLedgerTransaction, isDuplicateKey } from './transaction';
 
@@ -75,7 +75,7 @@ function checkHoldRules(user: LockedUser, rules: UserRules, amount: Paise): void
 }
 
 /** Reserves `amount` on the wallet. Idempotent by reference. */
-export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
+export async function reserve(knex: Knex, req: ReserveRequest, clock: Clock = wallClock): Promise<Hold> {
   if (!Number.isSafeInteger(req.amount) || req.amount <= 0)
     throw new ValidationError('hold amount must be positive', { amount: req.amount });
   const rules = req.rules ?? {};
@@ -85,7 +85,7 @@ export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
       // on it that two concurrent reserves would both try to upgrade (a deadlock). Under the
       // lock, the unique reference makes a concurrent twin fail as a duplicate and replay.
       const user = await lockUser(trx, req.userId);
-      const now = new Date();
+      const now = clock();
       const id = await insertRow(trx, 'holds', {
         reference: req.reference,
         user_id: req.userId,
@@ -117,7 +117,7 @@ export async function reserve(knex: Knex, req: ReserveRequest): Promise<Hold> {
 }
 
 /** Turns an active hold into a posting `wallet → to`. Idempotent by the capture reference. */
-export async function capture(knex: Knex, req: CaptureRequest): Promise<PostingResult> {
+export async function capture(knex: Knex, req: CaptureRequest, clock: Clock = wallClock): Promise<PostingResult> {
   const hold = await findHold(knex, req.holdReference);
   const amount = req.amount ?? hold.amount;
   if (amount <= 0 || amount > hold.amount) {
@@ -140,6 +140,7 @@ export async function capture(knex: Knex, req: CaptureRequest): Promise<PostingR
     {
       holdId: hold.id,
       countsTowardLimits: hold.countsTowardLimits,
+      clock,
       afterLock: async (trx, accounts) => {
         const locked = await lockHold(trx, hold.id);
         const current = locked.hold;
@@ -157,7 +158,7 @@ export async function capture(knex: Knex, req: CaptureRequest): Promise<PostingR
           status: 'captured',
           captured_amount: toDecimal(amount),
           capture_reference: req.reference,
-          resolved_at: new Date(),
+          resolved_at: clock(),
         });
       },
     },
@@ -165,7 +166,12 @@ export async function capture(knex: Knex, req: CaptureRequest): Promise<PostingR
 }
 
 /** Voids an active hold; nothing is posted. Releasing a released hold returns it unchanged. */
-export async function release(knex: Knex, holdReference: string, reason: string): Promise<Hold> {
+export async function release(
+  knex: Knex,
+  holdReference: string,
+  reason: string,
+  clock: Clock = wallClock,
+): Promise<Hold> {
   const hold = await findHold(knex, holdReference);
   return inLedgerTransaction(knex, async (trx) => {
     const user = await lockUser(trx, hold.userId);
@@ -183,7 +189,7 @@ export async function release(knex: Knex, holdReference: string, reason: string)
     await updateById(trx, 'holds', hold.id, {
       status: 'released',
       release_reason: reason.slice(0, 500),
-      resolved_at: new Date(),
+      resolved_at: clock(),
     });
     return { ...current, status: 'released', releaseReason: reason.slice(0, 500) };
   });

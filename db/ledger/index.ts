@@ -7,7 +7,7 @@ import type { Hold, PostingRequest, PostingResult } from '../../domain/ledger';
 import { capture, CaptureRequest, release, reserve, ReserveRequest } from './holds';
 import { checkInvariants, InvariantReport } from './invariants';
 import { outgoingUsage, OutgoingUsage } from './limits';
-import { postJournal } from './posting';
+import { Clock, postJournal, wallClock } from './posting';
 import { refund, RefundRequest } from './refunds';
 
 export interface Ledger {
@@ -24,13 +24,19 @@ export interface Ledger {
   isPosted(reference: string): Promise<boolean>;
 }
 
-export function createLedger(knex: Knex): Ledger {
+/**
+ * `clock` dates the postings: the wall clock, always, except for a history import
+ * (`npm run seed:history`), which builds its own ledger to date each posting when its
+ * simulated payment happened. No request carries a date, so no caller can backdate money.
+ */
+export function createLedger(knex: Knex, opts: { clock?: Clock } = {}): Ledger {
+  const clock = opts.clock ?? wallClock;
   return {
-    post: (req) => postJournal(knex, req),
-    reserve: (req) => reserve(knex, req),
-    capture: (req) => capture(knex, req),
-    release: (ref, reason) => release(knex, ref, reason),
-    refund: (req) => refund(knex, req),
+    post: (req) => postJournal(knex, req, { clock }),
+    reserve: (req) => reserve(knex, req, clock),
+    capture: (req) => capture(knex, req, clock),
+    release: (ref, reason) => release(knex, ref, reason, clock),
+    refund: (req) => refund(knex, req, clock),
     usage: (userId, at = new Date()) => outgoingUsage(knex, userId, at),
     checkInvariants: () => checkInvariants(knex),
     holdStatus: async (reference) => (await knex('holds').where({ reference }).first('status'))?.status ?? 'none',

@@ -46,7 +46,12 @@ export interface PostingHooks {
   beforeInsert?: (trx: Knex.Transaction) => Promise<void>;
   /** Runs with every account locked, before any rule is checked or balance changed. */
   afterLock?: (trx: Knex.Transaction, accounts: Map<string, LockedAccount>, journalId: number) => Promise<void>;
+  /** The posting's moment; the wall clock unless the ledger imports history (db/ledger/index.ts). */
+  clock?: Clock;
 }
+
+export type Clock = () => Date;
+export const wallClock: Clock = () => new Date();
 
 class DuplicateReference extends Error {}
 
@@ -109,7 +114,7 @@ async function applyPosting(
   fp: string,
   hooks: PostingHooks,
 ): Promise<PostingResult> {
-  const now = new Date();
+  const now = (hooks.clock ?? wallClock)();
   const countsTowardLimits = hooks.countsTowardLimits ?? req.lines.some((l) => l.rules?.countTowardLimits);
   if (hooks.beforeInsert) await hooks.beforeInsert(trx);
   let journalId: number;

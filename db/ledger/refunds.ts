@@ -11,9 +11,9 @@ import { PostingLine, PostingResult, RefundRequest } from '../../domain/ledger';
 export type { RefundRequest };
 import { add, formatRupees, sum } from '../../domain/money';
 import { fromDecimal } from '../money';
-import { postJournal, readJournal } from './posting';
+import { Clock, postJournal, readJournal, wallClock } from './posting';
 
-export async function refund(knex: Knex, req: RefundRequest): Promise<PostingResult> {
+export async function refund(knex: Knex, req: RefundRequest, clock: Clock = wallClock): Promise<PostingResult> {
   const original = await knex('ledger_journals').where({ reference: req.originalReference }).first();
   if (!original) throw new NotFoundError('original posting not found', { reference: req.originalReference });
   const orig = await readJournal(knex, original.id);
@@ -37,6 +37,7 @@ export async function refund(knex: Knex, req: RefundRequest): Promise<PostingRes
     { reference: req.reference, ledgerType: 'Refund', description: req.description, lines },
     {
       reversesJournalId: original.id,
+      clock,
       // Refunds of one original queue on its row before inserting anything, so the sum below
       // never has to wait on a sibling refund's uncommitted row (which would deadlock).
       beforeInsert: async (trx) => {
