@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--after N] [--json file.json] [--keep] [--profile dir] [--api URL]`: how fast
+ * `npm run bench [-- --quick] [--after N] [--history N] [--json file.json] [--keep] [--profile dir] [--api URL]`: how fast
  * the engine answers, against ceilings measured on the same machine in the same run.
  *
  * Starts its own stack shaped like `npm run dev` (private MariaDB, Temporal dev server, the
@@ -17,6 +17,9 @@
  * With `--after N` it then drives N payments of the chaos run's mix (every kind and outcome:
  * settled payments listening for reversals, abandoned top-ups, ...), measures every figure again
  * and compares each with its fresh value (target: within 20%).
+ * Then reports at scale (scripts/bench/reports.ts): a history of `--history N` payments over 90
+ * days (default 1,000,000; 100,000 with --quick; 0 skips it) written through the ledger, and each
+ * report answered through the API.
  * Prints the tables (figure, ceiling, ratio, target) and writes them as JSON with `--json`.
  * Figures are from one machine at one moment: compare ratios, not absolute numbers.
  */
@@ -38,6 +41,7 @@ import {
   trivialWorkflows,
 } from './bench/ceilings';
 import { seedHeavyHistory } from './bench/heavyUser';
+import { reportsAtScale } from './bench/reports';
 import {
   alternating,
   closedLoop,
@@ -65,6 +69,8 @@ interface Options {
   after?: number;
   /** Measure the stack running at this URL instead of starting one. */
   api?: string;
+  /** Payments of history to measure the reports on (0: skip). */
+  history?: number;
 }
 
 function options(argv: string[]): Options {
@@ -77,9 +83,14 @@ function options(argv: string[]): Options {
     else if (a === '--profile') o.profile = path.resolve(argv[++i] ?? 'profiles');
     else if (a === '--after') o.after = Number(argv[++i]);
     else if (a === '--api') o.api = argv[++i];
+    else if (a === '--history') o.history = Number(argv[++i]);
     else
-      throw new Error(`unknown option ${a} (known: --quick, --json file, --keep, --profile dir, --after N, --api URL)`);
+      throw new Error(
+        `unknown option ${a} (known: --quick, --json file, --keep, --profile dir, --after N, --history N, --api URL)`,
+      );
   }
+  if (o.history !== undefined && !(Number.isInteger(o.history) && o.history >= 0))
+    throw new Error('--history must be a whole number of payments (0 skips the reports)');
   if (o.after !== undefined && !(Number.isInteger(o.after) && o.after > 0))
     throw new Error('--after must be a positive whole number of payments');
   if (o.api !== undefined && !/^https?:\/\/[^/]+/.test(o.api))
@@ -474,17 +485,34 @@ async function main(): Promise<void> {
       after = await measure(b, 'after');
       await timed('waiting for the payments in flight to settle', () => settled(knex, clients, 120_000));
     }
+    const history = o.history ?? (o.quick ? 100_000 : 1_000_000);
+    const reports =
+      history > 0
+        ? await reportsAtScale({
+            knex,
+            api: stack.apiUrls[0]!,
+            databaseUrl: stack.databaseUrl,
+            payments: history,
+            iterations: o.quick ? 20 : 50,
+          })
+        : [];
     const invariants = await timed('ledger invariants', () => checkInvariants(knex));
     for (const c of invariants.checks.filter((x) => !x.ok))
       console.error(`nexaspay bench: invariant ${c.id} fails: ${JSON.stringify(c.offending.slice(0, 3))}`);
 
-    const missed = printTable(fresh.rows, fresh.memory, invariants.ok);
+    const missed = printTable(fresh.rows, { memory: fresh.memory, invariantsOk: invariants.ok });
     printCpu(fresh.cpu);
     if (after) {
       console.log(`\nafter ${o.after!.toLocaleString('en')} payments (and the workflows they left open):`);
-      missed.push(...printTable(after.rows, after.memory, invariants.ok).map((m) => `${m} (after)`));
+      missed.push(
+        ...printTable(after.rows, { memory: after.memory, invariantsOk: invariants.ok }).map((m) => `${m} (after)`),
+      );
       printCpu(after.cpu);
       missed.push(...printDrift(fresh.rows, after.rows, 0.2));
+    }
+    if (reports.length > 0) {
+      console.log(`\nreports, with ${history.toLocaleString('en')} payments of history:`);
+      missed.push(...printTable(reports));
     }
     if (o.json) {
       writeFileSync(
@@ -511,6 +539,7 @@ async function main(): Promise<void> {
                   },
                 }
               : {}),
+            ...(reports.length > 0 ? { reports: { payments: history, rows: jsonRows(reports) } } : {}),
             invariantsOk: invariants.ok,
             missed,
           },

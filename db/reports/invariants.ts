@@ -27,7 +27,7 @@ function difference(key: string, sums: string[], parts: { source: string; rollup
 
 export const REPORT_CHECKS: ReadonlyArray<{ id: string; title: string; sql: string }> = [
   {
-    id: 'report-payments',
+    id: 'report_payments',
     title: 'Report rollups: payments by day, kind and status equal the payments read model',
     sql: difference('day, kind, status', ['payments', 'amount', 'fee'], {
       source: `SELECT ${istDay('created_at')} AS day, kind, status, COUNT(*) AS payments, SUM(amount) AS amount, SUM(fee) AS fee
@@ -37,7 +37,7 @@ export const REPORT_CHECKS: ReadonlyArray<{ id: string; title: string; sql: stri
     }),
   },
   {
-    id: 'report-users',
+    id: 'report_users',
     title: "Report rollups: each user's completed payments by day and kind equal the payments read model",
     sql: difference('day, user_id, kind', ['payments', 'amount', 'fee'], {
       source: `SELECT ${istDay('created_at')} AS day, user_id, kind, COUNT(*) AS payments, SUM(amount) AS amount, SUM(fee) AS fee
@@ -47,7 +47,7 @@ export const REPORT_CHECKS: ReadonlyArray<{ id: string; title: string; sql: stri
     }),
   },
   {
-    id: 'report-settlements',
+    id: 'report_settlements',
     title: 'Report rollups: time to settle by day, kind and bucket equals the settled payments',
     sql: difference('day, kind, bucket', ['payments', 'total_ms'], {
       source: `SELECT ${istDay('p.created_at')} AS day, p.kind, ${settleBucketSql(settleMs)} AS bucket,
@@ -59,7 +59,7 @@ export const REPORT_CHECKS: ReadonlyArray<{ id: string; title: string; sql: stri
     }),
   },
   {
-    id: 'report-commissions',
+    id: 'report_commissions',
     title: 'Report rollups: commissions by earner, day, payer and level equal the commission statement lines',
     sql: difference(
       'earner_id, day, payer_id, level',
@@ -78,7 +78,7 @@ export const REPORT_CHECKS: ReadonlyArray<{ id: string; title: string; sql: stri
     ),
   },
   {
-    id: 'report-commission-levels',
+    id: 'report_commission_levels',
     title: 'Report rollups: commissions by day and level equal the commission statement lines',
     sql: difference('day, level', ['paid_count', 'paid_amount', 'clawback_count', 'clawback_amount'], {
       source: `SELECT t.ledger_date AS day, ${level} AS level, SUM(t.credit_amount > 0) AS paid_count,
@@ -92,13 +92,13 @@ export const REPORT_CHECKS: ReadonlyArray<{ id: string; title: string; sql: stri
     }),
   },
   {
-    id: 'report-triggers',
+    id: 'report_triggers',
     title: 'The triggers that keep the report rollups in step with their sources are installed',
     sql: `SELECT name AS missing_trigger FROM (${REPORT_TRIGGERS.map((t) => `SELECT '${t}' AS name`).join(' UNION ALL ')}) t
            WHERE name NOT IN (SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = DATABASE())`,
   },
   {
-    id: 'report-settled-at',
+    id: 'report_settled_at',
     title: 'A payment has a settlement time exactly when it has settled (completed, failed or reversed)',
     sql: `SELECT id AS payment_id, status, settled_at FROM payment_records
            WHERE (status IN ('COMPLETED', 'FAILED', 'REVERSED')) <> (settled_at IS NOT NULL)`,

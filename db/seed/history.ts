@@ -46,6 +46,9 @@ export interface HistoryResult {
   byKind: Record<string, number>;
   byStatus: Record<string, number>;
   distributors: number[];
+  /** The top of each chain and the retailers' direct parents. */
+  supers: number[];
+  locals: number[];
   retailers: number[];
 }
 
@@ -242,7 +245,12 @@ async function buildHierarchy(knex: Knex, prefix: string, retailers: number, r: 
     passwordHash,
     supers + areas + locals,
   );
-  return { distributors: [...superRows, ...areaRows, ...localRows], retailers: retailerRows };
+  return {
+    distributors: [...superRows, ...areaRows, ...localRows],
+    supers: superRows,
+    locals: localRows,
+    retailers: retailerRows,
+  };
 }
 
 interface Lane {
@@ -550,7 +558,7 @@ export async function seedHistory(knex: Knex, o: HistoryOptions): Promise<Histor
   const start = end.getTime() - days * 86_400_000;
   const retailerCount = o.retailers ?? Math.max(20, Math.round(o.payments / 1000));
   const prefix = o.prefix ?? `h${Date.now().toString(36)}`;
-  const { distributors, retailers } = await buildHierarchy(knex, prefix, retailerCount, r);
+  const { distributors, supers, locals, retailers } = await buildHierarchy(knex, prefix, retailerCount, r);
   const writer = new HistoryWriter(knex, prefix, end);
   const byKind: Record<string, number> = {};
   const byStatus: Record<string, number> = {};
@@ -632,6 +640,8 @@ export async function seedHistory(knex: Knex, o: HistoryOptions): Promise<Histor
     byKind,
     byStatus,
     distributors: distributors.map((d) => d.id),
+    supers: supers.map((d) => d.id),
+    locals: locals.map((d) => d.id),
     retailers: retailers.map((u) => u.id),
   };
 }

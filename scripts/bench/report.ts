@@ -46,8 +46,11 @@ export interface Memory {
   limitMb: number;
 }
 
-/** Prints the table; returns what missed its target. */
-export function printTable(rows: Row[], memory: Memory, invariantsOk: boolean): string[] {
+/**
+ * Prints the table; returns what missed its target. With `footer`, the memory and invariants
+ * rows close it (the main table; the reports' table has only its own rows).
+ */
+export function printTable(rows: Row[], footer?: { memory: Memory; invariantsOk: boolean }): string[] {
   const header = ['figure', 'ops/s', 'p50 ms', 'p99 ms', 'errors', 'vs ceiling', 'target', 'met'];
   const lines = rows.map((r) => {
     const m = met(r);
@@ -62,40 +65,43 @@ export function printTable(rows: Row[], memory: Memory, invariantsOk: boolean): 
       m === undefined ? '' : m ? 'yes' : 'NO',
     ];
   });
-  const memMet = memory.apiMb < memory.limitMb && memory.workerMb < memory.limitMb;
-  // A stack given by --api may run elsewhere (or in containers): its processes cannot be read here.
-  const memMeasured = Number.isFinite(memory.apiMb) && Number.isFinite(memory.workerMb);
-  lines.push(
-    [
-      'resident memory, API / worker (MB)',
-      `${num(memory.apiMb)} / ${num(memory.workerMb)}`,
-      '',
-      '',
-      '',
-      '',
-      `< ${memory.limitMb} MB each`,
-      !memMeasured ? 'not measured' : memMet ? 'yes' : 'NO',
-    ],
-    [
-      'ledger invariants after the run',
-      invariantsOk ? 'all pass' : 'FAIL',
-      '',
-      '',
-      '',
-      '',
-      'all pass',
-      invariantsOk ? 'yes' : 'NO',
-    ],
-  );
-  printAligned(header, lines);
   const missed = rows.filter((r) => met(r) === false).map((r) => r.what);
-  if (!memMet)
-    missed.push(
-      memMeasured
-        ? 'resident memory'
-        : 'resident memory (not measured: the API or worker is not a process on this machine)',
+  if (footer) {
+    const { memory, invariantsOk } = footer;
+    const memMet = memory.apiMb < memory.limitMb && memory.workerMb < memory.limitMb;
+    // A stack given by --api may run elsewhere (or in containers): its processes cannot be read here.
+    const memMeasured = Number.isFinite(memory.apiMb) && Number.isFinite(memory.workerMb);
+    lines.push(
+      [
+        'resident memory, API / worker (MB)',
+        `${num(memory.apiMb)} / ${num(memory.workerMb)}`,
+        '',
+        '',
+        '',
+        '',
+        `< ${memory.limitMb} MB each`,
+        !memMeasured ? 'not measured' : memMet ? 'yes' : 'NO',
+      ],
+      [
+        'ledger invariants after the run',
+        invariantsOk ? 'all pass' : 'FAIL',
+        '',
+        '',
+        '',
+        '',
+        'all pass',
+        invariantsOk ? 'yes' : 'NO',
+      ],
     );
-  if (!invariantsOk) missed.push('ledger invariants');
+    if (!memMet)
+      missed.push(
+        memMeasured
+          ? 'resident memory'
+          : 'resident memory (not measured: the API or worker is not a process on this machine)',
+      );
+    if (!invariantsOk) missed.push('ledger invariants');
+  }
+  printAligned(header, lines);
   console.log(missed.length ? `\nmissed targets: ${missed.join('; ')}` : '\nevery target met');
   return missed;
 }

@@ -134,6 +134,13 @@ it('admins run the invariant checker and read the latest reconciliation over HTT
     'payments_settled_once',
     'settled_payments_hold_nothing',
     'commissions_match_rows',
+    'report_payments',
+    'report_users',
+    'report_settlements',
+    'report_commissions',
+    'report_commission_levels',
+    'report_triggers',
+    'report_settled_at',
   ]);
   expect(
     (await t.http().get('/v1/admin/reconciliation/latest').set('Authorization', `Bearer ${adminToken}`)).status,
