@@ -1,7 +1,9 @@
 /**
  * `npm run seed:history -- --payments 1000000 [--days 90] [--retailers N] [--lanes 8] [--seed 1] [--check]`:
  * writes a realistic payment history (db/seed/history.ts) into DATABASE_URL or the running dev
- * stack's database, with a progress bar, then folds the report rollups. `--check` runs the
+ * stack's database, with a progress bar, then folds the report rollups. While it writes, the
+ * server flushes its log once a second instead of at every commit (db/seed/history.ts
+ * relaxedDurability; restored after). `--check` runs the
  * ledger invariant checker afterwards (every check, rollups included; minutes at a million).
  */
 import { SingleBar } from 'cli-progress';
@@ -12,7 +14,7 @@ import { createKnex } from '../db/knex';
 import { checkInvariants } from '../db/ledger/invariants';
 import { migrateLatest } from '../db/migrations';
 import { foldReportDeltas } from '../db/reports/fold';
-import { seedHistory } from '../db/seed/history';
+import { relaxedDurability, seedHistory } from '../db/seed/history';
 import { formatReport } from './ledger-check';
 import { envWithDevStack } from './stack/devEnv';
 
@@ -59,6 +61,7 @@ async function main() {
     await migrateLatest(knex);
     const started = Date.now();
     const progress = bar('payments', o.payments);
+    const restoreDurability = await relaxedDurability(knex);
     const result = await seedHistory(knex, {
       payments: o.payments,
       days: o.days,
@@ -69,7 +72,7 @@ async function main() {
         progress.setTotal(Math.max(o.payments, done));
         progress.update(done, { rate: Math.round(done / ((Date.now() - started) / 1000)).toLocaleString('en-IN') });
       },
-    });
+    }).finally(restoreDurability);
     progress.stop();
     console.log(
       `nexaspay: ${result.payments.toLocaleString('en-IN')} payments (funding top-ups included) for ${result.users} users in ${Math.round((Date.now() - started) / 1000)} s`,

@@ -24,7 +24,9 @@ export function paymentRowsSql(r: DayRange, opts: { completedOnly?: boolean; use
   const userValues = opts.userIds ?? [];
   if (opts.completedOnly) {
     return {
-      sql: `SELECT day, user_id, kind, payments, amount, fee FROM report_user_days WHERE day BETWEEN ? AND ?${users}
+      // A few users' rows are found by user; everyone's (top users) by day.
+      sql: `SELECT day, user_id, kind, payments, amount, fee FROM report_user_days${opts.userIds ? ' FORCE INDEX (idx_report_user_days_user)' : ''}
+             WHERE day BETWEEN ? AND ?${users}
             UNION ALL
             SELECT day, user_id, kind, payments, amount, fee FROM report_payment_deltas
              WHERE status = 'COMPLETED' AND day BETWEEN ? AND ?${users}`,

@@ -8,7 +8,7 @@ import { TOTP } from 'otpauth';
 import { loadConfig } from '../../config';
 import { hashPassword } from '../../db/passwords';
 import { foldReportDeltas } from '../../db/reports/fold';
-import { seedHistory } from '../../db/seed/history';
+import { relaxedDurability, seedHistory } from '../../db/seed/history';
 import { enrolWithSecret, twoFactorKeysOf } from '../../db/twoFactor';
 import { addDays, istDate } from '../../domain/calendar';
 import { userCodeFor } from '../../domain/users';
@@ -71,6 +71,7 @@ export async function reportsAtScale(o: {
   const { knex, api } = o;
   const prefix = `r${Date.now().toString(36)}`;
   let reported = 0;
+  const restoreDurability = await relaxedDurability(knex);
   const history = await timed(
     `writing a history of ${o.payments.toLocaleString('en')} payments over 90 days through the ledger`,
     () =>
@@ -85,7 +86,7 @@ export async function reportsAtScale(o: {
           }
         },
       }),
-  );
+  ).finally(restoreDurability);
   await timed('folding the report rollups', () => foldReportDeltas(knex));
 
   const admin = await adminToken(knex, api, o.databaseUrl, prefix);
