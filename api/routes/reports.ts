@@ -4,7 +4,7 @@
  * rates percentage strings; every figure comes from the rollups (db/reports/).
  */
 import { z } from 'zod';
-import { adminSummary, Figures, LevelCommission, providerReport } from '../../db/reports/admin';
+import { adminSummary, Figures, LevelCommission, ProviderHealth, providerReport } from '../../db/reports/admin';
 import { networkReport, spendingByMonth } from '../../db/reports/network';
 import { countersFromRow } from '../../db/ledger/limits';
 import { fromDecimal } from '../../db/money';
@@ -73,6 +73,19 @@ const levelView = (l: LevelCommission) => ({
   clawedBack: l.clawedBack,
   clawbackAmount: formatRupees(l.clawbackAmount),
   net: formatRupees(l.net),
+});
+
+const providerView = (p: ProviderHealth) => ({
+  provider: p.provider,
+  kinds: p.kinds,
+  payments: p.payments,
+  completed: p.completed,
+  failed: p.failed,
+  reversed: p.reversed,
+  pending: p.pending,
+  failureRate: formatRateBp(p.failureRateBp),
+  pendingRate: formatRateBp(p.pendingRateBp),
+  answer: settleView(p.answer),
 });
 
 /** The JSON route and its CSV twin (`<path>.csv`), from one loader and one table layout. */
@@ -275,18 +288,7 @@ export function reportRoutes(deps: AppDeps): RouteSpec[] {
       view: (r) => ({
         from: r.range.from,
         to: r.range.to,
-        providers: r.providers.map((p) => ({
-          provider: p.provider,
-          kinds: p.kinds,
-          payments: p.payments,
-          completed: p.completed,
-          failed: p.failed,
-          reversed: p.reversed,
-          pending: p.pending,
-          failureRate: formatRateBp(p.failureRateBp),
-          pendingRate: formatRateBp(p.pendingRateBp),
-          answer: settleView(p.answer),
-        })),
+        providers: r.providers.map(providerView),
       }),
       csv: {
         name: 'providers',
@@ -304,18 +306,11 @@ export function reportRoutes(deps: AppDeps): RouteSpec[] {
           'answerP95Ms',
         ],
         rows: (r) =>
-          r.providers.map((p) => ({
-            provider: p.provider,
-            kinds: p.kinds.join(' '),
-            payments: p.payments,
-            completed: p.completed,
-            failed: p.failed,
-            reversed: p.reversed,
-            pending: p.pending,
-            failureRate: formatRateBp(p.failureRateBp),
-            pendingRate: formatRateBp(p.pendingRateBp),
-            answerP50Ms: p.answer.p50Ms,
-            answerP95Ms: p.answer.p95Ms,
+          r.providers.map(providerView).map((v) => ({
+            ...v,
+            kinds: v.kinds.join(' '),
+            answerP50Ms: v.answer.p50Ms,
+            answerP95Ms: v.answer.p95Ms,
           })),
       },
     }),
