@@ -87,6 +87,7 @@ describe('migrations', () => {
       '018_hierarchy_lock',
       '019_sealed_kyc',
       '020_report_rollups',
+      '021_covering_user_days',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -206,6 +207,7 @@ describe('migrations', () => {
       '018_hierarchy_lock',
       '019_sealed_kyc',
       '020_report_rollups',
+      '021_covering_user_days',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -254,6 +256,7 @@ describe('migrations', () => {
       '018_hierarchy_lock',
       '019_sealed_kyc',
       '020_report_rollups',
+      '021_covering_user_days',
     ]);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([
@@ -318,7 +321,7 @@ describe('migrations', () => {
       debit_amount: '0.00',
     });
 
-    expect(await migrateLatest(db.knex)).toEqual(['020_report_rollups']);
+    expect(await migrateLatest(db.knex)).toEqual(['020_report_rollups', '021_covering_user_days']);
     const settled = await db.knex('payment_records').orderBy('id').select('id', 'settled_at', 'updated_at');
     expect(settled.map((p) => [p.id, p.settled_at?.getTime() ?? null, p.updated_at.toISOString()])).toEqual([
       ['pay_M1', created.getTime() + 2_000, '2026-04-02T00:00:00.000Z'],

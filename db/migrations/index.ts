@@ -23,6 +23,7 @@ import * as m017 from './017_immutable_audit_log';
 import * as m018 from './018_hierarchy_lock';
 import * as m019 from './019_sealed_kyc';
 import * as m020 from './020_report_rollups';
+import * as m021 from './021_covering_user_days';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -50,6 +51,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '018_hierarchy_lock': m018,
   '019_sealed_kyc': m019,
   '020_report_rollups': m020,
+  '021_covering_user_days': m021,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {
