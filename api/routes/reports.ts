@@ -284,7 +284,10 @@ export function reportRoutes(deps: AppDeps): RouteSpec[] {
           }),
         ),
       }),
-      load: async ({ query }) => ({ range: rangeOf(query), providers: await providerReport(knex, rangeOf(query)) }),
+      load: async ({ query }) => {
+        const range = rangeOf(query);
+        return { range, providers: await providerReport(knex, range) };
+      },
       view: (r) => ({
         from: r.range.from,
         to: r.range.to,

@@ -4,7 +4,7 @@
  * provider's health. Window figures come from the rollups; what is open is read live from the
  * payments' status index, which holds only the few payments not yet settled.
  */
-import type { Paise } from '../../domain/money';
+import { add, Paise, subtract, ZERO } from '../../domain/money';
 import { OPEN_STATUSES, PAYMENT_KINDS, PaymentKind, PaymentStatus } from '../../domain/payments';
 import {
   DayRange,
@@ -26,11 +26,11 @@ export interface Figures {
   fee: Paise;
 }
 
-const zero = (): Figures => ({ payments: 0, amount: 0 as Paise, fee: 0 as Paise });
+const zero = (): Figures => ({ payments: 0, amount: ZERO, fee: ZERO });
 function addTo(f: Figures, payments: number, amount: Paise, fee: Paise): void {
   f.payments += payments;
-  f.amount = (f.amount + amount) as Paise;
-  f.fee = (f.fee + fee) as Paise;
+  f.amount = add(f.amount, amount);
+  f.fee = add(f.fee, fee);
 }
 
 export interface KindSummary {
@@ -165,7 +165,19 @@ export function levelCommission(r: Record<string, string | number>): LevelCommis
     paidAmount,
     clawedBack: Number(r.clawed),
     clawbackAmount,
-    net: (paidAmount - clawbackAmount) as Paise,
+    net: subtract(paidAmount, clawbackAmount),
+  };
+}
+
+/** Two levels' (or two payers') commissions together. */
+export function plusLevel(a: LevelCommission, b: LevelCommission): LevelCommission {
+  return {
+    level: a.level,
+    paid: a.paid + b.paid,
+    paidAmount: add(a.paidAmount, b.paidAmount),
+    clawedBack: a.clawedBack + b.clawedBack,
+    clawbackAmount: add(a.clawbackAmount, b.clawbackAmount),
+    net: add(a.net, b.net),
   };
 }
 
@@ -263,7 +275,7 @@ async function kindFigures(s: Snapshot, range: DayRange, granularity: Granularit
       series.set(`${period}|${kind}`, { period, kind, total: zero(), completed: zero(), failed: 0 });
   const refunds = zero();
   const reversals = zero();
-  let fees = 0 as Paise;
+  let fees = ZERO;
   for (const r of rows) {
     const n = Number(r.payments);
     const amount = fromDecimal(r.amount);
@@ -276,7 +288,7 @@ async function kindFigures(s: Snapshot, range: DayRange, granularity: Granularit
     if (r.status === 'COMPLETED') {
       k.completed += n;
       addTo(point.completed, n, amount, fee);
-      fees = (fees + fee) as Paise;
+      fees = add(fees, fee);
       if (r.kind === 'refund') addTo(refunds, n, amount, fee);
     } else if (r.status === 'FAILED') {
       k.failed += n;

@@ -13,9 +13,10 @@ import type { Paise } from '../../domain/money';
 export const FOLD_BATCH = 5_000;
 
 type Sums = Record<string, number>;
+type Groups = Map<string, { key: unknown[]; sums: Sums }>;
 
 /** Adds a delta's numbers into the group keyed by `key`. */
-function add(groups: Map<string, { key: unknown[]; sums: Sums }>, key: unknown[], sums: Sums): void {
+function add(groups: Groups, key: unknown[], sums: Sums): void {
   const k = JSON.stringify(key);
   const g = groups.get(k);
   if (!g) {
@@ -30,7 +31,7 @@ async function upsert(
   table: string,
   keyColumns: string[],
   money: string[],
-  groups: Map<string, { key: unknown[]; sums: Sums }>,
+  groups: Groups,
 ): Promise<void> {
   if (groups.size === 0) return;
   const rows = [...groups.values()].map(({ key, sums }) => ({
@@ -44,23 +45,20 @@ async function upsert(
     .merge(Object.fromEntries(sumColumns.map((c) => [c, trx.raw('?? + VALUES(??)', [c, c])])));
 }
 
-async function lockBatch(trx: Knex.Transaction, table: string, limit: number): Promise<Array<Record<string, any>>> {
-  return trx(table).orderBy('id').limit(limit).forUpdate().select('*');
-}
-
-async function foldPayments(trx: Knex.Transaction, limit: number): Promise<number> {
-  const deltas = await lockBatch(trx, 'report_payment_deltas', limit);
+/**
+ * One delta table's batch: its oldest rows locked and read, `fold` adds them to the rollups,
+ * then exactly those rows are deleted. Returns how many were folded.
+ */
+async function foldBatch(
+  trx: Knex.Transaction,
+  table: string,
+  limit: number,
+  fold: (deltas: Array<Record<string, any>>) => Promise<void>,
+): Promise<number> {
+  const deltas = await trx(table).orderBy('id').limit(limit).forUpdate().select('*');
   if (deltas.length === 0) return 0;
-  const days = new Map<string, { key: unknown[]; sums: Sums }>();
-  const users = new Map<string, { key: unknown[]; sums: Sums }>();
-  for (const d of deltas) {
-    const sums = { payments: d.payments, amount: fromDecimal(d.amount), fee: fromDecimal(d.fee) };
-    add(days, [d.day, d.kind, d.status], sums);
-    if (d.status === 'COMPLETED') add(users, [d.day, d.user_id, d.kind], sums);
-  }
-  await upsert(trx, 'report_payment_days', ['day', 'kind', 'status'], ['amount', 'fee'], days);
-  await upsert(trx, 'report_user_days', ['day', 'user_id', 'kind'], ['amount', 'fee'], users);
-  await trx('report_payment_deltas')
+  await fold(deltas);
+  await trx(table)
     .whereIn(
       'id',
       deltas.map((d) => d.id),
@@ -69,57 +67,54 @@ async function foldPayments(trx: Knex.Transaction, limit: number): Promise<numbe
   return deltas.length;
 }
 
-async function foldSettlements(trx: Knex.Transaction, limit: number): Promise<number> {
-  const deltas = await lockBatch(trx, 'report_settle_deltas', limit);
-  if (deltas.length === 0) return 0;
-  const groups = new Map<string, { key: unknown[]; sums: Sums }>();
-  for (const d of deltas) {
-    const ms = Number(d.settle_ms);
-    add(groups, [d.day, d.kind, settleBucketOf(ms)], { payments: d.payments, total_ms: d.payments * ms });
-  }
-  await upsert(trx, 'report_settle_days', ['day', 'kind', 'bucket'], [], groups);
-  await trx('report_settle_deltas')
-    .whereIn(
-      'id',
-      deltas.map((d) => d.id),
-    )
-    .delete();
-  return deltas.length;
-}
+const foldPayments = (trx: Knex.Transaction, limit: number) =>
+  foldBatch(trx, 'report_payment_deltas', limit, async (deltas) => {
+    const days: Groups = new Map();
+    const users: Groups = new Map();
+    for (const d of deltas) {
+      const sums = { payments: d.payments, amount: fromDecimal(d.amount), fee: fromDecimal(d.fee) };
+      add(days, [d.day, d.kind, d.status], sums);
+      if (d.status === 'COMPLETED') add(users, [d.day, d.user_id, d.kind], sums);
+    }
+    await upsert(trx, 'report_payment_days', ['day', 'kind', 'status'], ['amount', 'fee'], days);
+    await upsert(trx, 'report_user_days', ['day', 'user_id', 'kind'], ['amount', 'fee'], users);
+  });
 
-async function foldCommissions(trx: Knex.Transaction, limit: number): Promise<number> {
-  const deltas = await lockBatch(trx, 'report_commission_deltas', limit);
-  if (deltas.length === 0) return 0;
-  // A claw-back's statement row does not name the payer: its payment does.
-  const missing = [...new Set(deltas.filter((d) => d.payer_id === null).map((d) => d.payment_id as string))];
-  const payers = new Map<string, number>();
-  if (missing.length > 0) {
-    const rows = await trx('payment_records').whereIn('id', missing).select('id', 'user_id');
-    for (const r of rows) payers.set(r.id, r.user_id);
-  }
-  const byEarner = new Map<string, { key: unknown[]; sums: Sums }>();
-  const byLevel = new Map<string, { key: unknown[]; sums: Sums }>();
-  for (const d of deltas) {
-    const sums = {
-      paid_count: d.paid_count,
-      paid_amount: fromDecimal(d.paid_amount),
-      clawback_count: d.clawback_count,
-      clawback_amount: fromDecimal(d.clawback_amount),
-    };
-    add(byEarner, [d.earner_id, d.day, d.payer_id ?? payers.get(d.payment_id) ?? 0, d.level], sums);
-    add(byLevel, [d.day, d.level], sums);
-  }
-  const money = ['paid_amount', 'clawback_amount'];
-  await upsert(trx, 'report_commission_days', ['earner_id', 'day', 'payer_id', 'level'], money, byEarner);
-  await upsert(trx, 'report_commission_level_days', ['day', 'level'], money, byLevel);
-  await trx('report_commission_deltas')
-    .whereIn(
-      'id',
-      deltas.map((d) => d.id),
-    )
-    .delete();
-  return deltas.length;
-}
+const foldSettlements = (trx: Knex.Transaction, limit: number) =>
+  foldBatch(trx, 'report_settle_deltas', limit, async (deltas) => {
+    const groups: Groups = new Map();
+    for (const d of deltas) {
+      const ms = Number(d.settle_ms);
+      add(groups, [d.day, d.kind, settleBucketOf(ms)], { payments: d.payments, total_ms: d.payments * ms });
+    }
+    await upsert(trx, 'report_settle_days', ['day', 'kind', 'bucket'], [], groups);
+  });
+
+const foldCommissions = (trx: Knex.Transaction, limit: number) =>
+  foldBatch(trx, 'report_commission_deltas', limit, async (deltas) => {
+    // A claw-back's statement row does not name the payer: its payment does.
+    const missing = [...new Set(deltas.filter((d) => d.payer_id === null).map((d) => d.payment_id as string))];
+    const payers = new Map<string, number>();
+    if (missing.length > 0) {
+      const rows = await trx('payment_records').whereIn('id', missing).select('id', 'user_id');
+      for (const r of rows) payers.set(r.id, r.user_id);
+    }
+    const byEarner: Groups = new Map();
+    const byLevel: Groups = new Map();
+    for (const d of deltas) {
+      const sums = {
+        paid_count: d.paid_count,
+        paid_amount: fromDecimal(d.paid_amount),
+        clawback_count: d.clawback_count,
+        clawback_amount: fromDecimal(d.clawback_amount),
+      };
+      add(byEarner, [d.earner_id, d.day, d.payer_id ?? payers.get(d.payment_id) ?? 0, d.level], sums);
+      add(byLevel, [d.day, d.level], sums);
+    }
+    const money = ['paid_amount', 'clawback_amount'];
+    await upsert(trx, 'report_commission_days', ['earner_id', 'day', 'payer_id', 'level'], money, byEarner);
+    await upsert(trx, 'report_commission_level_days', ['day', 'level'], money, byLevel);
+  });
 
 export interface FoldResult {
   payments: number;

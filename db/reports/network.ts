@@ -4,11 +4,11 @@
  */
 import type { Knex } from 'knex';
 import { MAX_COMMISSION_LEVELS } from '../../domain/commissions';
-import type { Paise } from '../../domain/money';
+import { add, Paise, sum, ZERO } from '../../domain/money';
 import type { PaymentKind } from '../../domain/payments';
 import { DayRange, Granularity, periodOf, periodsOf } from '../../domain/reports';
 import { fromDecimal } from '../money';
-import { LevelCommission, levelCommission } from './admin';
+import { LevelCommission, levelCommission, plusLevel } from './admin';
 import { commissionRowsSql, inSnapshot, paymentRowsSql, query, Snapshot } from './snapshot';
 
 /** As far down as commissions reach (and /v1/me/downline shows); a cycle in bad data cannot loop past it. */
@@ -103,8 +103,8 @@ export async function networkReport(
           role: m.role,
           depth: Number(m.depth),
           payments: 0,
-          volume: 0 as Paise,
-          commission: 0 as Paise,
+          volume: ZERO,
+          commission: ZERO,
         },
       ]),
     );
@@ -118,36 +118,21 @@ export async function networkReport(
     for (const r of byPayer) {
       const c = levelCommission(r);
       const m = byMember.get(Number(r.payer_id));
-      if (m) m.commission = (m.commission + c.net) as Paise;
+      if (m) m.commission = add(m.commission, c.net);
       const l = levels.get(c.level);
-      levels.set(
-        c.level,
-        !l
-          ? c
-          : {
-              level: c.level,
-              paid: l.paid + c.paid,
-              paidAmount: (l.paidAmount + c.paidAmount) as Paise,
-              clawedBack: l.clawedBack + c.clawedBack,
-              clawbackAmount: (l.clawbackAmount + c.clawbackAmount) as Paise,
-              net: (l.net + c.net) as Paise,
-            },
-      );
+      levels.set(c.level, l ? plusLevel(l, c) : c);
     }
     const trend = new Map<string, NetworkPoint>(
-      periodsOf(range, granularity).map((p) => [
-        p,
-        { period: p, payments: 0, volume: 0 as Paise, commission: 0 as Paise },
-      ]),
+      periodsOf(range, granularity).map((p) => [p, { period: p, payments: 0, volume: ZERO, commission: ZERO }]),
     );
     for (const r of byDay) {
       const p = trend.get(periodOf(r.day!, granularity))!;
       p.payments += Number(r.payments);
-      p.volume = (p.volume + fromDecimal(r.amount)) as Paise;
+      p.volume = add(p.volume, fromDecimal(r.amount));
     }
     for (const r of commissionByDay) {
       const p = trend.get(periodOf(r.day!, granularity))!;
-      p.commission = (p.commission + fromDecimal(r.net)) as Paise;
+      p.commission = add(p.commission, fromDecimal(r.net));
     }
     const all = [...byMember.values()];
     const commissions = [...levels.values()].sort((a, b) => a.level - b.level);
@@ -156,9 +141,9 @@ export async function networkReport(
       granularity,
       members: all.length,
       payments: all.reduce((a, m) => a + m.payments, 0),
-      volume: all.reduce((a, m) => a + m.volume, 0) as Paise,
+      volume: sum(all.map((m) => m.volume)),
       commissions,
-      commission: commissions.reduce((a, c) => a + c.net, 0) as Paise,
+      commission: sum(commissions.map((c) => c.net)),
       byMember: all.sort((a, b) => b.volume - a.volume || a.userId - b.userId),
       trend: [...trend.values()],
     };

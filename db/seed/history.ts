@@ -18,7 +18,7 @@ import { hashPassword } from '../passwords';
 import { toDecimal } from '../money';
 import { sqlErrno } from '../ledger/transaction';
 import { istDate } from '../../domain/calendar';
-import { Paise } from '../../domain/money';
+import { Paise, paise, ZERO } from '../../domain/money';
 import { PaymentKind, PaymentStatus, workflowIdFor } from '../../domain/payments';
 import { heldPaymentCapture, reversalRefund, topUpCredit, transferPosting } from '../../domain/recipes';
 import { holdReferenceOf } from '../../domain/references';
@@ -106,7 +106,7 @@ function amountOf(kind: HistoryKind, r: Rng): Paise {
     transfer: () => r.int(100, 5_000),
     topup: () => r.int(5, 50) * 1_000,
   };
-  return (rupees[kind]() * 100 + (kind === 'bill' ? r.int(0, 99) : 0)) as Paise;
+  return paise(rupees[kind]() * 100 + (kind === 'bill' ? r.int(0, 99) : 0));
 }
 
 /** Median time to a final answer (ms): the provider's, or the customer's on PhonePe's page. */
@@ -400,7 +400,7 @@ class HistoryWriter {
     const posted = await lane.ledger.post(
       transferPosting(
         { paymentId: id, senderId: from.id, senderCode: from.code, recipientId: to.id, recipientCode: to.code, amount },
-        0 as Paise,
+        ZERO,
       ),
     );
     const settled = after(at, settleMs);
@@ -628,7 +628,7 @@ export async function seedHistory(knex: Knex, o: HistoryOptions): Promise<Histor
           } else {
             if (balance < amount) {
               // Short of money: the retailer tops up first, as they would.
-              const need = (Math.ceil((amount - balance) / 2_000_000) * 2_000_000 + 1_000_000) as Paise;
+              const need = paise(Math.ceil((amount - balance) / 2_000_000) * 2_000_000 + 1_000_000);
               const fundedAt = new Date(at.getTime() - 120_000);
               await writer.topUp(lane, user, need, fundedAt, 'COMPLETED', 60_000);
               count('topup', 'COMPLETED');
