@@ -15,6 +15,7 @@ import type { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
 import { heldPaymentCapture, reversalRefund } from '../domain/recipes';
 import { holdReferenceOf } from '../domain/references';
+import { PROVIDER_OF_KIND } from '../domain/reports';
 import { providerCall } from './providerCall';
 import type { HeldPaymentKind, HeldPaymentRecord, ProviderOrder, ProviderOutcome } from '../domain/contracts';
 import type { ProviderOrders } from './providerOrders';
@@ -50,7 +51,9 @@ export function heldPaymentActivities(deps: { knex: Knex; ledger: Ledger; orders
 
     /** Sends the order unless the provider already has it; a cancelled send stops before creating. */
     async sendToProvider(order: ProviderOrder): Promise<ProviderOutcome> {
-      return providerCall((stopIfCancelled) => orders.send(order, stopIfCancelled));
+      return providerCall({ provider: PROVIDER_OF_KIND[order.kind], operation: 'send' }, (stopIfCancelled) =>
+        orders.send(order, stopIfCancelled),
+      );
     },
 
     /** The provider's current answer; `unknown` when it has never seen our reference. */
@@ -59,7 +62,9 @@ export function heldPaymentActivities(deps: { knex: Knex; ledger: Ledger; orders
       paymentId: string;
     }): Promise<ProviderOutcome | { outcome: 'unknown'; providerState: 'NOT_FOUND' }> {
       return (
-        (await providerCall(() => orders.check(c.kind, c.paymentId))) ?? {
+        (await providerCall({ provider: PROVIDER_OF_KIND[c.kind], operation: 'check' }, () =>
+          orders.check(c.kind, c.paymentId),
+        )) ?? {
           outcome: 'unknown',
           providerState: 'NOT_FOUND',
         }

@@ -6,21 +6,50 @@
  * between reading the provider's state and creating something there (`stopIfCancelled`).
  */
 import { CancelledFailure } from '@temporalio/activity';
+import { PROVIDER_OF_KIND } from '../domain/reports';
 import { currentContext } from './activityContext';
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
-export async function providerCall<T>(call: (stopIfCancelled: () => void) => Promise<T>): Promise<T> {
+/** Exposed by the worker's Prometheus endpoint (WORKER_METRICS_ADDRESS), buckets in ms. */
+export const PROVIDER_CALL_METRIC = 'nexaspay_provider_call_milliseconds';
+
+/** Which provider is asked what, for the worker's provider-call histogram. */
+export interface ProviderCallName {
+  provider: string;
+  operation: string;
+}
+
+const phonePe = (operation: string): ProviderCallName => ({ provider: PROVIDER_OF_KIND.topup, operation });
+export const PHONEPE_CALLS = {
+  createOrder: phonePe('create-order'),
+  checkOrder: phonePe('check-order'),
+  createRefund: phonePe('create-refund'),
+  checkRefund: phonePe('check-refund'),
+};
+
+export async function providerCall<T>(
+  name: ProviderCallName,
+  call: (stopIfCancelled: () => void) => Promise<T>,
+): Promise<T> {
   const ctx = currentContext();
   if (!ctx) return call(() => undefined);
   ctx.heartbeat();
   const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+  const started = performance.now();
+  let outcome: 'ok' | 'error' = 'error';
   try {
-    return await call(() => {
+    const answer = await call(() => {
       if (ctx.cancellationSignal.aborted)
         throw new CancelledFailure('cancelled before anything was sent to the provider');
     });
+    outcome = 'ok';
+    return answer;
   } finally {
     clearInterval(beat);
+    // Each attempt is one sample: a provider that times out and is retried shows every slow try.
+    ctx.metricMeter
+      .createHistogram(PROVIDER_CALL_METRIC, 'int', 'ms', 'Calls to a provider, by provider, operation and outcome')
+      .record(Math.round(performance.now() - started), { ...name, outcome });
   }
 }

@@ -9,7 +9,7 @@ import type { Paise } from '../domain/money';
 import { refundCapture } from '../domain/recipes';
 import { holdReferenceOf } from '../domain/references';
 import type { PhonePeGateway, PhonePeRefund } from '../providers/phonepe/client';
-import { providerCall } from './providerCall';
+import { PHONEPE_CALLS, providerCall } from './providerCall';
 
 export const refundHoldRef = (refundId: string) => holdReferenceOf('refund', refundId);
 
@@ -39,7 +39,7 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
       amount: Paise;
       originalMerchantOrderId?: string;
     }): Promise<PhonePeRefund> {
-      return providerCall(async (stopIfCancelled) => {
+      return providerCall(PHONEPE_CALLS.createRefund, async (stopIfCancelled) => {
         const existing = await phonepe.findRefund(r.refundId);
         if (existing) return existing;
         stopIfCancelled();
@@ -52,7 +52,9 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
     },
 
     async checkPhonePeRefund(refundId: string): Promise<PhonePeRefund | { state: 'NOT_FOUND' }> {
-      return (await providerCall(() => phonepe.findRefund(refundId))) ?? { state: 'NOT_FOUND' };
+      return (
+        (await providerCall(PHONEPE_CALLS.checkRefund, () => phonepe.findRefund(refundId))) ?? { state: 'NOT_FOUND' }
+      );
     },
 
     /** Wallet → PHONEPE_CLEARING for the refunded amount (ledger type Refund). */

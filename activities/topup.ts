@@ -9,7 +9,7 @@ import { createTopUpRecords, markGatewayPaymentSucceeded, markTopUpFailed, topUp
 import type { Paise } from '../domain/money';
 import { topUpCredit } from '../domain/recipes';
 import type { PhonePeGateway, PhonePeOrder } from '../providers/phonepe/client';
-import { providerCall } from './providerCall';
+import { PHONEPE_CALLS, providerCall } from './providerCall';
 
 export type OrderCheck =
   | PhonePeOrder
@@ -42,7 +42,7 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
       expireAfterSeconds: number;
     }): Promise<{ redirectUrl: string | null; expireAt: number }> {
       const merchantOrderId = req.merchantOrderId ?? req.paymentId;
-      return providerCall(async (stopIfCancelled) => {
+      return providerCall(PHONEPE_CALLS.createOrder, async (stopIfCancelled) => {
         const existing = await phonepe.findOrder(merchantOrderId);
         if (existing)
           return { redirectUrl: null, expireAt: existing.expireAt ?? Date.now() + req.expireAfterSeconds * 1000 };
@@ -58,7 +58,11 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
 
     /** The state of one PhonePe order (by merchant order id: the payment id, or a later order's). */
     async checkPhonePeOrder(merchantOrderId: string): Promise<OrderCheck> {
-      return (await providerCall(() => phonepe.findOrder(merchantOrderId))) ?? { state: 'NOT_FOUND' };
+      return (
+        (await providerCall(PHONEPE_CALLS.checkOrder, () => phonepe.findOrder(merchantOrderId))) ?? {
+          state: 'NOT_FOUND',
+        }
+      );
     },
 
     /** PHONEPE_CLEARING → wallet, once: the ledger reference makes a retry a replay. */

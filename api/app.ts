@@ -65,7 +65,7 @@ export function allRoutes(deps: AppDeps): RouteSpec[] {
 export function createApp(deps: AppDeps): Koa {
   const { config, knex } = deps;
   const app = new Koa({ proxy: config.TRUST_PROXY, maxIpsCount: config.TRUST_PROXY_HOPS });
-  const metrics = createMetrics();
+  const metrics = createMetrics(knex, deps.logger);
   const routes = allRoutes(deps);
   const isOps = opsTokenCheck(config.METRICS_TOKEN);
   const openapi = buildOpenApi(routes, { title: 'NexasPay API', version: '1' });

@@ -114,6 +114,24 @@ export function settleFigures(h: SettleHistogram): SettleFigures {
   };
 }
 
+/**
+ * A coarser, cumulative view of the histogram for Prometheus: for each wanted bound, the largest
+ * bucket bound not above it, and how many payments settled in less than that. Counting whole
+ * buckets keeps each count exact (a payment in a bucket straddling the bound is not counted).
+ */
+export function cumulativeSettleCounts(
+  h: SettleHistogram,
+  wantedMs: readonly number[],
+): Array<{ upToMs: number; payments: number }> {
+  return wantedMs.map((wanted) => {
+    if (wanted < SETTLE_BUCKETS_MS[0]!) throw new RangeError(`no settle bucket ends at or below ${wanted} ms`);
+    const last = settleBucketOf(wanted) - 1; // the last bucket whose bound is at most `wanted`
+    let payments = 0;
+    for (const [b, n] of h.buckets) if (b <= last) payments += n;
+    return { upToMs: SETTLE_BUCKETS_MS[last]!, payments };
+  });
+}
+
 /** Who answers for each kind: one provider per kind today (a second one would add a column to the rollups). */
 export const PROVIDER_OF_KIND: Record<PaymentKind, string> = {
   topup: 'phonepe',

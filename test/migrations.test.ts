@@ -88,6 +88,7 @@ describe('migrations', () => {
       '019_sealed_kyc',
       '020_report_rollups',
       '021_covering_user_days',
+      '022_active_holds_index',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -208,6 +209,7 @@ describe('migrations', () => {
       '019_sealed_kyc',
       '020_report_rollups',
       '021_covering_user_days',
+      '022_active_holds_index',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -257,6 +259,7 @@ describe('migrations', () => {
       '019_sealed_kyc',
       '020_report_rollups',
       '021_covering_user_days',
+      '022_active_holds_index',
     ]);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([
@@ -321,7 +324,7 @@ describe('migrations', () => {
       debit_amount: '0.00',
     });
 
-    expect(await migrateLatest(db.knex)).toEqual(['020_report_rollups', '021_covering_user_days']);
+    expect(await migrateLatest(db.knex)).toEqual(['020_report_rollups', '021_covering_user_days', '022_active_holds_index']);
     const settled = await db.knex('payment_records').orderBy('id').select('id', 'settled_at', 'updated_at');
     expect(settled.map((p) => [p.id, p.settled_at?.getTime() ?? null, p.updated_at.toISOString()])).toEqual([
       ['pay_M1', created.getTime() + 2_000, '2026-04-02T00:00:00.000Z'],

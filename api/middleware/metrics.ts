@@ -1,10 +1,14 @@
 import type { Middleware } from 'koa';
+import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { registerPaymentMetrics } from '../paymentMetrics';
 
 /** Prometheus metrics, one registry per app so several apps (tests) never collide. */
-export function createMetrics(): { registry: Registry; middleware: Middleware } {
+export function createMetrics(knex: Knex, logger: Logger): { registry: Registry; middleware: Middleware } {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  registerPaymentMetrics(registry, knex, logger);
   const requests = new Histogram({
     name: 'http_request_duration_seconds',
     help: 'HTTP requests by route and status',

@@ -24,6 +24,7 @@ import * as m018 from './018_hierarchy_lock';
 import * as m019 from './019_sealed_kyc';
 import * as m020 from './020_report_rollups';
 import * as m021 from './021_covering_user_days';
+import * as m022 from './022_active_holds_index';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -52,6 +53,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '019_sealed_kyc': m019,
   '020_report_rollups': m020,
   '021_covering_user_days': m021,
+  '022_active_holds_index': m022,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

@@ -181,7 +181,8 @@ export function plusLevel(a: LevelCommission, b: LevelCommission): LevelCommissi
   };
 }
 
-async function openNow(s: Snapshot): Promise<{ groups: OpenGroup[]; attention: AttentionItem[] }> {
+/** Payments not settled yet, by kind and status, read live from the payments' status index. */
+export async function openGroups(s: Snapshot): Promise<OpenGroup[]> {
   const open = OPEN_STATUSES.map((st) => `'${st}'`).join(', ');
   const groups = await query<Record<string, any>>(
     s,
@@ -189,6 +190,17 @@ async function openNow(s: Snapshot): Promise<{ groups: OpenGroup[]; attention: A
        FROM payment_records WHERE status IN (${open}) GROUP BY kind, status ORDER BY kind, status`,
     [],
   );
+  return groups.map((g) => ({
+    kind: g.kind,
+    status: g.status,
+    payments: Number(g.payments),
+    amount: fromDecimal(g.amount),
+    oldestCreatedAt: g.oldest,
+  }));
+}
+
+async function openNow(s: Snapshot): Promise<{ groups: OpenGroup[]; attention: AttentionItem[] }> {
+  const groups = await openGroups(s);
   const attention = await query<Record<string, any>>(
     s,
     `SELECT p.id, p.kind, p.amount, p.status, COALESCE(p.orphan_reason, p.failure_reason) AS reason,
@@ -198,13 +210,7 @@ async function openNow(s: Snapshot): Promise<{ groups: OpenGroup[]; attention: A
     [],
   );
   return {
-    groups: groups.map((g) => ({
-      kind: g.kind,
-      status: g.status,
-      payments: Number(g.payments),
-      amount: fromDecimal(g.amount),
-      oldestCreatedAt: g.oldest,
-    })),
+    groups,
     attention: attention.map((a) => ({
       id: a.id,
       kind: a.kind,

@@ -1,0 +1,94 @@
+/**
+ * deploy/ cannot run here (no Docker engine, no Prometheus or Grafana binaries), so this keeps it
+ * honest statically: the files parse, compose mounts them where the configs look, and every metric
+ * a rule or panel queries is one the API or the worker really exposes.
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Knex } from 'knex';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { parse } from 'yaml';
+import { PROVIDER_CALL_METRIC } from '../activities/providerCall';
+import { createMetrics } from '../api/middleware/metrics';
+
+const root = path.join(__dirname, '..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+const alerts = parse(read('deploy/prometheus/alerts.yml'));
+const prometheus = parse(read('deploy/prometheus/prometheus.yml'));
+const dashboard = JSON.parse(read('deploy/grafana/dashboards/nexaspay-payments.json'));
+const compose = parse(read('docker-compose.yml'), { merge: true });
+
+/** Metric names as queried: a histogram's series end in _bucket, _sum or _count. */
+function exposedNames(): Set<string> {
+  // Nothing is collected here, so no database is needed: only the registered names are read.
+  const registry: Registry = createMetrics({} as Knex, pino({ level: 'silent' })).registry;
+  return new Set([...registry.getMetricsAsArray().map((m) => m.name), PROVIDER_CALL_METRIC]);
+}
+function queriedNames(expr: string): string[] {
+  return [...expr.matchAll(/\bnexaspay_[a-z_]+/g)].map((m) => m[0].replace(/_(bucket|sum|count)$/, ''));
+}
+
+const rules = (alerts.groups as Array<{ rules: Array<Record<string, any>> }>).flatMap((g) => g.rules);
+const panelExprs = (dashboard.panels as Array<{ targets: Array<{ expr: string }> }>).flatMap((p) =>
+  p.targets.map((t) => t.expr),
+);
+
+it('alerts on stuck payments, reconciliation failure and provider failure rate', () => {
+  const names = rules.map((r) => r.alert);
+  for (const wanted of ['NexasPayPaymentsNeedAttention', 'NexasPayReconciliationFailed', 'NexasPayProviderFailureRate'])
+    expect(names).toContain(wanted);
+  for (const r of rules)
+    expect([r.alert, typeof r.expr, typeof r.annotations?.summary]).toEqual([r.alert, 'string', 'string']);
+});
+
+it('queries only metrics that exist, in the rules and in the dashboard', () => {
+  const exposed = exposedNames();
+  const queried = [...rules.map((r) => r.expr as string), ...panelExprs].flatMap(queriedNames);
+  expect(queried.length).toBeGreaterThan(20);
+  expect(queried.filter((n) => !exposed.has(n))).toEqual([]);
+  // And every payment metric is looked at somewhere.
+  const unused = [...exposed].filter((n) => n.startsWith('nexaspay_') && !queried.includes(n));
+  expect(unused).toEqual([]);
+});
+
+it('gives the dashboard unique panel ids on the provisioned data source', () => {
+  const ids = dashboard.panels.map((p: { id: number }) => p.id);
+  expect(new Set(ids).size).toBe(ids.length);
+  const datasource = parse(read('deploy/grafana/provisioning/datasources/prometheus.yml')).datasources[0];
+  for (const p of dashboard.panels) expect(p.datasource.uid).toBe(datasource.uid);
+  expect(datasource.url).toBe('http://prometheus:9090');
+});
+
+it('mounts the configs where Prometheus and Grafana look, with the API token as a secret', () => {
+  const prom = compose.services.prometheus;
+  expect(prom.image).toMatch(/^prom\/prometheus:v3\./);
+  const mounts = (svc: { volumes: string[] }) => svc.volumes.map((v) => v.split(':').slice(0, 2));
+  expect(mounts(prom)).toEqual(
+    expect.arrayContaining([
+      ['./deploy/prometheus/prometheus.yml', '/etc/prometheus/prometheus.yml'],
+      ['./deploy/prometheus/alerts.yml', prometheus.rule_files[0]],
+    ]),
+  );
+  const api = prometheus.scrape_configs.find((c: { job_name: string }) => c.job_name === 'nexaspay-api');
+  expect(api.authorization.credentials_file).toBe('/run/secrets/metrics_token');
+  expect(prom.secrets).toContain('metrics_token');
+  expect(compose.secrets.metrics_token).toEqual({ environment: 'METRICS_TOKEN' });
+  expect(api.static_configs[0].targets).toEqual([`api:${compose.services.api.environment.API_PORT}`]);
+  const worker = prometheus.scrape_configs.find((c: { job_name: string }) => c.job_name === 'nexaspay-worker');
+  expect(String(worker.dns_sd_configs[0].port)).toBe(
+    compose.services.worker.environment.WORKER_METRICS_ADDRESS.split(':')[1],
+  );
+
+  const grafana = compose.services.grafana;
+  expect(grafana.image).toMatch(/^grafana\/grafana:/);
+  expect(mounts(grafana)).toEqual(
+    expect.arrayContaining([
+      ['./deploy/grafana/provisioning', '/etc/grafana/provisioning'],
+      [
+        './deploy/grafana/dashboards',
+        parse(read('deploy/grafana/provisioning/dashboards/nexaspay.yml')).providers[0].options.path,
+      ],
+    ]),
+  );
+});
