@@ -75,6 +75,8 @@ function schemaFor(mode: Mode) {
       .default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('payments'),
+    /** Where ops open the Temporal UI; the console links each payment's workflow there. */
+    TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
     /** Pre-bundled workflow code (production image, tests); without it the worker bundles at start. */
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
     /** Activities a worker runs at once; each holds at most one database connection, so at most DB_POOL_MAX (the default). */

@@ -5,7 +5,8 @@
  */
 import type { Knex } from 'knex';
 import { InvariantViolation, NotFoundError } from '../domain/errors';
-import { Paise } from '../domain/money';
+import { Paise, ZERO } from '../domain/money';
+import { referenceSql } from '../domain/references';
 import {
   canTransition,
   isOpen,
@@ -238,6 +239,8 @@ export async function listPayments(
 export type PaymentNeedingOps = PaymentRecord & {
   /** Why ops should look: an orphaned workflow, or events finance has to settle; null for a plain open payment. */
   attention: string | null;
+  /** Money still in the payment's hold (zero when it holds none). */
+  held: Paise;
 };
 
 /**
@@ -259,7 +262,13 @@ export async function stuckPayments(
     .as('f');
   const q = knex('payment_records as p')
     .leftJoin(finance, 'f.provider_ref', 'p.id')
-    .select('p.*', 'f.events as finance_events', 'f.reason as finance_reason');
+    // The money the payment still holds, through the unique hold reference.
+    .leftJoin('holds as h', (j) =>
+      j
+        .on('h.reference', '=', knex.raw(referenceSql('hold', { kind: 'p.kind', id: 'p.id' })))
+        .andOnVal('h.status', 'active'),
+    )
+    .select('p.*', 'f.events as finance_events', 'f.reason as finance_reason', 'h.amount as held');
   if (f.status) q.where('p.status', f.status);
   else q.where((w) => w.whereIn('p.status', OPEN_STATUSES as PaymentStatus[]).orWhereNotNull('f.events'));
   if (f.kind) q.where('p.kind', f.kind);
@@ -272,6 +281,7 @@ export async function stuckPayments(
     .limit(f.limit);
   return rows.map((r) => ({
     ...toRecord(r),
+    held: r.held === null ? ZERO : fromDecimal(r.held),
     attention: r.orphan_reason
       ? `orphaned: ${r.orphan_reason}`
       : r.finance_events

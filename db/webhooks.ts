@@ -14,11 +14,15 @@ export interface StoredWebhook {
   signalled: boolean;
 }
 
+/** Who sends webhooks: the inbox's `provider` column. */
+export const WEBHOOK_PROVIDERS = ['phonepe', 'bbps', 'recharge', 'payout'] as const;
+export type WebhookProvider = (typeof WEBHOOK_PROVIDERS)[number];
+
 export const webhookDedupeKey = (rawBody: string) => createHash('sha256').update(rawBody).digest('hex');
 
 export async function storeWebhook(
   knex: Knex,
-  w: { provider: string; rawBody: string; eventType: string; providerRef: string; payload: unknown },
+  w: { provider: WebhookProvider; rawBody: string; eventType: string; providerRef: string; payload: unknown },
 ): Promise<StoredWebhook> {
   const dedupeKey = webhookDedupeKey(w.rawBody);
   try {

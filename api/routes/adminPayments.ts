@@ -1,8 +1,9 @@
 import { z } from 'zod';
 import { auditedChange, writeAudit } from '../../db/audit';
 import { propose } from '../../db/approvals';
-import { PaymentRecord, paymentTimeline, stuckPayments } from '../../db/payments';
-import { BusinessRuleError, ConflictError } from '../../domain/errors';
+import { getPayment, PaymentRecord, paymentTimeline, stuckPayments } from '../../db/payments';
+import { paymentTrail } from '../../db/paymentTrail';
+import { BusinessRuleError, ConflictError, NotFoundError } from '../../domain/errors';
 import { isOpen, PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
 import type { AppDeps } from '../deps';
 import { defineRoute, RouteResult } from '../http/route';
@@ -10,9 +11,9 @@ import type { AuthUser } from '../middleware/auth';
 import { ApprovalRequest, createOperatorActions, needsSecondAdmin } from '../operatorActions';
 import { approvalView, toApprovalView } from './adminApprovals';
 import { idempotencyKeyOf, idempotent } from '../idempotency';
-import { paymentView, toPaymentView } from '../paymentViews';
+import { adminPaymentView, paymentView, toAdminPaymentView, toPaymentView } from '../paymentViews';
 import { startReversalRunIfWatched } from '../reversalRuns';
-import { amountBetween, isoDate, MIN_AMOUNT } from '../schemas';
+import { amountBetween, isoDate, MIN_AMOUNT, money, rupees } from '../schemas';
 import { clientInfo } from './auth';
 import { visiblePayment, workflowsOf } from './payments';
 
@@ -39,6 +40,8 @@ export function adminPaymentRoutes(deps: AppDeps) {
     });
 
   const actions = createOperatorActions(deps);
+  const temporalUiLink = (workflowId: string) =>
+    `${deps.config.TEMPORAL_UI_URL.replace(/\/$/, '')}/namespaces/${encodeURIComponent(deps.config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
   /** A proposal for a second admin (four-eyes), answered 202 with what it awaits. */
   const proposeToSecondAdmin = async (
     rec: PaymentRecord,
@@ -91,7 +94,9 @@ export function adminPaymentRoutes(deps: AppDeps) {
       responses: {
         200: z.object({
           items: z.array(
-            paymentView.omit({ timeline: true }).extend({ userId: z.number(), attention: z.string().nullable() }),
+            paymentView
+              .omit({ timeline: true })
+              .extend({ userId: z.number(), attention: z.string().nullable(), held: money }),
           ),
         }),
       },
@@ -101,9 +106,32 @@ export function adminPaymentRoutes(deps: AppDeps) {
           body: {
             items: rows.map((p) => {
               const { timeline: _t, ...v } = toPaymentView(p, []);
-              return { ...v, userId: p.userId, attention: p.attention };
+              return { ...v, userId: p.userId, attention: p.attention, held: rupees(p.held) };
             }),
           },
+        };
+      },
+    }),
+    defineRoute({
+      method: 'get',
+      path: '/v1/admin/payments/:id',
+      summary:
+        "One payment as ops see it: its timeline, the ledger's journals and lines and holds it made, the webhooks providers sent about it, and its workflow in the Temporal UI",
+      tag: 'admin',
+      access: 'admin',
+      params,
+      responses: { 200: adminPaymentView },
+      handler: async ({ params: p }) => {
+        const rec = await getPayment(knex, p.id).catch(() => {
+          throw new NotFoundError('payment not found');
+        });
+        const [timeline, trail, owner] = await Promise.all([
+          paymentTimeline(knex, rec.id),
+          paymentTrail(knex, rec),
+          knex('users').where({ id: rec.userId }).first('user_code'),
+        ]);
+        return {
+          body: toAdminPaymentView(rec, timeline, trail, owner?.user_code ?? null, temporalUiLink(rec.workflowId)),
         };
       },
     }),

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { getPayment } from '../../db/payments';
-import { markWebhookSignalled, markWebhookUndelivered, storeWebhook } from '../../db/webhooks';
+import { markWebhookSignalled, markWebhookUndelivered, storeWebhook, WebhookProvider } from '../../db/webhooks';
 import { lateEventConcern, paymentIdOfMerchantOrder } from '../../domain/payments';
 import { NotFoundError, UnauthenticatedError } from '../../domain/errors';
 import { phonePeEventOutcome, phonePeWebhook, verifyWebhookAuthorization } from '../../providers/phonepe/webhook';
@@ -73,7 +73,7 @@ async function relay(
  */
 function signedWebhookRoute(
   deps: AppDeps,
-  provider: 'bbps' | 'recharge' | 'payout',
+  provider: Exclude<WebhookProvider, 'phonepe'>,
   secret: string,
   parse: SignedParser,
 ) {
