@@ -14,6 +14,8 @@ COPY --chown=node:node . .
 # and runs exactly the code this image was built with.
 RUN node --import tsx scripts/bundle-workflows.ts /app/workflow-bundle.js && chown node:node /app/workflow-bundle.js
 ENV WORKFLOW_BUNDLE_PATH=/app/workflow-bundle.js
+# The operations console (/console), bundled with esbuild into dist/console.
+RUN node --import tsx scripts/console-build.ts && chown -R node:node /app/dist
 # How the API and worker hold memory, as in the dev and bench stacks (config/engineProcess.ts,
 # docs/performance.md): a small V8 young generation and two malloc arenas. The heap's growth
 # limit is set by each process at start (Node refuses it in NODE_OPTIONS).

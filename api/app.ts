@@ -13,6 +13,7 @@ import { mountRoutes, RouteSpec } from './http/route';
 import { requireAdmin, requireUser } from './middleware/auth';
 import { jsonBody } from './middleware/body';
 import { errorMapper } from './middleware/errors';
+import { mountConsole } from './console/routes';
 import { createMetrics } from './middleware/metrics';
 import { requestContext } from './middleware/requestContext';
 import { methodNotAllowed } from './middleware/methods';
@@ -95,6 +96,7 @@ export function createApp(deps: AppDeps): Koa {
     ctx.set('Cache-Control', 'public, max-age=86400');
     ctx.body = asset;
   });
+  mountConsole(router, deps.consoleDir);
   router.get('/metrics', async (ctx) => {
     if (!isOps(ctx)) throw new UnauthenticatedError('/metrics needs the METRICS_TOKEN as a bearer token');
     ctx.type = metrics.registry.contentType;

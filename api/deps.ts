@@ -21,4 +21,6 @@ export interface AppDeps {
   readiness?: Readiness[];
   /** Payout (penny-drop), recharge and BBPS catalogues and bill fetches; absent → 503 on those routes. */
   gateways?: Partial<ProviderGateways>;
+  /** Where the built console is (api/console/bundle.ts); the default build directory otherwise. */
+  consoleDir?: string;
 }

@@ -4,6 +4,7 @@
  * data, starts the Temporal dev server (UI included), the worker and the API, prints every URL
  * and the demo logins, and stops everything on Ctrl-C. Data survives restarts.
  */
+import { bundleConsole } from '../api/console/bundle';
 import path from 'node:path';
 import { loadConfigOrExit } from '../config';
 import { createKnex } from '../db/knex';
@@ -92,6 +93,8 @@ async function main(): Promise<void> {
   });
   await knex.destroy();
 
+  await timed('bundling the operations console', () => bundleConsole());
+
   const services: Array<[string, Started]> = [
     ['simulators', startService('simulators', path.join(projectRoot, 'simulators', 'main.ts'), env)],
     ['worker', startService('worker', path.join(projectRoot, 'worker.ts'), env)],
@@ -116,6 +119,7 @@ NexasPay is running. Ctrl-C stops everything.
 
   API              ${api}/v1
   API docs         ${api}/docs   (OpenAPI: ${api}/openapi.json)
+  Console          ${api}/console   (sign in as the demo admin below)
   Temporal UI      ${temporal.uiUrl}
   Simulators       http://127.0.0.1:${simPort}/{phonepe,bbps,recharge,payout}   (control APIs: /<provider>/__sim)
   Demo             npm run demo   (one payment of every kind through the API, with a summary)

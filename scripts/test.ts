@@ -9,6 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { bundleConsole } from '../api/console/bundle';
+import { ensureChromium } from './stack/chromium';
 import { runGuardrails } from './stack/guardrails';
 import { exitOnMissingPrerequisite, ReportedFailure, step, timed } from './stack/log';
 import { startPrivateDatabase } from './stack/mariadb';
@@ -28,7 +30,9 @@ async function main(): Promise<number> {
     const typecheck = skip ? Promise.resolve() : timed('typechecking', () => typecheckProject());
     typecheck.catch(() => undefined); // handled where it is awaited; this only keeps Node from calling it unhandled
     const cli = await timed('finding the Temporal CLI', ensureTemporalCli);
-    const [adminUrl, temporal, bundlePath, schemathesis] = await Promise.all([
+    // apt-get (MariaDB's, then Chromium's) must not run twice at once: both find their binaries first.
+    const chromium = await timed('finding Chromium for the console tests', async () => ensureChromium());
+    const [adminUrl, temporal, bundlePath, schemathesis, consoleDir] = await Promise.all([
       process.env.DATABASE_URL
         ? Promise.resolve(process.env.DATABASE_URL.replace(/\/[^/]*$/, '/'))
         : timed('starting a throwaway MariaDB', async () => {
@@ -61,6 +65,7 @@ async function main(): Promise<number> {
         return file;
       }),
       timed('finding the API fuzzer (schemathesis)', ensureSchemathesis),
+      timed('bundling the operations console', async () => (await bundleConsole(path.join(runDir, 'console'))).outDir),
     ]);
     await typecheck;
 
@@ -87,6 +92,9 @@ async function main(): Promise<number> {
             WORKFLOW_BUNDLE_PATH: bundlePath,
             TEST_LOG_DIR: logDir,
             SCHEMATHESIS_BIN: schemathesis,
+            CHROMIUM_BIN: chromium,
+            CONSOLE_DIR: consoleDir,
+            TEST_ARTIFACT_DIR: path.join(dataDir, 'test-artifacts'),
           },
         },
       );

@@ -96,7 +96,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
           items: z.array(
             paymentView
               .omit({ timeline: true })
-              .extend({ userId: z.number(), attention: z.string().nullable(), held: money }),
+              .extend({ userId: z.number(), attention: z.string().nullable(), held: money, temporalUrl: z.string() }),
           ),
         }),
       },
@@ -106,7 +106,13 @@ export function adminPaymentRoutes(deps: AppDeps) {
           body: {
             items: rows.map((p) => {
               const { timeline: _t, ...v } = toPaymentView(p, []);
-              return { ...v, userId: p.userId, attention: p.attention, held: rupees(p.held) };
+              return {
+                ...v,
+                userId: p.userId,
+                attention: p.attention,
+                held: rupees(p.held),
+                temporalUrl: temporalUiLink(p.workflowId),
+              };
             }),
           },
         };

@@ -87,6 +87,7 @@ export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<P
     logger: pino({ level: 'silent' }),
     temporal: client,
     gateways,
+    ...(process.env.CONSOLE_DIR ? { consoleDir: process.env.CONSOLE_DIR } : {}),
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise<void>((r) => server.once('listening', r));

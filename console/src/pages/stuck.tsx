@@ -1,0 +1,265 @@
+/**
+ * Payments that need an operator: NEEDS_ATTENTION, or open for longer than they should be. Every
+ * action goes through the admin API, so it is audited, and a decision that needs a second admin
+ * is proposed rather than carried out.
+ */
+import { useState } from 'preact/hooks';
+import { api, ApiError } from '../api';
+import { ageSince, inr } from '../format';
+import { Loading, useApi } from '../useApi';
+
+interface StuckPayment {
+  paymentId: string;
+  kind: string;
+  status: string;
+  amount: string;
+  held: string;
+  updatedAt: string;
+  createdAt: string;
+  attention: string | null;
+  failureReason?: string;
+  temporalUrl: string;
+}
+
+const PROVIDER: Record<string, string> = {
+  topup: 'phonepe',
+  refund: 'phonepe',
+  payout: 'payout-bank',
+  recharge: 'recharge-aggregator',
+  bill: 'bbps',
+  transfer: 'internal',
+};
+
+export function Stuck() {
+  const [filter, setFilter] = useState({ status: 'NEEDS_ATTENTION', kind: '', olderThanMinutes: 0 });
+  const olderThan = filter.olderThanMinutes
+    ? `&olderThan=${encodeURIComponent(new Date(Date.now() - filter.olderThanMinutes * 60_000).toISOString())}`
+    : '';
+  const list = useApi<{ items: StuckPayment[] }>(
+    `/v1/admin/payments?status=${filter.status}${filter.kind ? `&kind=${filter.kind}` : ''}${olderThan}&limit=200`,
+  );
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [message, setMessage] = useState<string | null>(null);
+  const [progress, setProgress] = useState<{ done: number; total: number } | null>(null);
+  const [resolving, setResolving] = useState<StuckPayment | null>(null);
+  const items = list.data?.items ?? [];
+
+  const recheck = async (ids: string[]) => {
+    setProgress({ done: 0, total: ids.length });
+    const failed: string[] = [];
+    for (const [i, id] of ids.entries()) {
+      try {
+        await api('POST', `/v1/admin/payments/${encodeURIComponent(id)}/recheck`);
+      } catch (err) {
+        failed.push(`${id}: ${err instanceof ApiError ? err.message : 'no answer'}`);
+      }
+      setProgress({ done: i + 1, total: ids.length });
+    }
+    setProgress(null);
+    setSelected(new Set());
+    setMessage(
+      failed.length
+        ? `Recheck asked for ${ids.length - failed.length} of ${ids.length}; refused: ${failed.join('; ')}`
+        : `Recheck asked for ${ids.length} payment${ids.length === 1 ? '' : 's'}: each asks its provider now.`,
+    );
+    list.reload();
+  };
+  const toggle = (id: string) =>
+    setSelected((s) => {
+      const next = new Set(s);
+      if (next.has(id)) next.delete(id);
+      else next.add(id);
+      return next;
+    });
+  const providers = [...new Set(items.map((p) => PROVIDER[p.kind] ?? p.kind))];
+
+  return (
+    <section aria-labelledby="stuck-title">
+      <h1 id="stuck-title">Stuck payments</h1>
+      <form
+        class="range"
+        aria-label="Which payments"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const f = new FormData(e.currentTarget);
+          setFilter({
+            status: String(f.get('status')),
+            kind: String(f.get('kind')),
+            olderThanMinutes: Number(f.get('olderThanMinutes') || 0),
+          });
+        }}
+      >
+        <label>
+          Status
+          <select name="status" value={filter.status}>
+            <option value="NEEDS_ATTENTION">NEEDS_ATTENTION</option>
+            <option value="PROCESSING">PROCESSING</option>
+            <option value="AWAITING_PAYMENT">AWAITING_PAYMENT</option>
+            <option value="CREATED">CREATED</option>
+          </select>
+        </label>
+        <label>
+          Kind
+          <select name="kind" value={filter.kind}>
+            <option value="">all</option>
+            {Object.keys(PROVIDER).map((k) => (
+              <option value={k}>{k}</option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Untouched for at least (minutes)
+          <input type="number" name="olderThanMinutes" min="0" value={filter.olderThanMinutes} />
+        </label>
+        <button type="submit">Show</button>
+      </form>
+      <div class="bulk" role="group" aria-label="Bulk actions">
+        {providers.map((p) => (
+          <button
+            type="button"
+            class="secondary"
+            onClick={() => setSelected(new Set(items.filter((x) => PROVIDER[x.kind] === p).map((x) => x.paymentId)))}
+          >
+            Select all of {p}
+          </button>
+        ))}
+        <button type="button" disabled={selected.size === 0 || progress !== null} onClick={() => void recheck([...selected])}>
+          Recheck selected ({selected.size})
+        </button>
+        {progress && (
+          <progress max={progress.total} value={progress.done} aria-label="Rechecking">
+            {progress.done} of {progress.total}
+          </progress>
+        )}
+      </div>
+      {message && (
+        <p role="status" class="notice">
+          {message}
+        </p>
+      )}
+      <Loading error={list.error} loading={list.loading && !list.data} />
+      {list.data &&
+        (items.length === 0 ? (
+          <p>No payment matches.</p>
+        ) : (
+          <table aria-label="Stuck payments">
+            <thead>
+              <tr>
+                <th scope="col">
+                  <span class="visually-hidden">Select</span>
+                </th>
+                <th scope="col">Payment</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Amount</th>
+                <th scope="col">Held</th>
+                <th scope="col">Reason</th>
+                <th scope="col">Age</th>
+                <th scope="col">Actions</th>
+              </tr>
+            </thead>
+            <tbody>
+              {items.map((p) => (
+                <tr data-payment={p.paymentId}>
+                  <td>
+                    <input
+                      type="checkbox"
+                      aria-label={`Select ${p.paymentId}`}
+                      checked={selected.has(p.paymentId)}
+                      onChange={() => toggle(p.paymentId)}
+                    />
+                  </td>
+                  <th scope="row">
+                    <a href={`#/payments/${encodeURIComponent(p.paymentId)}`}>{p.paymentId}</a>
+                  </th>
+                  <td>{p.kind}</td>
+                  <td class="num">{inr(p.amount)}</td>
+                  <td class="num">{inr(p.held)}</td>
+                  <td>{p.attention ?? p.failureReason ?? '—'}</td>
+                  <td>{ageSince(p.createdAt)}</td>
+                  <td class="actions">
+                    <button type="button" class="secondary" onClick={() => void recheck([p.paymentId])}>
+                      Recheck
+                    </button>
+                    <button type="button" class="secondary" onClick={() => setResolving(p)}>
+                      Resolve…
+                    </button>
+                    <a href={p.temporalUrl} target="_blank" rel="noreferrer">
+                      Temporal
+                    </a>
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
+      {resolving && (
+        <ResolveDialog
+          payment={resolving}
+          onDone={(text) => {
+            setResolving(null);
+            if (text) setMessage(text);
+            list.reload();
+          }}
+        />
+      )}
+    </section>
+  );
+}
+
+/** The operator's decision, with a reason the audit log keeps. */
+export function ResolveDialog(props: { payment: { paymentId: string; kind: string; amount: string }; onDone(text: string | null): void }) {
+  const [error, setError] = useState<string | null>(null);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const f = new FormData(e.currentTarget as HTMLFormElement);
+    try {
+      const res = await api<{ status?: string; approvalId?: number; id?: number }>(
+        'POST',
+        `/v1/admin/payments/${encodeURIComponent(props.payment.paymentId)}/resolve`,
+        { outcome: f.get('outcome'), reason: f.get('reason') },
+      );
+      props.onDone(
+        'paymentId' in res
+          ? `${props.payment.paymentId} resolved: ${String(res.status)}`
+          : `${props.payment.paymentId}: proposed; a second admin must approve it.`,
+      );
+    } catch (err) {
+      setError(err instanceof ApiError ? err.message : 'The server could not be reached.');
+    }
+  };
+  return (
+    <div class="dialog-backdrop">
+      <div role="dialog" aria-modal="true" aria-labelledby="resolve-title">
+      <form class="dialog" onSubmit={submit}>
+        <h2 id="resolve-title">
+          Resolve {props.payment.paymentId} ({props.payment.kind}, {inr(props.payment.amount)})
+        </h2>
+        <fieldset>
+          <legend>What did the provider do?</legend>
+          <label>
+            <input type="radio" name="outcome" value="succeeded" required /> It succeeded: capture the money
+          </label>
+          <label>
+            <input type="radio" name="outcome" value="failed" /> It failed: release the money to the wallet
+          </label>
+        </fieldset>
+        <label>
+          Reason (kept in the audit log)
+          <textarea name="reason" minLength={3} maxLength={500} required />
+        </label>
+        {error && (
+          <p role="alert" class="error">
+            {error}
+          </p>
+        )}
+        <div class="actions">
+          <button type="submit">Resolve</button>
+          <button type="button" class="secondary" onClick={() => props.onDone(null)}>
+            Cancel
+          </button>
+        </div>
+      </form>
+      </div>
+    </div>
+  );
+}

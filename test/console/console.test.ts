@@ -1,0 +1,155 @@
+/**
+ * The operations console in a real browser (Chromium driven by playwright-core) against the
+ * whole engine: an admin signs in with two-factor, reads the dashboard (its figures equal the
+ * reports API's), rechecks a stuck recharge until it completes, reads its payment page and
+ * approves a KYC. Screenshots are kept in .data/test-artifacts/ as the run's artefacts.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { Browser, chromium, Page } from 'playwright-core';
+import { currentTotp } from '../../api/auth/secondFactor';
+import { control, payer, prepare } from '../support/heldPayments';
+import { promoteToAdmin, registerUser } from '../support/api';
+import { expectLedgerInvariants, walletOf } from '../support/ledger';
+import { PaymentsHarness, startPaymentsHarness, waitForStatus } from '../support/payments';
+
+const ARTIFACTS = process.env.TEST_ARTIFACT_DIR ?? path.join(__dirname, '..', '..', '.data', 'test-artifacts');
+
+let h: PaymentsHarness;
+let browser: Browser;
+let page: Page;
+let admin: { login: string; password: string; secret: string; accessToken: string };
+const pageErrors: string[] = [];
+
+beforeAll(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // Real polling intervals: only the operator's recheck makes the stuck recharge ask its provider soon.
+  h = await startPaymentsHarness({ pollingScale: '1' });
+  const u = await registerUser(h.http);
+  const promoted = await promoteToAdmin(h.http, h.db.knex, u);
+  await h.db.knex('users').where({ id: u.user.id }).update({ full_name: 'Asha Ops' });
+  admin = { login: u.login, password: u.password, secret: promoted.secret, accessToken: promoted.accessToken };
+  const executablePath = process.env.CHROMIUM_BIN;
+  if (!executablePath) throw new Error('CHROMIUM_BIN is not set: run the suite with `npm test`');
+  browser = await chromium.launch({ executablePath, args: ['--no-sandbox'] });
+  page = await browser.newPage({ viewport: { width: 1366, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    // The 401 is the wrong authenticator code the sign-in test sends on purpose.
+    if (m.type() === 'error' && !m.text().includes('status of 401')) pageErrors.push(m.text());
+  });
+});
+afterAll(async () => {
+  await browser?.close();
+  await h?.close();
+});
+afterEach(() => expectLedgerInvariants(h.db.knex));
+
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `console-${name}.png`), fullPage: true });
+const adminGet = (p: string) => h.http().get(p).set('Authorization', `Bearer ${admin.accessToken}`);
+
+let stuckId: string;
+let retailerId: number;
+
+it('signs an admin in with password and authenticator code', async () => {
+  // A recharge the provider has taken but not answered (its webhook is lost): stuck in PROCESSING.
+  const p = await payer(h);
+  retailerId = p.id;
+  const r = await prepare(h, 'recharge', p);
+  await control(h, 'recharge').scenario({ match: r.match, outcome: 'success', pendingMs: 3_600_000, webhook: 'drop' });
+  stuckId = (await r.pay('99.00')).body.paymentId as string;
+  await waitForStatus(h, p.token, stuckId, 'PROCESSING', 30_000);
+
+  await page.goto(`${h.apiUrl}/console`);
+  await page.getByLabel('Email, username or phone').fill(admin.login);
+  await page.getByLabel('Password').fill(admin.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  // A wrong code is refused with a message, then the right one is taken.
+  await page.getByLabel('Code from your authenticator app').fill('000000');
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('alert').waitFor();
+  await page
+    .getByRole('button', { name: 'Sign in' })
+    .or(page.getByRole('button', { name: 'Verify' }))
+    .waitFor();
+  if (await page.getByRole('button', { name: 'Sign in' }).isVisible()) {
+    await page.getByLabel('Email, username or phone').fill(admin.login);
+    await page.getByLabel('Password').fill(admin.password);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+  }
+  // The code of the next 30 s step: the one enrolment used cannot be replayed.
+  await page.getByLabel('Code from your authenticator app').fill(currentTotp(admin.secret, Date.now() + 30_000));
+  await page.getByRole('button', { name: 'Verify' }).click();
+  await page.getByRole('heading', { name: 'Dashboard' }).waitFor();
+  expect(await page.getByRole('navigation', { name: 'Console' }).innerText()).toContain('Stuck payments');
+});
+
+it('shows a dashboard whose figures are the reports API figures', async () => {
+  await page.getByRole('table', { name: 'Payments by kind' }).waitFor();
+  const summary = (await adminGet('/v1/admin/reports/summary')).body as {
+    kinds: Array<{ kind: string; total: { payments: number; amount: string } }>;
+  };
+  const withPayments = summary.kinds.filter((k) => k.total.payments > 0);
+  expect(withPayments.map((k) => k.kind)).toContain('recharge');
+  for (const k of withPayments) {
+    const row = page.locator(`tr[data-kind="${k.kind}"]`);
+    expect(await row.locator('[data-figure="payments"]').innerText()).toBe(String(k.total.payments));
+    // ₹ with Indian grouping, the same paise as the API's rupee string.
+    const shown = await row.locator('[data-figure="amount"]').innerText();
+    expect(shown.replace(/[₹,]/g, '')).toBe(k.total.amount);
+  }
+  expect(await page.locator('tr[data-kind]').count()).toBe(summary.kinds.length);
+  expect(await page.getByRole('figure').count()).toBe(2);
+  await shot('dashboard');
+});
+
+it('rechecks a stuck payment, which then completes', async () => {
+  await page.getByRole('link', { name: 'Stuck payments' }).click();
+  await page.getByLabel('Status').selectOption('PROCESSING');
+  await page.getByRole('button', { name: 'Show' }).click();
+  const row = page.locator(`tr[data-payment="${stuckId}"]`);
+  await row.waitFor();
+  expect(await row.innerText()).toContain('₹99.00');
+  await shot('stuck');
+  // The provider has recharged the mobile, but told nobody.
+  await control(h, 'recharge').settle(stuckId, 'success');
+  await row.getByRole('button', { name: 'Recheck' }).click();
+  await page.getByRole('status').filter({ hasText: 'Recheck asked for 1 payment' }).waitFor();
+  const audit = await h.db.knex('audit_logs').where({ action: 'admin.payments.recheck', target_id: stuckId });
+  expect(audit).toHaveLength(1);
+  await waitForStatus(h, admin.accessToken, stuckId, 'COMPLETED', 30_000);
+  expect(await walletOf(h.db.knex, retailerId)).toEqual({ balance: '9901.00', held: '0.00' });
+});
+
+it("shows the payment's timeline, ledger lines and Temporal link", async () => {
+  await page.goto(`${h.apiUrl}/console#/payments/${stuckId}`);
+  await page.getByRole('heading', { name: `Payment ${stuckId}` }).waitFor();
+  await page.getByText('COMPLETED', { exact: true }).first().waitFor();
+  await page.getByRole('table', { name: `Journal recharge:${stuckId}:capture` }).waitFor();
+  const temporal = page.getByRole('link', { name: `recharge:${stuckId}` });
+  expect(await temporal.getAttribute('href')).toBe(
+    `http://localhost:8233/namespaces/default/workflows/${encodeURIComponent(`recharge:${stuckId}`)}`,
+  );
+  await shot('payment');
+});
+
+it('approves a KYC from the queue', async () => {
+  const applicant = await registerUser(h.http);
+  await h.db.knex('users').where({ id: applicant.user.id }).update({ full_name: 'Ravi Kirana' });
+  expect((await h.db.knex('users').where({ id: applicant.user.id }).first('kyc_status')).kyc_status).toBe('pending');
+  await page.getByRole('link', { name: 'KYC queue' }).click();
+  const row = page.locator(`tr[data-user="${applicant.user.userCode}"]`);
+  await row.waitFor();
+  await shot('kyc');
+  await row.getByRole('button', { name: 'Approve' }).click();
+  await page
+    .getByRole('status')
+    .filter({ hasText: `KYC of ${applicant.user.userCode} approved` })
+    .waitFor();
+  expect((await h.db.knex('users').where({ id: applicant.user.id }).first('kyc_status')).kyc_status).toBe('verified');
+  expect(await row.count()).toBe(0);
+});
+
+it('ran without a script error or a CSP violation in the page', () => {
+  expect(pageErrors).toEqual([]);
+});
