@@ -139,16 +139,19 @@ function printSummary(resultsFile: string): void {
   );
 }
 
+/** The engine and the console (its own tsconfig: browser types, JSX). */
 function typecheckProject(): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', projectRoot], {
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const check = (project: string) =>
+    new Promise<void>((resolve, reject) => {
+      const tsc = spawn(process.execPath, [require.resolve('typescript/bin/tsc'), '--noEmit', '-p', project], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      tsc.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      tsc.stderr.on('data', (d: Buffer) => (out += d.toString()));
+      tsc.on('exit', (code) => (code === 0 ? resolve() : reject(new ReportedFailure(`typecheck failed:\n${out}`))));
     });
-    let out = '';
-    tsc.stdout.on('data', (d: Buffer) => (out += d.toString()));
-    tsc.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    tsc.on('exit', (code) => (code === 0 ? resolve() : reject(new ReportedFailure(`typecheck failed:\n${out}`))));
-  });
+  return Promise.all([check(projectRoot), check(path.join(projectRoot, 'console'))]).then(() => undefined);
 }
 
 const quietLogger = { trace() {}, debug() {}, info() {}, warn: console.warn, error: console.error, log() {} };

@@ -324,7 +324,11 @@ describe('migrations', () => {
       debit_amount: '0.00',
     });
 
-    expect(await migrateLatest(db.knex)).toEqual(['020_report_rollups', '021_covering_user_days', '022_active_holds_index']);
+    expect(await migrateLatest(db.knex)).toEqual([
+      '020_report_rollups',
+      '021_covering_user_days',
+      '022_active_holds_index',
+    ]);
     const settled = await db.knex('payment_records').orderBy('id').select('id', 'settled_at', 'updated_at');
     expect(settled.map((p) => [p.id, p.settled_at?.getTime() ?? null, p.updated_at.toISOString()])).toEqual([
       ['pay_M1', created.getTime() + 2_000, '2026-04-02T00:00:00.000Z'],

@@ -7,6 +7,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import type Router from '@koa/router';
 import type { Context } from 'koa';
+import { NotFoundError } from '../../domain/errors';
 import { DEFAULT_CONSOLE_DIR } from './bundle';
 
 const ASSETS: Record<string, string> = { 'app.js': 'application/javascript', 'app.css': 'text/css' };
@@ -34,6 +35,7 @@ export function mountConsole(router: Router, dir = DEFAULT_CONSOLE_DIR): void {
   router.get('/console', (ctx) => serve(ctx, 'index.html', 'html'));
   router.get('/console/assets/:name', (ctx) => {
     const type = ASSETS[ctx.params.name!];
-    if (type) serve(ctx, ctx.params.name!, type);
+    if (!type) throw new NotFoundError('no such console asset');
+    serve(ctx, ctx.params.name!, type);
   });
 }

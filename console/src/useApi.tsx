@@ -17,7 +17,11 @@ export function useApi<T>(path: string | null) {
       (data) => live && setState({ data, error: null, loading: false }),
       (err: unknown) =>
         live &&
-        setState({ data: null, error: err instanceof ApiError ? err.message : 'The server could not be reached.', loading: false }),
+        setState({
+          data: null,
+          error: err instanceof ApiError ? err.message : 'The server could not be reached.',
+          loading: false,
+        }),
     );
     return () => {
       live = false;

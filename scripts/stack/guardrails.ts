@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { projectRoot } from './paths';
 
-export const PRETTIER_GLOBS = ['**/*.{ts,mjs,js,json,yml}'];
+export const PRETTIER_GLOBS = ['**/*.{ts,tsx,css,mjs,js,json,yml}'];
 
 function run(args: string[]): Promise<{ ok: boolean; output: string }> {
   return new Promise((resolve) => {

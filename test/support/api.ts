@@ -27,7 +27,12 @@ export function testConfig(db: TestDatabase, extra: Record<string, string> = {})
 /** The real app over a suite's database; supertest drives it without a port. */
 export function createTestApp(
   db: TestDatabase,
-  opts: { temporal?: Client; env?: Record<string, string>; gateways?: Partial<ProviderGateways> } = {},
+  opts: {
+    temporal?: Client;
+    env?: Record<string, string>;
+    gateways?: Partial<ProviderGateways>;
+    consoleDir?: string;
+  } = {},
 ) {
   const config = testConfig(db, opts.env);
   const app = createApp({
@@ -37,6 +42,7 @@ export function createTestApp(
     logger: pino({ level: 'silent' }),
     temporal: opts.temporal,
     ...(opts.gateways ? { gateways: opts.gateways } : {}),
+    consoleDir: opts.consoleDir ?? process.env.CONSOLE_DIR,
   });
   const server = app.callback();
   return { config, app, http: () => request(server) };

@@ -18,6 +18,8 @@ const RUNTIME: Record<string, Array<string | RegExp>> = {
   workflows: ['workflows', 'domain', 'pkg:@temporalio/workflow', 'pkg:@temporalio/common'],
   simulators: ['simulators', 'providers', 'domain', 'config', 'node', /^pkg:/],
   api: ['api', 'db', 'domain', 'providers', 'workflows', 'config', 'node', /^pkg:/],
+  // Browser code: the server is reached only through the REST API.
+  console: ['console', 'pkg:preact', 'pkg:uplot'],
 };
 
 /** Never, not even a type. */
@@ -25,6 +27,7 @@ const NEVER: Record<string, string[]> = {
   domain: ['db', 'providers', 'activities', 'workflows', 'simulators', 'api', 'config'],
   api: ['activities', 'simulators'],
   workflows: ['db', 'api', 'simulators'],
+  console: ['db', 'api', 'activities', 'workflows', 'providers', 'simulators', 'config'],
 };
 
 /** The one file of the domain that uses Node (HMAC of operator decisions); workflows never import it. */
@@ -40,7 +43,7 @@ function sourceFiles(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
     const p = path.join(dir, name);
     if (statSync(p).isDirectory()) return sourceFiles(p);
-    return p.endsWith('.ts') ? [p] : [];
+    return /\.tsx?$/.test(p) ? [p] : [];
   });
 }
 
@@ -57,7 +60,7 @@ function importsOf(file: string): Import[] {
         .split('/')
         .slice(0, spec.startsWith('@') ? 2 : 1)
         .join('/')}`;
-    return { file: rel, target: target.replace(/\.ts$/, ''), typeOnly: Boolean(m[1]) };
+    return { file: rel, target: target.replace(/\.tsx?$/, ''), typeOnly: Boolean(m[1]) };
   });
 }
 

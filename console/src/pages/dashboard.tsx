@@ -55,7 +55,9 @@ export function Dashboard() {
     const s = summary.data;
     if (!s) return null;
     const periods = [...new Set(s.series.map((p) => p.period))].sort();
-    const kinds = [...new Set(s.series.map((p) => p.kind))].filter((k) => s.series.some((p) => p.kind === k && p.total.payments));
+    const kinds = [...new Set(s.series.map((p) => p.kind))].filter((k) =>
+      s.series.some((p) => p.kind === k && p.total.payments),
+    );
     const pick = (f: (p: Summary['series'][number]) => number): ChartSeries[] =>
       kinds.map((kind) => ({
         label: kind,
@@ -106,7 +108,9 @@ export function Dashboard() {
           <ul class="tiles" aria-label="Headline figures">
             <li>
               <span>Payments</span>
-              <strong data-figure="payments">{count(summary.data.kinds.reduce((n, k) => n + k.total.payments, 0))}</strong>
+              <strong data-figure="payments">
+                {count(summary.data.kinds.reduce((n, k) => n + k.total.payments, 0))}
+              </strong>
             </li>
             <li>
               <span>Open now</span>

@@ -25,8 +25,21 @@ interface AdminPayment {
     createdAt: string;
     lines: Array<{ account: string; debit: string; credit: string; balanceAfter: string }>;
   }>;
-  holds: Array<{ reference: string; amount: string; status: string; capturedAmount: string | null; releaseReason: string | null }>;
-  webhooks: Array<{ id: number; provider: string; eventType: string; receivedAt: string; signalledAt: string | null; undeliveredReason: string | null }>;
+  holds: Array<{
+    reference: string;
+    amount: string;
+    status: string;
+    capturedAmount: string | null;
+    releaseReason: string | null;
+  }>;
+  webhooks: Array<{
+    id: number;
+    provider: string;
+    eventType: string;
+    receivedAt: string;
+    signalledAt: string | null;
+    undeliveredReason: string | null;
+  }>;
 }
 
 const OPEN = ['CREATED', 'AWAITING_PAYMENT', 'PROCESSING', 'NEEDS_ATTENTION'];
@@ -153,7 +166,11 @@ export function PaymentPage(props: { id: string }) {
           {d.webhooks.map((w) => (
             <li>
               <time dateTime={w.receivedAt}>{istTime(w.receivedAt)}</time> {w.provider} <code>{w.eventType}</code>{' '}
-              {w.signalledAt ? `delivered to the workflow ${w.signalledAt}` : w.undeliveredReason ? `undelivered: ${w.undeliveredReason}` : 'not delivered yet'}
+              {w.signalledAt
+                ? `delivered to the workflow ${w.signalledAt}`
+                : w.undeliveredReason
+                  ? `undelivered: ${w.undeliveredReason}`
+                  : 'not delivered yet'}
             </li>
           ))}
         </ul>

@@ -30,7 +30,7 @@ export function SignIn() {
   return (
     <main class="sign-in">
       <h1>NexasPay operations console</h1>
-      <form onSubmit={submit} aria-describedby={error ? 'sign-in-error' : undefined}>
+      <form onSubmit={(e) => void submit(e)} aria-describedby={error ? 'sign-in-error' : undefined}>
         {!challenge ? (
           <>
             <label>

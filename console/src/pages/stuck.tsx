@@ -123,7 +123,11 @@ export function Stuck() {
             Select all of {p}
           </button>
         ))}
-        <button type="button" disabled={selected.size === 0 || progress !== null} onClick={() => void recheck([...selected])}>
+        <button
+          type="button"
+          disabled={selected.size === 0 || progress !== null}
+          onClick={() => void recheck([...selected])}
+        >
           Recheck selected ({selected.size})
         </button>
         {progress && (
@@ -207,7 +211,10 @@ export function Stuck() {
 }
 
 /** The operator's decision, with a reason the audit log keeps. */
-export function ResolveDialog(props: { payment: { paymentId: string; kind: string; amount: string }; onDone(text: string | null): void }) {
+export function ResolveDialog(props: {
+  payment: { paymentId: string; kind: string; amount: string };
+  onDone(text: string | null): void;
+}) {
   const [error, setError] = useState<string | null>(null);
   const submit = async (e: Event) => {
     e.preventDefault();
@@ -230,35 +237,35 @@ export function ResolveDialog(props: { payment: { paymentId: string; kind: strin
   return (
     <div class="dialog-backdrop">
       <div role="dialog" aria-modal="true" aria-labelledby="resolve-title">
-      <form class="dialog" onSubmit={submit}>
-        <h2 id="resolve-title">
-          Resolve {props.payment.paymentId} ({props.payment.kind}, {inr(props.payment.amount)})
-        </h2>
-        <fieldset>
-          <legend>What did the provider do?</legend>
+        <form class="dialog" onSubmit={(e) => void submit(e)}>
+          <h2 id="resolve-title">
+            Resolve {props.payment.paymentId} ({props.payment.kind}, {inr(props.payment.amount)})
+          </h2>
+          <fieldset>
+            <legend>What did the provider do?</legend>
+            <label>
+              <input type="radio" name="outcome" value="succeeded" required /> It succeeded: capture the money
+            </label>
+            <label>
+              <input type="radio" name="outcome" value="failed" /> It failed: release the money to the wallet
+            </label>
+          </fieldset>
           <label>
-            <input type="radio" name="outcome" value="succeeded" required /> It succeeded: capture the money
+            Reason (kept in the audit log)
+            <textarea name="reason" minLength={3} maxLength={500} required />
           </label>
-          <label>
-            <input type="radio" name="outcome" value="failed" /> It failed: release the money to the wallet
-          </label>
-        </fieldset>
-        <label>
-          Reason (kept in the audit log)
-          <textarea name="reason" minLength={3} maxLength={500} required />
-        </label>
-        {error && (
-          <p role="alert" class="error">
-            {error}
-          </p>
-        )}
-        <div class="actions">
-          <button type="submit">Resolve</button>
-          <button type="button" class="secondary" onClick={() => props.onDone(null)}>
-            Cancel
-          </button>
-        </div>
-      </form>
+          {error && (
+            <p role="alert" class="error">
+              {error}
+            </p>
+          )}
+          <div class="actions">
+            <button type="submit">Resolve</button>
+            <button type="button" class="secondary" onClick={() => props.onDone(null)}>
+              Cancel
+            </button>
+          </div>
+        </form>
       </div>
     </div>
   );

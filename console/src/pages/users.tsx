@@ -33,7 +33,9 @@ const errorText = (err: unknown) => (err instanceof ApiError ? err.message : 'Th
 
 export function Users(props: { kycQueue: boolean }) {
   const [q, setQ] = useState('');
-  const path = props.kycQueue ? '/v1/admin/users?kycStatus=pending&limit=100' : `/v1/admin/users?limit=50${q ? `&q=${encodeURIComponent(q)}` : ''}`;
+  const path = props.kycQueue
+    ? '/v1/admin/users?kycStatus=pending&limit=100'
+    : `/v1/admin/users?limit=50${q ? `&q=${encodeURIComponent(q)}` : ''}`;
   const list = useApi<{ items: UserRow[] }>(path);
   const [message, setMessage] = useState<string | null>(null);
 
@@ -127,7 +129,10 @@ export function UserPage(props: { id: string }) {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
     try {
-      await api('PATCH', `/v1/admin/users/${d.id}`, { dailyLimit: f.get('dailyLimit'), monthlyLimit: f.get('monthlyLimit') });
+      await api('PATCH', `/v1/admin/users/${d.id}`, {
+        dailyLimit: f.get('dailyLimit'),
+        monthlyLimit: f.get('monthlyLimit'),
+      });
       setMessage('Limits saved.');
       u.reload();
     } catch (err) {
@@ -150,7 +155,7 @@ export function UserPage(props: { id: string }) {
         <dd>{d.commissionRate}</dd>
       </dl>
       <h2>Limits</h2>
-      <form class="range" onSubmit={saveLimits} aria-label="Limits">
+      <form class="range" onSubmit={(e) => void saveLimits(e)} aria-label="Limits">
         <label>
           Daily (₹) <input name="dailyLimit" defaultValue={d.dailyLimit} inputMode="decimal" required />
         </label>
