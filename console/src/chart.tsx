@@ -18,6 +18,8 @@ export function LineChart(props: {
   periods: string[];
   series: ChartSeries[];
   format: (v: number) => string;
+  /** Shorter labels for the y axis (default: `format`). */
+  axis?: (v: number) => string;
 }) {
   const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
@@ -38,7 +40,7 @@ export function LineChart(props: {
         ],
         axes: [
           { values: (_u, ticks) => ticks.map((t) => props.periods[t] ?? '') },
-          { values: (_u, ticks) => ticks.map((t) => props.format(t)), size: 80 },
+          { values: (_u, ticks) => ticks.map((t) => (props.axis ?? props.format)(t)), size: 90 },
         ],
         scales: { x: { time: false } },
       },

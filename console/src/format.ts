@@ -22,6 +22,12 @@ export function inrFromPaise(p: number): string {
   return inr(`${p < 0 ? '-' : ''}${Math.floor(abs / 100)}.${String(abs % 100).padStart(2, '0')}`);
 }
 
+/** Integer paise as whole rupees for an axis label: "₹10,00,000". */
+export function wholeRupees(p: number): string {
+  const r = Math.trunc(Math.round(p) / 100);
+  return `${r < 0 ? '−' : ''}₹${grouping.format(Math.abs(r))}`;
+}
+
 export function count(n: number): string {
   return grouping.format(n);
 }

@@ -120,6 +120,20 @@ it('gives the figures the reports give, and the fold changes none of them', asyn
   expect(exact(after)).toEqual(exact(before));
 });
 
+it('leaves out what has never happened rather than showing 0 (no reconciliation yet)', async () => {
+  const fresh = await createTestDatabase();
+  try {
+    const m = await scrape(createTestApp(fresh, { env: { METRICS_TOKEN: TOKEN } }));
+    expect(m.get('nexaspay_payment_metrics_up')).toBe(1);
+    expect(m.has('nexaspay_reconciliation_last_ok')).toBe(false);
+    expect(m.has('nexaspay_reconciliation_last_finished_timestamp_seconds')).toBe(false);
+    expect(m.get('nexaspay_payments_started_total{kind="bill",provider="bbps"}')).toBe(0);
+    expect(m.get('nexaspay_report_deltas_unfolded')).toBe(0);
+  } finally {
+    await fresh.drop();
+  }
+});
+
 it('still answers a scrape when the database does not, and says so', async () => {
   const broken = createKnex({ url: 'mysql://nobody:wrong@127.0.0.1:1/none', poolMax: 1 });
   try {

@@ -5,7 +5,7 @@
 import { useMemo, useState } from 'preact/hooks';
 import { ChartSeries, LineChart } from '../chart';
 import { download } from '../api';
-import { count, duration, inr, inrFromPaise, istDay, ms, paiseOf } from '../format';
+import { count, duration, inr, inrFromPaise, istDay, ms, paiseOf, wholeRupees } from '../format';
 import { Loading, useApi } from '../useApi';
 
 interface Figures {
@@ -141,6 +141,7 @@ export function Dashboard() {
                 periods={charts.periods}
                 series={charts.amount}
                 format={inrFromPaise}
+                axis={wholeRupees}
               />
             </div>
           )}
