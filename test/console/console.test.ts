@@ -49,16 +49,27 @@ const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `con
 const adminGet = (p: string) => h.http().get(p).set('Authorization', `Bearer ${admin.accessToken}`);
 
 let stuckId: string;
+let secondStuckId: string;
 let retailerId: number;
 
 it('signs an admin in with password and authenticator code', async () => {
-  // A recharge the provider has taken but not answered (its webhook is lost): stuck in PROCESSING.
+  // Two recharges the provider has taken but not answered (their webhooks are lost): stuck in PROCESSING.
   const p = await payer(h);
   retailerId = p.id;
-  const r = await prepare(h, 'recharge', p);
-  await control(h, 'recharge').scenario({ match: r.match, outcome: 'success', pendingMs: 3_600_000, webhook: 'drop' });
-  stuckId = (await r.pay('99.00')).body.paymentId as string;
-  await waitForStatus(h, p.token, stuckId, 'PROCESSING', 30_000);
+  const stuck = async (amount: string) => {
+    const r = await prepare(h, 'recharge', p);
+    await control(h, 'recharge').scenario({
+      match: r.match,
+      outcome: 'success',
+      pendingMs: 3_600_000,
+      webhook: 'drop',
+    });
+    const id = (await r.pay(amount)).body.paymentId as string;
+    await waitForStatus(h, p.token, id, 'PROCESSING', 30_000);
+    return id;
+  };
+  stuckId = await stuck('99.00');
+  secondStuckId = await stuck('49.00');
 
   await page.goto(`${h.apiUrl}/console`);
   await page.getByLabel('Email, username or phone').fill(admin.login);
@@ -103,7 +114,7 @@ it('shows a dashboard whose figures are the reports API figures', async () => {
   await shot('dashboard');
 });
 
-it('rechecks a stuck payment, which then completes', async () => {
+it('rechecks stuck payments in bulk after a provider outage, and they complete', async () => {
   await page.getByRole('link', { name: 'Stuck payments' }).click();
   await page.getByLabel('Status').selectOption('PROCESSING');
   await page.getByRole('button', { name: 'Show' }).click();
@@ -111,14 +122,18 @@ it('rechecks a stuck payment, which then completes', async () => {
   await row.waitFor();
   expect(await row.innerText()).toContain('₹99.00');
   await shot('stuck');
-  // The provider has recharged the mobile, but told nobody.
+  // The provider has recharged both mobiles, but told nobody.
   await control(h, 'recharge').settle(stuckId, 'success');
-  await row.getByRole('button', { name: 'Recheck' }).click();
-  await page.getByRole('status').filter({ hasText: 'Recheck asked for 1 payment' }).waitFor();
-  const audit = await h.db.knex('audit_logs').where({ action: 'admin.payments.recheck', target_id: stuckId });
-  expect(audit).toHaveLength(1);
-  await waitForStatus(h, admin.accessToken, stuckId, 'COMPLETED', 30_000);
-  expect(await walletOf(h.db.knex, retailerId)).toEqual({ balance: '9901.00', held: '0.00' });
+  await control(h, 'recharge').settle(secondStuckId, 'success');
+  await page.getByRole('button', { name: 'Select all of recharge-aggregator' }).click();
+  await page.getByRole('button', { name: 'Recheck selected (2)' }).click();
+  await page.getByRole('status').filter({ hasText: 'Recheck asked for 2 payments' }).waitFor();
+  for (const id of [stuckId, secondStuckId]) {
+    const audit = await h.db.knex('audit_logs').where({ action: 'admin.payments.recheck', target_id: id });
+    expect(audit).toHaveLength(1);
+    await waitForStatus(h, admin.accessToken, id, 'COMPLETED', 30_000);
+  }
+  expect(await walletOf(h.db.knex, retailerId)).toEqual({ balance: '9852.00', held: '0.00' });
 });
 
 it("shows the payment's timeline, ledger lines and Temporal link", async () => {
