@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import type { Metric, Registry } from 'prom-client';
-import { PAYMENT_KINDS, PaymentKind } from '../domain/payments';
+import { PAYMENT_KINDS, PAYMENT_STATUSES, PaymentKind } from '../domain/payments';
 import { cumulativeSettleCounts, PROVIDER_OF_KIND } from '../domain/reports';
 import { paymentTotals, PaymentTotals } from '../db/reports/totals';
 
@@ -36,6 +36,21 @@ interface Sample {
 const labelsOf = (kind: PaymentKind): Labels => ({ kind, provider: PROVIDER_OF_KIND[kind] });
 const perKind = (count: (kind: PaymentKind) => number): Sample[] =>
   PAYMENT_KINDS.map((kind) => ({ labels: labelsOf(kind), value: count(kind) }));
+/** Every kind and status, zeros included, so a series reads 0 rather than vanishing when it empties. */
+const perKindAndStatus = (t: PaymentTotals, value: (r: PaymentTotals['byKindStatus'][number]) => number): Sample[] =>
+  PAYMENT_KINDS.flatMap((kind) =>
+    PAYMENT_STATUSES.map((status) => {
+      const r = t.byKindStatus.find((x) => x.kind === kind && x.status === status);
+      return { labels: { ...labelsOf(kind), status }, value: r ? value(r) : 0 };
+    }),
+  );
+/** The kinds that place holds, zeros included (and any other a hold's reference names). */
+const HOLDING_KINDS = ['payout', 'recharge', 'bill', 'refund'];
+const perHeldKind = (t: PaymentTotals, value: (h: PaymentTotals['held'][number]) => number): Sample[] =>
+  [...new Set([...HOLDING_KINDS, ...t.held.map((h) => h.kind)])].map((kind) => {
+    const h = t.held.find((x) => x.kind === kind);
+    return { labels: { kind }, value: h ? value(h) : 0 };
+  });
 const withStatus = (t: PaymentTotals, kind: PaymentKind, status?: string) =>
   t.byKindStatus.filter((r) => r.kind === kind && (!status || r.status === status)).reduce((n, r) => n + r.payments, 0);
 
@@ -77,14 +92,13 @@ const METRICS: Array<{
     name: 'nexaspay_payments',
     help: 'Payments by their status now',
     type: 'gauge',
-    samples: (t) =>
-      t.byKindStatus.map((r) => ({ labels: { ...labelsOf(r.kind), status: r.status }, value: r.payments })),
+    samples: (t) => perKindAndStatus(t, (r) => r.payments),
   },
   {
     name: 'nexaspay_payments_amount_paise',
     help: 'Amount of the payments by their status now, in paise',
     type: 'gauge',
-    samples: (t) => t.byKindStatus.map((r) => ({ labels: { ...labelsOf(r.kind), status: r.status }, value: r.amount })),
+    samples: (t) => perKindAndStatus(t, (r) => r.amount),
   },
   {
     name: 'nexaspay_payments_needs_attention',
@@ -106,13 +120,13 @@ const METRICS: Array<{
     name: 'nexaspay_holds_outstanding',
     help: 'Holds placed and neither captured nor released',
     type: 'gauge',
-    samples: (t) => t.held.map((h) => ({ labels: { kind: h.kind }, value: h.holds })),
+    samples: (t) => perHeldKind(t, (h) => h.holds),
   },
   {
     name: 'nexaspay_holds_outstanding_paise',
     help: 'Money in those holds, in paise',
     type: 'gauge',
-    samples: (t) => t.held.map((h) => ({ labels: { kind: h.kind }, value: h.amount })),
+    samples: (t) => perHeldKind(t, (h) => h.amount),
   },
   {
     name: 'nexaspay_report_deltas_unfolded',

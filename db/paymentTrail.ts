@@ -9,7 +9,8 @@ import type { Paise } from '../domain/money';
 import { commissionReferenceOf } from '../domain/references';
 import { fromDecimal } from './money';
 import type { PaymentRecord } from './payments';
-import { WEBHOOK_PROVIDERS } from './webhooks';
+import type { PaymentKind } from '../domain/payments';
+import type { WebhookProvider } from './webhooks';
 
 export interface TrailJournal {
   reference: string;
@@ -39,6 +40,16 @@ export interface TrailWebhook {
   undeliveredReason: string | null;
 }
 
+/** Who sends webhooks about each kind (a transfer has no provider). */
+const WEBHOOK_PROVIDER_OF_KIND: Record<PaymentKind, WebhookProvider | null> = {
+  topup: 'phonepe',
+  refund: 'phonepe',
+  payout: 'payout',
+  recharge: 'recharge',
+  bill: 'bbps',
+  transfer: null,
+};
+
 const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function paymentTrail(
@@ -66,9 +77,10 @@ export async function paymentTrail(
     : [];
   const holds = await knex('holds').where('reference', 'like', own).orderBy('id');
   const refs = [p.id, p.providerRef, ...Object.values(p.providerRefs)].filter((r): r is string => Boolean(r));
+  const provider = WEBHOOK_PROVIDER_OF_KIND[p.kind];
+  // Only the payment's own provider: another provider's reference may look the same.
   const webhooks = await knex('webhook_events')
-    // Every provider named, so the (provider, provider_ref) index finds them.
-    .whereIn('provider', WEBHOOK_PROVIDERS)
+    .where('provider', provider ?? '')
     .whereIn('provider_ref', [...new Set(refs)])
     .orderBy('id')
     .select('id', 'provider', 'event_type', 'provider_ref', 'received_at', 'signalled_at', 'undelivered_reason');

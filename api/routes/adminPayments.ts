@@ -3,8 +3,9 @@ import { auditedChange, writeAudit } from '../../db/audit';
 import { propose } from '../../db/approvals';
 import { getPayment, PaymentRecord, paymentTimeline, stuckPayments } from '../../db/payments';
 import { paymentTrail } from '../../db/paymentTrail';
-import { BusinessRuleError, ConflictError, NotFoundError } from '../../domain/errors';
+import { BusinessRuleError, ConflictError } from '../../domain/errors';
 import { isOpen, PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
+import { PROVIDER_OF_KIND } from '../../domain/reports';
 import type { AppDeps } from '../deps';
 import { defineRoute, RouteResult } from '../http/route';
 import type { AuthUser } from '../middleware/auth';
@@ -94,9 +95,13 @@ export function adminPaymentRoutes(deps: AppDeps) {
       responses: {
         200: z.object({
           items: z.array(
-            paymentView
-              .omit({ timeline: true })
-              .extend({ userId: z.number(), attention: z.string().nullable(), held: money, temporalUrl: z.string() }),
+            paymentView.omit({ timeline: true }).extend({
+              userId: z.number(),
+              attention: z.string().nullable(),
+              held: money,
+              providerName: z.string(),
+              temporalUrl: z.string(),
+            }),
           ),
         }),
       },
@@ -111,6 +116,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
                 userId: p.userId,
                 attention: p.attention,
                 held: rupees(p.held),
+                providerName: PROVIDER_OF_KIND[p.kind],
                 temporalUrl: temporalUiLink(p.workflowId),
               };
             }),
@@ -128,9 +134,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
       params,
       responses: { 200: adminPaymentView },
       handler: async ({ params: p }) => {
-        const rec = await getPayment(knex, p.id).catch(() => {
-          throw new NotFoundError('payment not found');
-        });
+        const rec = await getPayment(knex, p.id);
         const [timeline, trail, owner] = await Promise.all([
           paymentTimeline(knex, rec.id),
           paymentTrail(knex, rec),

@@ -50,27 +50,47 @@ async function parse<T>(res: Response): Promise<T> {
   return json as T;
 }
 
-async function refresh(): Promise<boolean> {
-  if (!session) return false;
-  const res = await send('POST', '/v1/auth/refresh', { refreshToken: session.refreshToken });
-  if (!res.ok) return false;
-  const t = (await res.json()) as { accessToken: string; refreshToken: string };
-  setSession({ ...session, accessToken: t.accessToken, refreshToken: t.refreshToken });
-  return true;
+/**
+ * One refresh at a time: a refresh token is single-use, and the server treats a second use as
+ * theft (it ends the session). Calls that meet an expired token together share one refresh.
+ */
+let refreshing: Promise<boolean> | null = null;
+function refresh(): Promise<boolean> {
+  refreshing ??= (async () => {
+    const s = session;
+    if (!s) return false;
+    const res = await send('POST', '/v1/auth/refresh', { refreshToken: s.refreshToken });
+    if (!res.ok) return false;
+    const t = (await res.json()) as { accessToken: string; refreshToken: string };
+    setSession({ ...s, accessToken: t.accessToken, refreshToken: t.refreshToken });
+    return true;
+  })().finally(() => {
+    refreshing = null;
+  });
+  return refreshing;
+}
+
+/** Sends with the current token; after a 401, once more with the token a (shared) refresh gave. */
+async function authorised(method: string, path: string, body?: unknown): Promise<Response> {
+  const token = session?.accessToken;
+  let res = await send(method, path, body, token);
+  if (res.status === 401 && token) {
+    // Another call may have refreshed already; otherwise refresh now.
+    const fresh = session?.accessToken !== token || (await refresh());
+    if (fresh) res = await send(method, path, body, session?.accessToken);
+  }
+  if (res.status === 401) setSession(null);
+  return res;
 }
 
 /** An authenticated call; an expired access token is refreshed once, then the admin signs in again. */
 export async function api<T>(method: string, path: string, body?: unknown): Promise<T> {
-  let res = await send(method, path, body, session?.accessToken);
-  if (res.status === 401 && (await refresh())) res = await send(method, path, body, session?.accessToken);
-  if (res.status === 401) setSession(null);
-  return parse<T>(res);
+  return parse<T>(await authorised(method, path, body));
 }
 
 /** A CSV report, fetched with the admin's token and handed to the browser as a download. */
 export async function download(path: string): Promise<void> {
-  let res = await send('GET', path, undefined, session?.accessToken);
-  if (res.status === 401 && (await refresh())) res = await send('GET', path, undefined, session?.accessToken);
+  const res = await authorised('GET', path);
   if (!res.ok) return void (await parse(res));
   const name = /filename="([^"]+)"/.exec(res.headers.get('Content-Disposition') ?? '')?.[1] ?? 'report.csv';
   const url = URL.createObjectURL(await res.blob());
@@ -82,8 +102,12 @@ export async function download(path: string): Promise<void> {
 type SignedIn = Omit<Session, 'user'> & { user: Session['user'] };
 type LoginAnswer = SignedIn | { twoFactorRequired: true; challengeToken: string };
 
-function accept(s: SignedIn): void {
-  if (s.user.role !== 'admin') throw new ApiError(403, 'forbidden', 'The console is for admins only.');
+async function accept(s: SignedIn): Promise<void> {
+  if (s.user.role !== 'admin') {
+    // Signed in all the same: end that session rather than leave it open.
+    await send('POST', '/v1/auth/logout', { refreshToken: s.refreshToken }, s.accessToken).catch(() => undefined);
+    throw new ApiError(403, 'forbidden', 'The console is for admins only.');
+  }
   setSession({ accessToken: s.accessToken, refreshToken: s.refreshToken, user: s.user });
 }
 
@@ -91,12 +115,12 @@ function accept(s: SignedIn): void {
 export async function signIn(login: string, password: string): Promise<{ challengeToken: string } | null> {
   const a = await parse<LoginAnswer>(await send('POST', '/v1/auth/login', { login, password }));
   if ('twoFactorRequired' in a) return { challengeToken: a.challengeToken };
-  accept(a);
+  await accept(a);
   return null;
 }
 
 export async function signInSecondFactor(challengeToken: string, code: string): Promise<void> {
-  accept(await parse<SignedIn>(await send('POST', '/v1/auth/login/2fa', { challengeToken, code })));
+  await accept(await parse<SignedIn>(await send('POST', '/v1/auth/login/2fa', { challengeToken, code })));
 }
 
 export async function signOut(): Promise<void> {
@@ -104,3 +128,21 @@ export async function signOut(): Promise<void> {
   setSession(null);
   if (s) await send('POST', '/v1/auth/logout', { refreshToken: s.refreshToken }, s.accessToken).catch(() => undefined);
 }
+
+/** What a recheck did: the workflow asks now, a recovery or reversal run asks, or nothing was left to ask. */
+export type RecheckOutcome = 'asked' | 'recovery' | 'reversal' | 'nothing';
+
+export async function recheckPayment(id: string): Promise<RecheckOutcome> {
+  const r = await api<{ signalled: boolean; recoveryStarted: boolean; reversalRun?: string }>(
+    'POST',
+    `/v1/admin/payments/${encodeURIComponent(id)}/recheck`,
+  );
+  return r.signalled ? 'asked' : r.recoveryStarted ? 'recovery' : r.reversalRun ? 'reversal' : 'nothing';
+}
+
+export const RECHECK_SAID: Record<RecheckOutcome, string> = {
+  asked: 'the payment asks its provider now',
+  recovery: 'its workflow had stopped: a recovery run asks the provider now',
+  reversal: 'settled: a reversal run asks the provider now',
+  nothing: 'nothing to ask (its workflow has closed and its reversal window is over)',
+};

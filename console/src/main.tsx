@@ -20,10 +20,16 @@ function useHash(): string {
 }
 
 function page(hash: string) {
-  const [, section = '', id] = hash.slice(1).split('/').map(decodeURIComponent);
+  let parts: string[];
+  try {
+    parts = hash.slice(1).split('/').map(decodeURIComponent);
+  } catch {
+    parts = []; // a hand-typed, malformed address: the dashboard
+  }
+  const [, section = '', id] = parts;
   if (section === 'stuck') return <Stuck />;
-  if (section === 'payments' && id) return <PaymentPage id={id} />;
-  if (section === 'users' && id) return <UserPage id={id} />;
+  if (section === 'payments' && id) return <PaymentPage key={id} id={id} />;
+  if (section === 'users' && id) return <UserPage key={id} id={id} />;
   if (section === 'users') return <Users kycQueue={false} />;
   if (section === 'kyc') return <Users kycQueue />;
   return <Dashboard />;

@@ -254,6 +254,9 @@ const ALL_CHECKS = [
 ];
 
 /** Runs every check, or only those named in `only`. */
+/** Every check's id, in the order they run. */
+export const INVARIANT_IDS: readonly string[] = ALL_CHECKS.map((c) => c.id);
+
 export async function checkInvariants(db: Knex, only?: readonly string[]): Promise<InvariantReport> {
   const checks: InvariantCheck[] = [];
   for (const c of ALL_CHECKS.filter((x) => !only || only.includes(x.id))) {

@@ -54,6 +54,11 @@ beforeAll(async () => {
   });
   await ledger.reserve({ reference: 'payout:pay_PAGE2:hold', userId: user.id, amount: rs('30.00') });
   await recordPaymentStatus(db.knex, { paymentId: 'pay_PAGE2', status: 'NEEDS_ATTENTION', note: 'bank unreachable' });
+  // Look-alike references that must not show on pay_PAGE1's page (a longer id; '_' as a LIKE wildcard).
+  for (const ref of ['recharge:pay_PAGE10:hold', 'recharge:payXPAGE1:hold']) {
+    await ledger.reserve({ reference: ref, userId: user.id, amount: rs('1.00') });
+    await ledger.release(ref, 'test look-alike');
+  }
 });
 afterAll(() => db.drop());
 afterEach(() => expectLedgerInvariants(db.knex));
@@ -95,7 +100,9 @@ it("shows a payment's timeline, ledger lines, holds, webhooks and Temporal UI li
 it('lists stuck payments with the money they still hold', async () => {
   const res = await get('/v1/admin/payments?status=NEEDS_ATTENTION');
   expect(res.status).toBe(200);
-  expect(res.body.items).toMatchObject([{ paymentId: 'pay_PAGE2', kind: 'payout', amount: '30.00', held: '30.00' }]);
+  expect(res.body.items).toMatchObject([
+    { paymentId: 'pay_PAGE2', kind: 'payout', amount: '30.00', held: '30.00', providerName: 'payout-bank' },
+  ]);
   const open = await get('/v1/admin/payments?kind=recharge&status=COMPLETED');
   expect(open.body.items).toMatchObject([{ paymentId: 'pay_PAGE1', held: '0.00' }]);
 });

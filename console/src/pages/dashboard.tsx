@@ -6,7 +6,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { ChartSeries, LineChart } from '../chart';
 import { download } from '../api';
 import { count, duration, inr, inrFromPaise, istDay, ms, paiseOf, wholeRupees } from '../format';
-import { Loading, useApi } from '../useApi';
+import { errorText, Loading, useApi } from '../ui';
 
 interface Figures {
   payments: number;
@@ -46,6 +46,7 @@ interface Providers {
 }
 
 export function Dashboard() {
+  const [csvError, setCsvError] = useState<string | null>(null);
   const [range, setRange] = useState({ from: istDay(-29), to: istDay(), granularity: 'day' });
   const q = `from=${range.from}&to=${range.to}&granularity=${range.granularity}`;
   const summary = useApi<Summary>(`/v1/admin/reports/summary?${q}`);
@@ -98,10 +99,24 @@ export function Dashboard() {
           </select>
         </label>
         <button type="submit">Show</button>
-        <button type="button" class="secondary" onClick={() => void download(`/v1/admin/reports/summary.csv?${q}`)}>
+        <button
+          type="button"
+          class="secondary"
+          onClick={() =>
+            download(`/v1/admin/reports/summary.csv?${q}`).then(
+              () => setCsvError(null),
+              (err: unknown) => setCsvError(errorText(err)),
+            )
+          }
+        >
           Download CSV
         </button>
       </form>
+      {csvError && (
+        <p role="alert" class="error">
+          {csvError}
+        </p>
+      )}
       <Loading error={summary.error} loading={summary.loading && !summary.data} />
       {summary.data && (
         <>

@@ -1,8 +1,8 @@
 /** One payment: what happened (timeline), what the ledger did, what providers told us. */
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api';
+import { RECHECK_SAID, recheckPayment } from '../api';
 import { inr, istTime } from '../format';
-import { Loading, useApi } from '../useApi';
+import { errorText, Loading, Notice, useApi } from '../ui';
 import { ResolveDialog } from './stuck';
 
 interface AdminPayment {
@@ -50,11 +50,10 @@ export function PaymentPage(props: { id: string }) {
   const [resolving, setResolving] = useState(false);
   const recheck = async () => {
     try {
-      await api('POST', `/v1/admin/payments/${encodeURIComponent(props.id)}/recheck`);
-      setMessage('Recheck asked: the payment asks its provider now.');
+      setMessage(`Recheck: ${RECHECK_SAID[await recheckPayment(props.id)]}.`);
       p.reload();
     } catch (err) {
-      setMessage(err instanceof ApiError ? err.message : 'The server could not be reached.');
+      setMessage(errorText(err));
     }
   };
   if (!p.data) return <Loading error={p.error} loading={p.loading} />;
@@ -106,11 +105,7 @@ export function PaymentPage(props: { id: string }) {
           </button>
         )}
       </div>
-      {message && (
-        <p role="status" class="notice">
-          {message}
-        </p>
-      )}
+      <Notice message={message} />
       <h2>Timeline</h2>
       <ol class="timeline">
         {d.timeline.map((e) => (

@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { ApiError, signIn, signInSecondFactor } from '../api';
+import { errorText } from '../ui';
 
 /** Password, then the authenticator code: admins always have two-factor on. */
 export function SignIn() {
@@ -20,7 +21,7 @@ export function SignIn() {
         await signInSecondFactor(challenge, String(form.get('code')));
       }
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The server could not be reached.');
+      setError(errorText(err));
       if (challenge && err instanceof ApiError && err.status === 401) setChallenge(null);
     } finally {
       setBusy(false);

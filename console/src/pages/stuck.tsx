@@ -4,9 +4,9 @@
  * is proposed rather than carried out.
  */
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api';
+import { api, RECHECK_SAID, recheckPayment, RecheckOutcome } from '../api';
 import { ageSince, inr } from '../format';
-import { Loading, useApi } from '../useApi';
+import { errorText, Loading, Notice, useApi } from '../ui';
 
 interface StuckPayment {
   paymentId: string;
@@ -18,17 +18,13 @@ interface StuckPayment {
   createdAt: string;
   attention: string | null;
   failureReason?: string;
+  providerName: string;
   temporalUrl: string;
 }
 
-const PROVIDER: Record<string, string> = {
-  topup: 'phonepe',
-  refund: 'phonepe',
-  payout: 'payout-bank',
-  recharge: 'recharge-aggregator',
-  bill: 'bbps',
-  transfer: 'internal',
-};
+/** The server's page size for this list; a full page says there may be more. */
+const LIMIT = 200;
+const KINDS = ['topup', 'transfer', 'payout', 'recharge', 'bill', 'refund'];
 
 export function Stuck() {
   const [filter, setFilter] = useState({ status: 'NEEDS_ATTENTION', kind: '', olderThanMinutes: 0 });
@@ -36,7 +32,7 @@ export function Stuck() {
     ? `&olderThan=${encodeURIComponent(new Date(Date.now() - filter.olderThanMinutes * 60_000).toISOString())}`
     : '';
   const list = useApi<{ items: StuckPayment[] }>(
-    `/v1/admin/payments?status=${filter.status}${filter.kind ? `&kind=${filter.kind}` : ''}${olderThan}&limit=200`,
+    `/v1/admin/payments?limit=${LIMIT}${filter.status ? `&status=${filter.status}` : ''}${filter.kind ? `&kind=${filter.kind}` : ''}${olderThan}`,
   );
   const [selected, setSelected] = useState<Set<string>>(new Set());
   const [message, setMessage] = useState<string | null>(null);
@@ -47,20 +43,25 @@ export function Stuck() {
   const recheck = async (ids: string[]) => {
     setProgress({ done: 0, total: ids.length });
     const failed: string[] = [];
+    const outcomes = new Map<RecheckOutcome, string[]>();
     for (const [i, id] of ids.entries()) {
       try {
-        await api('POST', `/v1/admin/payments/${encodeURIComponent(id)}/recheck`);
+        const o = await recheckPayment(id);
+        outcomes.set(o, [...(outcomes.get(o) ?? []), id]);
       } catch (err) {
-        failed.push(`${id}: ${err instanceof ApiError ? err.message : 'no answer'}`);
+        failed.push(`${id}: ${errorText(err)}`);
       }
       setProgress({ done: i + 1, total: ids.length });
     }
     setProgress(null);
     setSelected(new Set());
+    const done = [...outcomes].map(([o, which]) => `${which.length} — ${RECHECK_SAID[o]}`);
     setMessage(
-      failed.length
-        ? `Recheck asked for ${ids.length - failed.length} of ${ids.length}; refused: ${failed.join('; ')}`
-        : `Recheck asked for ${ids.length} payment${ids.length === 1 ? '' : 's'}: each asks its provider now.`,
+      [
+        `Recheck asked for ${ids.length - failed.length} of ${ids.length} payment${ids.length === 1 ? '' : 's'}`,
+        ...done,
+        ...(failed.length ? [`refused: ${failed.join('; ')}`] : []),
+      ].join('. '),
     );
     list.reload();
   };
@@ -71,7 +72,7 @@ export function Stuck() {
       else next.add(id);
       return next;
     });
-  const providers = [...new Set(items.map((p) => PROVIDER[p.kind] ?? p.kind))];
+  const providers = [...new Set(items.map((p) => p.providerName))];
 
   return (
     <section aria-labelledby="stuck-title">
@@ -92,6 +93,7 @@ export function Stuck() {
         <label>
           Status
           <select name="status" value={filter.status}>
+            <option value="">everything ops should see (orphans, NEEDS_ATTENTION, finance, open)</option>
             <option value="NEEDS_ATTENTION">NEEDS_ATTENTION</option>
             <option value="PROCESSING">PROCESSING</option>
             <option value="AWAITING_PAYMENT">AWAITING_PAYMENT</option>
@@ -102,7 +104,7 @@ export function Stuck() {
           Kind
           <select name="kind" value={filter.kind}>
             <option value="">all</option>
-            {Object.keys(PROVIDER).map((k) => (
+            {KINDS.map((k) => (
               <option value={k}>{k}</option>
             ))}
           </select>
@@ -118,7 +120,7 @@ export function Stuck() {
           <button
             type="button"
             class="secondary"
-            onClick={() => setSelected(new Set(items.filter((x) => PROVIDER[x.kind] === p).map((x) => x.paymentId)))}
+            onClick={() => setSelected(new Set(items.filter((x) => x.providerName === p).map((x) => x.paymentId)))}
           >
             Select all of {p}
           </button>
@@ -136,12 +138,14 @@ export function Stuck() {
           </progress>
         )}
       </div>
-      {message && (
-        <p role="status" class="notice">
-          {message}
+      <Notice message={message} />
+      <Loading error={list.error} loading={list.loading && !list.data} />
+      {items.length === LIMIT && (
+        <p class="notice">
+          Showing the first {LIMIT}, oldest first; narrow by kind or age to see the rest (bulk selection covers only
+          these).
         </p>
       )}
-      <Loading error={list.error} loading={list.loading && !list.data} />
       {list.data &&
         (items.length === 0 ? (
           <p>No payment matches.</p>
@@ -220,18 +224,19 @@ export function ResolveDialog(props: {
     e.preventDefault();
     const f = new FormData(e.currentTarget as HTMLFormElement);
     try {
-      const res = await api<{ status?: string; approvalId?: number; id?: number }>(
+      // 200: the payment, settled; 202: a proposal a second admin must approve.
+      const res = await api<{ status: string; approvalId?: string }>(
         'POST',
         `/v1/admin/payments/${encodeURIComponent(props.payment.paymentId)}/resolve`,
         { outcome: f.get('outcome'), reason: f.get('reason') },
       );
       props.onDone(
-        'paymentId' in res
-          ? `${props.payment.paymentId} resolved: ${String(res.status)}`
-          : `${props.payment.paymentId}: proposed; a second admin must approve it.`,
+        res.approvalId
+          ? `${props.payment.paymentId}: proposed (approval ${res.approvalId}); nothing happens until a second admin approves it.`
+          : `${props.payment.paymentId} resolved: ${res.status}`,
       );
     } catch (err) {
-      setError(err instanceof ApiError ? err.message : 'The server could not be reached.');
+      setError(errorText(err));
     }
   };
   return (

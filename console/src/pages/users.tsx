@@ -1,8 +1,8 @@
 /** Users: search, the KYC queue with approve and reject, limits, and where a user sits in the hierarchy. */
 import { useState } from 'preact/hooks';
-import { api, ApiError } from '../api';
+import { api } from '../api';
 import { inr } from '../format';
-import { Loading, useApi } from '../useApi';
+import { errorText, Loading, Notice, useApi } from '../ui';
 
 interface UserRow {
   id: number;
@@ -28,8 +28,6 @@ interface UserDetail extends UserRow {
   uplines: Member[];
   downline: Array<Member & { kycStatus: string; parentUserCode: string | null }>;
 }
-
-const errorText = (err: unknown) => (err instanceof ApiError ? err.message : 'The server could not be reached.');
 
 export function Users(props: { kycQueue: boolean }) {
   const [q, setQ] = useState('');
@@ -70,11 +68,7 @@ export function Users(props: { kycQueue: boolean }) {
           <button type="submit">Search</button>
         </form>
       )}
-      {message && (
-        <p role="status" class="notice">
-          {message}
-        </p>
-      )}
+      <Notice message={message} />
       <Loading error={list.error} loading={list.loading && !list.data} />
       {list.data &&
         (list.data.items.length === 0 ? (
@@ -167,11 +161,7 @@ export function UserPage(props: { id: string }) {
           now {inr(d.dailyLimit)} a day, {inr(d.monthlyLimit)} a month
         </span>
       </form>
-      {message && (
-        <p role="status" class="notice">
-          {message}
-        </p>
-      )}
+      <Notice message={message} />
       <h2>Hierarchy</h2>
       <p>
         Above:{' '}

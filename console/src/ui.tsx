@@ -1,3 +1,4 @@
+/** What every page uses: reading from the API, and showing loading, errors and outcomes. */
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from './api';
 
@@ -39,4 +40,15 @@ export function Loading(props: { error: string | null; loading: boolean }) {
       </p>
     );
   return props.loading ? <p aria-busy="true">Loading…</p> : null;
+}
+
+export const errorText = (err: unknown) => (err instanceof ApiError ? err.message : 'The server could not be reached.');
+
+/** The outcome of the last action; the live region is always there, so screen readers announce it. */
+export function Notice(props: { message: string | null }) {
+  return (
+    <p role="status" class="notice" hidden={!props.message}>
+      {props.message}
+    </p>
+  );
 }
