@@ -103,7 +103,7 @@ export function Dashboard() {
           type="button"
           class="secondary"
           onClick={() =>
-            download(`/v1/admin/reports/summary.csv?${q}`).then(
+            void download(`/v1/admin/reports/summary.csv?${q}`).then(
               () => setCsvError(null),
               (err: unknown) => setCsvError(errorText(err)),
             )
