@@ -17,7 +17,7 @@ import {
   SettleHistogram,
 } from '../../domain/reports';
 import { fromDecimal } from '../money';
-import { commissionRowsSql, inSnapshot, paymentRowsSql, query, settleRowsSql, Snapshot } from './snapshot';
+import { commissionRowsSql, grouped, inSnapshot, paymentRowsSql, query, settleRowsSql, Snapshot } from './snapshot';
 import type { Knex } from 'knex';
 
 export interface Figures {
@@ -114,26 +114,26 @@ interface PaymentRow {
 }
 
 async function paymentRows(s: Snapshot, range: DayRange, g: Granularity): Promise<PaymentRow[]> {
-  const src = paymentRowsSql(range);
   // Grouped by day here; periods are made in code (an IST week is not a MySQL WEEK()).
-  const rows = await query<PaymentRow>(
+  const rows = await grouped(
     s,
+    paymentRowsSql(range),
+    ['day', 'kind', 'status'],
     `SELECT day, kind, status, SUM(payments) AS payments, SUM(amount) AS amount, SUM(fee) AS fee
-       FROM (${src.sql}) x GROUP BY day, kind, status`,
-    src.values,
+       FROM ({rows}) x GROUP BY day, kind, status`,
   );
-  return rows.map((r) => ({ ...r, day: periodOf(r.day, g) }));
+  return rows.map((r) => ({ ...(r as unknown as PaymentRow), day: periodOf(r.day!, g) }));
 }
 
 export async function settleHistograms(s: Snapshot, range: DayRange): Promise<Map<PaymentKind, SettleHistogram>> {
-  const src = settleRowsSql(range);
-  const rows = await query<{ kind: PaymentKind; bucket: number; payments: string; total_ms: string }>(
+  const rows = await grouped(
     s,
-    `SELECT kind, bucket, SUM(payments) AS payments, SUM(total_ms) AS total_ms FROM (${src.sql}) x GROUP BY kind, bucket`,
-    src.values,
+    settleRowsSql(range),
+    ['kind', 'bucket'],
+    'SELECT kind, bucket, SUM(payments) AS payments, SUM(total_ms) AS total_ms FROM ({rows}) x GROUP BY kind, bucket',
   );
   const out = new Map<PaymentKind, SettleHistogram>();
-  for (const r of rows) {
+  for (const r of rows as Array<{ kind: PaymentKind; bucket: string; payments: string; total_ms: string }>) {
     const h = out.get(r.kind) ?? { buckets: new Map(), payments: 0, totalMs: 0 };
     const n = Number(r.payments);
     if (n !== 0) h.buckets.set(Number(r.bucket), n);
@@ -145,15 +145,15 @@ export async function settleHistograms(s: Snapshot, range: DayRange): Promise<Ma
 }
 
 export async function commissionsByLevel(s: Snapshot, range: DayRange): Promise<LevelCommission[]> {
-  const src = commissionRowsSql(range);
-  const rows = await query<Record<string, string>>(
+  const rows = await grouped(
     s,
+    commissionRowsSql(range),
+    ['level'],
     `SELECT level, SUM(paid_count) AS paid, SUM(paid_amount) AS paid_amount, SUM(clawback_count) AS clawed,
             SUM(clawback_amount) AS clawback_amount
-       FROM (${src.sql}) x GROUP BY level ORDER BY level`,
-    src.values,
+       FROM ({rows}) x GROUP BY level`,
   );
-  return rows.map((r) => levelCommission(r));
+  return rows.map((r) => levelCommission(r)).sort((a, b) => a.level - b.level);
 }
 
 export function levelCommission(r: Record<string, string | number>): LevelCommission {
@@ -225,25 +225,27 @@ async function openNow(s: Snapshot): Promise<{ groups: OpenGroup[]; attention: A
 }
 
 async function topUsers(s: Snapshot, range: DayRange, limit: number): Promise<TopUser[]> {
-  const src = paymentRowsSql(range, { completedOnly: true });
-  const rows = await query<Record<string, any>>(
+  const byUser = await grouped(
     s,
-    `SELECT t.user_id, t.payments, t.amount, u.user_code, u.full_name, u.role FROM (
-       SELECT user_id, SUM(payments) AS payments, SUM(amount) AS amount FROM (${src.sql}) x
-        GROUP BY user_id ORDER BY SUM(amount) DESC, user_id LIMIT ${Number(limit)}) t
-       JOIN users u ON u.id = t.user_id ORDER BY t.amount DESC, t.user_id`,
-    src.values,
+    paymentRowsSql(range, { completedOnly: true }),
+    ['user_id'],
+    'SELECT user_id, SUM(payments) AS payments, SUM(amount) AS amount FROM ({rows}) x GROUP BY user_id',
   );
-  return rows
-    .map((r) => ({
-      userId: r.user_id,
-      userCode: r.user_code,
-      name: r.full_name,
-      role: r.role,
-      payments: Number(r.payments),
-      amount: fromDecimal(r.amount),
-    }))
-    .filter((u) => u.payments !== 0 || u.amount !== 0);
+  const top = byUser
+    .map((r) => ({ userId: Number(r.user_id), payments: Number(r.payments), amount: fromDecimal(r.amount) }))
+    .filter((u) => u.payments !== 0 || u.amount !== 0)
+    .sort((a, b) => b.amount - a.amount || a.userId - b.userId)
+    .slice(0, limit);
+  if (top.length === 0) return [];
+  const names = await query<{ id: number; user_code: string | null; full_name: string | null; role: string }>(
+    s,
+    `SELECT id, user_code, full_name, role FROM users WHERE id IN (${top.map(() => '?').join(', ')})`,
+    top.map((u) => u.userId),
+  );
+  return top.map((u) => {
+    const n = names.find((x) => x.id === u.userId);
+    return { ...u, userCode: n?.user_code ?? null, name: n?.full_name ?? null, role: n?.role ?? '' };
+  });
 }
 
 interface KindFigures {

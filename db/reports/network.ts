@@ -9,7 +9,7 @@ import type { PaymentKind } from '../../domain/payments';
 import { DayRange, Granularity, periodOf, periodsOf } from '../../domain/reports';
 import { fromDecimal } from '../money';
 import { LevelCommission, levelCommission, plusLevel } from './admin';
-import { commissionRowsSql, inSnapshot, paymentRowsSql, query, Snapshot } from './snapshot';
+import { commissionRowsSql, grouped, inSnapshot, paymentRowsSql, query, Snapshot } from './snapshot';
 
 /** As far down as commissions reach (and /v1/me/downline shows); a cycle in bad data cannot loop past it. */
 const MAX_DEPTH = MAX_COMMISSION_LEVELS;
@@ -68,29 +68,21 @@ export async function networkReport(
   return inSnapshot(knex, async (s) => {
     const members = await membersBelow(s, distributorId);
     const ids = members.map((m) => m.id);
-    const volume = paymentRowsSql(range, { completedOnly: true, userIds: ids });
-    const commission = commissionRowsSql(range, distributorId);
-    const byUser = await query<Record<string, string>>(
+    // One read of each source, by member (or payer) and day; the totals by member and by day are
+    // made from the same rows here.
+    const volume = await grouped(
       s,
-      `SELECT user_id, SUM(payments) AS payments, SUM(amount) AS amount FROM (${volume.sql}) x GROUP BY user_id`,
-      volume.values,
+      paymentRowsSql(range, { completedOnly: true, userIds: ids }),
+      ['user_id', 'day'],
+      'SELECT user_id, day, SUM(payments) AS payments, SUM(amount) AS amount FROM ({rows}) x GROUP BY user_id, day',
     );
-    const byDay = await query<Record<string, string>>(
+    const commission = await grouped(
       s,
-      `SELECT day, SUM(payments) AS payments, SUM(amount) AS amount FROM (${volume.sql}) x GROUP BY day`,
-      volume.values,
-    );
-    const byPayer = await query<Record<string, string>>(
-      s,
-      `SELECT payer_id, level, SUM(paid_count) AS paid, SUM(paid_amount) AS paid_amount, SUM(clawback_count) AS clawed,
-              SUM(clawback_amount) AS clawback_amount
-         FROM (${commission.sql}) x GROUP BY payer_id, level`,
-      commission.values,
-    );
-    const commissionByDay = await query<Record<string, string>>(
-      s,
-      `SELECT day, SUM(paid_amount) - SUM(clawback_amount) AS net FROM (${commission.sql}) x GROUP BY day`,
-      commission.values,
+      commissionRowsSql(range, distributorId),
+      ['payer_id', 'day', 'level'],
+      `SELECT payer_id, day, level, SUM(paid_count) AS paid, SUM(paid_amount) AS paid_amount,
+              SUM(clawback_count) AS clawed, SUM(clawback_amount) AS clawback_amount
+         FROM ({rows}) x GROUP BY payer_id, day, level`,
     );
 
     const byMember = new Map<number, NetworkMember>(
@@ -108,31 +100,30 @@ export async function networkReport(
         },
       ]),
     );
-    for (const r of byUser) {
+    const trend = new Map<string, NetworkPoint>(
+      periodsOf(range, granularity).map((p) => [p, { period: p, payments: 0, volume: ZERO, commission: ZERO }]),
+    );
+    for (const r of volume) {
+      const payments = Number(r.payments);
+      const amount = fromDecimal(r.amount);
       const m = byMember.get(Number(r.user_id));
-      if (!m) continue;
-      m.payments = Number(r.payments);
-      m.volume = fromDecimal(r.amount);
+      if (m) {
+        m.payments += payments;
+        m.volume = add(m.volume, amount);
+      }
+      const p = trend.get(periodOf(r.day!, granularity))!;
+      p.payments += payments;
+      p.volume = add(p.volume, amount);
     }
     const levels = new Map<number, LevelCommission>();
-    for (const r of byPayer) {
+    for (const r of commission) {
       const c = levelCommission(r);
       const m = byMember.get(Number(r.payer_id));
       if (m) m.commission = add(m.commission, c.net);
       const l = levels.get(c.level);
       levels.set(c.level, l ? plusLevel(l, c) : c);
-    }
-    const trend = new Map<string, NetworkPoint>(
-      periodsOf(range, granularity).map((p) => [p, { period: p, payments: 0, volume: ZERO, commission: ZERO }]),
-    );
-    for (const r of byDay) {
       const p = trend.get(periodOf(r.day!, granularity))!;
-      p.payments += Number(r.payments);
-      p.volume = add(p.volume, fromDecimal(r.amount));
-    }
-    for (const r of commissionByDay) {
-      const p = trend.get(periodOf(r.day!, granularity))!;
-      p.commission = add(p.commission, fromDecimal(r.net));
+      p.commission = add(p.commission, c.net);
     }
     const all = [...byMember.values()];
     const commissions = [...levels.values()].sort((a, b) => a.level - b.level);
@@ -161,13 +152,14 @@ export interface SpendingLine {
 /** A user's completed payments by IST month and kind. */
 export async function spendingByMonth(knex: Knex, userId: number, range: DayRange): Promise<SpendingLine[]> {
   return inSnapshot(knex, async (s) => {
-    const src = paymentRowsSql(range, { completedOnly: true, userIds: [userId] });
-    const rows = await query<Record<string, string>>(
+    const rows = await grouped(
       s,
+      paymentRowsSql(range, { completedOnly: true, userIds: [userId] }),
+      ['month', 'kind'],
       `SELECT DATE_FORMAT(day, '%Y-%m-01') AS month, kind, SUM(payments) AS payments, SUM(amount) AS amount, SUM(fee) AS fee
-         FROM (${src.sql}) x GROUP BY month, kind ORDER BY month, kind`,
-      src.values,
+         FROM ({rows}) x GROUP BY month, kind`,
     );
+    rows.sort((a, b) => a.month!.localeCompare(b.month!) || a.kind!.localeCompare(b.kind!));
     return rows
       .map((r) => ({
         month: r.month!,

@@ -1,10 +1,12 @@
 /**
- * Reads for the reports. Every figure is a rollup plus the deltas not folded yet, read in one
- * REPEATABLE READ transaction: one snapshot, so a fold committing mid-report can neither count a
+ * Reads for the reports. Every figure is a rollup plus the deltas not folded yet, each half
+ * grouped by the database and the two added here (`grouped`), read in one REPEATABLE READ transaction: one snapshot, so a fold committing mid-report can neither count a
  * delta twice (folded and pending) nor drop it, and the figures of one report agree.
  */
 import type { Knex } from 'knex';
+import { add } from '../../domain/money';
 import { settleBucketSql } from '../../domain/reports';
+import { fromDecimal, toDecimal } from '../money';
 import type { DayRange } from '../../domain/reports';
 
 export type Snapshot = Knex.Transaction;
@@ -18,59 +20,126 @@ export async function query<T = Record<string, any>>(s: Snapshot, sql: string, v
   return rows as T[];
 }
 
+/** One half of a figure's source: the folded rollup, or the deltas not folded yet. */
+export interface SourcePart {
+  sql: string;
+  values: unknown[];
+}
+
+/**
+ * Sums of a source grouped by `keys`: `select` (with `{rows}` where the source goes) runs on
+ * each half, the rollup and the pending deltas, and the two results are merged here, key by key.
+ * Grouping a UNION ALL of the two instead made the database copy every row into a temporary
+ * table first: at a million payments that copy was most of a report's time (docs/performance.md).
+ * Columns not in `keys` are sums: DECIMAL strings (money) are added exactly, counts as integers.
+ */
+export async function grouped(
+  s: Snapshot,
+  parts: readonly SourcePart[],
+  keys: readonly string[],
+  select: string,
+): Promise<Array<Record<string, string>>> {
+  const merged = new Map<string, Record<string, string>>();
+  for (const part of parts) {
+    const rows = await query<Record<string, unknown>>(s, select.replace('{rows}', part.sql), part.values);
+    for (const row of rows) {
+      const key = keys.map((k) => String(row[k])).join('\u0000');
+      const into = merged.get(key);
+      if (!into) {
+        merged.set(key, Object.fromEntries(Object.entries(row).map(([c, v]) => [c, v === null ? '0' : String(v)])));
+        continue;
+      }
+      for (const [c, v] of Object.entries(row)) if (!keys.includes(c)) into[c] = plus(into[c] ?? '0', String(v ?? '0'));
+    }
+  }
+  return [...merged.values()];
+}
+
+/** "12.50" + "-2.25" = "10.25" in paise; "3" + "4" = "7". */
+function plus(a: string, b: string): string {
+  if (a.includes('.') || b.includes('.')) return toDecimal(add(fromDecimal(a), fromDecimal(b)));
+  const n = Number(a) + Number(b);
+  if (!Number.isSafeInteger(n)) throw new RangeError(`report count out of range: ${a} + ${b}`);
+  return String(n);
+}
+
 /** Payments created in the range (completed ones only with `completedOnly`), rollup and pending together. */
-export function paymentRowsSql(r: DayRange, opts: { completedOnly?: boolean; userIds?: readonly number[] } = {}) {
+export function paymentRowsSql(
+  r: DayRange,
+  opts: { completedOnly?: boolean; userIds?: readonly number[] } = {},
+): SourcePart[] {
   const users = opts.userIds ? ` AND user_id IN (${opts.userIds.map(() => '?').join(', ') || 'NULL'})` : '';
   const userValues = opts.userIds ?? [];
   if (opts.completedOnly) {
-    return {
-      // A few users' rows are found by user; everyone's (top users) by day.
-      sql: `SELECT day, user_id, kind, payments, amount, fee FROM report_user_days${opts.userIds ? ' FORCE INDEX (idx_report_user_days_user)' : ''}
-             WHERE day BETWEEN ? AND ?${users}
-            UNION ALL
-            SELECT day, user_id, kind, payments, amount, fee FROM report_payment_deltas
-             WHERE status = 'COMPLETED' AND day BETWEEN ? AND ?${users}`,
-      values: [r.from, r.to, ...userValues, r.from, r.to, ...userValues],
-    };
+    return [
+      {
+        // A few users' rows are found by user; everyone's (top users) by day.
+        sql: `SELECT day, user_id, kind, payments, amount, fee FROM report_user_days${opts.userIds ? ' FORCE INDEX (idx_report_user_days_user)' : ''}
+               WHERE day BETWEEN ? AND ?${users}`,
+        values: [r.from, r.to, ...userValues],
+      },
+      {
+        sql: `SELECT day, user_id, kind, payments, amount, fee FROM report_payment_deltas
+               WHERE status = 'COMPLETED' AND day BETWEEN ? AND ?${users}`,
+        values: [r.from, r.to, ...userValues],
+      },
+    ];
   }
-  return {
-    sql: `SELECT day, kind, status, payments, amount, fee FROM report_payment_days WHERE day BETWEEN ? AND ?
-          UNION ALL
-          SELECT day, kind, status, payments, amount, fee FROM report_payment_deltas WHERE day BETWEEN ? AND ?`,
-    values: [r.from, r.to, r.from, r.to],
-  };
+  return [
+    {
+      sql: 'SELECT day, kind, status, payments, amount, fee FROM report_payment_days WHERE day BETWEEN ? AND ?',
+      values: [r.from, r.to],
+    },
+    {
+      sql: 'SELECT day, kind, status, payments, amount, fee FROM report_payment_deltas WHERE day BETWEEN ? AND ?',
+      values: [r.from, r.to],
+    },
+  ];
 }
 
 /** Settlements of payments created in the range, as histogram buckets. */
-export function settleRowsSql(r: DayRange) {
-  return {
-    sql: `SELECT day, kind, bucket, payments, total_ms FROM report_settle_days WHERE day BETWEEN ? AND ?
-          UNION ALL
-          SELECT day, kind, ${settleBucketSql('settle_ms')}, payments, payments * settle_ms FROM report_settle_deltas
-           WHERE day BETWEEN ? AND ?`,
-    values: [r.from, r.to, r.from, r.to],
-  };
+export function settleRowsSql(r: DayRange): SourcePart[] {
+  return [
+    {
+      sql: 'SELECT day, kind, bucket, payments, total_ms FROM report_settle_days WHERE day BETWEEN ? AND ?',
+      values: [r.from, r.to],
+    },
+    {
+      sql: `SELECT day, kind, ${settleBucketSql('settle_ms')} AS bucket, payments, payments * settle_ms AS total_ms
+              FROM report_settle_deltas WHERE day BETWEEN ? AND ?`,
+      values: [r.from, r.to],
+    },
+  ];
 }
 
 /** Commissions credited and clawed back in the range, by level (and by payer, for one earner). */
-export function commissionRowsSql(r: DayRange, earnerId?: number) {
+export function commissionRowsSql(r: DayRange, earnerId?: number): SourcePart[] {
   if (earnerId === undefined) {
-    return {
-      sql: `SELECT day, level, paid_count, paid_amount, clawback_count, clawback_amount
-              FROM report_commission_level_days WHERE day BETWEEN ? AND ?
-            UNION ALL
-            SELECT day, level, paid_count, paid_amount, clawback_count, clawback_amount
-              FROM report_commission_deltas WHERE day BETWEEN ? AND ?`,
-      values: [r.from, r.to, r.from, r.to],
-    };
+    return [
+      {
+        sql: `SELECT day, level, paid_count, paid_amount, clawback_count, clawback_amount
+                FROM report_commission_level_days WHERE day BETWEEN ? AND ?`,
+        values: [r.from, r.to],
+      },
+      {
+        sql: `SELECT day, level, paid_count, paid_amount, clawback_count, clawback_amount
+                FROM report_commission_deltas WHERE day BETWEEN ? AND ?`,
+        values: [r.from, r.to],
+      },
+    ];
   }
-  return {
-    sql: `SELECT day, payer_id, level, paid_count, paid_amount, clawback_count, clawback_amount
-            FROM report_commission_days WHERE earner_id = ? AND day BETWEEN ? AND ?
-          UNION ALL
-          SELECT d.day, COALESCE(d.payer_id, p.user_id, 0), d.level, d.paid_count, d.paid_amount, d.clawback_count, d.clawback_amount
-            FROM report_commission_deltas d LEFT JOIN payment_records p ON p.id = d.payment_id
-           WHERE d.earner_id = ? AND d.day BETWEEN ? AND ?`,
-    values: [earnerId, r.from, r.to, earnerId, r.from, r.to],
-  };
+  return [
+    {
+      sql: `SELECT day, payer_id, level, paid_count, paid_amount, clawback_count, clawback_amount
+              FROM report_commission_days WHERE earner_id = ? AND day BETWEEN ? AND ?`,
+      values: [earnerId, r.from, r.to],
+    },
+    {
+      sql: `SELECT d.day, COALESCE(d.payer_id, p.user_id, 0) AS payer_id, d.level, d.paid_count, d.paid_amount,
+                   d.clawback_count, d.clawback_amount
+              FROM report_commission_deltas d LEFT JOIN payment_records p ON p.id = d.payment_id
+             WHERE d.earner_id = ? AND d.day BETWEEN ? AND ?`,
+      values: [earnerId, r.from, r.to],
+    },
+  ];
 }

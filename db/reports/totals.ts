@@ -11,7 +11,7 @@ import { PaymentKind, PaymentStatus } from '../../domain/payments';
 import type { DayRange, SettleHistogram } from '../../domain/reports';
 import { fromDecimal } from '../money';
 import { openGroups, OpenGroup, settleHistograms } from './admin';
-import { inSnapshot, paymentRowsSql, query } from './snapshot';
+import { grouped, inSnapshot, paymentRowsSql, query } from './snapshot';
 
 const ALL_TIME: DayRange = { from: '1970-01-01', to: '9999-12-31' };
 
@@ -26,11 +26,11 @@ export interface PaymentTotals {
 
 export function paymentTotals(knex: Knex): Promise<PaymentTotals> {
   return inSnapshot(knex, async (s) => {
-    const src = paymentRowsSql(ALL_TIME);
-    const byKindStatus = await query<Record<string, any>>(
+    const byKindStatus = await grouped(
       s,
-      `SELECT kind, status, SUM(payments) AS payments, SUM(amount) AS amount FROM (${src.sql}) x GROUP BY kind, status`,
-      src.values,
+      paymentRowsSql(ALL_TIME),
+      ['kind', 'status'],
+      'SELECT kind, status, SUM(payments) AS payments, SUM(amount) AS amount FROM ({rows}) x GROUP BY kind, status',
     );
     // A hold's reference starts with its payment's kind (domain/references.ts).
     const held = await query<Record<string, any>>(
@@ -52,7 +52,12 @@ export function paymentTotals(knex: Knex): Promise<PaymentTotals> {
     );
     return {
       byKindStatus: byKindStatus
-        .map((r) => ({ kind: r.kind, status: r.status, payments: Number(r.payments), amount: fromDecimal(r.amount) }))
+        .map((r) => ({
+          kind: r.kind as PaymentKind,
+          status: r.status as PaymentStatus,
+          payments: Number(r.payments),
+          amount: fromDecimal(r.amount),
+        }))
         .filter((r) => r.payments !== 0),
       settle: await settleHistograms(s, ALL_TIME),
       open: await openGroups(s),

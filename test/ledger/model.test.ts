@@ -239,4 +239,5 @@ it('random ledger operations match an in-memory model and keep every invariant',
   // Guards against a generator that silently produces nothing to check.
   expect(steps).toBeGreaterThan(500);
   await expectLedgerInvariants(db.knex);
-});
+  // ~40 s alone; beside the chaos run and the fuzzer on 2 cores it has taken 116 s.
+}, 300_000);
