@@ -38,6 +38,7 @@ const TABLES = [
   'report_commission_deltas',
   'report_payment_days',
   'report_user_days',
+  'report_user_weeks',
   'report_settle_days',
   'report_commission_days',
   'report_commission_level_days',
@@ -89,6 +90,7 @@ describe('migrations', () => {
       '020_report_rollups',
       '021_covering_user_days',
       '022_active_holds_index',
+      '023_report_user_weeks',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -210,6 +212,7 @@ describe('migrations', () => {
       '020_report_rollups',
       '021_covering_user_days',
       '022_active_holds_index',
+      '023_report_user_weeks',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -260,6 +263,7 @@ describe('migrations', () => {
       '020_report_rollups',
       '021_covering_user_days',
       '022_active_holds_index',
+      '023_report_user_weeks',
     ]);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([
@@ -328,6 +332,7 @@ describe('migrations', () => {
       '020_report_rollups',
       '021_covering_user_days',
       '022_active_holds_index',
+      '023_report_user_weeks',
     ]);
     const settled = await db.knex('payment_records').orderBy('id').select('id', 'settled_at', 'updated_at');
     expect(settled.map((p) => [p.id, p.settled_at?.getTime() ?? null, p.updated_at.toISOString()])).toEqual([

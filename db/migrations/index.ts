@@ -25,6 +25,7 @@ import * as m019 from './019_sealed_kyc';
 import * as m020 from './020_report_rollups';
 import * as m021 from './021_covering_user_days';
 import * as m022 from './022_active_holds_index';
+import * as m023 from './023_report_user_weeks';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -54,6 +55,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '020_report_rollups': m020,
   '021_covering_user_days': m021,
   '022_active_holds_index': m022,
+  '023_report_user_weeks': m023,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

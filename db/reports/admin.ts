@@ -17,7 +17,16 @@ import {
   SettleHistogram,
 } from '../../domain/reports';
 import { fromDecimal } from '../money';
-import { commissionRowsSql, grouped, inSnapshot, paymentRowsSql, query, settleRowsSql, Snapshot } from './snapshot';
+import {
+  commissionRowsSql,
+  grouped,
+  inSnapshot,
+  paymentRowsSql,
+  query,
+  settleRowsSql,
+  Snapshot,
+  userTotalsSql,
+} from './snapshot';
 import type { Knex } from 'knex';
 
 export interface Figures {
@@ -227,7 +236,7 @@ async function openNow(s: Snapshot): Promise<{ groups: OpenGroup[]; attention: A
 async function topUsers(s: Snapshot, range: DayRange, limit: number): Promise<TopUser[]> {
   const byUser = await grouped(
     s,
-    paymentRowsSql(range, { completedOnly: true }),
+    userTotalsSql(range),
     ['user_id'],
     'SELECT user_id, SUM(payments) AS payments, SUM(amount) AS amount FROM ({rows}) x GROUP BY user_id',
   );

@@ -6,7 +6,7 @@
  * deleted. READ COMMITTED keeps the fold from locking the gap where new deltas are appended.
  */
 import type { Knex } from 'knex';
-import { settleBucketOf } from '../../domain/reports';
+import { periodOf, settleBucketOf } from '../../domain/reports';
 import { fromDecimal, toDecimal } from '../money';
 import type { Paise } from '../../domain/money';
 
@@ -71,13 +71,18 @@ const foldPayments = (trx: Knex.Transaction, limit: number) =>
   foldBatch(trx, 'report_payment_deltas', limit, async (deltas) => {
     const days: Groups = new Map();
     const users: Groups = new Map();
+    const weeks: Groups = new Map();
     for (const d of deltas) {
       const sums = { payments: d.payments, amount: fromDecimal(d.amount), fee: fromDecimal(d.fee) };
       add(days, [d.day, d.kind, d.status], sums);
-      if (d.status === 'COMPLETED') add(users, [d.day, d.user_id, d.kind], sums);
+      if (d.status === 'COMPLETED') {
+        add(users, [d.day, d.user_id, d.kind], sums);
+        add(weeks, [periodOf(d.day, 'week'), d.user_id], sums);
+      }
     }
     await upsert(trx, 'report_payment_days', ['day', 'kind', 'status'], ['amount', 'fee'], days);
     await upsert(trx, 'report_user_days', ['day', 'user_id', 'kind'], ['amount', 'fee'], users);
+    await upsert(trx, 'report_user_weeks', ['week', 'user_id'], ['amount', 'fee'], weeks);
   });
 
 const foldSettlements = (trx: Knex.Transaction, limit: number) =>

@@ -8,6 +8,8 @@ import { REPORT_TRIGGERS } from '../migrations/020_report_rollups';
 
 /** The IST day of a TIMESTAMP whatever the session's zone (as the triggers of migration 020 compute it). */
 const istDay = (ts: string) => `FROM_DAYS(719528 + FLOOR((UNIX_TIMESTAMP(${ts}) + 19800) / 86400))`;
+/** The Monday of an IST day's week (WEEKDAY() is 0 on Monday). */
+const mondayOf = (day: string) => `DATE_SUB(${day}, INTERVAL WEEKDAY(${day}) DAY)`;
 const settleMs = `GREATEST(0, CAST(ROUND((UNIX_TIMESTAMP(p.settled_at) - UNIX_TIMESTAMP(p.created_at)) * 1000) AS SIGNED))`;
 const level = `IF(t.reference_number REGEXP ':(commission|clawback):[1-9]$', CAST(RIGHT(t.reference_number, 1) AS UNSIGNED), 0)`;
 const commissionLines = `FROM transactions t LEFT JOIN payment_records p ON p.id = SUBSTRING_INDEX(t.reference_number, ':', 1)
@@ -44,6 +46,18 @@ export const REPORT_CHECKS: ReadonlyArray<{ id: string; title: string; sql: stri
                  FROM payment_records WHERE status = 'COMPLETED' GROUP BY 1, user_id, kind`,
       rollup: 'SELECT day, user_id, kind, payments, amount, fee FROM report_user_days',
       pending: `SELECT day, user_id, kind, payments, amount, fee FROM report_payment_deltas WHERE status = 'COMPLETED'`,
+    }),
+  },
+  {
+    id: 'report_user_weeks',
+    title: "Report rollups: each user's completed payments by IST week equal the payments read model",
+    sql: difference('week, user_id', ['payments', 'amount', 'fee'], {
+      source: `SELECT ${mondayOf(istDay('created_at'))} AS week, user_id, COUNT(*) AS payments, SUM(amount) AS amount,
+                      SUM(fee) AS fee
+                 FROM payment_records WHERE status = 'COMPLETED' GROUP BY 1, user_id`,
+      rollup: 'SELECT week, user_id, payments, amount, fee FROM report_user_weeks',
+      pending: `SELECT ${mondayOf('day')} AS week, user_id, payments, amount, fee FROM report_payment_deltas
+                 WHERE status = 'COMPLETED'`,
     }),
   },
   {

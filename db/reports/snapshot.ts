@@ -5,7 +5,8 @@
  */
 import type { Knex } from 'knex';
 import { add } from '../../domain/money';
-import { settleBucketSql } from '../../domain/reports';
+import { addDays } from '../../domain/calendar';
+import { periodOf, settleBucketSql } from '../../domain/reports';
 import { fromDecimal, toDecimal } from '../money';
 import type { DayRange } from '../../domain/reports';
 
@@ -95,6 +96,36 @@ export function paymentRowsSql(
       values: [r.from, r.to],
     },
   ];
+}
+
+/**
+ * Each user's completed payments over the range, without the kind: whole IST weeks inside the
+ * range from `report_user_weeks`, the days at its edges from `report_user_days`, and the
+ * pending deltas of the whole range. Columns: user_id, payments, amount, fee.
+ */
+export function userTotalsSql(r: DayRange): SourcePart[] {
+  const firstMonday = periodOf(r.from, 'week') === r.from ? r.from : addDays(periodOf(r.from, 'week'), 7);
+  const lastMonday = periodOf(addDays(r.to, -6), 'week') >= firstMonday ? periodOf(addDays(r.to, -6), 'week') : null;
+  const pending = {
+    sql: `SELECT user_id, payments, amount, fee FROM report_payment_deltas
+           WHERE status = 'COMPLETED' AND day BETWEEN ? AND ?`,
+    values: [r.from, r.to],
+  };
+  const days = (from: string, to: string) => ({
+    sql: 'SELECT user_id, payments, amount, fee FROM report_user_days WHERE day BETWEEN ? AND ?',
+    values: [from, to],
+  });
+  // A window without a whole week in it: its days.
+  if (lastMonday === null) return [days(r.from, r.to), pending];
+  const parts: SourcePart[] = [
+    {
+      sql: 'SELECT user_id, payments, amount, fee FROM report_user_weeks WHERE week BETWEEN ? AND ?',
+      values: [firstMonday, lastMonday],
+    },
+  ];
+  if (r.from < firstMonday) parts.push(days(r.from, addDays(firstMonday, -1)));
+  if (addDays(lastMonday, 7) <= r.to) parts.push(days(addDays(lastMonday, 7), r.to));
+  return [...parts, pending];
 }
 
 /** Settlements of payments created in the range, as histogram buckets. */

@@ -136,6 +136,7 @@ it('admins run the invariant checker and read the latest reconciliation over HTT
     'commissions_match_rows',
     'report_payments',
     'report_users',
+    'report_user_weeks',
     'report_settlements',
     'report_commissions',
     'report_commission_levels',

@@ -10,6 +10,7 @@ import { networkReport } from '../../db/reports/network';
 import { seedHistory, HistoryResult } from '../../db/seed/history';
 import { fromDecimal } from '../../db/money';
 import { addDays, istDate } from '../../domain/calendar';
+import { periodOf } from '../../domain/reports';
 import type { Paise } from '../../domain/money';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { expectLedgerInvariants } from '../support/ledger';
@@ -124,4 +125,49 @@ it("gives each distributor's network commission equal to what the ledger credite
     expect([id, n.commission]).toEqual([id, credited]);
     expect(n.trend.reduce((a, p) => a + p.commission, 0)).toBe(credited);
   }
+}, 120_000);
+
+it('gives top users over any window equal to the payments, whole weeks read by week and the edges by day', async () => {
+  const expected = async (r: { from: string; to: string }) => {
+    const [rows] = await db.knex.raw(
+      `SELECT user_id, COUNT(*) AS payments, SUM(amount) AS amount FROM payment_records
+        WHERE status = 'COMPLETED' AND FROM_DAYS(719528 + FLOOR((UNIX_TIMESTAMP(created_at) + 19800) / 86400)) BETWEEN ? AND ?
+        GROUP BY user_id ORDER BY SUM(amount) DESC, user_id LIMIT 10`,
+      [r.from, r.to],
+    );
+    return (rows as Array<Record<string, string>>).map((x) => ({
+      userId: Number(x.user_id),
+      payments: Number(x.payments),
+      amount: fromDecimal(x.amount),
+    }));
+  };
+  const monday = periodOf(range.to, 'week');
+  const windows = [
+    range, // whole weeks and both edges
+    { from: addDays(monday, -12), to: addDays(monday, -1) }, // a Thursday to a Sunday: one whole week and a left edge
+    { from: addDays(monday, -14), to: addDays(monday, -8) }, // exactly one week
+    { from: addDays(monday, -5), to: addDays(monday, -3) }, // inside one week
+  ];
+  for (const folded of [false, true]) {
+    if (folded) await foldReportDeltas(db.knex, { batch: 500 });
+    else {
+      // A few completed payments not folded yet, so both halves are read.
+      await db
+        .knex('payment_records')
+        .where({ status: 'COMPLETED' })
+        .limit(5)
+        .update({ fee: db.knex.raw('fee') });
+    }
+    for (const w of windows) {
+      const top = (await adminSummary(db.knex, w, 'day')).topUsers;
+      const want = await expected(w);
+      expect(want.length).toBeGreaterThan(0);
+      expect([w, folded, top.map((u) => ({ userId: u.userId, payments: u.payments, amount: u.amount }))]).toEqual([
+        w,
+        folded,
+        want,
+      ]);
+    }
+  }
+  await expectLedgerInvariants(db.knex);
 }, 120_000);

@@ -1,4 +1,6 @@
 import fc from 'fast-check';
+import { userTotalsSql } from '../../db/reports/snapshot';
+import { addDays } from '../../domain/calendar';
 import {
   checkedRange,
   formatRateBp,
@@ -96,5 +98,48 @@ describe('rates', () => {
     expect(formatRateBp(successRateBp(2, 1))).toBe('66.67');
     expect(formatRateBp(10_000)).toBe('100.00');
     expect(formatRateBp(5)).toBe('0.05');
+  });
+});
+
+describe("a window's users read by week and edge days", () => {
+  // 2026-11-02 and 2026-11-09 are Mondays.
+  const read = (from: string, to: string) =>
+    userTotalsSql({ from, to }).map((p) => [p.sql.match(/FROM (\w+)/)![1], p.values]);
+
+  it('reads whole weeks from the weekly rollup and the days around them from the daily one', () => {
+    expect(read('2026-10-29', '2026-11-17')).toEqual([
+      ['report_user_weeks', ['2026-11-02', '2026-11-09']],
+      ['report_user_days', ['2026-10-29', '2026-11-01']],
+      ['report_user_days', ['2026-11-16', '2026-11-17']],
+      ['report_payment_deltas', ['2026-10-29', '2026-11-17']],
+    ]);
+    expect(read('2026-11-02', '2026-11-08')).toEqual([
+      ['report_user_weeks', ['2026-11-02', '2026-11-02']],
+      ['report_payment_deltas', ['2026-11-02', '2026-11-08']],
+    ]);
+    expect(read('2026-11-03', '2026-11-09')).toEqual([
+      ['report_user_days', ['2026-11-03', '2026-11-09']],
+      ['report_payment_deltas', ['2026-11-03', '2026-11-09']],
+    ]);
+  });
+
+  it('covers every day of any window exactly once', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 800 }), fc.integer({ min: 0, max: 60 }), (start, length) => {
+        const from = addDays('2025-01-01', start);
+        const to = addDays(from, length);
+        const covered: string[] = [];
+        for (const p of userTotalsSql({ from, to })) {
+          const [a, b] = p.values as [string, string];
+          if (p.sql.includes('report_payment_deltas')) continue;
+          const weekly = p.sql.includes('report_user_weeks');
+          for (let d = a; d <= b; d = addDays(d, weekly ? 7 : 1))
+            for (let i = 0; i < (weekly ? 7 : 1); i++) covered.push(addDays(d, i));
+        }
+        const want: string[] = [];
+        for (let d = from; d <= to; d = addDays(d, 1)) want.push(d);
+        expect(covered.sort()).toEqual(want);
+      }),
+    );
   });
 });
