@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { Paise } from '../domain/money';
 import { commissionReferenceOf } from '../domain/references';
 import { fromDecimal } from './money';
+import { escapeLike } from './sql';
 import type { PaymentRecord } from './payments';
 import type { PaymentKind } from '../domain/payments';
 import type { WebhookProvider } from './webhooks';
@@ -49,8 +50,6 @@ const WEBHOOK_PROVIDER_OF_KIND: Record<PaymentKind, WebhookProvider | null> = {
   bill: 'bbps',
   transfer: null,
 };
-
-const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 
 export async function paymentTrail(
   knex: Knex,

@@ -106,3 +106,6 @@ export async function updateById(db: Db, table: string, id: number, set: Row): P
 export async function selectRows<T = Row>(db: Db, sql: string, values: unknown[]): Promise<T[]> {
   return execute<T[]>(db, sql, values);
 }
+
+/** Text matched literally by LIKE: its own `%`, `_` and backslash escaped (MySQL's default escape). */
+export const escapeLike = (text: string) => text.replace(/[\\%_]/g, (c) => `\\${c}`);

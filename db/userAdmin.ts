@@ -13,6 +13,7 @@ import { decodeCursor, encodeCursor } from './statements';
 import type { UserRow } from './users';
 import type { Config } from '../config';
 import { encryptSecret, SealKeys, sealKeysOf } from './secretBox';
+import { escapeLike } from './sql';
 
 export interface KycDetails {
   pan: string;
@@ -181,7 +182,7 @@ export async function listUsers(
   if (f.role) q.where('role', f.role);
   if (f.kycStatus) q.where('kyc_status', f.kycStatus);
   if (f.q) {
-    const like = `%${f.q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+    const like = `%${escapeLike(f.q)}%`;
     q.where((w) =>
       w
         .where('user_code', f.q!)

@@ -9,7 +9,7 @@ import type { PaymentKind } from '../../domain/payments';
 import { DayRange, Granularity, periodOf, periodsOf } from '../../domain/reports';
 import { fromDecimal } from '../money';
 import { LevelCommission, levelCommission, plusLevel } from './admin';
-import { commissionRowsSql, grouped, inSnapshot, paymentRowsSql, query, Snapshot } from './snapshot';
+import { commissionRowsSql, grouped, inSnapshot, memberRowsSql, query, Snapshot } from './snapshot';
 
 /** As far down as commissions reach (and /v1/me/downline shows); a cycle in bad data cannot loop past it. */
 const MAX_DEPTH = MAX_COMMISSION_LEVELS;
@@ -72,7 +72,7 @@ export async function networkReport(
     // made from the same rows here.
     const volume = await grouped(
       s,
-      paymentRowsSql(range, { completedOnly: true, userIds: ids }),
+      memberRowsSql(range, ids),
       ['user_id', 'day'],
       'SELECT user_id, day, SUM(payments) AS payments, SUM(amount) AS amount FROM ({rows}) x GROUP BY user_id, day',
     );
@@ -154,7 +154,7 @@ export async function spendingByMonth(knex: Knex, userId: number, range: DayRang
   return inSnapshot(knex, async (s) => {
     const rows = await grouped(
       s,
-      paymentRowsSql(range, { completedOnly: true, userIds: [userId] }),
+      memberRowsSql(range, [userId]),
       ['month', 'kind'],
       `SELECT DATE_FORMAT(day, '%Y-%m-01') AS month, kind, SUM(payments) AS payments, SUM(amount) AS amount, SUM(fee) AS fee
          FROM ({rows}) x GROUP BY month, kind`,

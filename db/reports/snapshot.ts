@@ -64,28 +64,8 @@ function plus(a: string, b: string): string {
   return String(n);
 }
 
-/** Payments created in the range (completed ones only with `completedOnly`), rollup and pending together. */
-export function paymentRowsSql(
-  r: DayRange,
-  opts: { completedOnly?: boolean; userIds?: readonly number[] } = {},
-): SourcePart[] {
-  const users = opts.userIds ? ` AND user_id IN (${opts.userIds.map(() => '?').join(', ') || 'NULL'})` : '';
-  const userValues = opts.userIds ?? [];
-  if (opts.completedOnly) {
-    return [
-      {
-        // A few users' rows are found by user; everyone's (top users) by day.
-        sql: `SELECT day, user_id, kind, payments, amount, fee FROM report_user_days${opts.userIds ? ' FORCE INDEX (idx_report_user_days_user)' : ''}
-               WHERE day BETWEEN ? AND ?${users}`,
-        values: [r.from, r.to, ...userValues],
-      },
-      {
-        sql: `SELECT day, user_id, kind, payments, amount, fee FROM report_payment_deltas
-               WHERE status = 'COMPLETED' AND day BETWEEN ? AND ?${users}`,
-        values: [r.from, r.to, ...userValues],
-      },
-    ];
-  }
+/** Payments created in the range, by day, kind and status. */
+export function paymentRowsSql(r: DayRange): SourcePart[] {
   return [
     {
       sql: 'SELECT day, kind, status, payments, amount, fee FROM report_payment_days WHERE day BETWEEN ? AND ?',
@@ -94,6 +74,23 @@ export function paymentRowsSql(
     {
       sql: 'SELECT day, kind, status, payments, amount, fee FROM report_payment_deltas WHERE day BETWEEN ? AND ?',
       values: [r.from, r.to],
+    },
+  ];
+}
+
+/** Some users' completed payments in the range, by day and kind, found through the users' index. */
+export function memberRowsSql(r: DayRange, userIds: readonly number[]): SourcePart[] {
+  const users = ` AND user_id IN (${userIds.map(() => '?').join(', ') || 'NULL'})`;
+  return [
+    {
+      sql: `SELECT day, user_id, kind, payments, amount, fee FROM report_user_days FORCE INDEX (idx_report_user_days_user)
+             WHERE day BETWEEN ? AND ?${users}`,
+      values: [r.from, r.to, ...userIds],
+    },
+    {
+      sql: `SELECT day, user_id, kind, payments, amount, fee FROM report_payment_deltas
+             WHERE status = 'COMPLETED' AND day BETWEEN ? AND ?${users}`,
+      values: [r.from, r.to, ...userIds],
     },
   ];
 }
