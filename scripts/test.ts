@@ -4,8 +4,8 @@
  * then runs the whole jest suite against them. Extra arguments go to jest
  * (`npm test -- ledger` runs the matching suites).
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
@@ -22,6 +22,9 @@ import { startTemporalDevServer } from './stack/temporalServer';
 async function main(): Promise<number> {
   const runDir = mkdtempSync(path.join(os.tmpdir(), 'nexaspay-test-'));
   const cleanups: Array<() => Promise<void>> = [async () => rmSync(runDir, { recursive: true, force: true })];
+  // Servers every suite shares: if one dies mid-run, every later suite fails with ECONNREFUSED,
+  // so the run ends by saying which died, how, and what the machine looked like.
+  const shared: SharedServer[] = [];
   try {
     // Runs beside the provisioning below; awaited before any test starts.
     // NEXASPAY_SKIP_TYPECHECK=1 is for iterating locally on a half-finished tree; CI always typechecks.
@@ -42,17 +45,20 @@ async function main(): Promise<number> {
               database: 'nexaspay_test',
             });
             cleanups.push(db.stop);
+            shared.push({ name: 'MariaDB', exitStatus: db.exitStatus, log: db.errorLog });
             return db.adminUrl;
           }),
       timed('starting a throwaway Temporal dev server', async () => {
+        const logFile = path.join(runDir, 'temporal.log');
         const t = await startTemporalDevServer({
           cli,
           dbFile: path.join(runDir, 'temporal.db'),
-          logFile: path.join(runDir, 'temporal.log'),
+          logFile,
           ui: false,
           sqlite: 'throwaway',
         });
         cleanups.push(t.stop);
+        shared.push({ name: 'Temporal dev server', exitStatus: t.exitStatus, log: logFile });
         return t;
       }),
       timed('bundling the workflows', async () => {
@@ -102,9 +108,10 @@ async function main(): Promise<number> {
       jest.on('exit', (c) => resolve(c ?? 1));
     });
     printFailingSuiteLogs(resultsFile, logDir);
+    const died = printDeadServers(shared, runDir);
     const clean = await timed('format check and lint', () => guardrails);
     printSummary(resultsFile);
-    return clean ? code : code || 1;
+    return clean && !died ? code : code || 1;
   } finally {
     for (const c of cleanups.reverse()) await c().catch(() => undefined);
   }
@@ -123,6 +130,33 @@ function printFailingSuiteLogs(resultsFile: string, logDir: string): void {
     );
     console.log(lines.slice(-80).join('\n'));
   }
+}
+
+interface SharedServer {
+  name: string;
+  exitStatus(): string | undefined;
+  log: string;
+}
+
+/** Says which shared server stopped during the run, with its log's tail, disk and memory. */
+function printDeadServers(servers: SharedServer[], runDir: string): boolean {
+  const dead = servers.filter((s) => s.exitStatus() !== undefined);
+  for (const s of dead) {
+    const lines = existsSync(s.log) ? readFileSync(s.log, 'utf8').trimEnd().split('\n') : [];
+    console.log(`\n── the shared ${s.name} stopped during the run (${s.exitStatus()}); last lines of ${s.log} ──`);
+    console.log(lines.slice(-40).join('\n'));
+  }
+  if (dead.length > 0) {
+    const disk = statfsSync(runDir);
+    const gib = (n: number) => `${(n / 2 ** 30).toFixed(1)} GiB`;
+    console.log(
+      `── the machine now: ${gib(disk.bavail * disk.bsize)} free on ${runDir}'s disk, ${gib(os.freemem())} of ${gib(os.totalmem())} memory free ──`,
+    );
+    // A SIGKILL nobody sent is usually the kernel's out-of-memory killer, which says so here.
+    const kernel = spawnSync('dmesg', ['--ctime'], { encoding: 'utf8' });
+    if (kernel.status === 0) console.log(kernel.stdout.trimEnd().split('\n').slice(-15).join('\n'));
+  }
+  return dead.length > 0;
 }
 
 /** One plain line CI can read whatever the runner: `tests: N passed, N failed, N skipped`. */

@@ -17,6 +17,10 @@ export interface DatabaseServer {
   stop(): Promise<void>;
   /** SIGKILL: a crash (chaos runs restart it on the same data). */
   kill(): Promise<void>;
+  /** How the server ended, or undefined while it runs. */
+  exitStatus(): string | undefined;
+  /** The server's own error log: why it stopped, when it did. */
+  errorLog: string;
 }
 
 const SERVER_CANDIDATES = ['mariadbd', 'mysqld', '/usr/sbin/mariadbd', '/usr/sbin/mysqld'];
@@ -171,5 +175,7 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
     pid: proc.child.pid,
     stop: proc.stop,
     kill: proc.kill,
+    exitStatus: proc.exitStatus,
+    errorLog,
   };
 }

@@ -57,6 +57,8 @@ export interface Started {
   stop(): Promise<void>;
   /** SIGKILL, as a crash would: no chance to flush or finish anything. */
   kill(): Promise<void>;
+  /** How the process ended, or undefined while it runs: `exit code 1`, `signal SIGKILL`. */
+  exitStatus(): string | undefined;
 }
 
 /** Spawns a long-running child whose output goes to a log file (or is inherited). */
@@ -89,6 +91,12 @@ export function startProcess(cmd: string, args: string[], opts: SpawnOptions & {
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       }),
+    exitStatus: () =>
+      child.signalCode !== null
+        ? `signal ${child.signalCode}`
+        : child.exitCode !== null
+          ? `exit code ${child.exitCode}`
+          : undefined,
   };
 }
 

@@ -10,6 +10,8 @@ export interface TemporalDevServer {
   stop(): Promise<void>;
   /** SIGKILL: a crash (chaos runs restart it on the same database file). */
   kill(): Promise<void>;
+  /** How the server ended, or undefined while it runs. */
+  exitStatus(): string | undefined;
 }
 
 export interface TemporalServerOptions {
@@ -96,5 +98,11 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
     await proc.stop();
     throw e;
   });
-  return { address, uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined, stop: proc.stop, kill: proc.kill };
+  return {
+    address,
+    uiUrl: uiPort ? `http://127.0.0.1:${uiPort}` : undefined,
+    stop: proc.stop,
+    kill: proc.kill,
+    exitStatus: proc.exitStatus,
+  };
 }
