@@ -8,6 +8,7 @@ import { HELD_KINDS } from '../../domain/heldKinds';
 import { commissionReferenceOf, referenceSql } from '../../domain/references';
 import { COUNTED_TOWARD_LIMITS_SQL } from './limits';
 import { REPORT_CHECKS } from '../reports/invariants';
+import { missingTriggers } from '../triggers';
 
 /** The held kinds as an SQL list: fixed words from the registry, never user input. */
 const HELD_KIND_LIST = Object.keys(HELD_KINDS)
@@ -156,19 +157,14 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
     id: 'immutability',
     title: 'Entries and journals are protected against update and delete, and every running balance chains',
     async run(db) {
-      const [triggers] = await db.raw(
-        `SELECT trigger_name AS name FROM information_schema.triggers WHERE trigger_schema = DATABASE()
-          AND trigger_name IN ('ledger_entries_no_update', 'ledger_entries_no_delete', 'ledger_journals_no_update', 'ledger_journals_no_delete')`,
-      );
-      const present = new Set((triggers as Array<{ name: string }>).map((t) => t.name));
-      const missing = [
-        'ledger_entries_no_update',
-        'ledger_entries_no_delete',
-        'ledger_journals_no_update',
-        'ledger_journals_no_delete',
-      ]
-        .filter((t) => !present.has(t))
-        .map((t) => ({ missing_trigger: t }));
+      const missing = (
+        await missingTriggers(db, [
+          'ledger_entries_no_update',
+          'ledger_entries_no_delete',
+          'ledger_journals_no_update',
+          'ledger_journals_no_delete',
+        ])
+      ).map((t) => ({ missing_trigger: t }));
       const broken = await rows(
         db,
         `SELECT entry_id, user_id, system_account_id, previous_balance, delta, balance_after FROM (
@@ -250,13 +246,17 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
 
 const ALL_CHECKS = [
   ...CHECKS,
-  ...REPORT_CHECKS.map((c) => ({ id: c.id, title: c.title, run: (db: Knex) => rows(db, c.sql) })),
+  ...REPORT_CHECKS.map((c) => ({
+    id: c.id,
+    title: c.title,
+    run: (db: Knex) => ('sql' in c ? rows(db, c.sql) : c.run(db)),
+  })),
 ];
 
-/** Runs every check, or only those named in `only`. */
 /** Every check's id, in the order they run. */
 export const INVARIANT_IDS: readonly string[] = ALL_CHECKS.map((c) => c.id);
 
+/** Runs every check, or only those named in `only`. */
 export async function checkInvariants(db: Knex, only?: readonly string[]): Promise<InvariantReport> {
   const checks: InvariantCheck[] = [];
   for (const c of ALL_CHECKS.filter((x) => !only || only.includes(x.id))) {

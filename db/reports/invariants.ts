@@ -4,7 +4,9 @@
  * key where anything is left over. Run with the ledger's checks (db/ledger/invariants.ts).
  */
 import { settleBucketSql } from '../../domain/reports';
+import type { Knex } from 'knex';
 import { REPORT_TRIGGERS } from '../migrations/020_report_rollups';
+import { missingTriggers } from '../triggers';
 
 /** The IST day of a TIMESTAMP whatever the session's zone (as the triggers of migration 020 compute it). */
 const istDay = (ts: string) => `FROM_DAYS(719528 + FLOOR((UNIX_TIMESTAMP(${ts}) + 19800) / 86400))`;
@@ -27,7 +29,12 @@ function difference(key: string, sums: string[], parts: { source: string; rollup
     ) x GROUP BY ${key} HAVING ${having}`;
 }
 
-export const REPORT_CHECKS: ReadonlyArray<{ id: string; title: string; sql: string }> = [
+/** A check is one statement listing the offending rows, or a function that finds them. */
+export type ReportCheck = { id: string; title: string } & (
+  { sql: string } | { run(db: Knex): Promise<Array<Record<string, unknown>>> }
+);
+
+export const REPORT_CHECKS: readonly ReportCheck[] = [
   {
     id: 'report_payments',
     title: 'Report rollups: payments by day, kind and status equal the payments read model',
@@ -108,8 +115,7 @@ export const REPORT_CHECKS: ReadonlyArray<{ id: string; title: string; sql: stri
   {
     id: 'report_triggers',
     title: 'The triggers that keep the report rollups in step with their sources are installed',
-    sql: `SELECT name AS missing_trigger FROM (${REPORT_TRIGGERS.map((t) => `SELECT '${t}' AS name`).join(' UNION ALL ')}) t
-           WHERE name NOT IN (SELECT trigger_name FROM information_schema.triggers WHERE trigger_schema = DATABASE())`,
+    run: async (db) => (await missingTriggers(db, REPORT_TRIGGERS)).map((t) => ({ missing_trigger: t })),
   },
   {
     id: 'report_settled_at',

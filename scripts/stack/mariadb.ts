@@ -116,6 +116,10 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
   // Unix socket paths are limited to ~107 bytes; keep it short and outside deep checkouts.
   const socket = path.join(os.tmpdir(), `nexaspay-mysql-${port}.sock`);
   const errorLog = path.join(opts.dataDir, 'error.log');
+  // Internal temporary tables go to a directory of this server's own, so nothing that cleans
+  // the system's /tmp can remove one between its creation and its opening.
+  const tmpDir = path.join(opts.dataDir, 'tmp');
+  mkdirSync(tmpDir, { recursive: true });
   const args = [
     '--no-defaults',
     `--datadir=${opts.dataDir}`,
@@ -124,6 +128,11 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
     `--socket=${socket}`,
     `--pid-file=${path.join(opts.dataDir, 'mysqld.pid')}`,
     `--log-error=${errorLog}`,
+    `--tmpdir=${tmpDir}`,
+    // Every suite's database keeps its tables open, and each on-disk temporary table takes two
+    // descriptors: MariaDB 10.11 crashes when it cannot open one (db/triggers.ts), so the limit
+    // is set far above what a run needs rather than left to the shell's default.
+    '--open-files-limit=65535',
     '--skip-log-bin',
     '--character-set-server=utf8mb4',
     '--collation-server=utf8mb4_unicode_ci',

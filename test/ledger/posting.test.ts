@@ -223,6 +223,22 @@ describe('posting a journal', () => {
     await db.knex('users').where({ id: a.id }).increment('limit_day_used', 1);
   });
 
+  it('the checker names a dropped immutability trigger and a dropped report trigger, and only those', async () => {
+    const own = await createTestDatabase();
+    try {
+      await own.knex.raw('DROP TRIGGER ledger_entries_no_delete');
+      await own.knex.raw('DROP TRIGGER payment_records_settled_update');
+      const report = await createLedger(own.knex).checkInvariants();
+      const failed = report.checks.filter((c) => !c.ok);
+      expect(failed.map((c) => [c.id, c.offending])).toEqual([
+        ['immutability', [{ missing_trigger: 'ledger_entries_no_delete' }]],
+        ['report_triggers', [{ missing_trigger: 'payment_records_settled_update' }]],
+      ]);
+    } finally {
+      await own.drop();
+    }
+  });
+
   it('enforces the monthly limit independently of the daily one', async () => {
     const a = await createUser(db.knex, { balance: '1000.00', dailyLimit: '500.00', monthlyLimit: '50.00' });
     const b = await createUser(db.knex);
