@@ -30,8 +30,9 @@ function page(hash: string) {
   if (section === 'stuck') return <Stuck />;
   if (section === 'payments' && id) return <PaymentPage key={id} id={id} />;
   if (section === 'users' && id) return <UserPage key={id} id={id} />;
-  if (section === 'users') return <Users kycQueue={false} />;
-  if (section === 'kyc') return <Users kycQueue />;
+  // Keyed, so the list and the KYC queue never share a search or a page.
+  if (section === 'users') return <Users key="users" kycQueue={false} />;
+  if (section === 'kyc') return <Users key="kyc" kycQueue />;
   return <Dashboard />;
 }
 

@@ -10,7 +10,7 @@ import { Browser, chromium, Page } from 'playwright-core';
 import { currentTotp } from '../../api/auth/secondFactor';
 import { control, payer, prepare } from '../support/heldPayments';
 import { promoteToAdmin, registerUser } from '../support/api';
-import { expectLedgerInvariants, walletOf } from '../support/ledger';
+import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
 import { PaymentsHarness, startPaymentsHarness, waitForStatus } from '../support/payments';
 
 const ARTIFACTS = process.env.TEST_ARTIFACT_DIR ?? path.join(__dirname, '..', '..', '.data', 'test-artifacts');
@@ -166,6 +166,23 @@ it('approves a KYC from the queue', async () => {
     .waitFor();
   expect((await h.db.knex('users').where({ id: applicant.user.id }).first('kyc_status')).kyc_status).toBe('verified');
   await row.waitFor({ state: 'detached' }); // the queue is read again without them
+});
+
+it('pages through the users, newest first, and back', async () => {
+  const made: string[] = [];
+  for (let i = 0; i < 55; i++) made.push((await createUser(h.db.knex)).userCode);
+  const [oldest, newest] = [made[0]!, made[made.length - 1]!];
+  await page.getByRole('link', { name: 'Users', exact: true }).click();
+  const users = page.getByRole('table', { name: 'Users' });
+  await users.locator(`tr[data-user="${newest}"]`).waitFor();
+  expect(await users.locator('tbody tr').count()).toBe(50);
+  expect(await users.locator(`tr[data-user="${oldest}"]`).count()).toBe(0);
+  await page.getByRole('button', { name: 'Older' }).click();
+  await users.locator(`tr[data-user="${oldest}"]`).waitFor();
+  expect(await users.locator(`tr[data-user="${newest}"]`).count()).toBe(0);
+  await page.getByRole('button', { name: 'Newer' }).click();
+  await users.locator(`tr[data-user="${newest}"]`).waitFor();
+  expect(await page.getByRole('button', { name: 'Newer' }).count()).toBe(0);
 });
 
 it('ran without a script error or a CSP violation in the page', () => {

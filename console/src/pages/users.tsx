@@ -29,12 +29,18 @@ interface UserDetail extends UserRow {
   downline: Array<Member & { kycStatus: string; parentUserCode: string | null }>;
 }
 
+const PAGE = 50;
+
 export function Users(props: { kycQueue: boolean }) {
   const [q, setQ] = useState('');
-  const path = props.kycQueue
-    ? '/v1/admin/users?kycStatus=pending&limit=100'
-    : `/v1/admin/users?limit=50${q ? `&q=${encodeURIComponent(q)}` : ''}`;
-  const list = useApi<{ items: UserRow[] }>(path);
+  // The cursor of every page the admin went on to, the last one this page's: so they can page back.
+  const [trail, setTrail] = useState<string[]>([]);
+  const cursor = trail[trail.length - 1];
+  const path =
+    `/v1/admin/users?limit=${PAGE}` +
+    (props.kycQueue ? '&kycStatus=pending' : q ? `&q=${encodeURIComponent(q)}` : '') +
+    (cursor ? `&cursor=${encodeURIComponent(cursor)}` : '');
+  const list = useApi<{ items: UserRow[]; nextCursor: string | null }>(path);
   const [message, setMessage] = useState<string | null>(null);
 
   const decide = async (u: UserRow, status: 'verified' | 'rejected') => {
@@ -59,6 +65,7 @@ export function Users(props: { kycQueue: boolean }) {
           onSubmit={(e) => {
             e.preventDefault();
             setQ(String(new FormData(e.currentTarget).get('q') ?? '').trim());
+            setTrail([]);
           }}
         >
           <label>
@@ -110,6 +117,23 @@ export function Users(props: { kycQueue: boolean }) {
             </tbody>
           </table>
         ))}
+      {list.data && (trail.length > 0 || list.data.nextCursor) && (
+        <nav class="actions" aria-label="Pages">
+          <span>
+            Page {trail.length + 1}, newest first{list.data.nextCursor ? '; there are more' : ''}.
+          </span>
+          {trail.length > 0 && (
+            <button type="button" class="secondary" onClick={() => setTrail(trail.slice(0, -1))}>
+              Newer
+            </button>
+          )}
+          {list.data.nextCursor && (
+            <button type="button" onClick={() => setTrail([...trail, list.data!.nextCursor!])}>
+              Older
+            </button>
+          )}
+        </nav>
+      )}
     </section>
   );
 }
