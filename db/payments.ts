@@ -241,6 +241,8 @@ export type PaymentNeedingOps = PaymentRecord & {
   attention: string | null;
   /** Money still in the payment's hold (zero when it holds none). */
   held: Paise;
+  /** The newest note on its timeline: why it is where it is (a NEEDS_ATTENTION's cause, say). */
+  lastNote: string | null;
 };
 
 /**
@@ -279,15 +281,33 @@ export async function stuckPayments(
     .orderByRaw('f.events IS NOT NULL DESC')
     .orderBy('p.updated_at', 'asc')
     .limit(f.limit);
+  const lastNotes = await lastTimelineNotes(
+    knex,
+    rows.map((r) => r.id as string),
+  );
   return rows.map((r) => ({
     ...toRecord(r),
     held: r.held === null ? ZERO : fromDecimal(r.held),
+    lastNote: lastNotes.get(r.id) ?? null,
     attention: r.orphan_reason
       ? `orphaned: ${r.orphan_reason}`
       : r.finance_events
         ? `needs finance (${r.finance_events} undelivered event${Number(r.finance_events) > 1 ? 's' : ''}): ${r.finance_reason}`
         : null,
   }));
+}
+
+/** Each payment's newest timeline note, read through the (payment_id, id) index. */
+async function lastTimelineNotes(knex: Knex, paymentIds: string[]): Promise<Map<string, string>> {
+  if (paymentIds.length === 0) return new Map();
+  const newest = knex('payment_events')
+    .whereIn('payment_id', paymentIds)
+    .whereNotNull('note')
+    .groupBy('payment_id')
+    .max({ id: 'id' })
+    .as('n');
+  const rows = await knex('payment_events as e').join(newest, 'n.id', 'e.id').select('e.payment_id', 'e.note');
+  return new Map(rows.map((r) => [r.payment_id as string, r.note as string]));
 }
 
 /** Open payments the orphan sweeper compares with Temporal, in id order from `afterId`. */

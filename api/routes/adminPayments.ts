@@ -98,6 +98,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
             paymentView.omit({ timeline: true }).extend({
               userId: z.number(),
               attention: z.string().nullable(),
+              lastNote: z.string().nullable().describe('The newest note on its timeline: why it is where it is'),
               held: money,
               providerName: z.string(),
               temporalUrl: z.string(),
@@ -115,6 +116,7 @@ export function adminPaymentRoutes(deps: AppDeps) {
                 ...v,
                 userId: p.userId,
                 attention: p.attention,
+                lastNote: p.lastNote,
                 held: rupees(p.held),
                 providerName: PROVIDER_OF_KIND[p.kind],
                 temporalUrl: temporalUiLink(p.workflowId),

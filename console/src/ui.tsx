@@ -32,6 +32,29 @@ export function useApi<T>(path: string | null) {
   return { ...state, reload };
 }
 
+/**
+ * A filter form: its fields show what the admin is editing, the page reads what was last applied
+ * with the form's button (and when). Every field is controlled by the draft, so a re-render while
+ * a list loads cannot undo a choice made but not yet applied.
+ */
+export function useFilterForm<T extends Record<string, string>>(initial: T) {
+  const [applied, setApplied] = useState({ values: initial, at: Date.now() });
+  const [draft, setDraft] = useState(initial);
+  const field = (name: keyof T & string) => ({
+    name,
+    value: draft[name],
+    onInput: (e: Event) => {
+      const value = (e.currentTarget as HTMLInputElement | HTMLSelectElement).value;
+      setDraft((d) => ({ ...d, [name]: value }));
+    },
+  });
+  const onSubmit = (e: Event) => {
+    e.preventDefault();
+    setApplied({ values: draft, at: Date.now() });
+  };
+  return { applied: applied.values, appliedAt: applied.at, field, onSubmit };
+}
+
 export function Loading(props: { error: string | null; loading: boolean }) {
   if (props.error)
     return (

@@ -53,17 +53,14 @@ let secondStuckId: string;
 let retailerId: number;
 
 it('signs an admin in with password and authenticator code', async () => {
-  // Two recharges the provider has taken but not answered (their webhooks are lost): stuck in PROCESSING.
+  // Two recharges the provider has taken and not finished, its webhooks lost: stuck in PROCESSING
+  // until the test settles them at the provider. ('success' would be seen by the workflow's own
+  // status poll a few seconds later, and the stuck list would sometimes be empty.)
   const p = await payer(h);
   retailerId = p.id;
   const stuck = async (amount: string) => {
     const r = await prepare(h, 'recharge', p);
-    await control(h, 'recharge').scenario({
-      match: r.match,
-      outcome: 'success',
-      pendingMs: 3_600_000,
-      webhook: 'drop',
-    });
+    await control(h, 'recharge').scenario({ match: r.match, outcome: 'pending', webhook: 'drop' });
     const id = (await r.pay(amount)).body.paymentId as string;
     await waitForStatus(h, p.token, id, 'PROCESSING', 30_000);
     return id;
@@ -149,6 +146,43 @@ it("shows the payment's timeline, ledger lines and Temporal link", async () => {
     `http://localhost:8233/namespaces/default/workflows/${encodeURIComponent(`recharge:${stuckId}`)}`,
   );
   await shot('payment');
+});
+
+it('proposes crediting an unconfirmed top-up for a second admin, and says so rather than "resolved"', async () => {
+  // PhonePe confirmed ₹450 of a ₹500 top-up: not credited, NEEDS_ATTENTION.
+  const customer = await registerUser(h.http);
+  const started = await h
+    .http()
+    .post('/v1/payments/topups')
+    .set('Authorization', `Bearer ${customer.accessToken}`)
+    .set('Idempotency-Key', `console-topup-${customer.user.id}`)
+    .send({ amount: '500.00' });
+  const paymentId = started.body.paymentId as string;
+  await h.sims.phonepe.completeOrder(paymentId, 'success', 45_000);
+  await waitForStatus(h, customer.accessToken, paymentId, 'NEEDS_ATTENTION');
+
+  await page.getByRole('link', { name: 'Stuck payments' }).click();
+  await page.getByLabel('Status').selectOption('NEEDS_ATTENTION');
+  await page.getByRole('button', { name: 'Show' }).click();
+  const row = page.locator(`tr[data-payment="${paymentId}"]`);
+  // Why it is stuck, from its timeline: what PhonePe confirmed against what was asked.
+  expect(await row.innerText()).toMatch(/450\.00.*500\.00/);
+  await row.getByRole('button', { name: 'Resolve…' }).click();
+  const dialog = page.getByRole('dialog');
+  await dialog.getByLabel('It succeeded: capture the money').check();
+  await dialog.getByLabel('Reason (kept in the audit log)').fill('customer paid ₹450, confirmed with PhonePe');
+  await dialog.getByRole('button', { name: 'Resolve' }).click();
+  const said = page.getByRole('status').filter({ hasText: paymentId });
+  await said.waitFor();
+  await shot('resolve-proposed');
+  const approval = await h.db.knex('operator_approvals').where({ payment_id: paymentId }).first();
+  expect(await said.innerText()).toBe(
+    `${paymentId}: proposed (approval ${approval.id}); nothing happens until a second admin approves it.`,
+  );
+  expect(approval.status).toBe('pending');
+  // Nothing moved: the payment still waits, and the customer has not been credited.
+  expect((await h.db.knex('payment_records').where({ id: paymentId }).first('status')).status).toBe('NEEDS_ATTENTION');
+  expect(await walletOf(h.db.knex, customer.user.id)).toEqual({ balance: '0.00', held: '0.00' });
 });
 
 it('approves a KYC from the queue', async () => {

@@ -199,7 +199,11 @@ describe('top-up', () => {
     expect(p.timeline.at(-1)!.note).toMatch(/450\.00.*500\.00/);
     expect(await credits(paymentId)).toHaveLength(0);
     const stuck = await h.http().get('/v1/admin/payments').set('Authorization', `Bearer ${adminToken}`);
-    expect(stuck.body.items[0]).toMatchObject({ paymentId, status: 'NEEDS_ATTENTION' });
+    expect(stuck.body.items[0]).toMatchObject({
+      paymentId,
+      status: 'NEEDS_ATTENTION',
+      lastNote: p.timeline.at(-1)!.note,
+    });
     // Crediting money PhonePe never confirmed takes two admins: one proposes…
     const proposed = await h
       .http()

@@ -6,7 +6,7 @@ import { useMemo, useState } from 'preact/hooks';
 import { ChartSeries, LineChart } from '../chart';
 import { download } from '../api';
 import { count, duration, inr, inrFromPaise, istDay, ms, paiseOf, wholeRupees } from '../format';
-import { errorText, Loading, useApi } from '../ui';
+import { errorText, Loading, useApi, useFilterForm } from '../ui';
 
 interface Figures {
   payments: number;
@@ -47,7 +47,8 @@ interface Providers {
 
 export function Dashboard() {
   const [csvError, setCsvError] = useState<string | null>(null);
-  const [range, setRange] = useState({ from: istDay(-29), to: istDay(), granularity: 'day' });
+  const form = useFilterForm({ from: istDay(-29), to: istDay(), granularity: 'day' });
+  const range = form.applied;
   const q = `from=${range.from}&to=${range.to}&granularity=${range.granularity}`;
   const summary = useApi<Summary>(`/v1/admin/reports/summary?${q}`);
   const providers = useApi<Providers>(`/v1/admin/reports/providers?from=${range.from}&to=${range.to}`);
@@ -75,24 +76,16 @@ export function Dashboard() {
   return (
     <section aria-labelledby="dashboard-title">
       <h1 id="dashboard-title">Dashboard</h1>
-      <form
-        class="range"
-        aria-label="Date range"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const f = new FormData(e.currentTarget);
-          setRange({ from: String(f.get('from')), to: String(f.get('to')), granularity: String(f.get('granularity')) });
-        }}
-      >
+      <form class="range" aria-label="Date range" onSubmit={form.onSubmit}>
         <label>
-          From <input type="date" name="from" value={range.from} required />
+          From <input type="date" required {...form.field('from')} />
         </label>
         <label>
-          To <input type="date" name="to" value={range.to} required />
+          To <input type="date" required {...form.field('to')} />
         </label>
         <label>
           By
-          <select name="granularity" value={range.granularity}>
+          <select {...form.field('granularity')}>
             <option value="day">day</option>
             <option value="week">week</option>
             <option value="month">month</option>

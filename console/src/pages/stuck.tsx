@@ -6,7 +6,7 @@
 import { useState } from 'preact/hooks';
 import { api, RECHECK_SAID, recheckPayment, RecheckOutcome } from '../api';
 import { ageSince, inr } from '../format';
-import { errorText, Loading, Notice, useApi } from '../ui';
+import { errorText, Loading, Notice, useApi, useFilterForm } from '../ui';
 
 interface StuckPayment {
   paymentId: string;
@@ -17,6 +17,7 @@ interface StuckPayment {
   updatedAt: string;
   createdAt: string;
   attention: string | null;
+  lastNote: string | null;
   failureReason?: string;
   providerName: string;
   temporalUrl: string;
@@ -27,9 +28,12 @@ const LIMIT = 200;
 const KINDS = ['topup', 'transfer', 'payout', 'recharge', 'bill', 'refund'];
 
 export function Stuck() {
-  const [filter, setFilter] = useState({ status: 'NEEDS_ATTENTION', kind: '', olderThanMinutes: 0 });
-  const olderThan = filter.olderThanMinutes
-    ? `&olderThan=${encodeURIComponent(new Date(Date.now() - filter.olderThanMinutes * 60_000).toISOString())}`
+  const form = useFilterForm({ status: 'NEEDS_ATTENTION', kind: '', olderThanMinutes: '0' });
+  const filter = form.applied;
+  // From when the filter was applied, so the path (and the read) stays the same between renders.
+  const minutes = Number(filter.olderThanMinutes) || 0;
+  const olderThan = minutes
+    ? `&olderThan=${encodeURIComponent(new Date(form.appliedAt - minutes * 60_000).toISOString())}`
     : '';
   const list = useApi<{ items: StuckPayment[] }>(
     `/v1/admin/payments?limit=${LIMIT}${filter.status ? `&status=${filter.status}` : ''}${filter.kind ? `&kind=${filter.kind}` : ''}${olderThan}`,
@@ -77,22 +81,10 @@ export function Stuck() {
   return (
     <section aria-labelledby="stuck-title">
       <h1 id="stuck-title">Stuck payments</h1>
-      <form
-        class="range"
-        aria-label="Which payments"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const f = new FormData(e.currentTarget);
-          setFilter({
-            status: String(f.get('status')),
-            kind: String(f.get('kind')),
-            olderThanMinutes: Number(f.get('olderThanMinutes') || 0),
-          });
-        }}
-      >
+      <form class="range" aria-label="Which payments" onSubmit={form.onSubmit}>
         <label>
           Status
-          <select name="status" value={filter.status}>
+          <select {...form.field('status')}>
             <option value="">everything ops should see (orphans, NEEDS_ATTENTION, finance, open)</option>
             <option value="NEEDS_ATTENTION">NEEDS_ATTENTION</option>
             <option value="PROCESSING">PROCESSING</option>
@@ -102,7 +94,7 @@ export function Stuck() {
         </label>
         <label>
           Kind
-          <select name="kind" value={filter.kind}>
+          <select {...form.field('kind')}>
             <option value="">all</option>
             {KINDS.map((k) => (
               <option value={k}>{k}</option>
@@ -111,7 +103,7 @@ export function Stuck() {
         </label>
         <label>
           Untouched for at least (minutes)
-          <input type="number" name="olderThanMinutes" min="0" value={filter.olderThanMinutes} />
+          <input type="number" min="0" {...form.field('olderThanMinutes')} />
         </label>
         <button type="submit">Show</button>
       </form>
@@ -182,7 +174,7 @@ export function Stuck() {
                   <td>{p.kind}</td>
                   <td class="num">{inr(p.amount)}</td>
                   <td class="num">{inr(p.held)}</td>
-                  <td>{p.attention ?? p.failureReason ?? '—'}</td>
+                  <td>{p.attention ?? p.failureReason ?? p.lastNote ?? '—'}</td>
                   <td>{ageSince(p.createdAt)}</td>
                   <td class="actions">
                     <button type="button" class="secondary" onClick={() => void recheck([p.paymentId])}>

@@ -2,7 +2,7 @@
 import { useState } from 'preact/hooks';
 import { api } from '../api';
 import { inr } from '../format';
-import { errorText, Loading, Notice, useApi } from '../ui';
+import { errorText, Loading, Notice, useApi, useFilterForm } from '../ui';
 
 interface UserRow {
   id: number;
@@ -32,7 +32,8 @@ interface UserDetail extends UserRow {
 const PAGE = 50;
 
 export function Users(props: { kycQueue: boolean }) {
-  const [q, setQ] = useState('');
+  const form = useFilterForm({ q: '' });
+  const q = form.applied.q.trim();
   // The cursor of every page the admin went on to, the last one this page's: so they can page back.
   const [trail, setTrail] = useState<string[]>([]);
   const cursor = trail[trail.length - 1];
@@ -63,14 +64,13 @@ export function Users(props: { kycQueue: boolean }) {
           role="search"
           class="range"
           onSubmit={(e) => {
-            e.preventDefault();
-            setQ(String(new FormData(e.currentTarget).get('q') ?? '').trim());
+            form.onSubmit(e);
             setTrail([]);
           }}
         >
           <label>
             User code, email, phone or name
-            <input type="search" name="q" value={q} />
+            <input type="search" {...form.field('q')} />
           </label>
           <button type="submit">Search</button>
         </form>
