@@ -297,12 +297,13 @@ export async function stuckPayments(
   }));
 }
 
-/** Each payment's newest timeline note, read through the (payment_id, id) index. */
+/** Each payment's newest timeline note (the timeline's order is its ids'). */
 async function lastTimelineNotes(knex: Knex, paymentIds: string[]): Promise<Map<string, string>> {
   if (paymentIds.length === 0) return new Map();
   const newest = knex('payment_events')
     .whereIn('payment_id', paymentIds)
     .whereNotNull('note')
+    .whereNot('note', '')
     .groupBy('payment_id')
     .max({ id: 'id' })
     .as('n');

@@ -229,18 +229,18 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
       return rows(
         db,
         // From each posting to its payment by primary key (the payment id is the reference's
-        // tail): joining payments to the postings on a built reference compared every pair.
-        // Grouped by journal (its reference is unique): a key of the 255-character reference is
-        // too long for an in-memory temporary table, and MariaDB put one on disk per run
-        // (db/triggers.ts says why those are worth avoiding).
+        // tail), in that order (STRAIGHT_JOIN): joining payments to the postings on a built
+        // reference compared every pair. Joined directly, not through a grouped derived table:
+        // MariaDB keyed that table on its 255-character payment id and so built it on disk at
+        // every run (db/triggers.ts says why those are avoided; test/db/history.test.ts checks).
         `SELECT * FROM (
-           SELECT p.id AS payment_id, p.status, posted.credited,
+           SELECT STRAIGHT_JOIN p.id AS payment_id, p.status, SUM(e.credit) AS credited,
                   (SELECT SUM(c.commission_amount) FROM commissions c WHERE c.transaction_id = p.transaction_id) AS decided
-             FROM (SELECT SUBSTRING(MIN(j.reference), ${COMMISSION_PREFIX.length + 1}) AS payment_id, SUM(e.credit) AS credited
-                     FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id AND e.user_id IS NOT NULL
-                    WHERE j.ledger_type = 'Commission' AND j.reference LIKE '${COMMISSION_PREFIX}%' AND j.reference NOT LIKE '%:clawback:%'
-                    GROUP BY j.id) posted
-             JOIN payment_records p ON p.id = posted.payment_id) c
+             FROM ledger_journals j
+             JOIN ledger_entries e ON e.journal_id = j.id AND e.user_id IS NOT NULL
+             JOIN payment_records p ON p.id = SUBSTRING(j.reference, ${COMMISSION_PREFIX.length + 1})
+            WHERE j.ledger_type = 'Commission' AND j.reference LIKE '${COMMISSION_PREFIX}%' AND j.reference NOT LIKE '%:clawback:%'
+            GROUP BY j.id, p.id, p.status, p.transaction_id) c
           WHERE decided IS NULL OR decided <> credited OR status NOT IN ('COMPLETED', 'REVERSED')`,
       );
     },

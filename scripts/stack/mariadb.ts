@@ -116,9 +116,10 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
   // Unix socket paths are limited to ~107 bytes; keep it short and outside deep checkouts.
   const socket = path.join(os.tmpdir(), `nexaspay-mysql-${port}.sock`);
   const errorLog = path.join(opts.dataDir, 'error.log');
-  // Internal temporary tables go to a directory of this server's own, so nothing that cleans
-  // the system's /tmp can remove one between its creation and its opening.
-  const tmpDir = path.join(opts.dataDir, 'tmp');
+  // Internal temporary tables go to a directory of this server's own (beside its data: a
+  // folder inside would show as a database), so nothing that cleans the system's /tmp can
+  // remove one between its creation and its opening.
+  const tmpDir = `${opts.dataDir}-tmp`;
   mkdirSync(tmpDir, { recursive: true });
   const args = [
     '--no-defaults',
@@ -129,9 +130,10 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
     `--pid-file=${path.join(opts.dataDir, 'mysqld.pid')}`,
     `--log-error=${errorLog}`,
     `--tmpdir=${tmpDir}`,
-    // Every suite's database keeps its tables open, and each on-disk temporary table takes two
-    // descriptors: MariaDB 10.11 crashes when it cannot open one (db/triggers.ts), so the limit
-    // is set far above what a run needs rather than left to the shell's default.
+    // Tables kept open (every test suite has a database of its own) and on-disk temporary
+    // tables (two descriptors each) need file descriptors, and MariaDB 10.11 crashes when it
+    // cannot open such a table (db/triggers.ts): the limit is set far above what any of our
+    // stacks needs rather than left to the shell's default.
     '--open-files-limit=65535',
     '--skip-log-bin',
     '--character-set-server=utf8mb4',

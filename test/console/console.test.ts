@@ -1,8 +1,9 @@
 /**
  * The operations console in a real browser (Chromium driven by playwright-core) against the
  * whole engine: an admin signs in with two-factor, reads the dashboard (its figures equal the
- * reports API's), rechecks a stuck recharge until it completes, reads its payment page and
- * approves a KYC. Screenshots are kept in .data/test-artifacts/ as the run's artefacts.
+ * reports API's), rechecks stuck recharges in bulk until they complete, reads a payment's page,
+ * proposes crediting a top-up (which waits for a second admin), approves a KYC and pages through
+ * the users. Screenshots are kept in .data/test-artifacts/ as the run's artefacts.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';

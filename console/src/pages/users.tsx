@@ -79,7 +79,13 @@ export function Users(props: { kycQueue: boolean }) {
       <Loading error={list.error} loading={list.loading && !list.data} />
       {list.data &&
         (list.data.items.length === 0 ? (
-          <p>{props.kycQueue ? 'No KYC is waiting.' : 'No user matches.'}</p>
+          <p>
+            {trail.length > 0
+              ? 'Nothing is left on this page; go back with Newer.'
+              : props.kycQueue
+                ? 'No KYC is waiting.'
+                : 'No user matches.'}
+          </p>
         ) : (
           <table aria-label={props.kycQueue ? 'KYC waiting for a decision' : 'Users'}>
             <thead>
@@ -123,12 +129,18 @@ export function Users(props: { kycQueue: boolean }) {
             Page {trail.length + 1}, newest first{list.data.nextCursor ? '; there are more' : ''}.
           </span>
           {trail.length > 0 && (
-            <button type="button" class="secondary" onClick={() => setTrail(trail.slice(0, -1))}>
+            <button
+              type="button"
+              class="secondary"
+              disabled={list.loading}
+              onClick={() => setTrail(trail.slice(0, -1))}
+            >
               Newer
             </button>
           )}
           {list.data.nextCursor && (
-            <button type="button" onClick={() => setTrail([...trail, list.data!.nextCursor!])}>
+            // Off while a page loads: the rows and cursor on screen are still the last page's.
+            <button type="button" disabled={list.loading} onClick={() => setTrail([...trail, list.data!.nextCursor!])}>
               Older
             </button>
           )}
