@@ -248,53 +248,66 @@ export type PaymentNeedingOps = PaymentRecord & {
 /**
  * What ops look at: open payments and payments with undelivered provider events finance has
  * to settle. Orphans first, then NEEDS_ATTENTION, then finance items, then the longest untouched.
+ *
+ * Read in two steps, so that no temporary table goes to disk (MariaDB's on-disk ones are Aria
+ * tables, which crash the server when one fails to open: db/triggers.ts): which payments, in
+ * order, from short columns only; then their whole rows (JSON columns included) by primary key.
  */
 export async function stuckPayments(
   knex: Knex,
   f: { kind?: string; status?: string; olderThan?: Date; limit: number },
 ): Promise<PaymentNeedingOps[]> {
+  // Keyed by a payment id's width: a key of the 255-character provider_ref would not fit in
+  // memory, and a longer ref is no payment's id anyway.
   const finance = knex('webhook_events')
-    .select('provider_ref')
+    .select(knex.raw('CAST(provider_ref AS CHAR(40)) AS payment_id'))
     .count({ events: '*' })
     .min({ reason: 'undelivered_reason' })
     .whereNull('signalled_at')
     .whereNull('settled_at')
     .whereNotNull('undelivered_reason')
-    .groupBy('provider_ref')
+    .whereRaw('CHAR_LENGTH(provider_ref) <= 40')
+    .groupBy('payment_id')
     .as('f');
   const q = knex('payment_records as p')
-    .leftJoin(finance, 'f.provider_ref', 'p.id')
+    .leftJoin(finance, 'f.payment_id', 'p.id')
+    .select('p.id', 'f.events as finance_events', 'f.reason as finance_reason');
+  if (f.status) q.where('p.status', f.status);
+  else q.where((w) => w.whereIn('p.status', OPEN_STATUSES as PaymentStatus[]).orWhereNotNull('f.events'));
+  if (f.kind) q.where('p.kind', f.kind);
+  if (f.olderThan) q.where('p.updated_at', '<', f.olderThan);
+  const picked: Array<{ id: string; finance_events: number | null; finance_reason: string | null }> = await q
+    .orderByRaw('p.orphaned_at IS NOT NULL DESC')
+    .orderByRaw("p.status = 'NEEDS_ATTENTION' DESC")
+    .orderByRaw('f.events IS NOT NULL DESC')
+    .orderBy('p.updated_at', 'asc')
+    .limit(f.limit);
+  if (picked.length === 0) return [];
+  const ids = picked.map((p) => p.id);
+  const rows = await knex('payment_records as p')
     // The money the payment still holds, through the unique hold reference.
     .leftJoin('holds as h', (j) =>
       j
         .on('h.reference', '=', knex.raw(referenceSql('hold', { kind: 'p.kind', id: 'p.id' })))
         .andOnVal('h.status', 'active'),
     )
-    .select('p.*', 'f.events as finance_events', 'f.reason as finance_reason', 'h.amount as held');
-  if (f.status) q.where('p.status', f.status);
-  else q.where((w) => w.whereIn('p.status', OPEN_STATUSES as PaymentStatus[]).orWhereNotNull('f.events'));
-  if (f.kind) q.where('p.kind', f.kind);
-  if (f.olderThan) q.where('p.updated_at', '<', f.olderThan);
-  const rows = await q
-    .orderByRaw('p.orphaned_at IS NOT NULL DESC')
-    .orderByRaw("p.status = 'NEEDS_ATTENTION' DESC")
-    .orderByRaw('f.events IS NOT NULL DESC')
-    .orderBy('p.updated_at', 'asc')
-    .limit(f.limit);
-  const lastNotes = await lastTimelineNotes(
-    knex,
-    rows.map((r) => r.id as string),
-  );
-  return rows.map((r) => ({
-    ...toRecord(r),
-    held: r.held === null ? ZERO : fromDecimal(r.held),
-    lastNote: lastNotes.get(r.id) ?? null,
-    attention: r.orphan_reason
-      ? `orphaned: ${r.orphan_reason}`
-      : r.finance_events
-        ? `needs finance (${r.finance_events} undelivered event${Number(r.finance_events) > 1 ? 's' : ''}): ${r.finance_reason}`
-        : null,
-  }));
+    .whereIn('p.id', ids)
+    .select('p.*', 'h.amount as held');
+  const byId = new Map(rows.map((r) => [r.id as string, r]));
+  const lastNotes = await lastTimelineNotes(knex, ids);
+  return picked.map(({ id, finance_events: events, finance_reason: reason }) => {
+    const r = byId.get(id)!;
+    return {
+      ...toRecord(r),
+      held: r.held === null ? ZERO : fromDecimal(r.held),
+      lastNote: lastNotes.get(id) ?? null,
+      attention: r.orphan_reason
+        ? `orphaned: ${r.orphan_reason}`
+        : events
+          ? `needs finance (${events} undelivered event${Number(events) > 1 ? 's' : ''}): ${reason}`
+          : null,
+    };
+  });
 }
 
 /** Each payment's newest timeline note (the timeline's order is its ids'). */
