@@ -4,7 +4,6 @@
  * before and after the rollups are folded.
  */
 import type { Knex } from 'knex';
-import { createKnex } from '../../db/knex';
 import { checkInvariants } from '../../db/ledger/invariants';
 import { adminSummary } from '../../db/reports/admin';
 import { foldReportDeltas } from '../../db/reports/fold';
@@ -14,7 +13,7 @@ import { fromDecimal } from '../../db/money';
 import { addDays, istDate } from '../../domain/calendar';
 import { periodOf } from '../../domain/reports';
 import type { Paise } from '../../domain/money';
-import { createTestDatabase, TestDatabase } from '../support/db';
+import { createTestDatabase, temporaryTablesOnDisk, TestDatabase } from '../support/db';
 import { expectLedgerInvariants } from '../support/ledger';
 
 let db: TestDatabase;
@@ -106,23 +105,10 @@ it('writes the history it was asked for, every kind and outcome, through the led
 }, 120_000);
 
 it('checks every invariant over it without putting a temporary table on disk', async () => {
-  // On-disk temporary tables are Aria tables, and MariaDB 10.11 crashes when one fails to open
-  // (db/triggers.ts): the checker runs after every money-moving test and in daily
-  // reconciliation, so it keeps its temporary tables in memory. One connection, so its session
-  // counter sees every statement; the baseline is whatever reading the counter adds by itself.
-  const one = createKnex({ url: db.url, poolMax: 1 });
-  try {
-    const onDisk = async () =>
-      Number((await one.raw("SHOW SESSION STATUS LIKE 'Created_tmp_disk_tables'"))[0][0].Value);
-    const first = await onDisk();
-    const baseline = (await onDisk()) - first;
-    const before = await onDisk();
-    const report = await checkInvariants(one);
-    expect(report.checks.filter((c) => !c.ok)).toEqual([]);
-    expect((await onDisk()) - before).toBe(baseline);
-  } finally {
-    await one.destroy();
-  }
+  // The checker runs after every money-moving test and in daily reconciliation.
+  const { result: report, onDisk } = await temporaryTablesOnDisk(db.url, (one) => checkInvariants(one));
+  expect(report.checks.filter((c) => !c.ok)).toEqual([]);
+  expect(onDisk).toBe(0);
 }, 120_000);
 
 it('gives report figures equal to the ledger, folded or not', async () => {

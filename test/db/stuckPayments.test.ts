@@ -3,13 +3,12 @@
  * why and the money held, read without an on-disk temporary table (db/triggers.ts says why
  * MariaDB's are avoided).
  */
-import { createKnex } from '../../db/knex';
 import { createLedger } from '../../db/ledger';
 import { checkInvariants, INVARIANT_IDS } from '../../db/ledger/invariants';
 import { createPaymentRecord, markOrphaned, recordPaymentStatus, stuckPayments } from '../../db/payments';
 import { holdReferenceOf } from '../../domain/references';
 import { paise } from '../../domain/money';
-import { createTestDatabase, TestDatabase } from '../support/db';
+import { createTestDatabase, temporaryTablesOnDisk, TestDatabase } from '../support/db';
 import { createUser } from '../support/ledger';
 
 let db: TestDatabase;
@@ -66,41 +65,32 @@ it('lists orphans, then NEEDS_ATTENTION, then finance items, then the longest un
     .where({ id: untouched })
     .update({ updated_at: new Date(Date.now() - 3_600_000) });
 
-  // One connection, so its session counter sees the whole read.
-  const one = createKnex({ url: db.url, poolMax: 1 });
-  try {
-    const onDisk = async () =>
-      Number((await one.raw("SHOW SESSION STATUS LIKE 'Created_tmp_disk_tables'"))[0][0].Value);
-    const before = await onDisk();
-    const listed = await stuckPayments(one, { limit: 50 });
-    expect(await onDisk()).toBe(before);
-    expect(listed.map((p) => [p.id, p.status, p.attention, p.lastNote, p.held])).toEqual([
-      [
-        orphan,
-        'NEEDS_ATTENTION',
-        'orphaned: workflow terminated',
-        'workflow terminated; recheck or resolve starts a recovery run',
-        0,
-      ],
-      [attention, 'NEEDS_ATTENTION', null, 'the operator network said neither yes nor no', 0],
-      [
-        finance,
-        'COMPLETED',
-        'needs finance (1 undelivered event): REVERSED: the provider reversed a completed payment',
-        null,
-        0,
-      ],
-      [untouched, 'PROCESSING', null, null, 0],
-      [holding, 'PROCESSING', null, null, 5_000],
-    ]);
-    expect((await stuckPayments(one, { limit: 2 })).map((p) => p.id)).toEqual([orphan, attention]);
-    expect((await stuckPayments(one, { status: 'PROCESSING', limit: 50 })).map((p) => p.id)).toEqual([
-      untouched,
-      holding,
-    ]);
-  } finally {
-    await one.destroy();
-  }
+  const { result: listed, onDisk } = await temporaryTablesOnDisk(db.url, (one) => stuckPayments(one, { limit: 50 }));
+  expect(onDisk).toBe(0);
+  expect(listed.map((p) => [p.id, p.status, p.attention, p.lastNote, p.held])).toEqual([
+    [
+      orphan,
+      'NEEDS_ATTENTION',
+      'orphaned: workflow terminated',
+      'workflow terminated; recheck or resolve starts a recovery run',
+      0,
+    ],
+    [attention, 'NEEDS_ATTENTION', null, 'the operator network said neither yes nor no', 0],
+    [
+      finance,
+      'COMPLETED',
+      'needs finance (1 undelivered event): REVERSED: the provider reversed a completed payment',
+      null,
+      0,
+    ],
+    [untouched, 'PROCESSING', null, null, 0],
+    [holding, 'PROCESSING', null, null, 5_000],
+  ]);
+  expect((await stuckPayments(db.knex, { limit: 2 })).map((p) => p.id)).toEqual([orphan, attention]);
+  expect((await stuckPayments(db.knex, { status: 'PROCESSING', limit: 50 })).map((p) => p.id)).toEqual([
+    untouched,
+    holding,
+  ]);
   // The records are written without the postings their workflows would make (as the reports
   // tests do), so the check that settled payments were captured does not apply; every other does.
   const report = await checkInvariants(

@@ -32,3 +32,24 @@ export async function createTestDatabase(opts: { migrate?: boolean; poolMax?: nu
     },
   };
 }
+
+/**
+ * Runs `read` on a connection of its own and counts the temporary tables MariaDB put on disk
+ * meanwhile (its session counter). On-disk ones are Aria tables, and MariaDB 10.11 crashes when
+ * one fails to open (db/triggers.ts), so the reads run after every test or by ops avoid them.
+ */
+export async function temporaryTablesOnDisk<T>(
+  url: string,
+  read: (knex: Knex) => Promise<T>,
+): Promise<{ result: T; onDisk: number }> {
+  const one = createKnex({ url, poolMax: 1 });
+  try {
+    const counter = async () =>
+      Number((await one.raw("SHOW SESSION STATUS LIKE 'Created_tmp_disk_tables'"))[0][0].Value);
+    const before = await counter();
+    const result = await read(one);
+    return { result, onDisk: (await counter()) - before };
+  } finally {
+    await one.destroy();
+  }
+}
