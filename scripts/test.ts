@@ -12,7 +12,7 @@ import { bundleWorkflowCode } from '@temporalio/worker';
 import { bundleConsole } from '../api/console/bundle';
 import { ensureChromium } from './stack/chromium';
 import { runGuardrails } from './stack/guardrails';
-import { exitOnMissingPrerequisite, ReportedFailure, step, timed } from './stack/log';
+import { exitOnMissingPrerequisite, lastLines, ReportedFailure, step, timed } from './stack/log';
 import { startPrivateDatabase } from './stack/mariadb';
 import { dataDir, projectRoot } from './stack/paths';
 import { ensureSchemathesis } from './stack/schemathesis';
@@ -142,9 +142,8 @@ interface SharedServer {
 function printDeadServers(servers: SharedServer[], runDir: string): boolean {
   const dead = servers.filter((s) => s.exitStatus() !== undefined);
   for (const s of dead) {
-    const lines = existsSync(s.log) ? readFileSync(s.log, 'utf8').trimEnd().split('\n') : [];
     console.log(`\n── the shared ${s.name} stopped during the run (${s.exitStatus()}); last lines of ${s.log} ──`);
-    console.log(lines.slice(-40).join('\n'));
+    console.log(lastLines(s.log, 40).join('\n'));
   }
   if (dead.length > 0) {
     const disk = statfsSync(runDir);

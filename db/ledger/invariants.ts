@@ -157,14 +157,12 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
     id: 'immutability',
     title: 'Entries and journals are protected against update and delete, and every running balance chains',
     async run(db) {
-      const missing = (
-        await missingTriggers(db, [
-          'ledger_entries_no_update',
-          'ledger_entries_no_delete',
-          'ledger_journals_no_update',
-          'ledger_journals_no_delete',
-        ])
-      ).map((t) => ({ missing_trigger: t }));
+      const missing = await missingTriggers(db, [
+        'ledger_entries_no_update',
+        'ledger_entries_no_delete',
+        'ledger_journals_no_update',
+        'ledger_journals_no_delete',
+      ]);
       const broken = await rows(
         db,
         `SELECT entry_id, user_id, system_account_id, previous_balance, delta, balance_after FROM (

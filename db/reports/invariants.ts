@@ -115,7 +115,7 @@ export const REPORT_CHECKS: readonly ReportCheck[] = [
   {
     id: 'report_triggers',
     title: 'The triggers that keep the report rollups in step with their sources are installed',
-    run: async (db) => (await missingTriggers(db, REPORT_TRIGGERS)).map((t) => ({ missing_trigger: t })),
+    run: (db) => missingTriggers(db, REPORT_TRIGGERS),
   },
   {
     id: 'report_settled_at',

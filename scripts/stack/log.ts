@@ -1,4 +1,6 @@
 /** Progress and failure output for the provisioning scripts: short lines, never a stack trace. */
+import { existsSync, readFileSync } from 'node:fs';
+
 /** A failure we explain in our own words: printed as one message, without a stack trace. */
 export class ReportedFailure extends Error {}
 export class MissingPrerequisite extends ReportedFailure {}
@@ -21,4 +23,10 @@ export function exitOnMissingPrerequisite(err: unknown): never {
   if (err instanceof ReportedFailure) console.error(`nexaspay: ${err.message}`);
   else console.error('nexaspay: failed:', err instanceof Error ? (err.stack ?? err.message) : err);
   process.exit(1);
+}
+
+/** The last `n` lines of a log file; none when it is missing or empty. */
+export function lastLines(file: string, n: number): string[] {
+  const text = existsSync(file) ? readFileSync(file, 'utf8').trimEnd() : '';
+  return text ? text.split('\n').slice(-n) : [];
 }

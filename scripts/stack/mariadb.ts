@@ -1,9 +1,9 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
-import { MissingPrerequisite, step } from './log';
+import { lastLines, MissingPrerequisite, step } from './log';
 import { freePort, startProcess, waitFor } from './processes';
 
 export interface DatabaseServer {
@@ -151,9 +151,7 @@ export async function startPrivateDatabase(opts: StartDatabaseOptions): Promise<
     'the database server',
     async () => {
       if (proc.child.exitCode !== null) {
-        const tail = existsSync(errorLog)
-          ? readFileSync(errorLog, 'utf8').trim().split('\n').slice(-3).join(' | ')
-          : '';
+        const tail = lastLines(errorLog, 3).join(' | ');
         throw new MissingPrerequisite(`the database server exited (code ${proc.child.exitCode}): ${tail}`);
       }
       try {

@@ -73,11 +73,17 @@ export function startProcess(cmd: string, args: string[], opts: SpawnOptions & {
   }
   children.add(child);
   child.on('exit', () => children.delete(child));
+  const exitStatus = () =>
+    child.signalCode !== null
+      ? `signal ${child.signalCode}`
+      : child.exitCode !== null
+        ? `exit code ${child.exitCode}`
+        : undefined;
   return {
     child,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (exitStatus() !== undefined) return resolve();
         const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
         child.once('exit', () => {
           clearTimeout(timer);
@@ -87,16 +93,11 @@ export function startProcess(cmd: string, args: string[], opts: SpawnOptions & {
       }),
     kill: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
+        if (exitStatus() !== undefined) return resolve();
         child.once('exit', () => resolve());
         child.kill('SIGKILL');
       }),
-    exitStatus: () =>
-      child.signalCode !== null
-        ? `signal ${child.signalCode}`
-        : child.exitCode !== null
-          ? `exit code ${child.exitCode}`
-          : undefined,
+    exitStatus,
   };
 }
 

@@ -1,7 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
-import { MissingPrerequisite } from './log';
+import { lastLines, MissingPrerequisite } from './log';
 import { freePort, startProcess, waitFor } from './processes';
 
 export interface TemporalDevServer {
@@ -45,10 +44,6 @@ export async function startTemporalDevServer(opts: TemporalServerOptions): Promi
   }
 }
 
-function logTail(file: string): string {
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').slice(-5).join(' | ') : '';
-}
-
 async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer> {
   const port = opts.port ?? (await freePort());
   const httpPort = await freePort();
@@ -88,7 +83,7 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
     async () => {
       if (proc.child.exitCode !== null)
         throw new MissingPrerequisite(
-          `the Temporal dev server exited with ${proc.child.exitCode}: ${logTail(opts.logFile)}`,
+          `the Temporal dev server exited with ${proc.child.exitCode}: ${lastLines(opts.logFile, 5).join(' | ')}`,
         );
       const r = spawnSync(opts.cli, ['operator', 'cluster', 'health', '--address', address], { encoding: 'utf8' });
       return r.status === 0 && /SERVING/.test(r.stdout);
