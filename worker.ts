@@ -10,6 +10,7 @@ import type { Duration } from '@temporalio/common';
 import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/worker';
 import { temporal } from '@temporalio/proto';
 import { ActivityDeps, createActivities } from './activities';
+import { PROVIDER_CALL_BUCKETS, PROVIDER_CALL_METRIC } from './activities/providerCall';
 import { Config, loadConfigOrExit } from './config';
 import { limitHeapGrowth } from './config/engineProcess';
 import { createKnex } from './db/knex';
@@ -213,7 +214,16 @@ async function main(): Promise<void> {
     logger: new DefaultLogger(config.LOG_LEVEL === 'debug' ? 'DEBUG' : 'INFO'),
     // Slots available and used, schedule-to-start latency, activity and workflow failures.
     ...(config.WORKER_METRICS_ADDRESS !== 'off'
-      ? { telemetryOptions: { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } } }
+      ? {
+          telemetryOptions: {
+            metrics: {
+              prometheus: {
+                bindAddress: config.WORKER_METRICS_ADDRESS,
+                histogramBucketOverrides: { [PROVIDER_CALL_METRIC]: PROVIDER_CALL_BUCKETS },
+              },
+            },
+          },
+        }
       : {}),
   });
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });

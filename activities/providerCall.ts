@@ -11,8 +11,10 @@ import { currentContext } from './activityContext';
 
 const HEARTBEAT_EVERY_MS = 1_000;
 
-/** Exposed by the worker's Prometheus endpoint (WORKER_METRICS_ADDRESS), buckets in ms. */
-export const PROVIDER_CALL_METRIC = 'nexaspay_provider_call_milliseconds';
+/** Exposed by the worker's Prometheus endpoint (WORKER_METRICS_ADDRESS), in seconds as Prometheus names want. */
+export const PROVIDER_CALL_METRIC = 'nexaspay_provider_call_seconds';
+/** Its buckets (the SDK's defaults are for milliseconds): from a quick answer to a provider's 30 s timeout and past it. */
+export const PROVIDER_CALL_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
 /** Which provider is asked what, for the worker's provider-call histogram. */
 export interface ProviderCallName {
@@ -49,7 +51,7 @@ export async function providerCall<T>(
     clearInterval(beat);
     // Each attempt is one sample: a provider that times out and is retried shows every slow try.
     ctx.metricMeter
-      .createHistogram(PROVIDER_CALL_METRIC, 'int', 'ms', 'Calls to a provider, by provider, operation and outcome')
-      .record(Math.round(performance.now() - started), { ...name, outcome });
+      .createHistogram(PROVIDER_CALL_METRIC, 'float', 's', 'Calls to a provider, by provider, operation and outcome')
+      .record((performance.now() - started) / 1000, { ...name, outcome });
   }
 }

@@ -15,6 +15,7 @@ import { runGuardrails } from './stack/guardrails';
 import { exitOnMissingPrerequisite, lastLines, ReportedFailure, step, timed } from './stack/log';
 import { startPrivateDatabase } from './stack/mariadb';
 import { dataDir, projectRoot } from './stack/paths';
+import { ensurePromtool } from './stack/promtool';
 import { ensureSchemathesis } from './stack/schemathesis';
 import { ensureTemporalCli } from './stack/temporalCli';
 import { startTemporalDevServer } from './stack/temporalServer';
@@ -35,7 +36,7 @@ async function main(): Promise<number> {
     const cli = await timed('finding the Temporal CLI', ensureTemporalCli);
     // apt-get (MariaDB's, then Chromium's) must not run twice at once: both find their binaries first.
     const chromium = await timed('finding Chromium for the console tests', async () => ensureChromium());
-    const [adminUrl, temporal, bundlePath, schemathesis, consoleDir] = await Promise.all([
+    const [adminUrl, temporal, bundlePath, schemathesis, consoleDir, promtool] = await Promise.all([
       process.env.DATABASE_URL
         ? Promise.resolve(process.env.DATABASE_URL.replace(/\/[^/]*$/, '/'))
         : timed('starting a throwaway MariaDB', async () => {
@@ -72,6 +73,7 @@ async function main(): Promise<number> {
       }),
       timed('finding the API fuzzer (schemathesis)', ensureSchemathesis),
       timed('bundling the operations console', async () => (await bundleConsole(path.join(runDir, 'console'))).outDir),
+      timed('finding promtool for the alert tests', ensurePromtool),
     ]);
     await typecheck;
 
@@ -99,6 +101,7 @@ async function main(): Promise<number> {
             TEST_LOG_DIR: logDir,
             SCHEMATHESIS_BIN: schemathesis,
             CHROMIUM_BIN: chromium,
+            PROMTOOL_BIN: promtool,
             CONSOLE_DIR: consoleDir,
             TEST_ARTIFACT_DIR: path.join(dataDir, 'test-artifacts'),
           },

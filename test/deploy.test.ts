@@ -1,7 +1,9 @@
 /**
- * deploy/ cannot run here (no Docker engine, no Prometheus or Grafana binaries), so this keeps it
- * honest statically: the files parse, compose mounts them where the configs look, and every metric
- * a rule or panel queries is one the API or the worker really exposes.
+ * deploy/ cannot run here (no Docker engine, no Grafana), so this keeps it honest without them:
+ * Prometheus's own promtool, at the compose image's version, checks the config, parses every rule
+ * and dashboard query and runs the alerts' unit tests (deploy/prometheus/alerts.test.yml); the
+ * files parse, compose mounts them where the configs look, and every metric a rule or panel
+ * queries is one the API or the worker really exposes.
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +13,8 @@ import { Registry } from 'prom-client';
 import { parse } from 'yaml';
 import { PROVIDER_CALL_METRIC } from '../activities/providerCall';
 import { createMetrics } from '../api/middleware/metrics';
+import { PROMETHEUS_VERSION } from '../scripts/stack/promtool';
+import { promtool } from './support/promtool';
 
 const root = path.join(__dirname, '..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
@@ -30,6 +34,7 @@ function queriedNames(expr: string): string[] {
 }
 
 const rules = (alerts.groups as Array<{ rules: Array<Record<string, any>> }>).flatMap((g) => g.rules);
+const panelText = (p: { targets: Array<{ expr: string }> }) => p.targets.map((t) => t.expr).join(' ');
 const panelExprs = (dashboard.panels as Array<{ targets: Array<{ expr: string }> }>).flatMap((p) =>
   p.targets.map((t) => t.expr),
 );
@@ -42,6 +47,30 @@ it('alerts on stuck payments, reconciliation failure and provider failure rate',
     expect([r.alert, typeof r.expr, typeof r.annotations?.summary]).toEqual([r.alert, 'string', 'string']);
 });
 
+it('passes promtool: the config, the rules, and every alert firing (and staying quiet) as its unit tests expect', () => {
+  // Syntax only: the rule file and the token are paths inside the container.
+  expect(promtool(['check', 'config', '--syntax-only', 'deploy/prometheus/prometheus.yml'])).toMatchObject({
+    status: 0,
+  });
+  expect(promtool(['check', 'rules', 'deploy/prometheus/alerts.yml'])).toMatchObject({ status: 0 });
+  const tests = promtool(['test', 'rules', 'deploy/prometheus/alerts.test.yml']);
+  expect(tests).toEqual({ status: 0, output: expect.stringContaining('SUCCESS') });
+  // Every alert has a test that sees it fire.
+  const checks = (parse(read('deploy/prometheus/alerts.test.yml')).tests as Array<{ alert_rule_test: any[] }>).flatMap(
+    (t) => t.alert_rule_test as Array<{ alertname: string; exp_alerts: unknown[] }>,
+  );
+  const seenFiring = new Set(checks.filter((c) => c.exp_alerts.length > 0).map((c) => c.alertname));
+  expect(rules.map((r) => r.alert).filter((a) => !seenFiring.has(a))).toEqual([]);
+});
+
+it('gives the dashboard only queries Prometheus parses', () => {
+  for (const expr of panelExprs) {
+    // Grafana fills in its own range variable before Prometheus sees the query.
+    const parsed = promtool(['--experimental', 'promql', 'format', expr.replaceAll('$__rate_interval', '5m')]);
+    expect([expr, parsed.status, parsed.output]).toEqual([expr, 0, expect.any(String)]);
+  }
+});
+
 it('queries only metrics that exist, in the rules and in the dashboard', () => {
   const exposed = exposedNames();
   const queried = [...rules.map((r) => r.expr as string), ...panelExprs].flatMap(queriedNames);
@@ -50,6 +79,11 @@ it('queries only metrics that exist, in the rules and in the dashboard', () => {
   // And every payment metric is looked at somewhere.
   const unused = [...exposed].filter((n) => n.startsWith('nexaspay_') && !queried.includes(n));
   expect(unused).toEqual([]);
+});
+
+it('shows histogram quantiles in seconds, the unit every histogram here is in', () => {
+  for (const p of dashboard.panels.filter((x: any) => panelText(x).includes('histogram_quantile')))
+    expect([p.title, p.fieldConfig?.defaults?.unit]).toEqual([p.title, 's']);
 });
 
 it('gives the dashboard unique panel ids on the provisioned data source', () => {
@@ -62,7 +96,8 @@ it('gives the dashboard unique panel ids on the provisioned data source', () => 
 
 it('mounts the configs where Prometheus and Grafana look, with the API token as a secret', () => {
   const prom = compose.services.prometheus;
-  expect(prom.image).toMatch(/^prom\/prometheus:v3\./);
+  // The image runs the rules promtool tested.
+  expect(prom.image).toBe(`prom/prometheus:v${PROMETHEUS_VERSION}`);
   const mounts = (svc: { volumes: string[] }) => svc.volumes.map((v) => v.split(':').slice(0, 2));
   expect(mounts(prom)).toEqual(
     expect.arrayContaining([

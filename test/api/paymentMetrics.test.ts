@@ -12,6 +12,7 @@ import { istDate } from '../../domain/calendar';
 import { PaymentKind, PaymentStatus } from '../../domain/payments';
 import { createTestApp, promoteToAdmin, registerUser } from '../support/api';
 import { createTestDatabase, TestDatabase } from '../support/db';
+import { promtool } from '../support/promtool';
 import { createUser, expectReportInvariants, rs } from '../support/ledger';
 
 const TOKEN = 'ops-token-for-prometheus-000000000';
@@ -118,6 +119,14 @@ it('gives the figures the reports give, and the fold changes none of them', asyn
   const exact = (m: Samples) =>
     [...m].filter(([k]) => /^nexaspay_(payments|payment_settle|holds)/.test(k) && !k.includes('age_seconds'));
   expect(exact(after)).toEqual(exact(before));
+});
+
+it("passes Prometheus's own lint (promtool check metrics)", async () => {
+  const res = await t.http().get('/metrics').set('Authorization', `Bearer ${TOKEN}`);
+  expect(res.text).toContain('nexaspay_payment_settle_seconds_bucket');
+  // prom-client's own Node.js gauges named *_total are its to rename, not ours.
+  const findings = promtool(['check', 'metrics'], res.text).output.split('\n').filter(Boolean);
+  expect(findings.filter((l) => !l.startsWith('nodejs_'))).toEqual([]);
 });
 
 it('leaves out what has never happened rather than showing 0 (no reconciliation yet)', async () => {

@@ -13,6 +13,8 @@ import { expectLedgerInvariants, walletOf } from '../support/ledger';
 import { idemKey, PaymentsHarness, postingsFor, startPaymentsHarness, waitForStatus } from '../support/payments';
 import { eventually, PHONEPE_CREDS, PROVIDER_CREDS } from '../support/simulators';
 import { freePort } from '../../scripts/stack/processes';
+import { promtool } from '../support/promtool';
+import { PROVIDER_CALL_BUCKETS } from '../../activities/providerCall';
 import { control, HeldKind, payer, prepare } from '../support/heldPayments';
 
 let h: PaymentsHarness;
@@ -263,8 +265,35 @@ it('a production-shaped worker: health endpoint, runtime metrics with its slot l
   );
   expect(metrics).toMatch(/temporal_worker_task_slots_available/);
 
-  // SIGTERM while a slow recharge create is in flight: the worker stops polling, lets it finish, exits 0.
+  // A recharge sent to its provider shows in the provider-call histogram, under the exact names the
+  // alert rules and the dashboard query (no prefix added by the SDK's exporter), and lints clean.
   const p = await payer(h);
+  const sentFirst = await prepare(h, 'recharge', p);
+  await control(h, 'recharge').scenario({ match: sentFirst.match, outcome: 'success' });
+  await waitForStatus(h, p.token, (await sentFirst.pay('50.00')).body.paymentId as string, 'COMPLETED', 30_000);
+  const sentOnce =
+    /^nexaspay_provider_call_seconds_count\{(?=[^}]*provider="recharge-aggregator")(?=[^}]*operation="send")(?=[^}]*outcome="ok")[^}]*\} 1$/m;
+  const calls = await eventually(
+    () => fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((x) => x.text()),
+    (t) => sentOnce.test(t),
+    10_000,
+  );
+  expect(calls).toMatch(sentOnce);
+  const ours = calls
+    .split('\n')
+    .filter((l) => l.includes('nexaspay_'))
+    .join('\n');
+  // The buckets are ours (the SDK's defaults are for milliseconds).
+  const bounds = [
+    ...ours.matchAll(/^nexaspay_provider_call_seconds_bucket\{[^}]*operation="send"[^}]*le="([^"]+)"\}/gm),
+  ];
+  expect(bounds.map((m) => m[1])).toEqual([...PROVIDER_CALL_BUCKETS.map(String), '+Inf']);
+  // Prometheus's lint finds only what the SDK adds to every activity's metrics: camelCase tags
+  // (activityType, taskQueue) that are not ours to rename.
+  const lint = promtool(['check', 'metrics'], `${ours}\n`).output.split('\n').filter(Boolean);
+  expect(lint.filter((l) => !l.endsWith("label names should be written in 'snake_case' not 'camelCase'"))).toEqual([]);
+
+  // SIGTERM while a slow recharge create is in flight: the worker stops polling, lets it finish, exits 0.
   const r = await prepare(h, 'recharge', p);
   await control(h, 'recharge').scenario({ match: r.match, outcome: 'success' });
   await control(h, 'recharge').fault({ endpoint: 'create', kind: 'slow', delayMs: 1500 });
@@ -284,6 +313,6 @@ it('a production-shaped worker: health endpoint, runtime metrics with its slot l
   expect(creates).toHaveLength(1);
   startWorkerProcess();
   await waitForStatus(h, p.token, paymentId, 'COMPLETED', 30_000);
-  expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9950.00', held: '0.00' });
+  expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9900.00', held: '0.00' });
   await expectLedgerInvariants(h.db.knex);
 }, 150_000);
