@@ -17,7 +17,7 @@ import { createKnex } from '../db/knex';
 import { migrateLatest } from '../db/migrations';
 import { audit, auditSelfTest, Violation } from './chaos/audit';
 import { FullStack, startFullStack, Target } from './stack/fullStack';
-import { Answered, Clients, plan } from './chaos/workload';
+import { Answered, Clients, plan, REVERSE_AFTER_MS } from './chaos/workload';
 import { exitOnMissingPrerequisite, step, timed } from './stack/log';
 import { ensureTemporalCli } from './stack/temporalCli';
 
@@ -205,6 +205,10 @@ async function main(): Promise<void> {
   // the reversal sweep's next due check (every 10 s of its 60 s window here, swept every 5 s).
   // Give it that window before judging; the audit below still fails any reversal not booked.
   await timed('waiting for reversals the provider reported', async () => {
+    // First, for the provider to make the reversals it was scripted to: a payment that settled
+    // just now is reversed there up to REVERSE_AFTER_MS later, and judged before that it would
+    // look done (this once let the audit find a reversal the wait had not waited for).
+    await new Promise((r) => setTimeout(r, REVERSE_AFTER_MS + 1_000));
     const deadline = Date.now() + 70_000;
     const pendingReversal = (v: Violation) => / provider reversed, ours COMPLETED,/.test(v.detail);
     while (Date.now() < deadline && (await audit(knex, answered, stack.simulatorUrl)).some(pendingReversal))

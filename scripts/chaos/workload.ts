@@ -315,12 +315,15 @@ export class Clients {
   }
 }
 
+/** How long after its success the provider reverses a `success_then_reversed` payment. */
+export const REVERSE_AFTER_MS = 1500;
+
 function scenarioBody(s: HeldScenario): object {
   switch (s) {
     case 'pending_then_success':
       return { outcome: s, pendingMs: 1500, webhook: 'drop' };
     case 'success_then_reversed':
-      return { outcome: s, reverseAfterMs: 1500 };
+      return { outcome: s, reverseAfterMs: REVERSE_AFTER_MS };
     default:
       return { outcome: s };
   }
