@@ -3,11 +3,13 @@
  *   0. (refunds only) lock the original journal, so refunds of one original queue up front;
  *   1. insert the journal row; its unique reference is the idempotency arbiter (a concurrent
  *      twin waits on the row lock, then fails with a duplicate key and replays the winner);
- *   2. lock every account in the global order (accounts.ts);
+ *   2. lock the posting's users (accounts.ts: users, then system accounts, is the global order);
  *   3. let the caller's hook act on the locked rows (hold capture, refund ceiling);
- *   4. check the rules on the locked rows: active, KYC, available balance, limits;
- *   5. update balances (and the limit counters of a counted debit), insert immutable entries
- *      with balance_after, write statement rows.
+ *   4. check the rules on the locked users: active, KYC, available balance, limits;
+ *   5. update the users' balances (and the limit counters of a counted debit), write their
+ *      statement rows;
+ *   6. lock the system accounts and update theirs, then insert the immutable entries with
+ *      balance_after, in line order.
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
@@ -33,7 +35,7 @@ import {
 import { countUsage, usageAt } from '../../domain/limitUsage';
 import { add, formatRupees, Paise, subtract, ZERO } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
-import { LockedAccount, LockedUser, lockAccounts, saveUser } from './accounts';
+import { LockedAccount, LockedUser, lockSystemAccounts, lockUserAccounts, saveUser } from './accounts';
 import { insertRow, insertRows, updateById } from '../sql';
 import { inLedgerTransaction, isDuplicateKey } from './transaction';
 
@@ -44,8 +46,11 @@ export interface PostingHooks {
   countsTowardLimits?: boolean;
   /** Runs first, before the journal row exists: for locks that must precede it (see refunds). */
   beforeInsert?: (trx: Knex.Transaction) => Promise<void>;
-  /** Runs with every account locked, before any rule is checked or balance changed. */
-  afterLock?: (trx: Knex.Transaction, accounts: Map<string, LockedAccount>, journalId: number) => Promise<void>;
+  /**
+   * Runs with the posting's users locked (its system accounts are locked later, last of all),
+   * before any rule is checked or balance changed.
+   */
+  afterLock?: (trx: Knex.Transaction, users: Map<string, LockedUser>, journalId: number) => Promise<void>;
   /** The posting's moment; the wall clock unless the ledger imports history (db/ledger/index.ts). */
   clock?: Clock;
 }
@@ -134,34 +139,21 @@ async function applyPosting(
     throw err;
   }
 
-  const accounts = await lockAccounts(
-    trx,
-    req.lines.map((l) => l.account),
-  );
-  if (hooks.afterLock) await hooks.afterLock(trx, accounts, journalId);
+  const refs = req.lines.map((l) => l.account);
+  const users = await lockUserAccounts(trx, refs);
+  if (hooks.afterLock) await hooks.afterLock(trx, users, journalId);
   for (const line of req.lines) {
-    const acct = accounts.get(accountKey(line.account))!;
-    if (acct.kind === 'user') checkUserRules(acct, line, now);
+    const user = users.get(accountKey(line.account));
+    if (user) checkUserRules(user, line, now);
   }
 
+  // Each line moves its account's balance in line order; entries and the result keep line order.
   const userLines = req.lines.filter((l) => 'user' in l.account).length;
-  const posted: PostedLine[] = [];
-  const entries: Record<string, unknown>[] = [];
-  for (const line of req.lines) {
-    const acct = accounts.get(accountKey(line.account))!;
-    const debit = line.debit ?? ZERO;
-    const credit = line.credit ?? ZERO;
-    const before = acct.balance;
-    acct.balance = applySide(acct, before, debit, credit);
-    let transactionId: number | null = null;
-    if (acct.kind === 'user') {
-      if (countsTowardLimits && debit > 0) acct.limits = countUsage(acct.limits, now, debit);
-      await saveUser(trx, acct);
-      transactionId = await writeStatement(trx, req, line, acct, before, now, userLines);
-    } else {
-      await updateById(trx, 'system_accounts', acct.id, { balance: toDecimal(acct.balance) });
-    }
-    entries.push({
+  const posted: PostedLine[] = new Array(req.lines.length);
+  const entries: Record<string, unknown>[] = new Array(req.lines.length);
+  const moved = (i: number, acct: LockedAccount, transactionId: number | null) => {
+    const { debit = ZERO, credit = ZERO, account } = req.lines[i]!;
+    entries[i] = {
       journal_id: journalId,
       user_id: acct.kind === 'user' ? acct.id : null,
       system_account_id: acct.kind === 'system' ? acct.id : null,
@@ -170,8 +162,26 @@ async function applyPosting(
       balance_after: toDecimal(acct.balance),
       transaction_id: transactionId,
       created_at: now,
-    });
-    posted.push({ account: line.account, debit, credit, balanceAfter: acct.balance, transactionId });
+    };
+    posted[i] = { account, debit, credit, balanceAfter: acct.balance, transactionId };
+  };
+  for (const [i, line] of req.lines.entries()) {
+    const user = users.get(accountKey(line.account));
+    if (!user) continue;
+    const before = user.balance;
+    user.balance = applySide(user, before, line.debit ?? ZERO, line.credit ?? ZERO);
+    if (countsTowardLimits && (line.debit ?? ZERO) > 0) user.limits = countUsage(user.limits, now, line.debit!);
+    await saveUser(trx, user);
+    moved(i, user, await writeStatement(trx, req, line, user, before, now, userLines));
+  }
+  // System accounts last (see db/ledger/accounts.ts): the busiest rows are held the shortest.
+  const systems = await lockSystemAccounts(trx, refs);
+  for (const [i, line] of req.lines.entries()) {
+    const acct = systems.get(accountKey(line.account));
+    if (!acct) continue;
+    acct.balance = applySide(acct, acct.balance, line.debit ?? ZERO, line.credit ?? ZERO);
+    await updateById(trx, 'system_accounts', acct.id, { balance: toDecimal(acct.balance) });
+    moved(i, acct, null);
   }
   // In line order, so entry ids follow the journal's lines as before.
   await insertRows(trx, 'ledger_entries', entries);
