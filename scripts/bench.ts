@@ -514,6 +514,8 @@ async function main(): Promise<void> {
       console.log(`\nreports, with ${history.toLocaleString('en')} payments of history:`);
       missed.push(...printTable(reports));
     }
+    // Each table says what it missed; this line is the whole run's verdict.
+    console.log(missed.length ? `\n${missed.length} targets missed in all` : '\nevery target of the run met');
     if (o.json) {
       writeFileSync(
         o.json,

@@ -102,7 +102,7 @@ export function printTable(rows: Row[], footer?: { memory: Memory; invariantsOk:
     if (!invariantsOk) missed.push('ledger invariants');
   }
   printAligned(header, lines);
-  console.log(missed.length ? `\nmissed targets: ${missed.join('; ')}` : '\nevery target met');
+  console.log(missed.length ? `\nmissed targets: ${missed.join('; ')}` : '\nevery target in this table met');
   return missed;
 }
 
