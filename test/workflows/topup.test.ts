@@ -77,8 +77,18 @@ describe('top-up', () => {
     const gateway = await h.db.knex('payments').where({ phonepe_merchant_transaction_id: paymentId }).first();
     expect(gateway).toMatchObject({ status: 'success', payment_method: 'upi' });
     expect(gateway.phonepe_transaction_id).toMatch(/^T/);
-    const desc = await h.client.workflow.getHandle(`topup:${paymentId}`).describe();
-    expect(desc.typedSearchAttributes.getAll().map((p) => [p.key.name, p.value])).toEqual(
+    // The workflow's search-attribute upsert reaches the server when its task completes, after
+    // the local activity in that task wrote the status the API reads: on a busy machine the API
+    // can answer COMPLETED a moment before Temporal shows it.
+    const attributes = await eventually(
+      async () =>
+        (await h.client.workflow.getHandle(`topup:${paymentId}`).describe()).typedSearchAttributes
+          .getAll()
+          .map((p) => [p.key.name, p.value]),
+      (all) => all.some(([k, v]) => k === 'PaymentStatus' && v === 'COMPLETED'),
+      10_000,
+    );
+    expect(attributes).toEqual(
       expect.arrayContaining([
         ['PaymentKind', 'topup'],
         ['PaymentStatus', 'COMPLETED'],
