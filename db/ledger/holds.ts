@@ -2,7 +2,7 @@
  * Two-phase transfers: reserve money on a wallet (a hold), then capture it into a posting or
  * release it. A hold resolves exactly once: repeating the same resolution returns the earlier
  * outcome, the opposite one fails with HoldAlreadyResolvedError. Lock order matches postings:
- * accounts first (system by code, then the user), the hold row last.
+ * the user, then the hold row, then (a capture) its system account.
  */
 import type { Knex } from 'knex';
 import {

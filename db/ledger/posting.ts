@@ -152,7 +152,9 @@ async function applyPosting(
   const posted: PostedLine[] = new Array(req.lines.length);
   const entries: Record<string, unknown>[] = new Array(req.lines.length);
   const moved = (i: number, acct: LockedAccount, transactionId: number | null) => {
-    const { debit = ZERO, credit = ZERO, account } = req.lines[i]!;
+    const { account } = req.lines[i]!;
+    const debit = req.lines[i]!.debit ?? ZERO;
+    const credit = req.lines[i]!.credit ?? ZERO;
     entries[i] = {
       journal_id: journalId,
       user_id: acct.kind === 'user' ? acct.id : null,
