@@ -69,9 +69,12 @@ describe.each<HeldKind>(['recharge', 'bill', 'payout'])('%s', (kind) => {
       expect(line.beneficiary_account).toMatch(/^X+\d{4}$/);
       expect(line.utr_number).toBeTruthy();
     }
+    // Closed at settlement: the read model watches for a reversal instead of the workflow. Its
+    // last task can still be completing when the API, reading the status it wrote, says COMPLETED.
+    const handle = h.client.workflow.getHandle(`${kind}:${paymentId}`);
+    await handle.result();
     await keepHistory(h.client, `${kind}:${paymentId}`, `${kind}-completed`);
-    // Closed at settlement: the read model watches for a reversal instead of the workflow.
-    const { status } = await h.client.workflow.getHandle(`${kind}:${paymentId}`).describe();
+    const { status } = await handle.describe();
     expect(status.name).toBe('COMPLETED');
     const watch = await h.db
       .knex('payment_records')
