@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { MissingPrerequisite, step } from './log';
+import { onPath } from './paths';
 
 const CANDIDATES = ['chromium', 'chromium-browser', 'google-chrome-stable', 'google-chrome'];
 
 function which(): string | undefined {
   for (const c of CANDIDATES) {
-    const r = spawnSync('sh', ['-c', `command -v ${c}`], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
+    const found = onPath(c);
+    if (found) return found;
   }
   return undefined;
 }

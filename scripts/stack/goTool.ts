@@ -2,7 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { MissingPrerequisite, step } from './log';
-import { toolCache } from './paths';
+import { onPath, toolCache } from './paths';
 
 /** A program the project builds from a pinned Go module into the tool cache, once per machine. */
 export interface GoTool {
@@ -17,12 +17,6 @@ export interface GoTool {
   minGo: [number, number];
   /** `go install -tags`: leave out what the project never uses, to build faster. */
   buildTags?: string[];
-}
-
-export function onPath(bin: string): string | undefined {
-  const r = spawnSync('sh', ['-c', `command -v ${bin}`], { encoding: 'utf8' });
-  const found = r.stdout.trim();
-  return r.status === 0 && found ? found : undefined;
 }
 
 function goVersionOk(go: string, [major, minor]: [number, number]): boolean {

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import mysql from 'mysql2/promise';
 import { lastLines, MissingPrerequisite, step } from './log';
+import { onPath } from './paths';
 import { freePort, startProcess, waitFor } from './processes';
 
 export interface DatabaseServer {
@@ -37,8 +38,8 @@ function which(candidates: string[]): string | undefined {
       if (existsSync(c)) return c;
       continue;
     }
-    const r = spawnSync('sh', ['-c', `command -v ${c}`], { encoding: 'utf8' });
-    if (r.status === 0 && r.stdout.trim()) return r.stdout.trim();
+    const found = onPath(c);
+    if (found) return found;
   }
   return undefined;
 }

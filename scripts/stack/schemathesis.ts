@@ -1,8 +1,8 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MissingPrerequisite, step } from './log';
-import { toolCache } from './paths';
+import { onPath, toolCache } from './paths';
 
 /** The API fuzzer the suite runs (test/fuzz), pinned: a new version may check more. */
 export const SCHEMATHESIS_VERSION = '4.32.5';
@@ -17,7 +17,7 @@ export async function ensureSchemathesis(): Promise<string> {
   // Written last: an interrupted install (no marker) is started over, never used half-made.
   const installed = path.join(venv, '.installed');
   if (existsSync(installed)) return bin;
-  const python = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim();
+  const python = onPath('python3');
   if (!python) {
     throw new MissingPrerequisite(
       'python3 is needed for the API fuzzer (schemathesis): install python3 and python3-venv.',
