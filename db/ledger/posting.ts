@@ -170,9 +170,10 @@ async function applyPosting(
   for (const [i, line] of req.lines.entries()) {
     const user = users.get(accountKey(line.account));
     if (!user) continue;
+    const debit = line.debit ?? ZERO;
     const before = user.balance;
-    user.balance = applySide(user, before, line.debit ?? ZERO, line.credit ?? ZERO);
-    if (countsTowardLimits && (line.debit ?? ZERO) > 0) user.limits = countUsage(user.limits, now, line.debit!);
+    user.balance = applySide(user, before, debit, line.credit ?? ZERO);
+    if (countsTowardLimits && debit > 0) user.limits = countUsage(user.limits, now, debit);
     await saveUser(trx, user);
     moved(i, user, await writeStatement(trx, req, line, user, before, now, userLines));
   }
