@@ -19,6 +19,10 @@ export function createKnex({ url, poolMax = 20 }: DbOptions): Knex {
       dateStrings: ['DATE'],
       supportBigNumbers: true,
       charset: 'utf8mb4',
+      // The plain-SQL statements run prepared (db/sql.ts): a bound on what each connection keeps
+      // prepared on the server, well under MariaDB's max_prepared_stmt_count (16,382 for the
+      // whole server) for every connection of every API and worker together.
+      maxPreparedStatements: 64,
     } as unknown as Knex.MySql2ConnectionConfig,
     pool: {
       min: 0,

@@ -90,4 +90,45 @@ describe('plain SQL inside a knex transaction (the ledger hot path)', () => {
       await one.destroy();
     }
   });
+
+  it('prepares each statement once per connection, then sends only its values', async () => {
+    const one = createKnex({ url: db.url, poolMax: 1 });
+    try {
+      const counters = async () =>
+        Object.fromEntries(
+          (
+            await selectRows<{ Variable_name: string; Value: string }>(
+              one,
+              "SHOW SESSION STATUS WHERE Variable_name IN ('Com_stmt_prepare', 'Com_stmt_execute')",
+              [],
+            )
+          ).map((r) => [r.Variable_name, Number(r.Value)]),
+        );
+      const before = await counters();
+      for (let n = 0; n < 5; n++) await selectRows(one, 'SELECT name FROM sql_probe WHERE n = ?', [n]);
+      const after = await counters();
+      // The counters' own statement was prepared before the first reading: one prepare, for
+      // the probe; six executions: five probes and the second reading.
+      expect(after.Com_stmt_prepare! - before.Com_stmt_prepare!).toBe(1);
+      expect(after.Com_stmt_execute! - before.Com_stmt_execute!).toBe(6);
+    } finally {
+      await one.destroy();
+    }
+  });
+
+  it('reads and writes every ledger type as the text protocol did, and refuses a fraction', async () => {
+    await db.knex.raw(
+      'CREATE TABLE sql_types (id BIGINT PRIMARY KEY AUTO_INCREMENT, amount DECIMAL(15,2), rate DECIMAL(8,4), day DATE, at DATETIME(3), flag TINYINT(1), label VARCHAR(20))',
+    );
+    const at = new Date('2026-03-31T18:30:00.125Z');
+    const row = { amount: '9999999999999.99', rate: '0.0125', day: '2026-04-01', at, flag: 1, label: null };
+    const id = await insertRow(db.knex, 'sql_types', row);
+    const viaPrepared = await selectRows(db.knex, 'SELECT * FROM sql_types WHERE id = ?', [id]);
+    // DECIMALs as exact strings, a DATE as its calendar day (no time zone shift), DATETIME in UTC.
+    expect(viaPrepared).toEqual([{ id, ...row }]);
+    // knex's own text-protocol reading of the same row agrees, value for value.
+    expect(await db.knex('sql_types').where({ id })).toEqual(viaPrepared);
+    await expect(updateById(db.knex, 'sql_types', id, { amount: 0.1 + 0.2 })).rejects.toThrow(/safe integer/);
+    expect((await db.knex('sql_types').where({ id }).first('amount')).amount).toBe('9999999999999.99');
+  });
 });
