@@ -17,9 +17,9 @@ ENV WORKFLOW_BUNDLE_PATH=/app/workflow-bundle.js
 # The operations console (/console), bundled with esbuild into dist/console.
 RUN node --import tsx scripts/console-build.ts && chown -R node:node /app/dist
 # How the API and worker hold memory, as in the dev and bench stacks (config/engineProcess.ts,
-# docs/performance.md): a small V8 young generation and two malloc arenas. The heap's growth
-# limit is set by each process at start (Node refuses it in NODE_OPTIONS).
-ENV NODE_OPTIONS=--max-semi-space-size=2
+# docs/performance.md): two malloc arenas here; the worker's small V8 young generation is a flag
+# on its command (docker-compose.yml); the heap's growth limit is set by each process at start
+# (Node refuses it as an environment option).
 ENV MALLOC_ARENA_MAX=2
 
 USER node

@@ -3,9 +3,11 @@
  * with `npm run bench -- --after 10000` (docs/performance.md, "The worker's memory after the
  * load"); together they keep the worker under 300 MB through 10,000 payments.
  *
- * - A 2 MB V8 semi-space instead of 16 MB, per isolate (the worker has two: its main thread and
- *   the workflow thread). A command-line flag: the stacks pass it, the Dockerfile sets it in
- *   NODE_OPTIONS.
+ * - The worker runs with a 2 MB V8 semi-space instead of 16 MB, per isolate (it has two: its
+ *   main thread and the workflow thread). A command-line flag: the stacks and the compose file
+ *   pass it. The API keeps V8's default young generation: it never neared 300 MB, and with 2 MB
+ *   it spent about a sixth more CPU per read on scavenges, which doubled the statement page's
+ *   p99 (docs/performance.md, "The API's young generation").
  * - `MALLOC_ARENA_MAX=2`: glibc otherwise gives each busy thread (the Temporal core's, Node's
  *   and libuv's) its own malloc arena, and each arena keeps what it once held. It must be in
  *   the environment before the process starts: the stacks set it, and so does the Dockerfile.
@@ -17,7 +19,12 @@
  */
 import v8 from 'node:v8';
 
-export const ENGINE_NODE_FLAGS = ['--max-semi-space-size=2'];
+export type EngineProcess = 'api' | 'worker';
+
+export const ENGINE_NODE_FLAGS: Record<EngineProcess, readonly string[]> = {
+  api: [],
+  worker: ['--max-semi-space-size=2'],
+};
 
 export const ENGINE_ENV = { MALLOC_ARENA_MAX: '2' };
 

@@ -118,8 +118,13 @@ it('refuses more activity slots than database connections', () => {
 
 it("runs the image's processes with the V8 flags and malloc settings the dev and bench stacks use", () => {
   const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
-  expect(dockerfile).toContain(`ENV NODE_OPTIONS=${ENGINE_NODE_FLAGS.join(' ')}\n`);
   for (const [k, v] of Object.entries(ENGINE_ENV)) expect(dockerfile).toContain(`ENV ${k}=${v}\n`);
+  // Per process, on its command: NODE_OPTIONS would give the API the worker's flags.
+  expect(dockerfile).not.toContain('NODE_OPTIONS');
+  const flagsOf = (command: string[]) => command.slice(1, command.indexOf('--import'));
+  expect(flagsOf(JSON.parse(/^CMD (.*)$/m.exec(dockerfile)![1]!))).toEqual(ENGINE_NODE_FLAGS.api);
+  expect(flagsOf(services.api!.command)).toEqual(ENGINE_NODE_FLAGS.api);
+  expect(flagsOf(services.worker!.command)).toEqual(ENGINE_NODE_FLAGS.worker);
 });
 
 it('keeps the simulators out of production: a sandbox profile, no published port, development mode', () => {

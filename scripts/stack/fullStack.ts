@@ -130,8 +130,8 @@ export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
     return {
       name: name as Service['name'],
       async start() {
-        const engine = name.startsWith('api') || name.startsWith('worker');
-        const flags = engine ? [...ENGINE_NODE_FLAGS, ...(o.nodeArgs ?? [])] : [];
+        const engine = name.startsWith('api') ? 'api' : name.startsWith('worker') ? 'worker' : undefined;
+        const flags = engine ? [...ENGINE_NODE_FLAGS[engine], ...(o.nodeArgs ?? [])] : [];
         proc = startProcess(process.execPath, [...flags, '--import', 'tsx', path.join(projectRoot, script)], {
           env: { ...env, ...(engine ? ENGINE_ENV : {}), ...extra },
           logFile: logs(name),

@@ -108,7 +108,8 @@ export async function preferredPort(port: number): Promise<number> {
 
 /** Runs one of our TypeScript entry points as a child, its output prefixed with its name. */
 export function startService(name: string, script: string, env: NodeJS.ProcessEnv): Started {
-  const started = startProcess(process.execPath, [...ENGINE_NODE_FLAGS, '--import', 'tsx', script], {
+  const flags = name === 'api' || name === 'worker' ? ENGINE_NODE_FLAGS[name] : [];
+  const started = startProcess(process.execPath, [...flags, '--import', 'tsx', script], {
     env: { ...env, ...ENGINE_ENV },
     logFile: undefined,
     stdio: ['ignore', 'pipe', 'pipe'],
