@@ -166,24 +166,25 @@ function transferPoster(b: Bench, pass: string) {
 /**
  * A read's figure, and the CPU time its server, MariaDB and this process (the load generator)
  * used per request while it ran: on a machine they share, throughput is about the inverse of
- * their sum, so this shows where a read's time goes.
+ * their sum, so this shows where a read's time goes. Counted from `measuring` (after the
+ * warm-up) to the end, the window the figure's requests were counted in.
  */
 async function withCpu(
   cpu: CpuRow[],
   what: string,
   pids: { server: number | undefined; database: number | undefined },
-  load: () => Promise<Figure>,
+  load: (measuring: () => void) => Promise<Figure>,
 ): Promise<Figure> {
-  const server = cpuMicros(pids.server);
-  const database = cpuMicros(pids.database);
-  const self = process.cpuUsage();
-  const figure = await load();
-  const loadUs = process.cpuUsage(self);
+  let from = { server: NaN, database: NaN, self: process.cpuUsage() };
+  const figure = await load(() => {
+    from = { server: cpuMicros(pids.server), database: cpuMicros(pids.database), self: process.cpuUsage() };
+  });
+  const loadUs = process.cpuUsage(from.self);
   const per = (us: number) => us / figure.count;
   cpu.push({
     what,
-    serverUs: per(cpuMicros(pids.server) - server),
-    databaseUs: per(cpuMicros(pids.database) - database),
+    serverUs: per(cpuMicros(pids.server) - from.server),
+    databaseUs: per(cpuMicros(pids.database) - from.database),
     loadUs: per(loadUs.user + loadUs.system),
   });
   return figure;
@@ -201,8 +202,8 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
   // 1. Ceilings.
   const bare = await startBareServer(stack.databaseUrl, dir);
   const select = await timed('ceiling: bare Koa + mysql2 point select, 32 connections', () =>
-    withCpu(cpu, 'bare Koa + mysql2 point select [ceiling]', { server: bare.proc.child.pid, database }, () =>
-      bareSelect(bare.url, payers[0]!.id, seconds),
+    withCpu(cpu, 'bare Koa + mysql2 point select [ceiling]', { server: bare.proc.child.pid, database }, (measuring) =>
+      bareSelect(bare.url, payers[0]!.id, seconds, measuring),
     ),
   );
   await bare.proc.stop();
@@ -226,8 +227,8 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
   // 2. Reads through the API.
   const read = (p: string) =>
     timed(`GET ${p}, 32 connections`, () =>
-      withCpu(cpu, `GET ${p}`, { server: stack.pid('api-1'), database }, () =>
-        httpLoad({ url: `${api}${p}`, connections: 32, seconds, headers: auth }),
+      withCpu(cpu, `GET ${p}`, { server: stack.pid('api-1'), database }, (measuring) =>
+        httpLoad({ url: `${api}${p}`, connections: 32, seconds, headers: auth, onMeasuring: measuring }),
       ),
     );
   const me = await read('/v1/me');

@@ -25,8 +25,13 @@ export async function startBareServer(databaseUrl: string, logDir: string): Prom
   return { url: `http://127.0.0.1:${port}`, proc };
 }
 
-export async function bareSelect(url: string, userId: number, seconds: number): Promise<Figure> {
-  return httpLoad({ url: `${url}/row/${userId}`, connections: 32, seconds });
+export async function bareSelect(
+  url: string,
+  userId: number,
+  seconds: number,
+  onMeasuring?: () => void,
+): Promise<Figure> {
+  return httpLoad({ url: `${url}/row/${userId}`, connections: 32, seconds, onMeasuring });
 }
 
 /** One transaction on its own pooled connection, as a bare client would run it. */

@@ -130,14 +130,27 @@ export async function alternating(
   return [fa!, fb!];
 }
 
-/** HTTP GETs at `connections` concurrent connections for `seconds` (autocannon). Non-2xx answers are errors. */
+/**
+ * Load before each measured HTTP window, not counted. A process that has been idle (the API
+ * while the ceilings run) has let its pool's connections go and starts from a small heap that
+ * V8 grows a quarter at a time (config/engineProcess.ts); one second of load did not reach the
+ * steady state: the first read measured had a p99 a third higher than the same read measured again.
+ */
+const WARMUP_SECONDS = 3;
+
+/**
+ * HTTP GETs at `connections` concurrent connections for `seconds` (autocannon), after the
+ * warm-up; `onMeasuring` is called between the two. Non-2xx answers are errors.
+ */
 export async function httpLoad(o: {
   url: string;
   connections: number;
   seconds: number;
   headers?: Record<string, string>;
+  onMeasuring?: () => void;
 }): Promise<Figure> {
-  await autocannon({ url: o.url, connections: o.connections, duration: 1, headers: o.headers });
+  await autocannon({ url: o.url, connections: o.connections, duration: WARMUP_SECONDS, headers: o.headers });
+  o.onMeasuring?.();
   return figureOfHttp(
     await autocannon({ url: o.url, connections: o.connections, duration: o.seconds, headers: o.headers }),
   );
@@ -164,7 +177,7 @@ export async function httpLoadsTakingTurns(
   b: { url: string; headers?: Record<string, string> },
 ): Promise<[Figure, Figure]> {
   const windows: Figure[][] = [[], []];
-  for (const x of [a, b]) await autocannon({ ...x, connections: o.connections, duration: 1 });
+  for (const x of [a, b]) await autocannon({ ...x, connections: o.connections, duration: WARMUP_SECONDS });
   for (let r = 0; r < o.rounds; r++) {
     for (const [k, x] of [a, b].entries()) {
       windows[k]!.push(
