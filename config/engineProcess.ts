@@ -7,7 +7,7 @@
  *   main thread and the workflow thread). A command-line flag: the stacks and the compose file
  *   pass it. The API keeps V8's default young generation: it never neared 300 MB, and with 2 MB
  *   it spent about a sixth more CPU per read on scavenges, which doubled the statement page's
- *   p99 (docs/performance.md, "The API's young generation").
+ *   p99 (docs/performance.md, "The API keeps V8's default young generation").
  * - `MALLOC_ARENA_MAX=2`: glibc otherwise gives each busy thread (the Temporal core's, Node's
  *   and libuv's) its own malloc arena, and each arena keeps what it once held. It must be in
  *   the environment before the process starts: the stacks set it, and so does the Dockerfile.

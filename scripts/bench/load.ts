@@ -133,8 +133,8 @@ export async function alternating(
 /**
  * Load before each measured HTTP window, not counted. A process that has been idle (the API
  * while the ceilings run) has let its pool's connections go and starts from a small heap that
- * V8 grows a quarter at a time (config/engineProcess.ts); one second of load did not reach the
- * steady state: the first read measured had a p99 a third higher than the same read measured again.
+ * V8 grows a quarter at a time (config/engineProcess.ts). One second of load did not reach the
+ * steady state: the first read measured had up to twice the p99 of the same read measured again.
  */
 const WARMUP_SECONDS = 3;
 

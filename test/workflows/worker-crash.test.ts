@@ -87,7 +87,8 @@ async function postingsWaitingOnWallets(): Promise<string[]> {
     Array<{ db: string | null; Command: string; Info: string | null }>,
   ];
   return rows
-    .filter((r) => r.db === h.db.name && r.Command === 'Query' && r.Info)
+    // 'Execute': the ledger's statements run prepared (db/sql.ts).
+    .filter((r) => r.db === h.db.name && (r.Command === 'Execute' || r.Command === 'Query') && r.Info)
     .map((r) => r.Info!)
     .filter((q) => q.includes('FROM users WHERE id IN (') && q.includes('FOR UPDATE'));
 }
