@@ -86,11 +86,13 @@ async function postingsWaitingOnWallets(): Promise<string[]> {
   const [rows] = (await h.db.knex.raw('SHOW FULL PROCESSLIST')) as [
     Array<{ db: string | null; Command: string; Info: string | null }>,
   ];
-  return rows
-    // 'Execute': the ledger's statements run prepared (db/sql.ts).
-    .filter((r) => r.db === h.db.name && (r.Command === 'Execute' || r.Command === 'Query') && r.Info)
-    .map((r) => r.Info!)
-    .filter((q) => q.includes('FROM users WHERE id IN (') && q.includes('FOR UPDATE'));
+  return (
+    rows
+      // 'Execute': the ledger's statements run prepared (db/sql.ts).
+      .filter((r) => r.db === h.db.name && (r.Command === 'Execute' || r.Command === 'Query') && r.Info)
+      .map((r) => r.Info!)
+      .filter((q) => q.includes('FROM users WHERE id IN (') && q.includes('FOR UPDATE'))
+  );
 }
 
 it('a worker killed mid-credit, then restarted: exactly one credit', async () => {
