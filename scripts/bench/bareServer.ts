@@ -1,6 +1,7 @@
 /**
  * The benchmark's HTTP ceiling: Koa and a mysql2 pool, nothing else. `GET /row/:id` answers one
- * user row selected by primary key, the least any authenticated read of ours must do.
+ * user row selected by primary key, the least any authenticated read of ours must do. Prepared,
+ * as the engine's session check is (db/sql.ts).
  */
 import Koa from 'koa';
 import mysql from 'mysql2/promise';
@@ -13,7 +14,7 @@ app.use(async (ctx) => {
     ctx.status = 404;
     return;
   }
-  const [rows] = await pool.query('SELECT id, user_code, wallet_balance, held_balance FROM users WHERE id = ?', [
+  const [rows] = await pool.execute('SELECT id, user_code, wallet_balance, held_balance FROM users WHERE id = ?', [
     Number(m[1]),
   ]);
   ctx.body = (rows as unknown[])[0] ?? null;

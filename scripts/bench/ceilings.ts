@@ -6,6 +6,7 @@
  */
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import type { ExecuteValues } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { freePort, portOpen, startProcess, Started, waitFor } from '../stack/processes';
 import { closedLoop, Figure, httpLoad } from './load';
@@ -34,7 +35,11 @@ export async function bareSelect(
   return httpLoad({ url: `${url}/row/${userId}`, connections: 32, seconds, onMeasuring });
 }
 
-/** One transaction on its own pooled connection, as a bare client would run it. */
+/**
+ * One transaction on its own pooled connection, as a bare client would run it. The ceilings'
+ * statements run prepared (`execute`), as the engine's own hot statements do (db/sql.ts): a
+ * ceiling is the best a bare client could do, so it gets every technique the engine uses.
+ */
 async function inBareTransaction(pool: mysql.Pool, fn: (conn: mysql.PoolConnection) => Promise<void>): Promise<void> {
   const conn = await pool.getConnection();
   try {
@@ -74,17 +79,17 @@ export async function barePostings(
       const from = 2 * c + 1;
       const to = o.hot ? o.clients * 2 + 1 : 2 * c + 2;
       await inBareTransaction(pool, async (conn) => {
-        const [j] = await conn.query('INSERT INTO bench_journals (reference, created_at) VALUES (?, NOW(3))', [
+        const [j] = await conn.execute('INSERT INTO bench_journals (reference, created_at) VALUES (?, NOW(3))', [
           `bench:${run}:${i}`,
         ]);
         const journalId = (j as { insertId: number }).insertId;
-        await conn.query('SELECT id, balance FROM bench_accounts WHERE id IN (?, ?) ORDER BY id FOR UPDATE', [
+        await conn.execute('SELECT id, balance FROM bench_accounts WHERE id IN (?, ?) ORDER BY id FOR UPDATE', [
           from,
           to,
         ]);
-        await conn.query('UPDATE bench_accounts SET balance = balance - 100 WHERE id = ?', [from]);
-        await conn.query('UPDATE bench_accounts SET balance = balance + 100 WHERE id = ?', [to]);
-        await conn.query(
+        await conn.execute('UPDATE bench_accounts SET balance = balance - 100 WHERE id = ?', [from]);
+        await conn.execute('UPDATE bench_accounts SET balance = balance + 100 WHERE id = ?', [to]);
+        await conn.execute(
           'INSERT INTO bench_entries (journal_id, account_id, debit, credit, balance_after) VALUES (?, ?, 100, 0, 0), (?, ?, 0, 100, 0)',
           [journalId, from, journalId, to],
         );
@@ -150,13 +155,15 @@ export async function barePostingsWithLedgerStatements(
       const reference = `bench:${run}:${c}:${i}`;
       const now = new Date();
       await inBareTransaction(pool, async (conn) => {
-        const [j] = await conn.query(
+        // The rows' values come back untyped; the driver takes them as they are.
+        const execute = (sql: string, values: unknown[]) => conn.execute(sql, values as ExecuteValues[]);
+        const [j] = await execute(
           `INSERT INTO bench_ledger_journals (reference, ledger_type, description, fingerprint, counts_toward_limits,
            reverses_journal_id, hold_id, created_at) VALUES (?, 'Transfer', ?, ?, 1, NULL, NULL, ?)`,
           [reference, `Transfer ${reference}`, 'f'.repeat(64), now],
         );
         const journalId = (j as { insertId: number }).insertId;
-        const [locked] = await conn.query(
+        const [locked] = await execute(
           `SELECT id, user_code, wallet_balance, held_balance, is_active, kyc_status, daily_limit, monthly_limit,
                 limit_day, limit_day_used, limit_month, limit_month_used
            FROM bench_users WHERE id IN (?, ?) ORDER BY id FOR UPDATE`,
@@ -167,13 +174,13 @@ export async function barePostingsWithLedgerStatements(
           [from, '1.00', '0.00'],
           [to, '0.00', '1.00'],
         ] as const) {
-          const u = (locked as Array<Record<string, unknown>>).find((r) => r.id === id)!;
-          await conn.query(
+          const u = (locked as Array<Record<string, string | number | null>>).find((r) => r.id === id)!;
+          await execute(
             `UPDATE bench_users SET wallet_balance = wallet_balance - ? + ?, held_balance = ?, limit_day = ?,
              limit_day_used = limit_day_used + ?, limit_month = ?, limit_month_used = limit_month_used + ? WHERE id = ?`,
             [debit, credit, u.held_balance, u.limit_day, debit, u.limit_month, debit, id],
           );
-          const [t] = await conn.query(statementSql, [
+          const [t] = await execute(statementSql, [
             id,
             `${reference}:${id}`,
             'transfer',
@@ -194,7 +201,7 @@ export async function barePostingsWithLedgerStatements(
           ]);
           statementIds.push((t as { insertId: number }).insertId);
         }
-        await conn.query(
+        await execute(
           `INSERT INTO bench_ledger_entries (journal_id, user_id, debit, credit, balance_after, transaction_id, created_at)
            VALUES (?, ?, 1, 0, 0, ?, ?), (?, ?, 0, 1, 0, ?, ?)`,
           [journalId, from, statementIds[0], now, journalId, to, statementIds[1], now],
