@@ -243,6 +243,7 @@ async function main(): Promise<void> {
       knex,
       temporal: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
       decisionKey: decisionKeyFrom(config.JWT_SECRET),
+      reversalWatchMs: config.REVERSAL_WATCH_HOURS * 3_600_000,
       phonepe,
       gateways: createProviderGateways(config),
       payee: (userId, beneficiaryId) => loadBeneficiaryForPayout(knex, keys, userId, beneficiaryId),

@@ -32,6 +32,8 @@ export interface ActivityDeps {
   temporal?: Client;
   /** Verifies that an operator decision came from the admin API (domain/decisionProof.ts). */
   decisionKey?: Buffer;
+  /** The reversal watch's window (REVERSAL_WATCH_HOURS), which bounds how long a failed check waits; 72 h by default. */
+  reversalWatchMs?: number;
 }
 
 const noPayee: PayeeLookup = () => Promise.reject(new Error('this worker was started without beneficiary keys'));
@@ -49,7 +51,7 @@ export function createActivities(deps: ActivityDeps) {
     ...refundActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...transferActivities({ knex: deps.knex, ledger }),
     ...heldPaymentActivities({ knex: deps.knex, ledger, orders }),
-    ...reversalActivities({ knex: deps.knex, orders }),
+    ...reversalActivities({ knex: deps.knex, orders, watchMs: deps.reversalWatchMs ?? 72 * 3_600_000 }),
   });
 }
 

@@ -12,6 +12,7 @@ import {
   DueReversalCheck,
   deferReversalCheck,
   recordReversalCheck,
+  REVERSAL_CHECKS,
   reversalChecksDue,
 } from '../db/reversalWatch';
 import type { ProviderOutcome, ReversalSweepResult } from '../domain/contracts';
@@ -22,11 +23,18 @@ import type { ProviderOrders } from './providerOrders';
 const BATCH = 200;
 /** Providers asked at once: a slow one holds up a slot, not the whole sweep. */
 const CONCURRENCY = 8;
-/** A check the provider did not answer, or a reversal being booked, is asked again this much later. */
-const RETRY_MINUTES = 5;
+/**
+ * A check the provider did not answer, or a reversal being booked, is asked again this much later:
+ * five minutes, or sooner when the watch's own checks come sooner (a sixth of its window), so a
+ * retry never waits longer than the regular check it stands in for.
+ */
+export function reversalRetryMs(watchMs: number): number {
+  return Math.min(5 * 60_000, watchMs / REVERSAL_CHECKS);
+}
 
-export function reversalActivities(deps: { knex: Knex; orders: ProviderOrders }) {
+export function reversalActivities(deps: { knex: Knex; orders: ProviderOrders; watchMs: number }) {
   const { knex, orders } = deps;
+  const retryMs = reversalRetryMs(deps.watchMs);
 
   /** One due check: the provider's answer decides whether the watch moves on or a reversal run is due. */
   async function check(due: DueReversalCheck, result: ReversalSweepResult): Promise<void> {
@@ -35,14 +43,14 @@ export function reversalActivities(deps: { knex: Knex; orders: ProviderOrders })
       answer = await orders.check(due.kind, due.paymentId);
     } catch {
       result.unanswered++;
-      await deferReversalCheck(knex, due.paymentId, RETRY_MINUTES);
+      await deferReversalCheck(knex, due.paymentId, retryMs);
       return;
     }
     result.checked++;
     if (answer?.outcome === 'reversed') {
       // The reversal run ends the watch when it books; should it not, this check comes back.
       result.reversed.push(due);
-      await deferReversalCheck(knex, due.paymentId, RETRY_MINUTES);
+      await deferReversalCheck(knex, due.paymentId, retryMs);
     } else {
       await recordReversalCheck(knex, due.paymentId);
     }
@@ -62,7 +70,7 @@ export function reversalActivities(deps: { knex: Knex; orders: ProviderOrders })
 
     /** A reported reversal the provider did not confirm: its next check comes soon, not in hours. */
     async checkReversalAgainSoon(c: { paymentId: string }): Promise<void> {
-      await bringReversalCheckForward(knex, c.paymentId, RETRY_MINUTES);
+      await bringReversalCheckForward(knex, c.paymentId, retryMs);
     },
   };
 }

@@ -67,26 +67,26 @@ export async function recordReversalCheck(knex: Knex, paymentId: string): Promis
 
 /**
  * A check that could not be done (the provider did not answer), or whose reversal a reversal run
- * is booking: asked again in `minutes`, without using up one of the six. Moving it out of the
+ * is booking: asked again in `ms`, without using up one of the six. Moving it out of the
  * way keeps one provider's outage from starving every other check at the head of the queue.
  */
-export async function deferReversalCheck(knex: Knex, paymentId: string, minutes: number): Promise<void> {
+export async function deferReversalCheck(knex: Knex, paymentId: string, ms: number): Promise<void> {
   await knex.raw(
-    `UPDATE payment_records SET reversal_check_at = NOW(3) + INTERVAL ? MINUTE
+    `UPDATE payment_records SET reversal_check_at = NOW(3) + INTERVAL ? MICROSECOND
       WHERE id = ? AND reversal_check_at IS NOT NULL`,
-    [minutes, paymentId],
+    [Math.round(ms * 1000), paymentId],
   );
 }
 
 /**
  * A reversal was reported (webhook, recheck) but the provider's status API did not confirm it:
- * the next check comes within `minutes`, in case the status API was lagging behind its webhook.
+ * the next check comes within `ms`, in case the status API was lagging behind its webhook.
  */
-export async function bringReversalCheckForward(knex: Knex, paymentId: string, minutes: number): Promise<void> {
+export async function bringReversalCheckForward(knex: Knex, paymentId: string, ms: number): Promise<void> {
   await knex.raw(
-    `UPDATE payment_records SET reversal_check_at = LEAST(reversal_check_at, NOW(3) + INTERVAL ? MINUTE)
+    `UPDATE payment_records SET reversal_check_at = LEAST(reversal_check_at, NOW(3) + INTERVAL ? MICROSECOND)
       WHERE id = ? AND reversal_check_at IS NOT NULL`,
-    [minutes, paymentId],
+    [Math.round(ms * 1000), paymentId],
   );
 }
 

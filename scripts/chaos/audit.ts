@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { createLedger } from '../../db/ledger';
+import { fromDecimal } from '../../db/money';
 import { paymentIdOfMerchantOrder } from '../../domain/payments';
 import type { Answered } from './workload';
 
@@ -77,9 +78,10 @@ export async function audit(knex: Knex, answered: Answered[], simUrl: string): P
     FROM users u`,
   );
   for (const w of wallets) {
-    if (Number(w.wallet_balance) * 100 !== Math.round(Number(w.entries) * 100))
+    // In paise, parsed digit by digit: 2.07 * 100 in floating point is 206.99999999999997.
+    if (fromDecimal(w.wallet_balance) !== fromDecimal(w.entries))
       add('cached balance = entries', `user ${w.id}: ${w.wallet_balance} vs ${w.entries}`);
-    if (Math.round(Number(w.held_balance) * 100) !== Math.round(Number(w.holds) * 100))
+    if (fromDecimal(w.held_balance) !== fromDecimal(w.holds))
       add('held = active holds', `user ${w.id}: ${w.held_balance} vs ${w.holds}`);
     if (Number(w.wallet_balance) < 0) add('no negative wallet', `user ${w.id}: ${w.wallet_balance}`);
   }

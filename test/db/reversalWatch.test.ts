@@ -3,6 +3,7 @@
  * late sweep and an unanswered provider move them, and what counts as "still watched".
  */
 import { createPaymentRecord, recordPaymentStatus } from '../../db/payments';
+import { reversalRetryMs } from '../../activities/reversals';
 import {
   bringReversalCheckForward,
   deferReversalCheck,
@@ -117,7 +118,7 @@ it('past the window, one last check ends the watch', async () => {
 it('an unanswered check is deferred without using one up; a reported reversal brings the next check forward', async () => {
   const id = await completed(72 * HOUR);
   await age(id, 12 * HOUR);
-  await deferReversalCheck(db.knex, id, 5);
+  await deferReversalCheck(db.knex, id, 5 * 60_000);
   let w = await watchOf(id);
   expect(w.left).toBe(6);
   expect(w.checkMs! / 60_000).toBeCloseTo(5, 0);
@@ -125,11 +126,19 @@ it('an unanswered check is deferred without using one up; a reported reversal br
   expect((await watchOf(id)).left).toBe(6);
 
   const later = await completed(72 * HOUR);
-  await bringReversalCheckForward(db.knex, later, 5);
+  await bringReversalCheckForward(db.knex, later, 5 * 60_000);
   w = await watchOf(later);
   expect(w.checkMs! / 60_000).toBeCloseTo(5, 0);
-  await bringReversalCheckForward(db.knex, later, 60); // never pushes a check later
+  await bringReversalCheckForward(db.knex, later, 60 * 60_000); // never pushes a check later
   expect((await watchOf(later)).checkMs! / 60_000).toBeCloseTo(5, 0);
+});
+
+it('a failed check waits five minutes, or a sixth of a shorter window (a retry never outwaits the regular check)', async () => {
+  expect(reversalRetryMs(72 * HOUR)).toBe(5 * 60_000);
+  expect(reversalRetryMs(60_000)).toBe(10_000);
+  const id = await completed(60_000);
+  await deferReversalCheck(db.knex, id, reversalRetryMs(60_000));
+  expect((await watchOf(id)).checkMs! / 1000).toBeCloseTo(10, 0);
 });
 
 it('REVERSED ends the watch and settles an event left for finance meanwhile', async () => {
