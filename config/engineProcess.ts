@@ -26,6 +26,11 @@ export const ENGINE_NODE_FLAGS: Record<EngineProcess, readonly string[]> = {
   worker: ['--max-semi-space-size=2'],
 };
 
+/** Which engine process a stack's process name ('api', 'api-2', 'worker-1', …) is, if any. */
+export function engineProcessOf(name: string): EngineProcess | undefined {
+  return name.startsWith('api') ? 'api' : name.startsWith('worker') ? 'worker' : undefined;
+}
+
 export const ENGINE_ENV = { MALLOC_ARENA_MAX: '2' };
 
 const HEAP_GROWING_PERCENT = 25;

@@ -9,7 +9,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { ENGINE_ENV, ENGINE_NODE_FLAGS } from '../../config/engineProcess';
+import { ENGINE_ENV, ENGINE_NODE_FLAGS, engineProcessOf } from '../../config/engineProcess';
 import { DatabaseServer, startPrivateDatabase } from './mariadb';
 import { portOpen, Started, startProcess, waitFor } from './processes';
 import { projectRoot } from './paths';
@@ -130,7 +130,7 @@ export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
     return {
       name: name as Service['name'],
       async start() {
-        const engine = name.startsWith('api') ? 'api' : name.startsWith('worker') ? 'worker' : undefined;
+        const engine = engineProcessOf(name);
         const flags = engine ? [...ENGINE_NODE_FLAGS[engine], ...(o.nodeArgs ?? [])] : [];
         proc = startProcess(process.execPath, [...flags, '--import', 'tsx', path.join(projectRoot, script)], {
           env: { ...env, ...(engine ? ENGINE_ENV : {}), ...extra },

@@ -1,7 +1,7 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import net from 'node:net';
-import { ENGINE_ENV, ENGINE_NODE_FLAGS } from '../../config/engineProcess';
+import { ENGINE_ENV, ENGINE_NODE_FLAGS, engineProcessOf } from '../../config/engineProcess';
 
 /** A free TCP port on loopback, chosen by the kernel. */
 export function freePort(): Promise<number> {
@@ -108,7 +108,8 @@ export async function preferredPort(port: number): Promise<number> {
 
 /** Runs one of our TypeScript entry points as a child, its output prefixed with its name. */
 export function startService(name: string, script: string, env: NodeJS.ProcessEnv): Started {
-  const flags = name === 'api' || name === 'worker' ? ENGINE_NODE_FLAGS[name] : [];
+  const engine = engineProcessOf(name);
+  const flags = engine ? ENGINE_NODE_FLAGS[engine] : [];
   const started = startProcess(process.execPath, [...flags, '--import', 'tsx', script], {
     env: { ...env, ...ENGINE_ENV },
     logFile: undefined,
