@@ -9,7 +9,7 @@ import type { Knex } from 'knex';
 import { ulid } from 'ulid';
 import type { UserRow } from './users';
 import { deviceName } from './devices';
-import { inLedgerTransaction } from './ledger/transaction';
+import { retryOnLockConflict } from './ledger/transaction';
 import { selectRows } from './sql';
 
 const DAY_MS = 86_400_000;
@@ -83,47 +83,51 @@ export async function rotateRefreshToken(
 ): Promise<RotationOutcome> {
   // Two refreshes of one token at once lock the same rows; should InnoDB still pick one as a
   // deadlock victim, it is retried and then finds the token spent (reuse), as it should.
-  return inLedgerTransaction(knex, async (trx) => {
-    const row = await trx('refresh_tokens as r')
-      .join('sessions as s', 's.id', 'r.family_id')
-      .where('r.token_hash', r.oldHash)
-      .forUpdate()
-      .first(
-        'r.id',
-        'r.user_id',
-        'r.family_id',
-        'r.revoked_at',
-        'r.expires_at',
-        's.revoked_at as session_revoked_at',
-        's.expires_at as session_expires_at',
-      );
-    if (!row) return { ok: false, reason: 'unknown' };
-    const now = new Date();
-    const userId: number = row.user_id;
-    if (row.session_revoked_at) return { ok: false, reason: 'ended', userId };
-    if (row.revoked_at) {
-      await trx('sessions').where({ id: row.family_id }).update({ revoked_at: now, revoked_reason: 'reuse_detected' });
-      return { ok: false, reason: 'reused', userId };
-    }
-    const sessionEnds = new Date(row.session_expires_at);
-    if (sessionEnds <= now) return { ok: false, reason: 'ended', userId };
-    if (new Date(row.expires_at) <= now) return { ok: false, reason: 'expired', userId };
-    const [newId] = (await trx('refresh_tokens').insert({
-      user_id: userId,
-      family_id: row.family_id,
-      token_hash: r.newHash,
-      expires_at: earlier(new Date(now.getTime() + r.refreshDays * DAY_MS), sessionEnds),
-      ip_address: r.ip ?? null,
-      user_agent: r.userAgent?.slice(0, 500) ?? null,
-    })) as [number];
-    await trx('refresh_tokens')
-      .where({ id: row.id })
-      .update({ revoked_at: now, revoked_reason: 'rotated', replaced_by_id: newId });
-    await trx('sessions')
-      .where({ id: row.family_id })
-      .update({ last_used_at: now, last_ip: r.ip ?? null });
-    return { ok: true, userId, sessionId: row.family_id };
-  });
+  return retryOnLockConflict(() =>
+    knex.transaction(async (trx) => {
+      const row = await trx('refresh_tokens as r')
+        .join('sessions as s', 's.id', 'r.family_id')
+        .where('r.token_hash', r.oldHash)
+        .forUpdate()
+        .first(
+          'r.id',
+          'r.user_id',
+          'r.family_id',
+          'r.revoked_at',
+          'r.expires_at',
+          's.revoked_at as session_revoked_at',
+          's.expires_at as session_expires_at',
+        );
+      if (!row) return { ok: false, reason: 'unknown' };
+      const now = new Date();
+      const userId: number = row.user_id;
+      if (row.session_revoked_at) return { ok: false, reason: 'ended', userId };
+      if (row.revoked_at) {
+        await trx('sessions')
+          .where({ id: row.family_id })
+          .update({ revoked_at: now, revoked_reason: 'reuse_detected' });
+        return { ok: false, reason: 'reused', userId };
+      }
+      const sessionEnds = new Date(row.session_expires_at);
+      if (sessionEnds <= now) return { ok: false, reason: 'ended', userId };
+      if (new Date(row.expires_at) <= now) return { ok: false, reason: 'expired', userId };
+      const [newId] = (await trx('refresh_tokens').insert({
+        user_id: userId,
+        family_id: row.family_id,
+        token_hash: r.newHash,
+        expires_at: earlier(new Date(now.getTime() + r.refreshDays * DAY_MS), sessionEnds),
+        ip_address: r.ip ?? null,
+        user_agent: r.userAgent?.slice(0, 500) ?? null,
+      })) as [number];
+      await trx('refresh_tokens')
+        .where({ id: row.id })
+        .update({ revoked_at: now, revoked_reason: 'rotated', replaced_by_id: newId });
+      await trx('sessions')
+        .where({ id: row.family_id })
+        .update({ last_used_at: now, last_ip: r.ip ?? null });
+      return { ok: true, userId, sessionId: row.family_id };
+    }),
+  );
 }
 
 /** Ends one of `userId`'s sessions; false when it was not theirs or had already ended. */

@@ -6,13 +6,12 @@
  * nearly every posting: locked last, each is held only for its own update, the entries and the
  * commit, not for the users' statements too, so the postings queuing on it pass faster.
  */
-import type { Knex } from 'knex';
 import { NotFoundError } from '../../domain/errors';
 import { AccountRef, accountKey, SystemAccountCode } from '../../domain/ledger';
 import type { LimitCounters } from '../../domain/limitUsage';
 import { Paise } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
-import { selectRows, updateById } from '../sql';
+import { selectRows, SqlTransaction, updateById } from '../sql';
 import { countersFromRow, countersToRow, LIMIT_COUNTER_COLUMNS } from './limits';
 
 export interface LockedUser {
@@ -56,7 +55,7 @@ function lockedUserFrom(row: Record<string, any>): LockedUser {
   };
 }
 
-export async function lockUser(trx: Knex.Transaction, userId: number): Promise<LockedUser> {
+export async function lockUser(trx: SqlTransaction, userId: number): Promise<LockedUser> {
   const [user] = await lockUsers(trx, [userId]);
   return user!;
 }
@@ -67,7 +66,7 @@ export async function lockUser(trx: Knex.Transaction, userId: number): Promise<L
  * posting names a handful of users (payer, payee, commission levels); a list in the hundreds
  * could get another plan, so this is not a bulk lock.
  */
-async function lockUsers(trx: Knex.Transaction, ascendingIds: number[]): Promise<LockedUser[]> {
+async function lockUsers(trx: SqlTransaction, ascendingIds: number[]): Promise<LockedUser[]> {
   const rows = await selectRows<Record<string, any>>(
     trx,
     `SELECT ${LOCKED_USER_COLUMNS} FROM users WHERE id IN (${ascendingIds.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
@@ -79,7 +78,7 @@ async function lockUsers(trx: Knex.Transaction, ascendingIds: number[]): Promise
 }
 
 /** Writes back what a transaction changed on a locked user: balance, held money, limit counters. */
-export async function saveUser(trx: Knex.Transaction, user: LockedUser): Promise<void> {
+export async function saveUser(trx: SqlTransaction, user: LockedUser): Promise<void> {
   await updateById(trx, 'users', user.id, {
     wallet_balance: toDecimal(user.balance),
     held_balance: toDecimal(user.held),
@@ -87,7 +86,7 @@ export async function saveUser(trx: Knex.Transaction, user: LockedUser): Promise
   });
 }
 
-async function lockSystemAccount(trx: Knex.Transaction, code: SystemAccountCode): Promise<LockedSystemAccount> {
+async function lockSystemAccount(trx: SqlTransaction, code: SystemAccountCode): Promise<LockedSystemAccount> {
   const [row] = await selectRows<Record<string, any>>(
     trx,
     'SELECT id, code, normal_side, balance FROM system_accounts WHERE code = ? FOR UPDATE',
@@ -98,7 +97,7 @@ async function lockSystemAccount(trx: Knex.Transaction, code: SystemAccountCode)
 }
 
 /** Locks the users among `refs`, in id order (the first half of the global order); by `accountKey`. */
-export async function lockUserAccounts(trx: Knex.Transaction, refs: AccountRef[]): Promise<Map<string, LockedUser>> {
+export async function lockUserAccounts(trx: SqlTransaction, refs: AccountRef[]): Promise<Map<string, LockedUser>> {
   const users = [...new Set(refs.flatMap((r) => ('user' in r ? [r.user] : [])))].sort((a, b) => a - b);
   const locked = new Map<string, LockedUser>();
   if (users.length > 0) for (const user of await lockUsers(trx, users)) locked.set(accountKey({ user: user.id }), user);
@@ -107,7 +106,7 @@ export async function lockUserAccounts(trx: Knex.Transaction, refs: AccountRef[]
 
 /** Locks the system accounts among `refs`, by code (the last of the global order); by `accountKey`. */
 export async function lockSystemAccounts(
-  trx: Knex.Transaction,
+  trx: SqlTransaction,
   refs: AccountRef[],
 ): Promise<Map<string, LockedSystemAccount>> {
   const systems = [...new Set(refs.flatMap((r) => ('system' in r ? [r.system] : [])))].sort();

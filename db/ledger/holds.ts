@@ -22,7 +22,7 @@ import { add, formatRupees, Paise, subtract } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { LockedUser, lockUser, saveUser } from './accounts';
 import { checkLimits, Clock, postJournal, wallClock } from './posting';
-import { insertRow, selectRows, updateById } from '../sql';
+import { insertRow, selectRows, SqlTransaction, updateById } from '../sql';
 import { inLedgerTransaction, isDuplicateKey } from './transaction';
 
 export interface ReserveRequest {
@@ -54,7 +54,7 @@ async function findHold(db: Knex | Knex.Transaction, reference: string): Promise
 }
 
 /** The hold under its row lock, and when it was placed (the period its amount is counted in). */
-async function lockHold(trx: Knex.Transaction, id: number): Promise<{ hold: Hold; placedAt: Date }> {
+async function lockHold(trx: SqlTransaction, id: number): Promise<{ hold: Hold; placedAt: Date }> {
   const row = (await selectRows<Record<string, any>>(trx, 'SELECT * FROM holds WHERE id = ? FOR UPDATE', [id]))[0]!;
   return { hold: toHold(row), placedAt: row.created_at };
 }

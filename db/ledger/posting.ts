@@ -36,7 +36,7 @@ import { countUsage, usageAt } from '../../domain/limitUsage';
 import { add, formatRupees, Paise, subtract, ZERO } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { LockedAccount, LockedUser, lockSystemAccounts, lockUserAccounts, saveUser } from './accounts';
-import { insertRow, insertRows, updateById } from '../sql';
+import { insertRow, insertRows, SqlTransaction, updateById, updateWhere } from '../sql';
 import { inLedgerTransaction, isDuplicateKey } from './transaction';
 
 export interface PostingHooks {
@@ -45,12 +45,12 @@ export interface PostingHooks {
   /** Overrides the journal's limit flag (a capture inherits its hold's). */
   countsTowardLimits?: boolean;
   /** Runs first, before the journal row exists: for locks that must precede it (see refunds). */
-  beforeInsert?: (trx: Knex.Transaction) => Promise<void>;
+  beforeInsert?: (trx: SqlTransaction) => Promise<void>;
   /**
    * Runs with the posting's users locked (its system accounts are locked later, last of all),
    * before any rule is checked or balance changed.
    */
-  afterLock?: (trx: Knex.Transaction, users: Map<string, LockedUser>, journalId: number) => Promise<void>;
+  afterLock?: (trx: SqlTransaction, users: Map<string, LockedUser>, journalId: number) => Promise<void>;
   /** The posting's moment; the wall clock unless the ledger imports history (db/ledger/index.ts). */
   clock?: Clock;
 }
@@ -114,7 +114,7 @@ export async function readJournal(db: Knex | Knex.Transaction, journalId: number
 }
 
 async function applyPosting(
-  trx: Knex.Transaction,
+  trx: SqlTransaction,
   req: PostingRequest,
   fp: string,
   hooks: PostingHooks,
@@ -236,7 +236,7 @@ export function checkLimits(user: LockedUser, amount: Paise, now: Date): void {
 }
 
 async function writeStatement(
-  trx: Knex.Transaction,
+  trx: SqlTransaction,
   req: PostingRequest,
   line: PostingLine,
   user: LockedUser,
@@ -274,7 +274,7 @@ async function writeStatement(
     credit_amount: toDecimal(credit),
   };
   if (s.transactionId !== undefined) {
-    const n = await trx('transactions').where({ id: s.transactionId, user_id: user.id }).update(row);
+    const n = await updateWhere(trx, 'transactions', { id: s.transactionId, user_id: user.id }, row);
     if (n !== 1)
       throw new ValidationError('statement row to update does not belong to this user', {
         transactionId: s.transactionId,

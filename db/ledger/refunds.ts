@@ -11,6 +11,7 @@ import { PostingLine, PostingResult, RefundRequest } from '../../domain/ledger';
 export type { RefundRequest };
 import { add, formatRupees, sum } from '../../domain/money';
 import { fromDecimal } from '../money';
+import { selectRows } from '../sql';
 import { Clock, postJournal, readJournal, wallClock } from './posting';
 
 export async function refund(knex: Knex, req: RefundRequest, clock: Clock = wallClock): Promise<PostingResult> {
@@ -41,15 +42,16 @@ export async function refund(knex: Knex, req: RefundRequest, clock: Clock = wall
       // Refunds of one original queue on its row before inserting anything, so the sum below
       // never has to wait on a sibling refund's uncommitted row (which would deadlock).
       beforeInsert: async (trx) => {
-        await trx('ledger_journals').where({ id: original.id }).forUpdate().first();
+        await selectRows(trx, 'SELECT id FROM ledger_journals WHERE id = ? FOR UPDATE', [original.id]);
       },
       afterLock: async (trx, _accounts, journalId) => {
-        const [[row]] = await trx.raw(
+        const [row] = await selectRows<{ refunded: string }>(
+          trx,
           `SELECT COALESCE(SUM(e.debit), 0) AS refunded FROM ledger_journals j JOIN ledger_entries e ON e.journal_id = j.id
             WHERE j.reverses_journal_id = ? AND j.id <> ? LOCK IN SHARE MODE`,
           [original.id, journalId],
         );
-        const already = fromDecimal(row.refunded);
+        const already = fromDecimal(row!.refunded);
         if (add(already, amount) > total) {
           throw new BusinessRuleError('refund_exceeds_original', 'refunds would exceed the original amount', {
             original: formatRupees(total),

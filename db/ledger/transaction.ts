@@ -1,5 +1,8 @@
 import type { Knex } from 'knex';
 import { TransientError } from '../../domain/errors';
+import { inSqlTransaction, SqlTransaction } from '../sql';
+
+export type { SqlTransaction };
 
 const DEADLOCK = 1213; // ER_LOCK_DEADLOCK
 const LOCK_WAIT_TIMEOUT = 1205; // ER_LOCK_WAIT_TIMEOUT
@@ -16,15 +19,23 @@ let lockConflictRetries = 0;
 export const ledgerLockConflictRetries = () => lockConflictRetries;
 
 /**
- * Runs `fn` in one database transaction, retrying it from the start when InnoDB picks it as a
- * deadlock victim or a lock wait times out. The whole transaction was rolled back in both
- * cases, so a retry cannot double anything. Bounded: past the limit the caller gets a
- * retryable TransientError (an activity retry or the client tries again later).
+ * Runs `fn` in one ledger transaction (db/sql.ts: plain statements on one connection),
+ * retrying it from the start when InnoDB picks it as a deadlock victim or a lock wait times out.
  */
-export async function inLedgerTransaction<T>(knex: Knex, fn: (trx: Knex.Transaction) => Promise<T>): Promise<T> {
+export const inLedgerTransaction = <T>(knex: Knex, fn: (trx: SqlTransaction) => Promise<T>): Promise<T> =>
+  retryOnLockConflict(() => inSqlTransaction(knex, fn));
+
+/**
+ * Runs `transaction` (one whole database transaction), again from the start when InnoDB picks
+ * it as a deadlock victim or a lock wait times out. The whole transaction was rolled back in
+ * both cases (a lock wait timeout rolls back only its statement, but the transaction's runner
+ * rolls back the rest as it fails), so a retry cannot double anything. Bounded: past the limit
+ * the caller gets a retryable TransientError (an activity retry or the client tries again later).
+ */
+export async function retryOnLockConflict<T>(transaction: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await knex.transaction(fn);
+      return await transaction();
     } catch (err) {
       const errno = sqlErrno(err);
       if (errno !== DEADLOCK && errno !== LOCK_WAIT_TIMEOUT) throw err;

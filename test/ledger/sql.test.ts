@@ -1,4 +1,13 @@
-import { insertRow, insertRows, selectRows, updateById } from '../../db/sql';
+import {
+  inSqlTransaction,
+  insertRow,
+  insertRows,
+  selectRows,
+  SqlTransaction,
+  updateById,
+  updateWhere,
+} from '../../db/sql';
+import type { Knex } from 'knex';
 import { isDuplicateKey } from '../../db/ledger/transaction';
 import { createKnex } from '../../db/knex';
 import { createTestDatabase, TestDatabase } from '../support/db';
@@ -130,5 +139,85 @@ describe('plain SQL inside a knex transaction (the ledger hot path)', () => {
     expect(await db.knex('sql_types').where({ id })).toEqual(viaPrepared);
     await expect(updateById(db.knex, 'sql_types', id, { amount: 0.1 + 0.2 })).rejects.toThrow(/safe integer/);
     expect((await db.knex('sql_types').where({ id }).first('amount')).amount).toBe('9999999999999.99');
+  });
+});
+
+describe("the ledger's own transactions (inSqlTransaction: BEGIN and COMMIT on a pooled connection)", () => {
+  // A pool of one connection: whatever a transaction leaves behind, the next one meets.
+  let one: Knex;
+  beforeAll(() => {
+    one = createKnex({ url: db.url, poolMax: 1 });
+  });
+  afterAll(() => one.destroy());
+
+  const inTransaction = async () => (await selectRows<{ t: number }>(one, 'SELECT @@in_transaction AS t', []))[0]!.t;
+  const probe = async (name: string) =>
+    selectRows<{ n: number }>(db.knex, 'SELECT n FROM sql_probe WHERE name = ?', [name]);
+
+  it('commits when the function resolves; others see nothing before the COMMIT', async () => {
+    const result = await inSqlTransaction(one, async (trx) => {
+      const id = await insertRow(trx, 'sql_probe', { name: 'st-commit', n: 1 });
+      expect(await updateWhere(trx, 'sql_probe', { id, name: 'st-commit' }, { n: 2 })).toBe(1);
+      expect(await updateWhere(trx, 'sql_probe', { id, name: 'someone else' }, { n: 3 })).toBe(0);
+      expect(await probe('st-commit')).toEqual([]);
+      return id;
+    });
+    expect(typeof result).toBe('number');
+    expect(await probe('st-commit')).toEqual([{ n: 2 }]);
+    expect(await inTransaction()).toBe(0);
+  });
+
+  it('rolls every statement back when the function throws, keeps the driver error, and frees the connection', async () => {
+    const err = await inSqlTransaction(one, async (trx) => {
+      await insertRow(trx, 'sql_probe', { name: 'st-rolled-back', n: 1 });
+      await insertRow(trx, 'sql_probe', { name: 'st-rolled-back', n: 2 });
+    }).catch((e: unknown) => e);
+    expect(isDuplicateKey(err)).toBe(true);
+    expect(await probe('st-rolled-back')).toEqual([]);
+    expect(await inTransaction()).toBe(0);
+    const pool = (one.client as { pool: { numUsed(): number; numFree(): number } }).pool;
+    expect([pool.numUsed(), pool.numFree()]).toEqual([0, 1]);
+  });
+
+  it('refuses a statement once the transaction has ended', async () => {
+    let kept: SqlTransaction | undefined;
+    await inSqlTransaction(one, async (trx) => {
+      kept = trx;
+    });
+    await expect(insertRow(kept!, 'sql_probe', { name: 'st-late', n: 1 })).rejects.toThrow(/finished transaction/);
+    expect(await probe('st-late')).toEqual([]);
+  });
+
+  it('a lock wait timeout undoes the whole transaction, not only its statement (as InnoDB alone would)', async () => {
+    await insertRow(db.knex, 'sql_probe', { name: 'st-locked', n: 1 });
+    const holder = await db.knex.transaction();
+    try {
+      await holder('sql_probe').where({ name: 'st-locked' }).forUpdate();
+      const err = await inSqlTransaction(one, async (trx) => {
+        await selectRows(trx, 'SET SESSION innodb_lock_wait_timeout = 1', []);
+        await insertRow(trx, 'sql_probe', { name: 'st-before-timeout', n: 1 });
+        await selectRows(trx, "UPDATE sql_probe SET n = 2 WHERE name = 'st-locked'", []);
+      }).catch((e: unknown) => e);
+      expect((err as { errno?: number }).errno).toBe(1205);
+    } finally {
+      await holder.rollback();
+      await selectRows(one, 'SET SESSION innodb_lock_wait_timeout = DEFAULT', []);
+    }
+    expect(await probe('st-before-timeout')).toEqual([]);
+    expect(await inTransaction()).toBe(0);
+  });
+
+  it('a connection lost mid-transaction is not handed out again', async () => {
+    const err = await inSqlTransaction(one, async (trx) => {
+      await insertRow(trx, 'sql_probe', { name: 'st-killed', n: 1 });
+      const [{ id }] = (await selectRows<{ id: number }>(trx, 'SELECT CONNECTION_ID() AS id', [])) as [{ id: number }];
+      await db.knex.raw('KILL CONNECTION ?', [id]);
+      await selectRows(trx, 'SELECT 1', []);
+    }).catch((e: unknown) => e);
+    expect(String(err)).toMatch(/closed|lost|ended|killed/i);
+    // The server rolled the dead connection's transaction back; the pool opens a fresh one.
+    expect(await probe('st-killed')).toEqual([]);
+    await inSqlTransaction(one, (trx) => insertRow(trx, 'sql_probe', { name: 'st-after-kill', n: 1 }));
+    expect(await probe('st-after-kill')).toEqual([{ n: 1 }]);
   });
 });
