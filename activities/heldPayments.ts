@@ -18,35 +18,98 @@ import { holdReferenceOf } from '../domain/references';
 import { PROVIDER_OF_KIND } from '../domain/reports';
 import { providerCall } from './providerCall';
 import type { HeldPaymentKind, HeldPaymentRecord, ProviderOrder, ProviderOutcome } from '../domain/contracts';
+import type { StatusChange } from '../domain/payments';
 import type { ProviderOrders } from './providerOrders';
 
-export function heldPaymentActivities(deps: { knex: Knex; ledger: Ledger; orders: ProviderOrders }) {
+export function heldPaymentActivities(deps: {
+  knex: Knex;
+  ledger: Ledger;
+  orders: ProviderOrders;
+  /** The read model's status step (activities/payments.ts), for the settling step that ends in COMPLETED. */
+  recordPaymentStatus: (change: StatusChange) => Promise<void>;
+}) {
   const { knex, ledger, orders } = deps;
+
+  async function startHeldPayment(p: HeldPaymentRecord): Promise<void> {
+    await createPaymentRecord(knex, {
+      id: p.paymentId,
+      kind: p.kind,
+      userId: p.userId,
+      amount: p.amount,
+      workflowId: workflowIdFor(p.kind, p.paymentId),
+      details: p.details,
+    });
+  }
+
+  /** Reserves the amount: the user's rules (active, KYC, funds, limits) are checked on the locked row. */
+  async function holdPaymentFunds(h: { kind: HeldPaymentKind; paymentId: string; userId: number; amount: Paise }) {
+    await ledger.reserve({
+      reference: holdReferenceOf(h.kind, h.paymentId),
+      userId: h.userId,
+      amount: h.amount,
+      rules: { requireActive: true, requireKyc: true, countTowardLimits: true },
+    });
+  }
+
+  /** Hold → provider's payable account, with the user's statement line; links that line to the payment. */
+  async function captureHeldPayment(c: {
+    kind: HeldPaymentKind;
+    paymentId: string;
+    outcome: ProviderOutcome;
+  }): Promise<{ transactionId: number }> {
+    const record = await getPayment(knex, c.paymentId);
+    const posted = await ledger.capture(
+      heldPaymentCapture({ kind: c.kind, paymentId: c.paymentId, details: record.details, outcome: c.outcome }),
+    );
+    const transactionId = posted.lines.find((l) => 'user' in l.account)?.transactionId;
+    if (!transactionId) throw new Error(`capture of ${c.paymentId} wrote no statement line`);
+    await linkStatementLine(knex, c.paymentId, transactionId);
+    return { transactionId };
+  }
+
+  async function payPaymentCommissions(c: {
+    paymentId: string;
+    userId: number;
+    transactionId: number;
+    amount: Paise;
+    marginRate: number;
+  }): Promise<CommissionShare[]> {
+    return payCommissions(knex, ledger, { ...c, description: `Commissions on ${c.paymentId}` });
+  }
+
   return {
-    async startHeldPayment(p: HeldPaymentRecord): Promise<void> {
-      await createPaymentRecord(knex, {
-        id: p.paymentId,
-        kind: p.kind,
-        userId: p.userId,
-        amount: p.amount,
-        workflowId: workflowIdFor(p.kind, p.paymentId),
-        details: p.details,
-      });
+    startHeldPayment,
+    holdPaymentFunds,
+    captureHeldPayment,
+    payPaymentCommissions,
+
+    /**
+     * Records the payment and holds its amount: the two steps before PROCESSING, in one local
+     * activity (one round through the workflow instead of two). Each is idempotent on the
+     * payment's id, so a re-run after a crash neither records nor holds twice; a refused hold
+     * fails with its rule, the record left CREATED, as the two steps did.
+     */
+    async openHeldPayment(p: HeldPaymentRecord): Promise<void> {
+      await startHeldPayment(p);
+      await holdPaymentFunds(p);
     },
 
-    /** Reserves the amount: the user's rules (active, KYC, funds, limits) are checked on the locked row. */
-    async holdPaymentFunds(h: {
+    /**
+     * Settles a payment the provider paid: captures the hold, pays the uplines their
+     * commissions (recharges and bills), then records `completed` (COMPLETED, and the reversal
+     * watch it starts). One local activity instead of three; each step is idempotent on the
+     * payment's references, so a re-run after a crash captures, pays and records once.
+     */
+    async settleHeldPayment(s: {
       kind: HeldPaymentKind;
       paymentId: string;
-      userId: number;
-      amount: Paise;
+      outcome: ProviderOutcome;
+      commissions?: { userId: number; amount: Paise; marginRate: number };
+      completed: StatusChange;
     }): Promise<void> {
-      await ledger.reserve({
-        reference: holdReferenceOf(h.kind, h.paymentId),
-        userId: h.userId,
-        amount: h.amount,
-        rules: { requireActive: true, requireKyc: true, countTowardLimits: true },
-      });
+      const { transactionId } = await captureHeldPayment(s);
+      if (s.commissions) await payPaymentCommissions({ paymentId: s.paymentId, transactionId, ...s.commissions });
+      await deps.recordPaymentStatus(s.completed);
     },
 
     /** Sends the order unless the provider already has it; a cancelled send stops before creating. */
@@ -71,34 +134,8 @@ export function heldPaymentActivities(deps: { knex: Knex; ledger: Ledger; orders
       );
     },
 
-    /** Hold → provider's payable account, with the user's statement line; links that line to the payment. */
-    async captureHeldPayment(c: {
-      kind: HeldPaymentKind;
-      paymentId: string;
-      outcome: ProviderOutcome;
-    }): Promise<{ transactionId: number }> {
-      const record = await getPayment(knex, c.paymentId);
-      const posted = await ledger.capture(
-        heldPaymentCapture({ kind: c.kind, paymentId: c.paymentId, details: record.details, outcome: c.outcome }),
-      );
-      const transactionId = posted.lines.find((l) => 'user' in l.account)?.transactionId;
-      if (!transactionId) throw new Error(`capture of ${c.paymentId} wrote no statement line`);
-      await linkStatementLine(knex, c.paymentId, transactionId);
-      return { transactionId };
-    },
-
     async releasePaymentHold(r: { kind: HeldPaymentKind; paymentId: string; reason: string }): Promise<void> {
       await ledger.release(holdReferenceOf(r.kind, r.paymentId), r.reason);
-    },
-
-    async payPaymentCommissions(c: {
-      paymentId: string;
-      userId: number;
-      transactionId: number;
-      amount: Paise;
-      marginRate: number;
-    }): Promise<CommissionShare[]> {
-      return payCommissions(knex, ledger, { ...c, description: `Commissions on ${c.paymentId}` });
     },
 
     /** The provider undid a settled payment: the whole amount back to the wallet (type Refund). */

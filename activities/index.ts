@@ -41,8 +41,9 @@ const noPayee: PayeeLookup = () => Promise.reject(new Error('this worker was sta
 export function createActivities(deps: ActivityDeps) {
   const ledger = deps.ledger ?? createLedger(deps.knex);
   const orders = providerOrders({ gateways: deps.gateways ?? {}, payee: deps.payee ?? noPayee });
+  const payments = paymentActivities({ knex: deps.knex, decisionKey: deps.decisionKey });
   return withFailureMapping({
-    ...paymentActivities({ knex: deps.knex, decisionKey: deps.decisionKey }),
+    ...payments,
     ...reconciliationActivities({ knex: deps.knex, ledger }),
     ...reportActivities({ knex: deps.knex }),
     ...orphanActivities({ knex: deps.knex, temporal: deps.temporal }),
@@ -50,7 +51,7 @@ export function createActivities(deps: ActivityDeps) {
     ...topUpActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...refundActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...transferActivities({ knex: deps.knex, ledger }),
-    ...heldPaymentActivities({ knex: deps.knex, ledger, orders }),
+    ...heldPaymentActivities({ knex: deps.knex, ledger, orders, recordPaymentStatus: payments.recordPaymentStatus }),
     ...reversalActivities({ knex: deps.knex, orders, watchMs: deps.reversalWatchMs ?? 72 * 3_600_000 }),
   });
 }

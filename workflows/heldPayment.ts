@@ -74,6 +74,14 @@ const SETTLED = ['COMPLETED', 'FAILED', 'REVERSED'];
  */
 export const REVERSALS_AFTER_CLOSE = 'reversals-after-close';
 
+/**
+ * The patch behind which the steps before the answer (record, hold) run as one local activity,
+ * and the settling steps (capture, commissions, COMPLETED) as another: three rounds through the
+ * workflow fewer per payment, which is most of what a worker spends on one (docs/performance.md).
+ * Decided once, when the workflow starts: payments started earlier keep their separate steps.
+ */
+export const HELD_STEPS_MERGED = 'held-steps-merged';
+
 /** What is captured when an operator, not the provider, says the payment succeeded. */
 const OPERATOR_CONFIRMED: ProviderOutcome = { outcome: 'succeeded', providerState: 'OPERATOR' };
 
@@ -110,12 +118,15 @@ class HeldPayment {
   private sentAt = 0;
   /** Completed under `REVERSALS_AFTER_CLOSE`: the read model watches for a reversal, the workflow closes. */
   private reversalsWatchedAfterClose = false;
+  /** Started under `HELD_STEPS_MERGED`. */
+  private readonly stepsMerged: boolean;
 
   constructor(private readonly plan: HeldPaymentPlan) {
     this.kind = plan.order.kind;
     this.paymentId = plan.order.paymentId;
     this.who = plan.provider;
     this.acts = policies(() => this.progress.step, plan.providerCallBudgetMs);
+    this.stepsMerged = patched(HELD_STEPS_MERGED);
     this.progress = new PaymentProgress(this.kind, this.paymentId, this.acts.recordStatus, plan.recovery?.status);
     setHandler(paymentAcceptedUpdate, async () => {
       await condition(() => this.accepted !== undefined);
@@ -163,22 +174,8 @@ class HeldPayment {
   private reserve(): Promise<boolean> {
     const { order } = this.plan;
     return CancellationScope.nonCancellable(async () => {
-      this.progress.step = 'recording the payment';
-      await this.acts.steps.startHeldPayment({
-        kind: this.kind,
-        paymentId: this.paymentId,
-        userId: order.userId,
-        amount: order.amount,
-        details: this.plan.details,
-      });
-      this.progress.step = `holding ₹${formatRupees(order.amount)} on the wallet`;
       try {
-        await this.acts.steps.holdPaymentFunds({
-          kind: this.kind,
-          paymentId: this.paymentId,
-          userId: order.userId,
-          amount: order.amount,
-        });
+        await this.recordAndHold();
         this.held = true;
       } catch (err) {
         const refused = refusal(err);
@@ -198,6 +195,22 @@ class HeldPayment {
       this.accepted = { paymentId: this.paymentId, status: this.progress.status };
       return true;
     });
+  }
+
+  /** Records the payment, then holds its amount; a refused hold throws its refusal. */
+  private async recordAndHold(): Promise<void> {
+    const { order } = this.plan;
+    const hold = { kind: this.kind, paymentId: this.paymentId, userId: order.userId, amount: order.amount };
+    const holding = `holding ₹${formatRupees(order.amount)} on the wallet`;
+    if (this.stepsMerged) {
+      this.progress.step = `recording the payment, ${holding}`;
+      await this.acts.steps.openHeldPayment({ ...hold, details: this.plan.details });
+      return;
+    }
+    this.progress.step = 'recording the payment';
+    await this.acts.steps.startHeldPayment({ ...hold, details: this.plan.details });
+    this.progress.step = holding;
+    await this.acts.steps.holdPaymentFunds(hold);
   }
 
   /**
@@ -328,24 +341,7 @@ class HeldPayment {
     const { order } = this.plan;
     return CancellationScope.nonCancellable(async () => {
       this.reversalsWatchedAfterClose = patched(REVERSALS_AFTER_CLOSE);
-      this.progress.step = 'capturing the held amount';
-      const { transactionId } = await this.acts.steps.captureHeldPayment({
-        kind: this.kind,
-        paymentId: this.paymentId,
-        outcome,
-      });
-      this.held = false;
-      if (this.plan.commissionMarginRate !== undefined) {
-        this.progress.step = 'paying commissions to the uplines';
-        await this.acts.steps.payPaymentCommissions({
-          paymentId: this.paymentId,
-          userId: order.userId,
-          transactionId,
-          amount: order.amount,
-          marginRate: this.plan.commissionMarginRate,
-        });
-      }
-      await this.progress.moveTo('COMPLETED', note, {
+      const completed = {
         actor,
         failureReason: null,
         ...(outcome.providerRef
@@ -353,7 +349,39 @@ class HeldPayment {
           : {}),
         // The read model watches for a reversal from here; this workflow closes (reversal.ts).
         ...(this.reversalsWatchedAfterClose ? { reversalWatchMs: this.plan.reversalWatchMs } : {}),
-      });
+      };
+      const commissions =
+        this.plan.commissionMarginRate === undefined
+          ? undefined
+          : { userId: order.userId, amount: order.amount, marginRate: this.plan.commissionMarginRate };
+      if (this.stepsMerged) {
+        // The workflow says COMPLETED first (as every status change), the step records it last,
+        // once the money is captured and the commissions paid.
+        this.progress.step = `capturing the held amount${commissions ? ', paying commissions to the uplines' : ''}`;
+        await this.progress.moveTo('COMPLETED', note, completed, (change) =>
+          this.acts.steps.settleHeldPayment({
+            kind: this.kind,
+            paymentId: this.paymentId,
+            outcome,
+            commissions,
+            completed: change,
+          }),
+        );
+        this.held = false;
+      } else {
+        this.progress.step = 'capturing the held amount';
+        const { transactionId } = await this.acts.steps.captureHeldPayment({
+          kind: this.kind,
+          paymentId: this.paymentId,
+          outcome,
+        });
+        this.held = false;
+        if (commissions) {
+          this.progress.step = 'paying commissions to the uplines';
+          await this.acts.steps.payPaymentCommissions({ paymentId: this.paymentId, transactionId, ...commissions });
+        }
+        await this.progress.moveTo('COMPLETED', note, completed);
+      }
       if (this.reversalsWatchedAfterClose)
         this.progress.step = 'completed; a reversal the provider reports is booked by a reversal run';
     });

@@ -138,10 +138,18 @@ export class PaymentProgress {
     return condition(() => this.hasNews(), Math.max(1, ms), { summary: this.currentStep.slice(0, 200) });
   }
 
+  /**
+   * Moves the workflow to `status`, then records the change in the read model: by the status
+   * step, or by `recordWith`, a step that does its own work first and records the change as its
+   * last act (settling a held payment: capture, commissions, COMPLETED in one local activity).
+   * Like the status step, `recordWith` runs only for a change (or an operator's act): a move to
+   * the status the workflow is already in does nothing.
+   */
   async moveTo(
     status: PaymentStatus,
     note?: string,
     extra: Omit<StatusChange, 'paymentId' | 'status' | 'note'> = {},
+    recordWith: (change: StatusChange) => Promise<unknown> = this.record,
   ): Promise<void> {
     if (status === this.status && !extra.actor) return;
     if (!canTransition(this.status, status)) throw new Error(`illegal transition ${this.status} → ${status}`);
@@ -164,7 +172,7 @@ export class PaymentProgress {
       // A change made by an operator carries the decision, audited where the change is recorded.
       const decision = extra.actor && this.decision ? { decision: this.decision } : {};
       await CancellationScope.nonCancellable(() =>
-        this.record({ paymentId: this.paymentId, status, note, ...extra, ...decision }),
+        recordWith({ paymentId: this.paymentId, status, note, ...extra, ...decision }),
       );
     } finally {
       this.recording--;

@@ -18,12 +18,18 @@ export const LOCAL_STEPS_HISTORY_DIR = path.join(HISTORY_DIR, 'local-db-steps');
 
 /**
  * Histories recorded since the `reversals-after-close` patch (workflows/heldPayment.ts): settled
- * payments close at once, and reversals are reversal runs. Where new recordings go.
+ * payments close at once, and reversals are reversal runs.
  */
 export const REVERSALS_AFTER_CLOSE_HISTORY_DIR = path.join(HISTORY_DIR, 'reversals-after-close');
 
+/**
+ * Histories recorded since the `held-steps-merged` patch (workflows/heldPayment.ts): a held
+ * payment records and holds in one step, and settles in one. Where new recordings go.
+ */
+export const HELD_STEPS_MERGED_HISTORY_DIR = path.join(HISTORY_DIR, 'held-steps-merged');
+
 const wanted = (name: string) => {
-  const file = path.join(REVERSALS_AFTER_CLOSE_HISTORY_DIR, `${name}.pb`);
+  const file = path.join(HELD_STEPS_MERGED_HISTORY_DIR, `${name}.pb`);
   return existsSync(file) && process.env.RECORD_HISTORIES !== '1' ? undefined : file;
 };
 

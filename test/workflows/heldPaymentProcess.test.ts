@@ -36,6 +36,22 @@ class Fake {
   }
 
   activities() {
+    const acts = this.steps();
+    return {
+      ...acts,
+      async openHeldPayment() {
+        await acts.startHeldPayment();
+        await acts.holdPaymentFunds();
+      },
+      async settleHeldPayment(s: { commissions?: unknown; completed: StatusChange }) {
+        await acts.captureHeldPayment();
+        if (s.commissions) await acts.payPaymentCommissions();
+        await acts.recordPaymentStatus(s.completed);
+      },
+    };
+  }
+
+  private steps() {
     const f = this;
     const called = (name: string) => f.calls.push(name);
     return {

@@ -8,7 +8,12 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { testEnv } from '../support/env';
-import { HISTORY_DIR, LOCAL_STEPS_HISTORY_DIR, REVERSALS_AFTER_CLOSE_HISTORY_DIR } from '../support/histories';
+import {
+  HELD_STEPS_MERGED_HISTORY_DIR,
+  HISTORY_DIR,
+  LOCAL_STEPS_HISTORY_DIR,
+  REVERSALS_AFTER_CLOSE_HISTORY_DIR,
+} from '../support/histories';
 
 /** Closed histories: every way a payment ends. */
 const CLOSED = [
@@ -75,16 +80,14 @@ const REVERSAL_RUNS = [
 ];
 
 const BEFORE_REVERSAL_RUNS = [...CLOSED, ...OPEN].sort();
+const SINCE_REVERSAL_RUNS = [...CLOSED, ...OPEN.filter((n) => !IN_REVERSAL_WATCH.includes(n)), ...REVERSAL_RUNS].sort();
 
 /** Every generation open payments may carry at a deploy, each patch's histories beside the code before it. */
 const GENERATIONS = [
   { name: 'before local database steps', dir: HISTORY_DIR, expected: BEFORE_REVERSAL_RUNS },
   { name: 'with local database steps', dir: LOCAL_STEPS_HISTORY_DIR, expected: BEFORE_REVERSAL_RUNS },
-  {
-    name: 'with reversals after close',
-    dir: REVERSALS_AFTER_CLOSE_HISTORY_DIR,
-    expected: [...CLOSED, ...OPEN.filter((n) => !IN_REVERSAL_WATCH.includes(n)), ...REVERSAL_RUNS].sort(),
-  },
+  { name: 'with reversals after close', dir: REVERSALS_AFTER_CLOSE_HISTORY_DIR, expected: SINCE_REVERSAL_RUNS },
+  { name: 'with held steps merged', dir: HELD_STEPS_MERGED_HISTORY_DIR, expected: SINCE_REVERSAL_RUNS },
 ];
 
 describe.each(GENERATIONS)('histories $name', ({ dir, expected: EXPECTED }) => {

@@ -1,0 +1,94 @@
+/**
+ * The merged steps of a held payment (`held-steps-merged`) on real MariaDB, run as a crashed
+ * worker would re-run them: opening twice records and holds once; settling twice captures, pays
+ * commissions and records COMPLETED once; a refused hold leaves the record CREATED and nothing
+ * held. The workflows' own suites drive the same steps end to end.
+ */
+import { createActivities } from '../../activities';
+import { createPhonePeClient } from '../../providers/phonepe/client';
+import { holdReferenceOf } from '../../domain/references';
+import { paise } from '../../domain/money';
+import { createTestDatabase, TestDatabase } from '../support/db';
+import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
+
+let db: TestDatabase;
+let acts: ReturnType<typeof createActivities>;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  // No provider is called here: the steps under test only touch the database.
+  acts = createActivities({
+    knex: db.knex,
+    phonepe: createPhonePeClient({
+      baseUrl: 'http://127.0.0.1:1',
+      clientId: 'unused',
+      clientVersion: '1',
+      clientSecret: 'unused',
+      timeoutMs: 1000,
+    }),
+  });
+});
+afterAll(() => db?.drop());
+afterEach(() => expectLedgerInvariants(db.knex));
+
+let n = 0;
+async function retailerUnderDistributor(balance: string) {
+  const distributor = await createUser(db.knex, { role: 'distributor', commissionRate: '0.0100' });
+  const retailer = await createUser(db.knex, { role: 'retailer', balance, parentId: distributor.id });
+  return { distributor, retailer, paymentId: `pay_STEPS${Date.now()}${++n}` };
+}
+
+const count = async (table: string, where: Record<string, unknown>) =>
+  Number((await db.knex(table).where(where).count({ c: '*' }))[0]!.c);
+
+it('opening twice records the payment once and holds its amount once', async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('100.00');
+  const open = { kind: 'recharge' as const, paymentId, userId: retailer.id, amount: paise(2_500), details: {} };
+  await acts.openHeldPayment(open);
+  await acts.openHeldPayment(open);
+  expect(await count('payment_records', { id: paymentId })).toBe(1);
+  expect(await count('payment_events', { payment_id: paymentId })).toBe(1);
+  expect(await count('holds', { reference: holdReferenceOf('recharge', paymentId) })).toBe(1);
+  expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '100.00', held: '25.00' });
+});
+
+it('a refused hold fails with its rule and leaves the record CREATED, nothing held', async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('10.00');
+  const err = await acts
+    .openHeldPayment({ kind: 'recharge', paymentId, userId: retailer.id, amount: paise(2_500), details: {} })
+    .catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'insufficient_funds', nonRetryable: true });
+  expect(await db.knex('payment_records').where({ id: paymentId }).first('status')).toEqual({ status: 'CREATED' });
+  expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '10.00', held: '0.00' });
+});
+
+it('settling twice captures, pays the commissions and records COMPLETED once', async () => {
+  const { distributor, retailer, paymentId } = await retailerUnderDistributor('100.00');
+  await acts.openHeldPayment({ kind: 'recharge', paymentId, userId: retailer.id, amount: paise(2_500), details: {} });
+  await acts.recordPaymentStatus({ paymentId, status: 'PROCESSING' });
+  const settle = {
+    kind: 'recharge' as const,
+    paymentId,
+    outcome: { outcome: 'succeeded' as const, providerState: 'SUCCESS', providerRef: 'OP-1' },
+    commissions: { userId: retailer.id, amount: paise(2_500), marginRate: 300 },
+    completed: { paymentId, status: 'COMPLETED' as const, note: 'the operator confirmed', reversalWatchMs: 60_000 },
+  };
+  await acts.settleHeldPayment(settle);
+  const once = {
+    journals: await count('ledger_journals', {}),
+    distributor: await walletOf(db.knex, distributor.id),
+    events: await count('payment_events', { payment_id: paymentId, status: 'COMPLETED' }),
+  };
+  await acts.settleHeldPayment(settle);
+  expect({
+    journals: await count('ledger_journals', {}),
+    distributor: await walletOf(db.knex, distributor.id),
+    events: await count('payment_events', { payment_id: paymentId, status: 'COMPLETED' }),
+  }).toEqual(once);
+  expect(once.events).toBe(1);
+  expect(once.distributor.balance).toBe('0.25'); // 1% of ₹25
+  expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '75.00', held: '0.00' });
+  const record = await db.knex('payment_records').where({ id: paymentId }).first();
+  expect(record).toMatchObject({ status: 'COMPLETED' });
+  expect(record.transaction_id).not.toBeNull();
+  expect(record.reversal_check_at).not.toBeNull();
+});
