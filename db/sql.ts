@@ -176,16 +176,17 @@ export async function updateWhere(db: Db, table: string, where: Row, set: Row): 
   const cols = Object.keys(set).filter((c) => set[c] !== undefined);
   const keys = Object.keys(where);
   const sql = `UPDATE ${quoted(table)} SET ${cols.map((c) => `${quoted(c)} = ?`).join(', ')} WHERE ${keys.map((c) => `${quoted(c)} = ?`).join(' AND ')}`;
-  const result = await execute<{ affectedRows: number }>(db, sql, [
-    ...cols.map((c) => set[c]),
-    ...keys.map((c) => where[c]),
-  ]);
-  return result.affectedRows;
+  return update(db, sql, [...cols.map((c) => set[c]), ...keys.map((c) => where[c])]);
 }
 
 /** UPDATE … SET the given columns WHERE id = ?; the number of rows matched. */
 export const updateById = (db: Db, table: string, id: number, set: Row): Promise<number> =>
   updateWhere(db, table, { id }, set);
+
+/** An UPDATE written out in SQL; the number of rows matched. */
+export async function update(db: Db, sql: string, values: unknown[]): Promise<number> {
+  return (await execute<{ affectedRows: number }>(db, sql, values)).affectedRows;
+}
 
 /** The rows of a SELECT written out in SQL. */
 export async function selectRows<T = Row>(db: Db, sql: string, values: unknown[]): Promise<T[]> {

@@ -357,7 +357,7 @@ class HeldPayment {
       if (this.stepsMerged) {
         // The workflow says COMPLETED first (as every status change), the step records it last,
         // once the money is captured and the commissions paid.
-        this.progress.step = `capturing the held amount${commissions ? ', paying commissions to the uplines' : ''}`;
+        this.progress.step = `capturing the held amount${commissions ? ', paying commissions to the uplines' : ''}, then COMPLETED: ${note}`;
         await this.progress.moveTo('COMPLETED', note, completed, (change) =>
           this.acts.steps.settleHeldPayment({
             kind: this.kind,

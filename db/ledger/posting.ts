@@ -35,7 +35,7 @@ import {
 import { countUsage, usageAt } from '../../domain/limitUsage';
 import { add, formatRupees, Paise, subtract, ZERO } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
-import { LockedAccount, LockedUser, lockSystemAccounts, lockUserAccounts, saveUser } from './accounts';
+import { LockedAccount, LockedUser, lockSystemAccounts, lockUserAccounts, saveUsers } from './accounts';
 import { insertRow, insertRows, SqlTransaction, updateById, updateWhere } from '../sql';
 import { inLedgerTransaction, isDuplicateKey } from './transaction';
 
@@ -151,7 +151,7 @@ async function applyPosting(
   const userLines = req.lines.filter((l) => 'user' in l.account).length;
   const posted: PostedLine[] = new Array(req.lines.length);
   const entries: Record<string, unknown>[] = new Array(req.lines.length);
-  const moved = (i: number, acct: LockedAccount, transactionId: number | null) => {
+  const moved = (i: number, acct: LockedAccount, balanceAfter: Paise, transactionId: number | null) => {
     const { account } = req.lines[i]!;
     const debit = req.lines[i]!.debit ?? ZERO;
     const credit = req.lines[i]!.credit ?? ZERO;
@@ -161,21 +161,27 @@ async function applyPosting(
       system_account_id: acct.kind === 'system' ? acct.id : null,
       debit: toDecimal(debit),
       credit: toDecimal(credit),
-      balance_after: toDecimal(acct.balance),
+      balance_after: toDecimal(balanceAfter),
       transaction_id: transactionId,
       created_at: now,
     };
-    posted[i] = { account, debit, credit, balanceAfter: acct.balance, transactionId };
+    posted[i] = { account, debit, credit, balanceAfter, transactionId };
   };
+  const userMoves: Array<{ i: number; user: LockedUser; opening: Paise; closing: Paise }> = [];
   for (const [i, line] of req.lines.entries()) {
     const user = users.get(accountKey(line.account));
     if (!user) continue;
     const debit = line.debit ?? ZERO;
-    const before = user.balance;
-    user.balance = applySide(user, before, debit, line.credit ?? ZERO);
+    const opening = user.balance;
+    user.balance = applySide(user, opening, debit, line.credit ?? ZERO);
     if (countsTowardLimits && debit > 0) user.limits = countUsage(user.limits, now, debit);
-    await saveUser(trx, user);
-    moved(i, user, await writeStatement(trx, req, line, user, before, now, userLines));
+    userMoves.push({ i, user, opening, closing: user.balance });
+  }
+  // Every user in one statement: each round trip here is time the users' row locks are held.
+  await saveUsers(trx, [...users.values()]);
+  for (const { i, user, opening, closing } of userMoves) {
+    const transactionId = await writeStatement(trx, req, req.lines[i]!, user, opening, closing, now, userLines);
+    moved(i, user, closing, transactionId);
   }
   // System accounts last (see db/ledger/accounts.ts): the busiest rows are held the shortest.
   const systems = await lockSystemAccounts(trx, refs);
@@ -184,7 +190,7 @@ async function applyPosting(
     if (!acct) continue;
     acct.balance = applySide(acct, acct.balance, line.debit ?? ZERO, line.credit ?? ZERO);
     await updateById(trx, 'system_accounts', acct.id, { balance: toDecimal(acct.balance) });
-    moved(i, acct, null);
+    moved(i, acct, acct.balance, null);
   }
   // In line order, so entry ids follow the journal's lines as before.
   await insertRows(trx, 'ledger_entries', entries);
@@ -241,6 +247,7 @@ async function writeStatement(
   line: PostingLine,
   user: LockedUser,
   opening: Paise,
+  closing: Paise,
   now: Date,
   userLines: number,
 ): Promise<number> {
@@ -265,7 +272,7 @@ async function writeStatement(
     beneficiary_ifsc: s.beneficiaryIfsc ?? null,
     beneficiary_bank: s.beneficiaryBank ?? null,
     opening_balance: toDecimal(opening),
-    closing_balance: toDecimal(user.balance),
+    closing_balance: toDecimal(closing),
     ledger_date: istDate(now),
     user_code: user.userCode,
     ledger_type: req.ledgerType,
