@@ -5,15 +5,15 @@
  * Starts its own stack shaped like `npm run dev` (private MariaDB, Temporal dev server, the
  * simulators, one API, one worker; separate processes), or with `--api` measures one already
  * running (scripts/bench/runningStack.ts); seeds KYC-verified funded payers, then:
- *  1. the ceilings (scripts/bench/ceilings.ts): bare Koa + mysql2 point select at 32
- *     connections; a bare two-account posting transaction, and the same posting's own
- *     statements on copies of the ledger's tables; trivial workflows on the same server;
- *  2. reads through the API (`/v1/me`, `/v1/wallet`, a ledger page) at 32 connections;
- *  3. postings through the project's ledger, on distinct accounts and on one hot account; then
- *     flat cost: a posting and `GET /v1/wallet` for a user with 100,000 entries this month
- *     against the same for a fresh user;
- *  4. transfers answered COMPLETED (1 client, then 16), payment initiations (1 client each);
- *  5. the API's and worker's resident memory, and the ledger invariants afterwards.
+ *  1. reads through the API (`/v1/me`, `/v1/wallet`, a ledger page) at 32 connections, right
+ *     after their ceiling (scripts/bench/ceilings.ts), a bare Koa + mysql2 point select;
+ *  2. postings through the project's ledger, on distinct accounts and on one hot account,
+ *     right after theirs: a bare two-account posting transaction, and the same posting's own
+ *     statements on copies of the ledger's tables;
+ *  3. transfers answered COMPLETED (1 client, then 16) right after trivial workflows on the same
+ *     Temporal server; payment initiations (1 client each); then flat cost: a posting and
+ *     `GET /v1/wallet` for a user with 100,000 entries this month against a fresh user's;
+ *  4. the API's and worker's resident memory, and the ledger invariants afterwards.
  * With `--after N` it then drives N payments of the chaos run's mix (every kind and outcome:
  * settled payments listening for reversals, abandoned top-ups, ...), measures every figure again
  * and compares each with its fresh value (target: within 20%).
@@ -199,7 +199,10 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
   const { payers, operator, biller } = clients.seeded;
   const api = stack.apiUrls[0]!;
   const auth = { authorization: `Bearer ${payers[0]!.token}` };
-  // 1. Ceilings.
+  // Each ceiling is measured right before the figures it is the ceiling of: on a shared machine
+  // the load of neighbours moves by tens of percent within minutes, and a ratio is only
+  // meaningful between figures taken under the same conditions.
+  // 1. Reads through the API, after the bare select.
   const bare = await startBareServer(stack.databaseUrl, dir);
   const select = await timed('ceiling: bare Koa + mysql2 point select, 32 connections', () =>
     withCpu(cpu, 'bare Koa + mysql2 point select [ceiling]', { server: bare.proc.child.pid, database }, (measuring) =>
@@ -207,6 +210,19 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
     ),
   );
   await bare.proc.stop();
+  const read = (p: string) =>
+    timed(`GET ${p}, 32 connections`, () =>
+      withCpu(cpu, `GET ${p}`, { server: stack.pid('api-1'), database }, (measuring) =>
+        httpLoad({ url: `${api}${p}`, connections: 32, seconds, headers: auth, onMeasuring: measuring }),
+      ),
+    );
+  const me = await read('/v1/me');
+  const wallet = await read('/v1/wallet');
+  const ledgerPage = await read('/v1/wallet/ledger?limit=20');
+  const healthz = await read('/healthz');
+
+  // 2. Postings through the project's ledger (payers 0..31 in pairs; payer 32 is the hot
+  // account), after the bare posting and the same statements by bare mysql2.
   const bareDistinct = await timed('ceiling: bare posting transaction, 16 clients, distinct accounts', () =>
     barePostings(stack.databaseUrl, { clients: 16, seconds, hot: false }),
   );
@@ -220,23 +236,6 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
   const schemaHot = await timed('ceiling: the same posting with the ledger statements, one hot account', () =>
     barePostingsWithLedgerStatements(stack.databaseUrl, ledgerUsers, { clients: 16, seconds, hot: true }),
   );
-  const trivial = await timed('ceiling: trivial workflows on the same Temporal server', () =>
-    trivialWorkflows(stack.temporalAddress, dir, { iterations, seconds }),
-  );
-
-  // 2. Reads through the API.
-  const read = (p: string) =>
-    timed(`GET ${p}, 32 connections`, () =>
-      withCpu(cpu, `GET ${p}`, { server: stack.pid('api-1'), database }, (measuring) =>
-        httpLoad({ url: `${api}${p}`, connections: 32, seconds, headers: auth, onMeasuring: measuring }),
-      ),
-    );
-  const me = await read('/v1/me');
-  const wallet = await read('/v1/wallet');
-  const ledgerPage = await read('/v1/wallet/ledger?limit=20');
-  const healthz = await read('/healthz');
-
-  // 3. Postings through the project's ledger (payers 0..31 in pairs; payer 32 is the hot account).
   const postTransfer = transferPoster(b, pass);
   const post = (hot: boolean) => (c: number, i: number) =>
     postTransfer(2 * c, hot ? 32 : 2 * c + 1, hot ? 'hot' : 'distinct', i);
@@ -245,6 +244,11 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
   );
   const ledgerHot = await timed('ledger postings, 16 clients, one hot account', () =>
     closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(true)),
+  );
+
+  // 3. Trivial workflows on the same Temporal server, before the payments they are the ceiling of.
+  const trivial = await timed('ceiling: trivial workflows on the same Temporal server', () =>
+    trivialWorkflows(stack.temporalAddress, dir, { iterations, seconds }),
   );
 
   // 4. Payments through the API.
