@@ -2,8 +2,6 @@ import type { Knex } from 'knex';
 import { TransientError } from '../../domain/errors';
 import { inSqlTransaction, SqlTransaction } from '../sql';
 
-export type { SqlTransaction };
-
 const DEADLOCK = 1213; // ER_LOCK_DEADLOCK
 const LOCK_WAIT_TIMEOUT = 1205; // ER_LOCK_WAIT_TIMEOUT
 const MAX_ATTEMPTS = 8;
