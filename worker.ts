@@ -11,7 +11,7 @@ import { NativeConnection, Runtime, Worker, DefaultLogger } from '@temporalio/wo
 import { temporal } from '@temporalio/proto';
 import { ActivityDeps, createActivities } from './activities';
 import { PROVIDER_CALL_BUCKETS, PROVIDER_CALL_METRIC } from './activities/providerCall';
-import { Config, loadConfigOrExit } from './config';
+import { Config, loadConfigOrExit, reversalWatchMsOf } from './config';
 import { limitHeapGrowth } from './config/engineProcess';
 import { createKnex } from './db/knex';
 import { createPhonePeClient } from './providers/phonepe/client';
@@ -243,7 +243,7 @@ async function main(): Promise<void> {
       knex,
       temporal: new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }),
       decisionKey: decisionKeyFrom(config.JWT_SECRET),
-      reversalWatchMs: config.REVERSAL_WATCH_HOURS * 3_600_000,
+      reversalWatchMs: reversalWatchMsOf(config),
       phonepe,
       gateways: createProviderGateways(config),
       payee: (userId, beneficiaryId) => loadBeneficiaryForPayout(knex, keys, userId, beneficiaryId),

@@ -5,7 +5,7 @@
  */
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
-import type { Config } from '../config';
+import { Config, reversalWatchMsOf } from '../config';
 import { getPayment } from '../db/payments';
 import { parseRate } from '../domain/commissions';
 import { TransientError } from '../domain/errors';
@@ -67,7 +67,7 @@ export function catalogues(gateways: Partial<ProviderGateways> | undefined, ttlM
 export function heldPaymentTiming(config: Config): HeldPaymentTiming {
   return {
     polling: scalePlan(PROVIDER_ORDER_POLLING, config.POLLING_TIME_SCALE),
-    reversalWatchMs: Math.round(config.REVERSAL_WATCH_HOURS * 3_600_000),
+    reversalWatchMs: reversalWatchMsOf(config),
     providerCallBudgetMs: config.PROVIDER_CALL_BUDGET_SECONDS * 1000,
   };
 }

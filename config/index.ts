@@ -253,6 +253,10 @@ export type Config = z.infer<ReturnType<typeof schemaFor>> & { PUBLIC_BASE_URL: 
 
 export class ConfigError extends Error {}
 
+/** The reversal watch's window in ms: what held payments carry, and what spaces the watch's checks. */
+export const reversalWatchMsOf = (config: Pick<Config, 'REVERSAL_WATCH_HOURS'>): number =>
+  Math.round(config.REVERSAL_WATCH_HOURS * 3_600_000);
+
 /** Every variable the schema knows, for checks such as docker-compose's environment. */
 export function knownVariables(): string[] {
   return Object.keys(schemaFor('development').shape);

@@ -83,7 +83,7 @@ export async function audit(knex: Knex, answered: Answered[], simUrl: string): P
       add('cached balance = entries', `user ${w.id}: ${w.wallet_balance} vs ${w.entries}`);
     if (fromDecimal(w.held_balance) !== fromDecimal(w.holds))
       add('held = active holds', `user ${w.id}: ${w.held_balance} vs ${w.holds}`);
-    if (Number(w.wallet_balance) < 0) add('no negative wallet', `user ${w.id}: ${w.wallet_balance}`);
+    if (fromDecimal(w.wallet_balance) < 0) add('no negative wallet', `user ${w.id}: ${w.wallet_balance}`);
   }
   const holding = await rows(
     knex,

@@ -25,7 +25,7 @@ afterAll(() => db.drop());
 const names = async () =>
   (await db.knex('sql_probe').select('name').orderBy('id')).map((r: { name: string }) => r.name);
 
-describe('plain SQL inside a knex transaction (the ledger hot path)', () => {
+describe('plain SQL inside a knex transaction', () => {
   it('runs on the transaction itself: a rollback undoes it, and knex queries in it see its writes', async () => {
     const failed = db.knex.transaction(async (trx) => {
       const id = await insertRow(trx, 'sql_probe', { name: 'rolled-back', n: 1 });
