@@ -11,7 +11,8 @@
  *     right after theirs: a bare two-account posting transaction, and the same posting's own
  *     statements on copies of the ledger's tables;
  *  3. transfers answered COMPLETED (1 client, then 16) right after trivial workflows on the same
- *     Temporal server; payment initiations (1 client each); then flat cost: a posting and
+ *     Temporal server; payment initiations (1 client each), the answers at 202 right after a
+ *     trivial workflow on a held payment's path answered the same way; then flat cost: a posting and
  *     `GET /v1/wallet` for a user with 100,000 entries this month against a fresh user's;
  *  4. the API's and worker's resident memory, and the ledger invariants afterwards.
  * With `--after N` it then drives N payments of the chaos run's mix (every kind and outcome:
@@ -37,6 +38,7 @@ import {
   barePostings,
   barePostingsWithLedgerStatements,
   bareSelect,
+  heldPaymentShapeCeiling,
   startBareServer,
   trivialWorkflows,
 } from './bench/ceilings';
@@ -302,6 +304,11 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
       },
       202,
     );
+  // The answers at 202's ceiling, right before them.
+  const heldShape = await timed(
+    "ceiling: a trivial workflow on a held payment's path, answered at its update, 1 client",
+    () => heldPaymentShapeCeiling(stack.temporalAddress, dir, { iterations }),
+  );
   const recharge = await timed('recharges answered 202, 1 client', () =>
     closedLoop(oneClient, (_c, i) => rechargeNo('98')(i)),
   );
@@ -365,10 +372,11 @@ async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: M
       target: { rateRatio: 0.7 },
     },
     { what: 'top-up with PhonePe page (1)', figure: topup, target: { p99: 150 } },
-    { what: 'recharge answered 202 (1)', figure: recharge, target: { p99: 150 } },
+    { what: "trivial wf on a held payment's path, answered (1)", figure: heldShape, ceiling: true },
+    { what: 'recharge answered 202 (1)', figure: recharge, vs: heldShape, target: { p99: 150 } },
     { what: 'recharge answered 202, after the last settled (1)', figure: rechargeAlone },
-    { what: 'bill payment answered 202 (1)', figure: bill, target: { p99: 150 } },
-    { what: 'payout answered 202 (1)', figure: payout, target: { p99: 150 } },
+    { what: 'bill payment answered 202 (1)', figure: bill, vs: heldShape, target: { p99: 150 } },
+    { what: 'payout answered 202 (1)', figure: payout, vs: heldShape, target: { p99: 150 } },
   ];
   return { rows, memory: { apiMb, workerMb, limitMb: 300 }, cpu };
 }

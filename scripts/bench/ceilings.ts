@@ -2,14 +2,15 @@
  * The ceilings every figure is compared with, measured on the same machine in the same run:
  * a bare Koa + mysql2 point select, a bare two-account posting transaction (and the same posting
  * with the ledger's own statements and tables), and trivial workflows on the same Temporal
- * server (empty; three local activities; three regular ones).
+ * server (empty; three local activities; three regular ones; a held payment's path).
  */
 import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WithStartWorkflowOperation } from '@temporalio/client';
 import type { ExecuteValues } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { freePort, portOpen, startProcess, Started, waitFor } from '../stack/processes';
 import { closedLoop, Figure, httpLoad } from './load';
+import { acceptedUpdate, heldPaymentShape } from './trivialWorkflows';
 
 const here = __dirname;
 const tsx = (script: string) => [process.execPath, ['--import', 'tsx', path.join(here, script)]] as const;
@@ -222,28 +223,46 @@ export interface TrivialCeilings {
   regular16: Figure;
 }
 
-/** Trivial workflows started and awaited on the engine's Temporal server, by their own worker process. */
-export async function trivialWorkflows(
+/** Runs `measure` against trivial workflows served by their own worker process on the engine's Temporal server. */
+async function withTrivialWorker<T>(
   temporalAddress: string,
   logDir: string,
-  o: { iterations: number; seconds: number },
-): Promise<TrivialCeilings> {
+  measure: (client: Client, taskQueue: string, workflowId: () => string) => Promise<T>,
+): Promise<T> {
   const taskQueue = `bench-trivial-${Date.now()}`;
   const [cmd, args] = tsx('trivialWorker.ts');
-  const logFile = path.join(logDir, 'trivial-worker.log');
   const proc = startProcess(cmd, [...args], {
     env: { ...process.env, TEMPORAL_ADDRESS: temporalAddress, TASK_QUEUE: taskQueue },
-    logFile,
+    logFile: path.join(logDir, 'trivial-worker.log'),
   });
   const connection = await Connection.connect({ address: temporalAddress });
   const client = new Client({ connection });
   try {
     let n = 0;
-    const run = (type: string) => async () => {
-      await client.workflow.execute(type, { taskQueue, workflowId: `${taskQueue}-${n++}`, args: [] });
-    };
+    const workflowId = () => `${taskQueue}-${n++}`;
     // The worker bundles its workflows first; the first execution waits for it.
-    await waitFor('the trivial worker', () => run('emptyWorkflow')().then(() => true), 120_000);
+    await waitFor(
+      'the trivial worker',
+      () => client.workflow.execute('emptyWorkflow', { taskQueue, workflowId: workflowId() }).then(() => true),
+      120_000,
+    );
+    return await measure(client, taskQueue, workflowId);
+  } finally {
+    await connection.close();
+    await proc.stop();
+  }
+}
+
+/** Trivial workflows started and awaited on the engine's Temporal server, by their own worker process. */
+export function trivialWorkflows(
+  temporalAddress: string,
+  logDir: string,
+  o: { iterations: number; seconds: number },
+): Promise<TrivialCeilings> {
+  return withTrivialWorker(temporalAddress, logDir, async (client, taskQueue, workflowId) => {
+    const run = (type: string) => async () => {
+      await client.workflow.execute(type, { taskQueue, workflowId: workflowId(), args: [] });
+    };
     const one = { clients: 1, iterations: o.iterations, warmup: 5 };
     const many = { clients: 16, durationMs: o.seconds * 1000, warmup: 1 };
     return {
@@ -253,8 +272,31 @@ export async function trivialWorkflows(
       local16: await closedLoop(many, run('threeLocalActivities')),
       regular16: await closedLoop(many, run('threeRegularActivities')),
     };
-  } finally {
-    await connection.close();
-    await proc.stop();
-  }
+  });
+}
+
+/**
+ * The answers at 202's ceiling: a workflow with a held payment's path and nothing in its steps
+ * (trivialWorkflows.ts, heldPaymentShape), started by update-with-start as the API starts a
+ * recharge and timed to the update's answer, one client, each started when the last answered:
+ * the previous one's order, signal, status check and settling run beside it, as a recharge's do.
+ */
+export function heldPaymentShapeCeiling(
+  temporalAddress: string,
+  logDir: string,
+  o: { iterations: number },
+): Promise<Figure> {
+  return withTrivialWorker(temporalAddress, logDir, (client, taskQueue, workflowId) =>
+    closedLoop({ clients: 1, iterations: o.iterations, warmup: 5 }, async () => {
+      const id = workflowId();
+      await client.workflow.executeUpdateWithStart(acceptedUpdate, {
+        startWorkflowOperation: new WithStartWorkflowOperation(heldPaymentShape, {
+          taskQueue,
+          workflowId: id,
+          args: [id],
+          workflowIdConflictPolicy: 'FAIL',
+        }),
+      });
+    }),
+  );
 }

@@ -1,4 +1,25 @@
-/** The trivial workflows' one activity: returns its input. */
+/** The trivial workflows' activities. */
+import { Client, Connection } from '@temporalio/client';
+
+/** Returns its input. */
 export async function noop(n: number): Promise<number> {
   return n;
+}
+
+let client: Promise<Client> | undefined;
+
+/**
+ * Returns at once, and the workflow is signalled right after, through the Temporal server, as a
+ * provider's webhook relayed by the API would signal it.
+ */
+export async function signalAfterReturning(workflowId: string): Promise<void> {
+  client ??= Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }).then(
+    (connection) => new Client({ connection }),
+  );
+  const signalling = client;
+  setImmediate(() => {
+    void signalling
+      .then((c) => c.workflow.getHandle(workflowId).signal('providerEvent'))
+      .catch((err) => console.error(`signal to ${workflowId} failed`, err));
+  });
 }

@@ -1,8 +1,16 @@
 /**
  * The benchmark's Temporal ceilings: workflows that do nothing but what the engine's must (run
- * three activities, local or regular), so the server's and SDK's own cost is measured alone.
+ * three activities, local or regular; or take a held payment's path), so the server's and SDK's
+ * own cost is measured alone.
  */
-import { proxyActivities, proxyLocalActivities } from '@temporalio/workflow';
+import {
+  condition,
+  defineSignal,
+  defineUpdate,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+} from '@temporalio/workflow';
 import type * as activities from './trivialActivities';
 
 const local = proxyLocalActivities<typeof activities>({ startToCloseTimeout: '10s' });
@@ -16,4 +24,33 @@ export async function threeLocalActivities(): Promise<number> {
 
 export async function threeRegularActivities(): Promise<number> {
   return (await regular.noop(1)) + (await regular.noop(2)) + (await regular.noop(3));
+}
+
+export const acceptedUpdate = defineUpdate<string>('accepted');
+export const providerEventSignal = defineSignal('providerEvent');
+
+/**
+ * A held payment's path with nothing in its steps, answered where a recharge is: started with
+ * an update, two local activities (record and hold, PROCESSING), the answer; then a regular
+ * activity (the order) after which the "provider" signals at once, as the simulator's webhook
+ * does, while a timer (the next status check) waits; a regular activity (the status check);
+ * one local activity (settle).
+ */
+export async function heldPaymentShape(id: string): Promise<void> {
+  let answered = false;
+  let providerSpoke = false;
+  setHandler(acceptedUpdate, async () => {
+    await condition(() => answered);
+    return id;
+  });
+  setHandler(providerEventSignal, () => {
+    providerSpoke = true;
+  });
+  await local.noop(1);
+  await local.noop(2);
+  answered = true;
+  await regular.signalAfterReturning(id);
+  await condition(() => providerSpoke, '1 minute');
+  await regular.noop(3);
+  await local.noop(4);
 }
