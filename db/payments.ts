@@ -99,6 +99,13 @@ export async function createPaymentRecord(db: Knex | Knex.Transaction, p: NewPay
     await db('payment_events').insert({ payment_id: p.id, status: 'CREATED' });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
+    // A retry after a crash between the two inserts: the record is there, its timeline may not
+    // be. Written only while the timeline is empty, so it never lands after a later status.
+    await db.raw(
+      `INSERT INTO payment_events (payment_id, status)
+       SELECT ?, 'CREATED' FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM payment_events WHERE payment_id = ?)`,
+      [p.id, p.id],
+    );
   }
   return getPayment(db, p.id);
 }

@@ -51,6 +51,20 @@ it('opening twice records the payment once and holds its amount once', async () 
   expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '100.00', held: '25.00' });
 });
 
+it('a retry after a crash between the record and its first timeline entry writes the entry once', async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('100.00');
+  const open = { kind: 'recharge' as const, paymentId, userId: retailer.id, amount: paise(2_500), details: {} };
+  await acts.openHeldPayment(open);
+  // As if the worker died after inserting the record, before its CREATED event.
+  await db.knex('payment_events').where({ payment_id: paymentId }).delete();
+  await acts.openHeldPayment(open);
+  await acts.openHeldPayment(open);
+  expect(await db.knex('payment_events').where({ payment_id: paymentId }).select('status')).toEqual([
+    { status: 'CREATED' },
+  ]);
+  expect(await count('holds', { reference: holdReferenceOf('recharge', paymentId) })).toBe(1);
+});
+
 it('a refused hold fails with its rule and leaves the record CREATED, nothing held', async () => {
   const { retailer, paymentId } = await retailerUnderDistributor('10.00');
   const err = await acts
