@@ -4,7 +4,7 @@ import { lastLines, MissingPrerequisite } from './log';
 import { freePort, startProcess, waitFor } from './processes';
 
 /** The dev server's transfer queue reader's cap (server default: 20 a second per shard). */
-export const TRANSFER_QUEUE_POLLS_PER_SECOND = 1000;
+const TRANSFER_QUEUE_POLLS_PER_SECOND = 1000;
 
 export interface TemporalDevServer {
   address: string;
