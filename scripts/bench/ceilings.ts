@@ -286,9 +286,11 @@ export function heldPaymentShapeCeiling(
   logDir: string,
   o: { iterations: number },
 ): Promise<Figure> {
-  return withTrivialWorker(temporalAddress, logDir, (client, taskQueue, workflowId) =>
-    closedLoop({ clients: 1, iterations: o.iterations, warmup: 5 }, async () => {
+  return withTrivialWorker(temporalAddress, logDir, async (client, taskQueue, workflowId) => {
+    const started: string[] = [];
+    const figure = await closedLoop({ clients: 1, iterations: o.iterations, warmup: 5 }, async () => {
       const id = workflowId();
+      started.push(id);
       await client.workflow.executeUpdateWithStart(acceptedUpdate, {
         startWorkflowOperation: new WithStartWorkflowOperation(heldPaymentShape, {
           taskQueue,
@@ -297,6 +299,10 @@ export function heldPaymentShapeCeiling(
           workflowIdConflictPolicy: 'FAIL',
         }),
       });
-    }),
-  );
+    });
+    // The last ones are still settling when the loop ends: stopping their worker then would
+    // leave them open on the server for good.
+    await Promise.all(started.map((id) => client.workflow.getHandle(id).result()));
+    return figure;
+  });
 }
