@@ -1,5 +1,6 @@
 /** The trivial workflows' activities. */
 import { Client, Connection } from '@temporalio/client';
+import { providerEventSignal } from './trivialWorkflows';
 
 /** Returns its input. */
 export async function noop(n: number): Promise<number> {
@@ -19,7 +20,7 @@ export async function signalAfterReturning(workflowId: string): Promise<void> {
   const signalling = client;
   setImmediate(() => {
     void signalling
-      .then((c) => c.workflow.getHandle(workflowId).signal('providerEvent'))
+      .then((c) => c.workflow.getHandle(workflowId).signal(providerEventSignal))
       .catch((err) => console.error(`signal to ${workflowId} failed`, err));
   });
 }
