@@ -1,5 +1,5 @@
 /**
- * `npm run bench [-- --quick] [--after N] [--history N] [--json file.json] [--keep] [--profile dir] [--api URL]`: how fast
+ * `npm run bench [-- --quick] [--after N] [--control] [--history N] [--json file.json] [--keep] [--profile dir] [--api URL]`: how fast
  * the engine answers, against ceilings measured on the same machine in the same run.
  *
  * Starts its own stack shaped like `npm run dev` (private MariaDB, Temporal dev server, the
@@ -17,7 +17,9 @@
  *  4. the API's and worker's resident memory, and the ledger invariants afterwards.
  * With `--after N` it then drives N payments of the chaos run's mix (every kind and outcome:
  * settled payments listening for reversals, abandoned top-ups, ...), measures every figure again
- * and compares each with its fresh value (target: within 20%).
+ * and compares each with its fresh value (target: within 20%). `--control` measures every figure a
+ * second time before that, with nothing driven between: how far the figures move on their own
+ * between two passes on this machine, shown beside each drift.
  * Then reports at scale (scripts/bench/reports.ts): a history of `--history N` payments over 90
  * days (default 1,000,000; 100,000 with --quick; 0 skips it) written through the ledger, and each
  * report answered through the API.
@@ -69,6 +71,8 @@ interface Options {
   profile?: string;
   /** Then drive this many mixed payments (with whatever they leave open) and measure again. */
   after?: number;
+  /** Measure every figure twice before the drive: the drift two passes show with nothing between. */
+  control: boolean;
   /** Measure the stack running at this URL instead of starting one. */
   api?: string;
   /** Payments of history to measure the reports on (0: skip). */
@@ -76,7 +80,7 @@ interface Options {
 }
 
 function options(argv: string[]): Options {
-  const o: Options = { quick: false, keep: false };
+  const o: Options = { quick: false, keep: false, control: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') o.quick = true;
@@ -84,11 +88,12 @@ function options(argv: string[]): Options {
     else if (a === '--keep') o.keep = true;
     else if (a === '--profile') o.profile = path.resolve(argv[++i] ?? 'profiles');
     else if (a === '--after') o.after = Number(argv[++i]);
+    else if (a === '--control') o.control = true;
     else if (a === '--api') o.api = argv[++i];
     else if (a === '--history') o.history = Number(argv[++i]);
     else
       throw new Error(
-        `unknown option ${a} (known: --quick, --json file, --keep, --profile dir, --after N, --history N, --api URL)`,
+        `unknown option ${a} (known: --quick, --json file, --keep, --profile dir, --after N, --control, --history N, --api URL)`,
       );
   }
   if (o.history !== undefined && !(Number.isInteger(o.history) && o.history >= 0))
@@ -489,6 +494,11 @@ async function main(): Promise<void> {
     fresh.rows.push(...(await flatCost(b)));
     // A payment between its capture and its COMPLETED record is not a violation, only in flight.
     await timed('waiting for the payments in flight to settle', () => settled(knex, clients, 120_000));
+    let control: { rows: Row[]; memory: Memory; cpu: CpuRow[] } | undefined;
+    if (o.control) {
+      control = await measure(b, 'control');
+      await timed('waiting for the payments in flight to settle', () => settled(knex, clients, 120_000));
+    }
     let after: { rows: Row[]; memory: Memory; cpu: CpuRow[] } | undefined;
     if (o.after) {
       await timed(`driving ${o.after.toLocaleString('en')} mixed payments of all kinds, 12 at a time`, () =>
@@ -521,7 +531,11 @@ async function main(): Promise<void> {
         ...printTable(after.rows, { memory: after.memory, invariantsOk: invariants.ok }).map((m) => `${m} (after)`),
       );
       printCpu(after.cpu);
-      missed.push(...printDrift(fresh.rows, after.rows, 0.2));
+      missed.push(...printDrift(fresh.rows, after.rows, 0.2, { control: control?.rows }));
+    } else if (control) {
+      // Not a target: with nothing driven between, what moves is the machine, not the engine.
+      console.log('\ncontrol: every figure measured again, nothing driven between (not a target):');
+      printDrift(fresh.rows, control.rows, 0.2, { laterPass: 'again' });
     }
     if (reports.length > 0) {
       console.log(`\nreports, with ${history.toLocaleString('en')} payments of history:`);
@@ -544,6 +558,9 @@ async function main(): Promise<void> {
             rows: jsonRows(fresh.rows),
             memory: fresh.memory,
             cpuPerRequestUs: fresh.cpu,
+            ...(control
+              ? { control: { rows: jsonRows(control.rows), memory: control.memory, cpuPerRequestUs: control.cpu } }
+              : {}),
             ...(after
               ? {
                   after: {

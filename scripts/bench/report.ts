@@ -118,29 +118,55 @@ function printAligned(header: string[], lines: string[][]): void {
  * The project's figures after a load against the same figures fresh. A figure with a ceiling is
  * compared as its share of the ceiling measured in the same pass (the machine itself drifts
  * between passes); one without, by its p50. Each must stay within `within`. Returns what drifted.
+ * With `control` (the same figures measured a second time before the load, nothing driven
+ * between), each row also shows how far the figure moved without any load: the machine's own
+ * noise between two passes, to read the drift against.
  */
-export function printDrift(fresh: Row[], after: Row[], within: number): string[] {
-  const header = ['figure', 'compared', 'fresh', 'after', 'change', `within ${Math.round(within * 100)}%`];
+export function printDrift(
+  fresh: Row[],
+  later: Row[],
+  within: number,
+  { control, laterPass = 'after' }: { control?: Row[]; laterPass?: string } = {},
+): string[] {
+  const header = [
+    'figure',
+    'compared',
+    'fresh',
+    laterPass,
+    'change',
+    ...(control ? ['control change'] : []),
+    `within ${Math.round(within * 100)}%`,
+  ];
   const drifted: string[] = [];
-  const lines = after
+  const signed = (x: number) => `${x >= 0 ? '+' : ''}${num(100 * x)}%`;
+  const lines = later
     .filter((r) => !r.ceiling)
     .flatMap((r) => {
       const f = fresh.find((x) => x.what === r.what);
       if (!f) return [];
-      const [what, before, now, worse] =
-        r.vs && f.vs
-          ? (['share of ceiling', f.figure.rate / f.vs.rate, r.figure.rate / r.vs.rate, false] as const)
-          : (['p50 ms', f.figure.p50, r.figure.p50, true] as const);
+      const { compared, before, now, worse } = driftOf(f, r);
       const change = now / before - 1;
       const ok = r.figure.errors === 0 && (worse ? change <= within : change >= -within);
-      if (!ok) drifted.push(`${r.what} (after vs fresh)`);
+      if (!ok) drifted.push(`${r.what} (${laterPass} vs fresh)`);
       const show = (x: number) => (worse ? num(x, 1) : `${num(100 * x)}%`);
-      return [
-        [r.what, what, show(before), show(now), `${change >= 0 ? '+' : ''}${num(100 * change)}%`, ok ? 'yes' : 'NO'],
-      ];
+      const again = control?.find((x) => x.what === r.what);
+      const controlCell = control ? [again ? signed(driftOf(f, again).now / before - 1) : '—'] : [];
+      return [[r.what, compared, show(before), show(now), signed(change), ...controlCell, ok ? 'yes' : 'NO']];
     });
   printAligned(header, lines);
   return drifted;
+}
+
+/** What a figure's drift is measured on: its share of its ceiling if it has one, else its p50. */
+function driftOf(fresh: Row, later: Row) {
+  return later.vs && fresh.vs
+    ? {
+        compared: 'share of ceiling',
+        before: fresh.figure.rate / fresh.vs.rate,
+        now: later.figure.rate / later.vs.rate,
+        worse: false,
+      }
+    : { compared: 'p50 ms', before: fresh.figure.p50, now: later.figure.p50, worse: true };
 }
 
 /** CPU per request of a read, by process: where its time goes on a machine they share. */
