@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import { clawBackCommissions, ClawbackResult, payCommissions } from '../db/commissions';
 import type { Ledger } from '../db/ledger';
-import { createPaymentRecord, getPayment, linkStatementLine } from '../db/payments';
+import { getPayment, insertPaymentRecord, linkStatementLine } from '../db/payments';
 import type { CommissionShare } from '../domain/commissions';
 import type { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
@@ -31,7 +31,7 @@ export function heldPaymentActivities(deps: {
   const { knex, ledger, orders } = deps;
 
   async function startHeldPayment(p: HeldPaymentRecord): Promise<void> {
-    await createPaymentRecord(knex, {
+    await insertPaymentRecord(knex, {
       id: p.paymentId,
       kind: p.kind,
       userId: p.userId,

@@ -82,6 +82,15 @@ export interface NewPayment {
 
 /** Creates the record (status CREATED) or returns the existing one: safe to retry. */
 export async function createPaymentRecord(db: Knex | Knex.Transaction, p: NewPayment): Promise<PaymentRecord> {
+  await insertPaymentRecord(db, p);
+  return getPayment(db, p.id);
+}
+
+/**
+ * Creates the record (status CREATED) unless it exists: safe to retry. For the workflows' steps,
+ * which need nothing back: one round trip fewer than reading the record again.
+ */
+export async function insertPaymentRecord(db: Knex | Knex.Transaction, p: NewPayment): Promise<void> {
   try {
     await db('payment_records').insert({
       id: p.id,
@@ -107,7 +116,6 @@ export async function createPaymentRecord(db: Knex | Knex.Transaction, p: NewPay
       [p.id, p.id],
     );
   }
-  return getPayment(db, p.id);
 }
 
 /** The statement line a payment's settling posting wrote, shown with the payment. */
@@ -145,7 +153,7 @@ export async function recordPaymentStatus(
   knex: Knex,
   change: StatusChange,
   opts: { decision?: DecisionAudit } = {},
-): Promise<PaymentRecord> {
+): Promise<void> {
   return knex.transaction(async (trx) => {
     if (opts.decision) await auditDecision(trx, change, opts.decision);
     const row = await trx('payment_records').where({ id: change.paymentId }).forUpdate().first();
@@ -165,19 +173,25 @@ export async function recordPaymentStatus(
     if (change.status === 'COMPLETED' && change.reversalWatchMs !== undefined)
       await startReversalWatch(trx, current.id, change.reversalWatchMs);
     if (change.status === 'REVERSED') await settleUndeliveredReversals(trx, current.id);
-    const last = await trx('payment_events').where({ payment_id: current.id }).orderBy('id', 'desc').first();
-    const isRepeat =
-      last && last.status === change.status && (last.note ?? null) === (change.note?.slice(0, 1000) ?? null);
-    if (current.status !== change.status || (change.actor && !isRepeat)) {
+    const note = change.note?.slice(0, 1000) ?? null;
+    if (
+      current.status !== change.status ||
+      (change.actor && !(await isLastEvent(trx, current.id, change.status, note)))
+    ) {
       await trx('payment_events').insert({
         payment_id: current.id,
         status: change.status,
-        note: change.note?.slice(0, 1000) ?? null,
+        note,
         actor: change.actor ?? null,
       });
     }
-    return toRecord(await trx('payment_records').where({ id: current.id }).first());
   });
+}
+
+/** Whether the timeline already ends with this status and note: an operator's action repeated. */
+async function isLastEvent(trx: Knex.Transaction, paymentId: string, status: PaymentStatus, note: string | null) {
+  const last = await trx('payment_events').where({ payment_id: paymentId }).orderBy('id', 'desc').first();
+  return last !== undefined && last.status === status && (last.note ?? null) === note;
 }
 
 async function auditDecision(trx: Knex.Transaction, change: StatusChange, d: DecisionAudit): Promise<void> {

@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
-import { createPaymentRecord, PaymentRecord } from './payments';
+import { insertPaymentRecord } from './payments';
 
 export async function findUserByCode(
   knex: Knex,
@@ -23,8 +23,8 @@ export async function createTransferRecord(
     fee?: Paise;
     remarks?: string;
   },
-): Promise<PaymentRecord> {
-  return createPaymentRecord(knex, {
+): Promise<void> {
+  await insertPaymentRecord(knex, {
     id: t.paymentId,
     kind: 'transfer',
     userId: t.senderId,

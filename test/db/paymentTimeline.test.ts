@@ -1,0 +1,67 @@
+/**
+ * The payment timeline's repeat rules (db/payments.ts recordPaymentStatus): a status change
+ * repeated by a retry or a replay adds nothing; an operator's action adds an entry unless the
+ * timeline already ends with the same status and note (the same action applied twice).
+ */
+import { getPayment, insertPaymentRecord, paymentTimeline, recordPaymentStatus } from '../../db/payments';
+import { paise } from '../../domain/money';
+import { createTestDatabase, TestDatabase } from '../support/db';
+import { createUser } from '../support/ledger';
+
+let db: TestDatabase;
+let userId: number;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  userId = (await createUser(db.knex)).id;
+});
+afterAll(() => db.drop());
+
+let n = 0;
+async function newPayment(): Promise<string> {
+  const id = `pay_TIMELINE${Date.now()}${++n}`;
+  const p = { id, kind: 'payout' as const, userId, amount: paise(5_000), workflowId: `payout:${id}` };
+  await insertPaymentRecord(db.knex, p);
+  // A retry of the step after it succeeded: neither a second record nor a second CREATED.
+  await insertPaymentRecord(db.knex, p);
+  return id;
+}
+
+const statuses = async (id: string) => (await paymentTimeline(db.knex, id)).map((e) => [e.status, e.note ?? null]);
+
+test('a status change repeated by a retry adds no entry', async () => {
+  const id = await newPayment();
+  await recordPaymentStatus(db.knex, { paymentId: id, status: 'PROCESSING', note: 'sent to the bank' });
+  await recordPaymentStatus(db.knex, { paymentId: id, status: 'PROCESSING', note: 'sent to the bank' });
+  expect(await statuses(id)).toEqual([
+    ['CREATED', null],
+    ['PROCESSING', 'sent to the bank'],
+  ]);
+  expect((await getPayment(db.knex, id)).status).toBe('PROCESSING');
+});
+
+test("an operator's action is recorded once per distinct note, even without a status change", async () => {
+  const id = await newPayment();
+  await recordPaymentStatus(db.knex, { paymentId: id, status: 'PROCESSING' });
+  await recordPaymentStatus(db.knex, { paymentId: id, status: 'NEEDS_ATTENTION', note: 'bank unreachable' });
+  const recheck = { paymentId: id, status: 'NEEDS_ATTENTION' as const, note: 'recheck: still pending', actor: 'ops1' };
+  await recordPaymentStatus(db.knex, recheck);
+  await recordPaymentStatus(db.knex, recheck);
+  await recordPaymentStatus(db.knex, { ...recheck, note: 'recheck: bank answers again' });
+  expect(await statuses(id)).toEqual([
+    ['CREATED', null],
+    ['PROCESSING', null],
+    ['NEEDS_ATTENTION', 'bank unreachable'],
+    ['NEEDS_ATTENTION', 'recheck: still pending'],
+    ['NEEDS_ATTENTION', 'recheck: bank answers again'],
+  ]);
+});
+
+test('a change the status machine forbids is refused and leaves the timeline alone', async () => {
+  const id = await newPayment();
+  await recordPaymentStatus(db.knex, { paymentId: id, status: 'PROCESSING' });
+  await recordPaymentStatus(db.knex, { paymentId: id, status: 'FAILED', failureReason: 'refused' });
+  await expect(recordPaymentStatus(db.knex, { paymentId: id, status: 'COMPLETED' })).rejects.toThrow(
+    /cannot go from FAILED to COMPLETED/,
+  );
+  expect((await statuses(id)).map(([s]) => s)).toEqual(['CREATED', 'PROCESSING', 'FAILED']);
+});
