@@ -199,8 +199,15 @@ async function withCpu(
   return figure;
 }
 
+/** One pass of every figure: the table's rows, the processes' memory, the reads' CPU. */
+interface Pass {
+  rows: Row[];
+  memory: Memory;
+  cpu: CpuRow[];
+}
+
 /** Every figure once, each against the ceilings measured just before it. */
-async function measure(b: Bench, pass: string): Promise<{ rows: Row[]; memory: Memory; cpu: CpuRow[] }> {
+async function measure(b: Bench, pass: string): Promise<Pass> {
   const { stack, clients, dir, seconds, iterations } = b;
   const cpu: CpuRow[] = [];
   const database = stack.pid('mariadb');
@@ -503,12 +510,12 @@ async function main(): Promise<void> {
     fresh.rows.push(...(await flatCost(b)));
     // A payment between its capture and its COMPLETED record is not a violation, only in flight.
     await timed('waiting for the payments in flight to settle', () => settled(knex, clients, 120_000));
-    let control: { rows: Row[]; memory: Memory; cpu: CpuRow[] } | undefined;
+    let control: Pass | undefined;
     if (o.control) {
       control = await measure(b, 'control');
       await timed('waiting for the payments in flight to settle', () => settled(knex, clients, 120_000));
     }
-    let after: { rows: Row[]; memory: Memory; cpu: CpuRow[] } | undefined;
+    let after: Pass | undefined;
     if (o.after) {
       await timed(`driving ${o.after.toLocaleString('en')} mixed payments of all kinds, 12 at a time`, () =>
         drive(clients, o.after!),
