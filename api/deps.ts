@@ -16,8 +16,8 @@ export interface AppDeps {
   knex: Knex;
   ledger: Ledger;
   logger: Logger;
-  /** Absent in suites that exercise no workflow. */
-  temporal?: Client;
+  /** The workflow service's client: undefined until connected (api/temporalLink.ts); absent in suites that exercise no workflow. */
+  temporal?: () => Client | undefined;
   readiness?: Readiness[];
   /** Payout (penny-drop), recharge and BBPS catalogues and bill fetches; absent → 503 on those routes. */
   gateways?: Partial<ProviderGateways>;

@@ -1,6 +1,6 @@
 /** The API process: `node --import tsx api/server.ts`. Also started in-process by tests. */
 import { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Runtime } from '@temporalio/worker';
 import pino from 'pino';
 import { Config, loadConfigOrExit } from '../config';
 import { limitHeapGrowth } from '../config/engineProcess';
@@ -8,20 +8,20 @@ import { createKnex } from '../db/knex';
 import { createLedger } from '../db/ledger';
 import { createProviderGateways } from '../providers/gateways';
 import { createApp } from './app';
+import { linkToTemporal } from './temporalLink';
 
 export async function startApi(config: Config): Promise<{ url: string; close(): Promise<void> }> {
   const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' } });
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
-  // Lazy: the API starts (and answers /healthz, /readyz) even while Temporal is still coming up.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  // Made in the background: the API starts (and answers /healthz, /readyz) while Temporal is still coming up.
+  const temporal = linkToTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, logger });
   const app = createApp({
     config,
     knex,
     ledger: createLedger(knex),
     logger,
-    temporal,
-    readiness: [{ name: 'temporal', check: async () => void (await connection.healthService.check({})) }],
+    temporal: temporal.client,
+    readiness: [{ name: 'temporal', check: temporal.check }],
     gateways: createProviderGateways(config),
   });
   const server = app.listen(config.API_PORT, config.API_HOST);
@@ -32,7 +32,7 @@ export async function startApi(config: Config): Promise<{ url: string; close(): 
     url: `http://${config.API_HOST}:${port}`,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      await connection.close();
+      await temporal.close();
       await knex.destroy();
     },
   };
@@ -40,6 +40,9 @@ export async function startApi(config: Config): Promise<{ url: string; close(): 
 
 if (require.main === module) {
   limitHeapGrowth();
+  // The native connection's runtime would listen for SIGINT and SIGTERM to stop workers; this
+  // process has none, and stops itself below (letting requests in flight finish).
+  Runtime.install({ shutdownSignals: [] });
   const config = loadConfigOrExit();
   startApi(config).then(
     (api) => {

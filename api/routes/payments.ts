@@ -25,8 +25,9 @@ export const idempotencyHeader = {
 const paymentParams = z.object({ id: z.string().regex(/^[a-z]{3}_[0-9A-HJKMNP-TV-Z]{26}$/, 'not a payment id') });
 
 export function workflowsOf(deps: AppDeps): PaymentWorkflows {
-  if (!deps.temporal) throw new TransientError('payments are unavailable: this API has no workflow service');
-  return new PaymentWorkflows(deps.temporal, deps.config.TEMPORAL_TASK_QUEUE);
+  const client = deps.temporal?.();
+  if (!client) throw new TransientError('payments are unavailable: the workflow service is not connected');
+  return new PaymentWorkflows(client, deps.config.TEMPORAL_TASK_QUEUE);
 }
 
 /** The owner or an admin sees a payment; anyone else gets the same 404 as for no payment at all. */

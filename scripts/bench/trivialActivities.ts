@@ -1,5 +1,6 @@
 /** The trivial workflows' activities. */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import { providerEventSignal } from './trivialWorkflows';
 
 /** Returns its input. */
@@ -11,10 +12,10 @@ let client: Promise<Client> | undefined;
 
 /**
  * Returns at once, and the workflow is signalled right after, through the Temporal server, as a
- * provider's webhook relayed by the API would signal it.
+ * provider's webhook relayed by the API would signal it (on the API's kind of connection).
  */
 export async function signalAfterReturning(workflowId: string): Promise<void> {
-  client ??= Connection.connect({ address: process.env.TEMPORAL_ADDRESS! }).then(
+  client ??= NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS! }).then(
     (connection) => new Client({ connection }),
   );
   const signalling = client;

@@ -40,7 +40,7 @@ export function createTestApp(
     knex: db.knex,
     ledger: createLedger(db.knex),
     logger: pino({ level: 'silent' }),
-    temporal: opts.temporal,
+    ...(opts.temporal ? { temporal: () => opts.temporal } : {}),
     ...(opts.gateways ? { gateways: opts.gateways } : {}),
     consoleDir: opts.consoleDir ?? process.env.CONSOLE_DIR,
   });

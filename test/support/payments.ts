@@ -4,7 +4,8 @@
  * database and task queue on the shared test Temporal server.
  */
 import { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { NativeConnection } from '@temporalio/worker';
 import request from 'supertest';
 import pino from 'pino';
 import { createApp } from '../../api/app';
@@ -29,7 +30,7 @@ import {
   rechargeClientFor,
   startTestSimulators,
 } from './simulators';
-import { newTaskQueue, startTestWorker, TestTemporal } from './temporal';
+import { installTestRuntime, newTaskQueue, startTestWorker, TestTemporal } from './temporal';
 
 export interface PaymentsHarness {
   db: TestDatabase;
@@ -60,7 +61,9 @@ export interface HarnessOptions {
 export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<PaymentsHarness> {
   const db = await createTestDatabase();
   const taskQueue = newTaskQueue();
-  const connection = await Connection.connect({ address: testEnv.temporalAddress });
+  // The API's own kind of connection (api/temporalLink.ts), on the suite's runtime.
+  installTestRuntime();
+  const connection = await NativeConnection.connect({ address: testEnv.temporalAddress });
   const client = new Client({ connection, namespace: 'default' });
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -85,7 +88,7 @@ export async function startPaymentsHarness(opts: HarnessOptions = {}): Promise<P
     knex: db.knex,
     ledger: createLedger(db.knex),
     logger: pino({ level: 'silent' }),
-    temporal: client,
+    temporal: () => client,
     gateways,
     ...(process.env.CONSOLE_DIR ? { consoleDir: process.env.CONSOLE_DIR } : {}),
   });

@@ -1,0 +1,82 @@
+/**
+ * The API's link to Temporal (api/temporalLink.ts): while the server is unreachable there is no
+ * client and readiness fails; once it answers, the link connects by itself and the client works.
+ * "Temporal comes up later" is a TCP relay to the suite's dev server, opened after the link's
+ * first attempts have failed.
+ */
+import net from 'node:net';
+import pino from 'pino';
+import { linkToTemporal, TemporalLink } from '../../api/temporalLink';
+import { testEnv } from '../support/env';
+import { installTestRuntime } from '../support/temporal';
+
+const logger = pino({ level: 'silent' });
+
+/** A free port, closed again: nothing listens on it until the relay opens it. */
+async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const { port } = s.address() as net.AddressInfo;
+  await new Promise<void>((r) => s.close(() => r()));
+  return port;
+}
+
+/** Forwards every connection on `port` to the suite's Temporal server. */
+async function relayToTemporal(port: number): Promise<net.Server> {
+  const [host, target] = testEnv.temporalAddress.split(':') as [string, string];
+  const sockets = new Set<net.Socket>();
+  const relay = net.createServer((inbound) => {
+    const outbound = net.connect(Number(target), host);
+    for (const s of [inbound, outbound]) {
+      sockets.add(s);
+      s.on('error', () => s.destroy());
+      s.on('close', () => sockets.delete(s));
+    }
+    inbound.pipe(outbound).pipe(inbound);
+  });
+  relay.on('close', () => sockets.forEach((s) => s.destroy()));
+  await new Promise<void>((r) => relay.listen(port, '127.0.0.1', r));
+  return relay;
+}
+
+async function eventually(what: string, ok: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`not ${what} after ${ms} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+let link: TemporalLink | undefined;
+let relay: net.Server | undefined;
+beforeAll(() => installTestRuntime());
+afterEach(async () => {
+  await link?.close();
+  if (relay) await new Promise<void>((r) => relay!.close(() => r()));
+  link = relay = undefined;
+});
+
+it('has no client and is not ready while Temporal is unreachable, and connects once it answers', async () => {
+  const port = await freePort();
+  link = linkToTemporal({ address: `127.0.0.1:${port}`, namespace: 'default', logger });
+  // Long enough for the first attempts to fail and the retries to back off.
+  await new Promise((r) => setTimeout(r, 600));
+  expect(link.client()).toBeUndefined();
+  await expect(link.check()).rejects.toThrow('not connected yet');
+
+  relay = await relayToTemporal(port);
+  await eventually('connected', () => link!.client() !== undefined);
+  await expect(link.check()).resolves.toBeUndefined();
+  // The client works: the server lists the namespace it serves.
+  const ns = await link.client()!.workflowService.describeNamespace({ namespace: 'default' });
+  expect(ns.namespaceInfo?.name).toBe('default');
+});
+
+it('stops trying once closed', async () => {
+  const port = await freePort();
+  link = linkToTemporal({ address: `127.0.0.1:${port}`, namespace: 'default', logger });
+  await link.close();
+  relay = await relayToTemporal(port);
+  await new Promise((r) => setTimeout(r, 1_500));
+  expect(link.client()).toBeUndefined();
+});
