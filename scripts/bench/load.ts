@@ -29,7 +29,23 @@ export async function closedLoop(
   o: { clients: number; durationMs?: number; iterations?: number; warmup?: number },
   op: (client: number, i: number) => Promise<void>,
 ): Promise<Figure> {
-  let next = 0;
+  const run = await runClosedLoop(o, op);
+  return figureOf(run.samples, run.seconds, run.errors);
+}
+
+/** What one closed loop measured; `issued` is the next operation's index. */
+interface LoopRun {
+  samples: number[];
+  seconds: number;
+  errors: number;
+  issued: number;
+}
+
+async function runClosedLoop(
+  o: { clients: number; durationMs?: number; iterations?: number; warmup?: number; firstIndex?: number },
+  op: (client: number, i: number) => Promise<void>,
+): Promise<LoopRun> {
+  let next = o.firstIndex ?? 0;
   for (let c = 0; c < o.clients; c++) for (let w = 0; w < (o.warmup ?? 2); w++) await op(c, next++).catch(() => 0);
   const samples: number[] = [];
   let errors = 0;
@@ -55,7 +71,39 @@ export async function closedLoop(
   );
   const seconds = (performance.now() - started) / 1000;
   if (errors > 0) console.error(`nexaspay bench: ${errors} errors; the first: ${(firstError as Error)?.message}`);
-  return figureOf(samples, seconds, errors);
+  return { samples, seconds, errors, issued: next };
+}
+
+/**
+ * Two closed loops compared with each other (a figure and its ceiling), taking turns in `rounds`
+ * windows (a, b, a, b, …) after a warm-up of each, where one window each would compare two
+ * moments of a machine whose speed moves by tens of percent within minutes. Each figure is every
+ * sample of its windows: the rate over their time, exact percentiles.
+ */
+export async function closedLoopsTakingTurns(
+  o: { clients: number; seconds: number; rounds: number },
+  a: (client: number, i: number) => Promise<void>,
+  b: (client: number, i: number) => Promise<void>,
+): Promise<[Figure, Figure]> {
+  const ops = [a, b];
+  const runs: LoopRun[][] = [[], []];
+  const issued = [0, 0];
+  const window = async (k: number, durationMs: number) => {
+    const run = await runClosedLoop({ clients: o.clients, durationMs, warmup: 0, firstIndex: issued[k] }, ops[k]!);
+    issued[k] = run.issued;
+    return run;
+  };
+  for (const k of [0, 1]) await window(k, WARMUP_SECONDS * 1000);
+  for (let r = 0; r < o.rounds; r++) {
+    for (const k of [0, 1]) runs[k]!.push(await window(k, (o.seconds * 1000) / o.rounds));
+  }
+  const merged = (rs: LoopRun[]) =>
+    figureOf(
+      rs.flatMap((r) => r.samples),
+      rs.reduce((t, r) => t + r.seconds, 0),
+      rs.reduce((n, r) => n + r.errors, 0),
+    );
+  return [merged(runs[0]!), merged(runs[1]!)];
 }
 
 function figureOf(samples: number[], seconds: number, errors: number): Figure {
