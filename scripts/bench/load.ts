@@ -88,14 +88,14 @@ export async function closedLoopsTakingTurns(
   const ops = [a, b];
   const runs: LoopRun[][] = [[], []];
   const issued = [0, 0];
-  const window = async (k: number, durationMs: number) => {
+  const measureWindow = async (k: number, durationMs: number) => {
     const run = await runClosedLoop({ clients: o.clients, durationMs, warmup: 0, firstIndex: issued[k] }, ops[k]!);
     issued[k] = run.issued;
     return run;
   };
-  for (const k of [0, 1]) await window(k, WARMUP_SECONDS * 1000);
+  for (const k of [0, 1]) await measureWindow(k, WARMUP_SECONDS * 1000);
   for (let r = 0; r < o.rounds; r++) {
-    for (const k of [0, 1]) runs[k]!.push(await window(k, (o.seconds * 1000) / o.rounds));
+    for (const k of [0, 1]) runs[k]!.push(await measureWindow(k, (o.seconds * 1000) / o.rounds));
   }
   const merged = (rs: LoopRun[]) =>
     figureOf(
