@@ -5,8 +5,8 @@
  * Starts its own stack shaped like `npm run dev` (private MariaDB, Temporal dev server, the
  * simulators, one API, one worker; separate processes), or with `--api` measures one already
  * running (scripts/bench/runningStack.ts); seeds KYC-verified funded payers, then:
- *  1. reads through the API (`/v1/me`, `/v1/wallet`, a ledger page) at 32 connections, right
- *     after their ceiling (scripts/bench/ceilings.ts), a bare Koa + mysql2 point select;
+ *  1. reads through the API (`/v1/me`, `/v1/wallet`, a ledger page) at 32 connections, taking
+ *     turns with their ceiling (scripts/bench/ceilings.ts), a bare Koa + mysql2 point select;
  *  2. postings through the project's ledger, on distinct accounts and on one hot account,
  *     right after theirs: a bare two-account posting transaction, and the same posting's own
  *     statements on copies of the ledger's tables;
@@ -41,23 +41,15 @@ import {
   againstTrivialWorkflows,
   barePostings,
   barePostingsWithLedgerStatements,
-  bareSelect,
+  bareSelectUrl,
   heldPaymentShapeCeiling,
   startBareServer,
   trivialWorkflows,
 } from './bench/ceilings';
 import { seedHeavyHistory } from './bench/heavyUser';
 import { reportsAtScale } from './bench/reports';
-import {
-  alternating,
-  closedLoop,
-  cpuMicros,
-  httpLoad,
-  httpLoadsTakingTurns,
-  residentMb,
-  timedThenWait,
-} from './bench/load';
-import type { Figure } from './bench/load';
+import { alternating, closedLoop, cpuMicros, httpLoadsTakingTurns, residentMb, timedThenWait } from './bench/load';
+import type { Figure, HttpTarget } from './bench/load';
 import { CpuRow, Memory, printCpu, printDrift, printTable, Row } from './bench/report';
 import { Clients, plan } from './chaos/workload';
 import { startFullStack } from './stack/fullStack';
@@ -174,31 +166,47 @@ function transferPoster(b: Bench, pass: string) {
       .then(() => undefined);
 }
 
+/** A read, and the process that serves it (whose CPU is counted). */
+interface Read extends HttpTarget {
+  what: string;
+  server: number | undefined;
+}
+
 /**
- * A read's figure, and the CPU time its server, MariaDB and this process (the load generator)
- * used per request while it ran: on a machine they share, throughput is about the inverse of
- * their sum, so this shows where a read's time goes. Counted from `measuring` (after the
- * warm-up) to the end, the window the figure's requests were counted in.
+ * The reads and their ceiling taking turns (load.ts, httpLoadsTakingTurns), and the CPU time
+ * each read's server, MariaDB and this process (the load generator) used per request over that
+ * read's windows: on a machine they share, throughput is about the inverse of their sum, so this
+ * shows where a read's time goes.
  */
-async function withCpu(
+async function readsTakingTurns(
   cpu: CpuRow[],
-  what: string,
-  pids: { server: number | undefined; database: number | undefined },
-  load: (measuring: () => void) => Promise<Figure>,
-): Promise<Figure> {
-  let from = { server: NaN, database: NaN, self: process.cpuUsage() };
-  const figure = await load(() => {
-    from = { server: cpuMicros(pids.server), database: cpuMicros(pids.database), self: process.cpuUsage() };
-  });
-  const loadUs = process.cpuUsage(from.self);
-  const per = (us: number) => us / figure.count;
-  cpu.push({
-    what,
-    serverUs: per(cpuMicros(pids.server) - from.server),
-    databaseUs: per(cpuMicros(pids.database) - from.database),
-    loadUs: per(loadUs.user + loadUs.system),
-  });
-  return figure;
+  o: { seconds: number; database: number | undefined },
+  reads: Read[],
+): Promise<Figure[]> {
+  const used = reads.map(() => ({ server: 0, database: 0, load: 0 }));
+  const figures = await httpLoadsTakingTurns(
+    { connections: 32, seconds: o.seconds, rounds: 3 },
+    reads,
+    async (k, window) => {
+      const read = reads[k]!;
+      const from = { server: cpuMicros(read.server), database: cpuMicros(o.database), self: process.cpuUsage() };
+      const figure = await window();
+      const self = process.cpuUsage(from.self);
+      used[k]!.server += cpuMicros(read.server) - from.server;
+      used[k]!.database += cpuMicros(o.database) - from.database;
+      used[k]!.load += self.user + self.system;
+      return figure;
+    },
+  );
+  figures.forEach((figure, k) =>
+    cpu.push({
+      what: reads[k]!.what,
+      serverUs: used[k]!.server / figure.count,
+      databaseUs: used[k]!.database / figure.count,
+      loadUs: used[k]!.load / figure.count,
+    }),
+  );
+  return figures;
 }
 
 /** One pass of every figure: the table's rows, the processes' memory, the reads' CPU. */
@@ -217,27 +225,29 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
   const { payers, operator, biller } = clients.seeded;
   const api = stack.apiUrls[0]!;
   const auth = { authorization: `Bearer ${payers[0]!.token}` };
-  // Each ceiling is measured right before the figures it is the ceiling of: on a shared machine
-  // the load of neighbours moves by tens of percent within minutes, and a ratio is only
-  // meaningful between figures taken under the same conditions.
-  // 1. Reads through the API, after the bare select.
+  // Each ceiling is measured right before the figures it is the ceiling of (the reads taking
+  // turns with theirs): on a shared machine the load of neighbours moves by tens of percent
+  // within minutes, and a ratio is only meaningful between figures taken under the same conditions.
+  // 1. Reads through the API, taking turns with the bare select.
   const bare = await startBareServer(stack.databaseUrl, dir);
-  const select = await timed('ceiling: bare Koa + mysql2 point select, 32 connections', () =>
-    withCpu(cpu, 'bare Koa + mysql2 point select [ceiling]', { server: bare.proc.child.pid, database }, (measuring) =>
-      bareSelect(bare.url, payers[0]!.id, seconds, measuring),
-    ),
-  );
+  const apiPid = stack.pid('api-1');
+  const read = (p: string): Read => ({ what: `GET ${p}`, url: `${api}${p}`, headers: auth, server: apiPid });
+  const [select, me, wallet, ledgerPage, healthz] = (await timed(
+    'the bare Koa + mysql2 point select and the reads, taking turns, 32 connections',
+    () =>
+      readsTakingTurns(cpu, { seconds, database }, [
+        {
+          what: 'bare Koa + mysql2 point select [ceiling]',
+          url: bareSelectUrl(bare.url, payers[0]!.id),
+          server: bare.proc.child.pid,
+        },
+        read('/v1/me'),
+        read('/v1/wallet'),
+        read(`/v1/wallet/ledger?limit=${LEDGER_PAGE}`),
+        read('/healthz'),
+      ]),
+  )) as [Figure, Figure, Figure, Figure, Figure];
   await bare.proc.stop();
-  const read = (p: string) =>
-    timed(`GET ${p}, 32 connections`, () =>
-      withCpu(cpu, `GET ${p}`, { server: stack.pid('api-1'), database }, (measuring) =>
-        httpLoad({ url: `${api}${p}`, connections: 32, seconds, headers: auth, onMeasuring: measuring }),
-      ),
-    );
-  const me = await read('/v1/me');
-  const wallet = await read('/v1/wallet');
-  const ledgerPage = await read(`/v1/wallet/ledger?limit=${LEDGER_PAGE}`);
-  const healthz = await read('/healthz');
 
   // 2. Postings through the project's ledger (payers 0..31 in pairs; payer 32 is the hot
   // account), after the bare posting and the same statements by bare mysql2.
@@ -421,7 +431,10 @@ async function flatCost(b: Bench): Promise<Row[]> {
   });
   const [walletFresh, walletHeavy] = await timed(
     `GET /v1/wallet as a fresh user and as the user with ${HEAVY_ENTRIES} entries, taking turns, 32 connections`,
-    () => httpLoadsTakingTurns({ connections: 32, seconds, rounds: 4 }, walletOf(FRESH), walletOf(HEAVY)),
+    () =>
+      httpLoadsTakingTurns({ connections: 32, seconds, rounds: 4 }, [walletOf(FRESH), walletOf(HEAVY)]) as Promise<
+        [Figure, Figure]
+      >,
   );
 
   return [

@@ -10,7 +10,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { ExecuteValues } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { freePort, portOpen, startProcess, Started, waitFor } from '../stack/processes';
-import { closedLoop, closedLoopsTakingTurns, Figure, httpLoad } from './load';
+import { closedLoop, closedLoopsTakingTurns, Figure } from './load';
 import { acceptedUpdate, heldPaymentShape } from './trivialWorkflows';
 
 const here = __dirname;
@@ -28,14 +28,8 @@ export async function startBareServer(databaseUrl: string, logDir: string): Prom
   return { url: `http://127.0.0.1:${port}`, proc };
 }
 
-export async function bareSelect(
-  url: string,
-  userId: number,
-  seconds: number,
-  onMeasuring?: () => void,
-): Promise<Figure> {
-  return httpLoad({ url: `${url}/row/${userId}`, connections: 32, seconds, onMeasuring });
-}
+/** The bare server's point select of one user row. */
+export const bareSelectUrl = (url: string, userId: number) => `${url}/row/${userId}`;
 
 /**
  * One transaction on its own pooled connection, as a bare client would run it. The ceilings'

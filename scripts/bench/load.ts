@@ -186,24 +186,6 @@ export async function alternating(
  */
 const WARMUP_SECONDS = 3;
 
-/**
- * HTTP GETs at `connections` concurrent connections for `seconds` (autocannon), after the
- * warm-up; `onMeasuring` is called between the two. Non-2xx answers are errors.
- */
-export async function httpLoad(o: {
-  url: string;
-  connections: number;
-  seconds: number;
-  headers?: Record<string, string>;
-  onMeasuring?: () => void;
-}): Promise<Figure> {
-  await autocannon({ url: o.url, connections: o.connections, duration: WARMUP_SECONDS, headers: o.headers });
-  o.onMeasuring?.();
-  return figureOfHttp(
-    await autocannon({ url: o.url, connections: o.connections, duration: o.seconds, headers: o.headers }),
-  );
-}
-
 function figureOfHttp(r: autocannon.Result): Figure {
   return {
     rate: r.requests.average,
@@ -214,23 +196,32 @@ function figureOfHttp(r: autocannon.Result): Figure {
   };
 }
 
+/** One HTTP load: a URL and its headers. */
+export interface HttpTarget {
+  url: string;
+  headers?: Record<string, string>;
+}
+
 /**
- * Two HTTP loads compared with each other, taking turns in `rounds` short windows (a, b, a, b,
- * …) rather than at once, where a shared queue would blur the difference. Each figure: requests
- * over its windows' time, the median of its windows' p50s, the worst of their p99s.
+ * HTTP loads compared with each other, taking turns in `rounds` short windows (a, b, c, a, b, c,
+ * …) after a warm-up of each, rather than at once, where a shared queue would blur the
+ * difference, or one window each, which would compare different moments of a machine whose speed
+ * moves by tens of percent within minutes. `around`, if given, runs each measured window of load
+ * `k` (to count what it used). Each figure: requests over its windows' time, the median of its
+ * windows' p50s, the worst of their p99s.
  */
 export async function httpLoadsTakingTurns(
   o: { connections: number; seconds: number; rounds: number },
-  a: { url: string; headers?: Record<string, string> },
-  b: { url: string; headers?: Record<string, string> },
-): Promise<[Figure, Figure]> {
-  const windows: Figure[][] = [[], []];
-  for (const x of [a, b]) await autocannon({ ...x, connections: o.connections, duration: WARMUP_SECONDS });
+  loads: HttpTarget[],
+  around: (k: number, window: () => Promise<Figure>) => Promise<Figure> = (_k, window) => window(),
+): Promise<Figure[]> {
+  const windows: Figure[][] = loads.map(() => []);
+  for (const x of loads) await autocannon({ ...x, connections: o.connections, duration: WARMUP_SECONDS });
   for (let r = 0; r < o.rounds; r++) {
-    for (const [k, x] of [a, b].entries()) {
-      windows[k]!.push(
-        figureOfHttp(await autocannon({ ...x, connections: o.connections, duration: o.seconds / o.rounds })),
-      );
+    for (const [k, x] of loads.entries()) {
+      const window = async () =>
+        figureOfHttp(await autocannon({ ...x, connections: o.connections, duration: o.seconds / o.rounds }));
+      windows[k]!.push(await around(k, window));
     }
   }
   const merged = (ws: Figure[]): Figure => {
@@ -243,7 +234,7 @@ export async function httpLoadsTakingTurns(
       errors: ws.reduce((n, w) => n + w.errors, 0),
     };
   };
-  return [merged(windows[0]!), merged(windows[1]!)];
+  return windows.map(merged);
 }
 
 /** Resident memory of a process, in MB (Linux). */
