@@ -215,12 +215,14 @@ export async function httpLoadsTakingTurns(
   loads: HttpTarget[],
   around: (k: number, window: () => Promise<Figure>) => Promise<Figure> = (_k, window) => window(),
 ): Promise<Figure[]> {
+  // Only the target's URL and headers reach autocannon: callers' targets carry their own fields.
+  const load = (x: HttpTarget, duration: number) =>
+    autocannon({ url: x.url, headers: x.headers, connections: o.connections, duration });
   const windows: Figure[][] = loads.map(() => []);
-  for (const x of loads) await autocannon({ ...x, connections: o.connections, duration: WARMUP_SECONDS });
+  for (const x of loads) await load(x, WARMUP_SECONDS);
   for (let r = 0; r < o.rounds; r++) {
     for (const [k, x] of loads.entries()) {
-      const window = async () =>
-        figureOfHttp(await autocannon({ ...x, connections: o.connections, duration: o.seconds / o.rounds }));
+      const window = async () => figureOfHttp(await load(x, o.seconds / o.rounds));
       windows[k]!.push(await around(k, window));
     }
   }
