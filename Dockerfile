@@ -7,6 +7,8 @@ ENV NODE_ENV=production
 # Dependencies first, so source edits do not reinstall them. tsx and typescript are runtime
 # dependencies on purpose: the processes run the TypeScript sources directly.
 COPY package.json package-lock.json ./
+# npm's postinstall applies our patches of dependencies (patch-package; see patches/README.md).
+COPY patches ./patches
 RUN npm ci --omit=dev --no-audit --no-fund
 
 COPY --chown=node:node . .

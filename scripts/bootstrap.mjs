@@ -1,10 +1,11 @@
 // Entry point of every npm script. Plain Node with no dependencies, because on a fresh clone
-// nothing is installed yet: it installs (or refreshes) node_modules when package-lock.json
-// changed, then hands over to the TypeScript script of the same name under tsx.
+// nothing is installed yet: it installs (or refreshes) node_modules when package-lock.json or a
+// patch of a dependency (patches/, applied by npm's postinstall) changed, then hands over to the
+// TypeScript script of the same name under tsx.
 import { createHash } from 'node:crypto';
 import { spawnSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -16,7 +17,18 @@ if (major < 20 || (major === 20 && minor < 19)) {
 
 const lockFile = join(root, 'package-lock.json');
 const stamp = join(root, 'node_modules', '.nexaspay-install-stamp');
-const wanted = existsSync(lockFile) ? createHash('sha256').update(readFileSync(lockFile)).digest('hex') : 'no-lockfile';
+const patches = join(root, 'patches');
+const installInputs = [
+  lockFile,
+  ...(existsSync(patches)
+    ? readdirSync(patches)
+        .sort()
+        .map((f) => join(patches, f))
+    : []),
+];
+const wanted = existsSync(lockFile)
+  ? installInputs.reduce((h, f) => h.update(basename(f)).update(readFileSync(f)), createHash('sha256')).digest('hex')
+  : 'no-lockfile';
 const installed = existsSync(stamp) ? readFileSync(stamp, 'utf8').trim() : '';
 if (installed !== wanted) {
   const args = existsSync(lockFile) ? ['ci', '--no-audit', '--no-fund'] : ['install', '--no-audit', '--no-fund'];

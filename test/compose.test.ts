@@ -94,6 +94,12 @@ it('builds a non-root image with npm ci and pre-bundled workflows', () => {
   const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
   expect(dockerfile).toMatch(/^FROM node:20/m);
   expect(dockerfile).toMatch(/npm ci --omit=dev/);
+  // npm ci's postinstall applies patches/ (patch-package, a runtime dependency for that reason).
+  expect(dockerfile.indexOf('COPY patches ./patches')).toBeGreaterThan(-1);
+  expect(dockerfile.indexOf('COPY patches ./patches')).toBeLessThan(dockerfile.indexOf('RUN npm ci'));
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  expect(pkg.scripts.postinstall).toMatch(/^patch-package --error-on-fail/);
+  expect(pkg.dependencies['patch-package']).toBeDefined();
   expect(dockerfile).toMatch(/^USER node$/m);
   expect(dockerfile).toMatch(/WORKFLOW_BUNDLE_PATH/);
   expect(dockerfile).not.toMatch(/SECRET|PASSWORD/);

@@ -1,5 +1,5 @@
 import { ChildProcess, spawn, SpawnOptions } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import net from 'node:net';
 import { ENGINE_ENV, ENGINE_NODE_FLAGS, engineProcessOf } from '../../config/engineProcess';
 
@@ -61,15 +61,22 @@ export interface Started {
   exitStatus(): string | undefined;
 }
 
-/** Spawns a long-running child whose output goes to a log file (or is inherited). */
+/**
+ * Spawns a long-running child whose output goes to a log file (or is inherited). The child
+ * writes to the file itself: relayed through a pipe, every log line woke this process to read
+ * and write it again, and on two cores under load that relay competed with the processes it
+ * logs for (docs/performance.md, "Logs written by the processes themselves").
+ */
 export function startProcess(cmd: string, args: string[], opts: SpawnOptions & { logFile?: string }): Started {
   installExitHooks();
   const { logFile, ...spawnOpts } = opts;
-  const child = spawn(cmd, args, { stdio: logFile ? ['ignore', 'pipe', 'pipe'] : 'inherit', ...spawnOpts });
-  if (logFile) {
-    const out = createWriteStream(logFile, { flags: 'a' });
-    child.stdout?.pipe(out);
-    child.stderr?.pipe(out);
+  const log = logFile === undefined ? undefined : openSync(logFile, 'a');
+  let child: ChildProcess;
+  try {
+    child = spawn(cmd, args, { stdio: log === undefined ? 'inherit' : ['ignore', log, log], ...spawnOpts });
+  } finally {
+    // The child has its own copy of the descriptor.
+    if (log !== undefined) closeSync(log);
   }
   children.add(child);
   child.on('exit', () => children.delete(child));
