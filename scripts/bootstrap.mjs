@@ -22,6 +22,7 @@ const installInputs = [
   lockFile,
   ...(existsSync(patches)
     ? readdirSync(patches)
+        .filter((f) => f.endsWith('.patch'))
         .sort()
         .map((f) => join(patches, f))
     : []),
