@@ -7,19 +7,12 @@
 import net from 'node:net';
 import pino from 'pino';
 import { linkToTemporal, TemporalLink } from '../../api/temporalLink';
+import { freePort } from '../../scripts/stack/processes';
 import { testEnv } from '../support/env';
+import { eventually } from '../support/simulators';
 import { installTestRuntime } from '../support/temporal';
 
 const logger = pino({ level: 'silent' });
-
-/** A free port, closed again: nothing listens on it until the relay opens it. */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 /** Forwards every connection on `port` to the suite's Temporal server. */
 async function relayToTemporal(port: number): Promise<net.Server> {
@@ -39,14 +32,6 @@ async function relayToTemporal(port: number): Promise<net.Server> {
   return relay;
 }
 
-async function eventually(what: string, ok: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await ok())) {
-    if (Date.now() > deadline) throw new Error(`not ${what} after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 let link: TemporalLink | undefined;
 let relay: net.Server | undefined;
 beforeAll(() => installTestRuntime());
@@ -57,6 +42,7 @@ afterEach(async () => {
 });
 
 it('has no client and is not ready while Temporal is unreachable, and connects once it answers', async () => {
+  // A free port, closed again: nothing listens on it until the relay opens it.
   const port = await freePort();
   link = linkToTemporal({ address: `127.0.0.1:${port}`, namespace: 'default', logger });
   // Long enough for the first attempts to fail and the retries to back off.
@@ -65,7 +51,11 @@ it('has no client and is not ready while Temporal is unreachable, and connects o
   await expect(link.check()).rejects.toThrow('not connected yet');
 
   relay = await relayToTemporal(port);
-  await eventually('connected', () => link!.client() !== undefined);
+  await eventually(
+    () => link!.client(),
+    (client) => client !== undefined,
+    20_000,
+  );
   await expect(link.check()).resolves.toBeUndefined();
   // The client works: the server lists the namespace it serves.
   const ns = await link.client()!.workflowService.describeNamespace({ namespace: 'default' });
