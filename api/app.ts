@@ -114,7 +114,7 @@ export function createApp(deps: AppDeps): Koa {
     }),
   );
   app.use(methodNotAllowed(router));
-  for (const m of jsonBody()) app.use(m);
+  app.use(jsonBody());
   app.use(router.routes());
   return app;
 }

@@ -3,6 +3,7 @@ import type { Knex } from 'knex';
 import { ConflictError, NotFoundError } from '../domain/errors';
 import type { Bill, BillFetch } from '../providers/contracts';
 import { fromDecimal, toDecimal } from './money';
+import { selectRows, update } from './sql';
 
 export interface StoredBillFetch {
   refId: string;
@@ -54,9 +55,16 @@ export async function updateBillFetch(knex: Knex, f: BillFetch): Promise<void> {
     });
 }
 
-/** The user's own fetch, or 404 (another user's fetch is indistinguishable from none). */
+/**
+ * The user's own fetch, or 404 (another user's fetch is indistinguishable from none). Plain SQL:
+ * a bill payment reads it, and claims it below, before its workflow starts.
+ */
 export async function ownBillFetch(knex: Knex, userId: number, refId: string): Promise<StoredBillFetch> {
-  const row = await knex('bill_fetches').where({ ref_id: refId, user_id: userId }).first();
+  const [row] = await selectRows<Record<string, unknown>>(
+    knex,
+    'SELECT ref_id, user_id, biller_id, status, bill, failure_reason, payment_id FROM bill_fetches WHERE ref_id = ? AND user_id = ?',
+    [refId, userId],
+  );
   if (!row) throw new NotFoundError('no fetched bill with this reference');
   return toFetch(row);
 }
@@ -66,15 +74,14 @@ export async function ownBillFetch(knex: Knex, userId: number, refId: string): P
  * completed; allowed again once that payment failed.
  */
 export async function claimBillForPayment(knex: Knex, refId: string, paymentId: string): Promise<void> {
-  const claimed = await knex('bill_fetches')
-    .where({ ref_id: refId })
-    .andWhere((q) =>
-      q
-        .whereNull('payment_id')
-        .orWhere('payment_id', paymentId)
-        .orWhereIn('payment_id', knex('payment_records').select('id').where({ status: 'FAILED' })),
-    )
-    .update({ payment_id: paymentId });
+  const claimed = await update(
+    knex,
+    `UPDATE bill_fetches SET payment_id = ?
+      WHERE ref_id = ?
+        AND (payment_id IS NULL OR payment_id = ?
+             OR payment_id IN (SELECT id FROM payment_records WHERE status = 'FAILED'))`,
+    [paymentId, refId, paymentId],
+  );
   if (claimed === 0)
     throw new ConflictError('this bill is already being paid or has been paid', 'duplicate', { fetchRef: refId });
 }

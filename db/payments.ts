@@ -21,6 +21,7 @@ import { isDuplicateKey } from './ledger/transaction';
 import { startReversalWatch } from './reversalWatch';
 import { settleUndeliveredReversals } from './webhooks';
 import { newestFirstPage } from './statements';
+import { Db, inSqlTransaction, insertRow, selectRows, SqlTransaction, update, updateWhere } from './sql';
 
 export interface PaymentRecord {
   id: string;
@@ -90,9 +91,9 @@ export async function createPaymentRecord(db: Knex | Knex.Transaction, p: NewPay
  * Creates the record (status CREATED) unless it exists: safe to retry. For the workflows' steps,
  * which need nothing back: one round trip fewer than reading the record again.
  */
-export async function insertPaymentRecord(db: Knex | Knex.Transaction, p: NewPayment): Promise<void> {
+export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<void> {
   try {
-    await db('payment_records').insert({
+    await insertRow(db, 'payment_records', {
       id: p.id,
       kind: p.kind,
       user_id: p.userId,
@@ -105,12 +106,13 @@ export async function insertPaymentRecord(db: Knex | Knex.Transaction, p: NewPay
       related_payment_id: p.relatedPaymentId ?? null,
       details: JSON.stringify(p.details ?? {}),
     });
-    await db('payment_events').insert({ payment_id: p.id, status: 'CREATED' });
+    await insertRow(db, 'payment_events', { payment_id: p.id, status: 'CREATED' });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     // A retry after a crash between the two inserts: the record is there, its timeline may not
     // be. Written only while the timeline is empty, so it never lands after a later status.
-    await db.raw(
+    await update(
+      db,
       `INSERT INTO payment_events (payment_id, status)
        SELECT ?, 'CREATED' FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM payment_events WHERE payment_id = ?)`,
       [p.id, p.id],
@@ -148,15 +150,18 @@ export interface DecisionAudit {
  * Moves the record to `status` (checked against the status machine) and appends a timeline
  * entry when the status changes, or when an operator acts. Repeating the same change is a no-op.
  * With `decision`, the settlement is written to audit_logs in the same transaction, once.
+ *
+ * Plain SQL in a transaction of its own (db/sql.ts): every payment records two or three status
+ * changes from its workflow, and knex's transaction and builder cost more CPU than the statements.
  */
 export async function recordPaymentStatus(
   knex: Knex,
   change: StatusChange,
   opts: { decision?: DecisionAudit } = {},
 ): Promise<void> {
-  return knex.transaction(async (trx) => {
+  return inSqlTransaction(knex, async (trx) => {
     if (opts.decision) await auditDecision(trx, change, opts.decision);
-    const row = await trx('payment_records').where({ id: change.paymentId }).forUpdate().first();
+    const [row] = await selectRows(trx, 'SELECT * FROM payment_records WHERE id = ? FOR UPDATE', [change.paymentId]);
     if (!row) throw new NotFoundError('payment not found', { paymentId: change.paymentId });
     const current = toRecord(row);
     if (!canTransition(current.status, change.status)) {
@@ -169,7 +174,7 @@ export async function recordPaymentStatus(
     if (change.details) update.details = JSON.stringify({ ...current.details, ...change.details });
     // A reversed payment has nothing left to watch for (db/reversalWatch.ts).
     if (change.status === 'REVERSED') update.reversal_check_at = null;
-    await trx('payment_records').where({ id: current.id }).update(update);
+    await updateWhere(trx, 'payment_records', { id: current.id }, update);
     if (change.status === 'COMPLETED' && change.reversalWatchMs !== undefined)
       await startReversalWatch(trx, current.id, change.reversalWatchMs);
     if (change.status === 'REVERSED') await settleUndeliveredReversals(trx, current.id);
@@ -178,7 +183,7 @@ export async function recordPaymentStatus(
       current.status !== change.status ||
       (change.actor && !(await isLastEvent(trx, current.id, change.status, note)))
     ) {
-      await trx('payment_events').insert({
+      await insertRow(trx, 'payment_events', {
         payment_id: current.id,
         status: change.status,
         note,
@@ -189,22 +194,28 @@ export async function recordPaymentStatus(
 }
 
 /** Whether the timeline already ends with this status and note: an operator's action repeated. */
-async function isLastEvent(trx: Knex.Transaction, paymentId: string, status: PaymentStatus, note: string | null) {
-  const last = await trx('payment_events').where({ payment_id: paymentId }).orderBy('id', 'desc').first();
+async function isLastEvent(trx: SqlTransaction, paymentId: string, status: PaymentStatus, note: string | null) {
+  const [last] = await selectRows<{ status: string; note: string | null }>(
+    trx,
+    'SELECT status, note FROM payment_events WHERE payment_id = ? ORDER BY id DESC LIMIT 1',
+    [paymentId],
+  );
   return last !== undefined && last.status === status && (last.note ?? null) === note;
 }
 
-async function auditDecision(trx: Knex.Transaction, change: StatusChange, d: DecisionAudit): Promise<void> {
+async function auditDecision(trx: SqlTransaction, change: StatusChange, d: DecisionAudit): Promise<void> {
   const target = { action: 'payment.operator_decision', target_type: 'payment', target_id: change.paymentId };
-  const done = await trx('audit_logs')
-    .where(target)
-    .whereRaw("JSON_VALUE(details, '$.status') = ?", [change.status])
-    .first('id');
+  const [done] = await selectRows(
+    trx,
+    `SELECT id FROM audit_logs
+      WHERE action = ? AND target_type = ? AND target_id = ? AND JSON_VALUE(details, '$.status') = ? LIMIT 1`,
+    [target.action, target.target_type, target.target_id, change.status],
+  );
   if (done) return;
-  const actor = d.operatorUserCode
-    ? await trx('users').where({ user_code: d.operatorUserCode }).first('id')
-    : undefined;
-  await trx('audit_logs').insert({
+  const [actor] = d.operatorUserCode
+    ? await selectRows<{ id: number }>(trx, 'SELECT id FROM users WHERE user_code = ? LIMIT 1', [d.operatorUserCode])
+    : [];
+  await insertRow(trx, 'audit_logs', {
     ...target,
     actor_user_id: actor?.id ?? null,
     outcome: 'success',

@@ -8,6 +8,7 @@
  */
 import type { Knex } from 'knex';
 import type { HeldPaymentKind } from '../domain/contracts';
+import { Db, update } from './sql';
 
 /** As many checks as the watch the workflows ran before: one every sixth of the window, the last at its end. */
 export const REVERSAL_CHECKS = 6;
@@ -16,13 +17,10 @@ export const REVERSAL_CHECKS = 6;
  * Starts the watch of a payment as it is recorded COMPLETED (in that transaction): the first
  * check a sixth of the window from now. Idempotent: a repeat neither restarts nor extends it.
  */
-export async function startReversalWatch(
-  db: Knex | Knex.Transaction,
-  paymentId: string,
-  watchMs: number,
-): Promise<void> {
+export async function startReversalWatch(db: Db, paymentId: string, watchMs: number): Promise<void> {
   const watchUs = Math.max(0, Math.round(watchMs * 1000));
-  await db.raw(
+  await update(
+    db,
     `UPDATE payment_records
         SET reversal_watch_until = NOW(3) + INTERVAL ? MICROSECOND,
             reversal_check_at = NOW(3) + INTERVAL ? MICROSECOND,

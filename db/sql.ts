@@ -24,7 +24,8 @@
 import type { Knex } from 'knex';
 
 type Row = Record<string, unknown>;
-type Db = Knex | Knex.Transaction | SqlTransaction;
+/** Where a statement runs: on a pooled connection, in a knex transaction, or in an `inSqlTransaction`. */
+export type Db = Knex | Knex.Transaction | SqlTransaction;
 
 /** The callback API of the mysql2 connections knex pools. */
 interface DriverConnection {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
 import { isDuplicateKey } from './ledger/transaction';
+import { Db, update } from './sql';
 
 export interface StoredWebhook {
   id: number;
@@ -118,17 +119,15 @@ export async function settleWebhook(
  * The payment's reversal has been booked (REVERSED): an event about it that was left for finance
  * meanwhile (it arrived as the watch ended) is settled by that booking, so nobody refunds twice.
  */
-export async function settleUndeliveredReversals(db: Knex | Knex.Transaction, paymentId: string): Promise<void> {
-  await db('webhook_events')
-    // The held kinds' providers: named so the (provider, provider_ref) index finds the rows.
-    .whereIn('provider', ['bbps', 'recharge', 'payout'])
-    .where({ provider_ref: paymentId })
-    .whereNotNull('undelivered_reason')
-    .whereNull('signalled_at')
-    .whereNull('settled_at')
-    .update({
-      settled_at: new Date(),
-      settled_by: 'reversal-run',
-      settlement_note: 'the reversal was booked by the engine (payment REVERSED): no adjusting posting needed',
-    });
+export async function settleUndeliveredReversals(db: Db, paymentId: string): Promise<void> {
+  // The held kinds' providers are named so the (provider, provider_ref) index finds the rows.
+  await update(
+    db,
+    `UPDATE webhook_events
+        SET settled_at = ?, settled_by = 'reversal-run',
+            settlement_note = 'the reversal was booked by the engine (payment REVERSED): no adjusting posting needed'
+      WHERE provider IN ('bbps', 'recharge', 'payout') AND provider_ref = ?
+        AND undelivered_reason IS NOT NULL AND signalled_at IS NULL AND settled_at IS NULL`,
+    [new Date(), paymentId],
+  );
 }

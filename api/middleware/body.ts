@@ -3,17 +3,18 @@ import type { Middleware } from 'koa';
 
 const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
 
-/** JSON only, at most 100 kB; a body of any other type is refused with 415. */
-export function jsonBody(): Middleware[] {
-  const requireJson: Middleware = async (ctx, next) => {
+/**
+ * JSON only, at most 100 kB; a body of any other type is refused with 415. Requests of other
+ * methods pass straight through: no route reads their body (the parser would ignore it too).
+ */
+export function jsonBody(): Middleware {
+  const parse = bodyParser({ enableTypes: ['json'], jsonLimit: '100kb', encoding: 'utf-8' }) as unknown as Middleware;
+  return async (ctx, next) => {
+    if (!WITH_BODY.has(ctx.method)) return next();
     const hasBody = ctx.request.length > 0 || ctx.get('transfer-encoding') !== '';
-    if (WITH_BODY.has(ctx.method) && hasBody && !ctx.is('application/json')) {
+    if (hasBody && !ctx.is('application/json')) {
       ctx.throw(415, `request body must be application/json (got ${ctx.get('content-type') || 'no content type'})`);
     }
-    await next();
+    return parse(ctx, next);
   };
-  return [
-    requireJson,
-    bodyParser({ enableTypes: ['json'], jsonLimit: '100kb', encoding: 'utf-8' }) as unknown as Middleware,
-  ];
 }
