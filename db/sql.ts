@@ -100,6 +100,10 @@ function command(conn: DriverConnection, sql: string): Promise<void> {
  * ledger's callers retry by reference, which replays a posting that did commit.
  */
 export async function inSqlTransaction<T>(knex: Knex, fn: (trx: SqlTransaction) => Promise<T>): Promise<T> {
+  // A knex transaction is a Knex too, and its client hands out the transaction's own connection:
+  // a BEGIN there would silently commit it. Refused, rather than nested.
+  if ((knex as Knex.Transaction).isTransaction)
+    throw new Error('inSqlTransaction needs the pool, not a transaction: it begins and commits its own');
   const client = knex.client as PoolClient;
   const conn = await client.acquireConnection();
   const trx = new SqlTransaction(conn);

@@ -188,6 +188,20 @@ describe("the ledger's own transactions (inSqlTransaction: BEGIN and COMMIT on a
     expect(await probe('st-late')).toEqual([]);
   });
 
+  it('refuses a knex transaction (a BEGIN on its connection would commit it), and leaves it open', async () => {
+    const outer = await db.knex.transaction();
+    try {
+      await insertRow(outer, 'sql_probe', { name: 'st-outer', n: 1 });
+      await expect(
+        inSqlTransaction(outer, (trx) => insertRow(trx, 'sql_probe', { name: 'st-nested', n: 1 })),
+      ).rejects.toThrow(/needs the pool, not a transaction/);
+    } finally {
+      await outer.rollback();
+    }
+    expect(await probe('st-outer')).toEqual([]);
+    expect(await probe('st-nested')).toEqual([]);
+  });
+
   it('a lock wait timeout undoes the whole transaction, not only its statement (as InnoDB alone would)', async () => {
     await insertRow(db.knex, 'sql_probe', { name: 'st-locked', n: 1 });
     const holder = await db.knex.transaction();
