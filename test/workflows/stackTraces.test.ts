@@ -1,42 +1,31 @@
 /**
  * The Temporal UI's "Stack Trace" view (the `__stack_trace` and `__enhanced_stack_trace`
  * queries) after our patch to the worker (patches/README.md): the SDK recorded a source-mapped
- * stack for every promise a workflow created; the patch keeps each promise's call sites and
- * formats them only when a query asks. The answers must be what the SDK gave before, computed by
+ * stack for every promise a workflow created; the patch reads each promise's call sites then
+ * and formats them only when a query asks. The answers must be what the SDK gave before, computed by
  * its own code: the expected stacks below were recorded with the SDK unpatched.
  */
 import path from 'node:path';
-import { Client, Connection, WorkflowHandle } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
-import { testEnv } from '../support/env';
-import { installTestRuntime, newTaskQueue } from '../support/temporal';
+import type { WorkflowHandle } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
+import { useFixtureWorkflows } from '../support/fixtureWorkflows';
+import { newTaskQueue } from '../support/temporal';
 
-let connection: NativeConnection;
-let clientConnection: Connection;
-let client: Client;
-let bundle: { code: string };
-
-beforeAll(async () => {
-  installTestRuntime();
-  connection = await NativeConnection.connect({ address: testEnv.temporalAddress });
-  clientConnection = await Connection.connect({ address: testEnv.temporalAddress });
-  client = new Client({ connection: clientConnection });
-  bundle = await bundleWorkflowCode({
-    workflowsPath: path.join(__dirname, '../fixtures/workflows/waiting.ts'),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-  });
-});
-
-afterAll(async () => {
-  await clientConnection?.close();
-  await connection?.close();
-});
+const fixtures = useFixtureWorkflows('waiting.ts');
 
 async function withWaitingWorkflow(test: (handle: WorkflowHandle) => Promise<void>): Promise<void> {
   const taskQueue = newTaskQueue();
-  const worker = await Worker.create({ connection, taskQueue, workflowBundle: bundle, activities: {} });
+  const worker = await Worker.create({
+    connection: fixtures.connection,
+    taskQueue,
+    workflowBundle: fixtures.bundle,
+    activities: {},
+  });
   await worker.runUntil(async () => {
-    const handle = await client.workflow.start('waitingInPlaces', { taskQueue, workflowId: `stack-${taskQueue}` });
+    const handle = await fixtures.client.workflow.start('waitingInPlaces', {
+      taskQueue,
+      workflowId: `stack-${taskQueue}`,
+    });
     try {
       await test(handle);
     } finally {

@@ -5,39 +5,18 @@
  * patch the first test fails: the SDK's own guard fails only the workflow task, and the worker
  * keeps running.
  */
-import path from 'node:path';
-import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker, WorkerOptions } from '@temporalio/worker';
-import { testEnv } from '../support/env';
-import { installTestRuntime, newTaskQueue } from '../support/temporal';
+import { Worker, WorkerOptions } from '@temporalio/worker';
+import { useFixtureWorkflows } from '../support/fixtureWorkflows';
+import { newTaskQueue } from '../support/temporal';
 
 const TIMEOUT_MS = 1000;
-let connection: NativeConnection;
-let clientConnection: Connection;
-let client: Client;
-let bundle: { code: string };
-
-beforeAll(async () => {
-  installTestRuntime();
-  connection = await NativeConnection.connect({ address: testEnv.temporalAddress });
-  clientConnection = await Connection.connect({ address: testEnv.temporalAddress });
-  client = new Client({ connection: clientConnection });
-  bundle = await bundleWorkflowCode({
-    workflowsPath: path.join(__dirname, '../fixtures/workflows/spinning.ts'),
-    logger: { log() {}, trace() {}, debug() {}, info() {}, warn() {}, error() {} },
-  });
-});
-
-afterAll(async () => {
-  await clientConnection?.close();
-  await connection?.close();
-});
+const fixtures = useFixtureWorkflows('spinning.ts');
 
 const workerOn = (taskQueue: string) =>
   Worker.create({
-    connection,
+    connection: fixtures.connection,
     taskQueue,
-    workflowBundle: bundle,
+    workflowBundle: fixtures.bundle,
     activities: {},
     // The SDK reads this option (5 s by default), though its type does not show it.
     isolateExecutionTimeout: `${TIMEOUT_MS}ms`,
@@ -57,7 +36,7 @@ function iterationsFor(ms: number): number {
 it('fails the worker when workflow code is stuck, within about the timeout', async () => {
   const taskQueue = newTaskQueue();
   const worker = await workerOn(taskQueue);
-  const handle = await client.workflow.start('spinForever', { taskQueue, workflowId: `spin-${taskQueue}` });
+  const handle = await fixtures.client.workflow.start('spinForever', { taskQueue, workflowId: `spin-${taskQueue}` });
   const started = performance.now();
   try {
     const tooLate = new Promise<never>((_, reject) =>
@@ -89,7 +68,11 @@ it('does not take a thread busy with many calls, each shorter than the timeout, 
   const results = await worker.runUntil(
     Promise.all(
       Array.from({ length: count }, (_, k) =>
-        client.workflow.execute('spinFor', { taskQueue, workflowId: `busy-${taskQueue}-${k}`, args: [iterations] }),
+        fixtures.client.workflow.execute('spinFor', {
+          taskQueue,
+          workflowId: `busy-${taskQueue}-${k}`,
+          args: [iterations],
+        }),
       ),
     ),
   );
