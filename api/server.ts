@@ -1,17 +1,17 @@
 /** The API process: `node --import tsx api/server.ts`. Also started in-process by tests. */
 import { AddressInfo } from 'node:net';
 import { Runtime } from '@temporalio/worker';
-import pino from 'pino';
 import { Config, loadConfigOrExit } from '../config';
 import { limitHeapGrowth } from '../config/engineProcess';
 import { createKnex } from '../db/knex';
 import { createLedger } from '../db/ledger';
 import { createProviderGateways } from '../providers/gateways';
 import { createApp } from './app';
+import { createApiLogger } from './logger';
 import { linkToTemporal } from './temporalLink';
 
 export async function startApi(config: Config): Promise<{ url: string; close(): Promise<void> }> {
-  const logger = pino({ level: config.LOG_LEVEL, base: { service: 'api' } });
+  const logger = createApiLogger(config.LOG_LEVEL);
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
   // Made in the background: the API starts (and answers /healthz, /readyz) while Temporal is still coming up.
   const temporal = linkToTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, logger });

@@ -1,8 +1,8 @@
 /** How core rows are shown to clients: no password hashes, amounts as rupee strings. */
-import type { UserRow } from '../db/users';
+import type { SessionUser } from '../db/sessions';
 import type { UserView } from './schemas';
 
-export function toUserView(u: Omit<UserRow, 'password'>): UserView {
+export function toUserView(u: SessionUser): UserView {
   return {
     id: u.id,
     userCode: u.user_code,

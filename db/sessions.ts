@@ -198,9 +198,11 @@ export async function touchSession(knex: Knex, sessionId: string, ip: string | u
     .update({ last_used_at: now, last_ip: ip ?? null });
 }
 
-/** The user's row as a request sees it: everything but the password hash. */
-export type SessionUser = Omit<UserRow, 'password'>;
-
+/**
+ * The columns of the user's row a request sees: what routes read of it. Not the password hash,
+ * nor the columns no route reads (the verified flags, the last login): each column costs every
+ * authenticated request its bytes on the wire and its parsing.
+ */
 const SESSION_USER_COLUMNS = [
   'id',
   'email',
@@ -221,11 +223,11 @@ const SESSION_USER_COLUMNS = [
   'limit_month_used',
   'commission_rate',
   'parent_distributor_id',
-  'email_verified',
-  'phone_verified',
-  'last_login',
   'created_at',
-] as const satisfies ReadonlyArray<keyof SessionUser>;
+] as const satisfies ReadonlyArray<Exclude<keyof UserRow, 'password'>>;
+
+/** The user's row as a request sees it: the columns above, so the type cannot list one not read. */
+export type SessionUser = Pick<UserRow, (typeof SESSION_USER_COLUMNS)[number]>;
 
 /**
  * The user of a live session, in one query: the row (for the request to use) only if the session

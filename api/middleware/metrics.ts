@@ -1,7 +1,8 @@
 import type { Middleware } from 'koa';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Histogram, Registry } from 'prom-client';
+import { droppedLogLines } from '../logger';
 import { registerPaymentMetrics } from '../paymentMetrics';
 
 /** Prometheus metrics, one registry per app so several apps (tests) never collide. */
@@ -15,6 +16,17 @@ export function createMetrics(knex: Knex, logger: Logger): { registry: Registry;
     labelNames: ['method', 'route', 'status'] as const,
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     registers: [registry],
+  });
+  let droppedReported = 0;
+  new Counter({
+    name: 'api_log_lines_dropped_total',
+    help: 'Log lines dropped because stdout could not keep up (api/logger.ts)',
+    registers: [registry],
+    collect() {
+      const now = droppedLogLines();
+      this.inc(now - droppedReported);
+      droppedReported = now;
+    },
   });
   const middleware: Middleware = async (ctx, next) => {
     const end = requests.startTimer();

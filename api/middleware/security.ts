@@ -4,24 +4,45 @@ import type { Middleware } from 'koa';
 const HSTS = 'max-age=31536000; includeSubDomains';
 
 /**
- * Headers every response carries, errors included. The CSP allows only our own scripts and
- * styles (/docs included). HSTS only over TLS (directly, or as the proxy reports it with
- * TRUST_PROXY): over plain http a browser ignores it, and localhost development must stay reachable.
+ * Every response. A response that is not a page (JSON, CSV, the pages' scripts and styles) may
+ * load nothing and be framed nowhere, should a browser ever render it as a document: the set
+ * OWASP's REST security cheat sheet gives for APIs.
+ */
+const EVERY_RESPONSE: Array<[string, string]> = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+];
+
+/**
+ * An HTML page (/docs, the console): only our own scripts and styles, no referrer sent from it,
+ * and a browsing context of its own.
+ */
+const PAGE: Array<[string, string]> = [
+  ['X-Content-Type-Options', 'nosniff'],
+  ['X-Frame-Options', 'DENY'],
+  [
+    'Content-Security-Policy',
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+  ],
+  ['Referrer-Policy', 'no-referrer'],
+  ['Cross-Origin-Opener-Policy', 'same-origin'],
+];
+
+/**
+ * Headers every response carries, errors included; nothing is cached unless the route says so.
+ * HSTS only over TLS (directly, or as the proxy reports it with TRUST_PROXY): over plain http a
+ * browser ignores it, and localhost development must stay reachable. The headers a page needs
+ * are sent with pages only: on every JSON answer they were bytes for the client to parse and
+ * nothing for it to enforce (docs/performance.md, "The API's log lines written in batches").
  */
 export function securityHeaders(): Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } finally {
-      ctx.set('X-Content-Type-Options', 'nosniff');
-      ctx.set('X-Frame-Options', 'DENY');
-      ctx.set('Referrer-Policy', 'no-referrer');
-      ctx.set('Cross-Origin-Opener-Policy', 'same-origin');
-      ctx.set(
-        'Content-Security-Policy',
-        "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
-      );
-      ctx.set('Cache-Control', ctx.get('Cache-Control') || 'no-store');
+      for (const [name, value] of ctx.response.is('html') ? PAGE : EVERY_RESPONSE) ctx.set(name, value);
+      ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
       if (ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
     }
   };
