@@ -12,7 +12,7 @@
  * and their audit trail are rows in MariaDB and Temporal's histories.
  *
  * If stdout stalls, the buffer is capped: past it, lines are dropped and counted (the
- * `api_log_lines_dropped_total` metric) rather than growing the API's memory without bound.
+ * `nexaspay_api_log_lines_dropped_total` metric) rather than growing the API's memory without bound.
  */
 import pino, { Logger } from 'pino';
 

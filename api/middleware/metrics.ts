@@ -19,7 +19,7 @@ export function createMetrics(knex: Knex, logger: Logger): { registry: Registry;
   });
   let droppedReported = 0;
   new Counter({
-    name: 'api_log_lines_dropped_total',
+    name: 'nexaspay_api_log_lines_dropped_total',
     help: 'Log lines dropped because stdout could not keep up (api/logger.ts)',
     registers: [registry],
     collect() {
