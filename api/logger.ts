@@ -3,8 +3,8 @@
  *
  * Lines are written asynchronously (sonic-boom, `sync: false`): they are gathered while a write
  * is in flight and go out in one write, instead of one blocking write per line. Every request
- * logs a line, and those blocking writes cost an authenticated read about a fifth of its CPU
- * (docs/performance.md, "The API's log lines written in batches").
+ * logs a line; measured in turns, writing them this way saved about a fifth of the API's CPU
+ * for an authenticated read (docs/performance.md, "The API's log lines written in batches").
  *
  * What that trades: lines still in the buffer when the process is killed outright (SIGKILL, the
  * OOM killer) are lost, a few milliseconds' worth. Any other exit flushes them: pino writes the
