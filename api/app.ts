@@ -1,6 +1,6 @@
 /**
- * The Koa app: request ids and logs, the one error mapper, security headers, CORS, JSON bodies,
- * then the routes, each declared once with its zod schemas (validation + OpenAPI).
+ * The Koa app: request ids and logs, metrics, security headers, the one error mapper, CORS, JSON
+ * bodies, then the routes, each declared once with its zod schemas (validation + OpenAPI).
  */
 import { UnauthenticatedError } from '../domain/errors';
 import { opsTokenCheck } from './middleware/opsToken';
@@ -103,10 +103,13 @@ export function createApp(deps: AppDeps): Koa {
     ctx.body = await metrics.registry.metrics();
   });
 
+  // Outside the error mapper, these see the answer as sent: the log line and the metrics its
+  // status (the metrics, once inside it, counted every error as 404, Koa's default), the
+  // security headers its type.
   app.use(requestContext(deps.logger));
-  app.use(errorMapper());
-  app.use(securityHeaders());
   app.use(metrics.middleware);
+  app.use(securityHeaders());
+  app.use(errorMapper());
   app.use(
     cors({
       origin: (ctx) => (config.CORS_ORIGINS.includes(ctx.get('origin')) ? ctx.get('origin') : ''),

@@ -11,7 +11,7 @@ import { createApiLogger } from './logger';
 import { linkToTemporal } from './temporalLink';
 
 export async function startApi(config: Config): Promise<{ url: string; close(): Promise<void> }> {
-  const logger = createApiLogger(config.LOG_LEVEL);
+  const { logger, close: closeLogger } = createApiLogger(config.LOG_LEVEL);
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
   // Made in the background: the API starts (and answers /healthz, /readyz) while Temporal is still coming up.
   const temporal = linkToTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, logger });
@@ -34,6 +34,7 @@ export async function startApi(config: Config): Promise<{ url: string; close(): 
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await temporal.close();
       await knex.destroy();
+      await closeLogger();
     },
   };
 }

@@ -1,7 +1,7 @@
 /**
  * Serves the built console (api/console/bundle.ts) under /console. The page only talks to the
- * REST API with the admin's own token, so serving it needs no session of its own; the global
- * CSP (own scripts and styles only) applies to it like to every response.
+ * REST API with the admin's own token, so serving it needs no session of its own; as an HTML
+ * page it gets the pages' CSP (own scripts and styles only, api/middleware/security.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';

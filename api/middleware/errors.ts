@@ -81,6 +81,10 @@ export function errorMapper(): Middleware {
         ctx.state.log?.error({ err }, 'unhandled error');
       }
       if (status >= 500 && status !== 500) ctx.state.log?.warn({ err }, 'dependency error');
+      // What the route said about the answer it meant to give (cached, a file to save) is not
+      // true of this one: the security headers answer an error `no-store`.
+      ctx.remove('Cache-Control');
+      ctx.remove('Content-Disposition');
       ctx.status = status;
       ctx.body = { error: body };
     }

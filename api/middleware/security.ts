@@ -4,11 +4,11 @@ import type { Middleware } from 'koa';
 const HSTS = 'max-age=31536000; includeSubDomains';
 
 /**
- * Every response. A response that is not a page (JSON, CSV, the pages' scripts and styles) may
+ * A response that is not a page (JSON, CSV, the pages' scripts and styles) may
  * load nothing and be framed nowhere, should a browser ever render it as a document: the set
  * OWASP's REST security cheat sheet gives for APIs.
  */
-const EVERY_RESPONSE: Array<[string, string]> = [
+const NOT_A_PAGE: Array<[string, string]> = [
   ['X-Content-Type-Options', 'nosniff'],
   ['X-Frame-Options', 'DENY'],
   ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
@@ -34,14 +34,14 @@ const PAGE: Array<[string, string]> = [
  * HSTS only over TLS (directly, or as the proxy reports it with TRUST_PROXY): over plain http a
  * browser ignores it, and localhost development must stay reachable. The headers a page needs
  * are sent with pages only: on every JSON answer they were bytes for the client to parse and
- * nothing for it to enforce (docs/performance.md, "The API's log lines written in batches").
+ * nothing for it to enforce. This runs outside the error mapper, so it sees an error's JSON.
  */
 export function securityHeaders(): Middleware {
   return async (ctx, next) => {
     try {
       await next();
     } finally {
-      for (const [name, value] of ctx.response.is('html') ? PAGE : EVERY_RESPONSE) ctx.set(name, value);
+      for (const [name, value] of ctx.response.is('html') ? PAGE : NOT_A_PAGE) ctx.set(name, value);
       ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
       if (ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
     }
