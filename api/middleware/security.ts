@@ -3,14 +3,19 @@ import type { Middleware } from 'koa';
 /** A year, subdomains included: what browsers' HSTS preload lists ask for. */
 const HSTS = 'max-age=31536000; includeSubDomains';
 
-/**
- * A response that is not a page (JSON, CSV, the pages' scripts and styles) may
- * load nothing and be framed nowhere, should a browser ever render it as a document: the set
- * OWASP's REST security cheat sheet gives for APIs.
- */
-const NOT_A_PAGE: Array<[string, string]> = [
+/** Every response: no type sniffing, no framing. */
+const ANY_RESPONSE: Array<[string, string]> = [
   ['X-Content-Type-Options', 'nosniff'],
   ['X-Frame-Options', 'DENY'],
+];
+
+/**
+ * A response that is not a page (JSON, CSV, the pages' scripts and styles) may load nothing,
+ * should a browser ever render it as a document: the set OWASP's REST security cheat sheet gives
+ * for APIs.
+ */
+const NOT_A_PAGE: Array<[string, string]> = [
+  ...ANY_RESPONSE,
   ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
 ];
 
@@ -19,8 +24,7 @@ const NOT_A_PAGE: Array<[string, string]> = [
  * and a browsing context of its own.
  */
 const PAGE: Array<[string, string]> = [
-  ['X-Content-Type-Options', 'nosniff'],
-  ['X-Frame-Options', 'DENY'],
+  ...ANY_RESPONSE,
   [
     'Content-Security-Policy',
     "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
