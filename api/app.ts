@@ -5,12 +5,12 @@
 import { UnauthenticatedError } from '../domain/errors';
 import { opsTokenCheck } from './middleware/opsToken';
 import cors from '@koa/cors';
-import Router from '@koa/router';
 import Koa from 'koa';
 import type { AppDeps } from './deps';
 import { buildOpenApi, DOCS_HTML, DOCS_INIT_JS, SWAGGER_ASSETS, swaggerAsset } from './http/openapi';
+import { AreaRouters } from './http/areas';
 import { mountRoutes, RouteSpec } from './http/route';
-import { requireAdmin, requireUser } from './middleware/auth';
+import { requireAdmin, requireUser } from './auth/guards';
 import { jsonBody } from './middleware/body';
 import { errorMapper } from './middleware/errors';
 import { mountConsole } from './console/routes';
@@ -71,33 +71,33 @@ export function createApp(deps: AppDeps): Koa {
   const isOps = opsTokenCheck(config.METRICS_TOKEN);
   const openapi = buildOpenApi(routes, { title: 'NexasPay API', version: '1' });
 
-  const router = new Router();
+  const routers = new AreaRouters();
   const tokens = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
-  mountRoutes(router, routes, {
+  mountRoutes(routers, routes, {
     user: requireUser(knex, tokens),
     admin: requireAdmin(),
     budgets: createRequestBudgets(config),
   });
-  router.get('/openapi.json', (ctx) => {
+  routers.for('/openapi.json').get('/openapi.json', (ctx) => {
     ctx.body = openapi;
   });
-  router.get('/docs', (ctx) => {
+  routers.for('/docs').get('/docs', (ctx) => {
     ctx.type = 'html';
     ctx.body = DOCS_HTML;
   });
-  router.get('/docs/init.js', (ctx) => {
+  routers.for('/docs').get('/docs/init.js', (ctx) => {
     ctx.type = 'application/javascript';
     ctx.body = DOCS_INIT_JS;
   });
-  router.get('/docs/assets/:name', (ctx) => {
+  routers.for('/docs').get('/docs/assets/:name', (ctx) => {
     const asset = swaggerAsset(ctx.params.name!);
     if (!asset) return;
     ctx.type = SWAGGER_ASSETS[ctx.params.name!]!;
     ctx.set('Cache-Control', 'public, max-age=86400');
     ctx.body = asset;
   });
-  mountConsole(router, deps.consoleDir);
-  router.get('/metrics', async (ctx) => {
+  mountConsole(routers.for('/console'), deps.consoleDir);
+  routers.for('/metrics').get('/metrics', async (ctx) => {
     if (!isOps(ctx)) throw new UnauthenticatedError('/metrics needs the METRICS_TOKEN as a bearer token');
     ctx.type = metrics.registry.contentType;
     ctx.body = await metrics.registry.metrics();
@@ -110,14 +110,18 @@ export function createApp(deps: AppDeps): Koa {
   app.use(metrics.middleware);
   app.use(securityHeaders());
   app.use(errorMapper());
-  app.use(
-    cors({
-      origin: (ctx) => (config.CORS_ORIGINS.includes(ctx.get('origin')) ? ctx.get('origin') : ''),
-      exposeHeaders: ['X-Request-Id', 'Retry-After'],
-    }),
-  );
-  app.use(methodNotAllowed(router));
+  // Only with origins to allow: with none, no answer depends on a request's Origin, and every
+  // request would pay for a Vary header that says nothing.
+  if (config.CORS_ORIGINS.length > 0) {
+    app.use(
+      cors({
+        origin: (ctx) => (config.CORS_ORIGINS.includes(ctx.get('origin')) ? ctx.get('origin') : ''),
+        exposeHeaders: ['X-Request-Id', 'Retry-After'],
+      }),
+    );
+  }
+  app.use(methodNotAllowed(routers));
   app.use(jsonBody());
-  app.use(router.routes());
+  app.use(routers.middleware());
   return app;
 }

@@ -14,7 +14,7 @@ import type { Biller, ProviderGateways, RechargeOperator } from '../providers/co
 import type { HeldPaymentTiming } from '../domain/heldKinds';
 import type { AppDeps } from './deps';
 import { idempotencyKeyOf, idempotent, StoredResponse } from './idempotency';
-import type { AuthUser } from './middleware/auth';
+import type { AuthUser } from './auth/guards';
 import { workflowsOf } from './routes/payments';
 import type { HeldPaymentStart, PaymentWorkflows } from './temporal';
 

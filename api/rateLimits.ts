@@ -13,11 +13,11 @@
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { Middleware } from 'koa';
 import { RateLimiterAbstract, RateLimiterMemory, RateLimiterMySQL, RateLimiterRes } from 'rate-limiter-flexible';
 import type { Config } from '../config';
 import { RateLimitedError } from '../domain/errors';
-import type { AuthUser } from './middleware/auth';
+import type { AuthUser } from './auth/guards';
+import type { Check } from './http/route';
 
 /** What a route costs against: every route is in one class ('none': webhooks, probes, docs). */
 export type RouteClass = 'auth' | 'read' | 'write' | 'payment' | 'billFetch' | 'pennyDrop' | 'none';
@@ -39,9 +39,9 @@ async function spend(limiter: RateLimiterAbstract, key: string): Promise<void> {
 
 export interface RequestBudgets {
   /** Before authentication: the client IP's budget for any route, and for the class per IP. */
-  perIp(cls: RouteClass): Middleware[];
+  perIp(cls: RouteClass): Check[];
   /** After authentication: the signed-in user's budget for the class. */
-  perUser(cls: RouteClass): Middleware[];
+  perUser(cls: RouteClass): Check[];
 }
 
 export function createRequestBudgets(config: Config): RequestBudgets {
@@ -57,17 +57,13 @@ export function createRequestBudgets(config: Config): RequestBudgets {
     billFetch: perMinute(config.RATE_LIMIT_BILL_FETCHES_PER_USER_PER_MINUTE, 'bill'),
   };
   const byIp =
-    (limiter: RateLimiterMemory): Middleware =>
-    async (ctx, next) => {
-      await spend(limiter, ctx.ip);
-      await next();
-    };
+    (limiter: RateLimiterMemory): Check =>
+    (ctx) =>
+      spend(limiter, ctx.ip);
   const byUser =
-    (limiter: RateLimiterMemory): Middleware =>
-    async (ctx, next) => {
-      await spend(limiter, String((ctx.state.user as AuthUser).id));
-      await next();
-    };
+    (limiter: RateLimiterMemory): Check =>
+    (ctx) =>
+      spend(limiter, String((ctx.state.user as AuthUser).id));
   return {
     perIp: (cls) => (cls === 'none' ? [] : [byIp(anyRoute), ...(ipClass[cls] ? [byIp(ipClass[cls])] : [])]),
     perUser: (cls) => (userClass[cls] ? [byUser(userClass[cls])] : []),

@@ -10,7 +10,7 @@ import type { Config } from '../../config';
 import { writeAudit } from '../../db/audit';
 import { isTwoFactorEnabled } from '../../db/twoFactor';
 import { SecondFactorError } from '../../domain/errors';
-import type { AuthUser } from '../middleware/auth';
+import type { AuthUser } from './guards';
 import { createSecondFactorProof } from './secondFactor';
 
 export const STEP_UP_HEADER = 'X-Two-Factor-Code';

@@ -9,7 +9,8 @@ const WITH_BODY = new Set(['POST', 'PUT', 'PATCH']);
  */
 export function jsonBody(): Middleware {
   const parse = bodyParser({ enableTypes: ['json'], jsonLimit: '100kb', encoding: 'utf-8' }) as unknown as Middleware;
-  return async (ctx, next) => {
+  // Not an async function: a GET passes straight to the next layer without a promise of its own.
+  return (ctx, next) => {
     if (!WITH_BODY.has(ctx.method)) return next();
     const hasBody = ctx.request.length > 0 || ctx.get('transfer-encoding') !== '';
     if (hasBody && !ctx.is('application/json')) {

@@ -78,9 +78,10 @@ export function errorMapper(): Middleware {
       } else {
         status = 500;
         body = { code: 'internal', message: `internal error; quote request id ${ctx.state.requestId} to support` };
-        ctx.state.log?.error({ err }, 'unhandled error');
+        ctx.state.log?.error({ err, requestId: ctx.state.requestId }, 'unhandled error');
       }
-      if (status >= 500 && status !== 500) ctx.state.log?.warn({ err }, 'dependency error');
+      if (status >= 500 && status !== 500)
+        ctx.state.log?.warn({ err, requestId: ctx.state.requestId }, 'dependency error');
       // What the route said about the answer it meant to give (cached, a file to save) is not
       // true of this one: the security headers answer an error `no-store`.
       ctx.remove('Cache-Control');

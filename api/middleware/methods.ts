@@ -1,6 +1,6 @@
-import type Router from '@koa/router';
 import type { Context, Middleware } from 'koa';
 import { MethodNotAllowedError } from '../../domain/errors';
+import type { AreaRouters } from '../http/areas';
 
 /**
  * A path that exists, but not for this method, answers 405 with `Allow` (any method, TRACE and
@@ -13,7 +13,7 @@ import { MethodNotAllowedError } from '../../domain/errors';
  * On the hot path this costs one map lookup: routes with parameters are matched again only for a
  * request the router did not take.
  */
-export function methodNotAllowed(router: Router): Middleware {
+export function methodNotAllowed(router: AreaRouters): Middleware {
   let literalPaths: Map<string, string[]> | undefined;
   return async (ctx, next) => {
     // Built at the first request, when every route is registered.
@@ -29,7 +29,7 @@ export function methodNotAllowed(router: Router): Middleware {
 
 const methodsOf = (layers: Array<{ methods: string[] }>) => [...new Set(layers.flatMap((l) => l.methods))].sort();
 
-function methodsOfLiteralPaths(router: Router): Map<string, string[]> {
+function methodsOfLiteralPaths(router: AreaRouters): Map<string, string[]> {
   const byPath = new Map<string, Array<{ methods: string[] }>>();
   for (const layer of router.stack) {
     if (layer.paramNames.length > 0 || typeof layer.path !== 'string') continue;

@@ -29,16 +29,19 @@ export function createMetrics(knex: Knex, logger: Logger): { registry: Registry;
     },
   });
   const middleware: Middleware = async (ctx, next) => {
-    const end = requests.startTimer();
+    const started = performance.now();
     try {
       await next();
     } finally {
       // The matched route pattern, never the raw path, keeps label cardinality bounded.
-      end({
-        method: ctx.method,
-        route: ctx._matchedRoute ? String(ctx._matchedRoute) : 'unmatched',
-        status: String(ctx.status),
-      });
+      requests.observe(
+        {
+          method: ctx.method,
+          route: ctx._matchedRoute ? String(ctx._matchedRoute) : 'unmatched',
+          status: String(ctx.status),
+        },
+        (performance.now() - started) / 1000,
+      );
     }
   };
   return { registry, middleware };

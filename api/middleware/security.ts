@@ -1,4 +1,4 @@
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 
 /** A year, subdomains included: what browsers' HSTS preload lists ask for. */
 const HSTS = 'max-age=31536000; includeSubDomains';
@@ -33,6 +33,9 @@ const PAGE: Array<[string, string]> = [
   ['Cross-Origin-Opener-Policy', 'same-origin'],
 ];
 
+/** A string compare, not `ctx.response.is('html')`, which parses the type and looks up a table. */
+const isPage = (ctx: Context) => String(ctx.response.get('Content-Type')).startsWith('text/html');
+
 /**
  * Headers every response carries, errors included; nothing is cached unless the route says so.
  * HSTS only over TLS (directly, or as the proxy reports it with TRUST_PROXY): over plain http a
@@ -45,7 +48,7 @@ export function securityHeaders(): Middleware {
     try {
       await next();
     } finally {
-      for (const [name, value] of ctx.response.is('html') ? PAGE : NOT_A_PAGE) ctx.set(name, value);
+      for (const [name, value] of isPage(ctx) ? PAGE : NOT_A_PAGE) ctx.set(name, value);
       ctx.set('Cache-Control', ctx.response.get('Cache-Control') || 'no-store');
       if (ctx.secure) ctx.set('Strict-Transport-Security', HSTS);
     }

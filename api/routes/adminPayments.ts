@@ -8,7 +8,7 @@ import { isOpen, PAYMENT_KINDS, PAYMENT_STATUSES } from '../../domain/payments';
 import { PROVIDER_OF_KIND } from '../../domain/reports';
 import type { AppDeps } from '../deps';
 import { defineRoute, RouteResult } from '../http/route';
-import type { AuthUser } from '../middleware/auth';
+import type { AuthUser } from '../auth/guards';
 import { ApprovalRequest, createOperatorActions, needsSecondAdmin } from '../operatorActions';
 import { approvalView, toApprovalView } from './adminApprovals';
 import { idempotencyKeyOf, idempotent } from '../idempotency';

@@ -12,7 +12,7 @@ import { decideKyc, listUsers, updateUserByAdmin } from '../../db/userAdmin';
 import { createUser, getUser } from '../../db/users';
 import { formatRate, parseRate } from '../../domain/commissions';
 import { DomainError, ValidationError } from '../../domain/errors';
-import type { AuthUser } from '../middleware/auth';
+import type { AuthUser } from '../auth/guards';
 import { hashPassword } from '../../db/passwords';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';

@@ -12,7 +12,7 @@ import { idempotencyKeyOf, idempotent } from '../idempotency';
 import { paymentView, toPaymentView } from '../paymentViews';
 import { amountBetween, isoDate, MIN_AMOUNT } from '../schemas';
 import { PaymentWorkflows } from '../temporal';
-import type { AuthUser } from '../middleware/auth';
+import type { AuthUser } from '../auth/guards';
 
 const MAX_TOPUP = 10_000_000 as Paise; // ₹1,00,000 per top-up
 

@@ -21,7 +21,7 @@ import {
   successRateBp,
 } from '../../domain/reports';
 import type { AppDeps } from '../deps';
-import type { AuthUser } from '../middleware/auth';
+import type { AuthUser } from '../auth/guards';
 import { csvTable } from '../http/csv';
 import { defineRoute, RouteSpec } from '../http/route';
 import { money } from '../schemas';

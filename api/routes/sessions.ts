@@ -4,7 +4,7 @@ import { NotFoundError } from '../../domain/errors';
 import { AuditEntry, auditedChange } from '../../db/audit';
 import { liveSessions, revokeOtherSessions, revokeSession, SessionRow } from '../../db/sessions';
 import type { AppDeps } from '../deps';
-import type { AuthUser } from '../middleware/auth';
+import type { AuthUser } from '../auth/guards';
 import { defineRoute } from '../http/route';
 import { clientInfo } from './auth';
 

@@ -21,7 +21,7 @@ import {
 } from '../auth/secondFactor';
 import type { AppDeps } from '../deps';
 import { defineRoute } from '../http/route';
-import type { AuthUser } from '../middleware/auth';
+import type { AuthUser } from '../auth/guards';
 import { createLoginThrottle } from '../rateLimits';
 import { clientInfo } from './auth';
 

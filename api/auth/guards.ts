@@ -1,9 +1,13 @@
+/**
+ * The checks a signed-in route runs before its handler (api/http/route.ts): who the caller is,
+ * and whether an admin route may serve them.
+ */
 import type { Knex } from 'knex';
-import type { Middleware } from 'koa';
 import { ForbiddenError, SecondFactorError, UnauthenticatedError } from '../../domain/errors';
 import type { Role } from '../../domain/users';
 import { activeSessionUser, LAST_USED_PRECISION_MS, SessionUser, touchSession } from '../../db/sessions';
-import { createTokenVerifier, TokenSettings } from '../auth/tokens';
+import { createTokenVerifier, TokenSettings } from './tokens';
+import type { Check } from '../http/route';
 
 export interface AuthUser {
   id: number;
@@ -22,9 +26,9 @@ export interface AuthUser {
  * The same query reads the user's row, so a route that only shows it needs no second one. The
  * session's "last used" is written when it is more than a minute old, not on every request.
  */
-export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
+export function requireUser(knex: Knex, tokens: TokenSettings): Check {
   const verifyAccessToken = createTokenVerifier(tokens);
-  return async (ctx, next) => {
+  return async (ctx) => {
     const header = ctx.get('authorization');
     const m = /^Bearer ([A-Za-z0-9._~+/=-]+)$/.exec(header);
     if (!m) throw new UnauthenticatedError('missing bearer token');
@@ -45,13 +49,12 @@ export function requireUser(knex: Knex, tokens: TokenSettings): Middleware {
     if (now.getTime() - new Date(session.lastUsedAt).getTime() > LAST_USED_PRECISION_MS) {
       await touchSession(knex, claims.sessionId, ctx.ip, now);
     }
-    await next();
   };
 }
 
 /** Admin routes: the admin role, in a session that passed two-factor authentication. */
-export function requireAdmin(): Middleware {
-  return async (ctx, next) => {
+export function requireAdmin(): Check {
+  return (ctx) => {
     const user = ctx.state.user as AuthUser | undefined;
     if (user?.role !== 'admin') throw new ForbiddenError('this route needs the admin role');
     if (!user.twoFactorPassed) {
@@ -60,6 +63,5 @@ export function requireAdmin(): Middleware {
         'admin routes need a session signed in with two-factor authentication: enable it (POST /v1/me/2fa/setup) or sign in again with a code',
       );
     }
-    await next();
   };
 }

@@ -1,0 +1,56 @@
+/**
+ * The API's routes, one @koa/router per area (`/v1/me`, `/v1/admin`, `/docs`, …): a request is
+ * matched against its own area's routes only. With one router for all ~75 routes, every request
+ * tested every route's pattern (and called `debug` for each test); that scan was the router's
+ * largest cost on a read (docs/performance.md, "The read path without its layers").
+ *
+ * A route's area is the first segment of its path, or the first two under `/v1`, and must be
+ * literal (no parameter in it), so a request's area is known from its path alone.
+ */
+import Router from '@koa/router';
+import type { Middleware } from 'koa';
+
+export function areaOf(path: string): string {
+  const first = path.indexOf('/', 1);
+  if (first < 0) return path;
+  if (path.slice(1, first) !== 'v1') return path.slice(0, first);
+  const second = path.indexOf('/', first + 1);
+  return second < 0 ? path : path.slice(0, second);
+}
+
+type MatchResult = ReturnType<Router['match']>;
+
+export class AreaRouters {
+  private readonly areas = new Map<string, Router>();
+
+  /** The router a route with this path is registered on. */
+  for(path: string): Router {
+    const area = areaOf(path);
+    if (area.includes(':'))
+      throw new Error(`route ${path}: a parameter in its area (${area}) cannot be routed by area`);
+    let router = this.areas.get(area);
+    if (!router) this.areas.set(area, (router = new Router()));
+    return router;
+  }
+
+  /** Dispatches to the request's area; a path in no area falls through (to the 404). */
+  middleware(): Middleware {
+    const dispatch = new Map([...this.areas].map(([area, router]) => [area, router.routes() as Middleware]));
+    return (ctx, next) => {
+      // @koa/router matches paths case-insensitively; the area lookup does too.
+      const routes = dispatch.get(areaOf(ctx.path)) ?? dispatch.get(areaOf(ctx.path.toLowerCase()));
+      return routes ? routes(ctx, next) : next();
+    };
+  }
+
+  /** Every route's layer, all areas. */
+  get stack(): Router['stack'] {
+    return [...this.areas.values()].flatMap((r) => r.stack);
+  }
+
+  /** The layers of the path's area that match it (any method, in `path`), as Router.match. */
+  match(path: string, method: string): MatchResult {
+    const router = this.areas.get(areaOf(path)) ?? this.areas.get(areaOf(path.toLowerCase()));
+    return router ? router.match(path, method) : { path: [], pathAndMethod: [], route: false };
+  }
+}
