@@ -22,12 +22,16 @@ type MatchResult = ReturnType<Router['match']>;
 
 export class AreaRouters {
   private readonly areas = new Map<string, Router>();
+  private dispatching = false;
 
   /** The router a route with this path is registered on. */
   for(path: string): Router {
     const area = areaOf(path);
-    if (area.includes(':'))
-      throw new Error(`route ${path}: a parameter in its area (${area}) cannot be routed by area`);
+    // A parameter, a wildcard or an upper-case letter in the area would make the route
+    // unreachable (requests are looked up by their literal, lower-cased area); refused here.
+    if (!/^\/[a-z0-9._-]+(\/[a-z0-9._-]+)?$/.test(area))
+      throw new Error(`route ${path}: its area (${area}) must be literal lower-case path segments`);
+    if (this.dispatching) throw new Error(`route ${path}: declared after the routes began dispatching`);
     let router = this.areas.get(area);
     if (!router) this.areas.set(area, (router = new Router()));
     return router;
@@ -35,6 +39,7 @@ export class AreaRouters {
 
   /** Dispatches to the request's area; a path in no area falls through (to the 404). */
   middleware(): Middleware {
+    this.dispatching = true;
     const dispatch = new Map([...this.areas].map(([area, router]) => [area, router.routes() as Middleware]));
     return (ctx, next) => {
       // @koa/router matches paths case-insensitively; the area lookup does too.

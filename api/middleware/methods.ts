@@ -5,9 +5,10 @@ import type { AreaRouters } from '../http/areas';
 /**
  * A path that exists, but not for this method, answers 405 with `Allow` (any method, TRACE and
  * unknown ones included, which the router alone answers 501); OPTIONS answers 204 with `Allow`
- * (CORS preflights are answered earlier, by the CORS middleware). A path written out as a route
- * ("/v1/payments/transfers") is that route, even where a route with a parameter
- * ("/v1/payments/:id") would also fit it: GET on it is 405, not a lookup of payment "transfers".
+ * (CORS preflights are answered earlier, by the CORS middleware, when CORS_ORIGINS allows
+ * origins). A path written out as a route ("/v1/payments/transfers") is that route, even where
+ * a route with a parameter ("/v1/payments/:id") would also fit it: GET on it is 405, not a
+ * lookup of payment "transfers".
  * A path no route has falls through to 404.
  *
  * On the hot path this costs one map lookup: routes with parameters are matched again only for a

@@ -34,7 +34,7 @@ const PAGE: Array<[string, string]> = [
 ];
 
 /** A string compare, not `ctx.response.is('html')`, which parses the type and looks up a table. */
-const isPage = (ctx: Context) => String(ctx.response.get('Content-Type')).startsWith('text/html');
+const isPage = (ctx: Context) => String(ctx.response.get('Content-Type')).toLowerCase().startsWith('text/html');
 
 /**
  * Headers every response carries, errors included; nothing is cached unless the route says so.

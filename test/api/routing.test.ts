@@ -25,8 +25,13 @@ it("a path's area is its first segment, or its first two under /v1", () => {
   ).toEqual(['/v1/me', '/v1/me', '/v1/me', '/v1/admin', '/docs', '/docs', '/healthz', '/v1', '/']);
 });
 
-it('a route whose area would hold a parameter is refused when it is declared', () => {
-  expect(() => new AreaRouters().for('/v1/:kind/list')).toThrow(/parameter in its area/);
+it('a route whose area could not be looked up is refused when it is declared', () => {
+  for (const path of ['/v1/:kind/list', '/files{/*rest}', '/*splat', '/Docs'])
+    expect(() => new AreaRouters().for(path)).toThrow(/must be literal lower-case/);
+  const routers = new AreaRouters();
+  routers.for('/v1/me');
+  routers.middleware();
+  expect(() => routers.for('/v1/late')).toThrow(/after the routes began dispatching/);
 });
 
 it('requests reach their routes as with one router: any case, a trailing slash; no area is a 404', async () => {
