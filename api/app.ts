@@ -109,7 +109,7 @@ export function createApp(deps: AppDeps): Koa {
   app.use(requestContext(deps.logger));
   app.use(metrics.middleware);
   app.use(securityHeaders());
-  app.use(errorMapper());
+  app.use(errorMapper(deps.logger));
   // Only with origins to allow: with none, no answer depends on a request's Origin, and every
   // request would pay for a Vary header that says nothing.
   if (config.CORS_ORIGINS.length > 0) {

@@ -40,11 +40,10 @@ export class AreaRouters {
   /** Dispatches to the request's area; a path in no area falls through (to the 404). */
   middleware(): Middleware {
     this.dispatching = true;
-    const dispatch = new Map([...this.areas].map(([area, router]) => [area, router.routes() as Middleware]));
+    const dispatch = new Map([...this.areas.values()].map((router) => [router, router.routes() as Middleware]));
     return (ctx, next) => {
-      // @koa/router matches paths case-insensitively; the area lookup does too.
-      const routes = dispatch.get(areaOf(ctx.path)) ?? dispatch.get(areaOf(ctx.path.toLowerCase()));
-      return routes ? routes(ctx, next) : next();
+      const router = this.routerOf(ctx.path);
+      return router ? dispatch.get(router)!(ctx, next) : next();
     };
   }
 
@@ -55,7 +54,12 @@ export class AreaRouters {
 
   /** The layers of the path's area that match it (any method, in `path`), as Router.match. */
   match(path: string, method: string): MatchResult {
-    const router = this.areas.get(areaOf(path)) ?? this.areas.get(areaOf(path.toLowerCase()));
+    const router = this.routerOf(path);
     return router ? router.match(path, method) : { path: [], pathAndMethod: [], route: false };
+  }
+
+  /** The router of a request path's area: @koa/router matches paths case-insensitively, so this does too. */
+  private routerOf(path: string): Router | undefined {
+    return this.areas.get(areaOf(path)) ?? this.areas.get(areaOf(path.toLowerCase()));
   }
 }

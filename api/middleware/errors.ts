@@ -5,6 +5,7 @@
  * Every error has the shape { error: { code, message, details } }.
  */
 import type { Middleware } from 'koa';
+import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { DomainError, RateLimitedError } from '../../domain/errors';
 
@@ -35,7 +36,7 @@ const PUBLIC_5XX: Record<number, string> = {
   504: 'a provider took too long to answer',
 };
 
-export function errorMapper(): Middleware {
+export function errorMapper(logger: Logger): Middleware {
   return async (ctx, next) => {
     try {
       await next();
@@ -78,10 +79,9 @@ export function errorMapper(): Middleware {
       } else {
         status = 500;
         body = { code: 'internal', message: `internal error; quote request id ${ctx.state.requestId} to support` };
-        ctx.state.log?.error({ err, requestId: ctx.state.requestId }, 'unhandled error');
+        logger.error({ err, requestId: ctx.state.requestId }, 'unhandled error');
       }
-      if (status >= 500 && status !== 500)
-        ctx.state.log?.warn({ err, requestId: ctx.state.requestId }, 'dependency error');
+      if (status >= 500 && status !== 500) logger.warn({ err, requestId: ctx.state.requestId }, 'dependency error');
       // What the route said about the answer it meant to give (cached, a file to save) is not
       // true of this one: the security headers answer an error `no-store`.
       ctx.remove('Cache-Control');

@@ -14,25 +14,25 @@ import type { AreaRouters } from '../http/areas';
  * On the hot path this costs one map lookup: routes with parameters are matched again only for a
  * request the router did not take.
  */
-export function methodNotAllowed(router: AreaRouters): Middleware {
+export function methodNotAllowed(routers: AreaRouters): Middleware {
   let literalPaths: Map<string, string[]> | undefined;
   return async (ctx, next) => {
     // Built at the first request, when every route is registered.
-    literalPaths ??= methodsOfLiteralPaths(router);
+    literalPaths ??= methodsOfLiteralPaths(routers);
     const literal = literalPaths.get(ctx.path);
     if (literal && !literal.includes(ctx.method)) return refuse(ctx, literal);
     await next();
     if (literal || ctx.status !== 404 || ctx.body !== undefined) return;
-    const allowed = methodsOf(router.match(ctx.path, ctx.method).path);
+    const allowed = methodsOf(routers.match(ctx.path, ctx.method).path);
     if (allowed.length > 0) refuse(ctx, allowed);
   };
 }
 
 const methodsOf = (layers: Array<{ methods: string[] }>) => [...new Set(layers.flatMap((l) => l.methods))].sort();
 
-function methodsOfLiteralPaths(router: AreaRouters): Map<string, string[]> {
+function methodsOfLiteralPaths(routers: AreaRouters): Map<string, string[]> {
   const byPath = new Map<string, Array<{ methods: string[] }>>();
-  for (const layer of router.stack) {
+  for (const layer of routers.stack) {
     if (layer.paramNames.length > 0 || typeof layer.path !== 'string') continue;
     byPath.set(layer.path, [...(byPath.get(layer.path) ?? []), layer]);
   }
