@@ -48,7 +48,15 @@ import {
 } from './bench/ceilings';
 import { seedHeavyHistory } from './bench/heavyUser';
 import { reportsAtScale } from './bench/reports';
-import { alternating, closedLoop, cpuMicros, httpLoadsTakingTurns, residentMb, timedThenWait } from './bench/load';
+import {
+  alternating,
+  balancedOrders,
+  closedLoop,
+  cpuMicros,
+  httpLoadsTakingTurns,
+  residentMb,
+  timedThenWait,
+} from './bench/load';
 import type { Figure, HttpTarget } from './bench/load';
 import { CpuRow, Memory, printCpu, printDrift, printTable, Row } from './bench/report';
 import { Clients, plan } from './chaos/workload';
@@ -185,7 +193,8 @@ async function readsTakingTurns(
 ): Promise<Figure[]> {
   const used = reads.map(() => ({ server: 0, database: 0, load: 0 }));
   const figures = await httpLoadsTakingTurns(
-    { connections: 32, seconds: o.seconds, rounds: 3 },
+    // One full balanced design: each read follows each other (and the bare select) once.
+    { connections: 32, seconds: o.seconds, rounds: balancedOrders(reads.length).length },
     reads,
     async (k, window) => {
       const read = reads[k]!;

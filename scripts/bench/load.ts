@@ -186,16 +186,6 @@ export async function alternating(
  */
 const WARMUP_SECONDS = 3;
 
-function figureOfHttp(r: autocannon.Result): Figure {
-  return {
-    rate: r.requests.average,
-    p50: r.latency.p50,
-    p99: r.latency.p99,
-    count: r.requests.total,
-    errors: r.errors + r.timeouts + r.non2xx,
-  };
-}
-
 /** One HTTP load: a URL and its headers. */
 export interface HttpTarget {
   url: string;
@@ -203,45 +193,94 @@ export interface HttpTarget {
 }
 
 /**
- * HTTP loads compared with each other, taking turns in `rounds` short windows (a, b, c, b, c, a,
- * …) after a warm-up of each, rather than at once, where a shared queue would blur the
- * difference, or one window each, which would compare different moments of a machine whose speed
- * moves by tens of percent within minutes. `around`, if given, runs each measured window of load
- * `k` (to count what it used). Each figure: requests over its windows' time, the median of its
- * windows' p50s, the worst of their p99s.
+ * The orders of a set of rounds in which, within the rounds, every load follows every other
+ * equally often (a Williams design): n rounds for an even number of loads, 2n for an odd one.
+ * Measured twice in a row in the same turns, one API ran 7% faster in the window right after the
+ * bare select's than in the next (docs/performance.md), so a load that always had that place
+ * would be flattered. The first round's order is 0, 1, n-1, 2, n-2, …; each next round adds 1
+ * (mod n); for an odd n the same rounds reversed complete the balance.
+ */
+export function balancedOrders(n: number): number[][] {
+  if (n === 1) return [[0]];
+  const first = [0];
+  for (let lo = 1, hi = n - 1; first.length < n;) {
+    first.push(lo++);
+    if (first.length < n) first.push(hi--);
+  }
+  const rows = Array.from({ length: n }, (_, r) => first.map((k) => (k + r) % n));
+  return n % 2 === 0 ? rows : [...rows, ...rows.map((row) => [...row].reverse())];
+}
+
+/** autocannon's own merge of runs it did not aggregate (its README; absent from its typings). */
+const aggregateResult = (
+  autocannon as unknown as {
+    aggregateResult(results: unknown[], opts: { url: string; connections: number }): autocannon.Result;
+  }
+).aggregateResult;
+
+/** autocannon's unaggregated result (`skipAggregateResult`): the fields read here. */
+interface RawWindow {
+  totalCompletedRequests: number;
+  duration: number;
+  errors: number;
+  timeouts: number;
+  non2xx: number;
+}
+
+function figureOfWindows(target: HttpTarget, connections: number, windows: RawWindow[]): Figure {
+  const all = aggregateResult(windows, { url: target.url, connections });
+  const count = windows.reduce((n, w) => n + w.totalCompletedRequests, 0);
+  return {
+    rate: count / windows.reduce((t, w) => t + w.duration, 0),
+    p50: all.latency.p50,
+    p99: all.latency.p99,
+    count,
+    errors: all.errors + all.timeouts + all.non2xx,
+  };
+}
+
+/**
+ * HTTP loads compared with each other, taking turns in `rounds` short windows after a warm-up of
+ * each, rather than at once, where a shared queue would blur the difference, or one window each,
+ * which would compare different moments of a machine whose speed moves by tens of percent within
+ * minutes. The rounds follow `balancedOrders`, so `rounds` must be a multiple of its length.
+ * `around`, if given, runs each measured window of load `k` (to count what it used). Each
+ * figure: requests over its windows' time, and percentiles over every request of its windows
+ * (their histograms merged, not a window's worst or median).
  */
 export async function httpLoadsTakingTurns(
   o: { connections: number; seconds: number; rounds: number },
   loads: HttpTarget[],
   around: (k: number, window: () => Promise<Figure>) => Promise<Figure> = (_k, window) => window(),
 ): Promise<Figure[]> {
+  const orders = balancedOrders(loads.length);
+  if (o.rounds % orders.length !== 0)
+    throw new Error(`${loads.length} loads take turns in a multiple of ${orders.length} rounds, not ${o.rounds}`);
   // Only the target's URL and headers reach autocannon: callers' targets carry their own fields.
   const load = (x: HttpTarget, duration: number) =>
-    autocannon({ url: x.url, headers: x.headers, connections: o.connections, duration });
-  const windows: Figure[][] = loads.map(() => []);
+    autocannon({
+      url: x.url,
+      headers: x.headers,
+      connections: o.connections,
+      duration,
+      // autocannon ends a run at its next sample: at the default of a second, a window of 1.2 s
+      // ran 2 s. Sampled every 100 ms, a window lasts what it was asked to.
+      sampleInt: 100,
+      skipAggregateResult: true,
+    });
+  const windows: RawWindow[][] = loads.map(() => []);
   for (const x of loads) await load(x, WARMUP_SECONDS);
   for (let r = 0; r < o.rounds; r++) {
-    // The order rotates each round (a, b, c; b, c, a; …): the same API measured twice in a row
-    // ran 7% faster in the window after the bare select's than in the next (docs/performance.md).
-    // Rotating changes only which load opens a round; within a round each load still follows
-    // the same other, so with five loads in three rounds /v1/me follows the bare select in two.
-    for (let j = 0; j < loads.length; j++) {
-      const k = (r + j) % loads.length;
-      const window = async () => figureOfHttp(await load(loads[k]!, o.seconds / o.rounds));
-      windows[k]!.push(await around(k, window));
+    for (const k of orders[r % orders.length]!) {
+      const window = async () => {
+        const raw = (await load(loads[k]!, o.seconds / o.rounds)) as unknown as RawWindow;
+        windows[k]!.push(raw);
+        return figureOfWindows(loads[k]!, o.connections, [raw]);
+      };
+      await around(k, window);
     }
   }
-  const merged = (ws: Figure[]): Figure => {
-    const p50s = ws.map((w) => w.p50).sort((x, y) => x - y);
-    return {
-      rate: ws.reduce((n, w) => n + w.rate, 0) / ws.length,
-      p50: p50s[Math.floor(p50s.length / 2)]!,
-      p99: Math.max(...ws.map((w) => w.p99)),
-      count: ws.reduce((n, w) => n + w.count, 0),
-      errors: ws.reduce((n, w) => n + w.errors, 0),
-    };
-  };
-  return windows.map(merged);
+  return windows.map((ws, k) => figureOfWindows(loads[k]!, o.connections, ws));
 }
 
 /** Resident memory of a process, in MB (Linux). */

@@ -1,30 +1,75 @@
-/** The benchmark's turns: every load is measured in every round, the order rotating between rounds. */
+/** The benchmark's turns: every load in every round, in orders where each follows every other equally often. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { httpLoadsTakingTurns } from '../../scripts/bench/load';
+import { balancedOrders, httpLoadsTakingTurns } from '../../scripts/bench/load';
 
 const servers: http.Server[] = [];
 afterAll(async () => {
   await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
-async function answering(body: string): Promise<string> {
-  const server = http.createServer((_req, res) => res.end(body));
+/** A server answering `body`, after `delayMs` for every `slowEvery`-th request. */
+async function answering(body: string, slow?: { every: number; delayMs: number }): Promise<string> {
+  let n = 0;
+  const server = http.createServer((_req, res) => {
+    if (slow && ++n % slow.every === 0) setTimeout(() => res.end(body), slow.delayMs);
+    else res.end(body);
+  });
   servers.push(server);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 }
 
-it('takes turns in a rotating order, so no load always follows the same other', async () => {
-  const targets = [{ url: await answering('a') }, { url: await answering('b') }, { url: await answering('c') }];
+describe('balancedOrders', () => {
+  it.each([1, 2, 3, 4, 5, 6, 7, 8])(
+    '%i loads: every round orders every load once, and each follows each other equally often',
+    (n) => {
+      const orders = balancedOrders(n);
+      expect(orders).toHaveLength(n === 1 || n % 2 === 0 ? n : 2 * n);
+      const follows = new Map<string, number>();
+      for (const order of orders) {
+        expect([...order].sort((a, b) => a - b)).toEqual([...Array(n).keys()]);
+        for (let i = 1; i < order.length; i++) {
+          const pair = `${order[i - 1]}→${order[i]}`;
+          follows.set(pair, (follows.get(pair) ?? 0) + 1);
+        }
+      }
+      // n(n-1) ordered pairs, each as often as any other.
+      expect(follows.size).toBe(n * (n - 1));
+      expect(new Set(follows.values()).size).toBeLessThanOrEqual(1);
+    },
+  );
+});
+
+it('takes turns in a balanced order, and pools every window’s requests into one figure', async () => {
+  // One request in 50 of the last load takes 300 ms: 2% of its requests, so its p99 (over every
+  // request of its windows) is one of them, and its median is not.
+  const targets = [
+    { url: await answering('a') },
+    { url: await answering('b') },
+    { url: await answering('c', { every: 50, delayMs: 300 }) },
+  ];
   const order: number[] = [];
-  const figures = await httpLoadsTakingTurns({ connections: 1, seconds: 1.5, rounds: 3 }, targets, (k, window) => {
+  const windows: number[][] = [[], [], []];
+  const figures = await httpLoadsTakingTurns({ connections: 2, seconds: 6, rounds: 6 }, targets, async (k, window) => {
     order.push(k);
-    return window();
+    const w = await window();
+    windows[k]!.push(w.count);
+    return w;
   });
-  expect(order).toEqual([0, 1, 2, 1, 2, 0, 2, 0, 1]);
-  for (const f of figures) {
-    expect(f.count).toBeGreaterThan(0);
+  expect(order).toEqual(balancedOrders(3).flat());
+  figures.forEach((f, k) => {
     expect(f.errors).toBe(0);
-  }
-}, 60_000);
+    expect(f.count).toBe(windows[k]!.reduce((a, b) => a + b, 0));
+  });
+  expect(figures[2]!.p99).toBeGreaterThanOrEqual(250);
+  expect(figures[2]!.p50).toBeLessThan(100);
+  expect(figures[0]!.p99).toBeLessThan(100);
+}, 90_000);
+
+it('refuses a number of rounds that is not a whole balanced design', async () => {
+  const targets = [{ url: await answering('a') }, { url: await answering('b') }, { url: await answering('c') }];
+  await expect(httpLoadsTakingTurns({ connections: 1, seconds: 1, rounds: 3 }, targets)).rejects.toThrow(
+    /multiple of 6 rounds/,
+  );
+});
