@@ -24,6 +24,20 @@ export interface StartedSession {
   device: string;
   /** No earlier session of this user came from a device of this name. */
   newDevice: boolean;
+  /** What an access token for this session carries (api/auth/tokens.ts). */
+  state: SessionState;
+}
+
+/**
+ * What an access token says about its session when issued: the user's session version then
+ * (`users.session_version`), whether the session had passed a second factor, and when it ends.
+ * While the version is unchanged no session of the user has changed state, so the token's
+ * session is still live and its two-factor state still true (api/auth/guards.ts).
+ */
+export interface SessionState {
+  version: number;
+  twoFactor: boolean;
+  endsAt: Date;
 }
 
 /**
@@ -38,7 +52,11 @@ export async function startSession(
   const device = deviceName(s.userAgent);
   const now = new Date();
   const expiresAt = new Date(now.getTime() + s.sessionDays * DAY_MS);
-  const newDevice = await knex.transaction(async (trx) => {
+  const { newDevice, version } = await knex.transaction(async (trx) => {
+    // The version is read before the session exists: a revocation that could end this session
+    // must find it first, so it bumps the version past the one read here (and the token issued
+    // with it goes to the full check), never before it.
+    const { session_version: version } = await trx('users').where({ id: s.userId }).first('session_version');
     const seen = await trx('sessions').where({ user_id: s.userId, device }).first('id');
     await trx('sessions').insert({
       id: sessionId,
@@ -60,15 +78,15 @@ export async function startSession(
       ip_address: s.ip ?? null,
       user_agent: s.userAgent?.slice(0, 500) ?? null,
     });
-    return !seen;
+    return { newDevice: !seen, version: version as number };
   });
-  return { sessionId, device, newDevice };
+  return { sessionId, device, newDevice, state: { version, twoFactor: Boolean(s.twoFactor), endsAt: expiresAt } };
 }
 
 const earlier = (a: Date, b: Date) => (a <= b ? a : b);
 
 export type RotationOutcome =
-  | { ok: true; userId: number; sessionId: string }
+  | { ok: true; userId: number; sessionId: string; state: SessionState }
   | { ok: false; reason: 'unknown' | 'expired' | 'ended' | 'reused'; userId?: number };
 
 /**
@@ -97,6 +115,7 @@ export async function rotateRefreshToken(
           'r.expires_at',
           's.revoked_at as session_revoked_at',
           's.expires_at as session_expires_at',
+          's.two_factor_at as session_two_factor_at',
         );
       if (!row) return { ok: false, reason: 'unknown' };
       const now = new Date();
@@ -125,7 +144,16 @@ export async function rotateRefreshToken(
       await trx('sessions')
         .where({ id: row.family_id })
         .update({ last_used_at: now, last_ip: r.ip ?? null });
-      return { ok: true, userId, sessionId: row.family_id };
+      // Read while this transaction holds the session's lock: a revocation of it waits for the
+      // commit and bumps the version after, so the new token never carries a version that
+      // postdates its session's end.
+      const { session_version: version } = await trx('users').where({ id: userId }).first('session_version');
+      return {
+        ok: true,
+        userId,
+        sessionId: row.family_id,
+        state: { version, twoFactor: row.session_two_factor_at !== null, endsAt: sessionEnds },
+      };
     }),
   );
 }
@@ -181,8 +209,8 @@ export async function liveSessions(knex: Knex, userId: number, limit: number): P
 }
 
 /**
- * How stale `last_used_at` may get. The session check reads it on every request and writes it
- * at most this often, so "last used" costs one small write per session per minute, not one per
+ * How stale `last_used_at` may get. Each API process writes it for a session at most this often
+ * (api/auth/guards.ts), so "last used" costs a small write per session per minute, not one per
  * request.
  */
 export const LAST_USED_PRECISION_MS = 60_000;
@@ -224,33 +252,37 @@ const SESSION_USER_COLUMNS = [
   'commission_rate',
   'parent_distributor_id',
   'created_at',
+  'session_version',
 ] as const satisfies ReadonlyArray<Exclude<keyof UserRow, 'password'>>;
 
 /** The user's row as a request sees it: the columns above, so the type cannot list one not read. */
 export type SessionUser = Pick<UserRow, (typeof SESSION_USER_COLUMNS)[number]>;
 
 /**
- * The user of a live session, in one query: the row (for the request to use) only if the session
- * is neither revoked nor expired, found by two primary keys. Every authenticated request runs
- * it, so the SQL is written once here (knex's builder cost about twice the query's own CPU).
+ * The user's row as every authenticated request reads it: one table, by primary key. Its
+ * `session_version` tells whether the token's session can have changed since it was issued.
+ * Written once here (knex's builder cost about twice the query's own CPU).
  */
-const ACTIVE_SESSION_USER_SQL = `SELECT ${SESSION_USER_COLUMNS.map((c) => `u.${c}`).join(', ')},
-        s.last_used_at AS session_last_used_at, s.two_factor_at AS session_two_factor_at
-   FROM sessions s JOIN users u ON u.id = s.user_id
-  WHERE s.id = ? AND s.user_id = ? AND s.revoked_at IS NULL AND s.expires_at > ?`;
+const SESSION_USER_SQL = `SELECT ${SESSION_USER_COLUMNS.join(', ')} FROM users WHERE id = ?`;
 
-export async function activeSessionUser(
+export async function sessionUser(knex: Knex, userId: number): Promise<SessionUser | null> {
+  const [row] = await selectRows<SessionUser>(knex, SESSION_USER_SQL, [userId]);
+  return row ?? null;
+}
+
+const LIVE_SESSION_SQL = `SELECT two_factor_at FROM sessions
+  WHERE id = ? AND user_id = ? AND revoked_at IS NULL AND expires_at > ?`;
+
+/**
+ * The session itself, when its user's sessions changed since the token was issued: whether it
+ * is still live (neither revoked nor past its end) and has passed a second factor.
+ */
+export async function liveSession(
   knex: Knex,
   userId: number,
   sessionId: string,
   now = new Date(),
-): Promise<{ user: SessionUser; lastUsedAt: Date; twoFactorAt: Date | null } | null> {
-  const [row] = await selectRows<SessionUser & { session_last_used_at: Date; session_two_factor_at: Date | null }>(
-    knex,
-    ACTIVE_SESSION_USER_SQL,
-    [sessionId, userId, now],
-  );
-  if (!row) return null;
-  const { session_last_used_at: lastUsedAt, session_two_factor_at: twoFactorAt, ...user } = row;
-  return { user, lastUsedAt, twoFactorAt };
+): Promise<{ twoFactorAt: Date | null } | null> {
+  const [row] = await selectRows<{ two_factor_at: Date | null }>(knex, LIVE_SESSION_SQL, [sessionId, userId, now]);
+  return row ? { twoFactorAt: row.two_factor_at } : null;
 }

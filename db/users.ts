@@ -29,6 +29,8 @@ export interface UserRow {
   phone_verified: number | boolean;
   last_login: Date | null;
   created_at: Date;
+  /** Bumped by a trigger whenever one of the user's sessions changes state (migration 024). */
+  session_version: number;
 }
 
 export interface NewUser {

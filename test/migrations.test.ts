@@ -91,6 +91,7 @@ describe('migrations', () => {
       '021_covering_user_days',
       '022_active_holds_index',
       '023_report_user_weeks',
+      '024_session_version',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -213,6 +214,7 @@ describe('migrations', () => {
       '021_covering_user_days',
       '022_active_holds_index',
       '023_report_user_weeks',
+      '024_session_version',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -264,6 +266,7 @@ describe('migrations', () => {
       '021_covering_user_days',
       '022_active_holds_index',
       '023_report_user_weeks',
+      '024_session_version',
     ]);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([
@@ -333,6 +336,7 @@ describe('migrations', () => {
       '021_covering_user_days',
       '022_active_holds_index',
       '023_report_user_weeks',
+      '024_session_version',
     ]);
     const settled = await db.knex('payment_records').orderBy('id').select('id', 'settled_at', 'updated_at');
     expect(settled.map((p) => [p.id, p.settled_at?.getTime() ?? null, p.updated_at.toISOString()])).toEqual([

@@ -14,6 +14,12 @@ export interface AccessClaims {
   userId: number;
   sessionId: string;
   role: Role;
+  /**
+   * The user's session version and the session's two-factor state when the token was issued
+   * (claims `sv`, `tfa`); absent from tokens issued before they existed, which always take the
+   * full session check (api/auth/guards.ts).
+   */
+  session?: { version: number; twoFactor: boolean };
 }
 
 export interface TokenSettings {
@@ -22,15 +28,31 @@ export interface TokenSettings {
   ttlSeconds: number;
 }
 
-export async function signAccessToken(s: TokenSettings, c: AccessClaims): Promise<string> {
-  return new SignJWT({ sid: c.sessionId, role: c.role })
+/**
+ * A token for `c`'s session, ending after the TTL or at the session's end, whichever is first:
+ * a token that outlived its session would pass the version check after the session ended.
+ * Returns the token and its lifetime in seconds.
+ */
+export async function signAccessToken(
+  s: TokenSettings,
+  c: AccessClaims,
+  sessionEndsAt?: Date,
+): Promise<{ token: string; expiresIn: number }> {
+  const now = Math.floor(Date.now() / 1000);
+  const exp = Math.min(now + s.ttlSeconds, sessionEndsAt ? Math.floor(sessionEndsAt.getTime() / 1000) : Infinity);
+  const token = await new SignJWT({
+    sid: c.sessionId,
+    role: c.role,
+    ...(c.session ? { sv: c.session.version, tfa: c.session.twoFactor } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(String(c.userId))
     .setIssuer(s.issuer)
     .setAudience(AUDIENCE)
-    .setIssuedAt()
-    .setExpirationTime(`${s.ttlSeconds}s`)
+    .setIssuedAt(now)
+    .setExpirationTime(exp)
     .sign(new TextEncoder().encode(s.secret));
+  return { token, expiresIn: Math.max(0, exp - now) };
 }
 
 async function verifyWithExpiry(s: TokenSettings, token: string): Promise<{ claims: AccessClaims; exp: number }> {
@@ -45,7 +67,10 @@ async function verifyWithExpiry(s: TokenSettings, token: string): Promise<{ clai
     if (!Number.isSafeInteger(userId) || typeof payload.sid !== 'string' || typeof payload.role !== 'string') {
       throw new UnauthenticatedError('malformed access token');
     }
-    return { claims: { userId, sessionId: payload.sid, role: payload.role as Role }, exp: payload.exp! };
+    const { sv, tfa } = payload;
+    const session =
+      Number.isSafeInteger(sv) && typeof tfa === 'boolean' ? { version: sv as number, twoFactor: tfa } : undefined;
+    return { claims: { userId, sessionId: payload.sid, role: payload.role as Role, session }, exp: payload.exp! };
   } catch (err) {
     if (err instanceof UnauthenticatedError) throw err;
     if (err instanceof joseErrors.JWTExpired) throw expired();

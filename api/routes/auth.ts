@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { UnauthenticatedError } from '../../domain/errors';
 import { auditedChange, writeAudit } from '../../db/audit';
-import { revokeSession, rotateRefreshToken, sessionOfToken, startSession } from '../../db/sessions';
+import { revokeSession, rotateRefreshToken, SessionState, sessionOfToken, startSession } from '../../db/sessions';
 import { createUser, findUserByLogin, getUser, recordLogin, UserRow } from '../../db/users';
 import { hashPassword, spendVerificationTime, verifyPassword } from '../../db/passwords';
 import { isTwoFactorEnabled, twoFactorKeysOf } from '../../db/twoFactor';
@@ -77,11 +77,12 @@ export function authRoutes(deps: AppDeps) {
   async function issue(
     user: UserRow,
     ctx: Context,
-    session: { sessionId: string; refreshToken: string } | 'login' | 'login-2fa' | 'registration',
+    session: { sessionId: string; refreshToken: string; state: SessionState } | 'login' | 'login-2fa' | 'registration',
   ) {
     let sessionId: string;
     let refreshToken: string;
-    if (typeof session === 'object') ({ sessionId, refreshToken } = session);
+    let state: SessionState;
+    if (typeof session === 'object') ({ sessionId, refreshToken, state } = session);
     else {
       const fresh = newRefreshToken();
       const started = await startSession(knex, {
@@ -94,6 +95,7 @@ export function authRoutes(deps: AppDeps) {
       });
       sessionId = started.sessionId;
       refreshToken = fresh.token;
+      state = started.state;
       if (started.newDevice && session !== 'registration') {
         await writeAudit(knex, {
           actorUserId: user.id,
@@ -106,8 +108,12 @@ export function authRoutes(deps: AppDeps) {
         });
       }
     }
-    const accessToken = await signAccessToken(tokenSettings, { userId: user.id, sessionId, role: user.role });
-    return { accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn: config.ACCESS_TOKEN_TTL_SECONDS };
+    const { token: accessToken, expiresIn } = await signAccessToken(
+      tokenSettings,
+      { userId: user.id, sessionId, role: user.role, session: { version: state.version, twoFactor: state.twoFactor } },
+      state.endsAt,
+    );
+    return { accessToken, refreshToken, tokenType: 'Bearer' as const, expiresIn };
   }
 
   /**
@@ -289,7 +295,13 @@ export function authRoutes(deps: AppDeps) {
         }
         const user = await getUser(knex, outcome.userId);
         if (!user.is_active) throw new UnauthenticatedError('account is deactivated', 'account_inactive');
-        return { body: await issue(user, ctx, { sessionId: outcome.sessionId, refreshToken: next.token }) };
+        return {
+          body: await issue(user, ctx, {
+            sessionId: outcome.sessionId,
+            refreshToken: next.token,
+            state: outcome.state,
+          }),
+        };
       },
     }),
     defineRoute({

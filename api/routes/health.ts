@@ -3,6 +3,18 @@ import { defineRoute } from '../http/route';
 import type { AppDeps } from '../deps';
 import { pingDatabase } from '../../db/knex';
 import { opsTokenCheck } from '../middleware/opsToken';
+import { missingTriggers } from '../../db/triggers';
+import { SESSION_VERSION_TRIGGERS } from '../../db/migrations/024_session_version';
+
+/**
+ * The session check trusts the user's session version only because triggers move it on every
+ * revocation (api/auth/guards.ts): without them a revoked session would pass until its token
+ * expired, so an API over a database without them is not ready.
+ */
+async function sessionTriggers(deps: AppDeps): Promise<void> {
+  const missing = await missingTriggers(deps.knex, SESSION_VERSION_TRIGGERS);
+  if (missing.length > 0) throw new Error(`missing triggers: ${missing.map((m) => m.missing_trigger).join(', ')}`);
+}
 
 const readiness = z.object({
   status: z.enum(['ready', 'not_ready']),
@@ -24,12 +36,17 @@ export function healthRoutes(deps: AppDeps) {
     defineRoute({
       method: 'get',
       path: '/readyz',
-      summary: 'MySQL (and Temporal, where wired) are reachable; which check fails only with the METRICS_TOKEN',
+      summary:
+        'MySQL (and Temporal, where wired) are reachable, and the session triggers exist; which check fails only with the METRICS_TOKEN',
       tag: 'operations',
       access: 'public',
       responses: { 200: readiness, 503: readiness },
       handler: async ({ ctx }) => {
-        const probes = [{ name: 'mysql', check: () => pingDatabase(deps.knex) }, ...(deps.readiness ?? [])];
+        const probes = [
+          { name: 'mysql', check: () => pingDatabase(deps.knex) },
+          { name: 'session_triggers', check: () => sessionTriggers(deps) },
+          ...(deps.readiness ?? []),
+        ];
         const checks: Record<string, string> = {};
         for (const p of probes) {
           try {

@@ -26,6 +26,7 @@ import * as m020 from './020_report_rollups';
 import * as m021 from './021_covering_user_days';
 import * as m022 from './022_active_holds_index';
 import * as m023 from './023_report_user_weeks';
+import * as m024 from './024_session_version';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -56,6 +57,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '021_covering_user_days': m021,
   '022_active_holds_index': m022,
   '023_report_user_weeks': m023,
+  '024_session_version': m024,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

@@ -22,7 +22,7 @@ it('with METRICS_TOKEN set, /metrics and the readiness details need it', async (
   expect((await t.http().get('/readyz')).body).toEqual({ status: 'ready' });
   expect((await t.http().get('/readyz').set('Authorization', `Bearer ${TOKEN}`)).body).toEqual({
     status: 'ready',
-    checks: { mysql: 'ok' },
+    checks: { mysql: 'ok', session_triggers: 'ok' },
   });
 });
 

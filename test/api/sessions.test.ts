@@ -1,5 +1,24 @@
 import { createTestDatabase, TestDatabase } from '../support/db';
+import { signAccessToken } from '../../api/auth/tokens';
 import { createTestApp, registerUser } from '../support/api';
+
+/** Everything but the clock: requests and the database driver keep their real timers. */
+const TIMERS = [
+  'hrtime',
+  'nextTick',
+  'performance',
+  'queueMicrotask',
+  'requestAnimationFrame',
+  'cancelAnimationFrame',
+  'requestIdleCallback',
+  'cancelIdleCallback',
+  'setImmediate',
+  'clearImmediate',
+  'setInterval',
+  'clearInterval',
+  'setTimeout',
+  'clearTimeout',
+] as const;
 
 let db: TestDatabase;
 let t: ReturnType<typeof createTestApp>;
@@ -117,12 +136,14 @@ describe('what a session records', () => {
     await t.http().get('/v1/me').set(bearer(u.accessToken));
     expect(await lastUsed()).toBe(recent.getTime());
 
-    await db
-      .knex('sessions')
-      .where({ id })
-      .update({ last_used_at: new Date(Date.now() - 120_000) });
-    await t.http().get('/v1/me').set(bearer(u.accessToken));
-    expect(Date.now() - (await lastUsed())).toBeLessThan(10_000);
+    // A minute after this process last wrote it (only the clock moved: timers run as they do).
+    jest.useFakeTimers({ now: Date.now() + 61_000, doNotFake: [...TIMERS] });
+    try {
+      await t.http().get('/v1/me').set(bearer(u.accessToken));
+      expect(Date.now() - (await lastUsed())).toBeLessThan(10_000);
+    } finally {
+      jest.useRealTimers();
+    }
     expect((await sessionsOf(u.accessToken))[0]!.lastIp).toMatch(/127\.0\.0\.1|::1/);
   });
 
@@ -139,5 +160,61 @@ describe('what a session records', () => {
     const r2 = await t.http().post('/v1/auth/refresh').send({ refreshToken: r1.body.refreshToken });
     expect(r2.status).toBe(401);
     expect(r2.body.error.message).toMatch(/session has ended/);
+  });
+});
+
+describe('the session version every request checks', () => {
+  const versionOf = async (userId: number) =>
+    (await db.knex('users').where({ id: userId }).first('session_version')).session_version as number;
+  const me = (token: string) => t.http().get('/v1/me').set(bearer(token));
+  const tokenSettings = () => ({
+    secret: t.config.JWT_SECRET,
+    issuer: t.config.JWT_ISSUER,
+    ttlSeconds: t.config.ACCESS_TOKEN_TTL_SECONDS,
+  });
+
+  it('a session revoked by hand in the database is refused at once (a trigger moves the version)', async () => {
+    const u = await registerUser(t.http);
+    const [session] = await sessionsOf(u.accessToken);
+    await db.knex('sessions').where({ id: session!.id }).update({ revoked_at: new Date(), revoked_reason: 'ops' });
+    expect((await me(u.accessToken)).status).toBe(401);
+  });
+
+  it('trusts the version while it is unchanged (so only the trigger writes it); an older token without it takes the full check', async () => {
+    const u = await registerUser(t.http);
+    const [session] = await sessionsOf(u.accessToken);
+    const userId = (await me(u.accessToken)).body.id as number;
+    const claims = { userId, sessionId: session!.id, role: 'customer' as const };
+    const older = (await signAccessToken(tokenSettings(), claims)).token;
+    expect((await me(older)).status).toBe(200);
+
+    const before = await versionOf(userId);
+    await db.knex('sessions').where({ id: session!.id }).update({ revoked_at: new Date(), revoked_reason: 'ops' });
+    // Put back by hand, the version no longer tells: the token that carries it passes without
+    // its session being read. The older token, carrying none, still reads it and is refused.
+    await db.knex('users').where({ id: userId }).update({ session_version: before });
+    expect((await me(u.accessToken)).status).toBe(200);
+    expect((await me(older)).status).toBe(401);
+  });
+
+  it('an access token ends no later than its session', async () => {
+    const u = await registerUser(t.http);
+    const [session] = await sessionsOf(u.accessToken);
+    const endsAt = new Date(Date.now() + 30_000);
+    await db.knex('sessions').where({ id: session!.id }).update({ expires_at: endsAt });
+    const refreshed = await t.http().post('/v1/auth/refresh').send({ refreshToken: u.refreshToken });
+    expect(refreshed.status).toBe(200);
+    expect(refreshed.body.expiresIn).toBeLessThanOrEqual(30);
+    const { exp } = JSON.parse(Buffer.from(refreshed.body.accessToken.split('.')[1], 'base64url').toString());
+    expect(exp).toBe(Math.floor(endsAt.getTime() / 1000));
+    expect((await me(refreshed.body.accessToken)).status).toBe(200);
+  });
+
+  // Last: it leaves this suite's database without a trigger.
+  it('an API over a database without the triggers is not ready', async () => {
+    expect((await t.http().get('/readyz')).status).toBe(200);
+    await db.knex.raw('DROP TRIGGER sessions_deleted');
+    const res = await t.http().get('/readyz');
+    expect([res.status, res.body.status]).toEqual([503, 'not_ready']);
   });
 });

@@ -1,4 +1,4 @@
-import { activeSessionUser, revokeSession, rotateRefreshToken, startSession } from '../../db/sessions';
+import { liveSession, revokeSession, rotateRefreshToken, sessionUser, startSession } from '../../db/sessions';
 import { createKnex } from '../../db/knex';
 import { createUser } from '../support/ledger';
 import { createTestDatabase, TestDatabase } from '../support/db';
@@ -51,7 +51,8 @@ describe('the session check every authenticated request makes', () => {
       expect(rotated.ok).toBe(true);
     }
     const check = (sessionId: string) => async (k: ReturnType<typeof createKnex>) => {
-      expect((await activeSessionUser(k, user.id, sessionId))?.user.id).toBe(user.id);
+      expect((await sessionUser(k, user.id))?.id).toBe(user.id);
+      expect(await liveSession(k, user.id, sessionId)).not.toBeNull();
     };
     const freshReads = await rowReads(db.url, check(fresh.sessionId));
     const oldReads = await rowReads(db.url, check(old.sessionId));
@@ -63,15 +64,76 @@ describe('the session check every authenticated request makes', () => {
     const user = await createUser(db.knex);
     const other = await createUser(db.knex);
     const s = await startSession(db.knex, { userId: user.id, tokenHash: 'a'.repeat(64), ...LIFETIMES });
-    expect(await activeSessionUser(db.knex, other.id, s.sessionId)).toBeNull();
+    expect(await liveSession(db.knex, other.id, s.sessionId)).toBeNull();
     expect(await revokeSession(db.knex, other.id, s.sessionId, 'logout')).toBe(false);
-    expect((await activeSessionUser(db.knex, user.id, s.sessionId))?.user.id).toBe(user.id);
+    expect(await liveSession(db.knex, user.id, s.sessionId)).toEqual({ twoFactorAt: null });
     expect(await revokeSession(db.knex, user.id, s.sessionId, 'logout')).toBe(true);
-    expect(await activeSessionUser(db.knex, user.id, s.sessionId)).toBeNull();
+    expect(await liveSession(db.knex, user.id, s.sessionId)).toBeNull();
     expect(await revokeSession(db.knex, user.id, s.sessionId, 'logout')).toBe(false);
     const e = await startSession(db.knex, { userId: user.id, tokenHash: 'b'.repeat(64), ...LIFETIMES });
     await endSessionNow(e.sessionId);
-    expect(await activeSessionUser(db.knex, user.id, e.sessionId)).toBeNull();
+    expect(await liveSession(db.knex, user.id, e.sessionId)).toBeNull();
+  });
+});
+
+describe('the user’s session version', () => {
+  const versionOf = async (userId: number) =>
+    (await db.knex('users').where({ id: userId }).first('session_version')).session_version as number;
+
+  it('moves with every change of a session’s state, by a trigger, and not when it is only used', async () => {
+    const user = await createUser(db.knex);
+    const other = await createUser(db.knex);
+    const s = await startSession(db.knex, { userId: user.id, tokenHash: 'g'.repeat(64), ...LIFETIMES });
+    const v0 = await versionOf(user.id);
+    expect(s.state).toMatchObject({ version: v0, twoFactor: false });
+    const sessions = () => db.knex('sessions').where({ id: s.sessionId });
+    // Use is not state: a refresh and "last used" leave the version.
+    await sessions().update({ last_used_at: new Date(), last_ip: '10.0.0.9' });
+    const rotated = await rotateRefreshToken(db.knex, {
+      oldHash: 'g'.repeat(64),
+      newHash: 'h'.repeat(64),
+      refreshDays: 7,
+    });
+    expect(rotated).toMatchObject({ ok: true, state: { version: v0, twoFactor: false } });
+    expect(await versionOf(user.id)).toBe(v0);
+    // State is: two-factor, the end moved, a revocation, the row gone. Each by hand, as an operator might.
+    await sessions().update({ two_factor_at: new Date() });
+    expect(await versionOf(user.id)).toBe(v0 + 1);
+    await sessions().update({ expires_at: new Date(Date.now() + 60_000) });
+    expect(await versionOf(user.id)).toBe(v0 + 2);
+    await sessions().update({ revoked_at: new Date() });
+    expect(await versionOf(user.id)).toBe(v0 + 3);
+    await db.knex('refresh_tokens').where({ family_id: s.sessionId }).del();
+    await sessions().del();
+    expect(await versionOf(user.id)).toBe(v0 + 4);
+    expect(await versionOf(other.id)).toBe(0);
+  });
+
+  it('a refresh carries the version, the two-factor state and the end its session has under its lock', async () => {
+    const user = await createUser(db.knex);
+    const s = await startSession(db.knex, {
+      userId: user.id,
+      tokenHash: 'i'.repeat(64),
+      ...LIFETIMES,
+      twoFactor: true,
+    });
+    expect(s.state.twoFactor).toBe(true);
+    await startSession(db.knex, { userId: user.id, tokenHash: 'j'.repeat(64), ...LIFETIMES });
+    const [other] = await db.knex('sessions').where({ user_id: user.id }).whereNot({ id: s.sessionId });
+    await revokeSession(db.knex, user.id, other.id, 'logout');
+    const rotated = await rotateRefreshToken(db.knex, {
+      oldHash: 'i'.repeat(64),
+      newHash: 'k'.repeat(64),
+      refreshDays: 7,
+    });
+    const [row] = await db.knex('sessions').where({ id: s.sessionId });
+    expect(rotated).toEqual({
+      ok: true,
+      userId: user.id,
+      sessionId: s.sessionId,
+      state: { version: await versionOf(user.id), twoFactor: true, endsAt: row.expires_at },
+    });
+    expect(s.state.version).toBeLessThan(await versionOf(user.id));
   });
 });
 
@@ -93,7 +155,7 @@ describe('a session’s lifetime', () => {
       newHash: 'd'.repeat(64),
       refreshDays: 7,
     });
-    expect(rotated).toEqual({ ok: true, userId: user.id, sessionId: s.sessionId });
+    expect(rotated).toMatchObject({ ok: true, userId: user.id, sessionId: s.sessionId });
     expect(await tokenEnds('d'.repeat(64))).toBe(session.expires_at.getTime());
 
     await endSessionNow(s.sessionId);

@@ -1,9 +1,15 @@
 /** The access-token verifier remembers valid tokens, never invalid ones, and still expires them. */
-import { createTokenVerifier, signAccessToken, TokenSettings } from '../../api/auth/tokens';
+import { createTokenVerifier, signAccessToken as signed, TokenSettings } from '../../api/auth/tokens';
 import { UnauthenticatedError } from '../../domain/errors';
 
 const settings: TokenSettings = { secret: 's'.repeat(40), issuer: 'nexaspay-test', ttlSeconds: 60 };
-const claims = { userId: 7, sessionId: '01HZZZZZZZZZZZZZZZZZZZZZZZ', role: 'retailer' as const };
+const claims = {
+  userId: 7,
+  sessionId: '01HZZZZZZZZZZZZZZZZZZZZZZZ',
+  role: 'retailer' as const,
+  session: { version: 3, twoFactor: false },
+};
+const signAccessToken = async (...args: Parameters<typeof signed>) => (await signed(...args)).token;
 
 afterEach(() => jest.useRealTimers());
 
@@ -39,4 +45,19 @@ it('keeps at most the configured number of tokens and still verifies the ones it
   const tokens = await Promise.all([1, 2, 3].map((userId) => signAccessToken(settings, { ...claims, userId })));
   for (const t of [...tokens, ...tokens]) expect((await verify(t)).sessionId).toBe(claims.sessionId);
   expect((await verify(tokens[0]!)).userId).toBe(1);
+});
+
+it('ends a token at its session’s end when that comes before the TTL, and says so', async () => {
+  const endsAt = new Date(Date.now() + 20_000);
+  const { token, expiresIn } = await signed(settings, claims, endsAt);
+  expect(expiresIn).toBeGreaterThan(15);
+  expect(expiresIn).toBeLessThanOrEqual(20);
+  const { exp } = JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString()) as { exp: number };
+  expect(exp).toBe(Math.floor(endsAt.getTime() / 1000));
+  expect((await signed(settings, claims, new Date(Date.now() + 3_600_000))).expiresIn).toBe(60);
+});
+
+it('reads a token without the session claims (issued before them) as having none', async () => {
+  const { session: _, ...older } = claims;
+  expect(await createTokenVerifier(settings)(await signAccessToken(settings, older))).toEqual(older);
 });
