@@ -11,6 +11,8 @@ import type { UserRow } from './users';
 import { deviceName } from './devices';
 import { retryOnLockConflict } from './ledger/transaction';
 import { selectRows } from './sql';
+import { missingTriggers } from './triggers';
+import { SESSION_VERSION_TRIGGERS } from './migrations/024_session_version';
 
 const DAY_MS = 86_400_000;
 
@@ -103,6 +105,9 @@ export async function rotateRefreshToken(
   // deadlock victim, it is retried and then finds the token spent (reuse), as it should.
   return retryOnLockConflict(() =>
     knex.transaction(async (trx) => {
+      const owner = await trx('refresh_tokens').where({ token_hash: r.oldHash }).first('user_id');
+      if (!owner) return { ok: false, reason: 'unknown' };
+      await lockUserSessions(trx, owner.user_id);
       const row = await trx('refresh_tokens as r')
         .join('sessions as s', 's.id', 'r.family_id')
         .where('r.token_hash', r.oldHash)
@@ -158,9 +163,22 @@ export async function rotateRefreshToken(
   );
 }
 
-/** Ends one of `userId`'s sessions; false when it was not theirs or had already ended. */
-export async function revokeSession(knex: Knex, userId: number, sessionId: string, reason: string): Promise<boolean> {
-  const n = await knex('sessions')
+/**
+ * Every transaction that changes or spends one of a user's sessions locks the user's row first.
+ * A change of a session's state makes its trigger write that row (migration 024), and a
+ * refresh's new token checks its foreign key on it: without one order, a sign-out of the other
+ * sessions (session rows, then the user's, then more session rows) and a logout or refresh
+ * beside it (a session row, then the user's) deadlocked.
+ */
+async function lockUserSessions(trx: Knex, userId: number): Promise<void> {
+  if (!(trx as Knex.Transaction).isTransaction) throw new Error('a change of sessions runs in a transaction');
+  await trx('users').where({ id: userId }).forUpdate().first('id');
+}
+
+/** Ends one of `userId`'s sessions; false when it was not theirs or had already ended. In a transaction. */
+export async function revokeSession(trx: Knex, userId: number, sessionId: string, reason: string): Promise<boolean> {
+  await lockUserSessions(trx, userId);
+  const n = await trx('sessions')
     .where({ id: sessionId, user_id: userId })
     .whereNull('revoked_at')
     .where('expires_at', '>', new Date())
@@ -168,9 +186,10 @@ export async function revokeSession(knex: Knex, userId: number, sessionId: strin
   return n > 0;
 }
 
-/** Ends every live session of `userId` but `keep`; how many it ended. */
-export async function revokeOtherSessions(knex: Knex, userId: number, keep: string, reason: string): Promise<number> {
-  return knex('sessions')
+/** Ends every live session of `userId` but `keep`; how many it ended. In a transaction. */
+export async function revokeOtherSessions(trx: Knex, userId: number, keep: string, reason: string): Promise<number> {
+  await lockUserSessions(trx, userId);
+  return trx('sessions')
     .where({ user_id: userId })
     .whereNull('revoked_at')
     .where('expires_at', '>', new Date())
@@ -215,9 +234,10 @@ export async function liveSessions(knex: Knex, userId: number, limit: number): P
  */
 export const LAST_USED_PRECISION_MS = 60_000;
 
-/** The session passed a second factor now (enrolment proves one). */
-export async function markSessionTwoFactor(knex: Knex, sessionId: string): Promise<void> {
-  await knex('sessions').where({ id: sessionId }).update({ two_factor_at: new Date() });
+/** The session passed a second factor now (enrolment proves one). In a transaction. */
+export async function markSessionTwoFactor(trx: Knex, userId: number, sessionId: string): Promise<void> {
+  await lockUserSessions(trx, userId);
+  await trx('sessions').where({ id: sessionId, user_id: userId }).update({ two_factor_at: new Date() });
 }
 
 export async function touchSession(knex: Knex, sessionId: string, ip: string | undefined, now: Date): Promise<void> {
@@ -268,6 +288,34 @@ const SESSION_USER_SQL = `SELECT ${SESSION_USER_COLUMNS.join(', ')} FROM users W
 export async function sessionUser(knex: Knex, userId: number): Promise<SessionUser | null> {
   const [row] = await selectRows<SessionUser>(knex, SESSION_USER_SQL, [userId]);
   return row ?? null;
+}
+
+/**
+ * Whether the triggers that move the session version exist, as last seen: asked at most every
+ * `everyMs` (in the background; a caller gets the last answer), false until first seen and
+ * whenever asking fails. The session check trusts a version only while this says true, so a
+ * database that lost its triggers (a restore without them, a table rebuilt by a tool that drops
+ * them) costs the check its shortcut, not its guarantee.
+ */
+export function sessionTriggersWatch(knex: Knex, everyMs = 10_000): () => boolean {
+  let present = false;
+  let askedAt = -Infinity;
+  let asking = false;
+  return () => {
+    if (!asking && performance.now() - askedAt >= everyMs) {
+      asking = true;
+      void missingTriggers(knex, SESSION_VERSION_TRIGGERS)
+        .then(
+          (missing) => (present = missing.length === 0),
+          () => (present = false),
+        )
+        .finally(() => {
+          askedAt = performance.now();
+          asking = false;
+        });
+    }
+    return present;
+  };
 }
 
 const LIVE_SESSION_SQL = `SELECT two_factor_at FROM sessions

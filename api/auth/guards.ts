@@ -5,7 +5,14 @@
 import type { Knex } from 'knex';
 import { ForbiddenError, SecondFactorError, UnauthenticatedError } from '../../domain/errors';
 import type { Role } from '../../domain/users';
-import { LAST_USED_PRECISION_MS, liveSession, SessionUser, sessionUser, touchSession } from '../../db/sessions';
+import {
+  LAST_USED_PRECISION_MS,
+  liveSession,
+  SessionUser,
+  sessionTriggersWatch,
+  sessionUser,
+  touchSession,
+} from '../../db/sessions';
 import { createTokenVerifier, TokenSettings } from './tokens';
 import type { Check } from '../http/route';
 
@@ -28,10 +35,12 @@ export interface AuthUser {
  * changes state (migration 024), and a token ends no later than its session. Once it moved
  * (another device signed out, say), the session's own row is read, as it always was before the
  * version existed: on a two-core machine the second table of that read was a third of a read's
- * database time. The session's "last used" is written by each process at most once a minute.
+ * database time. Without the triggers (checked every few seconds) every request reads its
+ * session. The session's "last used" is written by each process at most once a minute.
  */
 export function requireUser(knex: Knex, tokens: TokenSettings): Check {
   const verifyAccessToken = createTokenVerifier(tokens);
+  const triggersPresent = sessionTriggersWatch(knex);
   const lastTouched = new Map<string, number>();
   return async (ctx) => {
     const header = ctx.get('authorization');
@@ -42,7 +51,7 @@ export function requireUser(knex: Knex, tokens: TokenSettings): Check {
     const user = await sessionUser(knex, claims.userId);
     if (!user) throw new UnauthenticatedError('session revoked or expired');
     let twoFactorPassed: boolean;
-    if (claims.session && claims.session.version === user.session_version) {
+    if (claims.session && claims.session.version === user.session_version && triggersPresent()) {
       twoFactorPassed = claims.session.twoFactor;
     } else {
       const session = await liveSession(knex, claims.userId, claims.sessionId, now);

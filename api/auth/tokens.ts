@@ -36,10 +36,10 @@ export interface TokenSettings {
 export async function signAccessToken(
   s: TokenSettings,
   c: AccessClaims,
-  sessionEndsAt?: Date,
+  sessionEndsAt: Date,
 ): Promise<{ token: string; expiresIn: number }> {
   const now = Math.floor(Date.now() / 1000);
-  const exp = Math.min(now + s.ttlSeconds, sessionEndsAt ? Math.floor(sessionEndsAt.getTime() / 1000) : Infinity);
+  const exp = Math.min(now + s.ttlSeconds, Math.floor(sessionEndsAt.getTime() / 1000));
   const token = await new SignJWT({
     sid: c.sessionId,
     role: c.role,

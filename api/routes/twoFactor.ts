@@ -140,7 +140,7 @@ export function twoFactorRoutes(deps: AppDeps) {
             }
             // The code just proved the second factor in this session; sessions signed in with the
             // password alone end.
-            await markSessionTwoFactor(trx, user.sessionId);
+            await markSessionTwoFactor(trx, user.id, user.sessionId);
             await revokeOtherSessions(trx, user.id, user.sessionId, 'two_factor_enabled');
           },
           () => entry(ctx, user, 'auth.2fa_enabled'),

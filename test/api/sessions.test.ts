@@ -185,7 +185,7 @@ describe('the session version every request checks', () => {
     const [session] = await sessionsOf(u.accessToken);
     const userId = (await me(u.accessToken)).body.id as number;
     const claims = { userId, sessionId: session!.id, role: 'customer' as const };
-    const older = (await signAccessToken(tokenSettings(), claims)).token;
+    const older = (await signAccessToken(tokenSettings(), claims, new Date(Date.now() + 3_600_000))).token;
     expect((await me(older)).status).toBe(200);
 
     const before = await versionOf(userId);
@@ -208,6 +208,23 @@ describe('the session version every request checks', () => {
     const { exp } = JSON.parse(Buffer.from(refreshed.body.accessToken.split('.')[1], 'base64url').toString());
     expect(exp).toBe(Math.floor(endsAt.getTime() / 1000));
     expect((await me(refreshed.body.accessToken)).status).toBe(200);
+  });
+
+  it('signing out elsewhere, a logout and a refresh of one user at once: no deadlock, no error', async () => {
+    for (let i = 0; i < 15; i++) {
+      const u = await registerUser(t.http);
+      const laptop = await signIn(u, LAPTOP);
+      const phone = await signIn(u, PHONE);
+      const answers = await Promise.all([
+        t.http().post('/v1/me/sessions/sign-out-others').set(bearer(laptop.accessToken)).send({}),
+        t.http().post('/v1/auth/logout').set(bearer(phone.accessToken)).send({}),
+        t.http().post('/v1/auth/refresh').send({ refreshToken: u.refreshToken }),
+        t.http().post('/v1/auth/refresh').send({ refreshToken: phone.refreshToken }),
+      ]);
+      // Whichever wins, the others are refused for a reason (401), never a 500.
+      for (const a of answers) expect(a.status).toBeLessThan(500);
+      expect((await sessionsOf(laptop.accessToken)).map((s) => s.current)).toEqual([true]);
+    }
   });
 
   // Last: it leaves this suite's database without a trigger.

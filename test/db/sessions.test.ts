@@ -1,4 +1,11 @@
-import { liveSession, revokeSession, rotateRefreshToken, sessionUser, startSession } from '../../db/sessions';
+import {
+  liveSession,
+  revokeSession,
+  rotateRefreshToken,
+  sessionTriggersWatch,
+  sessionUser,
+  startSession,
+} from '../../db/sessions';
 import { createKnex } from '../../db/knex';
 import { createUser } from '../support/ledger';
 import { createTestDatabase, TestDatabase } from '../support/db';
@@ -10,6 +17,9 @@ const endSessionNow = (id: string) =>
     .knex('sessions')
     .where({ id })
     .update({ expires_at: new Date(Date.now() - 1000) });
+
+const revoke = (userId: number, sessionId: string) =>
+  db.knex.transaction((trx) => revokeSession(trx, userId, sessionId, 'logout'));
 
 beforeAll(async () => {
   db = await createTestDatabase();
@@ -65,11 +75,11 @@ describe('the session check every authenticated request makes', () => {
     const other = await createUser(db.knex);
     const s = await startSession(db.knex, { userId: user.id, tokenHash: 'a'.repeat(64), ...LIFETIMES });
     expect(await liveSession(db.knex, other.id, s.sessionId)).toBeNull();
-    expect(await revokeSession(db.knex, other.id, s.sessionId, 'logout')).toBe(false);
+    expect(await revoke(other.id, s.sessionId)).toBe(false);
     expect(await liveSession(db.knex, user.id, s.sessionId)).toEqual({ twoFactorAt: null });
-    expect(await revokeSession(db.knex, user.id, s.sessionId, 'logout')).toBe(true);
+    expect(await revoke(user.id, s.sessionId)).toBe(true);
     expect(await liveSession(db.knex, user.id, s.sessionId)).toBeNull();
-    expect(await revokeSession(db.knex, user.id, s.sessionId, 'logout')).toBe(false);
+    expect(await revoke(user.id, s.sessionId)).toBe(false);
     const e = await startSession(db.knex, { userId: user.id, tokenHash: 'b'.repeat(64), ...LIFETIMES });
     await endSessionNow(e.sessionId);
     expect(await liveSession(db.knex, user.id, e.sessionId)).toBeNull();
@@ -80,9 +90,21 @@ describe('the user’s session version', () => {
   const versionOf = async (userId: number) =>
     (await db.knex('users').where({ id: userId }).first('session_version')).session_version as number;
 
+  it('is 48 random bits for every user, not a counter a forger could guess', async () => {
+    const ids = await Promise.all([1, 2, 3, 4].map(async () => (await createUser(db.knex)).id));
+    const versions = await Promise.all(ids.map(versionOf));
+    expect(new Set(versions).size).toBe(4);
+    for (const v of versions) {
+      expect(Number.isSafeInteger(v)).toBe(true);
+      expect(v).toBeLessThan(2 ** 48);
+    }
+    expect(Math.max(...versions)).toBeGreaterThan(2 ** 32);
+  });
+
   it('moves with every change of a session’s state, by a trigger, and not when it is only used', async () => {
     const user = await createUser(db.knex);
     const other = await createUser(db.knex);
+    const otherVersion = await versionOf(other.id);
     const s = await startSession(db.knex, { userId: user.id, tokenHash: 'g'.repeat(64), ...LIFETIMES });
     const v0 = await versionOf(user.id);
     expect(s.state).toMatchObject({ version: v0, twoFactor: false });
@@ -96,17 +118,24 @@ describe('the user’s session version', () => {
     });
     expect(rotated).toMatchObject({ ok: true, state: { version: v0, twoFactor: false } });
     expect(await versionOf(user.id)).toBe(v0);
-    // State is: two-factor, the end moved, a revocation, the row gone. Each by hand, as an operator might.
+    // State is: two-factor, the end moved, a revocation, the row gone. Each by hand, as an
+    // operator might; each a new version, never one seen before.
+    const seen = new Set([v0]);
+    const changed = async () => {
+      const v = await versionOf(user.id);
+      expect(seen.has(v)).toBe(false);
+      seen.add(v);
+    };
     await sessions().update({ two_factor_at: new Date() });
-    expect(await versionOf(user.id)).toBe(v0 + 1);
+    await changed();
     await sessions().update({ expires_at: new Date(Date.now() + 60_000) });
-    expect(await versionOf(user.id)).toBe(v0 + 2);
+    await changed();
     await sessions().update({ revoked_at: new Date() });
-    expect(await versionOf(user.id)).toBe(v0 + 3);
+    await changed();
     await db.knex('refresh_tokens').where({ family_id: s.sessionId }).del();
     await sessions().del();
-    expect(await versionOf(user.id)).toBe(v0 + 4);
-    expect(await versionOf(other.id)).toBe(0);
+    await changed();
+    expect(await versionOf(other.id)).toBe(otherVersion);
   });
 
   it('a refresh carries the version, the two-factor state and the end its session has under its lock', async () => {
@@ -120,7 +149,7 @@ describe('the user’s session version', () => {
     expect(s.state.twoFactor).toBe(true);
     await startSession(db.knex, { userId: user.id, tokenHash: 'j'.repeat(64), ...LIFETIMES });
     const [other] = await db.knex('sessions').where({ user_id: user.id }).whereNot({ id: s.sessionId });
-    await revokeSession(db.knex, user.id, other.id, 'logout');
+    await revoke(user.id, other.id);
     const rotated = await rotateRefreshToken(db.knex, {
       oldHash: 'i'.repeat(64),
       newHash: 'k'.repeat(64),
@@ -133,7 +162,7 @@ describe('the user’s session version', () => {
       sessionId: s.sessionId,
       state: { version: await versionOf(user.id), twoFactor: true, endsAt: row.expires_at },
     });
-    expect(s.state.version).toBeLessThan(await versionOf(user.id));
+    expect(s.state.version).not.toBe(await versionOf(user.id));
   });
 });
 
@@ -206,3 +235,21 @@ describe('devices', () => {
     expect(await start('8')).toMatchObject({ device: 'unknown device', newDevice: false });
   });
 });
+
+it('the check trusts versions only while it has seen the triggers, and stops when one goes', async () => {
+  const own = await createTestDatabase(); // a trigger is dropped: not in the suite's database
+  try {
+    const present = sessionTriggersWatch(own.knex, 0);
+    expect(present()).toBe(false); // not seen yet
+    await waitUntil(() => present());
+    await own.knex.raw('DROP TRIGGER sessions_state_changed');
+    await waitUntil(() => !present());
+  } finally {
+    await own.drop();
+  }
+});
+
+async function waitUntil(ok: () => boolean): Promise<void> {
+  for (let i = 0; i < 200 && !ok(); i++) await new Promise((r) => setTimeout(r, 10));
+  expect(ok()).toBe(true);
+}

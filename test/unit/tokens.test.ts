@@ -9,7 +9,10 @@ const claims = {
   role: 'retailer' as const,
   session: { version: 3, twoFactor: false },
 };
-const signAccessToken = async (...args: Parameters<typeof signed>) => (await signed(...args)).token;
+/** A session that ends long after any token here. */
+const sessionEnds = new Date(Date.now() + 86_400_000);
+const signAccessToken = async (s: TokenSettings, c: Parameters<typeof signed>[1]) =>
+  (await signed(s, c, sessionEnds)).token;
 
 afterEach(() => jest.useRealTimers());
 
