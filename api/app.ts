@@ -74,7 +74,7 @@ export function createApp(deps: AppDeps): Koa {
   const routers = new AreaRouters();
   const tokens = { secret: config.JWT_SECRET, issuer: config.JWT_ISSUER, ttlSeconds: config.ACCESS_TOKEN_TTL_SECONDS };
   mountRoutes(routers, routes, {
-    user: requireUser(knex, tokens),
+    user: requireUser(knex, tokens, deps.logger),
     admin: requireAdmin(),
     budgets: createRequestBudgets(config),
   });

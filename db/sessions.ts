@@ -107,7 +107,7 @@ export async function rotateRefreshToken(
     knex.transaction(async (trx) => {
       const owner = await trx('refresh_tokens').where({ token_hash: r.oldHash }).first('user_id');
       if (!owner) return { ok: false, reason: 'unknown' };
-      await lockUserSessions(trx, owner.user_id);
+      const version = await lockUserSessions(trx, owner.user_id);
       const row = await trx('refresh_tokens as r')
         .join('sessions as s', 's.id', 'r.family_id')
         .where('r.token_hash', r.oldHash)
@@ -149,15 +149,15 @@ export async function rotateRefreshToken(
       await trx('sessions')
         .where({ id: row.family_id })
         .update({ last_used_at: now, last_ip: r.ip ?? null });
-      // Read while this transaction holds the session's lock: a revocation of it waits for the
-      // commit and bumps the version after, so the new token never carries a version that
-      // postdates its session's end.
-      const { session_version: version } = await trx('users').where({ id: userId }).first('session_version');
+      // The version was read under the user's lock, before the session was: a revocation of it
+      // waits for this commit and changes the version after, so the new token never carries a
+      // version that postdates its session's end.
+      if (row.user_id !== owner.user_id) throw new Error('a refresh token changed owner during its refresh');
       return {
         ok: true,
         userId,
         sessionId: row.family_id,
-        state: { version, twoFactor: row.session_two_factor_at !== null, endsAt: sessionEnds },
+        state: { version: version as number, twoFactor: row.session_two_factor_at !== null, endsAt: sessionEnds },
       };
     }),
   );
@@ -170,9 +170,11 @@ export async function rotateRefreshToken(
  * sessions (session rows, then the user's, then more session rows) and a logout or refresh
  * beside it (a session row, then the user's) deadlocked.
  */
-async function lockUserSessions(trx: Knex, userId: number): Promise<void> {
+export async function lockUserSessions(trx: Knex, userId: number): Promise<number | undefined> {
   if (!(trx as Knex.Transaction).isTransaction) throw new Error('a change of sessions runs in a transaction');
-  await trx('users').where({ id: userId }).forUpdate().first('id');
+  // A locking read is a current read: the version as committed now, which no change of a
+  // session can move before this transaction ends (each writes this row).
+  return (await trx('users').where({ id: userId }).forUpdate().first('session_version'))?.session_version;
 }
 
 /** Ends one of `userId`'s sessions; false when it was not theirs or had already ended. In a transaction. */

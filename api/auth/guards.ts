@@ -3,6 +3,7 @@
  * and whether an admin route may serve them.
  */
 import type { Knex } from 'knex';
+import type { Logger } from 'pino';
 import { ForbiddenError, SecondFactorError, UnauthenticatedError } from '../../domain/errors';
 import type { Role } from '../../domain/users';
 import {
@@ -38,7 +39,7 @@ export interface AuthUser {
  * database time. Without the triggers (checked every few seconds) every request reads its
  * session. The session's "last used" is written by each process at most once a minute.
  */
-export function requireUser(knex: Knex, tokens: TokenSettings): Check {
+export function requireUser(knex: Knex, tokens: TokenSettings, logger: Logger): Check {
   const verifyAccessToken = createTokenVerifier(tokens);
   const triggersPresent = sessionTriggersWatch(knex);
   const lastTouched = new Map<string, number>();
@@ -72,7 +73,11 @@ export function requireUser(knex: Knex, tokens: TokenSettings): Check {
       // writes each once more, rather than growing.
       if (lastTouched.size >= 100_000) lastTouched.clear();
       lastTouched.set(claims.sessionId, now.getTime());
-      await touchSession(knex, claims.sessionId, ctx.ip, now);
+      // Bookkeeping, not a check: a touch that loses a lock conflict (a sign-out of the other
+      // sessions walks their index the other way) must not fail the request it rides on.
+      await touchSession(knex, claims.sessionId, ctx.ip, now).catch((err: Error) =>
+        logger.warn({ err: err.message, sessionId: claims.sessionId }, 'session last-used not recorded'),
+      );
     }
   };
 }

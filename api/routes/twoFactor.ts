@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AuditEntry, auditedChange } from '../../db/audit';
 import { verifyPassword } from '../../db/passwords';
-import { markSessionTwoFactor, revokeOtherSessions } from '../../db/sessions';
+import { lockUserSessions, markSessionTwoFactor, revokeOtherSessions } from '../../db/sessions';
 import {
   disableTwoFactor,
   enableTwoFactor,
@@ -131,6 +131,10 @@ export function twoFactorRoutes(deps: AppDeps) {
         await auditedChange(
           knex,
           async (trx) => {
+            // The user's row first, as every change of sessions takes it (db/sessions.ts): the
+            // recovery codes' foreign key would otherwise take it shared before the session
+            // change wants it exclusive, and deadlock with a logout or posting beside it.
+            await lockUserSessions(trx, user.id);
             // Only the secret the code was checked against: a setup in between replaced it.
             if (!(await enableTwoFactor(trx, user.id, proven, hashes))) {
               throw new ConflictError(
