@@ -123,6 +123,7 @@ export async function rotateRefreshToken(
           's.two_factor_at as session_two_factor_at',
         );
       if (!row) return { ok: false, reason: 'unknown' };
+      if (row.user_id !== owner.user_id) throw new Error('a refresh token changed owner during its refresh');
       const now = new Date();
       const userId: number = row.user_id;
       if (row.session_revoked_at) return { ok: false, reason: 'ended', userId };
@@ -152,7 +153,6 @@ export async function rotateRefreshToken(
       // The version was read under the user's lock, before the session was: a revocation of it
       // waits for this commit and changes the version after, so the new token never carries a
       // version that postdates its session's end.
-      if (row.user_id !== owner.user_id) throw new Error('a refresh token changed owner during its refresh');
       return {
         ok: true,
         userId,
@@ -292,6 +292,11 @@ export async function sessionUser(knex: Knex, userId: number): Promise<SessionUs
   return row ?? null;
 }
 
+/** The triggers that move the session version (migration 024) that this database lacks. */
+export async function missingSessionTriggers(knex: Knex): Promise<string[]> {
+  return (await missingTriggers(knex, SESSION_VERSION_TRIGGERS)).map((m) => m.missing_trigger);
+}
+
 /**
  * Whether the triggers that move the session version exist, as last seen: asked at most every
  * `everyMs` (in the background; a caller gets the last answer), false until first seen and
@@ -306,7 +311,7 @@ export function sessionTriggersWatch(knex: Knex, everyMs = 10_000): () => boolea
   return () => {
     if (!asking && performance.now() - askedAt >= everyMs) {
       asking = true;
-      void missingTriggers(knex, SESSION_VERSION_TRIGGERS)
+      void missingSessionTriggers(knex)
         .then(
           (missing) => (present = missing.length === 0),
           () => (present = false),

@@ -3,8 +3,7 @@ import { defineRoute } from '../http/route';
 import type { AppDeps } from '../deps';
 import { pingDatabase } from '../../db/knex';
 import { opsTokenCheck } from '../middleware/opsToken';
-import { missingTriggers } from '../../db/triggers';
-import { SESSION_VERSION_TRIGGERS } from '../../db/migrations/024_session_version';
+import { missingSessionTriggers } from '../../db/sessions';
 
 /**
  * The session check trusts the user's session version only because triggers move it on every
@@ -12,8 +11,8 @@ import { SESSION_VERSION_TRIGGERS } from '../../db/migrations/024_session_versio
  * expired, so an API over a database without them is not ready.
  */
 async function sessionTriggers(deps: AppDeps): Promise<void> {
-  const missing = await missingTriggers(deps.knex, SESSION_VERSION_TRIGGERS);
-  if (missing.length > 0) throw new Error(`missing triggers: ${missing.map((m) => m.missing_trigger).join(', ')}`);
+  const missing = await missingSessionTriggers(deps.knex);
+  if (missing.length > 0) throw new Error(`missing triggers: ${missing.join(', ')}`);
 }
 
 const readiness = z.object({
