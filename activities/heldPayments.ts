@@ -85,13 +85,16 @@ export function heldPaymentActivities(deps: {
 
     /**
      * Records the payment and holds its amount: the two steps before PROCESSING, in one local
-     * activity (one round through the workflow instead of two). Each is idempotent on the
-     * payment's id, so a re-run after a crash neither records nor holds twice; a refused hold
-     * fails with its rule, the record left CREATED, as the two steps did.
+     * activity (one round through the workflow instead of two); since `held-opens-processing`
+     * it also records `processing` (PROCESSING), the last step before the API answers. Each
+     * part is idempotent on the payment's id, so a re-run after a crash neither records nor
+     * holds twice; a refused hold fails with its rule, the record left CREATED, as the separate
+     * steps did.
      */
-    async openHeldPayment(p: HeldPaymentRecord): Promise<void> {
+    async openHeldPayment(p: HeldPaymentRecord & { processing?: StatusChange }): Promise<void> {
       await startHeldPayment(p);
       await holdPaymentFunds(p);
+      if (p.processing) await deps.recordPaymentStatus(p.processing);
     },
 
     /**

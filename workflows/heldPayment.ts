@@ -30,6 +30,7 @@ import {
   upsertSearchAttributes,
 } from '@temporalio/workflow';
 import type { HeldPaymentRecord, ProviderOrder, ProviderOutcome, RecoveryStart } from '../domain/contracts';
+import type { StatusChange } from '../domain/payments';
 import type { HeldKind, HeldPaymentInput, HeldPaymentTiming } from '../domain/heldKinds';
 import { formatRupees } from '../domain/money';
 import { policies, Policies } from './activityPolicies';
@@ -82,6 +83,13 @@ export const REVERSALS_AFTER_CLOSE = 'reversals-after-close';
  */
 export const HELD_STEPS_MERGED = 'held-steps-merged';
 
+/**
+ * The patch behind which opening a held payment also records PROCESSING, in the same local
+ * activity: the API's answer waits for one round through the workflow instead of two. Decided
+ * once, when the workflow starts.
+ */
+export const HELD_OPENS_PROCESSING = 'held-opens-processing';
+
 /** What is captured when an operator, not the provider, says the payment succeeded. */
 const OPERATOR_CONFIRMED: ProviderOutcome = { outcome: 'succeeded', providerState: 'OPERATOR' };
 
@@ -120,6 +128,8 @@ class HeldPayment {
   private reversalsWatchedAfterClose = false;
   /** Started under `HELD_STEPS_MERGED`. */
   private readonly stepsMerged: boolean;
+  /** Started under `HELD_OPENS_PROCESSING` (always with `HELD_STEPS_MERGED`). */
+  private readonly opensProcessing: boolean;
 
   constructor(private readonly plan: HeldPaymentPlan) {
     this.kind = plan.order.kind;
@@ -127,6 +137,7 @@ class HeldPayment {
     this.who = plan.provider;
     this.acts = policies(() => this.progress.step, plan.providerCallBudgetMs);
     this.stepsMerged = patched(HELD_STEPS_MERGED);
+    this.opensProcessing = this.stepsMerged && patched(HELD_OPENS_PROCESSING);
     this.progress = new PaymentProgress(this.kind, this.paymentId, this.acts.recordStatus, plan.recovery?.status);
     setHandler(paymentAcceptedUpdate, async () => {
       await condition(() => this.accepted !== undefined);
@@ -173,9 +184,11 @@ class HeldPayment {
    */
   private reserve(): Promise<boolean> {
     const { order } = this.plan;
+    const processing = `₹${formatRupees(order.amount)} held; sending to ${this.who}`;
     return CancellationScope.nonCancellable(async () => {
       try {
-        await this.recordAndHold();
+        if (this.opensProcessing) await this.progress.moveOnceRecorded('PROCESSING', processing, (c) => this.open(c));
+        else await this.recordAndHold();
         this.held = true;
       } catch (err) {
         const refused = refusal(err);
@@ -190,10 +203,24 @@ class HeldPayment {
         };
         return false;
       }
-      await this.progress.moveTo('PROCESSING', `₹${formatRupees(order.amount)} held; sending to ${this.who}`);
+      await this.progress.moveTo('PROCESSING', processing);
       // The API answers now: the money is reserved and the order is ours to finish.
       this.accepted = { paymentId: this.paymentId, status: this.progress.status };
       return true;
+    });
+  }
+
+  /** Records the payment, holds its amount and records `processing`, in one step; a refused hold throws its refusal. */
+  private open(processing: StatusChange): Promise<void> {
+    const { order } = this.plan;
+    this.progress.step = `recording the payment, holding ₹${formatRupees(order.amount)} on the wallet, then PROCESSING`;
+    return this.acts.steps.openHeldPayment({
+      kind: this.kind,
+      paymentId: this.paymentId,
+      userId: order.userId,
+      amount: order.amount,
+      details: this.plan.details,
+      processing,
     });
   }
 

@@ -152,20 +152,10 @@ export class PaymentProgress {
     recordWith: (change: StatusChange) => Promise<unknown> = this.record,
   ): Promise<void> {
     if (status === this.status && !extra.actor) return;
-    if (!canTransition(this.status, status)) throw new Error(`illegal transition ${this.status} → ${status}`);
     // The workflow's own state changes first: the read model (written next) must never be
     // ahead of it, or an operator acting on what the API shows could be refused by the
     // update validator that still sees the old status.
-    this.status = status;
-    this.showDetails();
-    if (extra.failureReason !== undefined) this.failureReason = extra.failureReason;
-    this.timeline.push({
-      status,
-      at: new Date().toISOString(),
-      ...(note ? { note } : {}),
-      ...(extra.actor ? { actor: extra.actor } : {}),
-    });
-    upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
+    this.enter(status, note, extra);
     this.recording++;
     try {
       // Never cancelled half-way: a cancel must not leave the read model behind the workflow.
@@ -177,6 +167,43 @@ export class PaymentProgress {
     } finally {
       this.recording--;
     }
+  }
+
+  /**
+   * Runs `step`, which does its own work and records the move to `status` as its last act, and
+   * only then moves the workflow there: for a step whose refusal must leave the payment where it
+   * was (opening a held payment: a refused hold fails it from CREATED, and it never was
+   * PROCESSING). The read model leads the workflow for the step's few milliseconds, before the
+   * API has answered; an operator acting then is refused by the update validator and can try
+   * again, the safe way round.
+   */
+  async moveOnceRecorded(status: PaymentStatus, note: string, step: (change: StatusChange) => Promise<unknown>) {
+    if (!canTransition(this.status, status)) throw new Error(`illegal transition ${this.status} → ${status}`);
+    this.recording++;
+    try {
+      await CancellationScope.nonCancellable(() => step({ paymentId: this.paymentId, status, note }));
+    } finally {
+      this.recording--;
+    }
+    this.enter(status, note, {});
+  }
+
+  /** The workflow's side of a move: status, details, timeline and search attribute. */
+  private enter(
+    status: PaymentStatus,
+    note: string | undefined,
+    extra: Omit<StatusChange, 'paymentId' | 'status' | 'note'>,
+  ) {
+    this.status = status;
+    this.showDetails();
+    if (extra.failureReason !== undefined) this.failureReason = extra.failureReason;
+    this.timeline.push({
+      status,
+      at: new Date().toISOString(),
+      ...(note ? { note } : {}),
+      ...(extra.actor ? { actor: extra.actor } : {}),
+    });
+    upsertSearchAttributes([{ key: PaymentStatusKey, value: status }]);
   }
 
   view(): PaymentView {

@@ -31,10 +31,10 @@ export const providerEventSignal = defineSignal('providerEvent');
 
 /**
  * A held payment's path with nothing in its steps, answered where a recharge is: started with
- * an update, two local activities (record and hold, PROCESSING), the answer; then a regular
- * activity (the order) after which the "provider" signals at once, as the simulator's webhook
- * does, while a timer (the next status check) waits; a regular activity (the status check);
- * one local activity (settle).
+ * an update, one local activity (record, hold and PROCESSING, as `held-opens-processing` runs
+ * them), the answer; then a regular activity (the order) after which the "provider" signals at
+ * once, as the simulator's webhook does, while a timer (the next status check) waits; a regular
+ * activity (the status check); one local activity (settle).
  */
 export async function heldPaymentShape(id: string): Promise<void> {
   let answered = false;
@@ -47,10 +47,9 @@ export async function heldPaymentShape(id: string): Promise<void> {
     providerSpoke = true;
   });
   await local.noop(1);
-  await local.noop(2);
   answered = true;
   await regular.signalAfterReturning(id);
   await condition(() => providerSpoke, '1 minute');
-  await regular.noop(3);
-  await local.noop(4);
+  await regular.noop(2);
+  await local.noop(3);
 }

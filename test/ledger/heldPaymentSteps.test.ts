@@ -75,6 +75,48 @@ it('a refused hold fails with its rule and leaves the record CREATED, nothing he
   expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '10.00', held: '0.00' });
 });
 
+it('opening with PROCESSING twice records, holds and moves to PROCESSING once', async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('25.00');
+  const open = {
+    kind: 'recharge' as const,
+    paymentId,
+    userId: retailer.id,
+    amount: paise(2_500),
+    details: {},
+    processing: { paymentId, status: 'PROCESSING' as const, note: '₹25.00 held; sending to the recharge operator' },
+  };
+  await acts.openHeldPayment(open);
+  // The whole balance is held: a re-run that checked the funds again would be refused.
+  await acts.openHeldPayment(open);
+  expect(await db.knex('payment_records').where({ id: paymentId }).first('status')).toEqual({ status: 'PROCESSING' });
+  expect(await db.knex('payment_events').where({ payment_id: paymentId }).orderBy('id').select('status')).toEqual([
+    { status: 'CREATED' },
+    { status: 'PROCESSING' },
+  ]);
+  expect(await count('holds', { reference: holdReferenceOf('recharge', paymentId) })).toBe(1);
+  expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '25.00', held: '25.00' });
+});
+
+it('a refused hold records no PROCESSING: the record stays CREATED, nothing held', async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('10.00');
+  const err = await acts
+    .openHeldPayment({
+      kind: 'recharge',
+      paymentId,
+      userId: retailer.id,
+      amount: paise(2_500),
+      details: {},
+      processing: { paymentId, status: 'PROCESSING', note: 'held' },
+    })
+    .catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'insufficient_funds', nonRetryable: true });
+  expect(await db.knex('payment_records').where({ id: paymentId }).first('status')).toEqual({ status: 'CREATED' });
+  expect(await db.knex('payment_events').where({ payment_id: paymentId }).select('status')).toEqual([
+    { status: 'CREATED' },
+  ]);
+  expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '10.00', held: '0.00' });
+});
+
 it('settling twice captures, pays the commissions and records COMPLETED once', async () => {
   const { distributor, retailer, paymentId } = await retailerUnderDistributor('100.00');
   await acts.openHeldPayment({ kind: 'recharge', paymentId, userId: retailer.id, amount: paise(2_500), details: {} });

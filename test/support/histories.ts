@@ -24,12 +24,18 @@ export const REVERSALS_AFTER_CLOSE_HISTORY_DIR = path.join(HISTORY_DIR, 'reversa
 
 /**
  * Histories recorded since the `held-steps-merged` patch (workflows/heldPayment.ts): a held
- * payment records and holds in one step, and settles in one. Where new recordings go.
+ * payment records and holds in one step, and settles in one.
  */
 export const HELD_STEPS_MERGED_HISTORY_DIR = path.join(HISTORY_DIR, 'held-steps-merged');
 
+/**
+ * Histories recorded since the `held-opens-processing` patch (workflows/heldPayment.ts): the
+ * step that records and holds also records PROCESSING. Where new recordings go.
+ */
+export const HELD_OPENS_PROCESSING_HISTORY_DIR = path.join(HISTORY_DIR, 'held-opens-processing');
+
 const wanted = (name: string) => {
-  const file = path.join(HELD_STEPS_MERGED_HISTORY_DIR, `${name}.pb`);
+  const file = path.join(HELD_OPENS_PROCESSING_HISTORY_DIR, `${name}.pb`);
   return existsSync(file) && process.env.RECORD_HISTORIES !== '1' ? undefined : file;
 };
 

@@ -154,8 +154,7 @@ describe('the Temporal UI reads like a payments console', () => {
     const activitySummaries = summariesIn(events);
     expect(activitySummaries).toEqual(
       expect.arrayContaining([
-        'recording the payment, holding ₹149.00 on the wallet',
-        'record PROCESSING: ₹149.00 held; sending to the recharge operator',
+        'recording the payment, holding ₹149.00 on the wallet, then PROCESSING',
         'sending the order to the recharge operator',
         'capturing the held amount, paying commissions to the uplines, then COMPLETED: the recharge operator confirmed the payment (SUCCESS)',
       ]),

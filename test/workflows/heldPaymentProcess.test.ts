@@ -39,9 +39,10 @@ class Fake {
     const acts = this.steps();
     return {
       ...acts,
-      async openHeldPayment() {
+      async openHeldPayment(o: { processing?: StatusChange }) {
         await acts.startHeldPayment();
         await acts.holdPaymentFunds();
+        if (o.processing) await acts.recordPaymentStatus(o.processing);
       },
       async settleHeldPayment(s: { commissions?: unknown; completed: StatusChange }) {
         await acts.captureHeldPayment();

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { testEnv } from '../support/env';
 import {
+  HELD_OPENS_PROCESSING_HISTORY_DIR,
   HELD_STEPS_MERGED_HISTORY_DIR,
   HISTORY_DIR,
   LOCAL_STEPS_HISTORY_DIR,
@@ -88,6 +89,11 @@ const GENERATIONS = [
   { name: 'with local database steps', dir: LOCAL_STEPS_HISTORY_DIR, expected: BEFORE_REVERSAL_RUNS },
   { name: 'with reversals after close', dir: REVERSALS_AFTER_CLOSE_HISTORY_DIR, expected: SINCE_REVERSAL_RUNS },
   { name: 'with held steps merged', dir: HELD_STEPS_MERGED_HISTORY_DIR, expected: SINCE_REVERSAL_RUNS },
+  {
+    name: 'with PROCESSING recorded on opening',
+    dir: HELD_OPENS_PROCESSING_HISTORY_DIR,
+    expected: SINCE_REVERSAL_RUNS,
+  },
 ];
 
 describe.each(GENERATIONS)('histories $name', ({ dir, expected: EXPECTED }) => {
