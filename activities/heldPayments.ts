@@ -16,6 +16,7 @@ import { workflowIdFor } from '../domain/payments';
 import { heldPaymentCapture, reversalRefund } from '../domain/recipes';
 import { holdReferenceOf } from '../domain/references';
 import { PROVIDER_OF_KIND } from '../domain/reports';
+import { TransientError } from '../domain/errors';
 import { providerCall } from './providerCall';
 import type { HeldPaymentKind, HeldPaymentRecord, ProviderOrder, ProviderOutcome } from '../domain/contracts';
 import type { StatusChange } from '../domain/payments';
@@ -89,12 +90,21 @@ export function heldPaymentActivities(deps: {
      * it also records `processing` (PROCESSING), the last step before the API answers. Each
      * part is idempotent on the payment's id, so a re-run after a crash neither records nor
      * holds twice; a refused hold fails with its rule, the record left CREATED, as the separate
-     * steps did.
+     * steps did. A failure to record PROCESSING, the hold placed, is retried, never a refusal.
      */
     async openHeldPayment(p: HeldPaymentRecord & { processing?: StatusChange }): Promise<void> {
       await startHeldPayment(p);
       await holdPaymentFunds(p);
-      if (p.processing) await deps.recordPaymentStatus(p.processing);
+      if (!p.processing) return;
+      try {
+        await deps.recordPaymentStatus(p.processing);
+      } catch (err) {
+        // The amount is held now: a failure here must never read as a refused hold (the
+        // workflow would record FAILED with the money still held). Retried until it records.
+        throw new TransientError(
+          `${p.paymentId}: the amount is held, recording PROCESSING failed: ${(err as Error).message}`,
+        );
+      }
     },
 
     /**

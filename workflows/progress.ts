@@ -152,6 +152,7 @@ export class PaymentProgress {
     recordWith: (change: StatusChange) => Promise<unknown> = this.record,
   ): Promise<void> {
     if (status === this.status && !extra.actor) return;
+    if (!canTransition(this.status, status)) throw new Error(`illegal transition ${this.status} → ${status}`);
     // The workflow's own state changes first: the read model (written next) must never be
     // ahead of it, or an operator acting on what the API shows could be refused by the
     // update validator that still sees the old status.
@@ -173,9 +174,10 @@ export class PaymentProgress {
    * Runs `step`, which does its own work and records the move to `status` as its last act, and
    * only then moves the workflow there: for a step whose refusal must leave the payment where it
    * was (opening a held payment: a refused hold fails it from CREATED, and it never was
-   * PROCESSING). The read model leads the workflow for the step's few milliseconds, before the
-   * API has answered; an operator acting then is refused by the update validator and can try
-   * again, the safe way round.
+   * PROCESSING). The read model leads the workflow from the step's commit until the step's result
+   * reaches the workflow: milliseconds, or until the step re-runs if the worker dies in between,
+   * always before the API has answered. An operator acting then is refused by the update
+   * validator and can try again, the safe way round.
    */
   async moveOnceRecorded(status: PaymentStatus, note: string, step: (change: StatusChange) => Promise<unknown>) {
     if (!canTransition(this.status, status)) throw new Error(`illegal transition ${this.status} → ${status}`);

@@ -117,6 +117,21 @@ it('a refused hold records no PROCESSING: the record stays CREATED, nothing held
   expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '10.00', held: '0.00' });
 });
 
+it('a failure to record PROCESSING after the hold is retryable, never read as a refused hold', async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('100.00');
+  const open = { kind: 'recharge' as const, paymentId, userId: retailer.id, amount: paise(2_500), details: {} };
+  await acts.openHeldPayment(open);
+  // A record the status step must refuse to move to PROCESSING (a broken assumption, not a rule).
+  await db.knex('payment_records').where({ id: paymentId }).update({ status: 'COMPLETED' });
+  const err = await acts
+    .openHeldPayment({ ...open, processing: { paymentId, status: 'PROCESSING', note: 'held' } })
+    .catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'unavailable', nonRetryable: false });
+  expect((err as Error).message).toMatch(/the amount is held, recording PROCESSING failed/);
+  expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '100.00', held: '25.00' });
+  await db.knex('payment_records').where({ id: paymentId }).update({ status: 'CREATED', settled_at: null });
+});
+
 it('settling twice captures, pays the commissions and records COMPLETED once', async () => {
   const { distributor, retailer, paymentId } = await retailerUnderDistributor('100.00');
   await acts.openHeldPayment({ kind: 'recharge', paymentId, userId: retailer.id, amount: paise(2_500), details: {} });

@@ -257,6 +257,9 @@ it('a refused hold fails at once with the rule, nothing sent', async () => {
   const result = await withWorker(f, async (start) => (await start()).result());
   expect(result).toMatchObject({ status: 'FAILED', failureCode: 'insufficient_funds' });
   expect(f.calls).toEqual(['record', 'hold']);
+  // Failed from CREATED: neither the read model nor the workflow's timeline was ever PROCESSING.
+  expect(f.statuses).toEqual(['FAILED']);
+  expect(result.timeline.map((t: { status: string }) => t.status)).toEqual(['FAILED']);
 });
 
 it('pending, then the status checks find the success', async () => {
