@@ -2,6 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors';
 import { AuditEntry, auditedChange } from '../../db/audit';
+import { retryOnLockConflict } from '../../db/ledger/transaction';
 import { liveSessions, revokeOtherSessions, revokeSession, SessionRow } from '../../db/sessions';
 import type { AppDeps } from '../deps';
 import type { AuthUser } from '../auth/guards';
@@ -89,10 +90,15 @@ export function sessionRoutes(deps: AppDeps) {
       access: 'user',
       responses: { 200: z.object({ signedOut: z.number().int() }) },
       handler: async ({ user, ctx }) => {
-        const signedOut = await auditedChange(
-          knex,
-          (trx) => revokeOtherSessions(trx, user.id, user.sessionId, 'signed_out_elsewhere'),
-          (n) => entry(ctx, user, 'auth.sessions_revoked', user.sessionId, { signedOut: n }),
+        // Again from the start when InnoDB picks it as a deadlock victim: it walks the user's
+        // sessions by their index, and a request's last-used touch (which takes no user lock)
+        // locks a session row and then its index entry, the other way round.
+        const signedOut = await retryOnLockConflict(() =>
+          auditedChange(
+            knex,
+            (trx) => revokeOtherSessions(trx, user.id, user.sessionId, 'signed_out_elsewhere'),
+            (n) => entry(ctx, user, 'auth.sessions_revoked', user.sessionId, { signedOut: n }),
+          ),
         );
         return { body: { signedOut } };
       },

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AuditEntry, auditedChange } from '../../db/audit';
 import { verifyPassword } from '../../db/passwords';
+import { retryOnLockConflict } from '../../db/ledger/transaction';
 import { lockUserSessions, markSessionTwoFactor, revokeOtherSessions } from '../../db/sessions';
 import {
   disableTwoFactor,
@@ -128,26 +129,30 @@ export function twoFactorRoutes(deps: AppDeps) {
         const proven = state.secretSealed;
         await proveSecondFactor(ctx.ip, user.id, body.code);
         const { codes, hashes } = issueRecoveryCodes();
-        await auditedChange(
-          knex,
-          async (trx) => {
-            // The user's row first, as every change of sessions takes it (db/sessions.ts): the
-            // recovery codes' foreign key would otherwise take it shared before the session
-            // change wants it exclusive, and deadlock with a logout or posting beside it.
-            await lockUserSessions(trx, user.id);
-            // Only the secret the code was checked against: a setup in between replaced it.
-            if (!(await enableTwoFactor(trx, user.id, proven, hashes))) {
-              throw new ConflictError(
-                'enrolment started again meanwhile; confirm the new secret',
-                'two_factor_setup_changed',
-              );
-            }
-            // The code just proved the second factor in this session; sessions signed in with the
-            // password alone end.
-            await markSessionTwoFactor(trx, user.id, user.sessionId);
-            await revokeOtherSessions(trx, user.id, user.sessionId, 'two_factor_enabled');
-          },
-          () => entry(ctx, user, 'auth.2fa_enabled'),
+        // Again from the start if InnoDB picks it as a deadlock victim (the sign-out of the other
+        // sessions below meets last-used touches as routes/sessions.ts describes).
+        await retryOnLockConflict(() =>
+          auditedChange(
+            knex,
+            async (trx) => {
+              // The user's row first, as every change of sessions takes it (db/sessions.ts): the
+              // recovery codes' foreign key would otherwise take it shared before the session
+              // change wants it exclusive, and deadlock with a logout or posting beside it.
+              await lockUserSessions(trx, user.id);
+              // Only the secret the code was checked against: a setup in between replaced it.
+              if (!(await enableTwoFactor(trx, user.id, proven, hashes))) {
+                throw new ConflictError(
+                  'enrolment started again meanwhile; confirm the new secret',
+                  'two_factor_setup_changed',
+                );
+              }
+              // The code just proved the second factor in this session; sessions signed in with the
+              // password alone end.
+              await markSessionTwoFactor(trx, user.id, user.sessionId);
+              await revokeOtherSessions(trx, user.id, user.sessionId, 'two_factor_enabled');
+            },
+            () => entry(ctx, user, 'auth.2fa_enabled'),
+          ),
         );
         return { body: { recoveryCodes: codes } };
       },
