@@ -203,6 +203,7 @@ class HeldPayment {
         };
         return false;
       }
+      // Already there when the opening step recorded it (a move to the same status does nothing).
       await this.progress.moveTo('PROCESSING', processing);
       // The API answers now: the money is reserved and the order is ours to finish.
       this.accepted = { paymentId: this.paymentId, status: this.progress.status };
