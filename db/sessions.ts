@@ -11,6 +11,7 @@ import type { UserRow } from './users';
 import { deviceName } from './devices';
 import { retryOnLockConflict } from './ledger/transaction';
 import { selectRows } from './sql';
+import { InvariantViolation } from '../domain/errors';
 import { missingTriggers } from './triggers';
 import { SESSION_VERSION_TRIGGERS } from './migrations/024_session_version';
 
@@ -123,7 +124,8 @@ export async function rotateRefreshToken(
           's.two_factor_at as session_two_factor_at',
         );
       if (!row) return { ok: false, reason: 'unknown' };
-      if (row.user_id !== owner.user_id) throw new Error('a refresh token changed owner during its refresh');
+      if (row.user_id !== owner.user_id)
+        throw new InvariantViolation('a refresh token changed owner during its refresh');
       const now = new Date();
       const userId: number = row.user_id;
       if (row.session_revoked_at) return { ok: false, reason: 'ended', userId };
@@ -171,7 +173,8 @@ export async function rotateRefreshToken(
  * beside it (a session row, then the user's) deadlocked.
  */
 export async function lockUserSessions(trx: Knex, userId: number): Promise<number | undefined> {
-  if (!(trx as Knex.Transaction).isTransaction) throw new Error('a change of sessions runs in a transaction');
+  if (!(trx as Knex.Transaction).isTransaction)
+    throw new InvariantViolation('a change of sessions runs in a transaction');
   // A locking read is a current read: the version as committed now, which no change of a
   // session can move before this transaction ends (each writes this row).
   return (await trx('users').where({ id: userId }).forUpdate().first('session_version'))?.session_version;

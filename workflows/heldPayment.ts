@@ -187,7 +187,8 @@ class HeldPayment {
     const processing = `₹${formatRupees(order.amount)} held; sending to ${this.who}`;
     return CancellationScope.nonCancellable(async () => {
       try {
-        if (this.opensProcessing) await this.progress.moveOnceRecorded('PROCESSING', processing, (c) => this.open(c));
+        if (this.opensProcessing)
+          await this.progress.moveOnceRecorded('PROCESSING', processing, (c) => this.recordAndHold(c));
         else await this.recordAndHold();
         this.held = true;
       } catch (err) {
@@ -211,28 +212,21 @@ class HeldPayment {
     });
   }
 
-  /** Records the payment, holds its amount and records `processing`, in one step; a refused hold throws its refusal. */
-  private open(processing: StatusChange): Promise<void> {
-    const { order } = this.plan;
-    this.progress.step = `recording the payment, holding ₹${formatRupees(order.amount)} on the wallet, then PROCESSING`;
-    return this.acts.steps.openHeldPayment({
-      kind: this.kind,
-      paymentId: this.paymentId,
-      userId: order.userId,
-      amount: order.amount,
-      details: this.plan.details,
-      processing,
-    });
-  }
-
-  /** Records the payment, then holds its amount; a refused hold throws its refusal. */
-  private async recordAndHold(): Promise<void> {
+  /**
+   * Records the payment, then holds its amount, and records `processing` when given (one step,
+   * under `HELD_OPENS_PROCESSING`); a refused hold throws its refusal.
+   */
+  private async recordAndHold(processing?: StatusChange): Promise<void> {
     const { order } = this.plan;
     const hold = { kind: this.kind, paymentId: this.paymentId, userId: order.userId, amount: order.amount };
     const holding = `holding ₹${formatRupees(order.amount)} on the wallet`;
     if (this.stepsMerged) {
-      this.progress.step = `recording the payment, ${holding}`;
-      await this.acts.steps.openHeldPayment({ ...hold, details: this.plan.details });
+      this.progress.step = `recording the payment, ${holding}${processing ? ', then PROCESSING' : ''}`;
+      await this.acts.steps.openHeldPayment({
+        ...hold,
+        details: this.plan.details,
+        ...(processing ? { processing } : {}),
+      });
       return;
     }
     this.progress.step = 'recording the payment';

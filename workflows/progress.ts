@@ -152,22 +152,14 @@ export class PaymentProgress {
     recordWith: (change: StatusChange) => Promise<unknown> = this.record,
   ): Promise<void> {
     if (status === this.status && !extra.actor) return;
-    if (!canTransition(this.status, status)) throw new Error(`illegal transition ${this.status} → ${status}`);
+    this.mayMoveTo(status);
     // The workflow's own state changes first: the read model (written next) must never be
     // ahead of it, or an operator acting on what the API shows could be refused by the
     // update validator that still sees the old status.
     this.enter(status, note, extra);
-    this.recording++;
-    try {
-      // Never cancelled half-way: a cancel must not leave the read model behind the workflow.
-      // A change made by an operator carries the decision, audited where the change is recorded.
-      const decision = extra.actor && this.decision ? { decision: this.decision } : {};
-      await CancellationScope.nonCancellable(() =>
-        recordWith({ paymentId: this.paymentId, status, note, ...extra, ...decision }),
-      );
-    } finally {
-      this.recording--;
-    }
+    // A change made by an operator carries the decision, audited where the change is recorded.
+    const decision = extra.actor && this.decision ? { decision: this.decision } : {};
+    await this.write(recordWith, { paymentId: this.paymentId, status, note, ...extra, ...decision });
   }
 
   /**
@@ -180,14 +172,27 @@ export class PaymentProgress {
    * validator and can try again, the safe way round.
    */
   async moveOnceRecorded(status: PaymentStatus, note: string, step: (change: StatusChange) => Promise<unknown>) {
+    this.mayMoveTo(status);
+    await this.write(step, { paymentId: this.paymentId, status, note });
+    this.enter(status, note, {});
+  }
+
+  private mayMoveTo(status: PaymentStatus): void {
     if (!canTransition(this.status, status)) throw new Error(`illegal transition ${this.status} → ${status}`);
+  }
+
+  /**
+   * Records `change` by `write`, never cancelled half-way (a cancel must not leave the read model
+   * behind the workflow), and counted while in flight: an operator's update answers only once
+   * every write is done.
+   */
+  private async write(write: (change: StatusChange) => Promise<unknown>, change: StatusChange): Promise<void> {
     this.recording++;
     try {
-      await CancellationScope.nonCancellable(() => step({ paymentId: this.paymentId, status, note }));
+      await CancellationScope.nonCancellable(() => write(change));
     } finally {
       this.recording--;
     }
-    this.enter(status, note, {});
   }
 
   /** The workflow's side of a move: status, details, timeline and search attribute. */
