@@ -44,6 +44,7 @@ import {
   bareSelectUrl,
   heldPaymentShapeCeiling,
   startBareServer,
+  topUpShapeCeiling,
   trivialWorkflows,
 } from './bench/ceilings';
 import { seedHeavyHistory } from './bench/heavyUser';
@@ -315,6 +316,11 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
   // Left abandoned, 200 orders would each poll PhonePe every 3 s from their 22nd second
   // (PhonePe's schedule, domain/polling.ts) and load the measurements after them.
   const payments: Array<Promise<unknown>> = [];
+  // The top-up's ceiling, right before them.
+  const topupShape = await timed(
+    "ceiling: a trivial workflow on a top-up's path, answered at its update, 1 client",
+    () => topUpShapeCeiling(stack.temporalAddress, dir, { iterations }),
+  );
   const topup = await timed('top-ups answered with the PhonePe page, 1 client', async () => {
     const figure = await closedLoop(oneClient, async () => {
       const order = String((await pay(33, '/v1/payments/topups', { amount: '10.00' }, 201)).redirectUrl)
@@ -407,7 +413,8 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
       vs: local16,
       target: { rateRatio: 0.7 },
     },
-    { what: 'top-up with PhonePe page (1)', figure: topup, target: { p99: 150 } },
+    { what: "trivial wf on a top-up's path, answered (1)", figure: topupShape, ceiling: true },
+    { what: 'top-up with PhonePe page (1)', figure: topup, vs: topupShape, target: { p99: 150 } },
     { what: "trivial wf on a held payment's path, answered (1)", figure: heldShape, ceiling: true },
     { what: 'recharge answered 202 (1)', figure: recharge, vs: heldShape, target: { p99: 150 } },
     { what: 'recharge answered 202, after the last settled (1)', figure: rechargeAlone },

@@ -5,13 +5,13 @@
  * server (empty; three local activities; three regular ones; a held payment's path).
  */
 import path from 'node:path';
-import { Client, WithStartWorkflowOperation } from '@temporalio/client';
+import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import type { ExecuteValues } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { freePort, portOpen, startProcess, Started, waitFor } from '../stack/processes';
 import { closedLoop, closedLoopsTakingTurns, Figure } from './load';
-import { acceptedUpdate, heldPaymentShape } from './trivialWorkflows';
+import { acceptedUpdate, heldPaymentShape, providerEventSignal, topUpShape } from './trivialWorkflows';
 
 const here = __dirname;
 const tsx = (script: string) => [process.execPath, ['--import', 'tsx', path.join(here, script)]] as const;
@@ -303,20 +303,44 @@ export function heldPaymentShapeCeiling(
   logDir: string,
   o: { iterations: number },
 ): Promise<Figure> {
+  return shapeCeiling(temporalAddress, logDir, o, heldPaymentShape, () => undefined);
+}
+
+/**
+ * The top-up's ceiling: a workflow with a top-up's path and nothing in its steps
+ * (trivialWorkflows.ts, topUpShape), answered at its update as a top-up is with its page; the
+ * client then signals it without waiting, as the bench pays each page, so the previous one's
+ * status check and credit run beside the next, as a top-up's do.
+ */
+export function topUpShapeCeiling(temporalAddress: string, logDir: string, o: { iterations: number }): Promise<Figure> {
+  return shapeCeiling(temporalAddress, logDir, o, topUpShape, (handle) => handle.signal(providerEventSignal));
+}
+
+/** A payment-shaped trivial workflow started by update-with-start and timed to its answer, one client. */
+function shapeCeiling(
+  temporalAddress: string,
+  logDir: string,
+  o: { iterations: number },
+  shape: (id: string) => Promise<void>,
+  afterAnswer: (handle: WorkflowHandle) => Promise<void> | undefined,
+): Promise<Figure> {
   return withTrivialWorker(temporalAddress, logDir, async (client, taskQueue, workflowId) => {
     const started: string[] = [];
+    const after: Array<Promise<void> | undefined> = [];
     const figure = await closedLoop({ clients: 1, iterations: o.iterations, warmup: 5 }, async () => {
       const id = workflowId();
       started.push(id);
       await client.workflow.executeUpdateWithStart(acceptedUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation(heldPaymentShape, {
+        startWorkflowOperation: new WithStartWorkflowOperation(shape, {
           taskQueue,
           workflowId: id,
           args: [id],
           workflowIdConflictPolicy: 'FAIL',
         }),
       });
+      after.push(afterAnswer(client.workflow.getHandle(id)));
     });
+    await Promise.all(after);
     // The last ones are still settling when the loop ends: stopping their worker then would
     // leave them open on the server for good.
     await Promise.all(started.map((id) => client.workflow.getHandle(id).result()));

@@ -1,7 +1,7 @@
 /**
  * The benchmark's Temporal ceilings: workflows that do nothing but what the engine's must (run
- * three activities, local or regular; or take a held payment's path), so the server's and SDK's
- * own cost is measured alone.
+ * three activities, local or regular; or take a held payment's or a top-up's path), so the
+ * server's and SDK's own cost is measured alone.
  */
 import {
   condition,
@@ -52,4 +52,31 @@ export async function heldPaymentShape(id: string): Promise<void> {
   await condition(() => providerSpoke, '1 minute');
   await regular.noop(2);
   await local.noop(3);
+}
+
+/**
+ * A top-up's path with nothing in its steps, answered where a top-up is: started with an update,
+ * one local activity (record), a regular activity (the PhonePe order), one local activity
+ * (AWAITING_PAYMENT), the answer; then, once the "customer" has paid (the client signals after
+ * the answer, as the bench pays after each), a regular activity (the status check) and two local
+ * activities (the credit, COMPLETED).
+ */
+export async function topUpShape(id: string): Promise<void> {
+  let answered = false;
+  let paid = false;
+  setHandler(acceptedUpdate, async () => {
+    await condition(() => answered);
+    return id;
+  });
+  setHandler(providerEventSignal, () => {
+    paid = true;
+  });
+  await local.noop(1);
+  await regular.noop(2);
+  await local.noop(3);
+  answered = true;
+  await condition(() => paid, '1 minute');
+  await regular.noop(4);
+  await local.noop(5);
+  await local.noop(6);
 }

@@ -102,6 +102,28 @@ describe('top-up', () => {
     expect(f.credited).toEqual([50_000]);
   });
 
+  it('an order id already used (a workflow reset) is refused by PhonePe: the workflow finds it and opens a second order', async () => {
+    const f = phonePe();
+    const paymentId = id();
+    // The order a reset workflow's first attempt meets, created before the reset.
+    f.orders.set(paymentId, { state: 'PENDING', amount: 50_000 });
+    const create = f.activities.createPhonePeOrder;
+    f.activities.createPhonePeOrder = async (r) => {
+      if (f.orders.has(r.merchantOrderId ?? r.paymentId))
+        throw ApplicationFailure.nonRetryable('merchantOrderId was already used', 'provider_rejected');
+      return create(r);
+    };
+    const result = await workers.run(f.activities, async (start) => {
+      const h = await start('topUpWorkflow', `topup:${paymentId}`, [topUp(paymentId)]);
+      const page = await h.executeUpdate(topUpStartedUpdate);
+      expect(page.redirectUrl).toBe(`https://phonepe.example/${paymentId}-2`);
+      f.orders.get(`${paymentId}-2`)!.state = 'COMPLETED';
+      return h.result();
+    });
+    expect(result.status).toBe('COMPLETED');
+    expect(f.credited).toEqual([50_000]);
+  });
+
   it('a different amount confirmed waits for an operator, who credits what was paid', async () => {
     const f = phonePe();
     const paymentId = id();

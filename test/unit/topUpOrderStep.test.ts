@@ -1,0 +1,73 @@
+/**
+ * A top-up's order step with PhonePe in memory: a first attempt creates the order without asking
+ * PhonePe first (one round trip fewer before the customer gets the page); a retry, whose earlier
+ * attempt may have created the order with its answer lost, asks first and never creates it twice.
+ * The top-up suites drive the same step against the simulator.
+ */
+import { MockActivityEnvironment } from '@temporalio/testing';
+import type { Knex } from 'knex';
+import { topUpActivities } from '../../activities/topup';
+import type { Ledger } from '../../db/ledger';
+import { paise } from '../../domain/money';
+import type { PhonePeGateway, PhonePeOrder } from '../../providers/phonepe/client';
+
+/** PhonePe's orders in memory, every call made to it, and the order step over it (no database touched). */
+function phonePe() {
+  const orders = new Map<string, PhonePeOrder>();
+  const calls: string[] = [];
+  const gateway: PhonePeGateway = {
+    async createOrder(req) {
+      calls.push(`create ${req.merchantOrderId}`);
+      orders.set(req.merchantOrderId, { state: 'PENDING', amount: req.amount, expireAt: Date.now() + 600_000 });
+      return { redirectUrl: `https://phonepe.example/${req.merchantOrderId}`, expireAt: Date.now() + 600_000 };
+    },
+    async findOrder(id) {
+      calls.push(`find ${id}`);
+      return orders.get(id) ?? null;
+    },
+    createRefund: () => Promise.reject(new Error('not used')),
+    findRefund: () => Promise.reject(new Error('not used')),
+  };
+  const { createPhonePeOrder } = topUpActivities({ knex: {} as Knex, ledger: {} as Ledger, phonepe: gateway });
+  return { calls, createPhonePeOrder };
+}
+
+const request = {
+  paymentId: 'pay_ORDER1',
+  amount: paise(50_000),
+  redirectUrl: 'https://nexaspay.example/back',
+  expireAfterSeconds: 600,
+};
+type Step = ReturnType<typeof phonePe>['createPhonePeOrder'];
+/** The step run as its `k`th attempt in a worker. */
+const asAttempt = (k: number, step: Step): ReturnType<Step> =>
+  new MockActivityEnvironment({ attempt: k }).run(step, request);
+
+it('a first attempt creates the order without asking PhonePe first', async () => {
+  const { calls, createPhonePeOrder } = phonePe();
+  const order = await asAttempt(1, createPhonePeOrder);
+  expect(order.redirectUrl).toBe('https://phonepe.example/pay_ORDER1');
+  expect(calls).toEqual(['create pay_ORDER1']);
+});
+
+it('a retry finds the order an earlier attempt created: its page is lost, nothing is created twice', async () => {
+  const { calls, createPhonePeOrder } = phonePe();
+  // The first attempt created the order, and its answer never came back.
+  await asAttempt(1, createPhonePeOrder);
+  const order = await asAttempt(2, createPhonePeOrder);
+  expect(order.redirectUrl).toBeNull();
+  expect(calls).toEqual(['create pay_ORDER1', 'find pay_ORDER1']);
+});
+
+it('a retry of an order PhonePe never created creates it', async () => {
+  const { calls, createPhonePeOrder } = phonePe();
+  const order = await asAttempt(2, createPhonePeOrder);
+  expect(order.redirectUrl).toBe('https://phonepe.example/pay_ORDER1');
+  expect(calls).toEqual(['find pay_ORDER1', 'create pay_ORDER1']);
+});
+
+it('outside a worker, where no attempt is counted, it asks PhonePe first', async () => {
+  const { calls, createPhonePeOrder } = phonePe();
+  await createPhonePeOrder(request);
+  expect(calls).toEqual(['find pay_ORDER1', 'create pay_ORDER1']);
+});
