@@ -9,7 +9,6 @@ import { createTopUpRecords, markGatewayPaymentSucceeded, markTopUpFailed, topUp
 import type { Paise } from '../domain/money';
 import { topUpCredit } from '../domain/recipes';
 import type { PhonePeGateway, PhonePeOrder } from '../providers/phonepe/client';
-import { currentContext } from './activityContext';
 import { PHONEPE_CALLS, providerCall } from './providerCall';
 
 export type OrderCheck =
@@ -32,11 +31,7 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
 
     /**
      * Creates the order unless it exists. A timeout on /pay leaves the outcome unknown, so a
-     * retry first asks PhonePe: an order that exists is never created twice (found, its page is
-     * lost). A first attempt has sent nothing yet and creates at once, sparing the customer a
-     * round trip to PhonePe; should the id have been used all the same (a workflow reset from the
-     * Temporal UI), PhonePe refuses the reused id and the workflow, asking PhonePe, finds the
-     * order and treats its page as lost.
+     * retry first asks PhonePe: an order that exists is never created twice.
      */
     async createPhonePeOrder(req: {
       paymentId: string;
@@ -47,10 +42,8 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
       expireAfterSeconds: number;
     }): Promise<{ redirectUrl: string | null; expireAt: number }> {
       const merchantOrderId = req.merchantOrderId ?? req.paymentId;
-      // Outside a worker (tests, scripts) no attempt is counted: ask first, the safe way.
-      const firstAttempt = currentContext()?.info.attempt === 1;
       return providerCall(PHONEPE_CALLS.createOrder, async (stopIfCancelled) => {
-        const existing = firstAttempt ? null : await phonepe.findOrder(merchantOrderId);
+        const existing = await phonepe.findOrder(merchantOrderId);
         if (existing)
           return { redirectUrl: null, expireAt: existing.expireAt ?? Date.now() + req.expireAfterSeconds * 1000 };
         stopIfCancelled();

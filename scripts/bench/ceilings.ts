@@ -326,7 +326,8 @@ function shapeCeiling(
 ): Promise<Figure> {
   return withTrivialWorker(temporalAddress, logDir, async (client, taskQueue, workflowId) => {
     const started: string[] = [];
-    const after: Array<Promise<void> | undefined> = [];
+    // Each settles to its error, if any: a rejection left pending through the loop would end the process.
+    const after: Array<Promise<unknown>> = [];
     const figure = await closedLoop({ clients: 1, iterations: o.iterations, warmup: 5 }, async () => {
       const id = workflowId();
       started.push(id);
@@ -338,12 +339,18 @@ function shapeCeiling(
           workflowIdConflictPolicy: 'FAIL',
         }),
       });
-      after.push(afterAnswer(client.workflow.getHandle(id)));
+      after.push(
+        Promise.resolve(afterAnswer(client.workflow.getHandle(id))).then(
+          () => undefined,
+          (err) => err,
+        ),
+      );
     });
-    await Promise.all(after);
+    const failed = (await Promise.all(after)).find((err) => err !== undefined);
     // The last ones are still settling when the loop ends: stopping their worker then would
-    // leave them open on the server for good.
+    // leave them open on the server for good (one whose signal failed waits out its timer).
     await Promise.all(started.map((id) => client.workflow.getHandle(id).result()));
+    if (failed) throw failed;
     return figure;
   });
 }

@@ -102,10 +102,10 @@ describe('top-up', () => {
     expect(f.credited).toEqual([50_000]);
   });
 
-  it('an order id already used (a workflow reset) is refused by PhonePe: the workflow finds it and opens a second order', async () => {
+  it('an order refused as already existing: the workflow finds it at PhonePe and opens a second order', async () => {
     const f = phonePe();
     const paymentId = id();
-    // The order a reset workflow's first attempt meets, created before the reset.
+    // A slow attempt and its retry both found no order and both sent it: the later send is refused.
     f.orders.set(paymentId, { state: 'PENDING', amount: 50_000 });
     const create = f.activities.createPhonePeOrder;
     f.activities.createPhonePeOrder = async (r) => {
