@@ -2,7 +2,7 @@
  * The ceilings every figure is compared with, measured on the same machine in the same run:
  * a bare Koa + mysql2 point select, a bare two-account posting transaction (and the same posting
  * with the ledger's own statements and tables), and trivial workflows on the same Temporal
- * server (empty; three local activities; three regular ones; a held payment's path).
+ * server (empty; three local activities; three regular ones; a top-up's path; a held payment's path).
  */
 import path from 'node:path';
 import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
