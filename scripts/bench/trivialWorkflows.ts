@@ -37,19 +37,11 @@ export const providerEventSignal = defineSignal('providerEvent');
  * activity (the status check); one local activity (settle).
  */
 export async function heldPaymentShape(id: string): Promise<void> {
-  let answered = false;
-  let providerSpoke = false;
-  setHandler(acceptedUpdate, async () => {
-    await condition(() => answered);
-    return id;
-  });
-  setHandler(providerEventSignal, () => {
-    providerSpoke = true;
-  });
+  const payment = paymentHandlers(id);
   await local.noop(1);
-  answered = true;
+  payment.answer();
   await regular.signalAfterReturning(id);
-  await condition(() => providerSpoke, '1 minute');
+  await payment.signalled();
   await regular.noop(2);
   await local.noop(3);
 }
@@ -62,21 +54,36 @@ export async function heldPaymentShape(id: string): Promise<void> {
  * activities (the credit, COMPLETED).
  */
 export async function topUpShape(id: string): Promise<void> {
+  const payment = paymentHandlers(id);
+  await local.noop(1);
+  await regular.noop(2);
+  await local.noop(3);
+  payment.answer();
+  await payment.signalled();
+  await regular.noop(4);
+  await local.noop(5);
+  await local.noop(6);
+}
+
+/**
+ * A payment's two messages, as the engine's workflows have them: the update that starts it,
+ * answered once `answer()` is called, and the provider's signal, waited for by `signalled()` (a
+ * minute at most, so a lost signal cannot leave the workflow open).
+ */
+function paymentHandlers(id: string) {
   let answered = false;
-  let paid = false;
+  let signalled = false;
   setHandler(acceptedUpdate, async () => {
     await condition(() => answered);
     return id;
   });
   setHandler(providerEventSignal, () => {
-    paid = true;
+    signalled = true;
   });
-  await local.noop(1);
-  await regular.noop(2);
-  await local.noop(3);
-  answered = true;
-  await condition(() => paid, '1 minute');
-  await regular.noop(4);
-  await local.noop(5);
-  await local.noop(6);
+  return {
+    answer: () => {
+      answered = true;
+    },
+    signalled: () => condition(() => signalled, '1 minute'),
+  };
 }
