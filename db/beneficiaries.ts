@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { ConflictError, NotFoundError } from '../domain/errors';
-import { isDuplicateKey } from './ledger/transaction';
+import { isDuplicateKey } from './sql';
 import { decryptSecret, encryptSecret, keyedHash, sealKeysOf, SecretKeys } from './secretBox';
 
 export type BeneficiaryKeys = SecretKeys;

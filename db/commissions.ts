@@ -22,7 +22,7 @@ import { InsufficientFundsError } from '../domain/errors';
 import type { Paise } from '../domain/money';
 import type { Ledger } from './ledger';
 import { fromDecimal, toDecimal } from './money';
-import { isDuplicateKey } from './ledger/transaction';
+import { isDuplicateKey } from './sql';
 
 /** Up to three uplines through parent_distributor_id; level = distance from the user. */
 export async function uplinesOf(db: Knex | Knex.Transaction, userId: number): Promise<Upline[]> {

@@ -7,7 +7,7 @@
  */
 import type { Knex } from 'knex';
 import { ConflictError } from '../domain/errors';
-import { isDuplicateKey } from './ledger/transaction';
+import { isDuplicateKey } from './sql';
 
 export type IdempotencyClaim =
   | { fresh: true; resourceId: string }

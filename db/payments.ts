@@ -17,11 +17,19 @@ import {
   TimelineEntry,
 } from '../domain/payments';
 import { fromDecimal, toDecimal } from './money';
-import { isDuplicateKey } from './ledger/transaction';
+import {
+  Db,
+  insertRow,
+  inSqlTransaction,
+  isDuplicateKey,
+  selectRows,
+  SqlTransaction,
+  update,
+  updateWhere,
+} from './sql';
 import { startReversalWatch } from './reversalWatch';
 import { settleUndeliveredReversals } from './webhooks';
 import { newestFirstPage } from './statements';
-import { Db, inSqlTransaction, insertRow, selectRows, SqlTransaction, update, updateWhere } from './sql';
 
 export interface PaymentRecord {
   id: string;

@@ -22,6 +22,7 @@
  *    (db/knex.ts), closing the least recently used.
  */
 import type { Knex } from 'knex';
+import { TransientError } from '../domain/errors';
 
 type Row = Record<string, unknown>;
 /** Where a statement runs: on a pooled connection, in a knex transaction, or in an `inSqlTransaction`. */
@@ -119,6 +120,49 @@ export async function inSqlTransaction<T>(knex: Knex, fn: (trx: SqlTransaction) 
     throw err;
   } finally {
     void client.releaseConnection(conn);
+  }
+}
+
+const DEADLOCK = 1213; // ER_LOCK_DEADLOCK
+const LOCK_WAIT_TIMEOUT = 1205; // ER_LOCK_WAIT_TIMEOUT
+const MAX_ATTEMPTS = 8;
+
+export function sqlErrno(err: unknown): number | undefined {
+  return typeof err === 'object' && err !== null && 'errno' in err ? (err as { errno: number }).errno : undefined;
+}
+
+export const isDuplicateKey = (err: unknown) => sqlErrno(err) === 1062;
+
+let retriedLockConflicts = 0;
+/**
+ * How many transactions (the ledger's, and the few others run through `retryOnLockConflict`) were
+ * retried after a deadlock or lock timeout: a test signal, since lock ordering should keep the
+ * ledger's at zero.
+ */
+export const lockConflictRetries = () => retriedLockConflicts;
+
+/**
+ * Runs `transaction` (one whole database transaction), again from the start when InnoDB picks
+ * it as a deadlock victim or a lock wait times out. The whole transaction was rolled back in
+ * both cases (a lock wait timeout rolls back only its statement, but the transaction's runner
+ * rolls back the rest as it fails), so a retry cannot double anything. Bounded: past the limit
+ * the caller gets a retryable TransientError (an activity retry or the client tries again later).
+ */
+export async function retryOnLockConflict<T>(transaction: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (err) {
+      const errno = sqlErrno(err);
+      if (errno !== DEADLOCK && errno !== LOCK_WAIT_TIMEOUT) throw err;
+      retriedLockConflicts++;
+      if (attempt >= MAX_ATTEMPTS) {
+        throw new TransientError(`transaction gave up after ${attempt} lock conflicts`, { errno });
+      }
+      // Jittered exponential backoff so the contenders do not collide again in lockstep.
+      const delay = Math.min(200, 5 * 2 ** attempt) * (0.5 + Math.random());
+      await new Promise((r) => setTimeout(r, delay));
+    }
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Knex } from 'knex';
 import { BusinessRuleError, ConflictError, NotFoundError } from '../domain/errors';
 import { Role, userCodeFor } from '../domain/users';
-import { isDuplicateKey } from './ledger/transaction';
+import { isDuplicateKey } from './sql';
 import { User } from './models';
 
 export interface UserRow {

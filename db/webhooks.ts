@@ -5,8 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { isDuplicateKey } from './ledger/transaction';
-import { Db, update } from './sql';
+import { Db, isDuplicateKey, update } from './sql';
 
 export interface StoredWebhook {
   id: number;

@@ -2,7 +2,7 @@ import type { Context } from 'koa';
 import { z } from 'zod';
 import { NotFoundError } from '../../domain/errors';
 import { AuditEntry, auditedChange } from '../../db/audit';
-import { retryOnLockConflict } from '../../db/ledger/transaction';
+import { retryOnLockConflict } from '../../db/sql';
 import { liveSessions, revokeOtherSessions, revokeSession, SessionRow } from '../../db/sessions';
 import type { AppDeps } from '../deps';
 import type { AuthUser } from '../auth/guards';

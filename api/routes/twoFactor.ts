@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AuditEntry, auditedChange } from '../../db/audit';
 import { verifyPassword } from '../../db/passwords';
-import { retryOnLockConflict } from '../../db/ledger/transaction';
+import { retryOnLockConflict } from '../../db/sql';
 import { lockUserSessions, markSessionTwoFactor, revokeOtherSessions } from '../../db/sessions';
 import {
   disableTwoFactor,

@@ -22,8 +22,8 @@ import { add, formatRupees, Paise, subtract } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { LockedUser, lockUser, saveUser } from './accounts';
 import { checkLimits, Clock, postJournal, wallClock } from './posting';
-import { insertRow, selectRows, SqlTransaction, updateById } from '../sql';
-import { inLedgerTransaction, isDuplicateKey } from './transaction';
+import { insertRow, isDuplicateKey, selectRows, SqlTransaction, updateById } from '../sql';
+import { inLedgerTransaction } from './transaction';
 
 export interface ReserveRequest {
   reference: string;

@@ -36,8 +36,8 @@ import { countUsage, usageAt } from '../../domain/limitUsage';
 import { add, formatRupees, Paise, subtract, ZERO } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { LockedAccount, LockedUser, lockSystemAccounts, lockUserAccounts, saveUsers } from './accounts';
-import { insertRow, insertRows, SqlTransaction, updateById, updateWhere } from '../sql';
-import { inLedgerTransaction, isDuplicateKey } from './transaction';
+import { insertRow, insertRows, isDuplicateKey, SqlTransaction, updateById, updateWhere } from '../sql';
+import { inLedgerTransaction } from './transaction';
 
 export interface PostingHooks {
   holdId?: number;

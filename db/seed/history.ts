@@ -16,7 +16,7 @@ import { clawBackCommissions, payCommissions } from '../commissions';
 import { createLedger, Ledger } from '../ledger';
 import { hashPassword } from '../passwords';
 import { toDecimal } from '../money';
-import { sqlErrno } from '../ledger/transaction';
+import { sqlErrno } from '../sql';
 import { istDate } from '../../domain/calendar';
 import { Paise, paise, ZERO } from '../../domain/money';
 import { PaymentKind, PaymentStatus, workflowIdFor } from '../../domain/payments';

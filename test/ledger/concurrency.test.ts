@@ -3,7 +3,7 @@
  * lock ordering, the unique-reference arbiter and the bounded deadlock retry.
  */
 import { createLedger, Ledger } from '../../db/ledger';
-import { ledgerLockConflictRetries } from '../../db/ledger/transaction';
+import { lockConflictRetries } from '../../db/sql';
 import { HoldAlreadyResolvedError, InsufficientFundsError } from '../../domain/errors';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { createUser, expectLedgerInvariants, rs, walletOf } from '../support/ledger';
@@ -18,12 +18,12 @@ beforeAll(async () => {
 afterAll(() => db.drop());
 let retriesBefore = 0;
 beforeEach(() => {
-  retriesBefore = ledgerLockConflictRetries();
+  retriesBefore = lockConflictRetries();
 });
 afterEach(async () => {
   await expectLedgerInvariants(db.knex);
   // Lock ordering, not the retry loop, is what keeps these from deadlocking.
-  expect(ledgerLockConflictRetries() - retriesBefore).toBe(0);
+  expect(lockConflictRetries() - retriesBefore).toBe(0);
 });
 
 it('100 parallel ₹10 debits from a ₹500 wallet: exactly 50 succeed, the rest are insufficient_funds', async () => {

@@ -1,14 +1,14 @@
 import {
-  inSqlTransaction,
   insertRow,
   insertRows,
+  inSqlTransaction,
+  isDuplicateKey,
   selectRows,
   SqlTransaction,
   updateById,
   updateWhere,
 } from '../../db/sql';
 import type { Knex } from 'knex';
-import { isDuplicateKey } from '../../db/ledger/transaction';
 import { createKnex } from '../../db/knex';
 import { createTestDatabase, TestDatabase } from '../support/db';
 
