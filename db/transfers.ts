@@ -3,12 +3,17 @@ import type { Knex } from 'knex';
 import { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
 import { insertPaymentRecord } from './payments';
+import { selectRows } from './sql';
 
 export async function findUserByCode(
   knex: Knex,
   userCode: string,
 ): Promise<{ id: number; userCode: string; isActive: boolean } | undefined> {
-  const row = await knex('users').where({ user_code: userCode }).first('id', 'user_code', 'is_active');
+  const [row] = await selectRows<{ id: number; user_code: string; is_active: number }>(
+    knex,
+    'SELECT id, user_code, is_active FROM users WHERE user_code = ? LIMIT 1',
+    [userCode],
+  );
   return row ? { id: row.id, userCode: row.user_code, isActive: Boolean(row.is_active) } : undefined;
 }
 

@@ -53,7 +53,7 @@ import {
   alternating,
   balancedOrders,
   closedLoop,
-  cpuMicros,
+  CpuMeter,
   httpLoadsTakingTurns,
   residentMb,
   timedThenWait,
@@ -184,36 +184,33 @@ interface Read extends HttpTarget {
 /**
  * The reads and their ceiling taking turns (load.ts, httpLoadsTakingTurns), and the CPU time
  * each read's server, MariaDB and this process (the load generator) used per request over that
- * read's windows: on a machine they share, throughput is about the inverse of their sum, so this
- * shows where a read's time goes.
+ * read's windows (CpuMeter).
  */
 async function readsTakingTurns(
   cpu: CpuRow[],
   o: { seconds: number; database: number | undefined },
   reads: Read[],
 ): Promise<Figure[]> {
-  const used = reads.map(() => ({ server: 0, database: 0, load: 0 }));
+  const meters = reads.map((read) => new CpuMeter({ server: read.server, database: o.database }));
   const figures = await httpLoadsTakingTurns(
     // One full balanced design: each read follows each other (and the bare select) once.
     { connections: 32, seconds: o.seconds, rounds: balancedOrders(reads.length).length },
     reads,
     async (k, window) => {
-      const read = reads[k]!;
-      const from = { server: cpuMicros(read.server), database: cpuMicros(o.database), self: process.cpuUsage() };
-      const figure = await window();
-      const self = process.cpuUsage(from.self);
-      used[k]!.server += cpuMicros(read.server) - from.server;
-      used[k]!.database += cpuMicros(o.database) - from.database;
-      used[k]!.load += self.user + self.system;
+      let figure!: Figure;
+      await meters[k]!.measure(async () => {
+        figure = await window();
+        return figure.count;
+      });
       return figure;
     },
   );
-  figures.forEach((figure, k) =>
+  reads.forEach((read, k) =>
     cpu.push({
-      what: reads[k]!.what,
-      serverUs: used[k]!.server / figure.count,
-      databaseUs: used[k]!.database / figure.count,
-      loadUs: used[k]!.load / figure.count,
+      what: read.what,
+      serverUs: meters[k]!.perOperation('server'),
+      databaseUs: meters[k]!.perOperation('database'),
+      loadUs: meters[k]!.perOperation('load'),
     }),
   );
   return figures;
@@ -306,9 +303,28 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
   const transfer1 = await timed('transfers answered COMPLETED, 1 client', () =>
     closedLoop({ clients: 1, iterations }, transfer),
   );
+  // What each process used per workflow in each load's windows; the worker is the one serving
+  // that load's workflows (the trivial worker for the ceiling).
+  let workflowCpu: Array<CpuMeter<'api' | 'worker' | 'temporal' | 'database'>> | undefined;
   const [local16, transfer16] = await timed(
     'transfers answered COMPLETED, 16 clients, taking turns with the trivial workflow (3 local activities)',
-    () => againstTrivialWorkflows(stack.temporalAddress, dir, { seconds }, transfer),
+    () =>
+      againstTrivialWorkflows(stack.temporalAddress, dir, { seconds }, transfer, (k, window, trivialWorkerPid) => {
+        const meter = (worker: number | undefined) =>
+          new CpuMeter({ api: apiPid, worker, temporal: stack.pid('temporal'), database });
+        workflowCpu ??= [meter(trivialWorkerPid), meter(stack.pid('worker-1'))];
+        return workflowCpu[k]!.measure(window);
+      }),
+  );
+  ['trivial wf, 3 local activities (16)', 'transfers answered COMPLETED (16)'].forEach((what, k) =>
+    cpu.push({
+      what,
+      serverUs: workflowCpu![k]!.perOperation('api'),
+      workerUs: workflowCpu![k]!.perOperation('worker'),
+      temporalUs: workflowCpu![k]!.perOperation('temporal'),
+      databaseUs: workflowCpu![k]!.perOperation('database'),
+      loadUs: workflowCpu![k]!.perOperation('load'),
+    }),
   );
   // As many as the transfers: with fewer than 100 samples a p99 is only the slowest one.
   const oneClient = { clients: 1, iterations };

@@ -221,7 +221,7 @@ export interface TrivialCeilings {
 async function withTrivialWorker<T>(
   temporalAddress: string,
   logDir: string,
-  measure: (client: Client, taskQueue: string, workflowId: () => string) => Promise<T>,
+  measure: (client: Client, taskQueue: string, workflowId: () => string, workerPid: number | undefined) => Promise<T>,
 ): Promise<T> {
   const taskQueue = `bench-trivial-${Date.now()}`;
   const [cmd, args] = tsx('trivialWorker.ts');
@@ -241,7 +241,7 @@ async function withTrivialWorker<T>(
       () => client.workflow.execute('emptyWorkflow', { taskQueue, workflowId: workflowId() }).then(() => true),
       120_000,
     );
-    return await measure(client, taskQueue, workflowId);
+    return await measure(client, taskQueue, workflowId, proc.child.pid);
   } finally {
     await connection.close();
     await proc.stop();
@@ -273,21 +273,24 @@ export function trivialWorkflows(
  * The 16-client ceiling of a payment that completes in its workflow (the trivial workflow with
  * three local activities) and that payment's own load, taking turns on the same server, the
  * trivial worker running throughout: [ceiling, figure]. Measured one after the other, the two
- * windows' ratio moved between 46% and 91% across a day's runs of the same code.
+ * windows' ratio moved between 46% and 91% across a day's runs of the same code. `around` runs
+ * each measured window (k = 0: the ceiling's), given the trivial worker's pid, to count what it used.
  */
 export function againstTrivialWorkflows(
   temporalAddress: string,
   logDir: string,
   o: { seconds: number },
   figure: (client: number, i: number) => Promise<void>,
+  around?: (k: number, window: () => Promise<number>, trivialWorkerPid: number | undefined) => Promise<void>,
 ): Promise<[Figure, Figure]> {
-  return withTrivialWorker(temporalAddress, logDir, (client, taskQueue, workflowId) =>
+  return withTrivialWorker(temporalAddress, logDir, (client, taskQueue, workflowId, workerPid) =>
     closedLoopsTakingTurns(
       { clients: 16, seconds: 2 * o.seconds, rounds: 4 },
       async () => {
         await client.workflow.execute('threeLocalActivities', { taskQueue, workflowId: workflowId(), args: [] });
       },
       figure,
+      around && ((k, window) => around(k, window, workerPid)),
     ),
   );
 }

@@ -78,12 +78,17 @@ async function runClosedLoop(
  * Two closed loops compared with each other (a figure and its ceiling), taking turns in `rounds`
  * windows (a, b, a, b, …) after a warm-up of each, where one window each would compare two
  * moments of a machine whose speed moves by tens of percent within minutes. Each figure is every
- * sample of its windows: the rate over their time, exact percentiles.
+ * sample of its windows: the rate over their time, exact percentiles. `around`, if given, runs
+ * each measured window of loop `k` (0 for `a`), which resolves to the operations it completed,
+ * to count what the window used.
  */
 export async function closedLoopsTakingTurns(
   o: { clients: number; seconds: number; rounds: number },
   a: (client: number, i: number) => Promise<void>,
   b: (client: number, i: number) => Promise<void>,
+  around: (k: number, window: () => Promise<number>) => Promise<void> = async (_k, window) => {
+    await window();
+  },
 ): Promise<[Figure, Figure]> {
   const ops = [a, b];
   const runs: LoopRun[][] = [[], []];
@@ -95,7 +100,12 @@ export async function closedLoopsTakingTurns(
   };
   for (const k of [0, 1]) await measureWindow(k, WARMUP_SECONDS * 1000);
   for (let r = 0; r < o.rounds; r++) {
-    for (const k of [0, 1]) runs[k]!.push(await measureWindow(k, (o.seconds * 1000) / o.rounds));
+    for (const k of [0, 1])
+      await around(k, async () => {
+        const run = await measureWindow(k, (o.seconds * 1000) / o.rounds);
+        runs[k]!.push(run);
+        return run.samples.length;
+      });
   }
   const merged = (rs: LoopRun[]) =>
     figureOf(
@@ -305,5 +315,33 @@ export function cpuMicros(pid: number | undefined): number {
     return (Number(fields[11]) + Number(fields[12])) * 10_000;
   } catch {
     return NaN;
+  }
+}
+
+/**
+ * The CPU that some processes (by pid) and this one (the load generator) used over measured
+ * windows, per operation the windows completed, in µs: on a machine they share, a load's rate is
+ * about the inverse of their sum, so this shows where an operation's time goes.
+ */
+export class CpuMeter<Name extends string> {
+  private readonly used = new Map<Name | 'load', number>();
+  private operations = 0;
+
+  constructor(private readonly pids: Record<Name, number | undefined>) {}
+
+  /** Runs `window`, which resolves to the operations it completed, counting what it used. */
+  async measure(window: () => Promise<number>): Promise<void> {
+    const names = Object.keys(this.pids) as Name[];
+    const from = names.map((n) => cpuMicros(this.pids[n]));
+    const self = process.cpuUsage();
+    this.operations += await window();
+    names.forEach((n, i) => this.used.set(n, (this.used.get(n) ?? 0) + cpuMicros(this.pids[n]) - from[i]!));
+    const load = process.cpuUsage(self);
+    this.used.set('load', (this.used.get('load') ?? 0) + load.user + load.system);
+  }
+
+  /** µs per operation of `name` (NaN if its pid is unknown or nothing was measured). */
+  perOperation(name: Name | 'load'): number {
+    return (this.used.get(name) ?? NaN) / this.operations;
   }
 }

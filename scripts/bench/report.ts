@@ -169,24 +169,37 @@ function driftOf(fresh: Row, later: Row) {
     : { compared: 'p50 ms', before: fresh.figure.p50, now: later.figure.p50, worse: true };
 }
 
-/** CPU per request of a read, by process: where its time goes on a machine they share. */
+/** CPU per request (a read) or per workflow, by process: where its time goes on a machine they share. */
 export interface CpuRow {
   what: string;
   /** The API (or the bare server), MariaDB and the bench itself (the load generator), in µs. */
   serverUs: number;
   databaseUs: number;
   loadUs: number;
+  /** For workflows: the worker serving them and the Temporal server. */
+  workerUs?: number;
+  temporalUs?: number;
 }
 
 export function printCpu(rows: CpuRow[]): void {
-  const header = ['CPU per request (µs)', 'API or server', 'MariaDB', 'load generator', 'total'];
-  const us = (v: number) => (Number.isFinite(v) ? num(v) : 'not measured');
+  const header = [
+    'CPU per request or workflow (µs)',
+    'API or server',
+    'worker',
+    'Temporal',
+    'MariaDB',
+    'load generator',
+    'total',
+  ];
+  const us = (v: number | undefined) => (v === undefined ? '–' : Number.isFinite(v) ? num(v) : 'not measured');
   const lines = rows.map((r) => [
     r.what,
     us(r.serverUs),
+    us(r.workerUs),
+    us(r.temporalUs),
     us(r.databaseUs),
     us(r.loadUs),
-    us(r.serverUs + r.databaseUs + r.loadUs),
+    us(r.serverUs + (r.workerUs ?? 0) + (r.temporalUs ?? 0) + r.databaseUs + r.loadUs),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const line = (cells: string[]) =>

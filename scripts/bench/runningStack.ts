@@ -12,7 +12,7 @@ import type { FullStack } from '../stack/fullStack';
 import { envWithDevStack } from '../stack/devEnv';
 
 export type BenchStack = Pick<FullStack, 'apiUrls' | 'simulatorUrl' | 'databaseUrl' | 'temporalAddress' | 'stop'> & {
-  pid(target: 'api-1' | 'worker-1' | 'mariadb'): number | undefined;
+  pid(target: 'api-1' | 'worker-1' | 'mariadb' | 'temporal'): number | undefined;
 };
 
 /** The pid of the local process listening on `url`'s port, if `ss` can see it (a Node process unless `anyProcess`). */
@@ -44,6 +44,7 @@ export async function connectToRunningStack(apiUrl: string): Promise<BenchStack>
     'api-1': listenerPid(api),
     'worker-1': listenerPid(env.WORKER_HEALTH_URL),
     mariadb: listenerPid(env.DATABASE_URL, true),
+    temporal: listenerPid(`http://${env.TEMPORAL_ADDRESS}`, true),
   };
   return {
     apiUrls: [api],

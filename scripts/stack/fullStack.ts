@@ -31,7 +31,7 @@ export interface FullStack {
   simulatorUrl: string;
   databaseUrl: string;
   temporalAddress: string;
-  /** The process id of a running API or worker (to read its memory). */
+  /** The process id of a running service (to read its memory or CPU). */
   pid(target: Target): number | undefined;
   /** kill -9, wait `downMs`, start again (waiting until it serves). */
   crash(target: Target, downMs: number): Promise<void>;
@@ -170,6 +170,7 @@ export async function startFullStack(o: FullStackOptions): Promise<FullStack> {
       },
       kill: () => temporal.kill(),
       stop: () => temporal.stop(),
+      pid: () => temporal.pid(),
     },
     {
       name: 'mariadb',

@@ -14,6 +14,8 @@ export interface TemporalDevServer {
   kill(): Promise<void>;
   /** How the server ended, or undefined while it runs. */
   exitStatus(): string | undefined;
+  /** The server's process id (to read the CPU it used). */
+  pid(): number | undefined;
 }
 
 export interface TemporalServerOptions {
@@ -109,5 +111,6 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
     stop: proc.stop,
     kill: proc.kill,
     exitStatus: proc.exitStatus,
+    pid: () => proc.child.pid,
   };
 }

@@ -1,7 +1,7 @@
 /** The benchmark's turns: every load in every round, in orders where each follows every other equally often. */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { balancedOrders, httpLoadsTakingTurns } from '../../scripts/bench/load';
+import { balancedOrders, closedLoopsTakingTurns, CpuMeter, httpLoadsTakingTurns } from '../../scripts/bench/load';
 
 const servers: http.Server[] = [];
 afterAll(async () => {
@@ -72,4 +72,47 @@ it('refuses a number of rounds that is not a whole balanced design', async () =>
   await expect(httpLoadsTakingTurns({ connections: 1, seconds: 1, rounds: 3 }, targets)).rejects.toThrow(
     /multiple of 6 rounds/,
   );
+});
+
+it('takes turns between two closed loops, each window counted by its own loop', async () => {
+  const order: number[] = [];
+  const counted = [0, 0];
+  const sleep = (ms: number) => () => new Promise<void>((resolve) => setTimeout(resolve, ms));
+  const [a, b] = await closedLoopsTakingTurns(
+    { clients: 2, seconds: 2, rounds: 4 },
+    sleep(5),
+    sleep(20),
+    async (k, window) => {
+      order.push(k);
+      counted[k]! += await window();
+    },
+  );
+  expect(order).toEqual([0, 1, 0, 1, 0, 1, 0, 1]);
+  expect([a.count, b.count]).toEqual(counted);
+  // Two clients sleeping 5 ms and 20 ms per operation: about four times as many a's.
+  expect(a.count).toBeGreaterThan(2 * b.count);
+}, 60_000);
+
+it("meters each process's CPU per operation over the measured windows only", async () => {
+  const burn = (ms: number) => {
+    const until = performance.now() + ms;
+    while (performance.now() < until);
+  };
+  const meter = new CpuMeter({ self: process.pid, unknown: undefined });
+  await meter.measure(async () => {
+    burn(200);
+    return 10;
+  });
+  burn(300); // between windows: not counted
+  await meter.measure(async () => {
+    burn(200);
+    return 10;
+  });
+  // 400 ms of CPU over 20 operations: 20 ms each, read from /proc in 10 ms ticks and from
+  // process.cpuUsage(); the 300 ms between the windows would make it 35.
+  for (const name of ['self', 'load'] as const) {
+    expect(meter.perOperation(name)).toBeGreaterThan(15_000);
+    expect(meter.perOperation(name)).toBeLessThan(28_000);
+  }
+  expect(meter.perOperation('unknown')).toBeNaN();
 });
