@@ -331,7 +331,8 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
   // Each customer then pays on PhonePe's page, as most do, beside the next request (not timed).
   // Left abandoned, 200 orders would each poll PhonePe every 3 s from their 22nd second
   // (PhonePe's schedule, domain/polling.ts) and load the measurements after them.
-  const payments: Array<Promise<unknown>> = [];
+  // Each settles to its error, if any: a rejection left pending through the loop would end the process.
+  const payments: Array<Promise<Error | undefined>> = [];
   // The top-up's ceiling, right before them.
   const topupShape = await timed(
     "ceiling: a trivial workflow on a top-up's path, answered at its update, 1 client",
@@ -343,10 +344,14 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
         .split('/')
         .pop();
       payments.push(
-        fetch(`${stack.simulatorUrl}/phonepe/checkout/${order}/pay`, { method: 'POST', redirect: 'manual' }),
+        fetch(`${stack.simulatorUrl}/phonepe/checkout/${order}/pay`, { method: 'POST', redirect: 'manual' }).then(
+          () => undefined,
+          (err: Error) => err,
+        ),
       );
     });
-    await Promise.all(payments);
+    const failed = (await Promise.all(payments)).find((err) => err !== undefined);
+    if (failed) throw new Error(`paying a top-up's PhonePe page: ${failed.message}`);
     return figure;
   });
   // Each recharge to its own number: `series` keeps the two loops' numbers apart.
