@@ -181,6 +181,21 @@ interface Read extends HttpTarget {
   server: number | undefined;
 }
 
+/** A row of the CPU table from what `meter` counted; `server` is the API (or the bare server). */
+function cpuRow(what: string, meter: CpuMeter<string>): CpuRow {
+  const optional = (name: 'worker' | 'temporal') => (meter.counts(name) ? meter.perOperation(name) : undefined);
+  return {
+    what,
+    serverUs: meter.perOperation('server'),
+    databaseUs: meter.perOperation('database'),
+    loadUs: meter.perOperation('load'),
+    workerUs: optional('worker'),
+    temporalUs: optional('temporal'),
+    machineUs: meter.perOperation('machine'),
+    busyCores: meter.busyCores(),
+  };
+}
+
 /**
  * The reads and their ceiling taking turns (load.ts, httpLoadsTakingTurns), and the CPU time
  * each read's server, MariaDB and this process (the load generator) used per request over that
@@ -205,14 +220,7 @@ async function readsTakingTurns(
       return figure;
     },
   );
-  reads.forEach((read, k) =>
-    cpu.push({
-      what: read.what,
-      serverUs: meters[k]!.perOperation('server'),
-      databaseUs: meters[k]!.perOperation('database'),
-      loadUs: meters[k]!.perOperation('load'),
-    }),
-  );
+  reads.forEach((read, k) => cpu.push(cpuRow(read.what, meters[k]!)));
   return figures;
 }
 
@@ -305,27 +313,20 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
   );
   // What each process used per workflow in each load's windows; the worker is the one serving
   // that load's workflows (the trivial worker for the ceiling).
-  let workflowCpu: Array<CpuMeter<'api' | 'worker' | 'temporal' | 'database'>> | undefined;
+  let workflowCpu: Array<CpuMeter<'server' | 'worker' | 'temporal' | 'database'>> | undefined;
   const [local16, transfer16] = await timed(
     'transfers answered COMPLETED, 16 clients, taking turns with the trivial workflow (3 local activities)',
     () =>
       againstTrivialWorkflows(stack.temporalAddress, dir, { seconds }, transfer, (k, window, trivialWorkerPid) => {
         const meter = (worker: number | undefined) =>
-          new CpuMeter({ api: apiPid, worker, temporal: stack.pid('temporal'), database });
+          new CpuMeter({ server: apiPid, worker, temporal: stack.pid('temporal'), database });
         workflowCpu ??= [meter(trivialWorkerPid), meter(stack.pid('worker-1'))];
         return workflowCpu[k]!.measure(window);
       }),
   );
-  ['trivial wf, 3 local activities (16)', 'transfers answered COMPLETED (16)'].forEach((what, k) =>
-    cpu.push({
-      what,
-      serverUs: workflowCpu![k]!.perOperation('api'),
-      workerUs: workflowCpu![k]!.perOperation('worker'),
-      temporalUs: workflowCpu![k]!.perOperation('temporal'),
-      databaseUs: workflowCpu![k]!.perOperation('database'),
-      loadUs: workflowCpu![k]!.perOperation('load'),
-    }),
-  );
+  if (!workflowCpu) throw new Error('the 16-client transfers and their ceiling measured no window');
+  cpu.push(cpuRow('trivial wf, 3 local activities (16)', workflowCpu[0]!));
+  cpu.push(cpuRow('transfers answered COMPLETED (16)', workflowCpu[1]!));
   // As many as the transfers: with fewer than 100 samples a p99 is only the slowest one.
   const oneClient = { clients: 1, iterations };
   // Each customer then pays on PhonePe's page, as most do, beside the next request (not timed).
@@ -345,7 +346,8 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
         .pop();
       payments.push(
         fetch(`${stack.simulatorUrl}/phonepe/checkout/${order}/pay`, { method: 'POST', redirect: 'manual' }).then(
-          () => undefined,
+          // The checkout page answers a payment with its redirect back to the merchant.
+          (res) => (res.status === 303 ? undefined : new Error(`order ${order}: HTTP ${res.status}`)),
           (err: Error) => err,
         ),
       );

@@ -308,7 +308,7 @@ export function residentMb(pid: number | undefined): number {
  * CPU time (user + system, every thread) a process has used, in microseconds (Linux: fields 14
  * and 15 of /proc/<pid>/stat, in clock ticks of 1/100 s). NaN when it cannot be read.
  */
-export function cpuMicros(pid: number | undefined): number {
+function cpuMicros(pid: number | undefined): number {
   if (!pid) return NaN;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
@@ -319,13 +319,30 @@ export function cpuMicros(pid: number | undefined): number {
 }
 
 /**
- * The CPU that some processes (by pid) and this one (the load generator) used over measured
- * windows, per operation the windows completed, in µs: on a machine they share, a load's rate is
- * about the inverse of their sum, so this shows where an operation's time goes.
+ * The CPU time every CPU of the machine spent busy (not idle or waiting for I/O), in
+ * microseconds (Linux: /proc/stat's first line, in clock ticks of 1/100 s); NaN when unreadable.
+ */
+export function machineBusyMicros(): number {
+  try {
+    const ticks = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+    const [user, nice, system, , , irq, softirq, steal] = ticks;
+    return (user! + nice! + system! + irq! + softirq! + steal!) * 10_000;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * The CPU that some processes (by pid), this one (the load generator) and the whole machine used
+ * over measured windows, per operation the windows completed, in µs: on a machine they share, a
+ * load's rate is about the inverse of their sum, so this shows where an operation's time goes.
+ * The machine's share beyond the processes named is everything else on it (the kernel, other
+ * processes, and time a virtual machine's CPUs were taken by its host: steal).
  */
 export class CpuMeter<Name extends string> {
-  private readonly used = new Map<Name | 'load', number>();
+  private readonly used = new Map<Name | 'load' | 'machine', number>();
   private operations = 0;
+  private seconds = 0;
 
   constructor(private readonly pids: Record<Name, number | undefined>) {}
 
@@ -334,14 +351,32 @@ export class CpuMeter<Name extends string> {
     const names = Object.keys(this.pids) as Name[];
     const from = names.map((n) => cpuMicros(this.pids[n]));
     const self = process.cpuUsage();
+    const machine = machineBusyMicros();
+    const started = performance.now();
     this.operations += await window();
-    names.forEach((n, i) => this.used.set(n, (this.used.get(n) ?? 0) + cpuMicros(this.pids[n]) - from[i]!));
+    this.seconds += (performance.now() - started) / 1000;
+    names.forEach((n, i) => this.add(n, cpuMicros(this.pids[n]) - from[i]!));
     const load = process.cpuUsage(self);
-    this.used.set('load', (this.used.get('load') ?? 0) + load.user + load.system);
+    this.add('load', load.user + load.system);
+    this.add('machine', machineBusyMicros() - machine);
+  }
+
+  private add(name: Name | 'load' | 'machine', us: number): void {
+    this.used.set(name, (this.used.get(name) ?? 0) + us);
   }
 
   /** µs per operation of `name` (NaN if its pid is unknown or nothing was measured). */
-  perOperation(name: Name | 'load'): number {
+  perOperation(name: Name | 'load' | 'machine'): number {
     return (this.used.get(name) ?? NaN) / this.operations;
+  }
+
+  /** Whether `name` is one of the processes this meter counts. */
+  counts(name: string): name is Name {
+    return Object.hasOwn(this.pids, name);
+  }
+
+  /** How many of the machine's CPUs were busy on average over the windows. */
+  busyCores(): number {
+    return (this.used.get('machine') ?? NaN) / 1e6 / this.seconds;
   }
 }

@@ -179,6 +179,9 @@ export interface CpuRow {
   /** For workflows: the worker serving them and the Temporal server. */
   workerUs?: number;
   temporalUs?: number;
+  /** The whole machine's busy CPU per operation (the processes above and everything else), and its busy cores. */
+  machineUs: number;
+  busyCores: number;
 }
 
 export function printCpu(rows: CpuRow[]): void {
@@ -190,6 +193,8 @@ export function printCpu(rows: CpuRow[]): void {
     'MariaDB',
     'load generator',
     'total',
+    'whole machine',
+    'cores busy',
   ];
   const us = (v: number | undefined) => (v === undefined ? '–' : Number.isFinite(v) ? num(v) : 'not measured');
   const lines = rows.map((r) => [
@@ -200,6 +205,8 @@ export function printCpu(rows: CpuRow[]): void {
     us(r.databaseUs),
     us(r.loadUs),
     us(r.serverUs + (r.workerUs ?? 0) + (r.temporalUs ?? 0) + r.databaseUs + r.loadUs),
+    us(r.machineUs),
+    Number.isFinite(r.busyCores) ? r.busyCores.toFixed(2) : 'not measured',
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
   const line = (cells: string[]) =>

@@ -15,16 +15,21 @@ export type BenchStack = Pick<FullStack, 'apiUrls' | 'simulatorUrl' | 'databaseU
   pid(target: 'api-1' | 'worker-1' | 'mariadb' | 'temporal'): number | undefined;
 };
 
-/** The pid of the local process listening on `url`'s port, if `ss` can see it (a Node process unless `anyProcess`). */
+/**
+ * The pid of the local process listening on `url`'s port, if `ss` can see it: a Node process, or
+ * with `anyProcess` any process but docker-proxy (in front of a container, its CPU and memory are
+ * not the service's).
+ */
 function listenerPid(url: string | undefined, anyProcess = false): number | undefined {
   if (!url) return undefined;
   const { hostname, port, protocol } = new URL(url);
   if (!['127.0.0.1', 'localhost', '::1', '[::1]'].includes(hostname)) return undefined;
   const r = spawnSync('ss', ['-ltnpH', `sport = :${port || (protocol === 'https:' ? 443 : 80)}`], { encoding: 'utf8' });
   const pid = /pid=(\d+)/.exec(r.stdout ?? '')?.[1];
-  // A port published by Docker is held by docker-proxy: its memory is not the engine's.
-  const isNode = pid && /node/.test(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '');
-  return pid && (isNode || anyProcess) ? Number(pid) : undefined;
+  if (!pid) return undefined;
+  const program = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')[0] ?? '';
+  const isNode = /node/.test(program);
+  return isNode || (anyProcess && !/docker-proxy/.test(program)) ? Number(pid) : undefined;
 }
 
 export async function connectToRunningStack(apiUrl: string): Promise<BenchStack> {
