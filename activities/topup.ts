@@ -22,6 +22,17 @@ export type OrderCheck =
       paymentMode?: undefined;
     };
 
+/**
+ * A PhonePe order opened for a top-up, or found already open: then its page is not ours to give
+ * (`redirectUrl` null), and `paid` says the customer already paid it (a workflow reset to before
+ * this step finds the order it opened the first time).
+ */
+export interface CreatedOrder {
+  redirectUrl: string | null;
+  expireAt: number;
+  paid?: true;
+}
+
 export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: PhonePeGateway }) {
   const { knex, ledger, phonepe } = deps;
   return {
@@ -40,12 +51,16 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
       amount: Paise;
       redirectUrl: string;
       expireAfterSeconds: number;
-    }): Promise<{ redirectUrl: string | null; expireAt: number }> {
+    }): Promise<CreatedOrder> {
       const merchantOrderId = req.merchantOrderId ?? req.paymentId;
       return providerCall(PHONEPE_CALLS.createOrder, async (stopIfCancelled) => {
         const existing = await phonepe.findOrder(merchantOrderId);
         if (existing)
-          return { redirectUrl: null, expireAt: existing.expireAt ?? Date.now() + req.expireAfterSeconds * 1000 };
+          return {
+            redirectUrl: null,
+            expireAt: existing.expireAt ?? Date.now() + req.expireAfterSeconds * 1000,
+            ...(existing.state === 'COMPLETED' ? { paid: true as const } : {}),
+          };
         stopIfCancelled();
         return phonepe.createOrder({
           merchantOrderId,

@@ -21,7 +21,7 @@ import {
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
-import type { OrderCheck } from '../activities/topup';
+import type { CreatedOrder, OrderCheck } from '../activities/topup';
 import { formatRupees, Paise } from '../domain/money';
 import { paymentDeadlineMs, PollingPlan } from '../domain/polling';
 import { merchantOrderIdOf } from '../domain/payments';
@@ -124,7 +124,12 @@ class TopUp {
     await this.acts.steps.startTopUp({ paymentId: this.paymentId, userId: this.input.userId, amount: this.amount });
     const order = await this.createOrder();
     if (!order) return undefined;
-    if (!order.redirectUrl) {
+    if (order.paid) {
+      this.startError = {
+        message: 'this top-up was already paid at PhonePe; read its status instead',
+        type: 'invalid_state',
+      };
+    } else if (!order.redirectUrl) {
       this.startError = {
         message:
           'PhonePe created the order but its payment page could not be retrieved, and new orders did not help; start a new top-up',
@@ -137,9 +142,11 @@ class TopUp {
     upsertSearchAttributes([{ key: ProviderRefKey, value: this.current() }]);
     await this.progress.moveTo(
       'AWAITING_PAYMENT',
-      this.orders.length > 1
-        ? `PhonePe order ${this.current()} created (the page of the first was lost)`
-        : 'PhonePe order created',
+      order.paid
+        ? `PhonePe order ${this.current()} found, already paid`
+        : this.orders.length > 1
+          ? `PhonePe order ${this.current()} created (the page of the first was lost)`
+          : 'PhonePe order created',
       { providerRef: this.current() },
     );
     // Answered only now, so a client that reads the payment right after sees what we told it.
@@ -151,15 +158,19 @@ class TopUp {
         expiresAt: new Date(order.expireAt).toISOString(),
       };
     }
+    // Found paid: settled from it now, not at PhonePe's first scheduled check.
+    if (order.paid && (await this.checkOrder())) return undefined;
     return { createdAt, expiryMs };
   }
 
   /**
    * Creates PhonePe orders until one's payment page is in hand: a lost page (PhonePe has the
-   * order, we do not have its URL) is replaced by a new order. Returns when the order expires,
-   * or undefined when PhonePe created nothing (the top-up has FAILED).
+   * order, we do not have its URL) is replaced by a new order, unless the order found was already
+   * paid (a workflow reset to before this step finds the order it opened the first time, perhaps
+   * paid): a second order then could be paid too, and only one payment is ever credited. Returns
+   * the order, or undefined when PhonePe created nothing (the top-up has FAILED).
    */
-  private async createOrder(): Promise<{ expireAt: number; redirectUrl: string | null } | undefined> {
+  private async createOrder(): Promise<CreatedOrder | undefined> {
     for (;;) {
       this.progress.step =
         this.orders.length === 1
@@ -173,7 +184,7 @@ class TopUp {
           redirectUrl: this.input.redirectUrl,
           expireAfterSeconds: this.input.expireAfterSeconds,
         });
-        if (order.redirectUrl || this.orders.length >= MAX_ORDERS) return order;
+        if (order.redirectUrl || order.paid || this.orders.length >= MAX_ORDERS) return order;
       } catch (err) {
         // Rejected, or unknown after every retry: only PhonePe knows whether the order exists.
         const st = await this.acts.providerStep.checkPhonePeOrder(this.current());
@@ -186,6 +197,7 @@ class TopUp {
           await this.fail(this.startError.message);
           return undefined;
         }
+        if (st.state === 'COMPLETED') return { redirectUrl: null, expireAt: st.expireAt ?? Date.now(), paid: true };
         if (this.orders.length >= MAX_ORDERS)
           return { redirectUrl: null, expireAt: st.expireAt ?? Date.now() + this.input.expireAfterSeconds * 1000 };
       }

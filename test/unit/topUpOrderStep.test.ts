@@ -31,7 +31,7 @@ function phonePe() {
     findRefund: () => Promise.reject(new Error('not used')),
   };
   const { createPhonePeOrder } = topUpActivities({ knex: {} as Knex, ledger: {} as Ledger, phonepe: gateway });
-  return { calls, createPhonePeOrder };
+  return { calls, orders, createPhonePeOrder };
 }
 
 const request = {
@@ -67,6 +67,17 @@ it('a first attempt again after a workflow reset finds the order the first run c
   // Reset: the step is scheduled anew, and Temporal counts its attempts from 1 again.
   const order = await asAttempt(1, createPhonePeOrder);
   expect(order.redirectUrl).toBeNull();
+  expect(calls.filter((c) => c.startsWith('create'))).toEqual(['create pay_ORDER1']);
+});
+
+it('after a reset, an order found paid says so: the workflow settles from it instead of opening another', async () => {
+  const { calls, orders, createPhonePeOrder } = phonePe();
+  const first = await asAttempt(1, createPhonePeOrder);
+  expect(first.paid).toBeUndefined();
+  // The customer paid the first run's page; then the workflow was reset to before this step.
+  orders.set('pay_ORDER1', { ...orders.get('pay_ORDER1')!, state: 'COMPLETED' });
+  const order = await asAttempt(1, createPhonePeOrder);
+  expect(order).toMatchObject({ redirectUrl: null, paid: true });
   expect(calls.filter((c) => c.startsWith('create'))).toEqual(['create pay_ORDER1']);
 });
 

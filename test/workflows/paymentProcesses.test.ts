@@ -122,6 +122,46 @@ describe('top-up', () => {
     await expectPaidOnSecondOrder(f, paymentId);
   });
 
+  /**
+   * A workflow reset to before its order step finds the first order paid: it is credited from
+   * that order, no second order is opened (it could be paid too), and a client asking for the page
+   * is told to read the payment instead.
+   */
+  async function expectCreditedFromPaidFirstOrder(f: ReturnType<typeof phonePe>, paymentId: string) {
+    const result = await workers.run(f.activities, async (start) => {
+      const h = await start('topUpWorkflow', `topup:${paymentId}`, [topUp(paymentId)]);
+      await expect(h.executeUpdate(topUpStartedUpdate)).rejects.toMatchObject({
+        cause: { type: 'invalid_state', message: expect.stringMatching(/already paid at PhonePe/) },
+      });
+      return h.result();
+    });
+    expect(result.status).toBe('COMPLETED');
+    expect(f.credited).toEqual([50_000]);
+    expect([...f.orders.keys()]).toEqual([paymentId]);
+  }
+
+  it('a reset finds its first order already paid: credited from it, no second order', async () => {
+    const f = phonePe();
+    const paymentId = id();
+    f.orders.set(paymentId, { state: 'COMPLETED', amount: 50_000 });
+    // As the order step does: an order PhonePe already has is found, not created again.
+    f.activities.createPhonePeOrder = async (r) => {
+      const o = f.orders.get(r.merchantOrderId ?? r.paymentId)!;
+      return { redirectUrl: null, expireAt: Date.now() + 60_000, ...(o.state === 'COMPLETED' ? { paid: true } : {}) };
+    };
+    await expectCreditedFromPaidFirstOrder(f, paymentId);
+  });
+
+  it('a send refused as already existing, its order found paid: credited from it, no second order', async () => {
+    const f = phonePe();
+    const paymentId = id();
+    f.orders.set(paymentId, { state: 'COMPLETED', amount: 50_000 });
+    f.activities.createPhonePeOrder = async () => {
+      throw ApplicationFailure.nonRetryable('merchantOrderId was already used', 'provider_rejected');
+    };
+    await expectCreditedFromPaidFirstOrder(f, paymentId);
+  });
+
   it('a different amount confirmed waits for an operator, who credits what was paid', async () => {
     const f = phonePe();
     const paymentId = id();
