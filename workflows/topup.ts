@@ -18,6 +18,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   setHandler,
   upsertSearchAttributes,
 } from '@temporalio/workflow';
@@ -51,6 +52,12 @@ export interface TopUpInput {
   /** Set for a recovery run of an orphaned top-up. */
   recovery?: RecoveryStart;
 }
+
+/**
+ * The patch behind which an order found already paid is settled from instead of replaced by a new
+ * order (which the customer could pay too, while one payment per top-up is credited).
+ */
+export const TOPUP_FOUND_PAID = 'topup-found-paid';
 
 /** Orders created for one top-up at most: the first, and two more if pages get lost. */
 const MAX_ORDERS = 3;
@@ -124,12 +131,8 @@ class TopUp {
     await this.acts.steps.startTopUp({ paymentId: this.paymentId, userId: this.input.userId, amount: this.amount });
     const order = await this.createOrder();
     if (!order) return undefined;
-    if (order.paid) {
-      this.startError = {
-        message: 'this top-up was already paid at PhonePe; read its status instead',
-        type: 'invalid_state',
-      };
-    } else if (!order.redirectUrl) {
+    if (order.foundPaid) return this.settleFromPaidOrder();
+    if (!order.redirectUrl) {
       this.startError = {
         message:
           'PhonePe created the order but its payment page could not be retrieved, and new orders did not help; start a new top-up',
@@ -142,11 +145,9 @@ class TopUp {
     upsertSearchAttributes([{ key: ProviderRefKey, value: this.current() }]);
     await this.progress.moveTo(
       'AWAITING_PAYMENT',
-      order.paid
-        ? `PhonePe order ${this.current()} found, already paid`
-        : this.orders.length > 1
-          ? `PhonePe order ${this.current()} created (the page of the first was lost)`
-          : 'PhonePe order created',
+      this.orders.length > 1
+        ? `PhonePe order ${this.current()} created (the page of the first was lost)`
+        : 'PhonePe order created',
       { providerRef: this.current() },
     );
     // Answered only now, so a client that reads the payment right after sees what we told it.
@@ -158,9 +159,31 @@ class TopUp {
         expiresAt: new Date(order.expireAt).toISOString(),
       };
     }
-    // Found paid: settled from it now, not at PhonePe's first scheduled check.
-    if (order.paid && (await this.checkOrder())) return undefined;
     return { createdAt, expiryMs };
+  }
+
+  /**
+   * The order step found its order already paid: a workflow reset to before it finds the order
+   * the first run opened, perhaps paid by its customer. No page to give, and none needed: settled
+   * from it at once, as a recovery run does, from CREATED (the read model, which a reset does not
+   * roll back, may be past AWAITING_PAYMENT). Undefined when settled.
+   */
+  private async settleFromPaidOrder(): Promise<PaymentWindow | undefined> {
+    this.startError = {
+      message: 'this top-up was already paid at PhonePe; read its status instead',
+      type: 'invalid_state',
+    };
+    upsertSearchAttributes([{ key: ProviderRefKey, value: this.current() }]);
+    const createdAt = Date.now();
+    this.progress.deadline = createdAt;
+    if (!this.progress.decision && !(await this.checkOrder()) && this.confirmedAmount === undefined) {
+      await this.progress.moveTo(
+        'PROCESSING',
+        `PhonePe order ${this.current()} was found paid; its status says ${this.progress.lastProviderState}; polling`,
+        { providerRef: this.current() },
+      );
+    }
+    return this.settled() ? undefined : { createdAt, expiryMs: 0 };
   }
 
   /**
@@ -170,7 +193,7 @@ class TopUp {
    * paid): a second order then could be paid too, and only one payment is ever credited. Returns
    * the order, or undefined when PhonePe created nothing (the top-up has FAILED).
    */
-  private async createOrder(): Promise<CreatedOrder | undefined> {
+  private async createOrder(): Promise<(CreatedOrder & { foundPaid?: true }) | undefined> {
     for (;;) {
       this.progress.step =
         this.orders.length === 1
@@ -184,7 +207,12 @@ class TopUp {
           redirectUrl: this.input.redirectUrl,
           expireAfterSeconds: this.input.expireAfterSeconds,
         });
-        if (order.redirectUrl || order.paid || this.orders.length >= MAX_ORDERS) return order;
+        // patched() only where the branch is taken: only such top-ups carry its marker (and the
+        // search-attribute upsert each patch costs). An order step of the new code answering an
+        // older workflow run (a rolling deploy) says `paid` to code that ignores it: replayed here,
+        // no marker, the same old path.
+        if (order.paid && patched(TOPUP_FOUND_PAID)) return { ...order, foundPaid: true };
+        if (order.redirectUrl || this.orders.length >= MAX_ORDERS) return order;
       } catch (err) {
         // Rejected, or unknown after every retry: only PhonePe knows whether the order exists.
         const st = await this.acts.providerStep.checkPhonePeOrder(this.current());
@@ -197,7 +225,8 @@ class TopUp {
           await this.fail(this.startError.message);
           return undefined;
         }
-        if (st.state === 'COMPLETED') return { redirectUrl: null, expireAt: st.expireAt ?? Date.now(), paid: true };
+        if (st.state === 'COMPLETED' && patched(TOPUP_FOUND_PAID))
+          return { redirectUrl: null, expireAt: st.expireAt ?? Date.now(), foundPaid: true };
         if (this.orders.length >= MAX_ORDERS)
           return { redirectUrl: null, expireAt: st.expireAt ?? Date.now() + this.input.expireAfterSeconds * 1000 };
       }

@@ -138,18 +138,39 @@ describe('top-up', () => {
     expect(result.status).toBe('COMPLETED');
     expect(f.credited).toEqual([50_000]);
     expect([...f.orders.keys()]).toEqual([paymentId]);
+    // Settled at once from CREATED: the read model may be past AWAITING_PAYMENT after a reset.
+    expect(f.statuses).toEqual(['COMPLETED']);
   }
+
+  /** The order step as it answers for an order PhonePe already has: found, not created again. */
+  const findingOrders =
+    (f: ReturnType<typeof phonePe>) => async (r: { paymentId: string; merchantOrderId?: string }) => {
+      const o = f.orders.get(r.merchantOrderId ?? r.paymentId)!;
+      return { redirectUrl: null, expireAt: Date.now() + 60_000, ...(o.state === 'COMPLETED' ? { paid: true } : {}) };
+    };
 
   it('a reset finds its first order already paid: credited from it, no second order', async () => {
     const f = phonePe();
     const paymentId = id();
     f.orders.set(paymentId, { state: 'COMPLETED', amount: 50_000 });
-    // As the order step does: an order PhonePe already has is found, not created again.
-    f.activities.createPhonePeOrder = async (r) => {
-      const o = f.orders.get(r.merchantOrderId ?? r.paymentId)!;
-      return { redirectUrl: null, expireAt: Date.now() + 60_000, ...(o.state === 'COMPLETED' ? { paid: true } : {}) };
-    };
+    f.activities.createPhonePeOrder = findingOrders(f);
     await expectCreditedFromPaidFirstOrder(f, paymentId);
+  });
+
+  it('a reset finds its first order paid with another amount: parked for an operator, who credits what was paid', async () => {
+    const f = phonePe();
+    const paymentId = id();
+    f.orders.set(paymentId, { state: 'COMPLETED', amount: 45_000 });
+    f.activities.createPhonePeOrder = findingOrders(f);
+    const result = await workers.run(f.activities, async (start) => {
+      const h = await start('topUpWorkflow', `topup:${paymentId}`, [topUp(paymentId)]);
+      await waitUntil(() => f.statuses.includes('NEEDS_ATTENTION'), 20_000);
+      await h.executeUpdate(operatorResolveUpdate, { args: [{ outcome: 'succeeded', reason: 'customer paid 450' }] });
+      return h.result();
+    });
+    expect(result.status).toBe('COMPLETED');
+    expect(f.credited).toEqual([45_000]);
+    expect([...f.orders.keys()]).toEqual([paymentId]);
   });
 
   it('a send refused as already existing, its order found paid: credited from it, no second order', async () => {
