@@ -82,6 +82,11 @@ const REVERSAL_RUNS = [
 
 const BEFORE_REVERSAL_RUNS = [...CLOSED, ...OPEN].sort();
 const SINCE_REVERSAL_RUNS = [...CLOSED, ...OPEN.filter((n) => !IN_REVERSAL_WATCH.includes(n)), ...REVERSAL_RUNS].sort();
+/**
+ * Since `topup-found-paid` (workflows/topup.ts), recorded in the current generation: a top-up
+ * reset to its first task after its customer paid, settled from the paid order.
+ */
+const SINCE_FOUND_PAID = [...SINCE_REVERSAL_RUNS, 'topup-reset-found-paid'].sort();
 
 /** Every generation open payments may carry at a deploy, each patch's histories beside the code before it. */
 const GENERATIONS = [
@@ -92,7 +97,7 @@ const GENERATIONS = [
   {
     name: 'with PROCESSING recorded on opening',
     dir: HELD_OPENS_PROCESSING_HISTORY_DIR,
-    expected: SINCE_REVERSAL_RUNS,
+    expected: SINCE_FOUND_PAID,
   },
 ];
 

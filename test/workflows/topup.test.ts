@@ -16,6 +16,8 @@ import {
 import { eventually, PHONEPE_CREDS } from '../support/simulators';
 import { expectedAuthorization } from '../../providers/phonepe/webhook';
 import { keepHistory } from '../support/histories';
+import { randomUUID } from 'node:crypto';
+import { temporal } from '@temporalio/proto';
 
 let h: PaymentsHarness;
 beforeAll(async () => {
@@ -360,6 +362,40 @@ describe('open orders', () => {
       await h.sims.phonepe.completeOrder(t.paymentId, 'failure');
       await waitForStatus(h, u.accessToken, t.paymentId, 'FAILED');
     }
+  });
+});
+
+describe('a workflow reset', () => {
+  it('to before the order step, after the customer paid: settled from the paid order, credited once, no second order', async () => {
+    const u = await customer();
+    const { res, paymentId } = await topUp(u.accessToken, '300.00');
+    const orderId = res.body.redirectUrl.split('/').pop();
+    await fetch(`${h.sims.url}/phonepe/checkout/${orderId}/pay`, { method: 'POST', redirect: 'manual' });
+    await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED');
+
+    // Ops reset the workflow to its first task (Temporal UI, or `temporal workflow reset`): the
+    // new run records the payment and runs the order step again, and finds the order paid.
+    const workflowId = `topup:${paymentId}`;
+    const first = h.client.workflow.getHandle(workflowId);
+    const { runId } = await first.describe();
+    const firstTask = (await first.fetchHistory()).events!.find(
+      (e) => e.eventType === temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_TASK_COMPLETED,
+    )!;
+    const reset = await h.client.workflowService.resetWorkflowExecution({
+      namespace: 'default',
+      workflowExecution: { workflowId, runId },
+      reason: 'test: reset to the first task',
+      workflowTaskFinishEventId: firstTask.eventId,
+      requestId: randomUUID(),
+    });
+    const again = await h.client.workflow.getHandle(workflowId, reset.runId!).result();
+    expect(again).toMatchObject({ status: 'COMPLETED', timeline: [{ status: 'COMPLETED' }] });
+    expect(h.sims.phonepe.orders.has(`${paymentId}-2`)).toBe(false);
+    expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '300.00', held: '0.00' });
+    expect(await credits(paymentId)).toHaveLength(1);
+    const read = await paymentStatus(h, u.accessToken, paymentId);
+    expect(read.timeline.map((t) => t.status)).toEqual(['CREATED', 'AWAITING_PAYMENT', 'COMPLETED']);
+    await keepHistory(h.client, workflowId, 'topup-reset-found-paid');
   });
 });
 
