@@ -166,24 +166,34 @@ class TopUp {
    * The order step found its order already paid: a workflow reset to before it finds the order
    * the first run opened, perhaps paid by its customer. No page to give, and none needed: settled
    * from it at once, as a recovery run does, from CREATED (the read model, which a reset does not
-   * roll back, may be past AWAITING_PAYMENT). Undefined when settled.
+   * roll back, may be past AWAITING_PAYMENT).
    */
-  private async settleFromPaidOrder(): Promise<PaymentWindow | undefined> {
+  private settleFromPaidOrder(): Promise<PaymentWindow> {
     this.startError = {
       message: 'this top-up was already paid at PhonePe; read its status instead',
       type: 'invalid_state',
     };
     upsertSearchAttributes([{ key: ProviderRefKey, value: this.current() }]);
+    return this.askNowThenPoll(
+      (state) => `PhonePe order ${this.current()} was found paid; its status says ${state}; polling`,
+      { providerRef: this.current() },
+    );
+  }
+
+  /**
+   * Asks PhonePe about the current order now, past any deadline: settled by its answer, parked for
+   * an operator (another amount), or polled from PROCESSING, noted by `polling(its last state)`.
+   */
+  private async askNowThenPoll(
+    polling: (state: string | null) => string,
+    extra: { providerRef?: string } = {},
+  ): Promise<PaymentWindow> {
     const createdAt = Date.now();
     this.progress.deadline = createdAt;
     if (!this.progress.decision && !(await this.checkOrder()) && this.confirmedAmount === undefined) {
-      await this.progress.moveTo(
-        'PROCESSING',
-        `PhonePe order ${this.current()} was found paid; its status says ${this.progress.lastProviderState}; polling`,
-        { providerRef: this.current() },
-      );
+      await this.progress.moveTo('PROCESSING', polling(this.progress.lastProviderState), extra);
     }
-    return this.settled() ? undefined : { createdAt, expiryMs: 0 };
+    return { createdAt, expiryMs: 0 };
   }
 
   /**
@@ -250,12 +260,7 @@ class TopUp {
       });
       return undefined;
     }
-    const createdAt = Date.now();
-    this.progress.deadline = createdAt;
-    if (!this.progress.decision && !(await this.checkOrder()) && this.confirmedAmount === undefined) {
-      await this.progress.moveTo('PROCESSING', `recovery: PhonePe says ${this.progress.lastProviderState}; polling`);
-    }
-    return { createdAt, expiryMs: 0 };
+    return this.askNowThenPoll((state) => `recovery: PhonePe says ${state}; polling`);
   }
 
   /** PhonePe's polling schedule (a webhook wakes it early); past the late window an operator decides. */
