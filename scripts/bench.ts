@@ -52,6 +52,7 @@ import { reportsAtScale } from './bench/reports';
 import {
   alternating,
   balancedOrders,
+  Beside,
   closedLoop,
   CpuMeter,
   httpLoadsTakingTurns,
@@ -332,8 +333,7 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
   // Each customer then pays on PhonePe's page, as most do, beside the next request (not timed).
   // Left abandoned, 200 orders would each poll PhonePe every 3 s from their 22nd second
   // (PhonePe's schedule, domain/polling.ts) and load the measurements after them.
-  // Each settles to its error, if any: a rejection left pending through the loop would end the process.
-  const payments: Array<Promise<Error | undefined>> = [];
+  const payments = new Beside();
   // The top-up's ceiling, right before them.
   const topupShape = await timed(
     "ceiling: a trivial workflow on a top-up's path, answered at its update, 1 client",
@@ -344,15 +344,16 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
       const order = String((await pay(33, '/v1/payments/topups', { amount: '10.00' }, 201)).redirectUrl)
         .split('/')
         .pop();
-      payments.push(
+      payments.add(
         fetch(`${stack.simulatorUrl}/phonepe/checkout/${order}/pay`, { method: 'POST', redirect: 'manual' }).then(
-          // The checkout page answers a payment with its redirect back to the merchant.
-          (res) => (res.status === 303 ? undefined : new Error(`order ${order}: HTTP ${res.status}`)),
-          (err: Error) => err,
+          (res) => {
+            // The checkout page answers a payment with its redirect back to the merchant.
+            if (res.status !== 303) throw new Error(`order ${order}: HTTP ${res.status}`);
+          },
         ),
       );
     });
-    const failed = (await Promise.all(payments)).find((err) => err !== undefined);
+    const failed = await payments.firstError();
     if (failed) throw new Error(`paying a top-up's PhonePe page: ${failed.message}`);
     return figure;
   });

@@ -10,7 +10,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { ExecuteValues } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { freePort, portOpen, startProcess, Started, waitFor } from '../stack/processes';
-import { closedLoop, closedLoopsTakingTurns, Figure } from './load';
+import { Beside, closedLoop, closedLoopsTakingTurns, Figure } from './load';
 import { acceptedUpdate, heldPaymentShape, providerEventSignal, topUpShape } from './trivialWorkflows';
 
 const here = __dirname;
@@ -329,8 +329,7 @@ function shapeCeiling(
 ): Promise<Figure> {
   return withTrivialWorker(temporalAddress, logDir, async (client, taskQueue, workflowId) => {
     const started: string[] = [];
-    // Each settles to its error, if any: a rejection left pending through the loop would end the process.
-    const after: Array<Promise<unknown>> = [];
+    const after = new Beside();
     const figure = await closedLoop({ clients: 1, iterations: o.iterations, warmup: 5 }, async () => {
       const id = workflowId();
       started.push(id);
@@ -342,14 +341,9 @@ function shapeCeiling(
           workflowIdConflictPolicy: 'FAIL',
         }),
       });
-      after.push(
-        Promise.resolve(afterAnswer(client.workflow.getHandle(id))).then(
-          () => undefined,
-          (err) => err,
-        ),
-      );
+      after.add(Promise.resolve(afterAnswer(client.workflow.getHandle(id))));
     });
-    const failed = (await Promise.all(after)).find((err) => err !== undefined);
+    const failed = await after.firstError();
     // The last ones are still settling when the loop ends: stopping their worker then would
     // leave them open on the server for good (one whose signal failed waits out its timer).
     await Promise.all(started.map((id) => client.workflow.getHandle(id).result()));

@@ -380,3 +380,25 @@ export class CpuMeter<Name extends string> {
     return (this.used.get('machine') ?? NaN) / 1e6 / this.seconds;
   }
 }
+
+/**
+ * Work left running beside a loop, kept as what it settles to: undefined, or its error. One that
+ * rejected while nothing awaited it would end the process.
+ */
+export class Beside {
+  private readonly settling: Array<Promise<Error | undefined>> = [];
+
+  add(work: Promise<unknown>): void {
+    this.settling.push(
+      work.then(
+        () => undefined,
+        (err: Error) => err,
+      ),
+    );
+  }
+
+  /** Once all have settled, the first error, if any. */
+  async firstError(): Promise<Error | undefined> {
+    return (await Promise.all(this.settling)).find((err) => err !== undefined);
+  }
+}

@@ -2,7 +2,13 @@
 import http from 'node:http';
 import os from 'node:os';
 import type { AddressInfo } from 'node:net';
-import { balancedOrders, closedLoopsTakingTurns, CpuMeter, httpLoadsTakingTurns } from '../../scripts/bench/load';
+import {
+  balancedOrders,
+  Beside,
+  closedLoopsTakingTurns,
+  CpuMeter,
+  httpLoadsTakingTurns,
+} from '../../scripts/bench/load';
 
 const servers: http.Server[] = [];
 afterAll(async () => {
@@ -121,4 +127,27 @@ it("meters each process's CPU per operation over the measured windows only", asy
   expect(meter.perOperation('machine')).toBeGreaterThan(15_000);
   expect(meter.busyCores()).toBeGreaterThan(0.5);
   expect(meter.busyCores()).toBeLessThanOrEqual(os.availableParallelism() + 0.1);
+});
+
+it('keeps work left running beside a loop as what it settles to, the first error after all', async () => {
+  const beside = new Beside();
+  let finished = 0;
+  const later = (ms: number, fail?: string) =>
+    new Promise<void>((resolve, reject) =>
+      setTimeout(() => {
+        finished++;
+        if (fail) reject(new Error(fail));
+        else resolve();
+      }, ms),
+    );
+  beside.add(later(30));
+  beside.add(later(10, 'first'));
+  beside.add(later(20, 'second'));
+  // Rejected while nothing awaits them: no unhandled rejection ends the test process.
+  await new Promise((resolve) => setTimeout(resolve, 50));
+  expect((await beside.firstError())?.message).toBe('first');
+  expect(finished).toBe(3);
+  const none = new Beside();
+  none.add(later(1));
+  expect(await none.firstError()).toBeUndefined();
 });
