@@ -86,6 +86,14 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
     // The reader polls only when tasks were written, so a higher cap costs nothing when idle.
     '--dynamic-config-value',
     `history.transferProcessorMaxPollRPS=${TRANSFER_QUEUE_POLLS_PER_SECOND}`,
+    // Tasks go to one partition of each task queue instead of four. With four, a task written to
+    // a partition where no poll was waiting was stored and matched later; at 16 clients the
+    // trivial workflow ran 30-50% faster with one, the transfers about 10% (docs/performance.md).
+    // Polls still read all four partitions (the server's default), so tasks an older server
+    // wrote to the others in a kept database are still delivered; fewer read partitions than
+    // were ever written would strand them.
+    '--dynamic-config-value',
+    'matching.numTaskqueueWritePartitions=1',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const proc = startProcess(opts.cli, args, { logFile: opts.logFile });
