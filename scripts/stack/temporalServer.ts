@@ -94,6 +94,17 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
     // were ever written would strand them.
     '--dynamic-config-value',
     'matching.numTaskqueueWritePartitions=1',
+    // The CLI's dev server re-reads the search attributes' definitions (cluster metadata and the
+    // namespace, from SQLite) at every use, so that attributes added at run time are seen at once:
+    // a transfer's start, its two upserts and its result each paid for it, about 4 ms of the
+    // server's CPU a transfer (docs/performance.md). Ours are defined with the namespace, before
+    // the server serves (--search-attribute below), so the cache is right from the first read. An
+    // attribute added later (a kept database meeting a newer SEARCH_ATTRIBUTES, which the worker
+    // registers) is refused until the namespace cache has it (at most its 10 s refresh; under a second
+    // in test/workflows/worker.test.ts): a start using it fails as unavailable, a workflow task
+    // upserting it is retried.
+    '--dynamic-config-value',
+    'system.forceSearchAttributesCacheRefreshOnRead=false',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const proc = startProcess(opts.cli, args, { logFile: opts.logFile });

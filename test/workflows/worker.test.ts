@@ -2,11 +2,15 @@
  * Proves the Temporal path end to end: the real worker (as worker.ts builds it) registers the
  * search attributes and runs a real workflow whose activity reads the real database.
  */
+import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { createUser, expectLedgerInvariants } from '../support/ledger';
 import { startTestWorker, TestTemporal } from '../support/temporal';
 import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { latestReconciliationReport } from '../../db/reconciliation';
+
+const IndexedValueType = temporal.api.enums.v1.IndexedValueType;
 
 let db: TestDatabase;
 let t: TestTemporal;
@@ -24,6 +28,38 @@ it('registers every search attribute', async () => {
   const res = await t.client.connection.operatorService.listSearchAttributes({ namespace: 'default' });
   for (const name of Object.keys(SEARCH_ATTRIBUTES)) expect(Object.keys(res.customAttributes ?? {})).toContain(name);
 });
+
+// The dev server reads search attributes' definitions through its caches
+// (scripts/stack/temporalServer.ts): one added while it runs, as the worker does for a kept
+// database that lacks a newer one, must become usable within the namespace cache's refresh (10 s).
+it('accepts a search attribute added while the server runs within the cache refresh', async () => {
+  const name = `NexasPayLate${Date.now().toString(36)}`;
+  await t.client.connection.operatorService.addSearchAttributes({
+    namespace: 'default',
+    searchAttributes: { [name]: IndexedValueType.INDEXED_VALUE_TYPE_KEYWORD },
+  });
+  const added = Date.now();
+  const start = async () => {
+    const handle = await t.client.workflow.start('noSuchWorkflow', {
+      taskQueue: `late-attribute-${name}`,
+      workflowId: `late-attribute-${name}`,
+      typedSearchAttributes: [{ key: defineSearchAttributeKey(name, SearchAttributeType.KEYWORD), value: 'x' }],
+    });
+    await handle.terminate('only the start was under test');
+  };
+  for (;;) {
+    try {
+      await start();
+      break;
+    } catch (err) {
+      // Refused as not (yet) defined; anything else is a real failure.
+      const cause = String((err as Error & { cause?: unknown }).cause);
+      if (!/no mapping defined for search attribute/.test(cause) || Date.now() - added > 20_000) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+  expect(Date.now() - added).toBeLessThan(15_000);
+}, 30_000);
 
 it('runs the reconciliation workflow on the worker and stores its report', async () => {
   await createUser(db.knex, { balance: '250.00' });
