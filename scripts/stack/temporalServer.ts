@@ -88,7 +88,7 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
     `history.transferProcessorMaxPollRPS=${TRANSFER_QUEUE_POLLS_PER_SECOND}`,
     // Tasks go to one partition of each task queue instead of four. With four, a task written to
     // a partition where no poll was waiting was stored and matched later; at 16 clients the
-    // trivial workflow ran 30-50% faster with one, the transfers about 10% (docs/performance.md).
+    // trivial workflow ran 40-50% faster with one, the transfers about 10% (docs/performance.md).
     // Polls still read all four partitions (the server's default), so tasks an older server
     // wrote to the others in a kept database are still delivered; fewer read partitions than
     // were ever written would strand them.
@@ -100,9 +100,10 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
     // server's CPU a transfer (docs/performance.md). Ours are defined with the namespace, before
     // the server serves (--search-attribute below), so the cache is right from the first read. An
     // attribute added later (a kept database meeting a newer SEARCH_ATTRIBUTES, which the worker
-    // registers) is refused until the namespace cache has it (at most its 10 s refresh; under a second
-    // in test/workflows/worker.test.ts): a start using it fails as unavailable, a workflow task
-    // upserting it is retried.
+    // registers) is refused until each service's namespace cache has it (its refresh, 2 s by
+    // default; 0.6 s in test/workflows/worker.test.ts): the server refuses a start using it as an
+    // invalid argument, which the API answers as 503 for the client to retry, and fails a workflow
+    // task upserting it, which it retries.
     '--dynamic-config-value',
     'system.forceSearchAttributesCacheRefreshOnRead=false',
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
