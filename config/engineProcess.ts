@@ -6,7 +6,7 @@
  * - The worker runs with an 8 MB V8 semi-space instead of 16 MB, per isolate (it has two: its
  *   main thread and the workflow thread). A command-line flag: the stacks and the compose file
  *   pass it. It was 2 MB; once the machine's CPU, not the task queue, bounded the transfers,
- *   the scavenges of so small a young generation cost a transfer up to 3 ms of the worker's
+ *   the scavenges of so small a young generation cost a transfer about 3 ms of the worker's
  *   CPU (docs/performance.md, "The worker's young generation, again"). The API keeps V8's
  *   default young generation: it never neared 300 MB, and with 2 MB it spent about a sixth more
  *   CPU per read on scavenges, which doubled the statement page's p99 (docs/performance.md,
