@@ -654,6 +654,7 @@ async function main(): Promise<void> {
       step(`results written to ${o.json}`);
     }
     if (!invariants.ok) process.exitCode = 1;
+    await clients.close();
   } finally {
     await stopAll();
   }

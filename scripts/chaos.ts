@@ -244,6 +244,7 @@ async function main(): Promise<void> {
   };
   printSummary(summary, outcomes);
   if (o.report) writeFileSync(o.report, JSON.stringify(summary, null, 2));
+  await clients.close();
   await knex.destroy();
   await stopAll();
   process.exit(violations.length === 0 ? 0 : 1);
