@@ -8,6 +8,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { knownVariables, loadConfig, requiredInProduction } from '../config';
 import { ENGINE_ENV, ENGINE_NODE_FLAGS } from '../config/engineProcess';
+import { DEV_SERVER_DYNAMIC_CONFIG } from '../scripts/stack/temporalServer';
 import { SEARCH_ATTRIBUTES } from '../workflows/searchAttributes';
 
 const root = path.join(__dirname, '..');
@@ -144,5 +145,18 @@ it('keeps the simulators out of production: a sandbox profile, no published port
       if (name.endsWith('_URL') && name !== 'DATABASE_URL')
         expect({ name, value }).toEqual({ name, value: expect.stringMatching(/^https:/) });
     }
+  }
+});
+
+it("sets the dev server's Temporal dynamic config, but for the search attributes' cache refresh it needs", () => {
+  const yaml = parse(readFileSync(path.join(root, 'deploy', 'temporal', 'dynamicconfig.yaml'), 'utf8')) as Record<
+    string,
+    Array<{ value: unknown }>
+  >;
+  const REFRESH = 'system.forceSearchAttributesCacheRefreshOnRead';
+  for (const [key, value] of Object.entries(DEV_SERVER_DYNAMIC_CONFIG)) {
+    // temporal-setup registers the attributes after the server starts (the file's comment).
+    const expected = key === REFRESH ? true : value;
+    expect({ key, value: yaml[key]?.[0]?.value }).toEqual({ key, value: expected });
   }
 });

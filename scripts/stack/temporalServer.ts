@@ -3,8 +3,50 @@ import { SEARCH_ATTRIBUTES } from '../../workflows/searchAttributes';
 import { lastLines, MissingPrerequisite } from './log';
 import { freePort, startProcess, waitFor } from './processes';
 
-/** The dev server's transfer queue reader's cap (server default: 20 a second per shard). */
-const TRANSFER_QUEUE_POLLS_PER_SECOND = 1000;
+/**
+ * The dev server's dynamic config (`--dynamic-config-value`). The compose stack's
+ * deploy/temporal/dynamicconfig.yaml sets the same values (test/compose.test.ts), but for the
+ * search attributes' cache, which it must refresh (its comment says why).
+ */
+export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, boolean | number | string> = {
+  // A regular activity scheduled by a workflow task comes back to the same worker with the
+  // task's answer instead of through matching: one server round trip less per provider call
+  // (docs/performance.md). Off by default in the server.
+  'system.enableActivityEagerExecution': true,
+  // Every workflow task (a start, an activity's result, a signal) reaches matching through the
+  // history shard's transfer queue, whose reader polls at most 20 times a second per shard by
+  // default. The dev server has one shard: under steady load a task waited up to 50 ms for
+  // the next poll, the p50 of an empty workflow was 50 ms instead of 22 (docs/performance.md).
+  // The reader polls only when tasks were written, so a higher cap costs nothing when idle.
+  'history.transferProcessorMaxPollRPS': 1000,
+  // Each queue reader keeps every task it ran in memory until its next checkpoint (30 s by
+  // default), and each poll that finds new tasks walks all of them and copies them to new maps.
+  // At 1,000 polls a second that walk was 1-2 ms of the server's CPU a workflow; a checkpoint
+  // a second keeps it short: the transfers at 16 clients ran 17% faster, and the trivial
+  // workflow 17-27% (docs/performance.md, "The server's queues, trimmed every second"). A
+  // checkpoint writes the queue's progress to the shard's row once a second instead of twice a
+  // minute; after a restart, the server runs again at most a second's worth of tasks, not 30 s'.
+  'history.transferProcessorUpdateAckInterval': '1s',
+  'history.visibilityProcessorUpdateAckInterval': '1s',
+  // Tasks go to one partition of each task queue instead of four. With four, a task written to
+  // a partition where no poll was waiting was stored and matched later; at 16 clients the
+  // trivial workflow ran 40-50% faster with one, the transfers about 10% (docs/performance.md).
+  // Polls still read all four partitions (the server's default), so tasks an older server
+  // wrote to the others in a kept database are still delivered; fewer read partitions than
+  // were ever written would strand them.
+  'matching.numTaskqueueWritePartitions': 1,
+  // The CLI's dev server re-reads the search attributes' definitions (cluster metadata and the
+  // namespace, from SQLite) at every use, so that attributes added at run time are seen at once:
+  // a transfer's start, its two upserts and its result each paid for it, about 4 ms of the
+  // server's CPU a transfer (docs/performance.md). Ours are defined with the namespace, before
+  // the server serves (--search-attribute below), so the cache is right from the first read. An
+  // attribute added later (a kept database meeting a newer SEARCH_ATTRIBUTES, which the worker
+  // registers) is refused until each service's namespace cache has it (its refresh, 2 s by
+  // default; 0.6 s in test/workflows/worker.test.ts): the server refuses a start using it as an
+  // invalid argument, which the API answers as 503 for the client to retry, and fails a workflow
+  // task upserting it, which it retries.
+  'system.forceSearchAttributesCacheRefreshOnRead': false,
+};
 
 export interface TemporalDevServer {
   address: string;
@@ -74,38 +116,10 @@ async function startOnce(opts: TemporalServerOptions): Promise<TemporalDevServer
     'journal_mode=WAL',
     '--sqlite-pragma',
     `synchronous=${opts.sqlite === 'throwaway' ? 'OFF' : 'NORMAL'}`,
-    // A regular activity scheduled by a workflow task comes back to the same worker with the
-    // task's answer instead of through matching: one server round trip less per provider call
-    // (docs/performance.md). Off by default in the server; the compose stack sets it too.
-    '--dynamic-config-value',
-    'system.enableActivityEagerExecution=true',
-    // Every workflow task (a start, an activity's result, a signal) reaches matching through the
-    // history shard's transfer queue, whose reader polls at most 20 times a second per shard by
-    // default. The dev server has one shard: under steady load a task waited up to 50 ms for
-    // the next poll, the p50 of an empty workflow was 50 ms instead of 22 (docs/performance.md).
-    // The reader polls only when tasks were written, so a higher cap costs nothing when idle.
-    '--dynamic-config-value',
-    `history.transferProcessorMaxPollRPS=${TRANSFER_QUEUE_POLLS_PER_SECOND}`,
-    // Tasks go to one partition of each task queue instead of four. With four, a task written to
-    // a partition where no poll was waiting was stored and matched later; at 16 clients the
-    // trivial workflow ran 40-50% faster with one, the transfers about 10% (docs/performance.md).
-    // Polls still read all four partitions (the server's default), so tasks an older server
-    // wrote to the others in a kept database are still delivered; fewer read partitions than
-    // were ever written would strand them.
-    '--dynamic-config-value',
-    'matching.numTaskqueueWritePartitions=1',
-    // The CLI's dev server re-reads the search attributes' definitions (cluster metadata and the
-    // namespace, from SQLite) at every use, so that attributes added at run time are seen at once:
-    // a transfer's start, its two upserts and its result each paid for it, about 4 ms of the
-    // server's CPU a transfer (docs/performance.md). Ours are defined with the namespace, before
-    // the server serves (--search-attribute below), so the cache is right from the first read. An
-    // attribute added later (a kept database meeting a newer SEARCH_ATTRIBUTES, which the worker
-    // registers) is refused until each service's namespace cache has it (its refresh, 2 s by
-    // default; 0.6 s in test/workflows/worker.test.ts): the server refuses a start using it as an
-    // invalid argument, which the API answers as 503 for the client to retry, and fails a workflow
-    // task upserting it, which it retries.
-    '--dynamic-config-value',
-    'system.forceSearchAttributesCacheRefreshOnRead=false',
+    ...Object.entries(DEV_SERVER_DYNAMIC_CONFIG).flatMap(([key, value]) => [
+      '--dynamic-config-value',
+      `${key}=${JSON.stringify(value)}`,
+    ]),
     ...Object.entries(SEARCH_ATTRIBUTES).flatMap(([name, type]) => ['--search-attribute', `${name}=${type}`]),
   ];
   const proc = startProcess(opts.cli, args, { logFile: opts.logFile });
