@@ -23,7 +23,8 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, boolean | number | string
   // default), and each poll that finds new tasks walks all of them and copies them to new maps.
   // At 1,000 polls a second that walk was 1-2 ms of the server's CPU a workflow; a checkpoint
   // a second keeps it short: the transfers at 16 clients ran 17% faster, and the trivial
-  // workflow 17-27% (docs/performance.md, "The server's queues, trimmed every second"). A
+  // workflow 17-27% (docs/performance.md, "The Temporal server walked every task it had run in
+  // the last 30 s"). A
   // checkpoint writes the queue's progress to the shard's row once a second instead of twice a
   // minute; after a restart, the server runs again at most a second's worth of tasks, not 30 s'.
   'history.transferProcessorUpdateAckInterval': '1s',
