@@ -21,12 +21,11 @@ export const DEV_SERVER_DYNAMIC_CONFIG: Record<string, boolean | number | string
   'history.transferProcessorMaxPollRPS': 1000,
   // Each queue reader keeps every task it ran in memory until its next checkpoint (30 s by
   // default), and each poll that finds new tasks walks all of them and copies them to new maps.
-  // At 1,000 polls a second that walk was 1-2 ms of the server's CPU a workflow; a checkpoint
-  // a second keeps it short: the transfers at 16 clients ran 17% faster, and the trivial
-  // workflow 17-27% (docs/performance.md, "The Temporal server walked every task it had run in
-  // the last 30 s"). A
-  // checkpoint writes the queue's progress to the shard's row once a second instead of twice a
-  // minute; after a restart, the server runs again at most a second's worth of tasks, not 30 s'.
+  // At 1,000 polls a second that walk was 1-2 ms of the server's CPU a workflow; a checkpoint a
+  // second keeps it short: the transfers at 16 clients ran 17% faster, the trivial workflow
+  // 17-27% (docs/performance.md, "The Temporal server walked every task it had run in the last
+  // 30 s"). A checkpoint writes the queue's progress to the shard's row once a second instead of
+  // twice a minute; after a restart the server runs again at most a second's tasks, not 30 s'.
   'history.transferProcessorUpdateAckInterval': '1s',
   'history.visibilityProcessorUpdateAckInterval': '1s',
   // Tasks go to one partition of each task queue instead of four. With four, a task written to
