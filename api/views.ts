@@ -1,8 +1,24 @@
 /** How core rows are shown to clients: no password hashes, amounts as rupee strings. */
-import type { SessionUser } from '../db/sessions';
+import type { UserRow } from '../db/users';
 import type { UserView } from './schemas';
 
-export function toUserView(u: SessionUser): UserView {
+/** The columns of a user's row that its view shows (a route showing it reads these). */
+export const USER_VIEW_COLUMNS = [
+  'id',
+  'user_code',
+  'email',
+  'username',
+  'phone',
+  'full_name',
+  'role',
+  'kyc_status',
+  'is_active',
+  'parent_distributor_id',
+  'commission_rate',
+  'created_at',
+] as const;
+
+export function toUserView(u: Pick<UserRow, (typeof USER_VIEW_COLUMNS)[number]>): UserView {
   return {
     id: u.id,
     userCode: u.user_code,

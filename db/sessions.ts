@@ -250,49 +250,43 @@ export async function touchSession(knex: Knex, sessionId: string, ip: string | u
     .update({ last_used_at: now, last_ip: ip ?? null });
 }
 
-/**
- * The columns of the user's row a request sees: what routes read of it. Not the password hash,
- * nor the columns no route reads (the verified flags, the last login): each column costs every
- * authenticated request its bytes on the wire and its parsing.
- */
-const SESSION_USER_COLUMNS = [
-  'id',
-  'email',
-  'username',
-  'phone',
-  'full_name',
-  'role',
-  'kyc_status',
-  'user_code',
-  'is_active',
-  'wallet_balance',
-  'held_balance',
-  'daily_limit',
-  'monthly_limit',
-  'limit_day',
-  'limit_day_used',
-  'limit_month',
-  'limit_month_used',
-  'commission_rate',
-  'parent_distributor_id',
-  'created_at',
-  'session_version',
-] as const satisfies ReadonlyArray<Exclude<keyof UserRow, 'password'>>;
-
-/** The user's row as a request sees it: the columns above, so the type cannot list one not read. */
-export type SessionUser = Pick<UserRow, (typeof SESSION_USER_COLUMNS)[number]>;
+/** What the session check itself reads of the user's row. */
+const SESSION_CHECK_COLUMNS = ['id', 'role', 'user_code', 'is_active', 'session_version'] as const;
 
 /**
- * The user's row as every authenticated request reads it: one table, by primary key. Its
- * `session_version` tells whether the token's session can have changed since it was issued.
- * Written once here (knex's builder cost about twice the query's own CPU).
+ * A column of the user's row a route may have the session check read with its own (never the
+ * password hash).
  */
-const SESSION_USER_SQL = `SELECT ${SESSION_USER_COLUMNS.join(', ')} FROM users WHERE id = ?`;
+export type AccountColumn = Exclude<keyof UserRow, 'password'>;
 
-export async function sessionUser(knex: Knex, userId: number): Promise<SessionUser | null> {
-  const [row] = await selectRows<SessionUser>(knex, SESSION_USER_SQL, [userId]);
-  return row ?? null;
+/**
+ * The user's row as a request sees it: the check's columns and the ones its route asked for, so
+ * the type cannot name a column that was not read.
+ */
+export type SessionUser<C extends AccountColumn = never> = Pick<UserRow, (typeof SESSION_CHECK_COLUMNS)[number] | C>;
+
+/**
+ * The read of the user's row that every authenticated request makes: one table, by primary key,
+ * with the columns its route reads of the row (`columns`), so the route needs no second query.
+ * Its `session_version` tells whether the token's session can have changed since it was issued.
+ * Each route reads only its own columns: every column costs every request its bytes on the wire
+ * and its parsing (all 21 a route could want, against the check's 5, cost a read about a tenth
+ * more CPU: docs/performance.md). The SQL is written once per route (knex's builder cost about
+ * twice the query's own CPU), its columns sorted so that routes reading the same ones share one
+ * prepared statement.
+ */
+export function sessionUserReader<C extends AccountColumn>(
+  columns: readonly C[],
+): (knex: Knex, userId: number) => Promise<SessionUser<C> | null> {
+  const read = [...SESSION_CHECK_COLUMNS, ...[...new Set(columns)].filter((c) => !isCheckColumn(c)).sort()];
+  const sql = `SELECT ${read.join(', ')} FROM users WHERE id = ?`;
+  return async (knex, userId) => {
+    const [row] = await selectRows<SessionUser<C>>(knex, sql, [userId]);
+    return row ?? null;
+  };
 }
+
+const isCheckColumn = (c: string) => (SESSION_CHECK_COLUMNS as readonly string[]).includes(c);
 
 /** The triggers that move the session version (migration 024) that this database lacks. */
 export async function missingSessionTriggers(knex: Knex): Promise<string[]> {

@@ -7,16 +7,17 @@ import type { Context } from 'koa';
 import { z, ZodType } from 'zod';
 import { ValidationError } from '../../domain/errors';
 import type { AuthUser } from '../auth/guards';
+import type { AccountColumn } from '../../db/sessions';
 import type { RequestBudgets, RouteClass } from '../rateLimits';
 import type { AreaRouters } from './areas';
 
 export type Access = 'public' | 'user' | 'admin' | 'webhook';
 
-export interface RouteInput<B, Q, P> {
+export interface RouteInput<B, Q, P, A extends AccountColumn = never> {
   body: B;
   query: Q;
   params: P;
-  user: AuthUser;
+  user: AuthUser<A>;
   ctx: Context;
 }
 
@@ -26,12 +27,24 @@ export interface RouteResult<R> {
   headers?: Record<string, string>;
 }
 
-export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
+export interface RouteSpec<
+  B = unknown,
+  Q = unknown,
+  P = unknown,
+  R = unknown,
+  A extends AccountColumn = AccountColumn,
+> {
   method: 'get' | 'post' | 'patch' | 'delete';
   path: string;
   summary: string;
   tag: string;
   access: Access;
+  /**
+   * The columns of the caller's user row the handler reads (`user.account`), read by the session
+   * check in its one query: a signed-in route gets the check's own columns (id, role, user code,
+   * active, session version) and these, and its handler's type cannot name another.
+   */
+  account?: readonly A[];
   body?: ZodType<B>;
   query?: ZodType<Q>;
   params?: ZodType<P>;
@@ -48,13 +61,17 @@ export interface RouteSpec<B = unknown, Q = unknown, P = unknown, R = unknown> {
   rateLimit?: RouteClass;
   /** Runs before the body is parsed: webhook authentication, so a forged call is 401, not 400. */
   before?: (ctx: Context) => void | Promise<void>;
-  handler(input: RouteInput<B, Q, P>): Promise<RouteResult<R> | void>;
+  handler(input: RouteInput<B, Q, P, A>): Promise<RouteResult<R> | void>;
 }
 
-/** Keeps B, Q, P and R inferred from the schemas at each declaration. */
-export function defineRoute<B = undefined, Q = undefined, P = undefined, R = unknown>(
-  spec: RouteSpec<B, Q, P, R>,
-): RouteSpec {
+/** Keeps B, Q, P, R and A inferred from the schemas and the columns at each declaration. */
+export function defineRoute<
+  B = undefined,
+  Q = undefined,
+  P = undefined,
+  R = unknown,
+  const A extends AccountColumn = never,
+>(spec: RouteSpec<B, Q, P, R, A>): RouteSpec {
   return spec as unknown as RouteSpec;
 }
 
@@ -65,8 +82,8 @@ export function defineRoute<B = undefined, Q = undefined, P = undefined, R = unk
 export type Check = (ctx: Context) => void | Promise<void>;
 
 export interface Guards {
-  /** Authentication: a live session's user, or UnauthenticatedError. */
-  user: Check;
+  /** Authentication: a live session's user, with the route's columns of it, or UnauthenticatedError. */
+  user: (account: readonly AccountColumn[]) => Check;
   admin: Check;
   budgets: RequestBudgets;
 }
@@ -86,7 +103,7 @@ export function mountRoutes(routers: AreaRouters, routes: RouteSpec[], guards: G
     const checks: Check[] = [
       // The IP's budget first, so a flood of bad tokens is refused before it costs a session check.
       ...guards.budgets.perIp(cls),
-      ...(signedIn ? [guards.user, ...guards.budgets.perUser(cls)] : []),
+      ...(signedIn ? [guards.user(r.account ?? []), ...guards.budgets.perUser(cls)] : []),
       ...(r.access === 'admin' ? [guards.admin] : []),
     ];
     const requiredHeaders = Object.entries(r.headers ?? {}).filter(([, h]) => h.required);
@@ -105,7 +122,7 @@ export function mountRoutes(routers: AreaRouters, routes: RouteSpec[], guards: G
         body: r.body ? r.body.parse(ctx.request.body ?? {}) : undefined,
         query: r.query ? r.query.parse(ctx.query) : undefined,
         params: r.params ? r.params.parse(ctx.params) : undefined,
-        user: ctx.state.user as AuthUser,
+        user: ctx.state.user as AuthUser<AccountColumn>,
         ctx,
       };
       const result = await r.handler(input);

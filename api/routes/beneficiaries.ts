@@ -157,6 +157,7 @@ export function beneficiaryRoutes(deps: AppDeps) {
       summary: 'Penny-drop verification through the payout provider; stores the name the bank holds',
       tag: 'beneficiaries',
       access: 'user',
+      account: ['kyc_status'],
       rateLimit: 'pennyDrop',
       params: idParams,
       responses: { 200: beneficiaryView },

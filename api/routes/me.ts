@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { countersFromRow } from '../../db/ledger/limits';
+import { countersFromRow, LIMIT_COUNTER_COLUMNS } from '../../db/ledger/limits';
 import { fromDecimal } from '../../db/money';
 import { Readable } from 'node:stream';
 import { statementLines, statementPage } from '../../db/statements';
@@ -13,7 +13,7 @@ import type { AppDeps } from '../deps';
 import { csvLine } from '../http/csv';
 import { defineRoute } from '../http/route';
 import { isoDate, money, rupees, userView } from '../schemas';
-import { toUserView } from '../views';
+import { toUserView, USER_VIEW_COLUMNS } from '../views';
 
 const ledgerQuery = z.strictObject({
   from: isoDate.optional(),
@@ -50,6 +50,7 @@ export function meRoutes(deps: AppDeps) {
       summary: 'My profile',
       tag: 'me',
       access: 'user',
+      account: USER_VIEW_COLUMNS,
       responses: { 200: userView },
       handler: async ({ user }) => ({ body: toUserView(user.account) }),
     }),
@@ -59,6 +60,7 @@ export function meRoutes(deps: AppDeps) {
       summary: 'My balance, held and available amounts, limits and what I used of them',
       tag: 'wallet',
       access: 'user',
+      account: ['wallet_balance', 'held_balance', 'daily_limit', 'monthly_limit', ...LIMIT_COUNTER_COLUMNS],
       responses: {
         200: z.object({
           userCode: z.string(),

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { adminSummary, Figures, LevelCommission, ProviderHealth, providerReport } from '../../db/reports/admin';
 import { networkReport, spendingByMonth } from '../../db/reports/network';
-import { countersFromRow } from '../../db/ledger/limits';
+import { countersFromRow, LIMIT_COUNTER_COLUMNS } from '../../db/ledger/limits';
 import { fromDecimal } from '../../db/money';
 import { addDays, istDate, istMonthStart, istTimestamp } from '../../domain/calendar';
 import { ForbiddenError } from '../../domain/errors';
@@ -22,6 +22,7 @@ import {
 } from '../../domain/reports';
 import type { AppDeps } from '../deps';
 import type { AuthUser } from '../auth/guards';
+import type { AccountColumn } from '../../db/sessions';
 import { csvTable } from '../http/csv';
 import { defineRoute, RouteSpec } from '../http/route';
 import { money } from '../schemas';
@@ -89,13 +90,15 @@ const providerView = (p: ProviderHealth) => ({
 });
 
 /** The JSON route and its CSV twin (`<path>.csv`), from one loader and one table layout. */
-function withCsv<T extends { range: DayRange }>(spec: {
+function withCsv<T extends { range: DayRange }, const A extends AccountColumn = never>(spec: {
   path: string;
   summary: string;
   access: 'user' | 'admin';
+  /** The columns of the caller's row the loader reads (`account` in api/http/route.ts). */
+  account?: readonly A[];
   query: z.ZodType<RangeQuery>;
   response: z.ZodType;
-  load(input: { user: AuthUser; query: RangeQuery }): Promise<T>;
+  load(input: { user: AuthUser<A>; query: RangeQuery }): Promise<T>;
   view(report: T): unknown;
   csv: { name: string; columns: readonly string[]; rows(report: T): Array<Record<string, unknown>> };
 }): RouteSpec[] {
@@ -106,6 +109,7 @@ function withCsv<T extends { range: DayRange }>(spec: {
       summary: spec.summary,
       tag: 'reports',
       access: spec.access,
+      account: spec.account,
       query: spec.query,
       responses: { 200: spec.response },
       handler: async ({ user, query }) => ({ body: spec.view(await spec.load({ user, query })) }),
@@ -116,6 +120,7 @@ function withCsv<T extends { range: DayRange }>(spec: {
       summary: `${spec.summary} (CSV)`,
       tag: 'reports',
       access: spec.access,
+      account: spec.account,
       query: spec.query,
       responses: { 200: null },
       produces: 'text/csv',
@@ -384,6 +389,7 @@ export function reportRoutes(deps: AppDeps): RouteSpec[] {
       path: '/v1/reports/me',
       summary: 'My completed payments by month and kind, and the limits I used',
       access: 'user',
+      account: ['daily_limit', 'monthly_limit', ...LIMIT_COUNTER_COLUMNS],
       query: rangeQuery,
       response: z.object({
         from: z.string(),

@@ -96,6 +96,7 @@ export function twoFactorRoutes(deps: AppDeps) {
         'Start enrolment, with the password: a new TOTP secret, as an otpauth URI and a QR code (SVG) for the app',
       tag: 'me',
       access: 'user',
+      account: ['username'],
       body: z.strictObject({ password: z.string().min(1).max(200) }),
       responses: { 200: z.object({ secret: z.string(), otpauthUri: z.string(), qrCodeSvg: z.string() }) },
       handler: async ({ body, user, ctx }) => {

@@ -13,6 +13,7 @@ import { Paise } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { selectRows, SqlTransaction, update, updateById } from '../sql';
 import { countersFromRow, countersToRow, LIMIT_COUNTER_COLUMNS } from './limits';
+import type { UserRow } from '../users';
 
 export interface LockedUser {
   kind: 'user';
@@ -40,7 +41,20 @@ export type LockedAccount = LockedUser | LockedSystemAccount;
 const LOCKED_USER_COLUMNS = `id, user_code, wallet_balance, held_balance, is_active, kyc_status, daily_limit,
        monthly_limit, ${LIMIT_COUNTER_COLUMNS.join(', ')}`;
 
-function lockedUserFrom(row: Record<string, any>): LockedUser {
+type LockedUserRow = Pick<
+  UserRow,
+  | 'id'
+  | 'user_code'
+  | 'wallet_balance'
+  | 'held_balance'
+  | 'is_active'
+  | 'kyc_status'
+  | 'daily_limit'
+  | 'monthly_limit'
+  | (typeof LIMIT_COUNTER_COLUMNS)[number]
+>;
+
+function lockedUserFrom(row: LockedUserRow): LockedUser {
   return {
     kind: 'user',
     id: row.id,
@@ -67,7 +81,7 @@ export async function lockUser(trx: SqlTransaction, userId: number): Promise<Loc
  * could get another plan, so this is not a bulk lock.
  */
 async function lockUsers(trx: SqlTransaction, ascendingIds: number[]): Promise<LockedUser[]> {
-  const rows = await selectRows<Record<string, any>>(
+  const rows = await selectRows<LockedUserRow>(
     trx,
     `SELECT ${LOCKED_USER_COLUMNS} FROM users WHERE id IN (${ascendingIds.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
     ascendingIds,

@@ -7,12 +7,13 @@ import type { Knex } from 'knex';
 import { NotFoundError, ValidationError } from '../../domain/errors';
 import { LimitCounters, OutgoingUsage, usageAt } from '../../domain/limitUsage';
 import { fromDecimal, toDecimal } from '../money';
+import type { UserRow } from '../users';
 
 export type { OutgoingUsage };
 
 export const LIMIT_COUNTER_COLUMNS = ['limit_day', 'limit_day_used', 'limit_month', 'limit_month_used'] as const;
 
-export function countersFromRow(row: Record<string, any>): LimitCounters {
+export function countersFromRow(row: Pick<UserRow, (typeof LIMIT_COUNTER_COLUMNS)[number]>): LimitCounters {
   return {
     day: row.limit_day,
     dayUsed: fromDecimal(row.limit_day_used),

@@ -3,7 +3,7 @@ import {
   revokeSession,
   rotateRefreshToken,
   sessionTriggersWatch,
-  sessionUser,
+  sessionUserReader,
   startSession,
 } from '../../db/sessions';
 import { createKnex } from '../../db/knex';
@@ -61,7 +61,7 @@ describe('the session check every authenticated request makes', () => {
       expect(rotated.ok).toBe(true);
     }
     const check = (sessionId: string) => async (k: ReturnType<typeof createKnex>) => {
-      expect((await sessionUser(k, user.id))?.id).toBe(user.id);
+      expect((await sessionUserReader([])(k, user.id))?.id).toBe(user.id);
       expect(await liveSession(k, user.id, sessionId)).not.toBeNull();
     };
     const freshReads = await rowReads(db.url, check(fresh.sessionId));
@@ -83,6 +83,18 @@ describe('the session check every authenticated request makes', () => {
     const e = await startSession(db.knex, { userId: user.id, tokenHash: 'b'.repeat(64), ...LIFETIMES });
     await endSessionNow(e.sessionId);
     expect(await liveSession(db.knex, user.id, e.sessionId)).toBeNull();
+  });
+
+  it('reads the check’s columns of the user’s row and those its route asked for, nothing else', async () => {
+    const user = await createUser(db.knex);
+    const check = ['id', 'is_active', 'role', 'session_version', 'user_code'];
+    expect(Object.keys((await sessionUserReader([])(db.knex, user.id))!).sort()).toEqual(check);
+    // Duplicates and the check's own columns are read once.
+    const row = await sessionUserReader(['wallet_balance', 'role', 'wallet_balance', 'created_at'])(db.knex, user.id);
+    expect(Object.keys(row!).sort()).toEqual([...check, 'created_at', 'wallet_balance'].sort());
+    expect(row!.wallet_balance).toBe('0.00');
+    expect(row!.created_at).toBeInstanceOf(Date);
+    expect(await sessionUserReader(['wallet_balance'])(db.knex, user.id + 1_000_000)).toBeNull();
   });
 });
 
