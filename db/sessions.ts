@@ -270,10 +270,10 @@ export type SessionUser<C extends AccountColumn = never> = Pick<UserRow, (typeof
  * with the columns its route reads of the row (`columns`), so the route needs no second query.
  * Its `session_version` tells whether the token's session can have changed since it was issued.
  * Each route reads only its own columns: every column costs every request its bytes on the wire
- * and its parsing (all 21 a route could want, against the check's 5, cost a read about a tenth
- * more CPU: docs/performance.md). The SQL is written once per route (knex's builder cost about
- * twice the query's own CPU), its columns sorted so that routes reading the same ones share one
- * prepared statement.
+ * and its parsing (the 21 a route could want cost a read of the same row a fifth more of the
+ * machine's CPU than 4: docs/performance.md, "The session check reads what its route needs").
+ * The SQL is written once per route (knex's builder cost about twice the query's own CPU), its
+ * columns sorted so that routes reading the same ones share one prepared statement.
  */
 export function sessionUserReader<C extends AccountColumn>(
   columns: readonly C[],
