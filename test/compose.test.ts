@@ -106,6 +106,18 @@ it('builds a non-root image with npm ci and pre-bundled workflows', () => {
   expect(dockerfile).not.toMatch(/SECRET|PASSWORD/);
 });
 
+it('installs without reporting to anyone: the install-time analytics a dependency ships are opted out', () => {
+  // swagger-ui-dist (a runtime dependency: the /docs page) pulls in @scarf/scarf, whose install
+  // script sends the install's details to scarf.sh wherever npm runs install scripts (npm 10, the
+  // one Node 20 and its image ship). Its own documented opt-out is read from the root package.json.
+  const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+  const pkg = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const scarf = Object.keys(lock.packages).filter((p) => p.endsWith('node_modules/@scarf/scarf'));
+  // Should it ever leave the tree, the opt-out and this test can go with it.
+  expect(scarf.length).toBeGreaterThan(0);
+  expect(pkg.scarfSettings).toEqual({ enabled: false });
+});
+
 it('checks the worker through its health endpoint, gives it a grace period, and keeps Terminate out of the UI', () => {
   const worker = services.worker!;
   expect(worker.healthcheck.test.join(' ')).toContain(`127.0.0.1:${worker.environment.WORKER_HEALTH_PORT}/healthz`);
