@@ -279,6 +279,10 @@ export function sessionUserReader<C extends AccountColumn>(
   columns: readonly C[],
 ): (knex: Knex, userId: number) => Promise<SessionUser<C> | null> {
   const read = [...SESSION_CHECK_COLUMNS, ...[...new Set(columns)].filter((c) => !isCheckColumn(c)).sort()];
+  // Names go into the SQL's text: the type allows only the row's columns, and this refuses, at
+  // start, anything that is not a plain name should a cast ever get past it.
+  const odd = read.find((c) => !/^[a-z_]+$/.test(c));
+  if (odd !== undefined) throw new Error(`not a column of users: ${JSON.stringify(odd)}`);
   const sql = `SELECT ${read.join(', ')} FROM users WHERE id = ?`;
   return async (knex, userId) => {
     const [row] = await selectRows<SessionUser<C>>(knex, sql, [userId]);

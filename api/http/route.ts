@@ -61,7 +61,7 @@ export interface RouteSpec<
   rateLimit?: RouteClass;
   /** Runs before the body is parsed: webhook authentication, so a forged call is 401, not 400. */
   before?: (ctx: Context) => void | Promise<void>;
-  handler(input: RouteInput<B, Q, P, A>): Promise<RouteResult<R> | void>;
+  handler: (input: RouteInput<B, Q, P, NoInfer<A>>) => Promise<RouteResult<R> | void>;
 }
 
 /** Keeps B, Q, P, R and A inferred from the schemas and the columns at each declaration. */

@@ -98,7 +98,7 @@ function withCsv<T extends { range: DayRange }, const A extends AccountColumn = 
   account?: readonly A[];
   query: z.ZodType<RangeQuery>;
   response: z.ZodType;
-  load(input: { user: AuthUser<A>; query: RangeQuery }): Promise<T>;
+  load: (input: { user: AuthUser<NoInfer<A>>; query: RangeQuery }) => Promise<T>;
   view(report: T): unknown;
   csv: { name: string; columns: readonly string[]; rows(report: T): Array<Record<string, unknown>> };
 }): RouteSpec[] {

@@ -95,6 +95,7 @@ describe('the session check every authenticated request makes', () => {
     expect(row!.wallet_balance).toBe('0.00');
     expect(row!.created_at).toBeInstanceOf(Date);
     expect(await sessionUserReader(['wallet_balance'])(db.knex, user.id + 1_000_000)).toBeNull();
+    expect(() => sessionUserReader(['id, password' as 'id'])).toThrow('not a column of users');
   });
 });
 
