@@ -278,7 +278,8 @@ export type SessionUser<C extends AccountColumn = never> = Pick<UserRow, (typeof
 export function sessionUserReader<C extends AccountColumn>(
   columns: readonly C[],
 ): (knex: Knex, userId: number) => Promise<SessionUser<C> | null> {
-  const read = [...SESSION_CHECK_COLUMNS, ...[...new Set(columns)].filter((c) => !isCheckColumn(c)).sort()];
+  // The check's columns first, then the route's sorted; a Set keeps each name's first place.
+  const read = [...new Set([...SESSION_CHECK_COLUMNS, ...[...columns].sort()])];
   // Names go into the SQL's text: the type allows only the row's columns, and this refuses, at
   // start, anything that is not a plain name should a cast ever get past it.
   const odd = read.find((c) => !/^[a-z_]+$/.test(c));
@@ -289,8 +290,6 @@ export function sessionUserReader<C extends AccountColumn>(
     return row ?? null;
   };
 }
-
-const isCheckColumn = (c: string) => (SESSION_CHECK_COLUMNS as readonly string[]).includes(c);
 
 /** The triggers that move the session version (migration 024) that this database lacks. */
 export async function missingSessionTriggers(knex: Knex): Promise<string[]> {

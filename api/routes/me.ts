@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { countersFromRow, LIMIT_COUNTER_COLUMNS } from '../../db/ledger/limits';
+import { LIMIT_COLUMNS, limitsOf } from '../../db/ledger/limits';
 import { fromDecimal } from '../../db/money';
 import { Readable } from 'node:stream';
 import { statementLines, statementPage } from '../../db/statements';
@@ -7,7 +7,6 @@ import { auditedChange } from '../../db/audit';
 import { kycKeysOf, submitKyc } from '../../db/userAdmin';
 import { clientInfo } from './auth';
 import { TRANSACTION_TYPES } from '../../domain/ledger';
-import { usageAt } from '../../domain/limitUsage';
 import { subtract } from '../../domain/money';
 import type { AppDeps } from '../deps';
 import { csvLine } from '../http/csv';
@@ -60,7 +59,7 @@ export function meRoutes(deps: AppDeps) {
       summary: 'My balance, held and available amounts, limits and what I used of them',
       tag: 'wallet',
       access: 'user',
-      account: ['wallet_balance', 'held_balance', 'daily_limit', 'monthly_limit', ...LIMIT_COUNTER_COLUMNS],
+      account: ['wallet_balance', 'held_balance', ...LIMIT_COLUMNS],
       responses: {
         200: z.object({
           userCode: z.string(),
@@ -78,10 +77,8 @@ export function meRoutes(deps: AppDeps) {
         const u = user.account;
         const balance = fromDecimal(u.wallet_balance);
         const held = fromDecimal(u.held_balance);
-        // The session's read of the row carries the limit counters: no second query. A clock
-        // behind the counters' day (around midnight) shows the day they count.
-        const counters = countersFromRow(u);
-        const usage = usageAt(counters, new Date()) ?? { today: counters.dayUsed, month: counters.monthUsed };
+        // The session's read of the row carries the limits and their counters: no second query.
+        const limits = limitsOf(u, new Date());
         return {
           body: {
             userCode: u.user_code,
@@ -89,10 +86,10 @@ export function meRoutes(deps: AppDeps) {
             held: rupees(held),
             available: rupees(subtract(balance, held)),
             currency: 'INR' as const,
-            dailyLimit: rupees(fromDecimal(u.daily_limit)),
-            monthlyLimit: rupees(fromDecimal(u.monthly_limit)),
-            usedToday: rupees(usage.today),
-            usedThisMonth: rupees(usage.month),
+            dailyLimit: rupees(limits.dailyLimit),
+            monthlyLimit: rupees(limits.monthlyLimit),
+            usedToday: rupees(limits.usedToday),
+            usedThisMonth: rupees(limits.usedThisMonth),
           },
         };
       },

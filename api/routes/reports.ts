@@ -6,11 +6,9 @@
 import { z } from 'zod';
 import { adminSummary, Figures, LevelCommission, ProviderHealth, providerReport } from '../../db/reports/admin';
 import { networkReport, spendingByMonth } from '../../db/reports/network';
-import { countersFromRow, LIMIT_COUNTER_COLUMNS } from '../../db/ledger/limits';
-import { fromDecimal } from '../../db/money';
+import { LIMIT_COLUMNS, limitsOf } from '../../db/ledger/limits';
 import { addDays, istDate, istMonthStart, istTimestamp } from '../../domain/calendar';
 import { ForbiddenError } from '../../domain/errors';
-import { usageAt } from '../../domain/limitUsage';
 import { formatRupees } from '../../domain/money';
 import {
   checkedRange,
@@ -389,7 +387,7 @@ export function reportRoutes(deps: AppDeps): RouteSpec[] {
       path: '/v1/reports/me',
       summary: 'My completed payments by month and kind, and the limits I used',
       access: 'user',
-      account: ['daily_limit', 'monthly_limit', ...LIMIT_COUNTER_COLUMNS],
+      account: LIMIT_COLUMNS,
       query: rangeQuery,
       response: z.object({
         from: z.string(),
@@ -402,16 +400,15 @@ export function reportRoutes(deps: AppDeps): RouteSpec[] {
       load: async ({ user: { id, account }, query }) => {
         // Months are whole: the default window is this month and the eleven before it.
         const r = query.from || query.to ? rangeOf(query) : rangeOf({ from: firstOfMonthsAgo(11) });
-        const counters = countersFromRow(account);
-        const usage = usageAt(counters, new Date()) ?? { today: counters.dayUsed, month: counters.monthUsed };
+        const limits = limitsOf(account, new Date());
         return {
           range: r,
           months: await spendingByMonth(knex, id, r),
           limits: {
-            dailyLimit: formatRupees(fromDecimal(account.daily_limit)),
-            usedToday: formatRupees(usage.today),
-            monthlyLimit: formatRupees(fromDecimal(account.monthly_limit)),
-            usedThisMonth: formatRupees(usage.month),
+            dailyLimit: formatRupees(limits.dailyLimit),
+            usedToday: formatRupees(limits.usedToday),
+            monthlyLimit: formatRupees(limits.monthlyLimit),
+            usedThisMonth: formatRupees(limits.usedThisMonth),
           },
         };
       },

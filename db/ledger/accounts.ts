@@ -38,21 +38,19 @@ export interface LockedSystemAccount {
 
 export type LockedAccount = LockedUser | LockedSystemAccount;
 
-const LOCKED_USER_COLUMNS = `id, user_code, wallet_balance, held_balance, is_active, kyc_status, daily_limit,
-       monthly_limit, ${LIMIT_COUNTER_COLUMNS.join(', ')}`;
+const LOCKED_USER_COLUMNS = [
+  'id',
+  'user_code',
+  'wallet_balance',
+  'held_balance',
+  'is_active',
+  'kyc_status',
+  'daily_limit',
+  'monthly_limit',
+  ...LIMIT_COUNTER_COLUMNS,
+] as const;
 
-type LockedUserRow = Pick<
-  UserRow,
-  | 'id'
-  | 'user_code'
-  | 'wallet_balance'
-  | 'held_balance'
-  | 'is_active'
-  | 'kyc_status'
-  | 'daily_limit'
-  | 'monthly_limit'
-  | (typeof LIMIT_COUNTER_COLUMNS)[number]
->;
+type LockedUserRow = Pick<UserRow, (typeof LOCKED_USER_COLUMNS)[number]>;
 
 function lockedUserFrom(row: LockedUserRow): LockedUser {
   return {
@@ -83,7 +81,7 @@ export async function lockUser(trx: SqlTransaction, userId: number): Promise<Loc
 async function lockUsers(trx: SqlTransaction, ascendingIds: number[]): Promise<LockedUser[]> {
   const rows = await selectRows<LockedUserRow>(
     trx,
-    `SELECT ${LOCKED_USER_COLUMNS} FROM users WHERE id IN (${ascendingIds.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
+    `SELECT ${LOCKED_USER_COLUMNS.join(', ')} FROM users WHERE id IN (${ascendingIds.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
     ascendingIds,
   );
   const missing = ascendingIds.find((id, i) => rows[i]?.id !== id);

@@ -13,6 +13,9 @@ export type { OutgoingUsage };
 
 export const LIMIT_COUNTER_COLUMNS = ['limit_day', 'limit_day_used', 'limit_month', 'limit_month_used'] as const;
 
+/** The columns a user's limits and what they used of them are shown from. */
+export const LIMIT_COLUMNS = ['daily_limit', 'monthly_limit', ...LIMIT_COUNTER_COLUMNS] as const;
+
 export function countersFromRow(row: Pick<UserRow, (typeof LIMIT_COUNTER_COLUMNS)[number]>): LimitCounters {
   return {
     day: row.limit_day,
@@ -42,6 +45,21 @@ export const COUNTED_TOWARD_LIMITS_SQL = `
    WHERE e.user_id IS NOT NULL AND e.debit > 0 AND j.counts_toward_limits = 1
   UNION ALL
   SELECT user_id, created_at, amount FROM holds WHERE status = 'active' AND counts_toward_limits = 1`;
+
+/**
+ * A user's limits and what they used of them now, from their row as already read (no query). A
+ * clock behind the counters' day (around midnight) shows the day they count.
+ */
+export function limitsOf(row: Pick<UserRow, (typeof LIMIT_COLUMNS)[number]>, now: Date) {
+  const counters = countersFromRow(row);
+  const usage = usageAt(counters, now) ?? { today: counters.dayUsed, month: counters.monthUsed };
+  return {
+    dailyLimit: fromDecimal(row.daily_limit),
+    monthlyLimit: fromDecimal(row.monthly_limit),
+    usedToday: usage.today,
+    usedThisMonth: usage.month,
+  };
+}
 
 /** Usage in the IST day and month of `at` (now, or later: the counters keep no history). */
 export async function outgoingUsage(db: Knex, userId: number, at: Date): Promise<OutgoingUsage> {
