@@ -13,6 +13,11 @@ export interface Figure {
   p99: number;
   count: number;
   errors: number;
+  /**
+   * For a figure pooled from windows taken in turns with others: each window's rate, round by
+   * round, so that a comparison can show how far its rounds spread.
+   */
+  windowRates?: number[];
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -107,12 +112,14 @@ export async function closedLoopsTakingTurns(
         return run.samples.length;
       });
   }
-  const merged = (rs: LoopRun[]) =>
-    figureOf(
+  const merged = (rs: LoopRun[]): Figure => ({
+    ...figureOf(
       rs.flatMap((r) => r.samples),
       rs.reduce((t, r) => t + r.seconds, 0),
       rs.reduce((n, r) => n + r.errors, 0),
-    );
+    ),
+    windowRates: rs.map((r) => r.samples.length / r.seconds),
+  });
   return [merged(runs[0]!), merged(runs[1]!)];
 }
 
@@ -290,7 +297,10 @@ export async function httpLoadsTakingTurns(
       await around(k, window);
     }
   }
-  return windows.map((ws, k) => figureOfWindows(loads[k]!, o.connections, ws));
+  return windows.map((ws, k) => ({
+    ...figureOfWindows(loads[k]!, o.connections, ws),
+    windowRates: ws.map((w) => w.totalCompletedRequests / w.duration),
+  }));
 }
 
 /** Resident memory of a process, in MB (Linux). */

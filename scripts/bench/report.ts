@@ -29,6 +29,19 @@ function targetText(t: Row['target']): string {
     .join(', ');
 }
 
+/**
+ * A figure's share of its ceiling's rate over all their windows and, for loads that took turns,
+ * the lowest and highest of the rounds' own shares: within one pass a share moves by several
+ * points from round to round, which a figure near its target needs said beside it.
+ */
+export function shareText(figure: Figure, vs: Figure): string {
+  const share = `${num((100 * figure.rate) / vs.rate)}%`;
+  const [mine, theirs] = [figure.windowRates, vs.windowRates];
+  if (!mine || !theirs || mine.length < 2 || mine.length !== theirs.length) return share;
+  const rounds = mine.map((rate, i) => (100 * rate) / theirs[i]!);
+  return `${share} (${num(Math.min(...rounds))}–${num(Math.max(...rounds))})`;
+}
+
 function met(r: Row): boolean | undefined {
   const t = r.target;
   if (!t) return undefined;
@@ -60,7 +73,7 @@ export function printTable(rows: Row[], footer?: { memory: Memory; invariantsOk:
       num(r.figure.p50, 1),
       num(r.figure.p99, 1),
       String(r.figure.errors),
-      r.vs ? `${num((100 * r.figure.rate) / r.vs.rate)}%` : '',
+      r.vs ? shareText(r.figure, r.vs) : '',
       targetText(r.target),
       m === undefined ? '' : m ? 'yes' : 'NO',
     ];

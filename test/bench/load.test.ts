@@ -68,6 +68,7 @@ it('takes turns in a balanced order, and pools every window’s requests into on
   figures.forEach((f, k) => {
     expect(f.errors).toBe(0);
     expect(f.count).toBe(windows[k]!.reduce((a, b) => a + b, 0));
+    expect(f.windowRates).toHaveLength(6);
   });
   expect(figures[2]!.p99).toBeGreaterThanOrEqual(250);
   expect(figures[2]!.p50).toBeLessThan(100);
@@ -96,6 +97,12 @@ it('takes turns between two closed loops, each window counted by its own loop', 
   );
   expect(order).toEqual([0, 1, 0, 1, 0, 1, 0, 1]);
   expect([a.count, b.count]).toEqual(counted);
+  // A rate for each round's window, which the pooled rate lies among.
+  for (const f of [a, b]) {
+    expect(f.windowRates).toHaveLength(4);
+    expect(f.rate).toBeGreaterThanOrEqual(Math.min(...f.windowRates!));
+    expect(f.rate).toBeLessThanOrEqual(Math.max(...f.windowRates!));
+  }
   // Two clients sleeping 5 ms and 20 ms per operation: more a's (about four times as many).
   expect(a.count).toBeGreaterThan(b.count);
 }, 60_000);
