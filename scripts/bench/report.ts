@@ -34,6 +34,7 @@ function targetText(t: Row['target']): string {
  * the lowest and highest of the rounds' own shares: within one pass a share moves by several
  * points from round to round, which a figure near its target needs said beside it.
  */
+// Rounds pair by index: a row's figure and ceiling must come from the same turns (scripts/bench.ts).
 export function shareText(figure: Figure, vs: Figure): string {
   const share = `${num((100 * figure.rate) / vs.rate)}%`;
   const [mine, theirs] = [figure.windowRates, vs.windowRates];

@@ -8,6 +8,7 @@ import {
   closedLoopsTakingTurns,
   CpuMeter,
   httpLoadsTakingTurns,
+  warmUps,
 } from '../../scripts/bench/load';
 
 const servers: http.Server[] = [];
@@ -48,6 +49,22 @@ describe('balancedOrders', () => {
   );
 });
 
+it("warms every load, then runs one uncounted round in the first measured round's order", () => {
+  // Five loads: the first round's order is 0, 1, 4, 2, 3.
+  expect(warmUps(balancedOrders(5), 0.5)).toEqual([
+    [0, 3],
+    [1, 3],
+    [2, 3],
+    [3, 3],
+    [4, 3],
+    [0, 0.5],
+    [1, 0.5],
+    [4, 0.5],
+    [2, 0.5],
+    [3, 0.5],
+  ]);
+});
+
 it('takes turns in a balanced order, and pools every window’s requests into one figure', async () => {
   // One request in 50 of the last load takes 300 ms: 2% of its requests, so its p99 (over every
   // request of its windows) is one of them, and its median is not.
@@ -68,7 +85,9 @@ it('takes turns in a balanced order, and pools every window’s requests into on
   figures.forEach((f, k) => {
     expect(f.errors).toBe(0);
     expect(f.count).toBe(windows[k]!.reduce((a, b) => a + b, 0));
+    // Each window's rate, in the order the windows ran: a one-second window's count.
     expect(f.windowRates).toHaveLength(6);
+    f.windowRates!.forEach((rate, i) => expect(Math.abs(rate - windows[k]![i]!)).toBeLessThan(0.1 * windows[k]![i]!));
   });
   expect(figures[2]!.p99).toBeGreaterThanOrEqual(250);
   expect(figures[2]!.p50).toBeLessThan(100);
@@ -84,7 +103,7 @@ it('refuses a number of rounds that is not a whole balanced design', async () =>
 
 it('takes turns between two closed loops, each window counted by its own loop', async () => {
   const order: number[] = [];
-  const counted = [0, 0];
+  const counted: number[][] = [[], []];
   const sleep = (ms: number) => () => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const [a, b] = await closedLoopsTakingTurns(
     { clients: 2, seconds: 2, rounds: 4 },
@@ -92,17 +111,19 @@ it('takes turns between two closed loops, each window counted by its own loop', 
     sleep(20),
     async (k, window) => {
       order.push(k);
-      counted[k]! += await window();
+      counted[k]!.push(await window());
     },
   );
   expect(order).toEqual([0, 1, 0, 1, 0, 1, 0, 1]);
-  expect([a.count, b.count]).toEqual(counted);
-  // A rate for each round's window, which the pooled rate lies among.
-  for (const f of [a, b]) {
+  const sum = (ns: number[]) => ns.reduce((x, y) => x + y, 0);
+  expect([a.count, b.count]).toEqual(counted.map(sum));
+  // Each window's rate, in the order the windows ran: a half-second window's count, doubled.
+  [a, b].forEach((f, k) => {
     expect(f.windowRates).toHaveLength(4);
-    expect(f.rate).toBeGreaterThanOrEqual(Math.min(...f.windowRates!));
-    expect(f.rate).toBeLessThanOrEqual(Math.max(...f.windowRates!));
-  }
+    f.windowRates!.forEach((rate, i) =>
+      expect(Math.abs(rate / 2 - counted[k]![i]!)).toBeLessThan(0.1 * counted[k]![i]!),
+    );
+  });
   // Two clients sleeping 5 ms and 20 ms per operation: more a's (about four times as many).
   expect(a.count).toBeGreaterThan(b.count);
 }, 60_000);

@@ -16,7 +16,7 @@ it("shows the pooled share, and the lowest and highest of the rounds' own shares
   expect(shareText(figure(65, [60, 70, 66]), figure(103, [100, 100, 110]))).toBe('63% (60–70)');
 });
 
-it('shows the share alone when the two were not measured in the same rounds', () => {
+it('shows the share alone when the two do not have the same two or more rounds', () => {
   expect(shareText(figure(50), figure(100))).toBe('50%');
   expect(shareText(figure(50, [50, 50]), figure(100))).toBe('50%');
   expect(shareText(figure(50, [50, 50]), figure(100, [100, 100, 100]))).toBe('50%');
