@@ -215,7 +215,7 @@ export interface HttpTarget {
  * that round the first window measured after the warm-ups, always the same load's (the bare
  * select's, first in the reads' design), ran about a third slower than that load's other nine
  * (9,014 a second against 12,014–15,244 at `b769541`), which lowered the ceiling and raised
- * every read's share of it by two to three points.
+ * every read's share of it by about two points.
  */
 export function warmUps(orders: number[][], windowSeconds: number): Array<[number, number]> {
   return [
