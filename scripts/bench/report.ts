@@ -32,9 +32,9 @@ function targetText(t: Row['target']): string {
 /**
  * A figure's share of its ceiling's rate over all their windows and, for loads that took turns,
  * the lowest and highest of the rounds' own shares: within one pass a share moves by several
- * points from round to round, which a figure near its target needs said beside it.
+ * points from round to round, which a figure near its target needs said beside it. Rounds pair
+ * by index, so a row's figure and ceiling with window rates must come from the same turns.
  */
-// Rounds pair by index: a row's figure and ceiling must come from the same turns (scripts/bench.ts).
 export function shareText(figure: Figure, vs: Figure): string {
   const share = `${num((100 * figure.rate) / vs.rate)}%`;
   const [mine, theirs] = [figure.windowRates, vs.windowRates];
