@@ -81,9 +81,10 @@ async function runClosedLoop(
 
 /**
  * Two closed loops compared with each other (a figure and its ceiling), taking turns in `rounds`
- * windows (a, b, a, b, …) after a warm-up of each, where one window each would compare two
- * moments of a machine whose speed moves by tens of percent within minutes. Each figure is every
- * sample of its windows: the rate over their time, exact percentiles. `around`, if given, runs
+ * windows (a, b, a, b, …) after a warm-up of each and one uncounted round (`warmUps`), where one
+ * window each would compare two moments of a machine whose speed moves by tens of percent within
+ * minutes. Each figure is every sample of its windows: the rate over their time, exact
+ * percentiles. `around`, if given, runs
  * each measured window of loop `k` (0 for `a`), which resolves to the operations it completed,
  * to count what the window used.
  */
@@ -103,7 +104,7 @@ export async function closedLoopsTakingTurns(
     issued[k] = run.issued;
     return run;
   };
-  for (const k of [0, 1]) await measureWindow(k, WARMUP_SECONDS * 1000);
+  for (const [k, seconds] of warmUps([[0, 1]], o.seconds / o.rounds)) await measureWindow(k, seconds * 1000);
   for (let r = 0; r < o.rounds; r++) {
     for (const k of [0, 1])
       await around(k, async () => {
@@ -215,7 +216,7 @@ export interface HttpTarget {
  * that round the first window measured after the warm-ups, always the same load's (the bare
  * select's, first in the reads' design), ran about a third slower than that load's other nine
  * (9,014 a second against 12,014–15,244 at `b769541`), which lowered the ceiling and raised
- * every read's share of it by about two points.
+ * every read's share of it by about two points. The closed loops' turns take the same round.
  */
 export function warmUps(orders: number[][], windowSeconds: number): Array<[number, number]> {
   return [
