@@ -212,11 +212,12 @@ export interface HttpTarget {
 
 /**
  * What runs, uncounted, before the first measured round of loads taking turns in `orders`, as
- * [load, seconds]: each load for WARMUP_SECONDS, then one round like the measured ones. Without
- * that round the first window measured after the warm-ups, always the same load's (the bare
- * select's, first in the reads' design), ran about a third slower than that load's other nine
- * (9,014 a second against 12,014–15,244 at `b769541`), which lowered the ceiling and raised
- * every read's share of it by about two points. The closed loops' turns take the same round.
+ * [load, seconds]: each load for WARMUP_SECONDS, then one round like the measured ones, so that
+ * each load's first measured window follows what its later ones follow. The first window
+ * measured after the warm-ups is always the same load's (the bare select's, first in the reads'
+ * design); in a pass at `b769541` it ran a third slower than that load's other nine, which
+ * lowered the ceiling and lifted every read's share by about two points. Slow windows come at
+ * other places too; this keeps the first from being one more often than chance.
  */
 export function warmUps(orders: number[][], windowSeconds: number): Array<[number, number]> {
   return [
