@@ -47,11 +47,14 @@ function sourceFiles(dir: string): string[] {
   });
 }
 
+/** Static imports and re-exports, and `require('…')` calls (workflows/index.ts requires each workflow's module lazily). */
+const IMPORT = /^(?:import|export)\s+(type\s+)?[^;]*?from\s+'([^']+)'|\brequire\('([^']+)'\)/gms;
+
 function importsOf(file: string): Import[] {
   const text = readFileSync(file, 'utf8');
   const rel = path.relative(ROOT, file);
-  return [...text.matchAll(/^(?:import|export)\s+(type\s+)?[^;]*?from\s+'([^']+)'/gms)].map((m) => {
-    const spec = m[2]!;
+  return [...text.matchAll(IMPORT)].map((m) => {
+    const spec = (m[2] ?? m[3])!;
     let target: string;
     if (spec.startsWith('.')) target = path.relative(ROOT, path.resolve(path.dirname(file), spec)).split(path.sep)[0]!;
     else if (spec.startsWith('node:')) target = 'node';
@@ -98,10 +101,10 @@ describe('layers', () => {
       if (seen.has(file)) return;
       seen.add(file);
       reached.push(...importsOf(file).filter((i) => !i.typeOnly));
-      const relative = readFileSync(file, 'utf8').matchAll(
-        /^(?:import|export)\s+(?!type\s)[^;]*?from\s+'(\.[^']+)'/gms,
-      );
-      for (const m of relative) visit(require.resolve(path.resolve(path.dirname(file), m[1]!)));
+      for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+        const spec = (m[2] ?? m[3])!;
+        if (!m[1] && spec.startsWith('.')) visit(require.resolve(path.resolve(path.dirname(file), spec)));
+      }
     };
     visit(path.join(ROOT, 'workflows/index.ts'));
     expect(seen.size).toBeGreaterThan(10);
