@@ -33,6 +33,11 @@ export function canTransition(from: PaymentStatus, to: PaymentStatus): boolean {
   return from === to || NEXT[from].includes(to);
 }
 
+/** The statuses a payment can move to `to` from, `to` itself left out: those where the move is a change. */
+export function statusesBefore(to: PaymentStatus): PaymentStatus[] {
+  return PAYMENT_STATUSES.filter((from) => from !== to && NEXT[from].includes(to));
+}
+
 export const isTerminal = (s: PaymentStatus) => s === 'FAILED' || s === 'REVERSED';
 
 export interface TimelineEntry {

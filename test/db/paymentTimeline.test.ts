@@ -5,6 +5,7 @@
  */
 import { getPayment, insertPaymentRecord, paymentTimeline, recordPaymentStatus } from '../../db/payments';
 import { paise } from '../../domain/money';
+import { canTransition, PAYMENT_STATUSES } from '../../domain/payments';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { createUser } from '../support/ledger';
 
@@ -64,4 +65,39 @@ test('a change the status machine forbids is refused and leaves the timeline alo
     /cannot go from FAILED to COMPLETED/,
   );
   expect((await statuses(id)).map(([s]) => s)).toEqual(['CREATED', 'PROCESSING', 'FAILED']);
+});
+
+test('every move between two statuses is taken or refused as the status machine says, and recorded once', async () => {
+  for (const from of PAYMENT_STATUSES) {
+    for (const to of PAYMENT_STATUSES) {
+      const id = await newPayment();
+      await db.knex('payment_records').where({ id }).update({ status: from });
+      const before = await statuses(id);
+      const change = {
+        paymentId: id,
+        status: to,
+        note: `${from} → ${to}`,
+        failureReason: `why ${to}`,
+        providerRef: 'ref-1',
+      };
+      const moved = await recordPaymentStatus(db.knex, change).then(
+        () => true,
+        (err: Error) => {
+          expect(err.message).toMatch(`cannot go from ${from} to ${to}`);
+          return false;
+        },
+      );
+      expect([from, to, moved]).toEqual([from, to, canTransition(from, to)]);
+      const record = await getPayment(db.knex, id);
+      expect(record.status).toBe(moved ? to : from);
+      if (moved) expect([record.failureReason, record.providerRef]).toEqual([`why ${to}`, 'ref-1']);
+      expect(await statuses(id)).toEqual(moved && from !== to ? [...before, [to, `${from} → ${to}`]] : before);
+    }
+  }
+});
+
+test('a change to a payment that does not exist is refused', async () => {
+  await expect(recordPaymentStatus(db.knex, { paymentId: 'pay_NOSUCH', status: 'COMPLETED' })).rejects.toThrow(
+    /payment not found/,
+  );
 });
