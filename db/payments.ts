@@ -98,7 +98,9 @@ export async function createPaymentRecord(db: Knex | Knex.Transaction, p: NewPay
 
 /**
  * Creates the record (status CREATED) unless it exists: safe to retry. For the workflows' steps,
- * which need nothing back: one round trip fewer than reading the record again.
+ * which need nothing back: one round trip fewer than reading the record again. The timeline's
+ * CREATED entry is written by the insert itself (trigger `payment_records_timeline_start`,
+ * migration 025).
  */
 export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<void> {
   try {
@@ -115,11 +117,11 @@ export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<void> 
       related_payment_id: p.relatedPaymentId ?? null,
       details: JSON.stringify(p.details ?? {}),
     });
-    await insertRow(db, 'payment_events', { payment_id: p.id, status: 'CREATED' });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    // A retry after a crash between the two inserts: the record is there, its timeline may not
-    // be. Written only while the timeline is empty, so it never lands after a later status.
+    // A retry: the record is there. A record written before migration 025, by two statements,
+    // may have lost its first timeline entry to a crash between them; written only while the
+    // timeline is empty, so it never lands after a later status.
     await update(
       db,
       `INSERT INTO payment_events (payment_id, status)

@@ -92,6 +92,7 @@ describe('migrations', () => {
       '022_active_holds_index',
       '023_report_user_weeks',
       '024_session_version',
+      '025_timeline_starts_with_record',
     ]);
     expect(await tables(db)).toEqual([...TABLES].sort());
   });
@@ -215,6 +216,7 @@ describe('migrations', () => {
       '022_active_holds_index',
       '023_report_user_weeks',
       '024_session_version',
+      '025_timeline_starts_with_record',
     ]);
     const row = await db.knex('users').where({ id: user.id }).first();
     expect(row).toMatchObject({
@@ -267,6 +269,7 @@ describe('migrations', () => {
       '022_active_holds_index',
       '023_report_user_weeks',
       '024_session_version',
+      '025_timeline_starts_with_record',
     ]);
     const sessions = await db.knex('sessions').where({ user_id: user.id }).orderBy('id');
     expect(sessions).toMatchObject([
@@ -337,6 +340,7 @@ describe('migrations', () => {
       '022_active_holds_index',
       '023_report_user_weeks',
       '024_session_version',
+      '025_timeline_starts_with_record',
     ]);
     const settled = await db.knex('payment_records').orderBy('id').select('id', 'settled_at', 'updated_at');
     expect(settled.map((p) => [p.id, p.settled_at?.getTime() ?? null, p.updated_at.toISOString()])).toEqual([

@@ -9,6 +9,7 @@ import { commissionReferenceOf, referenceSql } from '../../domain/references';
 import { COUNTED_TOWARD_LIMITS_SQL } from './limits';
 import { REPORT_CHECKS } from '../reports/invariants';
 import { missingTriggers } from '../triggers';
+import { TIMELINE_TRIGGERS } from '../migrations/025_timeline_starts_with_record';
 
 /** The held kinds as an SQL list: fixed words from the registry, never user input. */
 const HELD_KIND_LIST = Object.keys(HELD_KINDS)
@@ -218,6 +219,11 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
           WHERE p.status IN ('COMPLETED', 'FAILED', 'REVERSED')`,
       );
     },
+  },
+  {
+    id: 'payment_timelines',
+    title: "Creating a payment's record writes the first entry of its timeline (the trigger is installed)",
+    run: (db) => missingTriggers(db, TIMELINE_TRIGGERS),
   },
   {
     id: 'commissions_match_rows',

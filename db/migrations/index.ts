@@ -27,6 +27,7 @@ import * as m021 from './021_covering_user_days';
 import * as m022 from './022_active_holds_index';
 import * as m023 from './023_report_user_weeks';
 import * as m024 from './024_session_version';
+import * as m025 from './025_timeline_starts_with_record';
 
 interface Migration {
   up(knex: Knex): Promise<void>;
@@ -58,6 +59,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '022_active_holds_index': m022,
   '023_report_user_weeks': m023,
   '024_session_version': m024,
+  '025_timeline_starts_with_record': m025,
 };
 
 class ImportedMigrations implements Knex.MigrationSource<string> {

@@ -318,9 +318,14 @@ async function record(
         updated_at: last,
         settled_at: p.settledAt,
       });
-      await trx('payment_events').insert(
-        p.timeline.map(([status, at, note]) => ({ payment_id: p.id, status, note: note ?? null, created_at: at })),
-      );
+      // The CREATED entry, at the record's creation, is the record's insert's own (migration 025).
+      const [first, ...rest] = p.timeline;
+      if (first?.[0] !== 'CREATED' || first[1].getTime() !== p.createdAt.getTime())
+        throw new Error(`payment ${p.id}: a timeline starts with CREATED at the record's creation`);
+      if (rest.length > 0)
+        await trx('payment_events').insert(
+          rest.map(([status, at, note]) => ({ payment_id: p.id, status, note: note ?? null, created_at: at })),
+        );
     }),
   );
 }

@@ -133,6 +133,7 @@ it('admins run the invariant checker and read the latest reconciliation over HTT
     'immutability',
     'payments_settled_once',
     'settled_payments_hold_nothing',
+    'payment_timelines',
     'commissions_match_rows',
     'report_payments',
     'report_users',

@@ -101,3 +101,19 @@ test('a change to a payment that does not exist is refused', async () => {
     /payment not found/,
   );
 });
+
+test("a record's insert writes the start of its timeline, at the record's creation, whoever inserts it", async () => {
+  const id = await newPayment();
+  const [created] = await paymentTimeline(db.knex, id);
+  expect(created).toEqual({ status: 'CREATED', at: (await getPayment(db.knex, id)).createdAt.toISOString() });
+  // An insert by hand (an operator's SQL, a restore script) gets it too: the trigger writes it, not our code.
+  const byHand = `pay_BYHAND${Date.now()}`;
+  await db.knex('payment_records').insert({
+    id: byHand,
+    kind: 'payout',
+    user_id: userId,
+    amount: '10.00',
+    workflow_id: `payout:${byHand}`,
+  });
+  expect(await statuses(byHand)).toEqual([['CREATED', null]]);
+});

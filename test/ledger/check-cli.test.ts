@@ -33,6 +33,7 @@ it('prints every invariant as PASS and exits 0 on a healthy ledger', async () =>
     'immutability',
     'payments_settled_once',
     'settled_payments_hold_nothing',
+    'payment_timelines',
     'commissions_match_rows',
   ]) {
     expect(r.stdout).toMatch(new RegExp(`^PASS  ${id}:`, 'm'));

@@ -223,15 +223,17 @@ describe('posting a journal', () => {
     await db.knex('users').where({ id: a.id }).increment('limit_day_used', 1);
   });
 
-  it('the checker names a dropped immutability trigger and a dropped report trigger, and only those', async () => {
+  it('the checker names a dropped immutability, timeline and report trigger, and only those', async () => {
     const own = await createTestDatabase();
     try {
       await own.knex.raw('DROP TRIGGER ledger_entries_no_delete');
+      await own.knex.raw('DROP TRIGGER payment_records_timeline_start');
       await own.knex.raw('DROP TRIGGER payment_records_settled_update');
       const report = await createLedger(own.knex).checkInvariants();
       const failed = report.checks.filter((c) => !c.ok);
       expect(failed.map((c) => [c.id, c.offending])).toEqual([
         ['immutability', [{ missing_trigger: 'ledger_entries_no_delete' }]],
+        ['payment_timelines', [{ missing_trigger: 'payment_records_timeline_start' }]],
         ['report_triggers', [{ missing_trigger: 'payment_records_settled_update' }]],
       ]);
     } finally {
