@@ -206,11 +206,13 @@ export async function recordPaymentStatus(
 /**
  * The usual change, a move to a new status by the payment's own workflow, made by one UPDATE
  * that takes effect only from a status allowed to move to it, instead of reading the record
- * first: one round trip fewer for every status a payment records (docs/performance.md, "A status
- * change without the read"). False when the UPDATE matched nothing (no such payment, the status
- * already recorded, or a move the status machine refuses) or the change needs the record's
- * current values (an operator's act, refs and details merged into the stored ones, a reversal):
- * the caller then reads the record and decides, as before.
+ * first: one round trip fewer for every status a payment records (docs/performance.md, "Each
+ * workflow evaluates only its own modules, and a payment writes two statements fewer").
+ *
+ * False when the UPDATE matched nothing (no such payment, the status already recorded, or a move
+ * the status machine refuses) or when the change needs the record's current values (an
+ * operator's act, refs and details merged into the stored ones, a reversal): the caller then
+ * reads the record and decides, as before.
  */
 async function movedWithoutReading(trx: SqlTransaction, change: StatusChange): Promise<boolean> {
   const from = statusesBefore(change.status);

@@ -2,8 +2,8 @@
  * A payment's timeline begins in the statement that creates its record: a trigger writes the
  * CREATED entry, at the record's own `created_at`. The record and its first entry were two
  * statements, each its own commit, for every payment of every kind; now they are one, and no
- * crash can leave a record without the start of its timeline (docs/performance.md, "The
- * timeline's first entry written with the record").
+ * crash can leave a record without the start of its timeline (docs/performance.md, "Each
+ * workflow evaluates only its own modules, and a payment writes two statements fewer").
  */
 import type { Knex } from 'knex';
 
