@@ -206,8 +206,8 @@ export async function recordPaymentStatus(
 /**
  * The usual change, a move to a new status by the payment's own workflow, made by one UPDATE
  * that takes effect only from a status allowed to move to it, instead of reading the record
- * first: one round trip fewer for every status a payment records (docs/performance.md, "Each
- * workflow evaluates only its own modules, and a payment writes two statements fewer").
+ * first: one round trip fewer for such a change, one more for a repeated one (docs/performance.md,
+ * "Each workflow evaluates only its own modules, and a payment writes two statements fewer").
  *
  * False when the UPDATE matched nothing (no such payment, the status already recorded, or a move
  * the status machine refuses) or when the change needs the record's current values (an

@@ -5,7 +5,7 @@
  * Each workflow's module is required when a workflow of its type runs, not imported here. The
  * SDK gives every workflow a module cache of its own and evaluates this file, and all it
  * imports, afresh for each: with static re-exports a transfer evaluated the top-up's, the held
- * payments', the reversals' and the reports' modules too, about 0.9 ms of the worker's CPU for
+ * payments', the reversals' and the reports' modules too, 0.6 to 0.9 ms of the worker's CPU for
  * every workflow (docs/performance.md, "Each workflow evaluates only its own modules").
  */
 import type * as HeldKinds from './heldKinds';
