@@ -185,8 +185,7 @@ export async function recordPaymentStatus(
     // A reversed payment has nothing left to watch for (db/reversalWatch.ts).
     if (change.status === 'REVERSED') update.reversal_check_at = null;
     await updateWhere(trx, 'payment_records', { id: current.id }, update);
-    if (change.status === 'COMPLETED' && change.reversalWatchMs !== undefined)
-      await startReversalWatch(trx, current.id, change.reversalWatchMs);
+    await watchForReversal(trx, change);
     if (change.status === 'REVERSED') await settleUndeliveredReversals(trx, current.id);
     const note = noteOf(change);
     if (
@@ -227,8 +226,7 @@ async function movedWithoutReading(trx: SqlTransaction, change: StatusChange): P
     [...columns.map((c) => set[c]), change.paymentId, ...from],
   );
   if (moved === 0) return false;
-  if (change.status === 'COMPLETED' && change.reversalWatchMs !== undefined)
-    await startReversalWatch(trx, change.paymentId, change.reversalWatchMs);
+  await watchForReversal(trx, change);
   await insertRow(trx, 'payment_events', {
     payment_id: change.paymentId,
     status: change.status,
@@ -236,6 +234,12 @@ async function movedWithoutReading(trx: SqlTransaction, change: StatusChange): P
     actor: null,
   });
   return true;
+}
+
+/** A payment completed by a provider that can still reverse it starts its reversal watch. */
+async function watchForReversal(trx: SqlTransaction, change: StatusChange): Promise<void> {
+  if (change.status === 'COMPLETED' && change.reversalWatchMs !== undefined)
+    await startReversalWatch(trx, change.paymentId, change.reversalWatchMs);
 }
 
 /** The columns a change sets from its own values, without the record's current ones. */
