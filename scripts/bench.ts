@@ -316,7 +316,7 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
   // that load's workflows (the trivial worker for the ceiling).
   let workflowCpu: Array<CpuMeter<'server' | 'worker' | 'temporal' | 'database'>> | undefined;
   const [local16, transfer16] = await timed(
-    'transfers answered COMPLETED, 16 clients, taking turns with the trivial workflow (3 local activities)',
+    'transfers answered COMPLETED, 16 clients, taking turns with the trivial workflow (1 local activity)',
     () =>
       againstTrivialWorkflows(stack.temporalAddress, dir, { seconds }, transfer, (k, window, trivialWorkerPid) => {
         const meter = (worker: number | undefined) =>
@@ -326,7 +326,7 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
       }),
   );
   if (!workflowCpu) throw new Error('the 16-client transfers and their ceiling measured no window');
-  cpu.push(cpuRow('trivial wf, 3 local activities (16)', workflowCpu[0]!));
+  cpu.push(cpuRow('trivial wf, 1 local activity (16)', workflowCpu[0]!));
   cpu.push(cpuRow('transfers answered COMPLETED (16)', workflowCpu[1]!));
   // As many as the transfers: with fewer than 100 samples a p99 is only the slowest one.
   const oneClient = { clients: 1, iterations };
@@ -426,10 +426,10 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
     { what: 'its statements by bare mysql2, one hot (16)', figure: schemaHot, vs: bareHot, ceiling: true },
     { what: 'ledger postings, one hot, vs its statements', figure: ledgerHot, vs: schemaHot },
     { what: 'empty workflow started and awaited (1)', figure: trivial.empty1, ceiling: true },
-    { what: 'trivial wf, 3 local activities (1)', figure: trivial.local1, ceiling: true },
+    { what: 'trivial wf, 1 local activity (1)', figure: trivial.oneLocal1, ceiling: true },
     { what: 'trivial wf, 3 regular activities (1)', figure: trivial.regular1, ceiling: true },
     { what: 'transfer answered COMPLETED (1)', figure: transfer1, vs: trivial.empty1, target: { p50: 80, p99: 150 } },
-    { what: 'trivial wf, 3 local activities (16)', figure: local16, ceiling: true },
+    { what: 'trivial wf, 1 local activity (16)', figure: local16, ceiling: true },
     { what: 'trivial wf, 3 regular activities (16)', figure: trivial.regular16, ceiling: true },
     {
       what: 'transfers answered COMPLETED (16)',

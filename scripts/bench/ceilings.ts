@@ -2,7 +2,7 @@
  * The ceilings every figure is compared with, measured on the same machine in the same run:
  * a bare Koa + mysql2 point select, a bare two-account posting transaction (and the same posting
  * with the ledger's own statements and tables), and trivial workflows on the same Temporal
- * server (empty; three local activities; three regular ones; a top-up's path; a held payment's path).
+ * server (empty; one local activity; three regular ones; a top-up's path; a held payment's path).
  */
 import path from 'node:path';
 import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
@@ -212,7 +212,7 @@ export async function barePostingsWithLedgerStatements(
 
 export interface TrivialCeilings {
   empty1: Figure;
-  local1: Figure;
+  oneLocal1: Figure;
   regular1: Figure;
   regular16: Figure;
 }
@@ -262,7 +262,7 @@ export function trivialWorkflows(
     const many = { clients: 16, durationMs: o.seconds * 1000, warmup: 1 };
     return {
       empty1: await closedLoop(one, run('emptyWorkflow')),
-      local1: await closedLoop(one, run('threeLocalActivities')),
+      oneLocal1: await closedLoop(one, run('oneLocalActivity')),
       regular1: await closedLoop(one, run('threeRegularActivities')),
       regular16: await closedLoop(many, run('threeRegularActivities')),
     };
@@ -271,7 +271,7 @@ export function trivialWorkflows(
 
 /**
  * The 16-client ceiling of a payment that completes in its workflow (the trivial workflow with
- * three local activities) and that payment's own load, taking turns on the same server, the
+ * one local activity, as a transfer's) and that payment's own load, taking turns on the same server, the
  * trivial worker running throughout: [ceiling, figure]. Measured one after the other, the two
  * windows' ratio moved between 46% and 91% across a day's runs of the same code. `around` runs
  * each measured window (k = 0: the ceiling's), given the trivial worker's pid, to count what it used.
@@ -287,7 +287,7 @@ export function againstTrivialWorkflows(
     closedLoopsTakingTurns(
       { clients: 16, seconds: 2 * o.seconds, rounds: 4 },
       async () => {
-        await client.workflow.execute('threeLocalActivities', { taskQueue, workflowId: workflowId(), args: [] });
+        await client.workflow.execute('oneLocalActivity', { taskQueue, workflowId: workflowId(), args: [] });
       },
       figure,
       around && ((k, window) => around(k, window, workerPid)),

@@ -1,7 +1,7 @@
 /**
  * The benchmark's Temporal ceilings: workflows that do nothing but what the engine's must (run
- * three activities, local or regular; or take a held payment's or a top-up's path), so the
- * server's and SDK's own cost is measured alone.
+ * one local activity, as a transfer does; three regular ones; or take a held payment's or a
+ * top-up's path), so the server's and SDK's own cost is measured alone.
  */
 import {
   condition,
@@ -18,8 +18,9 @@ const regular = proxyActivities<typeof activities>({ startToCloseTimeout: '10s' 
 
 export async function emptyWorkflow(): Promise<void> {}
 
-export async function threeLocalActivities(): Promise<number> {
-  return (await local.noop(1)) + (await local.noop(2)) + (await local.noop(3));
+/** A transfer's shape since `transfer-in-one-step`: record, post and COMPLETED in one local activity. */
+export async function oneLocalActivity(): Promise<number> {
+  return local.noop(1);
 }
 
 export async function threeRegularActivities(): Promise<number> {

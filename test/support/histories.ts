@@ -30,12 +30,18 @@ export const HELD_STEPS_MERGED_HISTORY_DIR = path.join(HISTORY_DIR, 'held-steps-
 
 /**
  * Histories recorded since the `held-opens-processing` patch (workflows/heldPayment.ts): the
- * step that records and holds also records PROCESSING. Where new recordings go.
+ * step that records and holds also records PROCESSING.
  */
 export const HELD_OPENS_PROCESSING_HISTORY_DIR = path.join(HISTORY_DIR, 'held-opens-processing');
 
+/**
+ * Histories recorded since the `transfer-in-one-step` patch (workflows/transfer.ts): a transfer
+ * records, posts and completes in one step. Where new recordings go.
+ */
+export const TRANSFER_IN_ONE_STEP_HISTORY_DIR = path.join(HISTORY_DIR, 'transfer-in-one-step');
+
 const wanted = (name: string) => {
-  const file = path.join(HELD_OPENS_PROCESSING_HISTORY_DIR, `${name}.pb`);
+  const file = path.join(TRANSFER_IN_ONE_STEP_HISTORY_DIR, `${name}.pb`);
   return existsSync(file) && process.env.RECORD_HISTORIES !== '1' ? undefined : file;
 };
 

@@ -288,11 +288,9 @@ describe('transfer', () => {
     const f = {
       posted: o.posted ?? false,
       activities: {
-        async startTransfer() {},
-        async postTransfer() {
+        async completeTransfer() {
           if (o.refuse) throw ApplicationFailure.create({ type: o.refuse, message: 'refused', nonRetryable: true });
           f.posted = true;
-          return { journalId: 1 };
         },
         async recordPaymentStatus() {},
         async inspectMoney() {

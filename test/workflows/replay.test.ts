@@ -14,6 +14,7 @@ import {
   HISTORY_DIR,
   LOCAL_STEPS_HISTORY_DIR,
   REVERSALS_AFTER_CLOSE_HISTORY_DIR,
+  TRANSFER_IN_ONE_STEP_HISTORY_DIR,
 } from '../support/histories';
 
 /** Closed histories: every way a payment ends. */
@@ -99,6 +100,7 @@ const GENERATIONS = [
     dir: HELD_OPENS_PROCESSING_HISTORY_DIR,
     expected: SINCE_FOUND_PAID,
   },
+  { name: 'with a transfer in one step', dir: TRANSFER_IN_ONE_STEP_HISTORY_DIR, expected: SINCE_FOUND_PAID },
 ];
 
 describe.each(GENERATIONS)('histories $name', ({ dir, expected: EXPECTED }) => {

@@ -1,0 +1,94 @@
+/**
+ * A transfer's one step (`transfer-in-one-step`) on real MariaDB, run as a crashed worker would
+ * re-run it: completing twice records, posts and records COMPLETED once, even when the first run
+ * moved the sender's whole balance; a refused posting leaves the record CREATED and nothing
+ * moved; a failure to record COMPLETED after the posting is retried, never read as a refusal.
+ * The transfer suite drives the same step end to end through the API.
+ */
+import { createActivities } from '../../activities';
+import { paise } from '../../domain/money';
+import type { StatusChange } from '../../domain/payments';
+import { createPhonePeClient } from '../../providers/phonepe/client';
+import { createTestDatabase, TestDatabase } from '../support/db';
+import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
+
+let db: TestDatabase;
+let acts: ReturnType<typeof createActivities>;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  // No provider is called here: the step under test only touches the database.
+  acts = createActivities({
+    knex: db.knex,
+    phonepe: createPhonePeClient({
+      baseUrl: 'http://127.0.0.1:1',
+      clientId: 'unused',
+      clientVersion: '1',
+      clientSecret: 'unused',
+      timeoutMs: 1000,
+    }),
+  });
+});
+afterAll(() => db?.drop());
+afterEach(() => expectLedgerInvariants(db.knex));
+
+let n = 0;
+async function transferOf(senderBalance: string, rupees: number) {
+  const sender = await createUser(db.knex, { balance: senderBalance });
+  const recipient = await createUser(db.knex);
+  const paymentId = `pay_XFER${Date.now()}${++n}`;
+  const completed: StatusChange = { paymentId, status: 'COMPLETED', note: `transferred to ${recipient.userCode}` };
+  return {
+    sender,
+    recipient,
+    paymentId,
+    step: {
+      paymentId,
+      senderId: sender.id,
+      senderCode: sender.userCode,
+      recipientId: recipient.id,
+      recipientCode: recipient.userCode,
+      amount: paise(rupees * 100),
+      completed,
+    },
+  };
+}
+
+const count = async (table: string, where: Record<string, unknown>) =>
+  Number((await db.knex(table).where(where).count({ c: '*' }))[0]!.c);
+const statusesOf = (paymentId: string) =>
+  db.knex('payment_events').where({ payment_id: paymentId }).orderBy('id').pluck('status');
+
+it('completing twice records the transfer, posts it and records COMPLETED once', async () => {
+  const { sender, recipient, paymentId, step } = await transferOf('25.00', 25);
+  await acts.completeTransfer(step);
+  // The whole balance moved: a re-run that checked the funds again would be refused.
+  await acts.completeTransfer(step);
+  expect(await count('payment_records', { id: paymentId })).toBe(1);
+  expect(await count('ledger_journals', { reference: `transfer:${paymentId}:post` })).toBe(1);
+  expect(await statusesOf(paymentId)).toEqual(['CREATED', 'COMPLETED']);
+  expect(await db.knex('payment_records').where({ id: paymentId }).first('status')).toEqual({ status: 'COMPLETED' });
+  expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '0.00', held: '0.00' });
+  expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '25.00', held: '0.00' });
+});
+
+it('a refused posting fails with its rule and leaves the record CREATED, nothing moved', async () => {
+  const { sender, recipient, paymentId, step } = await transferOf('10.00', 25);
+  const err = await acts.completeTransfer(step).catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'insufficient_funds', nonRetryable: true });
+  expect(await db.knex('payment_records').where({ id: paymentId }).first('status')).toEqual({ status: 'CREATED' });
+  expect(await statusesOf(paymentId)).toEqual(['CREATED']);
+  expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '10.00', held: '0.00' });
+  expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '0.00', held: '0.00' });
+});
+
+it('a failure to record COMPLETED after the posting is retryable, never read as a refusal', async () => {
+  const { sender, paymentId, step } = await transferOf('100.00', 25);
+  await acts.startTransfer(step);
+  // A record the status step must refuse to move to COMPLETED (a broken assumption, not a rule).
+  await db.knex('payment_records').where({ id: paymentId }).update({ status: 'FAILED' });
+  const err = await acts.completeTransfer(step).catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'unavailable', nonRetryable: false });
+  expect((err as Error).message).toMatch(/the transfer is posted, recording COMPLETED failed/);
+  expect(await count('ledger_journals', { reference: `transfer:${paymentId}:post` })).toBe(1);
+  expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '75.00', held: '0.00' });
+});
