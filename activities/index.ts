@@ -50,7 +50,7 @@ export function createActivities(deps: ActivityDeps) {
     ...recoveryActivities({ ledger }),
     ...topUpActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
     ...refundActivities({ knex: deps.knex, ledger, phonepe: deps.phonepe }),
-    ...transferActivities({ knex: deps.knex, ledger, recordPaymentStatus: payments.recordPaymentStatus }),
+    ...transferActivities({ knex: deps.knex, ledger }),
     ...heldPaymentActivities({ knex: deps.knex, ledger, orders, recordPaymentStatus: payments.recordPaymentStatus }),
     ...reversalActivities({ knex: deps.knex, orders, watchMs: deps.reversalWatchMs ?? 72 * 3_600_000 }),
   });

@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
+import { recordPaymentStatusIn } from '../db/payments';
 import { createTransferRecord } from '../db/transfers';
 import { TransientError } from '../domain/errors';
 import type { Paise } from '../domain/money';
@@ -15,45 +16,44 @@ import type { TransferInput } from '../domain/contracts';
 
 export type { TransferInput };
 
-export function transferActivities(deps: {
-  knex: Knex;
-  ledger: Ledger;
-  /** The read model's status step (activities/payments.ts), for the step that ends in COMPLETED. */
-  recordPaymentStatus: (change: StatusChange) => Promise<void>;
-}) {
-  async function startTransfer(t: TransferInput): Promise<void> {
-    await createTransferRecord(deps.knex, t);
-  }
-
-  async function postTransfer(t: TransferInput): Promise<{ journalId: number }> {
-    const posted = await deps.ledger.post(transferPosting(t, t.fee ?? (0 as Paise)));
-    return { journalId: posted.journalId };
-  }
-
+export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
+  const posting = (t: TransferInput) => transferPosting(t, t.fee ?? (0 as Paise));
   return {
-    startTransfer,
-    postTransfer,
+    async startTransfer(t: TransferInput): Promise<void> {
+      await createTransferRecord(deps.knex, t);
+    },
+
+    async postTransfer(t: TransferInput): Promise<{ journalId: number }> {
+      const posted = await deps.ledger.post(posting(t));
+      return { journalId: posted.journalId };
+    },
 
     /**
-     * The whole transfer in one local activity (`transfer-in-one-step`): records it, posts it,
-     * then records `completed` (COMPLETED). Each part is idempotent on the payment's id, so a
-     * re-run after a crash records, posts and completes once (a posting already made is
-     * replayed before any rule is checked, so a re-run is never refused for the funds it moved).
-     * A refused posting fails with its rule, the record left CREATED, as the separate steps did;
-     * a failure to record COMPLETED, the money moved, is retried, never a refusal.
+     * The whole transfer in one local activity and one database transaction
+     * (`transfer-in-one-step`): the record, `completed` (COMPLETED) and the posting commit
+     * together, so a transfer that moved money never reads CREATED, and one that did not never
+     * reads COMPLETED. A re-run after a crash finds the posting's reference taken and replays it
+     * (before any rule is checked: never refused for the funds the first run moved); the record
+     * and the status tolerate being written already. A refused posting rolls the record back
+     * with it: the payment is then recorded on its own (CREATED), and the refusal goes to the
+     * workflow, which records FAILED with the rule, as the separate steps did.
      */
     async completeTransfer(t: TransferInput & { completed: StatusChange }): Promise<void> {
       const { completed, ...transfer } = t;
-      await startTransfer(transfer);
-      await postTransfer(transfer);
       try {
-        await deps.recordPaymentStatus(completed);
+        await deps.ledger.post(posting(transfer), async (trx) => {
+          await createTransferRecord(trx, transfer);
+          await recordPaymentStatusIn(trx, completed);
+        });
       } catch (err) {
-        // The money has moved: a failure here must never read as a refusal (the workflow
-        // would record FAILED for a transfer that was posted). Retried until it records.
-        throw new TransientError(
-          `${t.paymentId}: the transfer is posted, recording COMPLETED failed: ${(err as Error).message}`,
-        );
+        // Whatever stopped the posting, the payment must exist for the workflow to record its
+        // end; if even that fails, the step is retried (never taken for the posting's refusal).
+        await createTransferRecord(deps.knex, transfer).catch((recordErr: Error) => {
+          throw new TransientError(
+            `${t.paymentId}: the posting failed (${(err as Error).message}), and recording the transfer failed: ${recordErr.message}`,
+          );
+        });
+        throw err;
       }
     },
   };

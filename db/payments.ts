@@ -170,36 +170,43 @@ export async function recordPaymentStatus(
   change: StatusChange,
   opts: { decision?: DecisionAudit } = {},
 ): Promise<void> {
-  return inSqlTransaction(knex, async (trx) => {
-    if (opts.decision) await auditDecision(trx, change, opts.decision);
-    if (await movedWithoutReading(trx, change)) return;
-    const [row] = await selectRows(trx, 'SELECT * FROM payment_records WHERE id = ? FOR UPDATE', [change.paymentId]);
-    if (!row) throw new NotFoundError('payment not found', { paymentId: change.paymentId });
-    const current = toRecord(row);
-    if (!canTransition(current.status, change.status)) {
-      throw new InvariantViolation(`payment ${current.id} cannot go from ${current.status} to ${change.status}`);
-    }
-    const update = columnsOf(change);
-    if (change.providerRefs) update.provider_refs = JSON.stringify({ ...current.providerRefs, ...change.providerRefs });
-    if (change.details) update.details = JSON.stringify({ ...current.details, ...change.details });
-    // A reversed payment has nothing left to watch for (db/reversalWatch.ts).
-    if (change.status === 'REVERSED') update.reversal_check_at = null;
-    await updateWhere(trx, 'payment_records', { id: current.id }, update);
-    await watchForReversal(trx, change);
-    if (change.status === 'REVERSED') await settleUndeliveredReversals(trx, current.id);
-    const note = noteOf(change);
-    if (
-      current.status !== change.status ||
-      (change.actor && !(await isLastEvent(trx, current.id, change.status, note)))
-    ) {
-      await insertRow(trx, 'payment_events', {
-        payment_id: current.id,
-        status: change.status,
-        note,
-        actor: change.actor ?? null,
-      });
-    }
-  });
+  return inSqlTransaction(knex, (trx) => recordPaymentStatusIn(trx, change, opts));
+}
+
+/** `recordPaymentStatus` within the caller's transaction (a transfer's posting: activities/transfer.ts). */
+export async function recordPaymentStatusIn(
+  trx: SqlTransaction,
+  change: StatusChange,
+  opts: { decision?: DecisionAudit } = {},
+): Promise<void> {
+  if (opts.decision) await auditDecision(trx, change, opts.decision);
+  if (await movedWithoutReading(trx, change)) return;
+  const [row] = await selectRows(trx, 'SELECT * FROM payment_records WHERE id = ? FOR UPDATE', [change.paymentId]);
+  if (!row) throw new NotFoundError('payment not found', { paymentId: change.paymentId });
+  const current = toRecord(row);
+  if (!canTransition(current.status, change.status)) {
+    throw new InvariantViolation(`payment ${current.id} cannot go from ${current.status} to ${change.status}`);
+  }
+  const update = columnsOf(change);
+  if (change.providerRefs) update.provider_refs = JSON.stringify({ ...current.providerRefs, ...change.providerRefs });
+  if (change.details) update.details = JSON.stringify({ ...current.details, ...change.details });
+  // A reversed payment has nothing left to watch for (db/reversalWatch.ts).
+  if (change.status === 'REVERSED') update.reversal_check_at = null;
+  await updateWhere(trx, 'payment_records', { id: current.id }, update);
+  await watchForReversal(trx, change);
+  if (change.status === 'REVERSED') await settleUndeliveredReversals(trx, current.id);
+  const note = noteOf(change);
+  if (
+    current.status !== change.status ||
+    (change.actor && !(await isLastEvent(trx, current.id, change.status, note)))
+  ) {
+    await insertRow(trx, 'payment_events', {
+      payment_id: current.id,
+      status: change.status,
+      note,
+      actor: change.actor ?? null,
+    });
+  }
 }
 
 /**

@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
 import { insertPaymentRecord } from './payments';
-import { selectRows } from './sql';
+import { Db, selectRows } from './sql';
 
 export async function findUserByCode(
   knex: Knex,
@@ -18,7 +18,7 @@ export async function findUserByCode(
 }
 
 export async function createTransferRecord(
-  knex: Knex,
+  db: Db,
   t: {
     paymentId: string;
     senderId: number;
@@ -29,7 +29,7 @@ export async function createTransferRecord(
     remarks?: string;
   },
 ): Promise<void> {
-  await insertPaymentRecord(knex, {
+  await insertPaymentRecord(db, {
     id: t.paymentId,
     kind: 'transfer',
     userId: t.senderId,

@@ -8,10 +8,18 @@ import { capture, CaptureRequest, release, reserve, ReserveRequest } from './hol
 import { checkInvariants, InvariantReport } from './invariants';
 import { outgoingUsage, OutgoingUsage } from './limits';
 import { Clock, postJournal, wallClock } from './posting';
+import type { SqlTransaction } from '../sql';
 import { refund, RefundRequest } from './refunds';
 
 export interface Ledger {
-  post(req: PostingRequest): Promise<PostingResult>;
+  /**
+   * Posts `req` exactly once. `alongside`, when given, writes the caller's own rows (a payment's
+   * record and status) in the posting's transaction, first, before the ledger takes any lock:
+   * they commit with the posting or roll back with its refusal. A repeat of a committed posting
+   * runs it too, and rolls it back when the journal's reference turns out taken: it must
+   * tolerate finding its rows already written.
+   */
+  post(req: PostingRequest, alongside?: (trx: SqlTransaction) => Promise<void>): Promise<PostingResult>;
   reserve(req: ReserveRequest): Promise<Hold>;
   capture(req: CaptureRequest): Promise<PostingResult>;
   release(holdReference: string, reason: string): Promise<Hold>;
@@ -32,7 +40,7 @@ export interface Ledger {
 export function createLedger(knex: Knex, opts: { clock?: Clock } = {}): Ledger {
   const clock = opts.clock ?? wallClock;
   return {
-    post: (req) => postJournal(knex, req, { clock }),
+    post: (req, alongside) => postJournal(knex, req, { clock, ...(alongside ? { beforeInsert: alongside } : {}) }),
     reserve: (req) => reserve(knex, req, clock),
     capture: (req) => capture(knex, req, clock),
     release: (ref, reason) => release(knex, ref, reason, clock),

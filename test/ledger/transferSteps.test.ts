@@ -1,9 +1,10 @@
 /**
- * A transfer's one step (`transfer-in-one-step`) on real MariaDB, run as a crashed worker would
- * re-run it: completing twice records, posts and records COMPLETED once, even when the first run
- * moved the sender's whole balance; a refused posting leaves the record CREATED and nothing
- * moved; a failure to record COMPLETED after the posting is retried, never read as a refusal.
- * The transfer suite drives the same step end to end through the API.
+ * A transfer's one step (`transfer-in-one-step`: the record, COMPLETED and the posting in one
+ * transaction) on real MariaDB, run as a crashed worker would re-run it: completing twice
+ * records, posts and records COMPLETED once, even when the first run moved the sender's whole
+ * balance; a refused posting leaves the record CREATED (its COMPLETED rolled back) and nothing
+ * moved; a status the record refuses rolls the posting back. The transfer suite drives the same
+ * step end to end through the API, the worker-crash test through a killed worker.
  */
 import { createActivities } from '../../activities';
 import { paise } from '../../domain/money';
@@ -81,14 +82,14 @@ it('a refused posting fails with its rule and leaves the record CREATED, nothing
   expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '0.00', held: '0.00' });
 });
 
-it('a failure to record COMPLETED after the posting is retryable, never read as a refusal', async () => {
-  const { sender, paymentId, step } = await transferOf('100.00', 25);
+it('a status the record refuses rolls the posting back with it: nothing moves', async () => {
+  const { sender, recipient, paymentId, step } = await transferOf('100.00', 25);
   await acts.startTransfer(step);
   // A record the status step must refuse to move to COMPLETED (a broken assumption, not a rule).
   await db.knex('payment_records').where({ id: paymentId }).update({ status: 'FAILED' });
   const err = await acts.completeTransfer(step).catch((e: unknown) => e);
-  expect(err).toMatchObject({ type: 'unavailable', nonRetryable: false });
-  expect((err as Error).message).toMatch(/the transfer is posted, recording COMPLETED failed/);
-  expect(await count('ledger_journals', { reference: `transfer:${paymentId}:post` })).toBe(1);
-  expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '75.00', held: '0.00' });
+  expect((err as Error).message).toMatch(/cannot go from FAILED to COMPLETED/);
+  expect(await count('ledger_journals', { reference: `transfer:${paymentId}:post` })).toBe(0);
+  expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '100.00', held: '0.00' });
+  expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '0.00', held: '0.00' });
 });
