@@ -6,9 +6,10 @@
  */
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
-import { recordPaymentStatusIn } from '../db/payments';
+import { recordPaymentStatus, recordPaymentStatusIn } from '../db/payments';
 import { createTransferRecord } from '../db/transfers';
 import { TransientError } from '../domain/errors';
+import type { PostingResult } from '../domain/ledger';
 import type { Paise } from '../domain/money';
 import type { StatusChange } from '../domain/payments';
 import { transferPosting } from '../domain/recipes';
@@ -30,18 +31,20 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
 
     /**
      * The whole transfer in one local activity and one database transaction
-     * (`transfer-in-one-step`): the record, `completed` (COMPLETED) and the posting commit
+     * (`transfer-in-one-step`): the posting, the record and `completed` (COMPLETED) commit
      * together, so a transfer that moved money never reads CREATED, and one that did not never
-     * reads COMPLETED. A re-run after a crash finds the posting's reference taken and replays it
-     * (before any rule is checked: never refused for the funds the first run moved); the record
-     * and the status tolerate being written already. A refused posting rolls the record back
-     * with it: the payment is then recorded on its own (CREATED), and the refusal goes to the
-     * workflow, which records FAILED with the rule, as the separate steps did.
+     * reads COMPLETED. A refused posting rolls the record back with it: the payment is then
+     * recorded on its own (CREATED), and the refusal goes to the workflow, which records FAILED
+     * with the rule, as the separate steps did. A re-run after a crash finds the posting's
+     * reference taken and replays it, before any rule is checked (never refused for the funds the
+     * first run moved); the record and COMPLETED are then written on their own, as no-ops unless
+     * an earlier run posted without them (a transfer reset from its three-step history).
      */
     async completeTransfer(t: TransferInput & { completed: StatusChange }): Promise<void> {
       const { completed, ...transfer } = t;
+      let posted: PostingResult;
       try {
-        await deps.ledger.post(posting(transfer), async (trx) => {
+        posted = await deps.ledger.post(posting(transfer), async (trx) => {
           await createTransferRecord(trx, transfer);
           await recordPaymentStatusIn(trx, completed);
         });
@@ -54,6 +57,10 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
           );
         });
         throw err;
+      }
+      if (posted.replayed) {
+        await createTransferRecord(deps.knex, transfer);
+        await recordPaymentStatus(deps.knex, completed);
       }
     },
   };

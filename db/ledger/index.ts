@@ -14,10 +14,12 @@ import { refund, RefundRequest } from './refunds';
 export interface Ledger {
   /**
    * Posts `req` exactly once. `alongside`, when given, writes the caller's own rows (a payment's
-   * record and status) in the posting's transaction, first, before the ledger takes any lock:
-   * they commit with the posting or roll back with its refusal. A repeat of a committed posting
-   * runs it too, and rolls it back when the journal's reference turns out taken: it must
-   * tolerate finding its rows already written.
+   * record and status) in the posting's transaction: they commit with the posting or roll back
+   * with its refusal. It runs once the journal row is new and the posting's users are locked,
+   * before any rule is checked (the system accounts are locked later): a row that refers to a
+   * user by foreign key takes a shared lock on it, and taken before the ledger's exclusive one
+   * it would deadlock two postings of that user. A repeat of a committed posting does not run
+   * it (`replayed` in the result).
    */
   post(req: PostingRequest, alongside?: (trx: SqlTransaction) => Promise<void>): Promise<PostingResult>;
   reserve(req: ReserveRequest): Promise<Hold>;
@@ -40,7 +42,8 @@ export interface Ledger {
 export function createLedger(knex: Knex, opts: { clock?: Clock } = {}): Ledger {
   const clock = opts.clock ?? wallClock;
   return {
-    post: (req, alongside) => postJournal(knex, req, { clock, ...(alongside ? { beforeInsert: alongside } : {}) }),
+    post: (req, alongside) =>
+      postJournal(knex, req, { clock, ...(alongside ? { afterLock: (trx) => alongside(trx) } : {}) }),
     reserve: (req) => reserve(knex, req, clock),
     capture: (req) => capture(knex, req, clock),
     release: (ref, reason) => release(knex, ref, reason, clock),

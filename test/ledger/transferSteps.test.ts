@@ -7,6 +7,7 @@
  * step end to end through the API, the worker-crash test through a killed worker.
  */
 import { createActivities } from '../../activities';
+import { lockConflictRetries } from '../../db/sql';
 import { paise } from '../../domain/money';
 import type { StatusChange } from '../../domain/payments';
 import { createPhonePeClient } from '../../providers/phonepe/client';
@@ -16,7 +17,7 @@ import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger'
 let db: TestDatabase;
 let acts: ReturnType<typeof createActivities>;
 beforeAll(async () => {
-  db = await createTestDatabase();
+  db = await createTestDatabase({ poolMax: 20 });
   // No provider is called here: the step under test only touches the database.
   acts = createActivities({
     knex: db.knex,
@@ -92,4 +93,42 @@ it('a status the record refuses rolls the posting back with it: nothing moves', 
   expect(await count('ledger_journals', { reference: `transfer:${paymentId}:post` })).toBe(0);
   expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '100.00', held: '0.00' });
   expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '0.00', held: '0.00' });
+});
+
+it('a transfer reset from its three-step history, posted but CREATED, is completed by the replay', async () => {
+  const { sender, paymentId, step } = await transferOf('100.00', 25);
+  // The three-step path up to its posting: the record, then the posting, COMPLETED never recorded.
+  await acts.startTransfer(step);
+  await acts.postTransfer(step);
+  await acts.completeTransfer(step);
+  expect(await count('ledger_journals', { reference: `transfer:${paymentId}:post` })).toBe(1);
+  expect(await statusesOf(paymentId)).toEqual(['CREATED', 'COMPLETED']);
+  expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '75.00', held: '0.00' });
+});
+
+it("ten of one sender's transfers at once, and ten between two users both ways: none waits on a deadlock", async () => {
+  const sender = await createUser(db.knex, { balance: '100.00' });
+  const others = await Promise.all(Array.from({ length: 10 }, () => createUser(db.knex, { balance: '10.00' })));
+  const step = (from: { id: number; userCode: string }, to: { id: number; userCode: string }) => {
+    const paymentId = `pay_XFER${Date.now()}${++n}`;
+    return {
+      paymentId,
+      senderId: from.id,
+      senderCode: from.userCode,
+      recipientId: to.id,
+      recipientCode: to.userCode,
+      amount: paise(500),
+      completed: { paymentId, status: 'COMPLETED' as const, note: `transferred to ${to.userCode}` },
+    };
+  };
+  const before = lockConflictRetries();
+  await Promise.all([
+    ...others.map((to) => acts.completeTransfer(step(sender, to))),
+    ...others.map((from) => acts.completeTransfer(step(from, sender))),
+  ]);
+  // Lock ordering, not the retry loop, is what keeps these from deadlocking (the record's
+  // foreign key to the sender would take its shared lock before the ledger's exclusive one).
+  expect(lockConflictRetries() - before).toBe(0);
+  expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '100.00', held: '0.00' });
+  for (const o of others) expect(await walletOf(db.knex, o.id)).toEqual({ balance: '10.00', held: '0.00' });
 });

@@ -287,12 +287,17 @@ describe('transfer', () => {
   const activities = (o: { refuse?: string; posted?: boolean }) => {
     const f = {
       posted: o.posted ?? false,
+      /** The statuses recorded: by the one step (with its COMPLETED) and by the status step. */
+      recorded: [] as string[],
       activities: {
-        async completeTransfer() {
+        async completeTransfer(t: { completed: StatusChange }) {
           if (o.refuse) throw ApplicationFailure.create({ type: o.refuse, message: 'refused', nonRetryable: true });
           f.posted = true;
+          f.recorded.push(`${t.completed.status} (with the posting): ${t.completed.note}`);
         },
-        async recordPaymentStatus() {},
+        async recordPaymentStatus(change: StatusChange) {
+          f.recorded.push(change.status);
+        },
         async inspectMoney() {
           return { hold: 'none', settled: f.posted };
         },
@@ -308,11 +313,12 @@ describe('transfer', () => {
         (await start('transferWorkflow', `transfer:${paymentId}`, [{ ...transfer(paymentId), ...extra }])).result(),
       );
     };
-    expect((await run(activities({}))).status).toBe('COMPLETED');
-    expect(await run(activities({ refuse: 'insufficient_funds' }))).toMatchObject({
-      status: 'FAILED',
-      failureCode: 'insufficient_funds',
-    });
+    const posted = activities({});
+    expect((await run(posted)).status).toBe('COMPLETED');
+    expect(posted.recorded).toEqual(['COMPLETED (with the posting): transferred to NP2']);
+    const refused = activities({ refuse: 'insufficient_funds' });
+    expect(await run(refused)).toMatchObject({ status: 'FAILED', failureCode: 'insufficient_funds' });
+    expect(refused.recorded).toEqual(['FAILED']);
     expect((await run(activities({ posted: true }), { recovery: { status: 'NEEDS_ATTENTION' } })).status).toBe(
       'COMPLETED',
     );
