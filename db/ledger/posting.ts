@@ -4,7 +4,8 @@
  *   1. insert the journal row; its unique reference is the idempotency arbiter (a concurrent
  *      twin waits on the row lock, then fails with a duplicate key and replays the winner);
  *   2. lock the posting's users (accounts.ts: users, then system accounts, is the global order);
- *   3. let the caller's hook act on the locked rows (hold capture, refund ceiling);
+ *   3. let the caller's hook act on the locked rows (hold capture, refund ceiling, a transfer's
+ *      payment record and status);
  *   4. check the rules on the locked users: active, KYC, available balance, limits;
  *   5. update the users' balances (and the limit counters of a counted debit), write their
  *      statement rows;
