@@ -4,28 +4,17 @@
  * commissions and records COMPLETED once; a refused hold leaves the record CREATED and nothing
  * held. The workflows' own suites drive the same steps end to end.
  */
-import { createActivities } from '../../activities';
-import { createPhonePeClient } from '../../providers/phonepe/client';
 import { holdReferenceOf } from '../../domain/references';
 import { paise } from '../../domain/money';
 import { createTestDatabase, TestDatabase } from '../support/db';
+import { databaseActivities } from '../support/dbActivities';
 import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
 
 let db: TestDatabase;
-let acts: ReturnType<typeof createActivities>;
+let acts: ReturnType<typeof databaseActivities>;
 beforeAll(async () => {
   db = await createTestDatabase();
-  // No provider is called here: the steps under test only touch the database.
-  acts = createActivities({
-    knex: db.knex,
-    phonepe: createPhonePeClient({
-      baseUrl: 'http://127.0.0.1:1',
-      clientId: 'unused',
-      clientVersion: '1',
-      clientSecret: 'unused',
-      timeoutMs: 1000,
-    }),
-  });
+  acts = databaseActivities(db.knex);
 });
 afterAll(() => db?.drop());
 afterEach(() => expectLedgerInvariants(db.knex));

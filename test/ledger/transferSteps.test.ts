@@ -6,29 +6,18 @@
  * moved; a status the record refuses rolls the posting back. The transfer suite drives the same
  * step end to end through the API, the worker-crash test through a killed worker.
  */
-import { createActivities } from '../../activities';
 import { lockConflictRetries } from '../../db/sql';
 import { paise } from '../../domain/money';
 import type { StatusChange } from '../../domain/payments';
-import { createPhonePeClient } from '../../providers/phonepe/client';
 import { createTestDatabase, TestDatabase } from '../support/db';
+import { databaseActivities } from '../support/dbActivities';
 import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
 
 let db: TestDatabase;
-let acts: ReturnType<typeof createActivities>;
+let acts: ReturnType<typeof databaseActivities>;
 beforeAll(async () => {
   db = await createTestDatabase({ poolMax: 20 });
-  // No provider is called here: the step under test only touches the database.
-  acts = createActivities({
-    knex: db.knex,
-    phonepe: createPhonePeClient({
-      baseUrl: 'http://127.0.0.1:1',
-      clientId: 'unused',
-      clientVersion: '1',
-      clientSecret: 'unused',
-      timeoutMs: 1000,
-    }),
-  });
+  acts = databaseActivities(db.knex);
 });
 afterAll(() => db?.drop());
 afterEach(() => expectLedgerInvariants(db.knex));
