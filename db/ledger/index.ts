@@ -42,8 +42,7 @@ export interface Ledger {
 export function createLedger(knex: Knex, opts: { clock?: Clock } = {}): Ledger {
   const clock = opts.clock ?? wallClock;
   return {
-    post: (req, alongside) =>
-      postJournal(knex, req, { clock, ...(alongside ? { afterLock: (trx) => alongside(trx) } : {}) }),
+    post: (req, alongside) => postJournal(knex, req, { clock, ...(alongside ? { afterLock: alongside } : {}) }),
     reserve: (req) => reserve(knex, req, clock),
     capture: (req) => capture(knex, req, clock),
     release: (ref, reason) => release(knex, ref, reason, clock),

@@ -272,9 +272,10 @@ export function trivialWorkflows(
 /**
  * The 16-client ceiling of a payment that completes in its workflow (the trivial workflow with
  * one local activity, as a transfer has) and that payment's own load, taking turns on the same
- * server, the trivial worker running throughout: [ceiling, figure]. Measured one after the other, the two
- * windows' ratio moved between 46% and 91% across a day's runs of the same code. `around` runs
- * each measured window (k = 0: the ceiling's), given the trivial worker's pid, to count what it used.
+ * server, the trivial worker running throughout: [ceiling, figure]. Measured one after the other,
+ * the two windows' ratio moved between 46% and 91% across a day's runs of the same code. `around`
+ * runs each measured window (k = 0: the ceiling's), given the trivial worker's pid, to count what
+ * it used.
  */
 export function againstTrivialWorkflows(
   temporalAddress: string,

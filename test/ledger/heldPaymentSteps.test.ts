@@ -6,7 +6,7 @@
  */
 import { holdReferenceOf } from '../../domain/references';
 import { paise } from '../../domain/money';
-import { createTestDatabase, TestDatabase } from '../support/db';
+import { createTestDatabase, rowCount, TestDatabase } from '../support/db';
 import { databaseActivities } from '../support/dbActivities';
 import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
 
@@ -26,8 +26,7 @@ async function retailerUnderDistributor(balance: string) {
   return { distributor, retailer, paymentId: `pay_STEPS${Date.now()}${++n}` };
 }
 
-const count = async (table: string, where: Record<string, unknown>) =>
-  Number((await db.knex(table).where(where).count({ c: '*' }))[0]!.c);
+const count = (table: string, where: Record<string, unknown>) => rowCount(db.knex, table, where);
 
 it('opening twice records the payment once and holds its amount once', async () => {
   const { retailer, paymentId } = await retailerUnderDistributor('100.00');

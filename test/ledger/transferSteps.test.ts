@@ -7,9 +7,10 @@
  * step end to end through the API, the worker-crash test through a killed worker.
  */
 import { lockConflictRetries } from '../../db/sql';
-import { paise } from '../../domain/money';
+import { paise, Paise } from '../../domain/money';
+import { settlementReferenceOf } from '../../domain/references';
 import type { StatusChange } from '../../domain/payments';
-import { createTestDatabase, TestDatabase } from '../support/db';
+import { createTestDatabase, rowCount, TestDatabase } from '../support/db';
 import { databaseActivities } from '../support/dbActivities';
 import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
 
@@ -23,39 +24,42 @@ afterAll(() => db?.drop());
 afterEach(() => expectLedgerInvariants(db.knex));
 
 let n = 0;
-async function transferOf(senderBalance: string, rupees: number) {
-  const sender = await createUser(db.knex, { balance: senderBalance });
-  const recipient = await createUser(db.knex);
+type User = { id: number; userCode: string };
+/** The one step's input for a transfer of `amount` from `from` to `to`. */
+function transferStep(from: User, to: User, amount: Paise) {
   const paymentId = `pay_XFER${Date.now()}${++n}`;
-  const completed: StatusChange = { paymentId, status: 'COMPLETED', note: `transferred to ${recipient.userCode}` };
+  const completed: StatusChange = { paymentId, status: 'COMPLETED', note: `transferred to ${to.userCode}` };
   return {
-    sender,
-    recipient,
     paymentId,
-    step: {
-      paymentId,
-      senderId: sender.id,
-      senderCode: sender.userCode,
-      recipientId: recipient.id,
-      recipientCode: recipient.userCode,
-      amount: paise(rupees * 100),
-      completed,
-    },
+    senderId: from.id,
+    senderCode: from.userCode,
+    recipientId: to.id,
+    recipientCode: to.userCode,
+    amount,
+    completed,
   };
 }
 
-const count = async (table: string, where: Record<string, unknown>) =>
-  Number((await db.knex(table).where(where).count({ c: '*' }))[0]!.c);
+async function transferOf(senderBalance: string, amount: Paise) {
+  const sender = await createUser(db.knex, { balance: senderBalance });
+  const recipient = await createUser(db.knex);
+  const step = transferStep(sender, recipient, amount);
+  return { sender, recipient, paymentId: step.paymentId, step };
+}
+
+const count = (table: string, where: Record<string, unknown>) => rowCount(db.knex, table, where);
+const journalsOf = (paymentId: string) =>
+  count('ledger_journals', { reference: settlementReferenceOf('transfer', paymentId) });
 const statusesOf = (paymentId: string) =>
   db.knex('payment_events').where({ payment_id: paymentId }).orderBy('id').pluck('status');
 
 it('completing twice records the transfer, posts it and records COMPLETED once', async () => {
-  const { sender, recipient, paymentId, step } = await transferOf('25.00', 25);
+  const { sender, recipient, paymentId, step } = await transferOf('25.00', paise(2_500));
   await acts.completeTransfer(step);
   // The whole balance moved: a re-run that checked the funds again would be refused.
   await acts.completeTransfer(step);
   expect(await count('payment_records', { id: paymentId })).toBe(1);
-  expect(await count('ledger_journals', { reference: `transfer:${paymentId}:post` })).toBe(1);
+  expect(await journalsOf(paymentId)).toBe(1);
   expect(await statusesOf(paymentId)).toEqual(['CREATED', 'COMPLETED']);
   expect(await db.knex('payment_records').where({ id: paymentId }).first('status')).toEqual({ status: 'COMPLETED' });
   expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '0.00', held: '0.00' });
@@ -63,7 +67,7 @@ it('completing twice records the transfer, posts it and records COMPLETED once',
 });
 
 it('a refused posting fails with its rule and leaves the record CREATED, nothing moved', async () => {
-  const { sender, recipient, paymentId, step } = await transferOf('10.00', 25);
+  const { sender, recipient, paymentId, step } = await transferOf('10.00', paise(2_500));
   const err = await acts.completeTransfer(step).catch((e: unknown) => e);
   expect(err).toMatchObject({ type: 'insufficient_funds', nonRetryable: true });
   expect(await db.knex('payment_records').where({ id: paymentId }).first('status')).toEqual({ status: 'CREATED' });
@@ -73,24 +77,24 @@ it('a refused posting fails with its rule and leaves the record CREATED, nothing
 });
 
 it('a status the record refuses rolls the posting back with it: nothing moves', async () => {
-  const { sender, recipient, paymentId, step } = await transferOf('100.00', 25);
+  const { sender, recipient, paymentId, step } = await transferOf('100.00', paise(2_500));
   await acts.startTransfer(step);
   // A record the status step must refuse to move to COMPLETED (a broken assumption, not a rule).
   await db.knex('payment_records').where({ id: paymentId }).update({ status: 'FAILED' });
   const err = await acts.completeTransfer(step).catch((e: unknown) => e);
   expect((err as Error).message).toMatch(/cannot go from FAILED to COMPLETED/);
-  expect(await count('ledger_journals', { reference: `transfer:${paymentId}:post` })).toBe(0);
+  expect(await journalsOf(paymentId)).toBe(0);
   expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '100.00', held: '0.00' });
   expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '0.00', held: '0.00' });
 });
 
 it('a transfer reset from its three-step history, posted but CREATED, is completed by the replay', async () => {
-  const { sender, paymentId, step } = await transferOf('100.00', 25);
+  const { sender, paymentId, step } = await transferOf('100.00', paise(2_500));
   // The three-step path up to its posting: the record, then the posting, COMPLETED never recorded.
   await acts.startTransfer(step);
   await acts.postTransfer(step);
   await acts.completeTransfer(step);
-  expect(await count('ledger_journals', { reference: `transfer:${paymentId}:post` })).toBe(1);
+  expect(await journalsOf(paymentId)).toBe(1);
   expect(await statusesOf(paymentId)).toEqual(['CREATED', 'COMPLETED']);
   expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '75.00', held: '0.00' });
 });
@@ -98,22 +102,10 @@ it('a transfer reset from its three-step history, posted but CREATED, is complet
 it("ten of one sender's transfers at once, and ten between two users both ways: none waits on a deadlock", async () => {
   const sender = await createUser(db.knex, { balance: '100.00' });
   const others = await Promise.all(Array.from({ length: 10 }, () => createUser(db.knex, { balance: '10.00' })));
-  const step = (from: { id: number; userCode: string }, to: { id: number; userCode: string }) => {
-    const paymentId = `pay_XFER${Date.now()}${++n}`;
-    return {
-      paymentId,
-      senderId: from.id,
-      senderCode: from.userCode,
-      recipientId: to.id,
-      recipientCode: to.userCode,
-      amount: paise(500),
-      completed: { paymentId, status: 'COMPLETED' as const, note: `transferred to ${to.userCode}` },
-    };
-  };
   const before = lockConflictRetries();
   await Promise.all([
-    ...others.map((to) => acts.completeTransfer(step(sender, to))),
-    ...others.map((from) => acts.completeTransfer(step(from, sender))),
+    ...others.map((to) => acts.completeTransfer(transferStep(sender, to, paise(500)))),
+    ...others.map((from) => acts.completeTransfer(transferStep(from, sender, paise(500)))),
   ]);
   // Lock ordering, not the retry loop, is what keeps these from deadlocking (the record's
   // foreign key to the sender would take its shared lock before the ledger's exclusive one).

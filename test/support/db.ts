@@ -11,6 +11,11 @@ export interface TestDatabase {
   drop(): Promise<void>;
 }
 
+/** How many rows of `table` match `where`. */
+export async function rowCount(knex: Knex, table: string, where: Record<string, unknown>): Promise<number> {
+  return Number((await knex(table).where(where).count({ c: '*' }))[0]!.c);
+}
+
 /** A fresh, migrated database of its own for one suite, so suites can run in parallel. */
 export async function createTestDatabase(opts: { migrate?: boolean; poolMax?: number } = {}): Promise<TestDatabase> {
   const name = `t_${randomBytes(6).toString('hex')}`;
