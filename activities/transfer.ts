@@ -6,9 +6,9 @@
  */
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
-import { recordPaymentStatus, recordPaymentStatusIn } from '../db/payments';
+import { getPayment, recordPaymentStatus, recordPaymentStatusIn } from '../db/payments';
 import { createTransferRecord } from '../db/transfers';
-import { TransientError } from '../domain/errors';
+import { BusinessRuleError, InvariantViolation, TransientError } from '../domain/errors';
 import type { PostingResult } from '../domain/ledger';
 import type { Paise } from '../domain/money';
 import type { StatusChange } from '../domain/payments';
@@ -19,6 +19,12 @@ export type { TransferInput };
 
 export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
   const posting = (t: TransferInput) => transferPosting(t, t.fee ?? (0 as Paise));
+  /** The refusal an earlier run of this transfer recorded, if it is FAILED. Its rule's code was not kept. */
+  const refusalRecorded = async (paymentId: string) => {
+    const rec = await getPayment(deps.knex, paymentId);
+    if (rec.status !== 'FAILED') return undefined;
+    return new BusinessRuleError('transfer_failed', rec.failureReason ?? 'transfer refused', { paymentId });
+  };
   return {
     async startTransfer(t: TransferInput): Promise<void> {
       await createTransferRecord(deps.knex, t);
@@ -39,6 +45,11 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
      * reference taken and replays it, before any rule is checked (never refused for the funds the
      * first run moved); the record and COMPLETED are then written on their own, as no-ops unless
      * an earlier run posted without them (a transfer reset from its three-step history).
+     *
+     * A re-run can also find the transfer already FAILED: the earlier run was refused and
+     * recorded it, and its worker died before the workflow's history kept either. The status
+     * machine then refuses COMPLETED and rolls the posting back, whatever the rules say now; the
+     * step refuses again with the reason recorded, so the workflow ends as the read model says.
      */
     async completeTransfer(t: TransferInput & { completed: StatusChange }): Promise<void> {
       const { completed, ...transfer } = t;
@@ -56,7 +67,7 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
             `${t.paymentId}: the posting failed (${(err as Error).message}), and recording the transfer failed: ${recordErr.message}`,
           );
         });
-        throw err;
+        throw (err instanceof InvariantViolation && (await refusalRecorded(transfer.paymentId))) || err;
       }
       if (posted.replayed) {
         await createTransferRecord(deps.knex, transfer);

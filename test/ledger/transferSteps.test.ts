@@ -3,7 +3,8 @@
  * transaction) on real MariaDB, run as a crashed worker would re-run it: completing twice
  * records, posts and records COMPLETED once, even when the first run moved the sender's whole
  * balance; a refused posting leaves the record CREATED (its COMPLETED rolled back) and nothing
- * moved; a status the record refuses rolls the posting back. The transfer suite drives the same
+ * moved; a status the record refuses rolls the posting back, and a re-run that finds the transfer
+ * already FAILED is refused with the reason recorded. The transfer suite drives the same
  * step end to end through the API, the worker-crash test through a killed worker.
  */
 import { lockConflictRetries } from '../../db/sql';
@@ -80,11 +81,32 @@ it('a status the record refuses rolls the posting back with it: nothing moves', 
   const { sender, recipient, paymentId, step } = await transferOf('100.00', paise(2_500));
   await acts.startTransfer(step);
   // A record the status step must refuse to move to COMPLETED (a broken assumption, not a rule).
-  await db.knex('payment_records').where({ id: paymentId }).update({ status: 'FAILED' });
+  await db.knex('payment_records').where({ id: paymentId }).update({ status: 'REVERSED' });
   const err = await acts.completeTransfer(step).catch((e: unknown) => e);
-  expect((err as Error).message).toMatch(/cannot go from FAILED to COMPLETED/);
+  expect(err).toMatchObject({ type: 'internal' });
+  expect((err as Error).message).toMatch(/cannot go from REVERSED to COMPLETED/);
   expect(await journalsOf(paymentId)).toBe(0);
   expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '100.00', held: '0.00' });
+  expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '0.00', held: '0.00' });
+});
+
+it('a re-run that finds the transfer already FAILED is refused with the reason recorded, though the funds are there now', async () => {
+  const { sender, recipient, paymentId, step } = await transferOf('10.00', paise(2_500));
+  // The first run: refused, then FAILED recorded by the workflow, whose worker then died.
+  await expect(acts.completeTransfer(step)).rejects.toMatchObject({ type: 'insufficient_funds' });
+  await acts.recordPaymentStatus({
+    paymentId,
+    status: 'FAILED',
+    note: 'refused',
+    failureReason: 'insufficient available balance',
+  });
+  // Money arrives before the new worker re-runs the step.
+  const payer = await createUser(db.knex, { balance: '90.00' });
+  await acts.completeTransfer(transferStep(payer, sender, paise(9_000)));
+  const err = await acts.completeTransfer(step).catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'transfer_failed', nonRetryable: true, message: 'insufficient available balance' });
+  expect(await journalsOf(paymentId)).toBe(0);
+  expect(await statusesOf(paymentId)).toEqual(['CREATED', 'FAILED']);
   expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '0.00', held: '0.00' });
 });
 
