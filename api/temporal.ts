@@ -33,7 +33,7 @@ import type { ReconciliationSummary, SweepResult, TransferInput } from '../domai
 import type { HeldPaymentStart } from '../domain/heldKinds';
 import { HELD_WORKFLOWS } from '../workflows/heldKinds';
 import { orphanSweepWorkflow, reconciliationWorkflow } from '../workflows/reconciliation';
-import { transferWorkflow } from '../workflows/transfer';
+import { transferWorkflowV2 } from '../workflows/transfer';
 
 export type { HeldPaymentStart };
 
@@ -95,7 +95,7 @@ export class PaymentWorkflows {
   async runTransfer(input: TransferInput): Promise<PaymentView & { failureCode?: string }> {
     const workflowId = workflowIdFor('transfer', input.paymentId);
     try {
-      return await this.client.workflow.execute(transferWorkflow, {
+      return await this.client.workflow.execute(transferWorkflowV2, {
         workflowId,
         taskQueue: this.taskQueue,
         args: [input],

@@ -98,9 +98,23 @@ function summarized(options: ActivityOptions, summary: () => string, inWorker = 
   });
 }
 
-/** Every policy a payment workflow uses, its calls summarized by the payment's current step. Call once, at the start. */
+/**
+ * Every policy a payment workflow uses, its calls summarized by the payment's current step. Call
+ * once, at the start: it asks the `local-db-steps` patch where the database steps run.
+ */
 export function policies(step: () => string, providerCallBudgetMs = DEFAULT_PROVIDER_CALL_BUDGET_MS) {
-  const dbStepsInWorker = patched(LOCAL_DB_STEPS);
+  return policiesWith(step, providerCallBudgetMs, patched(LOCAL_DB_STEPS));
+}
+
+/**
+ * As `policies`, for a workflow type that has run its database steps in the worker since it was
+ * first deployed: no patch to ask, so no marker in its histories.
+ */
+export function policiesInWorker(step: () => string, providerCallBudgetMs = DEFAULT_PROVIDER_CALL_BUDGET_MS) {
+  return policiesWith(step, providerCallBudgetMs, true);
+}
+
+function policiesWith(step: () => string, providerCallBudgetMs: number, dbStepsInWorker: boolean) {
   return {
     steps: summarized(STEP, step, dbStepsInWorker),
     compensations: summarized(COMPENSATION, step, dbStepsInWorker),

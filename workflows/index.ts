@@ -27,6 +27,7 @@ function onFirstRun<M extends { [N in K]: WorkflowFunction }, K extends keyof M 
   return Object.defineProperty(run, 'name', { value: name }) as unknown as M[K];
 }
 
+export const transferWorkflowV2 = onFirstRun(() => require('./transfer') as typeof Transfer, 'transferWorkflowV2');
 export const transferWorkflow = onFirstRun(() => require('./transfer') as typeof Transfer, 'transferWorkflow');
 export const payoutWorkflow = onFirstRun(() => require('./heldKinds') as typeof HeldKinds, 'payoutWorkflow');
 export const rechargeWorkflow = onFirstRun(() => require('./heldKinds') as typeof HeldKinds, 'rechargeWorkflow');

@@ -36,12 +36,18 @@ export const HELD_OPENS_PROCESSING_HISTORY_DIR = path.join(HISTORY_DIR, 'held-op
 
 /**
  * Histories recorded since the `transfer-in-one-step` patch (workflows/transfer.ts): a transfer
- * records, posts and completes in one step. Where new recordings go.
+ * records, posts and completes in one step.
  */
 export const TRANSFER_IN_ONE_STEP_HISTORY_DIR = path.join(HISTORY_DIR, 'transfer-in-one-step');
 
+/**
+ * Histories recorded since transfers are started as `transferWorkflowV2` (workflows/transfer.ts),
+ * which asks no patch. Where new recordings go.
+ */
+export const TRANSFER_V2_HISTORY_DIR = path.join(HISTORY_DIR, 'transfer-v2');
+
 const wanted = (name: string) => {
-  const file = path.join(TRANSFER_IN_ONE_STEP_HISTORY_DIR, `${name}.pb`);
+  const file = path.join(TRANSFER_V2_HISTORY_DIR, `${name}.pb`);
   return existsSync(file) && process.env.RECORD_HISTORIES !== '1' ? undefined : file;
 };
 

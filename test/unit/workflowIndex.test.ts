@@ -10,12 +10,14 @@ import * as index from '../../workflows';
 const WORKFLOWS = path.resolve(__dirname, '../../workflows');
 const MODULES = readdirSync(WORKFLOWS).filter((f) => f.endsWith('.ts') && f !== 'index.ts');
 
-/** Each workflow module's exported functions whose names say they are workflows. */
+/** Each workflow module's exported functions whose names say they are workflows (or a workflow's new version: `…WorkflowV2`). */
 function workflowsByModule(): Map<string, Array<[string, Record<string, unknown>]>> {
   const found = new Map<string, Array<[string, Record<string, unknown>]>>();
   for (const file of MODULES) {
     const mod = require(path.join(WORKFLOWS, file)) as Record<string, unknown>;
-    const fns = Object.entries(mod).filter(([name, value]) => typeof value === 'function' && name.endsWith('Workflow'));
+    const fns = Object.entries(mod).filter(
+      ([name, value]) => typeof value === 'function' && /Workflow(V\d+)?$/.test(name),
+    );
     if (fns.length > 0) found.set(file, fns as Array<[string, Record<string, unknown>]>);
   }
   return found;

@@ -306,22 +306,41 @@ describe('transfer', () => {
     return f;
   };
 
-  it('posted: COMPLETED; refused: FAILED with the rule; recovered: settled by whether it was posted', async () => {
-    const run = async (f: ReturnType<typeof activities>, extra: object = {}) => {
-      const paymentId = id();
-      return workers.run(f.activities, async (start) =>
-        (await start('transferWorkflow', `transfer:${paymentId}`, [{ ...transfer(paymentId), ...extra }])).result(),
+  it.each(['transferWorkflowV2', 'transferWorkflow'])(
+    '%s: posted, COMPLETED; refused, FAILED with the rule; recovered, settled by whether it was posted',
+    async (workflowType) => {
+      const run = async (f: ReturnType<typeof activities>, extra: object = {}) => {
+        const paymentId = id();
+        return workers.run(f.activities, async (start) =>
+          (await start(workflowType, `transfer:${paymentId}`, [{ ...transfer(paymentId), ...extra }])).result(),
+        );
+      };
+      const posted = activities({});
+      expect((await run(posted)).status).toBe('COMPLETED');
+      expect(posted.recorded).toEqual(['COMPLETED (with the posting): transferred to NP2']);
+      const refused = activities({ refuse: 'insufficient_funds' });
+      expect(await run(refused)).toMatchObject({ status: 'FAILED', failureCode: 'insufficient_funds' });
+      expect(refused.recorded).toEqual(['FAILED']);
+      expect((await run(activities({ posted: true }), { recovery: { status: 'NEEDS_ATTENTION' } })).status).toBe(
+        'COMPLETED',
       );
-    };
-    const posted = activities({});
-    expect((await run(posted)).status).toBe('COMPLETED');
-    expect(posted.recorded).toEqual(['COMPLETED (with the posting): transferred to NP2']);
-    const refused = activities({ refuse: 'insufficient_funds' });
-    expect(await run(refused)).toMatchObject({ status: 'FAILED', failureCode: 'insufficient_funds' });
-    expect(refused.recorded).toEqual(['FAILED']);
-    expect((await run(activities({ posted: true }), { recovery: { status: 'NEEDS_ATTENTION' } })).status).toBe(
-      'COMPLETED',
+      expect((await run(activities({}), { recovery: { status: 'NEEDS_ATTENTION' } })).status).toBe('FAILED');
+    },
+  );
+
+  it('transferWorkflowV2 leaves no patch marker and no TemporalChangeVersion upsert in its history', async () => {
+    const paymentId = id();
+    const history = await workers.run(activities({}).activities, async (start) => {
+      const handle = await start('transferWorkflowV2', `transfer:${paymentId}`, [transfer(paymentId)]);
+      await handle.result();
+      return handle.fetchHistory();
+    });
+    const events = history.events ?? [];
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity')).toHaveLength(1);
+    expect(events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')).toHaveLength(0);
+    const upserted = events.flatMap((e) =>
+      Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
     );
-    expect((await run(activities({}), { recovery: { status: 'NEEDS_ATTENTION' } })).status).toBe('FAILED');
+    expect(upserted).toEqual(['PaymentStatus']);
   });
 });

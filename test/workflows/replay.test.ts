@@ -2,7 +2,7 @@
  * Determinism guard: every recorded history (test/fixtures/histories) must replay against the
  * current workflow bundle. A change that would break running payments fails here, in CI,
  * instead of in production. Re-record deliberately with RECORD_HISTORIES=1 when a workflow
- * change is meant to be incompatible (and version it with patched() first).
+ * change is meant to be incompatible (and version it first: patched(), or a new workflow type).
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
@@ -15,6 +15,7 @@ import {
   LOCAL_STEPS_HISTORY_DIR,
   REVERSALS_AFTER_CLOSE_HISTORY_DIR,
   TRANSFER_IN_ONE_STEP_HISTORY_DIR,
+  TRANSFER_V2_HISTORY_DIR,
 } from '../support/histories';
 
 /** Closed histories: every way a payment ends. */
@@ -101,6 +102,7 @@ const GENERATIONS = [
     expected: SINCE_FOUND_PAID,
   },
   { name: 'with a transfer in one step', dir: TRANSFER_IN_ONE_STEP_HISTORY_DIR, expected: SINCE_FOUND_PAID },
+  { name: 'with transfers as transferWorkflowV2', dir: TRANSFER_V2_HISTORY_DIR, expected: SINCE_FOUND_PAID },
 ];
 
 describe.each(GENERATIONS)('histories $name', ({ dir, expected: EXPECTED }) => {
