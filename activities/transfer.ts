@@ -6,8 +6,8 @@
  */
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
-import { getPayment, recordPaymentStatus, recordPaymentStatusIn } from '../db/payments';
-import { createTransferRecord } from '../db/transfers';
+import { getPayment, insertPaymentRecordMoved, recordPaymentStatus, recordPaymentStatusIn } from '../db/payments';
+import { createTransferRecord, transferRecord } from '../db/transfers';
 import { BusinessRuleError, InvariantViolation, TransientError } from '../domain/errors';
 import type { PostingResult } from '../domain/ledger';
 import type { Paise } from '../domain/money';
@@ -56,8 +56,9 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
       let posted: PostingResult;
       try {
         posted = await deps.ledger.post(posting(transfer), async (trx) => {
-          await createTransferRecord(trx, transfer);
-          await recordPaymentStatusIn(trx, completed);
+          // Born COMPLETED, unless an earlier run wrote it: then COMPLETED is checked against it.
+          if (!(await insertPaymentRecordMoved(trx, transferRecord(transfer), completed)))
+            await recordPaymentStatusIn(trx, completed);
         });
       } catch (err) {
         // Whatever stopped the posting, the payment must exist for the workflow to record its

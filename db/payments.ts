@@ -103,6 +103,33 @@ export async function createPaymentRecord(db: Knex | Knex.Transaction, p: NewPay
  * migration 025).
  */
 export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<void> {
+  await insertRecord(db, p, { status: 'CREATED' });
+}
+
+/**
+ * Creates the record already moved by `change` from CREATED, in the caller's transaction: for a
+ * payment whose record and first change commit together (a transfer's one step). Its timeline
+ * reads CREATED (the insert's trigger), then the change, as if recorded in two steps, with one
+ * statement and the report deltas of an UPDATE fewer (a CREATED counted, then taken back). False
+ * when the record exists (a re-run): nothing is written, and the caller records the change the
+ * usual way, which checks the status machine against the stored status.
+ */
+export async function insertPaymentRecordMoved(trx: SqlTransaction, p: NewPayment, change: StatusChange) {
+  const plain = !change.actor && !change.providerRefs && !change.details && change.reversalWatchMs === undefined;
+  if (!plain || !statusesBefore(change.status).includes('CREATED'))
+    throw new InvariantViolation(`a record cannot be created moved to ${change.status} by this change`);
+  if (!(await insertRecord(trx, p, columnsOf(change)))) return false;
+  await insertRow(trx, 'payment_events', {
+    payment_id: p.id,
+    status: change.status,
+    note: noteOf(change),
+    actor: null,
+  });
+  return true;
+}
+
+/** Inserts the record with `columns` (its status among them); false if it exists. */
+async function insertRecord(db: Db, p: NewPayment, columns: Record<string, unknown>): Promise<boolean> {
   try {
     await insertRow(db, 'payment_records', {
       id: p.id,
@@ -110,13 +137,14 @@ export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<void> 
       user_id: p.userId,
       amount: toDecimal(p.amount),
       fee: toDecimal(p.fee ?? (0 as Paise)),
-      status: 'CREATED',
       workflow_id: p.workflowId,
       transaction_id: p.transactionId ?? null,
       gateway_payment_id: p.gatewayPaymentId ?? null,
       related_payment_id: p.relatedPaymentId ?? null,
       details: JSON.stringify(p.details ?? {}),
+      ...columns,
     });
+    return true;
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
     // A retry: the record is there. A record written before migration 025, by two statements,
@@ -128,6 +156,7 @@ export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<void> 
        SELECT ?, 'CREATED' FROM DUAL WHERE NOT EXISTS (SELECT 1 FROM payment_events WHERE payment_id = ?)`,
       [p.id, p.id],
     );
+    return false;
   }
 }
 

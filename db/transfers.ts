@@ -2,7 +2,7 @@
 import type { Knex } from 'knex';
 import { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
-import { insertPaymentRecord } from './payments';
+import { insertPaymentRecord, NewPayment } from './payments';
 import { Db, selectRows } from './sql';
 
 export async function findUserByCode(
@@ -17,19 +17,19 @@ export async function findUserByCode(
   return row ? { id: row.id, userCode: row.user_code, isActive: Boolean(row.is_active) } : undefined;
 }
 
-export async function createTransferRecord(
-  db: Db,
-  t: {
-    paymentId: string;
-    senderId: number;
-    recipientId: number;
-    recipientCode: string;
-    amount: Paise;
-    fee?: Paise;
-    remarks?: string;
-  },
-): Promise<void> {
-  await insertPaymentRecord(db, {
+export interface TransferRecordInput {
+  paymentId: string;
+  senderId: number;
+  recipientId: number;
+  recipientCode: string;
+  amount: Paise;
+  fee?: Paise;
+  remarks?: string;
+}
+
+/** A transfer's payment record, the sender's. */
+export function transferRecord(t: TransferRecordInput): NewPayment {
+  return {
     id: t.paymentId,
     kind: 'transfer',
     userId: t.senderId,
@@ -41,5 +41,10 @@ export async function createTransferRecord(
       recipientCode: t.recipientCode,
       ...(t.remarks ? { remarks: t.remarks } : {}),
     },
-  });
+  };
+}
+
+/** Creates the transfer's record (CREATED) unless it exists. */
+export async function createTransferRecord(db: Db, t: TransferRecordInput): Promise<void> {
+  await insertPaymentRecord(db, transferRecord(t));
 }

@@ -3,7 +3,14 @@
  * repeated by a retry or a replay adds nothing; an operator's action adds an entry unless the
  * timeline already ends with the same status and note (the same action applied twice).
  */
-import { getPayment, insertPaymentRecord, paymentTimeline, recordPaymentStatus } from '../../db/payments';
+import {
+  getPayment,
+  insertPaymentRecord,
+  insertPaymentRecordMoved,
+  paymentTimeline,
+  recordPaymentStatus,
+} from '../../db/payments';
+import { inSqlTransaction } from '../../db/sql';
 import { paise } from '../../domain/money';
 import { canTransition, PAYMENT_STATUSES } from '../../domain/payments';
 import { createTestDatabase, TestDatabase } from '../support/db';
@@ -116,4 +123,24 @@ test("a record's insert writes the start of its timeline, at the record's creati
     workflow_id: `payout:${byHand}`,
   });
   expect(await statuses(byHand)).toEqual([['CREATED', null]]);
+});
+
+test('a record created already moved reads CREATED then the change; a second time it writes nothing', async () => {
+  const id = `pay_TIMELINE${Date.now()}${++n}`;
+  const p = { id, kind: 'transfer' as const, userId, amount: paise(5_000), workflowId: `transfer:${id}` };
+  const change = { paymentId: id, status: 'COMPLETED' as const, note: 'transferred' };
+  expect(await inSqlTransaction(db.knex, (trx) => insertPaymentRecordMoved(trx, p, change))).toBe(true);
+  expect(await inSqlTransaction(db.knex, (trx) => insertPaymentRecordMoved(trx, p, change))).toBe(false);
+  expect(await statuses(id)).toEqual([
+    ['CREATED', null],
+    ['COMPLETED', 'transferred'],
+  ]);
+  // Only a plain change from CREATED: one that needs the stored record is recorded the usual way.
+  for (const refused of [
+    { ...change, paymentId: `${id}x`, actor: 'ops1' },
+    { ...change, paymentId: `${id}y`, status: 'REVERSED' as const },
+  ])
+    await expect(
+      inSqlTransaction(db.knex, (trx) => insertPaymentRecordMoved(trx, { ...p, id: refused.paymentId }, refused)),
+    ).rejects.toThrow(/cannot be created moved/);
 });

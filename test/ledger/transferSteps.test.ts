@@ -67,6 +67,17 @@ it('completing twice records the transfer, posts it and records COMPLETED once',
   expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '25.00', held: '0.00' });
 });
 
+it('a transfer is recorded already COMPLETED: its timeline reads CREATED then COMPLETED, the reports count it once', async () => {
+  const { sender, paymentId, step } = await transferOf('25.00', paise(2_500));
+  await acts.completeTransfer(step);
+  expect(await statusesOf(paymentId)).toEqual(['CREATED', 'COMPLETED']);
+  const record = await db.knex('payment_records').where({ id: paymentId }).first('status', 'settled_at');
+  expect(record).toMatchObject({ status: 'COMPLETED', settled_at: expect.any(Date) });
+  // No CREATED counted and then taken back, as a record moved by an UPDATE leaves.
+  const deltas = await db.knex('report_payment_deltas').where({ user_id: sender.id }).select('status', 'payments');
+  expect(deltas).toEqual([{ status: 'COMPLETED', payments: 1 }]);
+});
+
 it('a refused posting fails with its rule and leaves the record CREATED, nothing moved', async () => {
   const { sender, recipient, paymentId, step } = await transferOf('10.00', paise(2_500));
   const err = await acts.completeTransfer(step).catch((e: unknown) => e);
