@@ -115,16 +115,10 @@ export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<void> 
  * usual way, which checks the status machine against the stored status.
  */
 export async function insertPaymentRecordMoved(trx: SqlTransaction, p: NewPayment, change: StatusChange) {
-  const plain = !change.actor && !change.providerRefs && !change.details && change.reversalWatchMs === undefined;
-  if (!plain || !statusesBefore(change.status).includes('CREATED'))
+  if (change.paymentId !== p.id || !isOwnMove(change) || !statusesBefore(change.status).includes('CREATED'))
     throw new InvariantViolation(`a record cannot be created moved to ${change.status} by this change`);
   if (!(await insertRecord(trx, p, columnsOf(change)))) return false;
-  await insertRow(trx, 'payment_events', {
-    payment_id: p.id,
-    status: change.status,
-    note: noteOf(change),
-    actor: null,
-  });
+  await afterMove(trx, change);
   return true;
 }
 
@@ -251,8 +245,7 @@ export async function recordPaymentStatusIn(
  */
 async function movedWithoutReading(trx: SqlTransaction, change: StatusChange): Promise<boolean> {
   const from = statusesBefore(change.status);
-  if (from.length === 0 || change.actor || change.providerRefs || change.details || change.status === 'REVERSED')
-    return false;
+  if (from.length === 0 || !isOwnMove(change)) return false;
   const set = columnsOf(change);
   const columns = Object.keys(set);
   const moved = await update(
@@ -262,6 +255,19 @@ async function movedWithoutReading(trx: SqlTransaction, change: StatusChange): P
     [...columns.map((c) => set[c]), change.paymentId, ...from],
   );
   if (moved === 0) return false;
+  await afterMove(trx, change);
+  return true;
+}
+
+/**
+ * A move by the payment's own workflow, from the change's values alone: no operator's act,
+ * nothing merged into the stored refs or details, not a reversal.
+ */
+const isOwnMove = (change: StatusChange) =>
+  !change.actor && !change.providerRefs && !change.details && change.status !== 'REVERSED';
+
+/** Once such a move is written on the record: its reversal watch, if it starts one, and its timeline entry. */
+async function afterMove(trx: SqlTransaction, change: StatusChange): Promise<void> {
   await watchForReversal(trx, change);
   await insertRow(trx, 'payment_events', {
     payment_id: change.paymentId,
@@ -269,7 +275,6 @@ async function movedWithoutReading(trx: SqlTransaction, change: StatusChange): P
     note: noteOf(change),
     actor: null,
   });
-  return true;
 }
 
 /** A payment completed by a provider that can still reverse it starts its reversal watch. */
