@@ -111,8 +111,9 @@ export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<void> 
  * payment whose record and first change commit together (a transfer's one step). Its timeline
  * reads CREATED (the insert's trigger), then the change, as if recorded in two steps, with one
  * statement and the report deltas of an UPDATE fewer (a CREATED counted, then taken back). False
- * when the record exists (a re-run): nothing is written, and the caller records the change the
- * usual way, which checks the status machine against the stored status.
+ * when the record exists (a re-run): nothing is written but the CREATED entry a record from before
+ * migration 025 may lack, and the caller records the change the usual way, which checks the status
+ * machine against the stored status.
  */
 export async function insertPaymentRecordMoved(trx: SqlTransaction, p: NewPayment, change: StatusChange) {
   if (change.paymentId !== p.id || !isOwnMove(change) || !statusesBefore(change.status).includes('CREATED'))

@@ -39,7 +39,8 @@ export async function transferWorkflowV2(input: TransferStart): Promise<Transfer
 /**
  * The transfers started before `transferWorkflowV2`: three local activities (record, post,
  * COMPLETED), or regular ones before the `local-db-steps` patch, or the one step behind the
- * `transfer-in-one-step` patch. Never started now; never changed, so its histories replay.
+ * `transfer-in-one-step` patch. Started now only by a recovery run of one of its stopped
+ * workflows; never changed, so its histories replay.
  */
 export async function transferWorkflow(input: TransferStart): Promise<TransferResult> {
   const { steps, recordStatus } = policies(() => progress.step);

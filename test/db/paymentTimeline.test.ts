@@ -136,11 +136,13 @@ test('a record created already moved reads CREATED then the change; a second tim
     ['COMPLETED', 'transferred'],
   ]);
   // Only a plain change from CREATED: one that needs the stored record is recorded the usual way.
-  for (const refused of [
-    { ...change, paymentId: `${id}x`, actor: 'ops1' },
-    { ...change, paymentId: `${id}y`, status: 'REVERSED' as const },
-  ])
+  for (const [record, refused] of [
+    [`${id}x`, { ...change, paymentId: `${id}x`, actor: 'ops1' }],
+    [`${id}y`, { ...change, paymentId: `${id}y`, providerRefs: { bank: 'UTR1' } }],
+    [`${id}z`, { ...change, paymentId: `${id}z`, status: 'CREATED' as const }],
+    [`${id}w`, { ...change, paymentId: `${id}v` }],
+  ] as const)
     await expect(
-      inSqlTransaction(db.knex, (trx) => insertPaymentRecordMoved(trx, { ...p, id: refused.paymentId }, refused)),
+      inSqlTransaction(db.knex, (trx) => insertPaymentRecordMoved(trx, { ...p, id: record }, refused)),
     ).rejects.toThrow(/cannot be created moved/);
 });

@@ -1,10 +1,11 @@
 /**
- * A transfer's one step (`transfer-in-one-step`: the record, COMPLETED and the posting in one
- * transaction) on real MariaDB, run as a crashed worker would re-run it: completing twice
- * records, posts and records COMPLETED once, even when the first run moved the sender's whole
- * balance; a refused posting leaves the record CREATED (its COMPLETED rolled back) and nothing
- * moved; a status the record refuses rolls the posting back, and a re-run that finds the transfer
- * already FAILED is refused with the reason recorded. The transfer suite drives the same
+ * A transfer's one step (`transferWorkflowV2`'s, and `transferWorkflow`'s behind
+ * `transfer-in-one-step`: the record inserted COMPLETED with the posting, in one transaction) on
+ * real MariaDB, run as a crashed worker would re-run it: completing twice records, posts and
+ * records COMPLETED once, even when the first run moved the sender's whole balance; a refused
+ * posting leaves the record CREATED (its COMPLETED rolled back) and nothing moved; a re-run that
+ * finds the record CREATED completes it; a status the record refuses rolls the posting back, and
+ * a re-run that finds the transfer already FAILED is refused with the reason recorded. The transfer suite drives the same
  * step end to end through the API, the worker-crash test through a killed worker.
  */
 import { lockConflictRetries } from '../../db/sql';
@@ -86,6 +87,25 @@ it('a refused posting fails with its rule and leaves the record CREATED, nothing
   expect(await statusesOf(paymentId)).toEqual(['CREATED']);
   expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '10.00', held: '0.00' });
   expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '0.00', held: '0.00' });
+});
+
+it('a re-run that finds the record CREATED (refused before, FAILED never recorded) completes it once the funds are there', async () => {
+  const { sender, recipient, paymentId, step } = await transferOf('10.00', paise(2_500));
+  await expect(acts.completeTransfer(step)).rejects.toMatchObject({ type: 'insufficient_funds' });
+  const payer = await createUser(db.knex, { balance: '90.00' });
+  await acts.completeTransfer(transferStep(payer, sender, paise(9_000)));
+  await acts.completeTransfer(step);
+  expect(await journalsOf(paymentId)).toBe(1);
+  expect(await statusesOf(paymentId)).toEqual(['CREATED', 'COMPLETED']);
+  // The record written alone, then moved: its CREATED counted and taken back.
+  const deltas = await db
+    .knex('report_payment_deltas')
+    .where({ user_id: sender.id, kind: 'transfer' })
+    .orderBy('id')
+    .select('status', 'payments');
+  expect(deltas.filter((d) => d.status === 'CREATED').map((d) => d.payments)).toEqual([1, -1]);
+  expect(await walletOf(db.knex, sender.id)).toEqual({ balance: '75.00', held: '0.00' });
+  expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '25.00', held: '0.00' });
 });
 
 it('a status the record refuses rolls the posting back with it: nothing moves', async () => {
