@@ -39,9 +39,9 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
      * The whole transfer in one local activity and one database transaction (`transferWorkflowV2`,
      * and `transferWorkflow` behind `transfer-in-one-step`): the posting, the record and
      * `completed` (COMPLETED) commit together, so a transfer that moved money never reads
-     * CREATED, and one that did not never reads COMPLETED. A refused posting rolls the record back with it: the payment is then
-     * recorded on its own (CREATED), and the refusal goes to the workflow, which records FAILED
-     * with the rule, as the separate steps did. A re-run after a crash finds the posting's
+     * CREATED, and one that did not never reads COMPLETED. A refused posting rolls the record
+     * back with it: the payment is then recorded on its own (CREATED), and the refusal goes to
+     * the workflow, which records FAILED with the rule, as the separate steps did. A re-run after a crash finds the posting's
      * reference taken and replays it, before any rule is checked (never refused for the funds the
      * first run moved); the record and COMPLETED are then written on their own, as no-ops unless
      * an earlier run posted without them (a transfer reset from its three-step history).

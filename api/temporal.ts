@@ -33,7 +33,7 @@ import type { ReconciliationSummary, SweepResult, TransferInput } from '../domai
 import type { HeldPaymentStart } from '../domain/heldKinds';
 import { HELD_WORKFLOWS } from '../workflows/heldKinds';
 import { orphanSweepWorkflow, reconciliationWorkflow } from '../workflows/reconciliation';
-import { transferWorkflowV2 } from '../workflows/transfer';
+import { TransferResult, transferWorkflowV2 } from '../workflows/transfer';
 
 export type { HeldPaymentStart };
 
@@ -92,7 +92,7 @@ export class PaymentWorkflows {
   }
 
   /** Runs a transfer to its end (it is one posting: quick) and returns the workflow's view. */
-  async runTransfer(input: TransferInput): Promise<PaymentView & { failureCode?: string }> {
+  async runTransfer(input: TransferInput): Promise<TransferResult> {
     const workflowId = workflowIdFor('transfer', input.paymentId);
     try {
       return await this.client.workflow.execute(transferWorkflowV2, {
