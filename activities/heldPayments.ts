@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import { clawBackCommissions, ClawbackResult, payCommissions } from '../db/commissions';
 import type { Ledger } from '../db/ledger';
-import { getPayment, insertPaymentRecord, linkStatementLine } from '../db/payments';
+import { getPayment, insertPaymentRecord, linkStatementLine, refusalRecorded } from '../db/payments';
 import type { CommissionShare } from '../domain/commissions';
 import type { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
@@ -31,8 +31,9 @@ export function heldPaymentActivities(deps: {
 }) {
   const { knex, ledger, orders } = deps;
 
-  async function startHeldPayment(p: HeldPaymentRecord): Promise<void> {
-    await insertPaymentRecord(knex, {
+  /** Records the payment (CREATED); false when it was there already: a re-run. */
+  async function startHeldPayment(p: HeldPaymentRecord): Promise<boolean> {
+    return insertPaymentRecord(knex, {
       id: p.paymentId,
       kind: p.kind,
       userId: p.userId,
@@ -40,6 +41,17 @@ export function heldPaymentActivities(deps: {
       workflowId: workflowIdFor(p.kind, p.paymentId),
       details: p.details,
     });
+  }
+
+  /**
+   * A re-run of the opening steps must not hold the amount of a payment an earlier run already
+   * recorded FAILED (refused, and its worker died before the workflow's history kept it): the
+   * hold would be placed, if the funds have arrived since, on a payment the read model calls
+   * failed, and PROCESSING could never be recorded over FAILED.
+   */
+  async function refuseIfFailedBefore(paymentId: string): Promise<void> {
+    const refused = await refusalRecorded(knex, paymentId, 'payment_failed');
+    if (refused) throw refused;
   }
 
   /** Reserves the amount: the user's rules (active, KYC, funds, limits) are checked on the locked row. */
@@ -79,8 +91,16 @@ export function heldPaymentActivities(deps: {
   }
 
   return {
-    startHeldPayment,
-    holdPaymentFunds,
+    async startHeldPayment(p: HeldPaymentRecord): Promise<void> {
+      await startHeldPayment(p);
+    },
+
+    /** The hold as its own step (payments started before `held-steps-merged`), which cannot tell a re-run: it always asks. */
+    async holdPaymentFunds(h: { kind: HeldPaymentKind; paymentId: string; userId: number; amount: Paise }) {
+      await refuseIfFailedBefore(h.paymentId);
+      await holdPaymentFunds(h);
+    },
+
     captureHeldPayment,
     payPaymentCommissions,
 
@@ -90,10 +110,12 @@ export function heldPaymentActivities(deps: {
      * it also records `processing` (PROCESSING), the last step before the API answers. Each
      * part is idempotent on the payment's id, so a re-run after a crash neither records nor
      * holds twice; a refused hold fails with its rule, the record left CREATED, as the separate
-     * steps did. A failure to record PROCESSING, the hold placed, is retried, never a refusal.
+     * steps did, and a re-run that finds the record FAILED holds nothing and refuses again. A
+     * failure to record PROCESSING, the hold placed, is retried, never a refusal.
      */
     async openHeldPayment(p: HeldPaymentRecord & { processing?: StatusChange }): Promise<void> {
-      await startHeldPayment(p);
+      // Only a re-run reads the record: a first run knows it has just created it.
+      if (!(await startHeldPayment(p))) await refuseIfFailedBefore(p.paymentId);
       await holdPaymentFunds(p);
       if (!p.processing) return;
       try {

@@ -6,9 +6,9 @@
  */
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
-import { getPayment, insertPaymentRecordMoved, recordPaymentStatus, recordPaymentStatusIn } from '../db/payments';
+import { insertPaymentRecordMoved, recordPaymentStatus, recordPaymentStatusIn, refusalRecorded } from '../db/payments';
 import { createTransferRecord, transferRecord } from '../db/transfers';
-import { BusinessRuleError, InvariantViolation, TransientError } from '../domain/errors';
+import { InvariantViolation, TransientError } from '../domain/errors';
 import type { PostingResult } from '../domain/ledger';
 import type { Paise } from '../domain/money';
 import type { StatusChange } from '../domain/payments';
@@ -19,12 +19,6 @@ export type { TransferInput };
 
 export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
   const posting = (t: TransferInput) => transferPosting(t, t.fee ?? (0 as Paise));
-  /** The refusal an earlier run of this transfer recorded, if it is FAILED. Its rule's code was not kept. */
-  const refusalRecorded = async (paymentId: string) => {
-    const rec = await getPayment(deps.knex, paymentId);
-    if (rec.status !== 'FAILED') return undefined;
-    return new BusinessRuleError('transfer_failed', rec.failureReason ?? 'transfer refused', { paymentId });
-  };
   return {
     async startTransfer(t: TransferInput): Promise<void> {
       await createTransferRecord(deps.knex, t);
@@ -68,7 +62,11 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
             `${t.paymentId}: the posting failed (${(err as Error).message}), and recording the transfer failed: ${recordErr.message}`,
           );
         });
-        throw (err instanceof InvariantViolation && (await refusalRecorded(transfer.paymentId))) || err;
+        throw (
+          (err instanceof InvariantViolation &&
+            (await refusalRecorded(deps.knex, transfer.paymentId, 'transfer_failed'))) ||
+          err
+        );
       }
       if (posted.replayed) {
         await createTransferRecord(deps.knex, transfer);

@@ -4,7 +4,7 @@
  * so activity retries and workflow replays cannot add a second row or a second timeline entry.
  */
 import type { Knex } from 'knex';
-import { InvariantViolation, NotFoundError } from '../domain/errors';
+import { BusinessRuleError, InvariantViolation, NotFoundError } from '../domain/errors';
 import { Paise, ZERO } from '../domain/money';
 import { referenceSql } from '../domain/references';
 import {
@@ -100,10 +100,27 @@ export async function createPaymentRecord(db: Knex | Knex.Transaction, p: NewPay
  * Creates the record (status CREATED) unless it exists: safe to retry. For the workflows' steps,
  * which need nothing back: one round trip fewer than reading the record again. The timeline's
  * CREATED entry is written by the insert itself (trigger `payment_records_timeline_start`,
- * migration 025).
+ * migration 025). False when the record was there: a re-run.
  */
-export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<void> {
-  await insertRecord(db, p, { status: 'CREATED' });
+export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<boolean> {
+  return insertRecord(db, p, { status: 'CREATED' });
+}
+
+/**
+ * The refusal an earlier run of a payment's opening step recorded, if its record reads FAILED: a
+ * worker can die after the workflow recorded FAILED but before its history kept the refused
+ * step, and the step then runs again. Refused again as `code` with the recorded reason (the
+ * first refusal's own code is not kept), so a re-run never moves or holds money for a payment
+ * the read model already calls failed, even if the funds have arrived since.
+ */
+export async function refusalRecorded(
+  db: Knex,
+  paymentId: string,
+  code: string,
+): Promise<BusinessRuleError | undefined> {
+  const rec = await getPayment(db, paymentId);
+  if (rec.status !== 'FAILED') return undefined;
+  return new BusinessRuleError(code, rec.failureReason ?? 'payment refused', { paymentId });
 }
 
 /**

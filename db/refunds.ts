@@ -6,15 +6,10 @@
 import type { Knex } from 'knex';
 import { NotFoundError } from '../domain/errors';
 import { add, formatRupees, Paise } from '../domain/money';
-import { workflowIdFor } from '../domain/payments';
+import { whyRefundRefused, workflowIdFor } from '../domain/payments';
 import { fromDecimal, toDecimal } from './money';
 import { createPaymentRecord, PaymentRecord } from './payments';
 
-/**
- * Records the refund (always, so its outcome is visible) and says whether it is allowed: the
- * top-up completed and this refund fits in what is left of it. Decided under a lock on the
- * top-up's record, so two admins refunding at once cannot exceed the original.
- */
 /** What has been refunded of a top-up, or is being: its refunds that have not failed. */
 export async function refundedOf(knex: Knex, topUpId: string): Promise<Paise> {
   const [row] = await knex('payment_records')
@@ -24,6 +19,11 @@ export async function refundedOf(knex: Knex, topUpId: string): Promise<Paise> {
   return fromDecimal(String(row?.total ?? '0.00'));
 }
 
+/**
+ * Records the refund (always, so its outcome is visible) and says whether it is allowed: not
+ * already failed, the top-up completed, and this refund fits in what is left of it. Decided
+ * under a lock on the top-up's record, so two admins refunding at once cannot exceed the original.
+ */
 export async function createRefundRecord(
   knex: Knex,
   r: { refundId: string; topUpId: string; amount: Paise; reason: string; requestedBy: string },
@@ -40,6 +40,12 @@ export async function createRefundRecord(
       relatedPaymentId: r.topUpId,
       details: { reason: r.reason, requestedBy: r.requestedBy },
     });
+    // The opening step run again after its workflow recorded the refund FAILED (a refused hold,
+    // and the worker died before the history kept it): still refused, with the reason recorded,
+    // so nothing is held or asked of PhonePe for a refund the read model calls failed, even if
+    // the wallet has the funds by now.
+    if (record.status === 'FAILED')
+      return { record, refusal: whyRefundRefused(record.failureReason ?? 'the refund had failed') };
     if (topUp.status !== 'COMPLETED')
       return { record, refusal: `only a completed top-up can be refunded (this one is ${topUp.status})` };
     const [[row]] = await trx.raw(

@@ -11,6 +11,7 @@
  */
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { formatRupees, Paise } from '../domain/money';
+import { refundRefusedReason } from '../domain/payments';
 import type { PollingPlan } from '../domain/polling';
 import type { PhonePeRefund } from '../providers/phonepe/gateway';
 import { policies, Policies } from './activityPolicies';
@@ -99,7 +100,7 @@ class Refund {
           requestedBy: this.input.requestedBy,
         });
         if (started.refusal) {
-          await this.fail(`refund refused: ${started.refusal}`);
+          await this.fail(refundRefusedReason(started.refusal));
           return false;
         }
         this.progress.step = `holding ₹${formatRupees(amount)} on the wallet`;
@@ -109,7 +110,7 @@ class Refund {
       } catch (err) {
         const refused = refusal(err);
         if (!refused) throw err;
-        await this.fail(`refund refused: ${refused.message}`);
+        await this.fail(refundRefusedReason(refused.message));
         return false;
       }
     });

@@ -2,7 +2,8 @@
  * The merged steps of a held payment (`held-steps-merged`) on real MariaDB, run as a crashed
  * worker would re-run them: opening twice records and holds once; settling twice captures, pays
  * commissions and records COMPLETED once; a refused hold leaves the record CREATED and nothing
- * held. The workflows' own suites drive the same steps end to end.
+ * held; a re-run that finds the payment already FAILED holds nothing, however the funds stand
+ * now. The workflows' own suites drive the same steps end to end.
  */
 import { holdReferenceOf } from '../../domain/references';
 import { paise } from '../../domain/money';
@@ -103,6 +104,66 @@ it('a refused hold records no PROCESSING: the record stays CREATED, nothing held
     { status: 'CREATED' },
   ]);
   expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '10.00', held: '0.00' });
+});
+
+/** The first run of a refused payment: the hold refused, then FAILED recorded by the workflow, whose worker then died. */
+async function refusedThenFailed(
+  retailer: { id: number; userCode: string },
+  paymentId: string,
+  open: () => Promise<void>,
+) {
+  await expect(open()).rejects.toMatchObject({ type: 'insufficient_funds' });
+  await acts.recordPaymentStatus({
+    paymentId,
+    status: 'FAILED',
+    note: 'refused',
+    failureReason: 'insufficient available balance',
+  });
+  // Money arrives before the new worker re-runs the step.
+  const payer = await createUser(db.knex, { balance: '90.00' });
+  const top = `pay_STEPSTOP${Date.now()}${++n}`;
+  await acts.completeTransfer({
+    paymentId: top,
+    senderId: payer.id,
+    senderCode: payer.userCode,
+    recipientId: retailer.id,
+    recipientCode: retailer.userCode,
+    amount: paise(9_000),
+    completed: { paymentId: top, status: 'COMPLETED', note: 'topped up' },
+  });
+}
+
+it('a re-run that finds the payment already FAILED holds nothing and is refused with the reason recorded, though the funds are there now', async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('10.00');
+  const open = {
+    kind: 'recharge' as const,
+    paymentId,
+    userId: retailer.id,
+    amount: paise(2_500),
+    details: {},
+    processing: { paymentId, status: 'PROCESSING' as const, note: 'held' },
+  };
+  await refusedThenFailed(retailer, paymentId, () => acts.openHeldPayment(open));
+  const err = await acts.openHeldPayment(open).catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'payment_failed', nonRetryable: true, message: 'insufficient available balance' });
+  expect(await count('holds', { reference: holdReferenceOf('recharge', paymentId) })).toBe(0);
+  expect(await db.knex('payment_events').where({ payment_id: paymentId }).orderBy('id').pluck('status')).toEqual([
+    'CREATED',
+    'FAILED',
+  ]);
+  expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '100.00', held: '0.00' });
+});
+
+it('the separate hold step (before held-steps-merged) refuses the same re-run', async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('10.00');
+  const hold = { kind: 'payout' as const, paymentId, userId: retailer.id, amount: paise(2_500) };
+  await acts.startHeldPayment({ ...hold, details: {} });
+  await refusedThenFailed(retailer, paymentId, () => acts.holdPaymentFunds(hold));
+  await acts.startHeldPayment({ ...hold, details: {} });
+  const err = await acts.holdPaymentFunds(hold).catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'payment_failed', nonRetryable: true, message: 'insufficient available balance' });
+  expect(await count('holds', { reference: holdReferenceOf('payout', paymentId) })).toBe(0);
+  expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '100.00', held: '0.00' });
 });
 
 it('a failure to record PROCESSING after the hold is retryable, never read as a refused hold', async () => {

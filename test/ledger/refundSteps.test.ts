@@ -1,0 +1,88 @@
+/**
+ * The opening step of a top-up's refund on real MariaDB, run again as a worker that died after
+ * its workflow recorded a refusal would run it: the refund stays refused, with the reason
+ * recorded, so the workflow holds nothing and asks nothing of PhonePe. The refund suite
+ * (test/workflows/refund-and-ops.test.ts) drives the refund end to end.
+ */
+import { refundHoldRef } from '../../activities/refund';
+import { paise, Paise } from '../../domain/money';
+import { refundRefusedReason } from '../../domain/payments';
+import { createTestDatabase, rowCount, TestDatabase } from '../support/db';
+import { databaseActivities } from '../support/dbActivities';
+import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
+
+let db: TestDatabase;
+let acts: ReturnType<typeof databaseActivities>;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  acts = databaseActivities(db.knex);
+});
+afterAll(() => db?.drop());
+afterEach(() => expectLedgerInvariants(db.knex));
+
+let n = 0;
+const idOf = (what: string) => `pay_RFND${what}${Date.now()}${++n}`;
+type User = { id: number; userCode: string };
+
+async function transfer(from: User, to: User, amount: Paise) {
+  const paymentId = idOf('X');
+  await acts.completeTransfer({
+    paymentId,
+    senderId: from.id,
+    senderCode: from.userCode,
+    recipientId: to.id,
+    recipientCode: to.userCode,
+    amount,
+    completed: { paymentId, status: 'COMPLETED', note: 'moved' },
+  });
+}
+
+/** A user who topped up ₹50 through PhonePe, then spent ₹40 of it. */
+async function toppedUpThenSpent() {
+  const user = await createUser(db.knex);
+  const topUpId = idOf('T');
+  await acts.startTopUp({ paymentId: topUpId, userId: user.id, amount: paise(5_000) });
+  await acts.creditTopUp({ paymentId: topUpId, userId: user.id, amount: paise(5_000) });
+  await acts.recordPaymentStatus({ paymentId: topUpId, status: 'COMPLETED', note: 'paid' });
+  await transfer(user, await createUser(db.knex), paise(4_000));
+  return { user, topUpId };
+}
+
+it('a re-run that finds the refund already FAILED is refused again with the reason recorded, though the funds are there now', async () => {
+  const { user, topUpId } = await toppedUpThenSpent();
+  const refundId = idOf('R');
+  const start = { refundId, topUpId, amount: paise(2_500), reason: 'asked back', requestedBy: 'ops' };
+  // The first run: recorded and allowed, the hold refused, then FAILED recorded by the workflow,
+  // whose worker then died before its history kept any of it.
+  expect(await acts.startRefund(start)).toEqual({ userId: user.id });
+  await expect(acts.holdRefundAmount({ refundId, userId: user.id, amount: paise(2_500) })).rejects.toMatchObject({
+    type: 'insufficient_funds',
+  });
+  const reason = refundRefusedReason('insufficient available balance');
+  await acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: reason, failureReason: reason });
+  // Money arrives before the new worker re-runs the step.
+  await transfer(await createUser(db.knex, { balance: '90.00' }), user, paise(9_000));
+
+  expect(await acts.startRefund(start)).toEqual({ userId: user.id, refusal: 'insufficient available balance' });
+  expect(await rowCount(db.knex, 'holds', { reference: refundHoldRef(refundId) })).toBe(0);
+  expect(await db.knex('payment_records').where({ id: refundId }).first('status', 'failure_reason')).toEqual({
+    status: 'FAILED',
+    failure_reason: reason,
+  });
+  expect(await walletOf(db.knex, user.id)).toEqual({ balance: '100.00', held: '0.00' });
+});
+
+it('a re-run of a refund still open is allowed again, its hold placed once', async () => {
+  const { user, topUpId } = await toppedUpThenSpent();
+  const refundId = idOf('R');
+  const start = { refundId, topUpId, amount: paise(500), reason: 'asked back', requestedBy: 'ops' };
+  const hold = { refundId, userId: user.id, amount: paise(500) };
+  expect(await acts.startRefund(start)).toEqual({ userId: user.id });
+  await acts.holdRefundAmount(hold);
+  expect(await acts.startRefund(start)).toEqual({ userId: user.id });
+  await acts.holdRefundAmount(hold);
+  expect(await rowCount(db.knex, 'holds', { reference: refundHoldRef(refundId) })).toBe(1);
+  expect(await walletOf(db.knex, user.id)).toEqual({ balance: '10.00', held: '5.00' });
+  await acts.releaseRefundHold({ refundId, reason: 'test over' });
+  await acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: 'test over', failureReason: 'x' });
+});
