@@ -114,7 +114,8 @@ export function heldPaymentActivities(deps: {
      * failure to record PROCESSING, the hold placed, is retried, never a refusal.
      */
     async openHeldPayment(p: HeldPaymentRecord & { processing?: StatusChange }): Promise<void> {
-      // Only a re-run reads the record: a first run knows it has just created it.
+      // Read only when the record was there already (a re-run, or an attempt retried after an
+      // error): a first attempt has just created it.
       if (!(await startHeldPayment(p))) await refuseIfFailedBefore(p.paymentId);
       await holdPaymentFunds(p);
       if (!p.processing) return;

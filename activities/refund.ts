@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
+import { refusalRecorded } from '../db/payments';
 import { createRefundRecord, recordGatewayRefund } from '../db/refunds';
 import type { Paise } from '../domain/money';
 import { refundCapture } from '../domain/recipes';
@@ -28,7 +29,14 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
       return { userId: record.userId, ...(refusal ? { refusal } : {}) };
     },
 
+    /**
+     * A step of its own, so it can re-run without `startRefund` (a workflow task completed
+     * between them, then the worker died): it reads the record too, and holds nothing for a
+     * refund already recorded FAILED.
+     */
     async holdRefundAmount(h: { refundId: string; userId: number; amount: Paise }): Promise<void> {
+      const refused = await refusalRecorded(knex, h.refundId, 'refund_failed');
+      if (refused) throw refused;
       await ledger.reserve({ reference: refundHoldRef(h.refundId), userId: h.userId, amount: h.amount });
     },
 

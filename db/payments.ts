@@ -229,6 +229,9 @@ export async function recordPaymentStatusIn(
     throw new InvariantViolation(`payment ${current.id} cannot go from ${current.status} to ${change.status}`);
   }
   const update = columnsOf(change);
+  // FAILED is final, and so is why: a repeat (a re-run refused again, a reset) keeps the reason
+  // first recorded, the one the client was given.
+  if (current.status === 'FAILED' && current.failureReason !== null) delete update.failure_reason;
   if (change.providerRefs) update.provider_refs = JSON.stringify({ ...current.providerRefs, ...change.providerRefs });
   if (change.details) update.details = JSON.stringify({ ...current.details, ...change.details });
   // A reversed payment has nothing left to watch for (db/reversalWatch.ts).

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { NotFoundError } from '../domain/errors';
 import { add, formatRupees, Paise } from '../domain/money';
-import { whyRefundRefused, workflowIdFor } from '../domain/payments';
+import { workflowIdFor } from '../domain/payments';
 import { fromDecimal, toDecimal } from './money';
 import { createPaymentRecord, PaymentRecord } from './payments';
 
@@ -20,9 +20,9 @@ export async function refundedOf(knex: Knex, topUpId: string): Promise<Paise> {
 }
 
 /**
- * Records the refund (always, so its outcome is visible) and says whether it is allowed: not
- * already failed, the top-up completed, and this refund fits in what is left of it. Decided
- * under a lock on the top-up's record, so two admins refunding at once cannot exceed the original.
+ * Records the refund (always, so its outcome is visible) and says whether it is allowed: the
+ * top-up completed and this refund fits in what is left of it. Decided under a lock on the
+ * top-up's record, so two admins refunding at once cannot exceed the original.
  */
 export async function createRefundRecord(
   knex: Knex,
@@ -40,12 +40,6 @@ export async function createRefundRecord(
       relatedPaymentId: r.topUpId,
       details: { reason: r.reason, requestedBy: r.requestedBy },
     });
-    // The opening step run again after its workflow recorded the refund FAILED (a refused hold,
-    // and the worker died before the history kept it): still refused, with the reason recorded,
-    // so nothing is held or asked of PhonePe for a refund the read model calls failed, even if
-    // the wallet has the funds by now.
-    if (record.status === 'FAILED')
-      return { record, refusal: whyRefundRefused(record.failureReason ?? 'the refund had failed') };
     if (topUp.status !== 'COMPLETED')
       return { record, refusal: `only a completed top-up can be refunded (this one is ${topUp.status})` };
     const [[row]] = await trx.raw(

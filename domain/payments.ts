@@ -107,10 +107,3 @@ export const merchantOrderIdOf = (paymentId: string, attempt: number) =>
   attempt <= 1 ? paymentId : `${paymentId}-${attempt}`;
 /** The payment a PhonePe merchant order id belongs to (payment ids never contain '-'). */
 export const paymentIdOfMerchantOrder = (merchantOrderId: string) => merchantOrderId.replace(/-\d+$/, '');
-
-const REFUND_REFUSED = 'refund refused: ';
-/** A refused refund's failure reason, as its workflow records it. */
-export const refundRefusedReason = (why: string) => `${REFUND_REFUSED}${why}`;
-/** Why a refund was refused, from the failure reason its workflow recorded. */
-export const whyRefundRefused = (reason: string) =>
-  reason.startsWith(REFUND_REFUSED) ? reason.slice(REFUND_REFUSED.length) : reason;

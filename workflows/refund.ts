@@ -11,7 +11,6 @@
  */
 import { CancellationScope, isCancellation } from '@temporalio/workflow';
 import { formatRupees, Paise } from '../domain/money';
-import { refundRefusedReason } from '../domain/payments';
 import type { PollingPlan } from '../domain/polling';
 import type { PhonePeRefund } from '../providers/phonepe/gateway';
 import { policies, Policies } from './activityPolicies';
@@ -100,7 +99,7 @@ class Refund {
           requestedBy: this.input.requestedBy,
         });
         if (started.refusal) {
-          await this.fail(refundRefusedReason(started.refusal));
+          await this.fail(`refund refused: ${started.refusal}`);
           return false;
         }
         this.progress.step = `holding ₹${formatRupees(amount)} on the wallet`;
@@ -110,7 +109,7 @@ class Refund {
       } catch (err) {
         const refused = refusal(err);
         if (!refused) throw err;
-        await this.fail(refundRefusedReason(refused.message));
+        await this.fail(`refund refused: ${refused.message}`);
         return false;
       }
     });

@@ -103,6 +103,14 @@ test('every move between two statuses is taken or refused as the status machine 
   }
 });
 
+test('FAILED again keeps the reason first recorded', async () => {
+  const id = await newPayment();
+  await recordPaymentStatus(db.knex, { paymentId: id, status: 'FAILED', failureReason: 'insufficient funds' });
+  await recordPaymentStatus(db.knex, { paymentId: id, status: 'FAILED', failureReason: 'refused: insufficient funds' });
+  expect((await getPayment(db.knex, id)).failureReason).toBe('insufficient funds');
+  expect((await statuses(id)).map(([s]) => s)).toEqual(['CREATED', 'FAILED']);
+});
+
 test('a change to a payment that does not exist is refused', async () => {
   await expect(recordPaymentStatus(db.knex, { paymentId: 'pay_NOSUCH', status: 'COMPLETED' })).rejects.toThrow(
     /payment not found/,

@@ -1,12 +1,12 @@
 /**
- * The opening step of a top-up's refund on real MariaDB, run again as a worker that died after
- * its workflow recorded a refusal would run it: the refund stays refused, with the reason
- * recorded, so the workflow holds nothing and asks nothing of PhonePe. The refund suite
- * (test/workflows/refund-and-ops.test.ts) drives the refund end to end.
+ * The opening steps of a top-up's refund on real MariaDB, run again as a worker that died after
+ * its workflow recorded a refusal would run them: the hold step refuses the refund again with
+ * the reason recorded, whether the record step ran again before it or not, so the workflow holds
+ * nothing and asks nothing of PhonePe. The refund suite (test/workflows/refund-and-ops.test.ts)
+ * drives the refund end to end.
  */
 import { refundHoldRef } from '../../activities/refund';
 import { paise, Paise } from '../../domain/money';
-import { refundRefusedReason } from '../../domain/payments';
 import { createTestDatabase, rowCount, TestDatabase } from '../support/db';
 import { databaseActivities } from '../support/dbActivities';
 import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
@@ -48,27 +48,38 @@ async function toppedUpThenSpent() {
   return { user, topUpId };
 }
 
-it('a re-run that finds the refund already FAILED is refused again with the reason recorded, though the funds are there now', async () => {
+it('a re-run that finds the refund already FAILED holds nothing and is refused with the reason recorded, though the funds are there now', async () => {
   const { user, topUpId } = await toppedUpThenSpent();
   const refundId = idOf('R');
   const start = { refundId, topUpId, amount: paise(2_500), reason: 'asked back', requestedBy: 'ops' };
+  const hold = { refundId, userId: user.id, amount: paise(2_500) };
   // The first run: recorded and allowed, the hold refused, then FAILED recorded by the workflow,
-  // whose worker then died before its history kept any of it.
+  // whose worker then died before its history kept the hold step.
   expect(await acts.startRefund(start)).toEqual({ userId: user.id });
-  await expect(acts.holdRefundAmount({ refundId, userId: user.id, amount: paise(2_500) })).rejects.toMatchObject({
-    type: 'insufficient_funds',
-  });
-  const reason = refundRefusedReason('insufficient available balance');
+  await expect(acts.holdRefundAmount(hold)).rejects.toMatchObject({ type: 'insufficient_funds' });
+  const reason = 'refund refused: insufficient available balance';
   await acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: reason, failureReason: reason });
-  // Money arrives before the new worker re-runs the step.
+  // Money arrives before the new worker re-runs the steps.
   await transfer(await createUser(db.knex, { balance: '90.00' }), user, paise(9_000));
 
-  expect(await acts.startRefund(start)).toEqual({ userId: user.id, refusal: 'insufficient available balance' });
+  // The hold step alone (its record step's result kept by the history), then both.
+  const refused = { type: 'refund_failed', nonRetryable: true, message: reason };
+  await expect(acts.holdRefundAmount(hold)).rejects.toMatchObject(refused);
+  expect(await acts.startRefund(start)).toEqual({ userId: user.id });
+  await expect(acts.holdRefundAmount(hold)).rejects.toMatchObject(refused);
+  // The workflow records FAILED again, with the refusal it read: the first reason stays.
+  const again = `refund refused: ${reason}`;
+  await acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: again, failureReason: again });
+
   expect(await rowCount(db.knex, 'holds', { reference: refundHoldRef(refundId) })).toBe(0);
   expect(await db.knex('payment_records').where({ id: refundId }).first('status', 'failure_reason')).toEqual({
     status: 'FAILED',
     failure_reason: reason,
   });
+  expect(await db.knex('payment_events').where({ payment_id: refundId }).orderBy('id').pluck('status')).toEqual([
+    'CREATED',
+    'FAILED',
+  ]);
   expect(await walletOf(db.knex, user.id)).toEqual({ balance: '100.00', held: '0.00' });
 });
 
