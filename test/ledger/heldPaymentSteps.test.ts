@@ -8,7 +8,7 @@
 import { holdReferenceOf } from '../../domain/references';
 import { paise } from '../../domain/money';
 import { createTestDatabase, rowCount, TestDatabase } from '../support/db';
-import { databaseActivities } from '../support/dbActivities';
+import { databaseActivities, transferStep } from '../support/dbActivities';
 import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
 
 let db: TestDatabase;
@@ -120,17 +120,7 @@ async function refusedThenFailed(
     failureReason: 'insufficient available balance',
   });
   // Money arrives before the new worker re-runs the step.
-  const payer = await createUser(db.knex, { balance: '90.00' });
-  const top = `pay_STEPSTOP${Date.now()}${++n}`;
-  await acts.completeTransfer({
-    paymentId: top,
-    senderId: payer.id,
-    senderCode: payer.userCode,
-    recipientId: retailer.id,
-    recipientCode: retailer.userCode,
-    amount: paise(9_000),
-    completed: { paymentId: top, status: 'COMPLETED', note: 'topped up' },
-  });
+  await acts.completeTransfer(transferStep(await createUser(db.knex, { balance: '90.00' }), retailer, paise(9_000)));
 }
 
 it('a re-run that finds the payment already FAILED holds nothing and is refused with the reason recorded, though the funds are there now', async () => {

@@ -6,9 +6,9 @@
  * drives the refund end to end.
  */
 import { refundHoldRef } from '../../activities/refund';
-import { paise, Paise } from '../../domain/money';
+import { paise } from '../../domain/money';
 import { createTestDatabase, rowCount, TestDatabase } from '../support/db';
-import { databaseActivities } from '../support/dbActivities';
+import { databaseActivities, transferStep } from '../support/dbActivities';
 import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
 
 let db: TestDatabase;
@@ -22,21 +22,6 @@ afterEach(() => expectLedgerInvariants(db.knex));
 
 let n = 0;
 const idOf = (what: string) => `pay_RFND${what}${Date.now()}${++n}`;
-type User = { id: number; userCode: string };
-
-async function transfer(from: User, to: User, amount: Paise) {
-  const paymentId = idOf('X');
-  await acts.completeTransfer({
-    paymentId,
-    senderId: from.id,
-    senderCode: from.userCode,
-    recipientId: to.id,
-    recipientCode: to.userCode,
-    amount,
-    completed: { paymentId, status: 'COMPLETED', note: 'moved' },
-  });
-}
-
 /** A user who topped up ₹50 through PhonePe, then spent ₹40 of it. */
 async function toppedUpThenSpent() {
   const user = await createUser(db.knex);
@@ -44,7 +29,7 @@ async function toppedUpThenSpent() {
   await acts.startTopUp({ paymentId: topUpId, userId: user.id, amount: paise(5_000) });
   await acts.creditTopUp({ paymentId: topUpId, userId: user.id, amount: paise(5_000) });
   await acts.recordPaymentStatus({ paymentId: topUpId, status: 'COMPLETED', note: 'paid' });
-  await transfer(user, await createUser(db.knex), paise(4_000));
+  await acts.completeTransfer(transferStep(user, await createUser(db.knex), paise(4_000)));
   return { user, topUpId };
 }
 
@@ -60,7 +45,7 @@ it('a re-run that finds the refund already FAILED holds nothing and is refused w
   const reason = 'refund refused: insufficient available balance';
   await acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: reason, failureReason: reason });
   // Money arrives before the new worker re-runs the steps.
-  await transfer(await createUser(db.knex, { balance: '90.00' }), user, paise(9_000));
+  await acts.completeTransfer(transferStep(await createUser(db.knex, { balance: '90.00' }), user, paise(9_000)));
 
   // The hold step alone (its record step's result kept by the history), then both.
   const refused = { type: 'refund_failed', nonRetryable: true, message: reason };

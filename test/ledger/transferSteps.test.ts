@@ -11,9 +11,8 @@
 import { lockConflictRetries } from '../../db/sql';
 import { paise, Paise } from '../../domain/money';
 import { settlementReferenceOf } from '../../domain/references';
-import type { StatusChange } from '../../domain/payments';
 import { createTestDatabase, rowCount, TestDatabase } from '../support/db';
-import { databaseActivities } from '../support/dbActivities';
+import { databaseActivities, transferStep } from '../support/dbActivities';
 import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
 
 let db: TestDatabase;
@@ -24,23 +23,6 @@ beforeAll(async () => {
 });
 afterAll(() => db?.drop());
 afterEach(() => expectLedgerInvariants(db.knex));
-
-let n = 0;
-type User = { id: number; userCode: string };
-/** The one step's input for a transfer of `amount` from `from` to `to`. */
-function transferStep(from: User, to: User, amount: Paise) {
-  const paymentId = `pay_XFER${Date.now()}${++n}`;
-  const completed: StatusChange = { paymentId, status: 'COMPLETED', note: `transferred to ${to.userCode}` };
-  return {
-    paymentId,
-    senderId: from.id,
-    senderCode: from.userCode,
-    recipientId: to.id,
-    recipientCode: to.userCode,
-    amount,
-    completed,
-  };
-}
 
 async function transferOf(senderBalance: string, amount: Paise) {
   const sender = await createUser(db.knex, { balance: senderBalance });

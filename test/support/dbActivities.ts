@@ -1,4 +1,6 @@
 import type { Knex } from 'knex';
+import type { Paise } from '../../domain/money';
+import type { StatusChange } from '../../domain/payments';
 import { createActivities } from '../../activities';
 import { createPhonePeClient } from '../../providers/phonepe/client';
 
@@ -17,3 +19,21 @@ export const databaseActivities = (knex: Knex) =>
       timeoutMs: 1000,
     }),
   });
+
+let transfers = 0;
+type User = { id: number; userCode: string };
+
+/** The transfer's one step (`completeTransfer`) moving `amount` from `from` to `to`, under a fresh payment id. */
+export function transferStep(from: User, to: User, amount: Paise) {
+  const paymentId = `pay_XFER${Date.now()}${++transfers}`;
+  const completed: StatusChange = { paymentId, status: 'COMPLETED', note: `transferred to ${to.userCode}` };
+  return {
+    paymentId,
+    senderId: from.id,
+    senderCode: from.userCode,
+    recipientId: to.id,
+    recipientCode: to.userCode,
+    amount,
+    completed,
+  };
+}
