@@ -95,7 +95,10 @@ export function heldPaymentActivities(deps: {
       await startHeldPayment(p);
     },
 
-    /** The hold as its own step (payments started before `held-steps-merged`), which cannot tell a re-run: it always asks. */
+    /**
+     * The hold as its own step (payments started before `held-steps-merged`): it cannot tell a
+     * re-run, so it always reads the record.
+     */
     async holdPaymentFunds(h: { kind: HeldPaymentKind; paymentId: string; userId: number; amount: Paise }) {
       await refuseIfFailedBefore(h.paymentId);
       await holdPaymentFunds(h);

@@ -107,11 +107,11 @@ export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<boolea
 }
 
 /**
- * The refusal an earlier run of a payment's opening step recorded, if its record reads FAILED: a
- * worker can die after the workflow recorded FAILED but before its history kept the refused
- * step, and the step then runs again. Refused again as `code` with the recorded reason (the
- * first refusal's own code is not kept), so a re-run never moves or holds money for a payment
- * the read model already calls failed, even if the funds have arrived since.
+ * The refusal an earlier run of a payment's step recorded, if its record reads FAILED: a worker
+ * can die after the workflow recorded FAILED but before its history kept the refused step, and
+ * the step then runs again. Refused again as `code` with the recorded reason (the first
+ * refusal's own code is not kept), so a re-run never moves or holds money for a payment the
+ * read model already calls failed, even if the funds have arrived since.
  */
 export async function refusalRecorded(
   db: Knex,
