@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
-import { createTopUpRecords, markGatewayPaymentSucceeded, markTopUpFailed, topUpStatementRow } from '../db/topups';
+import { createTopUpRecords, markGatewayPaymentSucceeded, markTopUpFailed, topUpToCredit } from '../db/topups';
 import type { Paise } from '../domain/money';
 import { topUpCredit } from '../domain/recipes';
 import type { PhonePeGateway, PhonePeOrder } from '../providers/phonepe/client';
@@ -80,7 +80,10 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
       );
     },
 
-    /** PHONEPE_CLEARING → wallet, once: the ledger reference makes a retry a replay. */
+    /**
+     * PHONEPE_CLEARING → wallet, once: the ledger reference makes a retry a replay. Never for a
+     * top-up recorded FAILED (db/topups.ts, `topUpToCredit`).
+     */
     async creditTopUp(c: {
       paymentId: string;
       userId: number;
@@ -88,7 +91,7 @@ export function topUpActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Pho
       transactionId?: string;
       paymentMode?: string;
     }): Promise<{ journalId: number }> {
-      const row = await topUpStatementRow(knex, c.paymentId);
+      const row = await topUpToCredit(knex, c.paymentId);
       const posted = await ledger.post(
         topUpCredit({
           paymentId: c.paymentId,

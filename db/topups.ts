@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { istDate } from '../domain/calendar';
+import { BusinessRuleError } from '../domain/errors';
 import { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
 import { toDecimal } from './money';
@@ -90,12 +91,21 @@ export async function markTopUpFailed(knex: Knex, p: { paymentId: string; reason
   });
 }
 
-/** The user a top-up belongs to and its pending statement row. */
-export async function topUpStatementRow(
-  knex: Knex,
-  paymentId: string,
-): Promise<{ transactionId: number; userId: number }> {
+/**
+ * The user a top-up's credit goes to and its pending statement row, read from its record; a
+ * top-up recorded FAILED is refused. FAILED is final: what PhonePe reports paid after it is a
+ * late event, parked for finance (`lateEventConcern`), and a workflow reset by an operator that
+ * finds the order paid must not credit the wallet as well (finance could credit it again, and
+ * the read model would say FAILED over a credited wallet).
+ */
+export async function topUpToCredit(knex: Knex, paymentId: string): Promise<{ transactionId: number; userId: number }> {
   const rec = await getPayment(knex, paymentId);
+  if (rec.status === 'FAILED')
+    throw new BusinessRuleError(
+      'topup_failed',
+      `top-up ${paymentId} is recorded FAILED (${rec.failureReason ?? 'no reason recorded'}): a payment PhonePe reports for it now is settled by finance`,
+      { paymentId },
+    );
   return { transactionId: rec.transactionId!, userId: rec.userId };
 }
 

@@ -1,0 +1,53 @@
+/**
+ * A top-up's credit step on real MariaDB: run twice it credits once, and it never credits a
+ * top-up recorded FAILED, as a workflow reset by an operator would run it after PhonePe reported
+ * the order paid late (that payment is finance's to settle). The top-up suite
+ * (test/workflows/topup.test.ts) drives top-ups end to end.
+ */
+import { paise } from '../../domain/money';
+import { createTestDatabase, rowCount, TestDatabase } from '../support/db';
+import { databaseActivities } from '../support/dbActivities';
+import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
+
+let db: TestDatabase;
+let acts: ReturnType<typeof databaseActivities>;
+beforeAll(async () => {
+  db = await createTestDatabase();
+  acts = databaseActivities(db.knex);
+});
+afterAll(() => db?.drop());
+afterEach(() => expectLedgerInvariants(db.knex));
+
+let n = 0;
+async function topUp() {
+  const user = await createUser(db.knex);
+  const paymentId = `pay_TOPUP${Date.now()}${++n}`;
+  await acts.startTopUp({ paymentId, userId: user.id, amount: paise(5_000) });
+  return { user, paymentId, credit: { paymentId, userId: user.id, amount: paise(5_000) } };
+}
+const credits = (paymentId: string) => rowCount(db.knex, 'ledger_journals', { reference: `topup:${paymentId}:credit` });
+
+it('crediting twice credits the wallet once', async () => {
+  const { user, paymentId, credit } = await topUp();
+  const first = await acts.creditTopUp(credit);
+  expect(await acts.creditTopUp(credit)).toEqual(first);
+  await acts.recordPaymentStatus({ paymentId, status: 'COMPLETED', note: 'paid' });
+  expect(await credits(paymentId)).toBe(1);
+  expect(await walletOf(db.knex, user.id)).toEqual({ balance: '50.00', held: '0.00' });
+});
+
+it('a top-up recorded FAILED is never credited, though PhonePe says its order was paid', async () => {
+  const { user, paymentId, credit } = await topUp();
+  await acts.failTopUp({ paymentId, reason: 'the order expired unpaid' });
+  await acts.recordPaymentStatus({
+    paymentId,
+    status: 'FAILED',
+    note: 'expired',
+    failureReason: 'the order expired unpaid',
+  });
+  const err = await acts.creditTopUp(credit).catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'topup_failed', nonRetryable: true });
+  expect((err as Error).message).toMatch(/recorded FAILED \(the order expired unpaid\)/);
+  expect(await credits(paymentId)).toBe(0);
+  expect(await walletOf(db.knex, user.id)).toEqual({ balance: '0.00', held: '0.00' });
+});
