@@ -24,7 +24,13 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
       await createTransferRecord(deps.knex, t);
     },
 
+    /**
+     * The posting as its own step (the three-step `transferWorkflow`, kept for its histories): a
+     * reset of one already recorded FAILED re-runs it, so it reads the record and refuses.
+     */
     async postTransfer(t: TransferInput): Promise<{ journalId: number }> {
+      const refused = await refusalRecorded(deps.knex, t.paymentId, 'transfer_failed');
+      if (refused) throw refused;
       const posted = await deps.ledger.post(posting(t));
       return { journalId: posted.journalId };
     },

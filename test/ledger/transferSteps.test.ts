@@ -123,6 +123,17 @@ it('a re-run that finds the transfer already FAILED is refused with the reason r
   expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '0.00', held: '0.00' });
 });
 
+it('the three-step posting never posts a transfer already recorded FAILED (a reset of its old history)', async () => {
+  const { sender, recipient, paymentId, step } = await transferOf('10.00', paise(2_500));
+  await acts.startTransfer(step);
+  await expect(acts.postTransfer(step)).rejects.toMatchObject({ type: 'insufficient_funds' });
+  await acts.recordPaymentStatus({ paymentId, status: 'FAILED', note: 'refused', failureReason: 'insufficient' });
+  await acts.completeTransfer(transferStep(await createUser(db.knex, { balance: '90.00' }), sender, paise(9_000)));
+  await expect(acts.postTransfer(step)).rejects.toMatchObject({ type: 'transfer_failed', message: 'insufficient' });
+  expect(await journalsOf(paymentId)).toBe(0);
+  expect(await walletOf(db.knex, recipient.id)).toEqual({ balance: '0.00', held: '0.00' });
+});
+
 it('a transfer reset from its three-step history, posted but CREATED, is completed by the replay', async () => {
   const { sender, paymentId, step } = await transferOf('100.00', paise(2_500));
   // The three-step path up to its posting: the record, then the posting, COMPLETED never recorded.
