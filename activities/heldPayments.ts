@@ -151,8 +151,14 @@ export function heldPaymentActivities(deps: {
       await deps.recordPaymentStatus(s.completed);
     },
 
-    /** Sends the order unless the provider already has it; a cancelled send stops before creating. */
+    /**
+     * Sends the order unless the provider already has it; a cancelled send stops before creating.
+     * Never for a payment recorded FAILED.
+     */
     async sendToProvider(order: ProviderOrder): Promise<ProviderOutcome> {
+      // A payment recorded FAILED has had its hold released: an operator's reset past its opening
+      // must not send now what was never sent, and could be paid out with the money back.
+      await refuseIfFailedBefore(order.paymentId);
       return providerCall({ provider: PROVIDER_OF_KIND[order.kind], operation: 'send' }, (stopIfCancelled) =>
         orders.send(order, stopIfCancelled),
       );

@@ -40,13 +40,19 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
       await ledger.reserve({ reference: refundHoldRef(h.refundId), userId: h.userId, amount: h.amount });
     },
 
-    /** Sends the refund unless PhonePe already has it: a refund is never sent twice. */
+    /**
+     * Sends the refund unless PhonePe already has it: a refund is never sent twice. Never for a
+     * refund recorded FAILED: its hold is released, so an operator's reset past its opening must
+     * not ask PhonePe to pay back what the wallet has back.
+     */
     async requestPhonePeRefund(r: {
       refundId: string;
       topUpId: string;
       amount: Paise;
       originalMerchantOrderId?: string;
     }): Promise<PhonePeRefund> {
+      const refused = await refusalRecorded(knex, r.refundId, 'refund_failed');
+      if (refused) throw refused;
       return providerCall(PHONEPE_CALLS.createRefund, async (stopIfCancelled) => {
         const existing = await phonepe.findRefund(r.refundId);
         if (existing) return existing;

@@ -156,6 +156,15 @@ it('the separate hold step (before held-steps-merged) refuses the same re-run', 
   expect(await walletOf(db.knex, retailer.id)).toEqual({ balance: '100.00', held: '0.00' });
 });
 
+it("an order is never sent for a payment recorded FAILED (an operator's reset past its opening)", async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('10.00');
+  const hold = { kind: 'payout' as const, paymentId, userId: retailer.id, amount: paise(2_500) };
+  await refusedThenFailed(retailer, paymentId, () => acts.openHeldPayment({ ...hold, details: {} }));
+  // Refused before the provider is asked: these step tests have no provider to reach.
+  const err = await acts.sendToProvider({ ...hold, beneficiaryId: 1, mode: 'IMPS' }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'payment_failed', nonRetryable: true, message: 'insufficient available balance' });
+});
+
 it('a failure to record PROCESSING after the hold is retryable, never read as a refused hold', async () => {
   const { retailer, paymentId } = await retailerUnderDistributor('100.00');
   const open = { kind: 'recharge' as const, paymentId, userId: retailer.id, amount: paise(2_500), details: {} };

@@ -52,6 +52,9 @@ it('a re-run that finds the refund already FAILED holds nothing and is refused w
   await expect(acts.holdRefundAmount(hold)).rejects.toMatchObject(refused);
   expect(await acts.startRefund(start)).toEqual({ userId: user.id });
   await expect(acts.holdRefundAmount(hold)).rejects.toMatchObject(refused);
+  // Nor is PhonePe asked, should a reset go past the opening (refused before PhonePe is called:
+  // these step tests have no PhonePe to reach).
+  await expect(acts.requestPhonePeRefund({ refundId, topUpId, amount: paise(2_500) })).rejects.toMatchObject(refused);
   // The workflow records FAILED again, with the refusal it read: the first reason stays.
   const again = `refund refused: ${reason}`;
   await acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: again, failureReason: again });

@@ -27,16 +27,18 @@ async function topUp() {
 }
 const credits = (paymentId: string) => rowCount(db.knex, 'ledger_journals', { reference: `topup:${paymentId}:credit` });
 
-it('crediting twice credits the wallet once', async () => {
+it('crediting again, before or after COMPLETED, credits the wallet once', async () => {
   const { user, paymentId, credit } = await topUp();
   const first = await acts.creditTopUp(credit);
   expect(await acts.creditTopUp(credit)).toEqual(first);
   await acts.recordPaymentStatus({ paymentId, status: 'COMPLETED', note: 'paid' });
+  // A re-run after COMPLETED replays the posting: the FAILED check does not stand in its way.
+  expect(await acts.creditTopUp(credit)).toEqual(first);
   expect(await credits(paymentId)).toBe(1);
   expect(await walletOf(db.knex, user.id)).toEqual({ balance: '50.00', held: '0.00' });
 });
 
-it('a top-up recorded FAILED is never credited, though PhonePe says its order was paid', async () => {
+it('a top-up recorded FAILED is never credited (a reset that finds its order paid late)', async () => {
   const { user, paymentId, credit } = await topUp();
   await acts.failTopUp({ paymentId, reason: 'the order expired unpaid' });
   await acts.recordPaymentStatus({

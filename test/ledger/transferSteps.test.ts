@@ -5,7 +5,8 @@
  * records COMPLETED once, even when the first run moved the sender's whole balance; a refused
  * posting leaves the record CREATED (its COMPLETED rolled back) and nothing moved; a re-run that
  * finds the record CREATED completes it; a status the record refuses rolls the posting back, and
- * a re-run that finds the transfer already FAILED is refused with the reason recorded. The transfer suite drives the same
+ * a re-run that finds the transfer already FAILED is refused with the reason recorded, as is the
+ * three-step type's posting step (a reset of its old history). The transfer suite drives the same
  * step end to end through the API, the worker-crash test through a killed worker.
  */
 import { lockConflictRetries } from '../../db/sql';
