@@ -9,7 +9,7 @@
 import type { Knex } from 'knex';
 import { clawBackCommissions, ClawbackResult, payCommissions } from '../db/commissions';
 import type { Ledger } from '../db/ledger';
-import { getPayment, insertPaymentRecord, linkStatementLine, refusalRecorded } from '../db/payments';
+import { getPayment, insertPaymentRecord, linkStatementLine, refuseIfFailed } from '../db/payments';
 import type { CommissionShare } from '../domain/commissions';
 import type { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
@@ -49,10 +49,7 @@ export function heldPaymentActivities(deps: {
    * hold would be placed, if the funds have arrived since, on a payment the read model calls
    * failed, and PROCESSING could never be recorded over FAILED.
    */
-  async function refuseIfFailedBefore(paymentId: string): Promise<void> {
-    const refused = await refusalRecorded(knex, paymentId, 'payment_failed');
-    if (refused) throw refused;
-  }
+  const refuseIfFailedBefore = (paymentId: string) => refuseIfFailed(knex, paymentId, 'payment_failed');
 
   /** Reserves the amount: the user's rules (active, KYC, funds, limits) are checked on the locked row. */
   async function holdPaymentFunds(h: { kind: HeldPaymentKind; paymentId: string; userId: number; amount: Paise }) {

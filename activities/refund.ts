@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
-import { refusalRecorded } from '../db/payments';
+import { refuseIfFailed } from '../db/payments';
 import { createRefundRecord, recordGatewayRefund } from '../db/refunds';
 import type { Paise } from '../domain/money';
 import { refundCapture } from '../domain/recipes';
@@ -35,8 +35,7 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
      * refund already recorded FAILED.
      */
     async holdRefundAmount(h: { refundId: string; userId: number; amount: Paise }): Promise<void> {
-      const refused = await refusalRecorded(knex, h.refundId, 'refund_failed');
-      if (refused) throw refused;
+      await refuseIfFailed(knex, h.refundId, 'refund_failed');
       await ledger.reserve({ reference: refundHoldRef(h.refundId), userId: h.userId, amount: h.amount });
     },
 
@@ -51,8 +50,7 @@ export function refundActivities(deps: { knex: Knex; ledger: Ledger; phonepe: Ph
       amount: Paise;
       originalMerchantOrderId?: string;
     }): Promise<PhonePeRefund> {
-      const refused = await refusalRecorded(knex, r.refundId, 'refund_failed');
-      if (refused) throw refused;
+      await refuseIfFailed(knex, r.refundId, 'refund_failed');
       return providerCall(PHONEPE_CALLS.createRefund, async (stopIfCancelled) => {
         const existing = await phonepe.findRefund(r.refundId);
         if (existing) return existing;

@@ -6,7 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { Ledger } from '../db/ledger';
-import { insertPaymentRecordMoved, recordPaymentStatus, recordPaymentStatusIn, refusalRecorded } from '../db/payments';
+import { insertPaymentRecordMoved, recordPaymentStatus, recordPaymentStatusIn, refuseIfFailed } from '../db/payments';
 import { createTransferRecord, transferRecord } from '../db/transfers';
 import { InvariantViolation, TransientError } from '../domain/errors';
 import type { PostingResult } from '../domain/ledger';
@@ -29,8 +29,7 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
      * reset of one already recorded FAILED re-runs it, so it reads the record and refuses.
      */
     async postTransfer(t: TransferInput): Promise<{ journalId: number }> {
-      const refused = await refusalRecorded(deps.knex, t.paymentId, 'transfer_failed');
-      if (refused) throw refused;
+      await refuseIfFailed(deps.knex, t.paymentId, 'transfer_failed');
       const posted = await deps.ledger.post(posting(t));
       return { journalId: posted.journalId };
     },
@@ -68,11 +67,8 @@ export function transferActivities(deps: { knex: Knex; ledger: Ledger }) {
             `${t.paymentId}: the posting failed (${(err as Error).message}), and recording the transfer failed: ${recordErr.message}`,
           );
         });
-        throw (
-          (err instanceof InvariantViolation &&
-            (await refusalRecorded(deps.knex, transfer.paymentId, 'transfer_failed'))) ||
-          err
-        );
+        if (err instanceof InvariantViolation) await refuseIfFailed(deps.knex, transfer.paymentId, 'transfer_failed');
+        throw err;
       }
       if (posted.replayed) {
         await createTransferRecord(deps.knex, transfer);

@@ -107,20 +107,15 @@ export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<boolea
 }
 
 /**
- * The refusal an earlier run of a payment's step recorded, if its record reads FAILED: a worker
- * can die after the workflow recorded FAILED but before its history kept the refused step, and
- * the step then runs again. Refused again as `code` with the recorded reason (the first
- * refusal's own code is not kept), so a re-run never moves or holds money for a payment the
- * read model already calls failed, even if the funds have arrived since.
+ * Refuses, as `code` with the recorded reason, a payment whose record reads FAILED: a worker can
+ * die after the workflow recorded FAILED but before its history kept the refused step, and an
+ * operator's reset can run a step again, so a step that would move, hold or send money checks
+ * first (the first refusal's own code is not kept). A re-run thus never moves or holds money for
+ * a payment the read model already calls failed, even if the funds have arrived since.
  */
-export async function refusalRecorded(
-  db: Knex,
-  paymentId: string,
-  code: string,
-): Promise<BusinessRuleError | undefined> {
+export async function refuseIfFailed(db: Knex, paymentId: string, code: string): Promise<void> {
   const rec = await getPayment(db, paymentId);
-  if (rec.status !== 'FAILED') return undefined;
-  return new BusinessRuleError(code, rec.failureReason ?? 'payment refused', { paymentId });
+  if (rec.status === 'FAILED') throw new BusinessRuleError(code, rec.failureReason ?? 'payment refused', { paymentId });
 }
 
 /**
