@@ -370,21 +370,49 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
       },
       202,
     );
+  // What each process used per payment, from its start to its settling (warm-ups included): the
+  // answers at 202 share the two cores with the settling of the payment before them.
+  const paymentMeter = (worker: number | undefined) =>
+    new CpuMeter({ server: apiPid, worker, temporal: stack.pid('temporal'), database });
+  let heldShapeCpu: ReturnType<typeof paymentMeter> | undefined;
   // The answers at 202's ceiling, right before them.
   const heldShape = await timed(
     "ceiling: a trivial workflow on a held payment's path, answered at its update, 1 client",
-    () => heldPaymentShapeCeiling(stack.temporalAddress, dir, { iterations }),
+    () =>
+      heldPaymentShapeCeiling(stack.temporalAddress, dir, { iterations }, (window, trivialWorkerPid) =>
+        (heldShapeCpu = paymentMeter(trivialWorkerPid)).measure(window),
+      ),
   );
-  const recharge = await timed('recharges answered 202, 1 client', () =>
-    closedLoop(oneClient, (_c, i) => rechargeNo('98')(i)),
-  );
+  const rechargeCpu = paymentMeter(stack.pid('worker-1'));
+  let recharge!: Figure;
+  await rechargeCpu.measure(async () => {
+    const started: string[] = [];
+    recharge = await timed('recharges answered 202, 1 client', () =>
+      closedLoop(oneClient, async (_c, i) => {
+        started.push(String((await rechargeNo('98')(i)).paymentId));
+      }),
+    );
+    for (const id of started) await settledPayment(b.knex, id, 30_000);
+    return started.length;
+  });
   // The same, each sent only once the one before has settled (the wait is not timed): the
   // answer's own latency, without the previous payment's settlement beside it.
-  const rechargeAlone = await timed('recharges answered 202, each after the last settled, 1 client', () =>
-    timedThenWait({ iterations }, rechargeNo('97'), (answer) =>
-      settledPayment(b.knex, String(answer.paymentId), 30_000),
-    ),
-  );
+  const rechargeAloneCpu = paymentMeter(stack.pid('worker-1'));
+  let rechargeAlone!: Figure;
+  await rechargeAloneCpu.measure(async () => {
+    let answered = 0;
+    rechargeAlone = await timed('recharges answered 202, each after the last settled, 1 client', () =>
+      timedThenWait({ iterations }, rechargeNo('97'), (answer) => {
+        answered++;
+        return settledPayment(b.knex, String(answer.paymentId), 30_000);
+      }),
+    );
+    return answered;
+  });
+  if (!heldShapeCpu) throw new Error("the held payment's path measured no window");
+  cpu.push(cpuRow("trivial wf on a held payment's path (1), to settled", heldShapeCpu));
+  cpu.push(cpuRow('recharge (1), back to back, to settled', rechargeCpu));
+  cpu.push(cpuRow('recharge (1), after the last settled', rechargeAloneCpu));
   const bill = await timed('bill payments answered 202 (bill fetched first, not timed), 1 client', async () => {
     const refs: string[] = [];
     for (let i = 0; i < oneClient.iterations + 2; i++) {

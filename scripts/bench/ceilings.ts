@@ -306,8 +306,9 @@ export function heldPaymentShapeCeiling(
   temporalAddress: string,
   logDir: string,
   o: { iterations: number },
+  around?: AroundPayments,
 ): Promise<Figure> {
-  return shapeCeiling(temporalAddress, logDir, o, heldPaymentShape, () => undefined);
+  return shapeCeiling(temporalAddress, logDir, o, heldPaymentShape, () => undefined, around);
 }
 
 /**
@@ -320,6 +321,12 @@ export function topUpShapeCeiling(temporalAddress: string, logDir: string, o: { 
   return shapeCeiling(temporalAddress, logDir, o, topUpShape, (handle) => handle.signal(providerEventSignal));
 }
 
+/**
+ * Runs `window` (the loop and the settling of every workflow it started, warm-ups included),
+ * which resolves to how many it started, given the trivial worker's pid: to count what they used.
+ */
+export type AroundPayments = (window: () => Promise<number>, trivialWorkerPid: number | undefined) => Promise<void>;
+
 /** A payment-shaped trivial workflow started by update-with-start and timed to its answer, one client. */
 function shapeCeiling(
   temporalAddress: string,
@@ -327,28 +334,35 @@ function shapeCeiling(
   o: { iterations: number },
   shape: (id: string) => Promise<void>,
   afterAnswer: (handle: WorkflowHandle) => Promise<void> | undefined,
+  around: AroundPayments = async (window) => {
+    await window();
+  },
 ): Promise<Figure> {
-  return withTrivialWorker(temporalAddress, logDir, async (client, taskQueue, workflowId) => {
-    const started: string[] = [];
-    const after = new Beside();
-    const figure = await closedLoop({ clients: 1, iterations: o.iterations, warmup: 5 }, async () => {
-      const id = workflowId();
-      started.push(id);
-      await client.workflow.executeUpdateWithStart(acceptedUpdate, {
-        startWorkflowOperation: new WithStartWorkflowOperation(shape, {
-          taskQueue,
-          workflowId: id,
-          args: [id],
-          workflowIdConflictPolicy: 'FAIL',
-        }),
+  return withTrivialWorker(temporalAddress, logDir, async (client, taskQueue, workflowId, workerPid) => {
+    let figure!: Figure;
+    await around(async () => {
+      const started: string[] = [];
+      const after = new Beside();
+      figure = await closedLoop({ clients: 1, iterations: o.iterations, warmup: 5 }, async () => {
+        const id = workflowId();
+        started.push(id);
+        await client.workflow.executeUpdateWithStart(acceptedUpdate, {
+          startWorkflowOperation: new WithStartWorkflowOperation(shape, {
+            taskQueue,
+            workflowId: id,
+            args: [id],
+            workflowIdConflictPolicy: 'FAIL',
+          }),
+        });
+        after.add(Promise.resolve(afterAnswer(client.workflow.getHandle(id))));
       });
-      after.add(Promise.resolve(afterAnswer(client.workflow.getHandle(id))));
-    });
-    const failed = await after.firstError();
-    // The last ones are still settling when the loop ends: stopping their worker then would
-    // leave them open on the server for good (one whose signal failed waits out its timer).
-    await Promise.all(started.map((id) => client.workflow.getHandle(id).result()));
-    if (failed) throw failed;
+      const failed = await after.firstError();
+      // The last ones are still settling when the loop ends: stopping their worker then would
+      // leave them open on the server for good (one whose signal failed waits out its timer).
+      await Promise.all(started.map((id) => client.workflow.getHandle(id).result()));
+      if (failed) throw failed;
+      return started.length;
+    }, workerPid);
     return figure;
   });
 }

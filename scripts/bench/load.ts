@@ -18,6 +18,12 @@ export interface Figure {
    * round, so that a comparison can show how far its rounds spread.
    */
   windowRates?: number[];
+  /**
+   * For an HTTP load: the mean latency, connections over the rate (Little's law: each connection
+   * always has one request out). autocannon records whole milliseconds, so a read's p50 of 4 or
+   * 5 ms moves by a quarter on one tick; the mean carries the rate's resolution.
+   */
+  meanMs?: number;
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -264,8 +270,10 @@ interface RawWindow {
 function figureOfWindows(target: HttpTarget, connections: number, windows: RawWindow[]): Figure {
   const all = aggregateResult(windows, { url: target.url, connections });
   const count = windows.reduce((n, w) => n + w.totalCompletedRequests, 0);
+  const rate = count / windows.reduce((t, w) => t + w.duration, 0);
   return {
-    rate: count / windows.reduce((t, w) => t + w.duration, 0),
+    rate,
+    meanMs: (1000 * connections) / rate,
     p50: all.latency.p50,
     p99: all.latency.p99,
     count,

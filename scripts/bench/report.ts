@@ -9,19 +9,34 @@ export interface Row {
   /** The ceiling this figure's rate is compared with. */
   vs?: Figure;
   /**
-   * rateRatio: at least this share of the ceiling's rate; latencyWithin: p50 at most this
-   * fraction above the ceiling's p50 (flat cost); p50, p99: below these milliseconds.
+   * rateRatio: at least this share of the ceiling's rate; latencyWithin: latency at most this
+   * fraction above the ceiling's (flat cost; `latencyOf`); p50, p99: below these milliseconds.
    */
   target?: { rateRatio?: number; latencyWithin?: number; p50?: number; p99?: number };
 }
 
 const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) : '—');
 
-function targetText(t: Row['target']): string {
+/**
+ * The latency a flat-cost target compares: both figures' mean where both have one (HTTP loads,
+ * whose p50 is in whole milliseconds), else their p50 (exact, from every sample).
+ */
+export function latencyOf(r: Row): { name: 'mean' | 'p50'; figure: number; ceiling: number } | undefined {
+  if (!r.vs) return undefined;
+  const { figure: f, vs } = r;
+  return f.meanMs !== undefined && vs.meanMs !== undefined
+    ? { name: 'mean', figure: f.meanMs, ceiling: vs.meanMs }
+    : { name: 'p50', figure: f.p50, ceiling: vs.p50 };
+}
+
+function targetText(r: Row): string {
+  const t = r.target;
   if (!t) return '';
   return [
     t.rateRatio !== undefined ? `≥ ${Math.round(t.rateRatio * 100)}% of ceiling` : '',
-    t.latencyWithin !== undefined ? `p50 ≤ ceiling's + ${Math.round(t.latencyWithin * 100)}%` : '',
+    t.latencyWithin !== undefined
+      ? `${latencyOf(r)?.name ?? 'p50'} ≤ ceiling's + ${Math.round(t.latencyWithin * 100)}%`
+      : '',
     t.p50 !== undefined ? `p50 < ${t.p50} ms` : '',
     t.p99 !== undefined ? `p99 < ${t.p99} ms` : '',
   ]
@@ -43,12 +58,15 @@ export function shareText(figure: Figure, vs: Figure): string {
   return `${share} (${num(Math.min(...rounds))}–${num(Math.max(...rounds))})`;
 }
 
-function met(r: Row): boolean | undefined {
+export function met(r: Row): boolean | undefined {
   const t = r.target;
   if (!t) return undefined;
   if (r.figure.errors > 0) return false;
   if (t.rateRatio !== undefined && (!r.vs || r.figure.rate / r.vs.rate < t.rateRatio)) return false;
-  if (t.latencyWithin !== undefined && (!r.vs || !(r.figure.p50 <= r.vs.p50 * (1 + t.latencyWithin)))) return false;
+  if (t.latencyWithin !== undefined) {
+    const l = latencyOf(r);
+    if (!l || !(l.figure <= l.ceiling * (1 + t.latencyWithin))) return false;
+  }
   if (t.p50 !== undefined && !(r.figure.p50 < t.p50)) return false;
   if (t.p99 !== undefined && !(r.figure.p99 < t.p99)) return false;
   return true;
@@ -75,7 +93,7 @@ export function printTable(rows: Row[], footer?: { memory: Memory; invariantsOk:
       num(r.figure.p99, 1),
       String(r.figure.errors),
       r.vs ? shareText(r.figure, r.vs) : '',
-      targetText(r.target),
+      targetText(r),
       m === undefined ? '' : m ? 'yes' : 'NO',
     ];
   });
