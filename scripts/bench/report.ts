@@ -21,7 +21,7 @@ const num = (n: number, digits = 0) => (Number.isFinite(n) ? n.toFixed(digits) :
  * The latency a flat-cost target compares: both figures' mean where both have one (HTTP loads,
  * whose p50 is in whole milliseconds), else their p50 (exact, from every sample).
  */
-export function latencyOf(r: Row): { name: 'mean' | 'p50'; figure: number; ceiling: number } | undefined {
+function latencyOf(r: Row): { name: 'mean' | 'p50'; figure: number; ceiling: number } | undefined {
   if (!r.vs) return undefined;
   const { figure: f, vs } = r;
   return f.meanMs !== undefined && vs.meanMs !== undefined
