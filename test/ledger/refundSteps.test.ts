@@ -7,29 +7,22 @@
  */
 import { refundHoldRef } from '../../activities/refund';
 import { paise } from '../../domain/money';
-import { createTestDatabase, rowCount, TestDatabase } from '../support/db';
-import { databaseActivities, transferStep } from '../support/dbActivities';
-import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
+import { rowCount } from '../support/db';
+import { transferStep, useStepDatabase } from '../support/dbActivities';
+import { createUser, walletOf } from '../support/ledger';
 
-let db: TestDatabase;
-let acts: ReturnType<typeof databaseActivities>;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  acts = databaseActivities(db.knex);
-});
-afterAll(() => db?.drop());
-afterEach(() => expectLedgerInvariants(db.knex));
+const steps = useStepDatabase();
 
 let n = 0;
 const idOf = (what: string) => `pay_RFND${what}${Date.now()}${++n}`;
 /** A user who topped up ₹50 through PhonePe, then spent ₹40 of it. */
 async function toppedUpThenSpent() {
-  const user = await createUser(db.knex);
+  const user = await createUser(steps.knex);
   const topUpId = idOf('T');
-  await acts.startTopUp({ paymentId: topUpId, userId: user.id, amount: paise(5_000) });
-  await acts.creditTopUp({ paymentId: topUpId, userId: user.id, amount: paise(5_000) });
-  await acts.recordPaymentStatus({ paymentId: topUpId, status: 'COMPLETED', note: 'paid' });
-  await acts.completeTransfer(transferStep(user, await createUser(db.knex), paise(4_000)));
+  await steps.acts.startTopUp({ paymentId: topUpId, userId: user.id, amount: paise(5_000) });
+  await steps.acts.creditTopUp({ paymentId: topUpId, userId: user.id, amount: paise(5_000) });
+  await steps.acts.recordPaymentStatus({ paymentId: topUpId, status: 'COMPLETED', note: 'paid' });
+  await steps.acts.completeTransfer(transferStep(user, await createUser(steps.knex), paise(4_000)));
   return { user, topUpId };
 }
 
@@ -40,35 +33,39 @@ it('a re-run that finds the refund already FAILED holds nothing and is refused w
   const hold = { refundId, userId: user.id, amount: paise(2_500) };
   // The first run: recorded and allowed, the hold refused, then FAILED recorded by the workflow,
   // whose worker then died before its history kept the hold step.
-  expect(await acts.startRefund(start)).toEqual({ userId: user.id });
-  await expect(acts.holdRefundAmount(hold)).rejects.toMatchObject({ type: 'insufficient_funds' });
+  expect(await steps.acts.startRefund(start)).toEqual({ userId: user.id });
+  await expect(steps.acts.holdRefundAmount(hold)).rejects.toMatchObject({ type: 'insufficient_funds' });
   const reason = 'refund refused: insufficient available balance';
-  await acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: reason, failureReason: reason });
+  await steps.acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: reason, failureReason: reason });
   // Money arrives before the new worker re-runs the steps.
-  await acts.completeTransfer(transferStep(await createUser(db.knex, { balance: '90.00' }), user, paise(9_000)));
+  await steps.acts.completeTransfer(
+    transferStep(await createUser(steps.knex, { balance: '90.00' }), user, paise(9_000)),
+  );
 
   // The hold step alone (its record step's result kept by the history), then both.
   const refused = { type: 'refund_failed', nonRetryable: true, message: reason };
-  await expect(acts.holdRefundAmount(hold)).rejects.toMatchObject(refused);
-  expect(await acts.startRefund(start)).toEqual({ userId: user.id });
-  await expect(acts.holdRefundAmount(hold)).rejects.toMatchObject(refused);
+  await expect(steps.acts.holdRefundAmount(hold)).rejects.toMatchObject(refused);
+  expect(await steps.acts.startRefund(start)).toEqual({ userId: user.id });
+  await expect(steps.acts.holdRefundAmount(hold)).rejects.toMatchObject(refused);
   // Nor is PhonePe asked, should a reset go past the opening (refused before PhonePe is called:
   // these step tests have no PhonePe to reach).
-  await expect(acts.requestPhonePeRefund({ refundId, topUpId, amount: paise(2_500) })).rejects.toMatchObject(refused);
+  await expect(steps.acts.requestPhonePeRefund({ refundId, topUpId, amount: paise(2_500) })).rejects.toMatchObject(
+    refused,
+  );
   // The workflow records FAILED again, with the refusal it read: the first reason stays.
   const again = `refund refused: ${reason}`;
-  await acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: again, failureReason: again });
+  await steps.acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: again, failureReason: again });
 
-  expect(await rowCount(db.knex, 'holds', { reference: refundHoldRef(refundId) })).toBe(0);
-  expect(await db.knex('payment_records').where({ id: refundId }).first('status', 'failure_reason')).toEqual({
+  expect(await rowCount(steps.knex, 'holds', { reference: refundHoldRef(refundId) })).toBe(0);
+  expect(await steps.knex('payment_records').where({ id: refundId }).first('status', 'failure_reason')).toEqual({
     status: 'FAILED',
     failure_reason: reason,
   });
-  expect(await db.knex('payment_events').where({ payment_id: refundId }).orderBy('id').pluck('status')).toEqual([
+  expect(await steps.knex('payment_events').where({ payment_id: refundId }).orderBy('id').pluck('status')).toEqual([
     'CREATED',
     'FAILED',
   ]);
-  expect(await walletOf(db.knex, user.id)).toEqual({ balance: '100.00', held: '0.00' });
+  expect(await walletOf(steps.knex, user.id)).toEqual({ balance: '100.00', held: '0.00' });
 });
 
 it('a re-run of a refund still open is allowed again, its hold placed once', async () => {
@@ -76,12 +73,17 @@ it('a re-run of a refund still open is allowed again, its hold placed once', asy
   const refundId = idOf('R');
   const start = { refundId, topUpId, amount: paise(500), reason: 'asked back', requestedBy: 'ops' };
   const hold = { refundId, userId: user.id, amount: paise(500) };
-  expect(await acts.startRefund(start)).toEqual({ userId: user.id });
-  await acts.holdRefundAmount(hold);
-  expect(await acts.startRefund(start)).toEqual({ userId: user.id });
-  await acts.holdRefundAmount(hold);
-  expect(await rowCount(db.knex, 'holds', { reference: refundHoldRef(refundId) })).toBe(1);
-  expect(await walletOf(db.knex, user.id)).toEqual({ balance: '10.00', held: '5.00' });
-  await acts.releaseRefundHold({ refundId, reason: 'test over' });
-  await acts.recordPaymentStatus({ paymentId: refundId, status: 'FAILED', note: 'test over', failureReason: 'x' });
+  expect(await steps.acts.startRefund(start)).toEqual({ userId: user.id });
+  await steps.acts.holdRefundAmount(hold);
+  expect(await steps.acts.startRefund(start)).toEqual({ userId: user.id });
+  await steps.acts.holdRefundAmount(hold);
+  expect(await rowCount(steps.knex, 'holds', { reference: refundHoldRef(refundId) })).toBe(1);
+  expect(await walletOf(steps.knex, user.id)).toEqual({ balance: '10.00', held: '5.00' });
+  await steps.acts.releaseRefundHold({ refundId, reason: 'test over' });
+  await steps.acts.recordPaymentStatus({
+    paymentId: refundId,
+    status: 'FAILED',
+    note: 'test over',
+    failureReason: 'x',
+  });
 });

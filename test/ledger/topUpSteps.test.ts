@@ -5,51 +5,45 @@
  * (test/workflows/topup.test.ts) drives top-ups end to end.
  */
 import { paise } from '../../domain/money';
-import { createTestDatabase, rowCount, TestDatabase } from '../support/db';
-import { databaseActivities } from '../support/dbActivities';
-import { createUser, expectLedgerInvariants, walletOf } from '../support/ledger';
+import { rowCount } from '../support/db';
+import { useStepDatabase } from '../support/dbActivities';
+import { createUser, walletOf } from '../support/ledger';
 
-let db: TestDatabase;
-let acts: ReturnType<typeof databaseActivities>;
-beforeAll(async () => {
-  db = await createTestDatabase();
-  acts = databaseActivities(db.knex);
-});
-afterAll(() => db?.drop());
-afterEach(() => expectLedgerInvariants(db.knex));
+const steps = useStepDatabase();
 
 let n = 0;
 async function topUp() {
-  const user = await createUser(db.knex);
+  const user = await createUser(steps.knex);
   const paymentId = `pay_TOPUP${Date.now()}${++n}`;
-  await acts.startTopUp({ paymentId, userId: user.id, amount: paise(5_000) });
+  await steps.acts.startTopUp({ paymentId, userId: user.id, amount: paise(5_000) });
   return { user, paymentId, credit: { paymentId, userId: user.id, amount: paise(5_000) } };
 }
-const credits = (paymentId: string) => rowCount(db.knex, 'ledger_journals', { reference: `topup:${paymentId}:credit` });
+const credits = (paymentId: string) =>
+  rowCount(steps.knex, 'ledger_journals', { reference: `topup:${paymentId}:credit` });
 
 it('crediting again, before or after COMPLETED, credits the wallet once', async () => {
   const { user, paymentId, credit } = await topUp();
-  const first = await acts.creditTopUp(credit);
-  expect(await acts.creditTopUp(credit)).toEqual(first);
-  await acts.recordPaymentStatus({ paymentId, status: 'COMPLETED', note: 'paid' });
+  const first = await steps.acts.creditTopUp(credit);
+  expect(await steps.acts.creditTopUp(credit)).toEqual(first);
+  await steps.acts.recordPaymentStatus({ paymentId, status: 'COMPLETED', note: 'paid' });
   // A re-run after COMPLETED replays the posting: the FAILED check does not stand in its way.
-  expect(await acts.creditTopUp(credit)).toEqual(first);
+  expect(await steps.acts.creditTopUp(credit)).toEqual(first);
   expect(await credits(paymentId)).toBe(1);
-  expect(await walletOf(db.knex, user.id)).toEqual({ balance: '50.00', held: '0.00' });
+  expect(await walletOf(steps.knex, user.id)).toEqual({ balance: '50.00', held: '0.00' });
 });
 
 it('a top-up recorded FAILED is never credited (a reset that finds its order paid late)', async () => {
   const { user, paymentId, credit } = await topUp();
-  await acts.failTopUp({ paymentId, reason: 'the order expired unpaid' });
-  await acts.recordPaymentStatus({
+  await steps.acts.failTopUp({ paymentId, reason: 'the order expired unpaid' });
+  await steps.acts.recordPaymentStatus({
     paymentId,
     status: 'FAILED',
     note: 'expired',
     failureReason: 'the order expired unpaid',
   });
-  const err = await acts.creditTopUp(credit).catch((e: unknown) => e);
+  const err = await steps.acts.creditTopUp(credit).catch((e: unknown) => e);
   expect(err).toMatchObject({ type: 'topup_failed', nonRetryable: true });
   expect((err as Error).message).toMatch(/recorded FAILED \(the order expired unpaid\)/);
   expect(await credits(paymentId)).toBe(0);
-  expect(await walletOf(db.knex, user.id)).toEqual({ balance: '0.00', held: '0.00' });
+  expect(await walletOf(steps.knex, user.id)).toEqual({ balance: '0.00', held: '0.00' });
 });
