@@ -36,7 +36,10 @@ export async function providerCall<T>(
 ): Promise<T> {
   const ctx = currentContext();
   if (!ctx) return call(() => undefined);
-  ctx.heartbeat();
+  // No heartbeat as the call starts: the server times a heartbeat out from the attempt's start
+  // until the first one arrives, so a dead worker is noticed as soon either way, and most calls
+  // end within a second without costing the server a heartbeat's write (docs/performance.md).
+  // The first beat, a second in, goes out at once and brings any cancel requested by then.
   const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
   const started = performance.now();
   let outcome: 'ok' | 'error' = 'error';

@@ -3,6 +3,7 @@
  * flight, then a new worker starts: each payment settles exactly once. The posting is held in
  * flight by a row lock the test takes on the user's wallet. One test for the top-up; one for a
  * transfer, a recharge, a bill and a payout in flight at the same time when the worker dies.
+ * Then a worker killed in a provider's call or PhonePe's, and the production worker's shutdown.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
@@ -234,6 +235,40 @@ it('a worker killed between PhonePe creating the order and our answer: the clien
   await h.sims.phonepe.completeOrder(`${paymentId}-2`, 'success');
   await waitForStatus(h, u.accessToken, paymentId, 'COMPLETED', 30_000);
   expect(await walletOf(h.db.knex, u.user.id)).toEqual({ balance: '120.00', held: '0.00' });
+  await expectLedgerInvariants(h.db.knex);
+}, 120_000);
+
+it('a worker killed while a provider call is in flight: the call is tried again within its heartbeat timeout, and the order is sent once', async () => {
+  // Only the worker this test kills may take the send's first attempt.
+  await killAllWorkers();
+  const first = startWorkerProcess();
+  const p = await payer(h);
+  const order = await prepare(h, 'recharge', p);
+  await control(h, 'recharge').scenario({ match: order.match, outcome: 'success' });
+  // The operator takes the order at once but answers 1.5 s later: the worker dies in between,
+  // well inside the first second, before the call has heartbeated at all.
+  await control(h, 'recharge').fault({ endpoint: 'create', kind: 'slow', delayMs: 1500, count: 1 });
+  const res = await order.pay('70.00');
+  expect(res.status).toBe(202);
+  const paymentId = res.body.paymentId as string;
+  await eventually(
+    () => control(h, 'recharge').requests(),
+    (reqs) => reqs.some((r) => r.method === 'POST' && JSON.stringify(r.body ?? {}).includes(paymentId)),
+    10_000,
+  );
+  first.kill('SIGKILL');
+  const killedAt = Date.now();
+  await new Promise((r) => first.once('exit', r));
+  startWorkerProcess();
+
+  await waitForStatus(h, p.token, paymentId, 'COMPLETED', 40_000);
+  // The heartbeat timeout (5 s) runs from the attempt's start until its first heartbeat: the
+  // server gives up on the dead worker then, not at the start-to-close timeout (45 s).
+  expect(Date.now() - killedAt).toBeLessThan(30_000);
+  // The retry asked first, found the order the dead worker's call had created, and sent nothing.
+  expect(await control(h, 'recharge').transaction(paymentId)).toMatchObject({ createCount: 1 });
+  expect(await postingsFor(h, `recharge:${paymentId}:capture`)).toHaveLength(1);
+  expect(await walletOf(h.db.knex, p.id)).toEqual({ balance: '9930.00', held: '0.00' });
   await expectLedgerInvariants(h.db.knex);
 }, 120_000);
 
