@@ -33,9 +33,9 @@ export const providerEventSignal = defineSignal('providerEvent');
 /**
  * A held payment's path with nothing in its steps, answered where a recharge is: started with
  * an update, one local activity (record, hold and PROCESSING, as `held-opens-processing` runs
- * them), the answer; then a regular activity (the order) after which the "provider" signals at
- * once, as the simulator's webhook does, while a timer (the next status check) waits; a regular
- * activity (the status check); one local activity (settle).
+ * them), the answer; then a regular activity (the order) after which the "provider" signals when
+ * the simulators' webhooks come (`PROCESSING_MS` later), while a timer (the next status check)
+ * waits; a regular activity (the status check); one local activity (settle).
  */
 export async function heldPaymentShape(id: string): Promise<void> {
   const payment = paymentHandlers(id);
