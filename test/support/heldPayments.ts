@@ -8,7 +8,7 @@ import { createLedger } from '../../db/ledger';
 import { registerUser } from './api';
 import { createUser, rs } from './ledger';
 import { idemKey, PaymentsHarness } from './payments';
-import { simControl } from './simulators';
+import { eventually, simControl } from './simulators';
 
 export type HeldKind = 'payout' | 'recharge' | 'bill';
 export const SIM_OF = { payout: 'payout', recharge: 'recharge', bill: 'bbps' } as const;
@@ -165,3 +165,11 @@ export async function anyAmountBiller(h: PaymentsHarness, token: string) {
 export function control(h: PaymentsHarness, kind: HeldKind) {
   return simControl(h.sims, SIM_OF[kind]);
 }
+
+/** Resolves once the provider's simulator has received the create (the order or the bill's payment) for this payment. */
+export const createReached = (h: PaymentsHarness, kind: HeldKind, paymentId: string) =>
+  eventually(
+    () => control(h, kind).requests(),
+    (reqs) => reqs.some((r) => r.method === 'POST' && JSON.stringify(r.body ?? {}).includes(paymentId)),
+    10_000,
+  );

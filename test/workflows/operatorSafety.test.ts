@@ -6,7 +6,7 @@
  * a provider call is retrying is answered in seconds.
  */
 import { keepHistory, keepOpenHistory } from '../support/histories';
-import { control, HeldKind, payer, prepare } from '../support/heldPayments';
+import { control, createReached, HeldKind, payer, prepare } from '../support/heldPayments';
 import { expectLedgerInvariants, walletOf } from '../support/ledger';
 import { registerUser } from '../support/api';
 import {
@@ -39,14 +39,6 @@ const holdOf = (kind: string, paymentId: string) =>
     .where({ reference: `${kind}:${paymentId}:hold` })
     .first();
 
-/** Resolves once the provider's simulator has received the create for this payment. */
-const createReached = (kind: HeldKind, paymentId: string) =>
-  eventually(
-    () => control(h, kind).requests(),
-    (reqs) => reqs.some((r) => r.method === 'POST' && JSON.stringify(r.body ?? {}).includes(paymentId)),
-    10_000,
-  );
-
 describe('Cancel gives money back only when the provider did not pay', () => {
   it.each<HeldKind>(['recharge', 'bill', 'payout'])(
     'a %s cancelled while its slow create is in flight ends COMPLETED, captured once',
@@ -58,7 +50,7 @@ describe('Cancel gives money back only when the provider did not pay', () => {
       const res = await r.pay('120.00');
       expect(res.status).toBe(202);
       const paymentId = res.body.paymentId as string;
-      await createReached(kind, paymentId);
+      await createReached(h, kind, paymentId);
       const handle = h.client.workflow.getHandle(`${kind}:${paymentId}`);
       await handle.cancel();
 
@@ -80,7 +72,7 @@ describe('Cancel gives money back only when the provider did not pay', () => {
     const r = await prepare(h, 'recharge', p);
     await control(h, 'recharge').scenario({ match: r.match, outcome: 'pending', webhook: 'drop' });
     const paymentId = (await r.pay('80.00')).body.paymentId as string;
-    await createReached('recharge', paymentId);
+    await createReached(h, 'recharge', paymentId);
     await h.client.workflow.getHandle(`recharge:${paymentId}`).cancel();
     const parked = await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 20_000);
     expect(parked.timeline.at(-1)!.note).toMatch(
@@ -101,7 +93,7 @@ describe('Cancel gives money back only when the provider did not pay', () => {
     await control(h, 'payout').scenario({ match: r.match, outcome: 'success' });
     await control(h, 'payout').fault({ endpoint: 'create', kind: 'error_5xx', count: 100 });
     const paymentId = (await r.pay('60.00')).body.paymentId as string;
-    await createReached('payout', paymentId);
+    await createReached(h, 'payout', paymentId);
     await h.client.workflow.getHandle(`payout:${paymentId}`).cancel();
     // The creates failed with 5xx, so the order is in doubt: the payment parks rather than guess.
     await waitForStatus(h, p.token, paymentId, 'NEEDS_ATTENTION', 20_000);
@@ -241,7 +233,7 @@ describe('provider outages end in a visible state', () => {
     await control(h, 'payout').fault({ endpoint: 'create', kind: 'error_5xx', count: 1000 });
     try {
       const paymentId = (await r.pay('75.00')).body.paymentId as string;
-      await createReached('payout', paymentId);
+      await createReached(h, 'payout', paymentId);
       const asked = Date.now();
       const resolved = await asAdmin(`/v1/admin/payments/${paymentId}/resolve`, {
         outcome: 'failed',
