@@ -410,8 +410,11 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
     return answered;
   });
   if (!heldShapeCpu) throw new Error("the held payment's path measured no window");
-  cpu.push(cpuRow("trivial wf on a held payment's path (1), to settled", heldShapeCpu));
-  cpu.push(cpuRow('recharge (1), back to back, to settled', rechargeCpu));
+  cpu.push({
+    ...cpuRow("trivial wf on a held payment's path (1), to settled", heldShapeCpu),
+    answerMeanMs: 1000 / heldShape.rate,
+  });
+  cpu.push({ ...cpuRow('recharge (1), back to back, to settled', rechargeCpu), answerMeanMs: 1000 / recharge.rate });
   cpu.push(cpuRow('recharge (1), after the last settled', rechargeAloneCpu));
   const bill = await timed('bill payments answered 202 (bill fetched first, not timed), 1 client', async () => {
     const refs: string[] = [];
@@ -624,13 +627,13 @@ async function main(): Promise<void> {
       console.error(`nexaspay bench: invariant ${c.id} fails: ${JSON.stringify(c.offending.slice(0, 3))}`);
 
     const missed = printTable(fresh.rows, { memory: fresh.memory, invariantsOk: invariants.ok });
-    printCpu(fresh.cpu);
+    printCpu(fresh.cpu, os.availableParallelism());
     if (after) {
       console.log(`\nafter ${o.after!.toLocaleString('en')} payments (and the workflows they left open):`);
       missed.push(
         ...printTable(after.rows, { memory: after.memory, invariantsOk: invariants.ok }).map((m) => `${m} (after)`),
       );
-      printCpu(after.cpu);
+      printCpu(after.cpu, os.availableParallelism());
       missed.push(...printDrift(fresh.rows, after.rows, 0.2, { control: control?.rows }));
     } else if (control) {
       // Not a target: with nothing driven between, what moves is the machine, not the engine.

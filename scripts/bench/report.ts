@@ -214,9 +214,26 @@ export interface CpuRow {
   /** The whole machine's busy CPU per operation (the processes above and everything else), and its busy cores. */
   machineUs: number;
   busyCores: number;
+  /** For one client sending each payment as the last is answered: its mean answer, in ms. */
+  answerMeanMs?: number;
 }
 
-export function printCpu(rows: CpuRow[]): void {
+/**
+ * One client sending each payment as soon as the last is answered runs at one payment per mean
+ * answer, and every payment's CPU, its settling included, has to fit in the machine's cores: the
+ * mean answer cannot be below the whole machine's CPU per payment over the cores. A line for each
+ * row that carries its loop's mean answer: how far above that floor it ran.
+ */
+export function answerFloors(rows: CpuRow[], cores: number): string[] {
+  return rows
+    .filter((r) => r.answerMeanMs !== undefined && Number.isFinite(r.machineUs))
+    .map((r) => {
+      const floorMs = r.machineUs / 1000 / cores;
+      return `${r.what}: mean answer ${r.answerMeanMs!.toFixed(1)} ms, ${(r.answerMeanMs! / floorMs).toFixed(2)}× its floor of ${floorMs.toFixed(1)} ms (the machine's CPU per payment over ${cores} cores)`;
+    });
+}
+
+export function printCpu(rows: CpuRow[], cores: number): void {
   const header = [
     'CPU per request or workflow (µs)',
     'API or server',
@@ -244,4 +261,6 @@ export function printCpu(rows: CpuRow[]): void {
   const line = (cells: string[]) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   console.log(['', line(header), line(widths.map((w) => '-'.repeat(w))), ...lines.map(line)].join('\n'));
+  const floors = answerFloors(rows, cores);
+  if (floors.length) console.log(['', `answers back to back, against the ${cores} cores:`, ...floors].join('\n'));
 }

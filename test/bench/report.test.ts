@@ -1,6 +1,9 @@
-/** The benchmark's table: a figure's share of its ceiling, how far its rounds spread, and the flat-cost verdict. */
+/**
+ * The benchmark's tables: a figure's share of its ceiling, how far its rounds spread, the
+ * flat-cost verdict, and how far answers sent back to back ran above the cores' floor.
+ */
 import type { Figure } from '../../scripts/bench/load';
-import { met, Row, shareText } from '../../scripts/bench/report';
+import { answerFloors, CpuRow, met, Row, shareText } from '../../scripts/bench/report';
 
 const figure = (rate: number, windowRates?: number[]): Figure => ({
   rate,
@@ -41,5 +44,29 @@ describe('the flat-cost target (latency within 20% of the fresh figure)', () => 
   it('compares by the p50 when either figure has no mean (exact samples, as for postings)', () => {
     expect(met(flat({ p50: 2.5 }, { p50: 2.4, meanMs: 2.4 }))).toBe(true);
     expect(met(flat({ p50: 3.0 }, { p50: 2.4 }))).toBe(false);
+  });
+});
+
+describe("answers sent back to back, against the cores' floor", () => {
+  const row = (what: string, machineUs: number, answerMeanMs?: number): CpuRow => ({
+    what,
+    serverUs: 0,
+    databaseUs: 0,
+    loadUs: 0,
+    machineUs,
+    busyCores: 1.8,
+    ...(answerMeanMs === undefined ? {} : { answerMeanMs }),
+  });
+
+  it("puts the floor at the machine's CPU per payment over its cores, and the mean against it", () => {
+    // 153 ms of CPU a payment on 2 cores: no loop of one client answers faster than 76.5 ms on average.
+    expect(answerFloors([row('recharge', 153_000, 86.1)], 2)).toEqual([
+      "recharge: mean answer 86.1 ms, 1.13× its floor of 76.5 ms (the machine's CPU per payment over 2 cores)",
+    ]);
+    expect(answerFloors([row('recharge', 153_000, 86.1)], 4)[0]).toContain('2.25× its floor of 38.3 ms');
+  });
+
+  it('says nothing of rows without a mean answer, or whose CPU was not measured', () => {
+    expect(answerFloors([row('GET /v1/me', 240), row('recharge', NaN, 90)], 2)).toEqual([]);
   });
 });
