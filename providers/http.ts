@@ -3,6 +3,7 @@
  * of failures into the provider error types. Whether a timeout is "unavailable" or "outcome
  * unknown" depends on whether the call creates something, which the caller says.
  */
+import { request } from 'undici';
 import { ZodType } from 'zod';
 import { ProviderOutcomeUnknownError, ProviderRejectedError, ProviderUnavailableError } from '../domain/providerErrors';
 
@@ -22,33 +23,56 @@ export interface ProviderResponse {
   json: unknown;
 }
 
-export async function send(call: ProviderCall, fetchImpl: typeof fetch = fetch): Promise<ProviderResponse> {
-  let res: Response;
+/** What went over the wire: the status and the raw body. */
+export interface RawAnswer {
+  status: number;
+  text: string;
+}
+
+/** Carries one call to the provider and back; tests pass their own. */
+export type HttpTransport = (call: ProviderCall) => Promise<RawAnswer>;
+
+/**
+ * undici's request API rather than `fetch` (undici too, under WHATWG layers that cost the worker
+ * several times the call's own CPU: docs/performance.md, "Provider calls through undici's request
+ * API"). Keep-alive pools per origin, as `fetch`'s. The signal bounds the whole call, its body
+ * included, and rejects with a TimeoutError as `fetch` did.
+ */
+export const undiciTransport: HttpTransport = async (call) => {
+  const res = await request(call.url, {
+    method: call.method,
+    headers: call.headers,
+    body: call.body,
+    signal: AbortSignal.timeout(call.timeoutMs),
+  });
+  return { status: res.statusCode, text: await res.body.text() };
+};
+
+/**
+ * Makes the call. Anything that stops it before the whole answer is in (refused, reset, timed
+ * out before the headers or in the middle of the body) is classified here: unavailable, or an
+ * unknown outcome for a call that creates something, since the request may have reached the provider.
+ */
+export async function send(call: ProviderCall, transport: HttpTransport = undiciTransport): Promise<ProviderResponse> {
+  let raw: RawAnswer;
   try {
-    res = await fetchImpl(call.url, {
-      method: call.method,
-      headers: call.headers,
-      body: call.body,
-      signal: AbortSignal.timeout(call.timeoutMs),
-    });
+    raw = await transport(call);
   } catch (err) {
     const what = `${call.provider} ${call.method} ${new URL(call.url).pathname}`;
     const timedOut = (err as Error).name === 'TimeoutError';
-    // A request that may have reached the provider is an unknown outcome for a create call.
     if (call.creates)
       throw new ProviderOutcomeUnknownError(
         `${what}: ${timedOut ? 'timed out' : (err as Error).message}; outcome unknown`,
       );
     throw new ProviderUnavailableError(`${what}: ${timedOut ? 'timed out' : (err as Error).message}`);
   }
-  const text = await res.text();
   let json: unknown = undefined;
   try {
-    json = text ? JSON.parse(text) : undefined;
+    json = raw.text ? JSON.parse(raw.text) : undefined;
   } catch {
-    json = { raw: text.slice(0, 200) };
+    json = { raw: raw.text.slice(0, 200) };
   }
-  return { status: res.status, json };
+  return { status: raw.status, json };
 }
 
 /** Turns a non-2xx answer into the right error; 401 is left to the caller (token refresh). */

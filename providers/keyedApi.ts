@@ -12,7 +12,6 @@ export interface KeyedApiOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
-  fetchImpl?: typeof fetch;
 }
 
 export function keyedApi(o: KeyedApiOptions) {
@@ -36,7 +35,7 @@ export function keyedApi(o: KeyedApiOptions) {
       timeoutMs: o.timeoutMs,
       creates: opts.creates ?? false,
     };
-    const res = await send(c, o.fetchImpl);
+    const res = await send(c);
     if (res.status === 404 && opts.nullIfNotFound) return null;
     if (res.status < 200 || res.status >= 300) failFor(c, res);
     return parseAnswer(c, schema, res);

@@ -8,7 +8,6 @@ export interface BbpsClientOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
-  fetchImpl?: typeof fetch;
 }
 
 const toPayment = (a: ReturnType<typeof paymentAnswer.parse>): BillPaymentState => ({

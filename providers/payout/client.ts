@@ -8,7 +8,6 @@ export interface PayoutClientOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
-  fetchImpl?: typeof fetch;
 }
 
 const toState = (a: ReturnType<typeof payoutAnswer.parse>): PayoutState => ({

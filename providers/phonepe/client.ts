@@ -12,13 +12,13 @@
  * ValidationError means nothing left this process.
  */
 import { ZodType } from 'zod';
-import { DomainError, ValidationError } from '../../domain/errors';
+import { ValidationError } from '../../domain/errors';
 import {
   ProviderOutcomeUnknownError,
   ProviderRejectedError,
   ProviderUnavailableError,
 } from '../../domain/providerErrors';
-import { failFor, parseAnswer, ProviderCall, ProviderResponse, send } from '../http';
+import { failFor, HttpTransport, parseAnswer, ProviderCall, ProviderResponse, send } from '../http';
 import type { PhonePeApi } from './api';
 import { phonePeGateway, PhonePeGateway } from './gateway';
 import { createTokenSource, type AccessToken } from './token';
@@ -46,7 +46,8 @@ export interface PhonePeClientOptions {
   clientSecret: string;
   timeoutMs?: number;
   now?: () => number;
-  fetch?: typeof fetch;
+  /** How calls reach PhonePe: undici by default (tests pass their own). */
+  transport?: HttpTransport;
 }
 
 export type PhonePeClient = PhonePeApi & PhonePeGateway;
@@ -72,22 +73,6 @@ export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeClient {
   const base = opts.baseUrl.replace(/\/+$/, '');
   const authBase = (opts.authBaseUrl ?? opts.baseUrl).replace(/\/+$/, '');
   const timeoutMs = opts.timeoutMs ?? 10_000;
-  const fetchImpl = opts.fetch ?? fetch;
-
-  async function exchange(c: ProviderCall): Promise<ProviderResponse> {
-    try {
-      return await send(c, fetchImpl);
-    } catch (err) {
-      if (err instanceof DomainError) throw err;
-      // send() classifies failures up to the response headers; a stall while the body is
-      // still arriving surfaces here, and must not escape as an unclassified error.
-      const what = `phonepe ${c.method} ${new URL(c.url).pathname}: ${(err as Error).message}`;
-      throw c.creates
-        ? new ProviderOutcomeUnknownError(`${what}; outcome unknown`)
-        : new ProviderUnavailableError(what);
-    }
-  }
-
   function answer<T>(c: ProviderCall, res: ProviderResponse, schema: ZodType<T>): T {
     if (res.status < 200 || res.status > 299) failFor(c, res);
     try {
@@ -115,7 +100,7 @@ export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeClient {
       timeoutMs,
       creates: false,
     };
-    const t = answer(c, await exchange(c), tokenAnswer);
+    const t = answer(c, await send(c, opts.transport), tokenAnswer);
     return {
       header: `${t.token_type ?? 'O-Bearer'} ${t.access_token}`,
       expiresAt: t.expires_at,
@@ -139,7 +124,7 @@ export function createPhonePeClient(opts: PhonePeClientOptions): PhonePeClient {
         timeoutMs,
         creates: ep.creates,
       };
-      const res = await exchange(c);
+      const res = await send(c, opts.transport);
       if (res.status !== 401) return answer(c, res, schema);
       // PhonePe may revoke a token before expires_at; a fresh one settles that. A fresh one
       // refused too means our credentials are wrong, which no retry will fix.

@@ -9,7 +9,6 @@ export interface RechargeClientOptions {
   baseUrl: string;
   apiKey: string;
   timeoutMs: number;
-  fetchImpl?: typeof fetch;
 }
 
 const toState = (a: ReturnType<typeof rechargeAnswer.parse>): RechargeState => ({

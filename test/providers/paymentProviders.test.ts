@@ -3,10 +3,17 @@
  * outcomes over time, duplicates that never execute twice, faults classified the way workflows
  * rely on (5xx/timeout on a create = outcome unknown, then the lookup tells), signed webhooks.
  */
-import { ProviderOutcomeUnknownError, ProviderRejectedError } from '../../domain/providerErrors';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  ProviderOutcomeUnknownError,
+  ProviderRejectedError,
+  ProviderUnavailableError,
+} from '../../domain/providerErrors';
 import { Paise } from '../../domain/money';
 import { parseBbpsWebhook } from '../../providers/bbps/webhook';
 import { createPayoutClient } from '../../providers/payout/client';
+import { createRechargeClient } from '../../providers/recharge/client';
 import { parsePayoutWebhook } from '../../providers/payout/webhook';
 import { parseRechargeWebhook } from '../../providers/recharge/webhook';
 import { RunningSimulators, startSimulators } from '../../simulators/app';
@@ -177,6 +184,26 @@ describe('recharge', () => {
       code: 'validation_failed',
     });
     expect(await rc().findRecharge('rc_2')).toBeNull();
+  });
+
+  it('an answer that stalls in the middle of its body: an unknown outcome on a create, unavailable on a lookup', async () => {
+    const stalling = http.createServer((_req, res) => {
+      res.writeHead(200, { 'content-type': 'application/json', 'content-length': '200' });
+      res.write('{"clientRef":'); // and nothing more
+    });
+    await new Promise<void>((r) => stalling.listen(0, '127.0.0.1', r));
+    try {
+      const c = createRechargeClient({
+        baseUrl: `http://127.0.0.1:${(stalling.address() as AddressInfo).port}`,
+        apiKey: PROVIDER_CREDS.recharge.apiKey,
+        timeoutMs: 150,
+      });
+      await expect(c.recharge(req('rc_stall'))).rejects.toBeInstanceOf(ProviderOutcomeUnknownError);
+      await expect(c.findRecharge('rc_stall')).rejects.toBeInstanceOf(ProviderUnavailableError);
+    } finally {
+      stalling.closeAllConnections();
+      await new Promise((r) => stalling.close(r));
+    }
   });
 
   it('a bad circle is a definite rejection with the provider code', async () => {

@@ -8,6 +8,7 @@ import {
   ProviderRejectedError,
   ProviderUnavailableError,
 } from '../../domain/providerErrors';
+import type { HttpTransport } from '../../providers/http';
 import { createPhonePeClient, type CreatePaymentInput } from '../../providers/phonepe/client';
 import { RunningPhonePeSimulator } from '../../simulators/phonepe';
 import {
@@ -385,18 +386,18 @@ describe('failure classification', () => {
   });
 
   it('an answer that does not parse is never guessed at: unavailable, or outcome unknown on /pay', async () => {
-    const fake: typeof fetch = async (input) => {
-      const url = String(input);
+    const json = (body: unknown) => ({ status: 200, text: JSON.stringify(body) });
+    const fake: HttpTransport = async ({ url }) => {
       if (url.endsWith('/v1/oauth/token'))
-        return Response.json({
+        return json({
           access_token: 't',
           token_type: 'O-Bearer',
           expires_at: Math.floor(Date.now() / 1000) + 3600,
         });
-      if (url.includes('/status')) return Response.json({ orderId: 'OMO1', state: 'MAYBE', amount: 100, expireAt: 1 });
-      return new Response('<html>gateway error</html>', { status: 200 });
+      if (url.includes('/status')) return json({ orderId: 'OMO1', state: 'MAYBE', amount: 100, expireAt: 1 });
+      return { status: 200, text: '<html>gateway error</html>' };
     };
-    const c = clientFor(sim, { fetch: fake });
+    const c = clientFor(sim, { transport: fake });
     const e = await failureOf(c.getOrderStatus('p_1'));
     expect(e).toBeInstanceOf(ProviderUnavailableError);
     expect(e.details.issues.join()).toMatch(/state/);
@@ -444,17 +445,21 @@ describe('failure classification', () => {
   });
 
   it('the gateway reports the amount the successful attempt moved, not the amount asked', async () => {
-    const fake: typeof fetch = async (input) =>
-      String(input).endsWith('/v1/oauth/token')
-        ? Response.json({ access_token: 't', expires_at: Math.floor(Date.now() / 1000) + 3600 })
-        : Response.json({
-            orderId: 'OMO1',
-            state: 'COMPLETED',
-            amount: 50_000,
-            expireAt: 1,
-            paymentDetails: [{ state: 'COMPLETED', amount: 40_000, transactionId: 'OM1', paymentMode: 'UPI_QR' }],
-          });
-    expect(await clientFor(sim, { fetch: fake }).findOrder('g_1')).toMatchObject({
+    const fake: HttpTransport = async ({ url }) => ({
+      status: 200,
+      text: JSON.stringify(
+        url.endsWith('/v1/oauth/token')
+          ? { access_token: 't', expires_at: Math.floor(Date.now() / 1000) + 3600 }
+          : {
+              orderId: 'OMO1',
+              state: 'COMPLETED',
+              amount: 50_000,
+              expireAt: 1,
+              paymentDetails: [{ state: 'COMPLETED', amount: 40_000, transactionId: 'OM1', paymentMode: 'UPI_QR' }],
+            },
+      ),
+    });
+    expect(await clientFor(sim, { transport: fake }).findOrder('g_1')).toMatchObject({
       state: 'COMPLETED',
       amount: 40_000,
       transactionId: 'OM1',
