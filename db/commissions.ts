@@ -22,30 +22,49 @@ import { InsufficientFundsError } from '../domain/errors';
 import type { Paise } from '../domain/money';
 import type { Ledger } from './ledger';
 import { fromDecimal, toDecimal } from './money';
-import { isDuplicateKey } from './sql';
+import { Db, isDuplicateKey, selectRows } from './sql';
 
-/** Up to three uplines through parent_distributor_id; level = distance from the user. */
-export async function uplinesOf(db: Knex | Knex.Transaction, userId: number): Promise<Upline[]> {
+/**
+ * Up to three uplines through parent_distributor_id; level = distance from the user. One
+ * statement walks the chain (every completed recharge and bill reads it: four round trips were
+ * a tenth of its settling step's statements); a cycle, which the admin API refuses, ends the
+ * chain at its first repeat, never loops.
+ */
+export async function uplinesOf(db: Db, userId: number): Promise<Upline[]> {
+  const rows = await selectRows<UplineRow>(db, UPLINES_SQL, [userId, MAX_COMMISSION_LEVELS]);
   const uplines: Upline[] = [];
   const seen = new Set<number>([userId]);
-  let row = await db('users').where({ id: userId }).first('parent_distributor_id');
-  for (let level = 1; level <= MAX_COMMISSION_LEVELS && row?.parent_distributor_id; level++) {
-    const parentId: number = row.parent_distributor_id;
-    if (seen.has(parentId)) break; // a cycle is refused by the admin API; never loop on bad data
-    seen.add(parentId);
-    row = await db('users')
-      .where({ id: parentId })
-      .first('id', 'parent_distributor_id', 'commission_rate', 'is_active', 'kyc_status');
-    if (!row) break;
+  for (const row of rows) {
+    if (seen.has(row.id)) break;
+    seen.add(row.id);
     uplines.push({
       userId: row.id,
-      level,
+      level: Number(row.level),
       rate: parseRate(String(row.commission_rate ?? '0')),
       eligible: Boolean(row.is_active) && row.kyc_status === 'verified',
     });
   }
   return uplines;
 }
+
+interface UplineRow {
+  level: number | string;
+  id: number;
+  commission_rate: string | null;
+  is_active: number;
+  kyc_status: string;
+}
+
+const UPLINES_SQL = `WITH RECURSIVE chain (level, id, parent_distributor_id, commission_rate, is_active, kyc_status) AS (
+    SELECT 1, p.id, p.parent_distributor_id, p.commission_rate, p.is_active, p.kyc_status
+      FROM users u JOIN users p ON p.id = u.parent_distributor_id
+     WHERE u.id = ?
+    UNION ALL
+    SELECT c.level + 1, p.id, p.parent_distributor_id, p.commission_rate, p.is_active, p.kyc_status
+      FROM chain c JOIN users p ON p.id = c.parent_distributor_id
+     WHERE c.level < ?
+  )
+  SELECT level, id, commission_rate, is_active, kyc_status FROM chain ORDER BY level`;
 
 export interface CommissionOrigin {
   paymentId: string;
@@ -91,10 +110,12 @@ export async function payCommissions(knex: Knex, ledger: Ledger, o: CommissionOr
           ...(o.decidedAt ? { calculated_at: o.decidedAt } : {}),
         })),
       );
+      // Stored exactly as decided (rates and amounts fit their columns): no need to read them back.
+      shares = decided;
     } catch (err) {
-      if (!isDuplicateKey(err)) throw err; // a concurrent attempt decided first: use its rows
+      if (!isDuplicateKey(err)) throw err;
+      shares = await decidedShares(knex, o.transactionId); // a concurrent attempt decided first: its rows
     }
-    shares = await decidedShares(knex, o.transactionId);
   }
   await ledger.post(
     commissionPosting({ paymentId: o.paymentId, payerId: o.userId, description: o.description, shares }),

@@ -4,7 +4,7 @@
  * earns nothing), one balanced posting, one `commissions` row per level, statement lines,
  * idempotency per originating transaction, and claw-back after a reversal.
  */
-import { clawBackCommissions, outstandingClawbacks, payCommissions } from '../../db/commissions';
+import { clawBackCommissions, outstandingClawbacks, payCommissions, uplinesOf } from '../../db/commissions';
 import { createLedger, Ledger } from '../../db/ledger';
 import { parseRate } from '../../domain/commissions';
 import { createTestDatabase, TestDatabase } from '../support/db';
@@ -206,6 +206,32 @@ it('pays nothing to a user without uplines, and posts nothing', async () => {
       .where({ reference: `commission:${r.paymentId}` })
       .first(),
   ).toBeUndefined();
+});
+
+it('walks the chain up to three levels, each with its level, rate and eligibility', async () => {
+  const c = await chain({ areaActive: false });
+  expect(await uplinesOf(db.knex, c.retailer.id)).toEqual([
+    { userId: c.local.id, level: 1, rate: 150, eligible: true },
+    { userId: c.area.id, level: 2, rate: 100, eligible: false },
+    { userId: c.superDist.id, level: 3, rate: 50, eligible: true },
+  ]);
+  expect(await uplinesOf(db.knex, c.area.id)).toEqual([
+    { userId: c.superDist.id, level: 1, rate: 50, eligible: true },
+    { userId: c.grand.id, level: 2, rate: 200, eligible: true },
+  ]);
+  expect(await uplinesOf(db.knex, c.grand.id)).toEqual([]);
+});
+
+it('ends a chain that loops back at its first repeat (the admin API refuses cycles; bad data never loops)', async () => {
+  const a = await createUser(db.knex, { role: 'distributor', commissionRate: '0.0100' });
+  const b = await createUser(db.knex, { role: 'distributor', commissionRate: '0.0200', parentId: a.id });
+  await db.knex('users').where({ id: a.id }).update({ parent_distributor_id: b.id });
+  const retailer = await createUser(db.knex, { role: 'retailer', parentId: b.id });
+  expect((await uplinesOf(db.knex, retailer.id)).map((u) => [u.userId, u.level])).toEqual([
+    [b.id, 1],
+    [a.id, 2],
+  ]);
+  expect((await uplinesOf(db.knex, a.id)).map((u) => u.userId)).toEqual([b.id]);
 });
 
 it('lists a reversed payment whose claw-back fell short, for reconciliation', async () => {
