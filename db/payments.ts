@@ -168,16 +168,13 @@ async function insertRecord(db: Db, p: NewPayment, columns: Record<string, unkno
 }
 
 /** The statement line a payment's settling posting wrote, shown with the payment. */
-export async function linkStatementLine(
-  db: Knex | Knex.Transaction,
-  paymentId: string,
-  transactionId: number,
-): Promise<void> {
-  await db('payment_records').where({ id: paymentId }).update({ transaction_id: transactionId });
+export async function linkStatementLine(db: Db, paymentId: string, transactionId: number): Promise<void> {
+  await update(db, 'UPDATE payment_records SET transaction_id = ? WHERE id = ?', [transactionId, paymentId]);
 }
 
-export async function getPayment(db: Knex | Knex.Transaction, id: string): Promise<PaymentRecord> {
-  const row = await db('payment_records').where({ id }).first();
+/** Plain SQL (db/sql.ts): the workflows' steps read a record several times a payment. */
+export async function getPayment(db: Db, id: string): Promise<PaymentRecord> {
+  const [row] = await selectRows(db, 'SELECT * FROM payment_records WHERE id = ?', [id]);
   if (!row) throw new NotFoundError('payment not found', { paymentId: id });
   return toRecord(row);
 }

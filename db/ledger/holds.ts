@@ -102,7 +102,18 @@ export async function reserve(knex: Knex, req: ReserveRequest, clock: Clock = wa
       }
       user.held = add(user.held, req.amount);
       await saveUser(trx, user);
-      return toHold((await selectRows(trx, 'SELECT * FROM holds WHERE id = ?', [id]))[0]!);
+      // The row as just inserted: not read back.
+      return {
+        id,
+        reference: req.reference,
+        userId: req.userId,
+        amount: req.amount,
+        status: 'active',
+        capturedAmount: null,
+        captureReference: null,
+        releaseReason: null,
+        countsTowardLimits: Boolean(rules.countTowardLimits),
+      };
     });
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
