@@ -9,7 +9,15 @@
 import type { Knex } from 'knex';
 import { clawBackCommissions, ClawbackResult, payCommissions } from '../db/commissions';
 import type { Ledger } from '../db/ledger';
-import { getPayment, insertPaymentRecord, linkStatementLine, refuseIfFailed } from '../db/payments';
+import {
+  getPayment,
+  insertPaymentRecord,
+  insertPaymentRecordMoved,
+  linkStatementLine,
+  recordPaymentStatusIn,
+  refuseIfFailed,
+} from '../db/payments';
+import type { Db } from '../db/sql';
 import type { CommissionShare } from '../domain/commissions';
 import type { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
@@ -31,16 +39,19 @@ export function heldPaymentActivities(deps: {
 }) {
   const { knex, ledger, orders } = deps;
 
+  /** The payment's record, as its opening step writes it. */
+  const recordOf = (p: HeldPaymentRecord) => ({
+    id: p.paymentId,
+    kind: p.kind,
+    userId: p.userId,
+    amount: p.amount,
+    workflowId: workflowIdFor(p.kind, p.paymentId),
+    details: p.details,
+  });
+
   /** Records the payment (CREATED); false when it was there already: a re-run. */
   async function startHeldPayment(p: HeldPaymentRecord): Promise<boolean> {
-    return insertPaymentRecord(knex, {
-      id: p.paymentId,
-      kind: p.kind,
-      userId: p.userId,
-      amount: p.amount,
-      workflowId: workflowIdFor(p.kind, p.paymentId),
-      details: p.details,
-    });
+    return insertPaymentRecord(knex, recordOf(p));
   }
 
   /**
@@ -49,16 +60,51 @@ export function heldPaymentActivities(deps: {
    * hold would be placed, if the funds have arrived since, on a payment the read model calls
    * failed, and PROCESSING could never be recorded over FAILED.
    */
-  const refuseIfFailedBefore = (paymentId: string) => refuseIfFailed(knex, paymentId, 'payment_failed');
+  const refuseIfFailedBefore = (paymentId: string, db: Db = knex) => refuseIfFailed(db, paymentId, 'payment_failed');
 
-  /** Reserves the amount: the user's rules (active, KYC, funds, limits) are checked on the locked row. */
+  /** The hold of a payment's amount: the user's rules (active, KYC, funds, limits) are checked on the locked row. */
+  const holdRequest = (h: { kind: HeldPaymentKind; paymentId: string; userId: number; amount: Paise }) => ({
+    reference: holdReferenceOf(h.kind, h.paymentId),
+    userId: h.userId,
+    amount: h.amount,
+    rules: { requireActive: true, requireKyc: true, countTowardLimits: true },
+  });
+
   async function holdPaymentFunds(h: { kind: HeldPaymentKind; paymentId: string; userId: number; amount: Paise }) {
-    await ledger.reserve({
-      reference: holdReferenceOf(h.kind, h.paymentId),
-      userId: h.userId,
-      amount: h.amount,
-      rules: { requireActive: true, requireKyc: true, countTowardLimits: true },
-    });
+    await ledger.reserve(holdRequest(h));
+  }
+
+  /**
+   * Opens a payment in one transaction: the hold, the record and `processing` (PROCESSING) commit
+   * together, one durable commit where the separate steps made three. A refused hold rolls the
+   * record back with it: the payment is then recorded on its own (CREATED) and the refusal goes
+   * to the workflow, which records FAILED with the rule, as the separate steps did. A record
+   * found there already (a re-run) is refused if it reads FAILED, nothing held, or else moved to
+   * PROCESSING with the hold. False when the hold was placed before (a re-run after this step
+   * committed, or one opened by the separate steps): the caller then finishes those steps, each
+   * a no-op where done.
+   */
+  async function openInOneTransaction(p: HeldPaymentRecord, processing: StatusChange): Promise<boolean> {
+    try {
+      const hold = await ledger.reserve(holdRequest(p), async (trx) => {
+        if (await insertPaymentRecordMoved(trx, recordOf(p), processing)) return;
+        await refuseIfFailedBefore(p.paymentId, trx);
+        try {
+          await recordPaymentStatusIn(trx, processing);
+        } catch (err) {
+          // Never read as a refused hold (the workflow would record FAILED): retried until it records.
+          throw new TransientError(`${p.paymentId}: recording PROCESSING failed: ${(err as Error).message}`);
+        }
+      });
+      return !hold.replayed;
+    } catch (err) {
+      await startHeldPayment(p).catch((recordErr: Error) => {
+        throw new TransientError(
+          `${p.paymentId}: the hold failed (${(err as Error).message}), and recording the payment failed: ${recordErr.message}`,
+        );
+      });
+      throw err;
+    }
   }
 
   /** Hold → provider's payable account, with the user's statement line; links that line to the payment. */
@@ -107,13 +153,15 @@ export function heldPaymentActivities(deps: {
     /**
      * Records the payment and holds its amount: the two steps before PROCESSING, in one local
      * activity (one round through the workflow instead of two); since `held-opens-processing`
-     * it also records `processing` (PROCESSING), the last step before the API answers. Each
-     * part is idempotent on the payment's id, so a re-run after a crash neither records nor
-     * holds twice; a refused hold fails with its rule, the record left CREATED, as the separate
-     * steps did, and a re-run that finds the record FAILED holds nothing and refuses again. A
-     * failure to record PROCESSING, the hold placed, is retried, never a refusal.
+     * it also records `processing` (PROCESSING), the last step before the API answers, and all
+     * three commit in one transaction (`openInOneTransaction`). Each part is idempotent on the
+     * payment's id, so a re-run after a crash neither records nor holds twice; a refused hold
+     * fails with its rule, the record left CREATED, as the separate steps did, and a re-run that
+     * finds the record FAILED holds nothing and refuses again. A failure to record PROCESSING is
+     * retried, never a refusal.
      */
     async openHeldPayment(p: HeldPaymentRecord & { processing?: StatusChange }): Promise<void> {
+      if (p.processing && (await openInOneTransaction(p, p.processing))) return;
       // Read only when the record was there already (a re-run, or an attempt retried after an
       // error): a first attempt has just created it.
       if (!(await startHeldPayment(p))) await refuseIfFailedBefore(p.paymentId);

@@ -113,7 +113,7 @@ export async function insertPaymentRecord(db: Db, p: NewPayment): Promise<boolea
  * first (the first refusal's own code is not kept). A re-run thus never moves or holds money for
  * a payment the read model already calls failed, even if the funds have arrived since.
  */
-export async function refuseIfFailed(db: Knex, paymentId: string, code: string): Promise<void> {
+export async function refuseIfFailed(db: Db, paymentId: string, code: string): Promise<void> {
   const rec = await getPayment(db, paymentId);
   if (rec.status === 'FAILED') throw new BusinessRuleError(code, rec.failureReason ?? 'payment refused', { paymentId });
 }

@@ -74,8 +74,20 @@ function checkHoldRules(user: LockedUser, rules: UserRules, amount: Paise): void
     throw new InsufficientFundsError({ ...who, available: formatRupees(available), requested: formatRupees(amount) });
 }
 
-/** Reserves `amount` on the wallet. Idempotent by reference. */
-export async function reserve(knex: Knex, req: ReserveRequest, clock: Clock = wallClock): Promise<Hold> {
+/** A hold as `reserve` returns it: `replayed` when it was placed before (the same reference and amount). */
+export type ReservedHold = Hold & { replayed: boolean };
+
+/**
+ * Reserves `amount` on the wallet. Idempotent by reference. `alongside`, when given, writes the
+ * caller's own rows in the hold's transaction, once the rules passed with the user locked: they
+ * commit with the hold or roll back with it. A hold placed before does not run it (`replayed`).
+ */
+export async function reserve(
+  knex: Knex,
+  req: ReserveRequest,
+  clock: Clock = wallClock,
+  alongside?: (trx: SqlTransaction) => Promise<void>,
+): Promise<ReservedHold> {
   if (!Number.isSafeInteger(req.amount) || req.amount <= 0)
     throw new ValidationError('hold amount must be positive', { amount: req.amount });
   const rules = req.rules ?? {};
@@ -102,6 +114,7 @@ export async function reserve(knex: Knex, req: ReserveRequest, clock: Clock = wa
       }
       user.held = add(user.held, req.amount);
       await saveUser(trx, user);
+      if (alongside) await alongside(trx);
       // The row as just inserted: not read back.
       return {
         id,
@@ -113,6 +126,7 @@ export async function reserve(knex: Knex, req: ReserveRequest, clock: Clock = wa
         captureReference: null,
         releaseReason: null,
         countsTowardLimits: Boolean(rules.countTowardLimits),
+        replayed: false,
       };
     });
   } catch (err) {
@@ -123,7 +137,7 @@ export async function reserve(knex: Knex, req: ReserveRequest, clock: Clock = wa
         reference: req.reference,
       });
     }
-    return existing;
+    return { ...existing, replayed: true };
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { Hold, PostingRequest, PostingResult } from '../../domain/ledger';
-import { capture, CaptureRequest, release, reserve, ReserveRequest } from './holds';
+import { capture, CaptureRequest, release, reserve, ReserveRequest, ReservedHold } from './holds';
 import { checkInvariants, InvariantReport } from './invariants';
 import { outgoingUsage, OutgoingUsage } from './limits';
 import { Clock, postJournal, wallClock } from './posting';
@@ -22,7 +22,13 @@ export interface Ledger {
    * it (`replayed` in the result).
    */
   post(req: PostingRequest, alongside?: (trx: SqlTransaction) => Promise<void>): Promise<PostingResult>;
-  reserve(req: ReserveRequest): Promise<Hold>;
+  /**
+   * Reserves an amount on a wallet, once per reference. `alongside`, when given, writes the
+   * caller's own rows in the hold's transaction (a payment's record and status), once its rules
+   * passed: they commit with the hold or roll back with its refusal. A hold placed before does not
+   * run it (`replayed` in the result).
+   */
+  reserve(req: ReserveRequest, alongside?: (trx: SqlTransaction) => Promise<void>): Promise<ReservedHold>;
   capture(req: CaptureRequest): Promise<PostingResult>;
   release(holdReference: string, reason: string): Promise<Hold>;
   refund(req: RefundRequest): Promise<PostingResult>;
@@ -43,7 +49,7 @@ export function createLedger(knex: Knex, opts: { clock?: Clock } = {}): Ledger {
   const clock = opts.clock ?? wallClock;
   return {
     post: (req, alongside) => postJournal(knex, req, { clock, ...(alongside ? { afterLock: alongside } : {}) }),
-    reserve: (req) => reserve(knex, req, clock),
+    reserve: (req, alongside) => reserve(knex, req, clock, alongside),
     capture: (req) => capture(knex, req, clock),
     release: (ref, reason) => release(knex, ref, reason, clock),
     refund: (req) => refund(knex, req, clock),
@@ -54,4 +60,4 @@ export function createLedger(knex: Knex, opts: { clock?: Clock } = {}): Ledger {
   };
 }
 
-export type { CaptureRequest, ReserveRequest, RefundRequest, InvariantReport, OutgoingUsage };
+export type { CaptureRequest, ReserveRequest, ReservedHold, RefundRequest, InvariantReport, OutgoingUsage };

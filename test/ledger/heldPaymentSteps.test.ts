@@ -177,6 +177,44 @@ it('a failure to record PROCESSING after the hold is retryable, never read as a 
   await steps.knex('payment_records').where({ id: paymentId }).update({ status: 'CREATED', settled_at: null });
 });
 
+it('opening with PROCESSING commits the hold, the record and PROCESSING in one transaction', async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('100.00');
+  const processing = { paymentId, status: 'PROCESSING' as const, note: 'held' };
+  const open = { kind: 'recharge' as const, paymentId, userId: retailer.id, amount: paise(2_500), details: {} };
+  // A record no opening may move to PROCESSING, and no hold: the status step fails inside the
+  // transaction, and the hold placed before it in the same transaction is rolled back.
+  await steps.acts.startHeldPayment(open);
+  await steps.knex('payment_records').where({ id: paymentId }).update({ status: 'COMPLETED' });
+  const err = await steps.acts.openHeldPayment({ ...open, processing }).catch((e: unknown) => e);
+  expect(err).toMatchObject({ type: 'unavailable', nonRetryable: false });
+  expect((err as Error).message).toMatch(/recording PROCESSING failed/);
+  expect(await count('holds', { reference: holdReferenceOf('recharge', paymentId) })).toBe(0);
+  expect(await walletOf(steps.knex, retailer.id)).toEqual({ balance: '100.00', held: '0.00' });
+  // Retried once the record can move (here, put back): hold and PROCESSING together, the timeline once.
+  await steps.knex('payment_records').where({ id: paymentId }).update({ status: 'CREATED', settled_at: null });
+  await steps.acts.openHeldPayment({ ...open, processing });
+  expect(await steps.knex('payment_records').where({ id: paymentId }).first('status')).toEqual({
+    status: 'PROCESSING',
+  });
+  expect(await steps.knex('payment_events').where({ payment_id: paymentId }).orderBy('id').pluck('status')).toEqual([
+    'CREATED',
+    'PROCESSING',
+  ]);
+  expect(await walletOf(steps.knex, retailer.id)).toEqual({ balance: '100.00', held: '25.00' });
+});
+
+it('a payment opened by the separate steps (record and hold, no PROCESSING) is finished by a re-run with PROCESSING', async () => {
+  const { retailer, paymentId } = await retailerUnderDistributor('100.00');
+  const open = { kind: 'bill' as const, paymentId, userId: retailer.id, amount: paise(2_500), details: {} };
+  await steps.acts.openHeldPayment(open);
+  await steps.acts.openHeldPayment({ ...open, processing: { paymentId, status: 'PROCESSING', note: 'held' } });
+  expect(await steps.knex('payment_records').where({ id: paymentId }).first('status')).toEqual({
+    status: 'PROCESSING',
+  });
+  expect(await count('holds', { reference: holdReferenceOf('bill', paymentId) })).toBe(1);
+  expect(await walletOf(steps.knex, retailer.id)).toEqual({ balance: '100.00', held: '25.00' });
+});
+
 it('settling twice captures, pays the commissions and records COMPLETED once', async () => {
   const { distributor, retailer, paymentId } = await retailerUnderDistributor('100.00');
   await steps.acts.openHeldPayment({
