@@ -5,7 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import { Db, isDuplicateKey, update } from './sql';
+import { Db, insertRow, isDuplicateKey, selectRows, update } from './sql';
 
 export interface StoredWebhook {
   id: number;
@@ -26,28 +26,32 @@ export async function storeWebhook(
 ): Promise<StoredWebhook> {
   const dedupeKey = webhookDedupeKey(w.rawBody);
   try {
-    const [id] = (await knex('webhook_events').insert({
+    // Plain SQL (db/sql.ts), as the relay's other statements: every payment's webhooks pass here.
+    const id = await insertRow(knex, 'webhook_events', {
       provider: w.provider,
       dedupe_key: dedupeKey,
       event_type: w.eventType.slice(0, 100),
       provider_ref: w.providerRef.slice(0, 255),
       payload: JSON.stringify(w.payload),
-    })) as [number];
+    });
     return { id, dedupeKey, duplicate: false, signalled: false };
   } catch (err) {
     if (!isDuplicateKey(err)) throw err;
-    const row = await knex('webhook_events')
-      .where({ provider: w.provider, dedupe_key: dedupeKey })
-      .first('id', 'signalled_at');
-    return { id: row.id, dedupeKey, duplicate: true, signalled: row.signalled_at !== null };
+    const [row] = await selectRows<{ id: number; signalled_at: Date | null }>(
+      knex,
+      'SELECT id, signalled_at FROM webhook_events WHERE provider = ? AND dedupe_key = ?',
+      [w.provider, dedupeKey],
+    );
+    return { id: row!.id, dedupeKey, duplicate: true, signalled: row!.signalled_at !== null };
   }
 }
 
 export async function markWebhookSignalled(knex: Knex, id: number, workflowId: string): Promise<void> {
-  await knex('webhook_events')
-    .where({ id })
-    .whereNull('signalled_at')
-    .update({ signalled_at: new Date(), workflow_id: workflowId });
+  await update(
+    knex,
+    'UPDATE webhook_events SET signalled_at = ?, workflow_id = ? WHERE id = ? AND signalled_at IS NULL',
+    [new Date(), workflowId, id],
+  );
 }
 
 /**
