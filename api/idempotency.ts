@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
-import { ulid } from 'ulid';
+import { newUlid } from '../domain/ids';
 import { claimIdempotencyKey, storeIdempotentResponse } from '../db/idempotency';
 import { ValidationError } from '../domain/errors';
 
@@ -25,7 +25,7 @@ export function idempotencyKeyOf(ctx: Context): string {
   return key;
 }
 
-export const newPaymentId = (prefix: 'pay' | 'rfd') => `${prefix}_${ulid()}`;
+export const newPaymentId = (prefix: 'pay' | 'rfd') => `${prefix}_${newUlid()}`;
 
 /** `run` gets the payment id this key stands for; its response is stored for replays. */
 export async function idempotent(

@@ -1,6 +1,6 @@
 /** Proposals awaiting a second admin (migration 016). */
 import type { Knex } from 'knex';
-import { ulid } from 'ulid';
+import { newUlid } from '../domain/ids';
 
 export type ApprovalAction = 'resolve' | 'refund';
 export type ApprovalStatus = 'pending' | 'approving' | 'approved' | 'rejected';
@@ -53,7 +53,7 @@ export async function propose(
       .whereIn('status', ['pending', 'approving'])
       .first();
     if (open) return { approval: toApproval(open), created: false };
-    const id = ulid();
+    const id = newUlid();
     await trx('operator_approvals').insert({
       id,
       action: p.action,

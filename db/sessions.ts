@@ -6,7 +6,7 @@
  * logging out thief and owner alike.
  */
 import type { Knex } from 'knex';
-import { ulid } from 'ulid';
+import { newUlid } from '../domain/ids';
 import type { UserRow } from './users';
 import { deviceName } from './devices';
 import { retryOnLockConflict, selectRows } from './sql';
@@ -50,7 +50,7 @@ export async function startSession(
   knex: Knex,
   s: { userId: number; tokenHash: string; refreshDays: number; sessionDays: number; twoFactor?: boolean } & ClientSeen,
 ): Promise<StartedSession> {
-  const sessionId = ulid();
+  const sessionId = newUlid();
   const device = deviceName(s.userAgent);
   const now = new Date();
   const expiresAt = new Date(now.getTime() + s.sessionDays * DAY_MS);
