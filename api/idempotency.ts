@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { Context } from 'koa';
 import type { Knex } from 'knex';
-import { newUlid } from '../domain/ids';
+import { newUlid } from '../db/ids';
 import { claimIdempotencyKey, storeIdempotentResponse } from '../db/idempotency';
 import { ValidationError } from '../domain/errors';
 

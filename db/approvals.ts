@@ -1,6 +1,6 @@
 /** Proposals awaiting a second admin (migration 016). */
 import type { Knex } from 'knex';
-import { newUlid } from '../domain/ids';
+import { newUlid } from './ids';
 
 export type ApprovalAction = 'resolve' | 'refund';
 export type ApprovalStatus = 'pending' | 'approving' | 'approved' | 'rejected';

@@ -6,7 +6,7 @@
  * logging out thief and owner alike.
  */
 import type { Knex } from 'knex';
-import { newUlid } from '../domain/ids';
+import { newUlid } from './ids';
 import type { UserRow } from './users';
 import { deviceName } from './devices';
 import { retryOnLockConflict, selectRows } from './sql';

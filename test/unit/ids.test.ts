@@ -1,5 +1,5 @@
 import { decodeTime, isValid } from 'ulid';
-import { newUlid } from '../../domain/ids';
+import { newUlid } from '../../db/ids';
 
 it('makes valid ULIDs of this moment, none repeated, across many refills of the random pool', () => {
   const before = Date.now();
