@@ -9,18 +9,21 @@ import { BusinessRuleError } from '../domain/errors';
 import { Paise } from '../domain/money';
 import { workflowIdFor } from '../domain/payments';
 import { toDecimal } from './money';
-import { createPaymentRecord, getPayment, PaymentRecord } from './payments';
-import { selectRows } from './sql';
+import { getPayment, insertPaymentRecord } from './payments';
+import { inSqlTransaction, insertRow, selectRows, updateWhere } from './sql';
 
-export async function createTopUpRecords(
-  knex: Knex,
-  t: { paymentId: string; userId: number; amount: Paise },
-): Promise<PaymentRecord> {
-  const existing = await knex('payment_records').where({ id: t.paymentId }).first('id');
-  if (existing) return getPayment(knex, t.paymentId);
-  return knex.transaction(async (trx) => {
-    const user = await trx('users').where({ id: t.userId }).first('user_code');
-    const [transactionId] = (await trx('transactions').insert({
+/**
+ * The top-up's three rows, in one transaction; nothing when its record exists (a re-run). Plain
+ * SQL (db/sql.ts): the top-up's first step, which the API's answer waits for, ran four of knex's
+ * builders and its transaction for these statements.
+ */
+export async function createTopUpRecords(knex: Knex, t: { paymentId: string; userId: number; amount: Paise }) {
+  if ((await selectRows(knex, 'SELECT id FROM payment_records WHERE id = ?', [t.paymentId])).length > 0) return;
+  await inSqlTransaction(knex, async (trx) => {
+    const [user] = await selectRows<{ user_code: string | null }>(trx, 'SELECT user_code FROM users WHERE id = ?', [
+      t.userId,
+    ]);
+    const transactionId = await insertRow(trx, 'transactions', {
       user_id: t.userId,
       transaction_type: 'deposit',
       amount: toDecimal(t.amount),
@@ -31,8 +34,8 @@ export async function createTopUpRecords(
       ledger_date: istDate(new Date()),
       user_code: user?.user_code ?? null,
       remarks: 'Top-up via PhonePe',
-    })) as [number];
-    const [gatewayPaymentId] = (await trx('payments').insert({
+    });
+    const gatewayPaymentId = await insertRow(trx, 'payments', {
       user_id: t.userId,
       transaction_id: transactionId,
       phonepe_merchant_transaction_id: t.paymentId,
@@ -40,8 +43,8 @@ export async function createTopUpRecords(
       status: 'pending',
       // NOT NULL in the seed schema, yet unknown until PhonePe reports how the customer paid.
       payment_method: 'upi',
-    })) as [number];
-    return createPaymentRecord(trx, {
+    });
+    await insertPaymentRecord(trx, {
       id: t.paymentId,
       kind: 'topup',
       userId: t.userId,
@@ -69,15 +72,18 @@ export async function markGatewayPaymentSucceeded(
   p: { paymentId: string; providerTransactionId?: string; paymentMode?: string; response?: unknown },
 ): Promise<void> {
   const method = methodFor(p.paymentMode);
-  await knex('payments')
-    .where({ phonepe_merchant_transaction_id: p.paymentId })
-    .update({
+  await updateWhere(
+    knex,
+    'payments',
+    { phonepe_merchant_transaction_id: p.paymentId },
+    {
       status: 'success',
       completed_at: new Date(),
-      ...(p.providerTransactionId ? { phonepe_transaction_id: p.providerTransactionId } : {}),
-      ...(method ? { payment_method: method } : {}),
-      ...(p.response ? { gateway_response: JSON.stringify(p.response) } : {}),
-    });
+      phonepe_transaction_id: p.providerTransactionId || undefined,
+      payment_method: method,
+      gateway_response: p.response ? JSON.stringify(p.response) : undefined,
+    },
+  );
 }
 
 export async function markTopUpFailed(knex: Knex, p: { paymentId: string; reason: string }): Promise<void> {
