@@ -107,18 +107,24 @@ export function heldPaymentActivities(deps: {
     }
   }
 
-  /** Hold → provider's payable account, with the user's statement line; links that line to the payment. */
-  async function captureHeldPayment(c: {
-    kind: HeldPaymentKind;
-    paymentId: string;
-    outcome: ProviderOutcome;
-  }): Promise<{ transactionId: number }> {
+  /** Hold → provider's payable account, with the user's statement line: that line's id. */
+  async function captureHold(c: { kind: HeldPaymentKind; paymentId: string; outcome: ProviderOutcome }) {
     const record = await getPayment(knex, c.paymentId);
     const posted = await ledger.capture(
       heldPaymentCapture({ kind: c.kind, paymentId: c.paymentId, details: record.details, outcome: c.outcome }),
     );
     const transactionId = posted.lines.find((l) => 'user' in l.account)?.transactionId;
     if (!transactionId) throw new Error(`capture of ${c.paymentId} wrote no statement line`);
+    return transactionId;
+  }
+
+  /** The capture as its own step (payments started before `held-steps-merged`): links the line to the payment. */
+  async function captureHeldPayment(c: {
+    kind: HeldPaymentKind;
+    paymentId: string;
+    outcome: ProviderOutcome;
+  }): Promise<{ transactionId: number }> {
+    const transactionId = await captureHold(c);
     await linkStatementLine(knex, c.paymentId, transactionId);
     return { transactionId };
   }
@@ -191,9 +197,10 @@ export function heldPaymentActivities(deps: {
       commissions?: { userId: number; amount: Paise; marginRate: number };
       completed: StatusChange;
     }): Promise<void> {
-      const { transactionId } = await captureHeldPayment(s);
+      const transactionId = await captureHold(s);
       if (s.commissions) await payPaymentCommissions({ paymentId: s.paymentId, transactionId, ...s.commissions });
-      await deps.recordPaymentStatus(s.completed);
+      // COMPLETED links the statement line too: one write of the record.
+      await deps.recordPaymentStatus({ ...s.completed, transactionId });
     },
 
     /**

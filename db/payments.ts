@@ -28,7 +28,7 @@ import {
   update,
   updateWhere,
 } from './sql';
-import { startReversalWatch } from './reversalWatch';
+import { reversalWatchAssignments, startReversalWatch } from './reversalWatch';
 import { settleUndeliveredReversals } from './webhooks';
 import { newestFirstPage } from './statements';
 
@@ -251,37 +251,59 @@ export async function recordPaymentStatusIn(
  * first: one round trip fewer for such a change, one more for a repeated one (docs/performance.md,
  * "Each workflow evaluates only its own modules, and a payment writes two statements fewer").
  *
+ * The refs it carries are merged into the stored ones by the server, and the reversal watch it
+ * starts is set by the same UPDATE: a settling payment's COMPLETED is one statement, not three.
+ *
  * False when the UPDATE matched nothing (no such payment, the status already recorded, or a move
  * the status machine refuses) or when the change needs the record's current values (an
- * operator's act, refs and details merged into the stored ones, a reversal): the caller then
- * reads the record and decides, as before.
+ * operator's act, details merged into the stored ones, a reversal): the caller then reads the
+ * record and decides, as before.
  */
 async function movedWithoutReading(trx: SqlTransaction, change: StatusChange): Promise<boolean> {
   const from = statusesBefore(change.status);
-  if (from.length === 0 || !isOwnMove(change)) return false;
+  if (from.length === 0 || !movesWithoutReading(change)) return false;
   const set = columnsOf(change);
-  const columns = Object.keys(set);
+  const assignments = Object.keys(set).map((c) => `${c} = ?`);
+  const values = Object.values(set);
+  if (change.providerRefs) {
+    // Merged into the stored refs by the server, as the read below merges them (flat, new keys win).
+    assignments.push(`provider_refs = JSON_MERGE_PATCH(IFNULL(provider_refs, '{}'), ?)`);
+    values.push(JSON.stringify(change.providerRefs));
+  }
+  const watch = startsWatch(change);
+  if (watch !== undefined) {
+    const w = reversalWatchAssignments(watch);
+    assignments.push(w.sql);
+    values.push(...w.values);
+  }
   const moved = await update(
     trx,
-    `UPDATE payment_records SET ${columns.map((c) => `${c} = ?`).join(', ')}
+    `UPDATE payment_records SET ${assignments.join(', ')}
       WHERE id = ? AND status IN (${from.map(() => '?').join(', ')})`,
-    [...columns.map((c) => set[c]), change.paymentId, ...from],
+    [...values, change.paymentId, ...from],
   );
   if (moved === 0) return false;
-  await afterMove(trx, change);
+  await insertEvent(trx, change);
   return true;
 }
 
 /**
- * A move by the payment's own workflow, from the change's values alone: no operator's act,
- * nothing merged into the stored refs or details, not a reversal.
+ * A change the UPDATE above can make without reading the record: no operator's act, no details
+ * merged into the stored ones, not a reversal.
  */
-const isOwnMove = (change: StatusChange) =>
-  !change.actor && !change.providerRefs && !change.details && change.status !== 'REVERSED';
+const movesWithoutReading = (change: StatusChange) => !change.actor && !change.details && change.status !== 'REVERSED';
+
+/** A move by the payment's own workflow from the change's values alone: nothing to merge at all. */
+const isOwnMove = (change: StatusChange) => movesWithoutReading(change) && !change.providerRefs;
 
 /** Once such a move is written on the record: its reversal watch, if it starts one, and its timeline entry. */
 async function afterMove(trx: SqlTransaction, change: StatusChange): Promise<void> {
   await watchForReversal(trx, change);
+  await insertEvent(trx, change);
+}
+
+/** The timeline entry of a move by the payment's own workflow. */
+async function insertEvent(trx: SqlTransaction, change: StatusChange): Promise<void> {
   await insertRow(trx, 'payment_events', {
     payment_id: change.paymentId,
     status: change.status,
@@ -290,10 +312,12 @@ async function afterMove(trx: SqlTransaction, change: StatusChange): Promise<voi
   });
 }
 
-/** A payment completed by a provider that can still reverse it starts its reversal watch. */
+/** The window of the reversal watch a change starts: a payment completed by a provider that can still reverse it. */
+const startsWatch = (change: StatusChange) => (change.status === 'COMPLETED' ? change.reversalWatchMs : undefined);
+
 async function watchForReversal(trx: SqlTransaction, change: StatusChange): Promise<void> {
-  if (change.status === 'COMPLETED' && change.reversalWatchMs !== undefined)
-    await startReversalWatch(trx, change.paymentId, change.reversalWatchMs);
+  const watch = startsWatch(change);
+  if (watch !== undefined) await startReversalWatch(trx, change.paymentId, watch);
 }
 
 /** The columns a change sets from its own values, without the record's current ones. */
@@ -301,6 +325,7 @@ function columnsOf(change: StatusChange): Record<string, unknown> {
   const set: Record<string, unknown> = { status: change.status };
   if (change.failureReason !== undefined) set.failure_reason = change.failureReason?.slice(0, 1000) ?? null;
   if (change.providerRef !== undefined) set.provider_ref = change.providerRef;
+  if (change.transactionId !== undefined) set.transaction_id = change.transactionId;
   return set;
 }
 

@@ -18,16 +18,29 @@ export const REVERSAL_CHECKS = 6;
  * check a sixth of the window from now. Idempotent: a repeat neither restarts nor extends it.
  */
 export async function startReversalWatch(db: Db, paymentId: string, watchMs: number): Promise<void> {
-  const watchUs = Math.max(0, Math.round(watchMs * 1000));
+  const watch = reversalWatchAssignments(watchMs);
   await update(
     db,
-    `UPDATE payment_records
-        SET reversal_watch_until = NOW(3) + INTERVAL ? MICROSECOND,
-            reversal_check_at = NOW(3) + INTERVAL ? MICROSECOND,
-            reversal_checks_left = ?
+    `UPDATE payment_records SET ${watch.sql}
       WHERE id = ? AND status = 'COMPLETED' AND reversal_watch_until IS NULL`,
-    [watchUs, Math.floor(watchUs / REVERSAL_CHECKS), REVERSAL_CHECKS, paymentId],
+    [...watch.values, paymentId],
   );
+}
+
+/**
+ * The SET assignments that start a watch of `watchMs` on a row that has none (a row already
+ * watched keeps its watch), for an UPDATE of its own or of the status change it starts with.
+ * The window's end is assigned last, so the assignments before it read whether it was set
+ * whether the server assigns left to right (MariaDB's default) or all at once.
+ */
+export function reversalWatchAssignments(watchMs: number): { sql: string; values: unknown[] } {
+  const watchUs = Math.max(0, Math.round(watchMs * 1000));
+  return {
+    sql: `reversal_check_at = IF(reversal_watch_until IS NULL, NOW(3) + INTERVAL ? MICROSECOND, reversal_check_at),
+          reversal_checks_left = IF(reversal_watch_until IS NULL, ?, reversal_checks_left),
+          reversal_watch_until = IFNULL(reversal_watch_until, NOW(3) + INTERVAL ? MICROSECOND)`,
+    values: [Math.floor(watchUs / REVERSAL_CHECKS), REVERSAL_CHECKS, watchUs],
+  };
 }
 
 export interface DueReversalCheck {

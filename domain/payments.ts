@@ -75,6 +75,8 @@ export interface StatusChange {
    * starts in the same transaction, so a settled payment is never seen COMPLETED and unwatched.
    */
   reversalWatchMs?: number;
+  /** The statement line (a `transactions` row) the payment's settling posting wrote, linked to its record. */
+  transactionId?: number;
 }
 
 /** What a provider says of an order, in the engine's words (each provider maps its own status words). */

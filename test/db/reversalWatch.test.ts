@@ -2,7 +2,7 @@
  * The reversal watch on the read model (db/reversalWatch.ts): when its checks fall due, how a
  * late sweep and an unanswered provider move them, and what counts as "still watched".
  */
-import { createPaymentRecord, recordPaymentStatus } from '../../db/payments';
+import { createPaymentRecord, getPayment, recordPaymentStatus } from '../../db/payments';
 import { reversalRetryMs } from '../../activities/reversals';
 import {
   bringReversalCheckForward,
@@ -66,6 +66,42 @@ const age = (id: string, ms: number) =>
   );
 
 const HOUR = 3_600_000;
+
+it("a settling payment's COMPLETED, in one UPDATE: the refs merged into the stored ones, the statement line linked, the watch started", async () => {
+  const id = `pay_WATCH${Date.now()}${++n}`;
+  await createPaymentRecord(db.knex, { id, kind: 'payout', userId, amount: paise(1_000), workflowId: `payout:${id}` });
+  await db
+    .knex('payment_records')
+    .where({ id })
+    .update({ status: 'PROCESSING', provider_refs: JSON.stringify({ provider: 'PO-1', bank: 'HDFC' }) });
+  const [line] = (await db
+    .knex('transactions')
+    .insert({ user_id: userId, transaction_type: 'withdrawal', amount: '10.00', status: 'completed' })) as [number];
+  const settled = { paymentId: id, status: 'COMPLETED' as const, note: 'paid', failureReason: null };
+  await recordPaymentStatus(db.knex, {
+    ...settled,
+    providerRefs: { provider: 'PO-1', utr: 'UTR123' },
+    reversalWatchMs: 72 * HOUR,
+    transactionId: line,
+  });
+  const rec = await getPayment(db.knex, id);
+  expect([rec.status, rec.providerRefs, rec.transactionId]).toEqual([
+    'COMPLETED',
+    { provider: 'PO-1', bank: 'HDFC', utr: 'UTR123' },
+    line,
+  ]);
+  const w = await watchOf(id);
+  expect(w.left).toBe(6);
+  expect(w.untilMs).toBeGreaterThan(72 * HOUR - 60_000);
+  expect(w.checkMs).toBeGreaterThan(12 * HOUR - 60_000);
+  expect(w.checkMs).toBeLessThanOrEqual(12 * HOUR);
+  // A repeat (a re-run of the step) reads the record: nothing moves, the watch is not restarted.
+  await age(id, HOUR);
+  await recordPaymentStatus(db.knex, { ...settled, providerRefs: { utr: 'UTR123' }, reversalWatchMs: 1_000 });
+  expect((await watchOf(id)).untilMs).toBeLessThan(71 * HOUR + 60_000);
+  expect((await watchOf(id)).untilMs).toBeGreaterThan(71 * HOUR - 60_000);
+  expect(await db.knex('payment_events').where({ payment_id: id }).pluck('status')).toEqual(['CREATED', 'COMPLETED']);
+});
 
 it('starts with COMPLETED: six checks, the first a sixth of the window away; repeating the record changes nothing', async () => {
   const id = await completed(72 * HOUR);
