@@ -22,7 +22,7 @@ import { InsufficientFundsError } from '../domain/errors';
 import type { Paise } from '../domain/money';
 import type { Ledger } from './ledger';
 import { fromDecimal, toDecimal } from './money';
-import { Db, isDuplicateKey, selectRows } from './sql';
+import { Db, insertRows, isDuplicateKey, selectRows } from './sql';
 
 /**
  * Up to three uplines through parent_distributor_id; level = distance from the user. One
@@ -79,8 +79,12 @@ export interface CommissionOrigin {
   decidedAt?: Date;
 }
 
-async function decidedShares(db: Knex | Knex.Transaction, transactionId: number): Promise<CommissionShare[]> {
-  const rows = await db('commissions').where({ transaction_id: transactionId }).orderBy('level');
+async function decidedShares(db: Db, transactionId: number): Promise<CommissionShare[]> {
+  const rows = await selectRows<Record<string, any>>(
+    db,
+    'SELECT parent_user_id, level, commission_rate, commission_amount FROM commissions WHERE transaction_id = ? ORDER BY level',
+    [transactionId],
+  );
   return rows.map((r) => ({
     userId: r.parent_user_id,
     level: r.level,
@@ -99,7 +103,9 @@ export async function payCommissions(knex: Knex, ledger: Ledger, o: CommissionOr
       // In upline id order: each row's foreign-key check share-locks its upline, and postings
       // lock users in ascending id order, so the other order could deadlock with a posting.
       const byUpline = [...decided].sort((a, b) => a.userId - b.userId);
-      await knex('commissions').insert(
+      await insertRows(
+        knex,
+        'commissions',
         byUpline.map((s) => ({
           user_id: o.userId,
           transaction_id: o.transactionId,
