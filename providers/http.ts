@@ -34,8 +34,8 @@ export type HttpTransport = (call: ProviderCall) => Promise<RawAnswer>;
 
 /**
  * undici's request API rather than `fetch` (undici too, under WHATWG layers that cost the worker
- * several times the call's own CPU: docs/performance.md, "Provider calls through undici's request
- * API"). Keep-alive pools per origin, as `fetch`'s. The signal bounds the whole call, its body
+ * several times the call's own CPU: docs/performance.md, "The tenth session"). Keep-alive pools
+ * per origin, as `fetch`'s. The signal bounds the whole call, its body
  * included, and rejects with a TimeoutError as `fetch` did.
  */
 export const undiciTransport: HttpTransport = async (call) => {
