@@ -47,3 +47,18 @@ it('a top-up recorded FAILED is never credited (a reset that finds its order pai
   expect(await credits(paymentId)).toBe(0);
   expect(await walletOf(steps.knex, user.id)).toEqual({ balance: '0.00', held: '0.00' });
 });
+
+it('attempts of the first step racing past the existence check all succeed, with one set of rows', async () => {
+  const user = await createUser(steps.knex);
+  const paymentId = `pay_TOPUPRACE${Date.now()}`;
+  const start = { paymentId, userId: user.id, amount: paise(5_000) };
+  // Started together, each reads "no record" before any commits. The statement line's unique
+  // reference keeps the rows single; the losers must not fail (a retry the ops see as an error).
+  await Promise.all([1, 2, 3, 4].map(() => steps.acts.startTopUp(start)));
+  expect(await rowCount(steps.knex, 'payment_records', { id: paymentId })).toBe(1);
+  expect(await rowCount(steps.knex, 'transactions', { reference_number: paymentId })).toBe(1);
+  expect(await rowCount(steps.knex, 'payments', { phonepe_merchant_transaction_id: paymentId })).toBe(1);
+  const [record] = await steps.knex('payment_records').where({ id: paymentId }).select('transaction_id');
+  const [line] = await steps.knex('transactions').where({ reference_number: paymentId }).select('id');
+  expect(record.transaction_id).toBe(line.id);
+});
