@@ -133,6 +133,7 @@ export interface PaymentsWorkerOptions {
         | 'WORKER_WORKFLOW_SLOTS'
         | 'WORKER_CACHED_WORKFLOWS'
         | 'WORKER_SHUTDOWN_GRACE_SECONDS'
+        | 'WORKER_STACK_TRACES'
         | 'REVERSAL_SWEEP_SECONDS'
       >
     >;
@@ -168,6 +169,8 @@ export async function createPaymentsWorker(
     maxConcurrentActivityTaskExecutions: config.WORKER_ACTIVITY_SLOTS ?? config.DB_POOL_MAX ?? 20,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_WORKFLOW_SLOTS ?? 40,
     maxCachedWorkflows: config.WORKER_CACHED_WORKFLOWS ?? 250,
+    // Our patch of the SDK (patches/README.md): the UI's stack traces only when asked for.
+    promiseStackTraces: config.WORKER_STACK_TRACES ?? false,
     // On SIGTERM, activities in flight get this long to finish; then they are cancelled and retried elsewhere.
     shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS ?? 30} seconds`,
     activities: createActivities(opts.deps),

@@ -10,6 +10,7 @@ export type Mode = (typeof MODES)[number];
 
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const stackTracesFlag = bool.default(false);
 const csv = z.string().transform((s) =>
   s
     .split(',')
@@ -89,6 +90,14 @@ function schemaFor(mode: Mode) {
      * replayed from its history at its next task, which for the long waits here is rare.
      */
     WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(40).max(10_000).default(250),
+    /**
+     * Whether the worker records where each workflow promise was made, for the Temporal UI's
+     * "Stack Trace" (an engineer's view; operators read the payment's step in Current Details).
+     * Off by default (the tab then says so): the capture cost a sixth of what a payment costs the
+     * machine (docs/performance.md, "The eleventh session"). Turned on, a restarted worker replays
+     * every open workflow from its history at its next task or query, so their stacks are whole.
+     */
+    WORKER_STACK_TRACES: stackTracesFlag,
     /** On SIGTERM, how long activities in flight may finish before they are cancelled (and retried elsewhere). */
     WORKER_SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(600).default(30),
     /** Prometheus metrics of the Temporal runtime (slots, schedule-to-start latency, failures): host:port, or "off". */
@@ -252,6 +261,10 @@ function schemaFor(mode: Mode) {
 export type Config = z.infer<ReturnType<typeof schemaFor>> & { PUBLIC_BASE_URL: string };
 
 export class ConfigError extends Error {}
+
+/** WORKER_STACK_TRACES alone, for a worker that loads no other configuration (the bench's trivial one). */
+export const workerStackTracesOf = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  stackTracesFlag.parse(env.WORKER_STACK_TRACES);
 
 /** The reversal watch's window in ms: what held payments carry, and what spaces the watch's checks. */
 export const reversalWatchMsOf = (config: Pick<Config, 'REVERSAL_WATCH_HOURS'>): number =>

@@ -1,6 +1,7 @@
 /** A worker for the benchmark's trivial workflows, run as its own process like the engine's worker. */
 import path from 'node:path';
 import { NativeConnection, Worker } from '@temporalio/worker';
+import { workerStackTracesOf } from '../../config';
 import * as activities from './trivialActivities';
 
 async function main(): Promise<void> {
@@ -10,6 +11,8 @@ async function main(): Promise<void> {
     taskQueue: process.env.TASK_QUEUE!,
     workflowsPath: path.join(__dirname, 'trivialWorkflows.ts'),
     activities,
+    // As the engine's worker beside it records them (off by default): the ceiling pays what it pays.
+    promiseStackTraces: workerStackTracesOf(),
   });
   process.on('SIGTERM', () => worker.shutdown());
   console.log('ready');

@@ -101,6 +101,12 @@ describe('configuration', () => {
     expect(c.PHONEPE_BASE_URL).toBe('http://127.0.0.1:4100/phonepe');
   });
 
+  it("the worker's stack trace capture is off unless asked for, and a typo is refused", () => {
+    expect(loadConfig(PRODUCTION).WORKER_STACK_TRACES).toBe(false);
+    expect(loadConfig({ ...PRODUCTION, WORKER_STACK_TRACES: 'true' }).WORKER_STACK_TRACES).toBe(true);
+    expect(() => loadConfig({ ...PRODUCTION, WORKER_STACK_TRACES: 'on' })).toThrow(/WORKER_STACK_TRACES/);
+  });
+
   it('the simulators refuse to start in production', async () => {
     const root = path.resolve(__dirname, '../..');
     const run = promisify(execFile)(process.execPath, ['--import', 'tsx', 'simulators/main.ts'], {

@@ -3,7 +3,9 @@
  * queries) after our patch to the worker (patches/README.md): the SDK recorded a source-mapped
  * stack for every promise a workflow created; the patch reads each promise's call sites then
  * and formats them only when a query asks. The answers must be what the SDK gave before, computed by
- * its own code: the expected stacks below were recorded with the SDK unpatched.
+ * its own code: the expected stacks below were recorded with the SDK unpatched. The patch's
+ * `promiseStackTraces: false` (the payments worker's default, WORKER_STACK_TRACES) records none,
+ * and the queries say so.
  */
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -13,13 +15,17 @@ import { newTaskQueue } from '../support/temporal';
 
 const fixtures = useFixtureWorkflows('waiting.ts');
 
-async function withWaitingWorkflow(test: (handle: WorkflowHandle) => Promise<void>): Promise<void> {
+async function withWaitingWorkflow(
+  test: (handle: WorkflowHandle) => Promise<void>,
+  options: { promiseStackTraces?: boolean } = {},
+): Promise<void> {
   const taskQueue = newTaskQueue();
   const worker = await Worker.create({
     connection: fixtures.connection,
     taskQueue,
     workflowBundle: fixtures.bundle,
     activities: {},
+    ...options,
   });
   await worker.runUntil(async () => {
     const handle = await fixtures.client.workflow.start('waitingInPlaces', {
@@ -68,4 +74,15 @@ it('answers the enhanced stack trace query with the locations and sources the SD
       { locations: [at('all', 14, 34)] },
     ]);
   });
+});
+
+it('says stack traces are off when the worker is created with promiseStackTraces off', async () => {
+  await withWaitingWorkflow(
+    async (handle) => {
+      // The SDK's own answer for a thread without the hook (as on a runtime that lacks it).
+      for (const query of ['__stack_trace', '__enhanced_stack_trace'])
+        await expect(handle.query(query)).rejects.toThrow('Workflow stack traces are not enabled on this worker');
+    },
+    { promiseStackTraces: false },
+  );
 });
