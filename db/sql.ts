@@ -193,15 +193,41 @@ async function execute<T>(db: Db, sql: string, values: unknown[]): Promise<T> {
 
 const quoted = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
+/**
+ * Statement texts by shape (table, columns, rows), each built once: a posting's statements
+ * cost more CPU to spell out (quoting, joins) than to send, measured in docs/performance.md.
+ * Shapes come from code, not data, so they are few; the bound only guards against a caller that
+ * breaks that.
+ */
+const texts = new Map<string, string>();
+const MAX_TEXTS = 1000;
+
+export function textOf(shape: string, build: () => string): string {
+  let sql = texts.get(shape);
+  if (sql === undefined) {
+    if (texts.size >= MAX_TEXTS) texts.clear();
+    sql = build();
+    texts.set(shape, sql);
+  }
+  return sql;
+}
+
+/** The keys of `row` whose value is not undefined, in order. */
+const definedKeys = (row: Row): string[] => Object.keys(row).filter((c) => row[c] !== undefined);
+
+function valuesOf(row: Row, cols: string[], into: unknown[] = []): unknown[] {
+  for (const c of cols) into.push(row[c]);
+  return into;
+}
+
 /** INSERT of one row; keys whose value is undefined are left to their column defaults, as knex does. */
 export async function insertRow(db: Db, table: string, row: Row): Promise<number> {
-  const cols = Object.keys(row).filter((c) => row[c] !== undefined);
-  const sql = `INSERT INTO ${quoted(table)} (${cols.map(quoted).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`;
-  const result = await execute<{ insertId: number }>(
-    db,
-    sql,
-    cols.map((c) => row[c]),
+  const cols = definedKeys(row);
+  const sql = textOf(
+    `insert\0${table}\0${cols.join('\0')}`,
+    () => `INSERT INTO ${quoted(table)} (${cols.map(quoted).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`,
   );
+  const result = await execute<{ insertId: number }>(db, sql, valuesOf(row, cols));
   return result.insertId;
 }
 
@@ -211,21 +237,25 @@ export async function insertRows(db: Db, table: string, rows: Row[]): Promise<vo
   // One column list for every row: a missing value cannot fall back to its default here.
   if (rows.some((r) => cols.some((c) => r[c] === undefined)))
     throw new Error(`insertRows(${table}): every row needs a value for every column`);
-  const tuple = `(${cols.map(() => '?').join(', ')})`;
-  const sql = `INSERT INTO ${quoted(table)} (${cols.map(quoted).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;
-  await execute(
-    db,
-    sql,
-    rows.flatMap((r) => cols.map((c) => r[c])),
-  );
+  const sql = textOf(`insert\0${table}\0${cols.join('\0')}\0${rows.length}`, () => {
+    const tuple = `(${cols.map(() => '?').join(', ')})`;
+    return `INSERT INTO ${quoted(table)} (${cols.map(quoted).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;
+  });
+  const values: unknown[] = [];
+  for (const r of rows) valuesOf(r, cols, values);
+  await execute(db, sql, values);
 }
 
 /** UPDATE … SET the given columns WHERE every column of `where` equals its value; the number of rows matched. */
 export async function updateWhere(db: Db, table: string, where: Row, set: Row): Promise<number> {
-  const cols = Object.keys(set).filter((c) => set[c] !== undefined);
+  const cols = definedKeys(set);
   const keys = Object.keys(where);
-  const sql = `UPDATE ${quoted(table)} SET ${cols.map((c) => `${quoted(c)} = ?`).join(', ')} WHERE ${keys.map((c) => `${quoted(c)} = ?`).join(' AND ')}`;
-  return update(db, sql, [...cols.map((c) => set[c]), ...keys.map((c) => where[c])]);
+  const sql = textOf(
+    `update\0${table}\0${cols.join('\0')}\0where\0${keys.join('\0')}`,
+    () =>
+      `UPDATE ${quoted(table)} SET ${cols.map((c) => `${quoted(c)} = ?`).join(', ')} WHERE ${keys.map((c) => `${quoted(c)} = ?`).join(' AND ')}`,
+  );
+  return update(db, sql, valuesOf(where, keys, valuesOf(set, cols)));
 }
 
 /** UPDATE … SET the given columns WHERE id = ?; the number of rows matched. */

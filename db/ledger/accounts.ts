@@ -11,7 +11,7 @@ import { AccountRef, accountKey, SystemAccountCode } from '../../domain/ledger';
 import type { LimitCounters } from '../../domain/limitUsage';
 import { Paise } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
-import { selectRows, SqlTransaction, update, updateById } from '../sql';
+import { selectRows, SqlTransaction, textOf, update, updateById } from '../sql';
 import { countersFromRow, countersToRow, LIMIT_COUNTER_COLUMNS } from './limits';
 import type { UserRow } from '../users';
 
@@ -79,11 +79,12 @@ export async function lockUser(trx: SqlTransaction, userId: number): Promise<Loc
  * could get another plan, so this is not a bulk lock.
  */
 async function lockUsers(trx: SqlTransaction, ascendingIds: number[]): Promise<LockedUser[]> {
-  const rows = await selectRows<LockedUserRow>(
-    trx,
-    `SELECT ${LOCKED_USER_COLUMNS.join(', ')} FROM users WHERE id IN (${ascendingIds.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
-    ascendingIds,
+  const sql = textOf(
+    `lock users\0${ascendingIds.length}`,
+    () =>
+      `SELECT ${LOCKED_USER_COLUMNS.join(', ')} FROM users WHERE id IN (${ascendingIds.map(() => '?').join(', ')}) ORDER BY id FOR UPDATE`,
   );
+  const rows = await selectRows<LockedUserRow>(trx, sql, ascendingIds);
   const missing = ascendingIds.find((id, i) => rows[i]?.id !== id);
   if (missing !== undefined) throw new NotFoundError('user not found', { userId: missing });
   return rows.map(lockedUserFrom);
@@ -109,10 +110,14 @@ export async function saveUsers(trx: SqlTransaction, users: LockedUser[]): Promi
   if (users.length === 1) return saveUser(trx, users[0]!);
   const rows = users.map(savedColumns);
   const columns = Object.keys(rows[0]!);
-  const whens = users.map(() => 'WHEN ? THEN ?').join(' ');
-  const sql = `UPDATE users SET ${columns.map((c) => `${c} = CASE id ${whens} END`).join(', ')}
+  const sql = textOf(`save users\0${users.length}\0${columns.join('\0')}`, () => {
+    const whens = users.map(() => 'WHEN ? THEN ?').join(' ');
+    return `UPDATE users SET ${columns.map((c) => `${c} = CASE id ${whens} END`).join(', ')}
      WHERE id IN (${users.map(() => '?').join(', ')})`;
-  const values = [...columns.flatMap((c) => users.flatMap((u, k) => [u.id, rows[k]![c]])), ...users.map((u) => u.id)];
+  });
+  const values: unknown[] = [];
+  for (const c of columns) for (const [k, u] of users.entries()) values.push(u.id, rows[k]![c]);
+  for (const u of users) values.push(u.id);
   const saved = await update(trx, sql, values);
   if (saved !== users.length) throw new Error(`saved ${saved} of ${users.length} locked users`);
 }

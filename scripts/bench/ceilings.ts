@@ -10,6 +10,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { ExecuteValues } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { freePort, portOpen, startProcess, Started, waitFor } from '../stack/processes';
+import { REPORT_TRIGGERS } from '../../db/migrations/020_report_rollups';
 import { Beside, closedLoop, closedLoopsTakingTurns, Figure } from './load';
 import { acceptedUpdate, heldPaymentShape, providerEventSignal, topUpShape } from './trivialWorkflows';
 
@@ -107,6 +108,9 @@ const STATEMENT_COLUMNS = [
   'payment_method',
   'status',
   'processed_at',
+  'recipient_id',
+  'from_account_id',
+  'to_account_id',
   'opening_balance',
   'closing_balance',
   'ledger_date',
@@ -117,13 +121,66 @@ const STATEMENT_COLUMNS = [
   'credit_amount',
 ];
 
+/** The ledger's tables the statements write, and their scratch copies; children first (the order they drop in). */
+const LEDGER_COPIES = [
+  ['bench_ledger_entries', 'ledger_entries'],
+  ['bench_transactions', 'transactions'],
+  ['bench_ledger_journals', 'ledger_journals'],
+  ['bench_users', 'users'],
+] as const;
+
+/** Every trigger on the ledger's tables (db/migrations): copied onto the copies they belong to. */
+const LEDGER_TRIGGERS = [
+  ...REPORT_TRIGGERS,
+  'ledger_entries_no_update',
+  'ledger_entries_no_delete',
+  'ledger_journals_no_update',
+  'ledger_journals_no_delete',
+];
+
+/**
+ * Scratch copies of the ledger's tables with what a posting pays for on the real ones: columns,
+ * indexes and checks (`CREATE TABLE … LIKE`), the foreign keys of the tables a posting inserts
+ * into (a posting writes none of `users`' own), pointed at the copies, and the triggers.
+ */
+async function createLedgerCopies(pool: mysql.Pool): Promise<void> {
+  const copyOf = new Map<string, string>(LEDGER_COPIES.map(([copy, table]) => [table, copy]));
+  for (const [copy, table] of [...LEDGER_COPIES].reverse()) await pool.query(`CREATE TABLE ${copy} LIKE ${table}`);
+  for (const [copy, table] of LEDGER_COPIES) {
+    if (table === 'users') continue;
+    const [[created]] = (await pool.query(`SHOW CREATE TABLE ${table}`)) as unknown as [[Record<string, string>]];
+    const keys = [
+      ...created!['Create Table']!.matchAll(
+        /CONSTRAINT `(\w+)` FOREIGN KEY \(([^)]*)\) REFERENCES `(\w+)` \(([^)]*)\)([^,\n]*)/g,
+      ),
+    ];
+    for (const [, name, columns, parent, parentColumns, actions] of keys)
+      await pool.query(
+        `ALTER TABLE ${copy} ADD CONSTRAINT bench_${name} FOREIGN KEY (${columns}) REFERENCES ${copyOf.get(parent!) ?? parent} (${parentColumns})${actions}`,
+      );
+  }
+  for (const name of LEDGER_TRIGGERS) {
+    const [[trigger]] = (await pool.query(`SHOW CREATE TRIGGER ${name}`)) as unknown as [[Record<string, string>]];
+    const statement = trigger!['SQL Original Statement']!;
+    const table = /\bON `?(\w+)`? FOR EACH ROW/i.exec(statement)?.[1];
+    const copy = table && copyOf.get(table);
+    if (!copy) continue;
+    await pool.query(
+      statement
+        .replace(/DEFINER=\S+ /, '')
+        .replace(new RegExp(`TRIGGER \`?${name}\`?`), `TRIGGER bench_${name}`)
+        .replace(/\bON `?\w+`? FOR EACH ROW/i, `ON ${copy} FOR EACH ROW`),
+    );
+  }
+}
+
 /**
  * What the ledger's own schema costs, with no framework around it: the statements a two-user
- * transfer posting runs (journal; both users locked in one statement; each user's balance and
- * limit counters updated and a statement row inserted into the seed schema's `transactions`,
- * with its indexes; both entries in one insert), by bare mysql2, on scratch copies of the
- * ledger's tables (same columns and indexes; no foreign keys or triggers). `userIds[0..2n]`
- * post in pairs; `userIds[2n]` is the hot account.
+ * transfer posting runs (journal; both users locked in one statement; both users' balances and
+ * limit counters in one update; a statement row each in the seed schema's `transactions`; both
+ * entries in one insert), by bare mysql2, on scratch copies of the ledger's tables that keep
+ * their indexes, checks, foreign keys and triggers (`createLedgerCopies`). `userIds[0..2n]` post
+ * in pairs; `userIds[2n]` is the hot account.
  */
 export async function barePostingsWithLedgerStatements(
   databaseUrl: string,
@@ -131,16 +188,10 @@ export async function barePostingsWithLedgerStatements(
   o: { clients: number; seconds: number; hot: boolean },
 ): Promise<Figure> {
   const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: o.clients + 2 });
-  const copies = [
-    ['bench_users', 'users'],
-    ['bench_ledger_journals', 'ledger_journals'],
-    ['bench_ledger_entries', 'ledger_entries'],
-    ['bench_transactions', 'transactions'],
-  ] as const;
-  const dropCopies = () => pool.query(`DROP TABLE IF EXISTS ${copies.map(([copy]) => copy).join(', ')}`);
+  const dropCopies = () => pool.query(`DROP TABLE IF EXISTS ${LEDGER_COPIES.map(([copy]) => copy).join(', ')}`);
   try {
     await dropCopies();
-    for (const [copy, table] of copies) await pool.query(`CREATE TABLE ${copy} LIKE ${table}`);
+    await createLedgerCopies(pool);
     await pool.query('INSERT INTO bench_users SELECT * FROM users WHERE id IN (?)', [userIds]);
     await pool.query('UPDATE bench_users SET wallet_balance = 100000000, held_balance = 0');
     const run = Date.now();
@@ -165,20 +216,24 @@ export async function barePostingsWithLedgerStatements(
            FROM bench_users WHERE id IN (?, ?) ORDER BY id FOR UPDATE`,
           [from, to],
         );
+        const [u, v] = [from, to].map((id) =>
+          (locked as Array<Record<string, string | number | null>>).find((r) => r.id === id)!,
+        );
+        await execute(
+          `UPDATE bench_users SET wallet_balance = wallet_balance + CASE id WHEN ? THEN -1 ELSE 1 END,
+             limit_day_used = limit_day_used + CASE id WHEN ? THEN 1 ELSE 0 END,
+             limit_month_used = limit_month_used + CASE id WHEN ? THEN 1 ELSE 0 END
+           WHERE id IN (?, ?)`,
+          [from, from, from, from, to],
+        );
         const statementIds: number[] = [];
-        for (const [id, debit, credit] of [
-          [from, '1.00', '0.00'],
-          [to, '0.00', '1.00'],
+        for (const [row, debit, credit, recipient, fromAccount, toAccount] of [
+          [u!, '1.00', '0.00', to, null, to],
+          [v!, '0.00', '1.00', null, from, null],
         ] as const) {
-          const u = (locked as Array<Record<string, string | number | null>>).find((r) => r.id === id)!;
-          await execute(
-            `UPDATE bench_users SET wallet_balance = wallet_balance - ? + ?, held_balance = ?, limit_day = ?,
-             limit_day_used = limit_day_used + ?, limit_month = ?, limit_month_used = limit_month_used + ? WHERE id = ?`,
-            [debit, credit, u.held_balance, u.limit_day, debit, u.limit_month, debit, id],
-          );
           const [t] = await execute(statementSql, [
-            id,
-            `${reference}:${id}`,
+            row.id,
+            `${reference}:${row.id}`,
             'transfer',
             '1.00',
             '0.00',
@@ -186,10 +241,13 @@ export async function barePostingsWithLedgerStatements(
             'wallet',
             'completed',
             now,
-            u.wallet_balance,
-            u.wallet_balance,
+            recipient,
+            fromAccount,
+            toAccount,
+            row.wallet_balance,
+            row.wallet_balance,
             now.toISOString().slice(0, 10),
-            u.user_code,
+            row.user_code,
             'Transfer',
             'bench',
             debit,

@@ -125,6 +125,30 @@ describe('plain SQL inside a knex transaction', () => {
     }
   });
 
+  it('builds each statement shape once, and keeps shapes that differ apart', async () => {
+    await db.knex.raw(
+      'CREATE TABLE sql_shapes (id INT PRIMARY KEY AUTO_INCREMENT, a INT NOT NULL, b INT NOT NULL DEFAULT 7)',
+    );
+    // The same call sites with other columns, other row counts, other filters, in turn.
+    const one = await insertRow(db.knex, 'sql_shapes', { a: 1, b: 2 });
+    const two = await insertRow(db.knex, 'sql_shapes', { a: 3, b: undefined });
+    await insertRows(db.knex, 'sql_shapes', [{ a: 4, b: 4 }]);
+    await insertRows(db.knex, 'sql_shapes', [
+      { a: 5, b: 5 },
+      { a: 6, b: 6 },
+    ]);
+    expect(await updateWhere(db.knex, 'sql_shapes', { id: one }, { b: 20 })).toBe(1);
+    expect(await updateWhere(db.knex, 'sql_shapes', { id: two, a: 3 }, { a: 30, b: undefined })).toBe(1);
+    expect(await updateWhere(db.knex, 'sql_shapes', { id: two, a: 3 }, { a: 31 })).toBe(0);
+    expect(await selectRows(db.knex, 'SELECT a, b FROM sql_shapes ORDER BY id', [])).toEqual([
+      { a: 1, b: 20 },
+      { a: 30, b: 7 },
+      { a: 4, b: 4 },
+      { a: 5, b: 5 },
+      { a: 6, b: 6 },
+    ]);
+  });
+
   it('reads and writes every ledger type as the text protocol did, and refuses a fraction', async () => {
     await db.knex.raw(
       'CREATE TABLE sql_types (id BIGINT PRIMARY KEY AUTO_INCREMENT, amount DECIMAL(15,2), rate DECIMAL(8,4), day DATE, at DATETIME(3), flag TINYINT(1), label VARCHAR(20))',
