@@ -194,10 +194,10 @@ async function execute<T>(db: Db, sql: string, values: unknown[]): Promise<T> {
 const quoted = (name: string) => `\`${name.replace(/`/g, '``')}\``;
 
 /**
- * Statement texts by shape (table, columns, rows), each built once: a posting's statements
- * cost more CPU to spell out (quoting, joins) than to send, measured in docs/performance.md.
- * Shapes come from code, not data, so they are few; the bound only guards against a caller that
- * breaks that.
+ * Statement texts by shape (table, columns, rows), each built once: spelling them out (quoting,
+ * joins) on every call was a fifth of a posting's own JavaScript (docs/performance.md, "The
+ * twelfth session"). Shapes come from code, not data, so they are few; the bound only guards
+ * against a caller that breaks that.
  */
 const texts = new Map<string, string>();
 const MAX_TEXTS = 1000;

@@ -129,7 +129,7 @@ const LEDGER_COPIES = [
   ['bench_users', 'users'],
 ] as const;
 
-/** Every trigger on the ledger's tables (db/migrations): copied onto the copies they belong to. */
+/** The triggers that may sit on the ledger's tables (db/migrations); each found on one is copied onto its copy. */
 const LEDGER_TRIGGERS = [
   ...REPORT_TRIGGERS,
   'ledger_entries_no_update',
