@@ -134,6 +134,7 @@ export interface PaymentsWorkerOptions {
         | 'WORKER_CACHED_WORKFLOWS'
         | 'WORKER_SHUTDOWN_GRACE_SECONDS'
         | 'WORKER_STACK_TRACES'
+        | 'TEMPORAL_GRPC_COMPRESSION'
         | 'REVERSAL_SWEEP_SECONDS'
       >
     >;
@@ -148,7 +149,10 @@ export async function createPaymentsWorker(
   opts: PaymentsWorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { config } = opts;
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await NativeConnection.connect({
+    address: config.TEMPORAL_ADDRESS,
+    grpcCompression: { codec: config.TEMPORAL_GRPC_COMPRESSION ?? 'none' },
+  });
   await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   if (opts.schedules) {

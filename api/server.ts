@@ -14,7 +14,12 @@ export async function startApi(config: Config): Promise<{ url: string; close(): 
   const { logger, close: closeLogger } = createApiLogger(config.LOG_LEVEL);
   const knex = createKnex({ url: config.DATABASE_URL, poolMax: config.DB_POOL_MAX });
   // Made in the background: the API starts (and answers /healthz, /readyz) while Temporal is still coming up.
-  const temporal = linkToTemporal({ address: config.TEMPORAL_ADDRESS, namespace: config.TEMPORAL_NAMESPACE, logger });
+  const temporal = linkToTemporal({
+    address: config.TEMPORAL_ADDRESS,
+    namespace: config.TEMPORAL_NAMESPACE,
+    compression: config.TEMPORAL_GRPC_COMPRESSION,
+    logger,
+  });
   const app = createApp({
     config,
     knex,

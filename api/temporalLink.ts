@@ -23,14 +23,20 @@ export interface TemporalLink {
 const FIRST_RETRY_MS = 250;
 const LAST_RETRY_MS = 5_000;
 
-export function linkToTemporal(o: { address: string; namespace: string; logger: Logger }): TemporalLink {
+export function linkToTemporal(o: {
+  address: string;
+  namespace: string;
+  /** TEMPORAL_GRPC_COMPRESSION (config/index.ts). */
+  compression: 'none' | 'gzip';
+  logger: Logger;
+}): TemporalLink {
   let connection: NativeConnection | undefined;
   let client: Client | undefined;
   let closed = false;
   let retry: NodeJS.Timeout | undefined;
   const connect = async (waitMs: number): Promise<void> => {
     try {
-      const made = await NativeConnection.connect({ address: o.address });
+      const made = await NativeConnection.connect({ address: o.address, grpcCompression: { codec: o.compression } });
       if (closed) return void (await made.close());
       connection = made;
       client = new Client({ connection: made, namespace: o.namespace });

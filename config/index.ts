@@ -11,6 +11,7 @@ export type Mode = (typeof MODES)[number];
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const stackTracesFlag = bool.default(false);
+const grpcCompressionCodec = z.enum(['none', 'gzip']).default('none');
 const csv = z.string().transform((s) =>
   s
     .split(',')
@@ -76,6 +77,14 @@ function schemaFor(mode: Mode) {
       .default('127.0.0.1:7233'),
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
     TEMPORAL_TASK_QUEUE: z.string().min(1).default('payments'),
+    /**
+     * Transport compression of the worker's and the API's gRPC calls to Temporal (the SDK's
+     * default is gzip). Off by default: the engine's messages are small, and gzipping them and
+     * inflating the answers cost about 6% of what a transfer costs the machine, in the worker,
+     * the API and the Temporal server (docs/performance.md, "The twelfth session"). `gzip` pays
+     * off only where bandwidth to the server is scarcer than CPU.
+     */
+    TEMPORAL_GRPC_COMPRESSION: grpcCompressionCodec,
     /** Where ops open the Temporal UI; the console links each payment's workflow there. */
     TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
     /** Pre-bundled workflow code (production image, tests); without it the worker bundles at start. */
@@ -265,6 +274,10 @@ export class ConfigError extends Error {}
 /** WORKER_STACK_TRACES alone, for a worker that loads no other configuration (the bench's trivial one). */
 export const workerStackTracesOf = (env: NodeJS.ProcessEnv = process.env): boolean =>
   stackTracesFlag.parse(env.WORKER_STACK_TRACES);
+
+/** TEMPORAL_GRPC_COMPRESSION alone, for the bench's processes that load no other configuration. */
+export const temporalGrpcCompressionOf = (env: NodeJS.ProcessEnv = process.env): 'none' | 'gzip' =>
+  grpcCompressionCodec.parse(env.TEMPORAL_GRPC_COMPRESSION);
 
 /** The reversal watch's window in ms: what held payments carry, and what spaces the watch's checks. */
 export const reversalWatchMsOf = (config: Pick<Config, 'REVERSAL_WATCH_HOURS'>): number =>

@@ -10,6 +10,7 @@ import { NativeConnection } from '@temporalio/worker';
 import type { ExecuteValues } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { freePort, portOpen, startProcess, Started, waitFor } from '../stack/processes';
+import { temporalGrpcCompressionOf } from '../../config';
 import { REPORT_TRIGGERS } from '../../db/migrations/020_report_rollups';
 import { Beside, closedLoop, closedLoopsTakingTurns, Figure } from './load';
 import { acceptedUpdate, heldPaymentShape, providerEventSignal, topUpShape } from './trivialWorkflows';
@@ -288,7 +289,10 @@ async function withTrivialWorker<T>(
     logFile: path.join(logDir, 'trivial-worker.log'),
   });
   // The API's kind of connection (api/temporalLink.ts): the ceiling's client costs what the API's does.
-  const connection = await NativeConnection.connect({ address: temporalAddress });
+  const connection = await NativeConnection.connect({
+    address: temporalAddress,
+    grpcCompression: { codec: temporalGrpcCompressionOf() },
+  });
   const client = new Client({ connection });
   try {
     let n = 0;

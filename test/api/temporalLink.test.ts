@@ -4,6 +4,7 @@
  * "Temporal comes up later" is a TCP relay to the suite's dev server, opened after the link's
  * first attempts have failed.
  */
+import http2 from 'node:http2';
 import net from 'node:net';
 import pino from 'pino';
 import { linkToTemporal, TemporalLink } from '../../api/temporalLink';
@@ -44,7 +45,7 @@ afterEach(async () => {
 it('has no client and is not ready while Temporal is unreachable, and connects once it answers', async () => {
   // A free port, closed again: nothing listens on it until the relay opens it.
   const port = await freePort();
-  link = linkToTemporal({ address: `127.0.0.1:${port}`, namespace: 'default', logger });
+  link = linkToTemporal({ address: `127.0.0.1:${port}`, namespace: 'default', compression: 'none', logger });
   // Long enough for the first attempts to fail and the retries to back off.
   await new Promise((r) => setTimeout(r, 600));
   expect(link.client()).toBeUndefined();
@@ -64,9 +65,38 @@ it('has no client and is not ready while Temporal is unreachable, and connects o
 
 it('stops trying once closed', async () => {
   const port = await freePort();
-  link = linkToTemporal({ address: `127.0.0.1:${port}`, namespace: 'default', logger });
+  link = linkToTemporal({ address: `127.0.0.1:${port}`, namespace: 'default', compression: 'none', logger });
   await link.close();
   relay = await relayToTemporal(port);
   await new Promise((r) => setTimeout(r, 1_500));
   expect(link.client()).toBeUndefined();
+});
+
+/** The gRPC headers of the first call the link makes, from a server that refuses every call. */
+async function firstCallHeaders(compression: 'none' | 'gzip'): Promise<http2.IncomingHttpHeaders> {
+  const server = http2.createServer();
+  const seen = new Promise<http2.IncomingHttpHeaders>((resolve) =>
+    server.on('stream', (stream, headers) => {
+      resolve(headers);
+      stream.respond({ ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '14' }, { endStream: true });
+    }),
+  );
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as net.AddressInfo;
+  link = linkToTemporal({ address: `127.0.0.1:${port}`, namespace: 'default', compression, logger });
+  try {
+    return await seen;
+  } finally {
+    await link.close();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+}
+
+it('sends its calls uncompressed unless configured to gzip them (TEMPORAL_GRPC_COMPRESSION)', async () => {
+  const plain = await firstCallHeaders('none');
+  expect(plain['content-type']).toBe('application/grpc');
+  expect(plain['grpc-encoding']).toBeUndefined();
+  expect(plain['grpc-accept-encoding'] ?? '').not.toContain('gzip');
+  const gzipped = await firstCallHeaders('gzip');
+  expect(gzipped['grpc-encoding']).toBe('gzip');
 });

@@ -5,7 +5,7 @@
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { loadConfig } from '../../config';
+import { loadConfig, temporalGrpcCompressionOf } from '../../config';
 
 const key = (byte: number) => Buffer.alloc(32, byte).toString('base64');
 
@@ -105,6 +105,14 @@ describe('configuration', () => {
     expect(loadConfig(PRODUCTION).WORKER_STACK_TRACES).toBe(false);
     expect(loadConfig({ ...PRODUCTION, WORKER_STACK_TRACES: 'true' }).WORKER_STACK_TRACES).toBe(true);
     expect(() => loadConfig({ ...PRODUCTION, WORKER_STACK_TRACES: 'on' })).toThrow(/WORKER_STACK_TRACES/);
+  });
+
+  it('leaves the gRPC calls to Temporal uncompressed unless told to gzip them', () => {
+    expect(loadConfig(PRODUCTION).TEMPORAL_GRPC_COMPRESSION).toBe('none');
+    expect(loadConfig({ ...PRODUCTION, TEMPORAL_GRPC_COMPRESSION: 'gzip' }).TEMPORAL_GRPC_COMPRESSION).toBe('gzip');
+    expect(() => loadConfig({ ...PRODUCTION, TEMPORAL_GRPC_COMPRESSION: 'zstd' })).toThrow(/TEMPORAL_GRPC_COMPRESSION/);
+    expect(temporalGrpcCompressionOf({})).toBe('none');
+    expect(temporalGrpcCompressionOf({ TEMPORAL_GRPC_COMPRESSION: 'gzip' })).toBe('gzip');
   });
 
   it('the simulators refuse to start in production', async () => {
