@@ -6,12 +6,11 @@
  */
 import path from 'node:path';
 import { Client, WithStartWorkflowOperation, type WorkflowHandle } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
 import type { ExecuteValues } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { freePort, portOpen, startProcess, Started, waitFor } from '../stack/processes';
-import { temporalGrpcCompressionOf } from '../../config';
 import { REPORT_TRIGGERS } from '../../db/migrations/020_report_rollups';
+import { connectAsTheEngine } from './engineConnection';
 import { Beside, closedLoop, closedLoopsTakingTurns, Figure } from './load';
 import { acceptedUpdate, heldPaymentShape, providerEventSignal, topUpShape } from './trivialWorkflows';
 
@@ -289,10 +288,7 @@ async function withTrivialWorker<T>(
     logFile: path.join(logDir, 'trivial-worker.log'),
   });
   // The API's kind of connection (api/temporalLink.ts): the ceiling's client costs what the API's does.
-  const connection = await NativeConnection.connect({
-    address: temporalAddress,
-    grpcCompression: { codec: temporalGrpcCompressionOf() },
-  });
+  const connection = await connectAsTheEngine(temporalAddress);
   const client = new Client({ connection });
   try {
     let n = 0;

@@ -1,8 +1,7 @@
 /** The trivial workflows' activities. */
 import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { temporalGrpcCompressionOf } from '../../config';
 import { PROCESSING_MS } from '../../simulators/core';
+import { connectAsTheEngine } from './engineConnection';
 import { providerEventSignal } from './trivialWorkflows';
 
 /** Returns its input. */
@@ -20,10 +19,7 @@ let client: Promise<Client> | undefined;
  * p99, its settling never beside the next answer (docs/performance.md).
  */
 export async function signalAfterReturning(workflowId: string): Promise<void> {
-  client ??= NativeConnection.connect({
-    address: process.env.TEMPORAL_ADDRESS!,
-    grpcCompression: { codec: temporalGrpcCompressionOf() },
-  }).then((connection) => new Client({ connection }));
+  client ??= connectAsTheEngine(process.env.TEMPORAL_ADDRESS!).then((connection) => new Client({ connection }));
   const signalling = client;
   setTimeout(() => {
     void signalling

@@ -1,15 +1,12 @@
 /** A worker for the benchmark's trivial workflows, run as its own process like the engine's worker. */
 import path from 'node:path';
-import { NativeConnection, Worker } from '@temporalio/worker';
-import { temporalGrpcCompressionOf, workerStackTracesOf } from '../../config';
+import { Worker } from '@temporalio/worker';
+import { workerStackTracesOf } from '../../config';
+import { connectAsTheEngine } from './engineConnection';
 import * as activities from './trivialActivities';
 
 async function main(): Promise<void> {
-  // As the engine's worker connects: the ceiling pays what the engine pays for each call.
-  const connection = await NativeConnection.connect({
-    address: process.env.TEMPORAL_ADDRESS!,
-    grpcCompression: { codec: temporalGrpcCompressionOf() },
-  });
+  const connection = await connectAsTheEngine(process.env.TEMPORAL_ADDRESS!);
   const worker = await Worker.create({
     connection,
     taskQueue: process.env.TASK_QUEUE!,
