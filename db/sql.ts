@@ -233,17 +233,61 @@ export async function insertRow(db: Db, table: string, row: Row): Promise<number
 
 /** INSERT of several rows with the same columns in one statement (one round trip). */
 export async function insertRows(db: Db, table: string, rows: Row[]): Promise<void> {
+  await execute(db, ...multiRowInsert(table, rows, ''));
+}
+
+/** The text and values of one INSERT of `rows`, followed by `tail`. */
+function multiRowInsert(table: string, rows: Row[], tail: string): [sql: string, values: unknown[]] {
   const cols = Object.keys(rows[0]!);
   // One column list for every row: a missing value cannot fall back to its default here.
   if (rows.some((r) => cols.some((c) => r[c] === undefined)))
-    throw new Error(`insertRows(${table}): every row needs a value for every column`);
-  const sql = textOf(`insert\0${table}\0${cols.join('\0')}\0${rows.length}`, () => {
+    throw new Error(`insert into ${table}: every row needs a value for every column`);
+  const sql = textOf(`insert\0${table}\0${cols.join('\0')}\0${rows.length}\0${tail}`, () => {
     const tuple = `(${cols.map(() => '?').join(', ')})`;
-    return `INSERT INTO ${quoted(table)} (${cols.map(quoted).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}`;
+    return `INSERT INTO ${quoted(table)} (${cols.map(quoted).join(', ')}) VALUES ${rows.map(() => tuple).join(', ')}${tail}`;
   });
   const values: unknown[] = [];
   for (const r of rows) valuesOf(r, cols, values);
-  await execute(db, sql, values);
+  return [sql, values];
+}
+
+/**
+ * INSERT of several rows with the same columns; their auto-increment ids, in row order. One
+ * statement (`INSERT … RETURNING id`) where the server returns inserted rows (MariaDB 10.5 and
+ * later): a posting writes a statement row per user and needs each row's id for its entries, and
+ * that round trip was a tenth of a two-user posting's CPU (docs/performance.md, "The thirteenth
+ * session"). Elsewhere (MySQL) one INSERT per row, in the same transaction: the ids of one
+ * multi-row INSERT are not guaranteed consecutive there, so they are never computed from the first.
+ */
+export async function insertRowsReturningIds(trx: SqlTransaction, table: string, rows: Row[]): Promise<number[]> {
+  if (rows.length < 2 || !(await returnsInsertedRows(trx))) {
+    const ids: number[] = [];
+    for (const row of rows) ids.push(await insertRow(trx, table, row));
+    return ids;
+  }
+  const inserted = await execute<Array<{ id: number }>>(trx, ...multiRowInsert(table, rows, ' RETURNING id'));
+  if (inserted.length !== rows.length)
+    throw new Error(`${table}: inserted ${rows.length} rows, ${inserted.length} returned`);
+  return inserted.map((r) => r.id);
+}
+
+/** Whether the server of this version answers `INSERT … RETURNING`: MariaDB from 10.5; MySQL never. */
+export function serverReturnsInsertedRows(version: string): boolean {
+  const m = /^(\d+)\.(\d+)\.\d+-MariaDB/i.exec(version);
+  return m !== null && (Number(m[1]) > 10 || (Number(m[1]) === 10 && Number(m[2]) >= 5));
+}
+
+/** Per connection, asked once: a connection lives for many transactions, and every one is the same server. */
+const returningOn = new WeakMap<DriverConnection, boolean>();
+
+async function returnsInsertedRows(trx: SqlTransaction): Promise<boolean> {
+  let returns = returningOn.get(trx.connection);
+  if (returns === undefined) {
+    const [row] = await execute<Array<{ version: string }>>(trx, 'SELECT VERSION() AS version', []);
+    returns = serverReturnsInsertedRows(row!.version);
+    returningOn.set(trx.connection, returns);
+  }
+  return returns;
 }
 
 /** UPDATE … SET the given columns WHERE every column of `where` equals its value; the number of rows matched. */

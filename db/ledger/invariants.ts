@@ -176,6 +176,30 @@ const CHECKS: Array<{ id: string; title: string; run(db: Knex): Promise<Array<Re
     },
   },
   {
+    id: 'statement_links',
+    title:
+      "Each user entry links its own statement row: the entry's user, debit, credit and balance after, and no other entry's",
+    async run(db) {
+      // The ledger writes a posting's statement rows in one insert and links entries by the ids it
+      // returns (db/sql.ts, insertRowsReturningIds): a link to the wrong row shows here.
+      const mislinked = await rows(
+        db,
+        `SELECT e.id AS entry_id, e.journal_id, e.user_id, e.transaction_id, t.user_id AS statement_user_id,
+                e.debit, t.debit_amount, e.credit, t.credit_amount, e.balance_after, t.closing_balance
+           FROM ledger_entries e LEFT JOIN transactions t ON t.id = e.transaction_id
+          WHERE e.transaction_id IS NOT NULL
+            AND (t.id IS NULL OR NOT (t.user_id <=> e.user_id) OR NOT (t.debit_amount <=> e.debit)
+                 OR NOT (t.credit_amount <=> e.credit) OR NOT (t.closing_balance <=> e.balance_after))`,
+      );
+      const shared = await rows(
+        db,
+        `SELECT transaction_id, COUNT(*) AS entries FROM ledger_entries
+          WHERE transaction_id IS NOT NULL GROUP BY transaction_id HAVING entries > 1`,
+      );
+      return [...mislinked, ...shared];
+    },
+  },
+  {
     id: 'payments_settled_once',
     title:
       'Every completed top-up has exactly one TopIn credit posting and every other top-up none; refund captures match completed refunds; payouts, recharges and bills are captured once when settled and refunded once when reversed',

@@ -37,7 +37,15 @@ import { countUsage, usageAt } from '../../domain/limitUsage';
 import { add, formatRupees, Paise, subtract, ZERO } from '../../domain/money';
 import { fromDecimal, toDecimal } from '../money';
 import { LockedAccount, LockedUser, lockSystemAccounts, lockUserAccounts, saveUsers } from './accounts';
-import { insertRow, insertRows, isDuplicateKey, SqlTransaction, updateById, updateWhere } from '../sql';
+import {
+  insertRow,
+  insertRows,
+  insertRowsReturningIds,
+  isDuplicateKey,
+  SqlTransaction,
+  updateById,
+  updateWhere,
+} from '../sql';
 import { inLedgerTransaction } from './transaction';
 
 export interface PostingHooks {
@@ -149,7 +157,6 @@ async function applyPosting(
   }
 
   // Each line moves its account's balance in line order; entries and the result keep line order.
-  const userLines = req.lines.filter((l) => 'user' in l.account).length;
   const posted: PostedLine[] = new Array(req.lines.length);
   const entries: Record<string, unknown>[] = new Array(req.lines.length);
   const moved = (i: number, acct: LockedAccount, balanceAfter: Paise, transactionId: number | null) => {
@@ -168,7 +175,7 @@ async function applyPosting(
     };
     posted[i] = { account, debit, credit, balanceAfter, transactionId };
   };
-  const userMoves: Array<{ i: number; user: LockedUser; opening: Paise; closing: Paise }> = [];
+  const userMoves: Array<{ i: number; line: PostingLine; user: LockedUser; opening: Paise; closing: Paise }> = [];
   for (const [i, line] of req.lines.entries()) {
     const user = users.get(accountKey(line.account));
     if (!user) continue;
@@ -176,14 +183,13 @@ async function applyPosting(
     const opening = user.balance;
     user.balance = applySide(user, opening, debit, line.credit ?? ZERO);
     if (countsTowardLimits && debit > 0) user.limits = countUsage(user.limits, now, debit);
-    userMoves.push({ i, user, opening, closing: user.balance });
+    userMoves.push({ i, line, user, opening, closing: user.balance });
   }
-  // Every user in one statement: each round trip here is time the users' row locks are held.
+  // Every user in one statement, and their statement rows in one more: each round trip here is
+  // time the users' row locks are held.
   await saveUsers(trx, [...users.values()]);
-  for (const { i, user, opening, closing } of userMoves) {
-    const transactionId = await writeStatement(trx, req, req.lines[i]!, user, opening, closing, now, userLines);
-    moved(i, user, closing, transactionId);
-  }
+  const transactionIds = await writeStatements(trx, req, userMoves, now);
+  userMoves.forEach(({ i, user, closing }, k) => moved(i, user, closing, transactionIds[k]!));
   // System accounts last (see db/ledger/accounts.ts): the busiest rows are held the shortest.
   const systems = await lockSystemAccounts(trx, refs);
   for (const [i, line] of req.lines.entries()) {
@@ -242,20 +248,19 @@ export function checkLimits(user: LockedUser, amount: Paise, now: Date): void {
   }
 }
 
-async function writeStatement(
-  trx: SqlTransaction,
+/** A user line's statement row in the seed schema's `transactions`, as the posting leaves it. */
+function statementRow(
   req: PostingRequest,
   line: PostingLine,
   user: LockedUser,
   opening: Paise,
   closing: Paise,
   now: Date,
-  userLines: number,
-): Promise<number> {
+): Record<string, unknown> {
   const s = line.statement ?? {};
   const debit = line.debit ?? ZERO;
   const credit = line.credit ?? ZERO;
-  const row = {
+  return {
     transaction_type: s.transactionType ?? defaultTransactionType(req.ledgerType),
     amount: toDecimal(debit > 0 ? debit : credit),
     fee_amount: toDecimal(s.feeAmount ?? ZERO),
@@ -281,21 +286,49 @@ async function writeStatement(
     debit_amount: toDecimal(debit),
     credit_amount: toDecimal(credit),
   };
-  if (s.transactionId !== undefined) {
-    const n = await updateWhere(trx, 'transactions', { id: s.transactionId, user_id: user.id }, row);
-    if (n !== 1)
-      throw new ValidationError('statement row to update does not belong to this user', {
-        transactionId: s.transactionId,
-      });
-    return s.transactionId;
+}
+
+/**
+ * Writes each user line's statement row: over the row its line names (a top-up's pending
+ * deposit), else a new one under the line's reference number, or the posting's (suffixed with the
+ * user's code when it has several user lines). The new rows go in one insert. Their ids, in order.
+ */
+async function writeStatements(
+  trx: SqlTransaction,
+  req: PostingRequest,
+  moves: Array<{ line: PostingLine; user: LockedUser; opening: Paise; closing: Paise }>,
+  now: Date,
+): Promise<number[]> {
+  const ids: number[] = new Array(moves.length);
+  const fresh: Array<{ k: number; row: Record<string, unknown> }> = [];
+  for (const [k, { line, user, opening, closing }] of moves.entries()) {
+    const row = statementRow(req, line, user, opening, closing, now);
+    const transactionId = line.statement?.transactionId;
+    if (transactionId === undefined) {
+      const referenceNumber =
+        line.statement?.referenceNumber ??
+        (moves.length === 1 ? req.reference : `${req.reference}:${user.userCode ?? user.id}`);
+      fresh.push({ k, row: { ...row, user_id: user.id, reference_number: referenceNumber } });
+      continue;
+    }
+    const n = await updateWhere(trx, 'transactions', { id: transactionId, user_id: user.id }, row);
+    if (n !== 1) throw new ValidationError('statement row to update does not belong to this user', { transactionId });
+    ids[k] = transactionId;
   }
-  const referenceNumber =
-    s.referenceNumber ?? (userLines === 1 ? req.reference : `${req.reference}:${user.userCode ?? user.id}`);
+  if (fresh.length === 0) return ids;
   try {
-    return await insertRow(trx, 'transactions', { ...row, user_id: user.id, reference_number: referenceNumber });
+    const inserted = await insertRowsReturningIds(
+      trx,
+      'transactions',
+      fresh.map((f) => f.row),
+    );
+    fresh.forEach(({ k }, n) => (ids[k] = inserted[n]!));
+    return ids;
   } catch (err) {
     if (isDuplicateKey(err))
-      throw new ReferenceConflictError('statement reference number already used', { referenceNumber });
+      throw new ReferenceConflictError('statement reference number already used', {
+        referenceNumbers: fresh.map((f) => f.row.reference_number),
+      });
     throw err;
   }
 }

@@ -10,6 +10,7 @@ import type { ExecuteValues } from 'mysql2';
 import mysql from 'mysql2/promise';
 import { freePort, portOpen, startProcess, Started, waitFor } from '../stack/processes';
 import { REPORT_TRIGGERS } from '../../db/migrations/020_report_rollups';
+import { serverReturnsInsertedRows } from '../../db/sql';
 import { connectAsTheEngine } from './engineConnection';
 import { Beside, closedLoop, closedLoopsTakingTurns, Figure } from './load';
 import { acceptedUpdate, heldPaymentShape, providerEventSignal, topUpShape } from './trivialWorkflows';
@@ -177,8 +178,8 @@ async function createLedgerCopies(pool: mysql.Pool): Promise<void> {
 /**
  * What the ledger's own schema costs, with no framework around it: the statements a two-user
  * transfer posting runs (journal; both users locked in one statement; both users' balances and
- * limit counters in one update; a statement row each in the seed schema's `transactions`; both
- * entries in one insert), by bare mysql2, on scratch copies of the ledger's tables that keep
+ * limit counters in one update; a statement row each in the seed schema's `transactions`, both
+ * in one insert that returns their ids where the server can; both entries in one insert), by bare mysql2, on scratch copies of the ledger's tables that keep
  * their indexes, checks, foreign keys and triggers (`createLedgerCopies`). `userIds[0..2n]` post
  * in pairs; `userIds[2n]` is the hot account.
  */
@@ -195,7 +196,10 @@ export async function barePostingsWithLedgerStatements(
     await pool.query('INSERT INTO bench_users SELECT * FROM users WHERE id IN (?)', [userIds]);
     await pool.query('UPDATE bench_users SET wallet_balance = 100000000, held_balance = 0');
     const run = Date.now();
-    const statementSql = `INSERT INTO bench_transactions (${STATEMENT_COLUMNS.join(', ')}) VALUES (${STATEMENT_COLUMNS.map(() => '?').join(', ')})`;
+    const statementTuple = `(${STATEMENT_COLUMNS.map(() => '?').join(', ')})`;
+    const statementSql = `INSERT INTO bench_transactions (${STATEMENT_COLUMNS.join(', ')}) VALUES ${statementTuple}`;
+    const [[{ version }]] = (await pool.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
+    const returning = serverReturnsInsertedRows(version);
     return await closedLoop({ clients: o.clients, durationMs: o.seconds * 1000 }, async (c, i) => {
       const from = userIds[2 * c]!;
       const to = o.hot ? userIds[2 * o.clients]! : userIds[2 * c + 1]!;
@@ -226,34 +230,43 @@ export async function barePostingsWithLedgerStatements(
            WHERE id IN (?, ?)`,
           [from, from, from, from, to],
         );
+        const statementValues = (
+          [
+            [u!, '1.00', '0.00', to, null, to],
+            [v!, '0.00', '1.00', null, from, null],
+          ] as const
+        ).map(([row, debit, credit, recipient, fromAccount, toAccount]) => [
+          row.id,
+          `${reference}:${row.id}`,
+          'transfer',
+          '1.00',
+          '0.00',
+          `Transfer ${reference}`,
+          'wallet',
+          'completed',
+          now,
+          recipient,
+          fromAccount,
+          toAccount,
+          row.wallet_balance,
+          row.wallet_balance,
+          now.toISOString().slice(0, 10),
+          row.user_code,
+          'Transfer',
+          'bench',
+          debit,
+          credit,
+        ]);
+        // Both rows in one insert where the server returns their ids, as the ledger sends them (db/sql.ts).
         const statementIds: number[] = [];
-        for (const [row, debit, credit, recipient, fromAccount, toAccount] of [
-          [u!, '1.00', '0.00', to, null, to],
-          [v!, '0.00', '1.00', null, from, null],
-        ] as const) {
-          const [t] = await execute(statementSql, [
-            row.id,
-            `${reference}:${row.id}`,
-            'transfer',
-            '1.00',
-            '0.00',
-            `Transfer ${reference}`,
-            'wallet',
-            'completed',
-            now,
-            recipient,
-            fromAccount,
-            toAccount,
-            row.wallet_balance,
-            row.wallet_balance,
-            now.toISOString().slice(0, 10),
-            row.user_code,
-            'Transfer',
-            'bench',
-            debit,
-            credit,
-          ]);
-          statementIds.push((t as { insertId: number }).insertId);
+        if (returning) {
+          const [rows] = await execute(`${statementSql}, ${statementTuple} RETURNING id`, statementValues.flat());
+          for (const r of rows as Array<{ id: number }>) statementIds.push(r.id);
+        } else {
+          for (const values of statementValues) {
+            const [t] = await execute(statementSql, values);
+            statementIds.push((t as { insertId: number }).insertId);
+          }
         }
         await execute(
           `INSERT INTO bench_ledger_entries (journal_id, user_id, debit, credit, balance_after, transaction_id, created_at)

@@ -131,6 +131,7 @@ it('admins run the invariant checker and read the latest reconciliation over HTT
     'limit_counters',
     'single_resolution',
     'immutability',
+    'statement_links',
     'payments_settled_once',
     'settled_payments_hold_nothing',
     'payment_timelines',

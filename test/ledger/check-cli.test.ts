@@ -31,6 +31,7 @@ it('prints every invariant as PASS and exits 0 on a healthy ledger', async () =>
     'limit_counters',
     'single_resolution',
     'immutability',
+    'statement_links',
     'payments_settled_once',
     'settled_payments_hold_nothing',
     'payment_timelines',

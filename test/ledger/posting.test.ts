@@ -10,6 +10,7 @@ import {
   ValidationError,
 } from '../../domain/errors';
 import { istDate, istMonthStart } from '../../domain/calendar';
+import { toDecimal } from '../../db/money';
 import { createTestDatabase, TestDatabase } from '../support/db';
 import { createUser, expectLedgerInvariants, rs, walletOf } from '../support/ledger';
 
@@ -63,6 +64,87 @@ describe('posting a journal', () => {
       credit_amount: '120.50',
     });
     expect(ra.ledger_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+  });
+
+  it("links each user line's entry to its own statement row, new or named, whatever the users' order", async () => {
+    const [a, b, c] = [
+      await createUser(db.knex, { balance: '100.00' }),
+      await createUser(db.knex),
+      await createUser(db.knex),
+    ];
+    // c's line names a statement row of its own (as a top-up's pending deposit is); a's and b's are new.
+    const [pending] = await db.knex('transactions').insert({
+      user_id: c.id,
+      transaction_type: 'deposit',
+      amount: '5.00',
+      reference_number: 't:links:pending',
+      status: 'pending',
+    });
+    const lines = [
+      { account: { user: b.id }, credit: rs('30.00') },
+      { account: { user: c.id }, credit: rs('5.00'), statement: { transactionId: pending } },
+      { account: { user: a.id }, debit: rs('40.00') },
+      { account: { system: 'FEE_INCOME' as const }, credit: rs('5.00') },
+    ];
+    const posted = await ledger.post({ reference: 't:links', ledgerType: 'Transfer', lines });
+    expect(posted.lines[1]!.transactionId).toBe(pending);
+    expect(posted.lines[3]!.transactionId).toBeNull();
+    for (const [k, user] of [
+      [0, b],
+      [1, c],
+      [2, a],
+    ] as const) {
+      const line = posted.lines[k]!;
+      expect(await db.knex('transactions').where({ id: line.transactionId }).first()).toMatchObject({
+        user_id: user.id,
+        debit_amount: toDecimal(line.debit),
+        credit_amount: toDecimal(line.credit),
+        closing_balance: toDecimal(line.balanceAfter),
+      });
+      const entry = await db.knex('ledger_entries').where({ journal_id: posted.journalId, user_id: user.id }).first();
+      expect(entry.transaction_id).toBe(posted.lines[k]!.transactionId);
+    }
+    expect(await db.knex('transactions').where({ id: posted.lines[0]!.transactionId }).first()).toMatchObject({
+      reference_number: `t:links:${b.userCode}`,
+      credit_amount: '30.00',
+      closing_balance: '30.00',
+    });
+  });
+
+  it('refuses a posting whose new statement row takes a reference number in use, and leaves no trace', async () => {
+    const a = await createUser(db.knex, { balance: '100.00' });
+    const b = await createUser(db.knex);
+    await transfer('t:taken', a.id, b.id, '1.00');
+    const err = await ledger
+      .post({
+        reference: 't:taken-again',
+        ledgerType: 'Transfer',
+        lines: [
+          { account: { user: a.id }, debit: rs('2.00') },
+          { account: { user: b.id }, credit: rs('2.00'), statement: { referenceNumber: `t:taken:${b.userCode}` } },
+        ],
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ReferenceConflictError);
+    expect((err as ReferenceConflictError).details).toEqual({
+      referenceNumbers: [`t:taken-again:${a.userCode}`, `t:taken:${b.userCode}`],
+    });
+    expect(await db.knex('ledger_journals').where({ reference: 't:taken-again' })).toHaveLength(0);
+    expect(await walletOf(db.knex, a.id)).toEqual({ balance: '99.00', held: '0.00' });
+  });
+
+  it('the checker finds an entry whose statement row says otherwise', async () => {
+    const a = await createUser(db.knex, { balance: '100.00' });
+    const b = await createUser(db.knex);
+    const posted = await transfer('t:mislinked', a.id, b.id, '10.00');
+    const credited = posted.lines[1]!.transactionId!;
+    await db.knex('transactions').where({ id: credited }).update({ credit_amount: '11.00' });
+    const check = (await ledger.checkInvariants()).checks.find((c) => c.id === 'statement_links')!;
+    expect(check.ok).toBe(false);
+    expect(check.offending).toEqual([
+      expect.objectContaining({ user_id: b.id, transaction_id: credited, credit: '10.00', credit_amount: '11.00' }),
+    ]);
+    await db.knex('transactions').where({ id: credited }).update({ credit_amount: '10.00' });
   });
 
   it('is idempotent by reference: a repeat returns the original and changes nothing', async () => {

@@ -1,9 +1,11 @@
 import {
   insertRow,
   insertRows,
+  insertRowsReturningIds,
   inSqlTransaction,
   isDuplicateKey,
   selectRows,
+  serverReturnsInsertedRows,
   SqlTransaction,
   updateById,
   updateWhere,
@@ -201,6 +203,50 @@ describe("the ledger's own transactions (inSqlTransaction: BEGIN and COMMIT on a
     expect(await inTransaction()).toBe(0);
     const pool = (one.client as { pool: { numUsed(): number; numFree(): number } }).pool;
     expect([pool.numUsed(), pool.numFree()]).toEqual([0, 1]);
+  });
+
+  it('inserts several rows and returns their ids in row order, in one statement where the server can', async () => {
+    const { version } = (await selectRows<{ version: string }>(one, 'SELECT VERSION() AS version', []))[0]!;
+    const session = async (name: string) =>
+      Number(
+        (await selectRows<{ Value: string }>(one, 'SHOW SESSION STATUS WHERE Variable_name = ?', [name]))[0]!.Value,
+      );
+    const names = ['st-ids-c', 'st-ids-a', 'st-ids-b'];
+    const before = await session('Com_insert');
+    const ids = await inSqlTransaction(one, (trx) =>
+      insertRowsReturningIds(
+        trx,
+        'sql_probe',
+        names.map((name, n) => ({ name, n })),
+      ),
+    );
+    const inserts = (await session('Com_insert')) - before;
+    expect(inserts).toBe(serverReturnsInsertedRows(version) ? 1 : names.length);
+    // The project's own stack runs MariaDB, so the one-statement path is the one these tests run.
+    expect(version).toMatch(/MariaDB/);
+    for (const [n, id] of ids.entries())
+      expect(await selectRows(db.knex, 'SELECT name, n FROM sql_probe WHERE id = ?', [id])).toEqual([
+        { name: names[n], n },
+      ]);
+    // A duplicate among them refuses them all, with the driver's error.
+    const err = await inSqlTransaction(one, (trx) =>
+      insertRowsReturningIds(trx, 'sql_probe', [
+        { name: 'st-ids-new', n: 9 },
+        { name: 'st-ids-a', n: 9 },
+      ]),
+    ).catch((e: unknown) => e);
+    expect(isDuplicateKey(err)).toBe(true);
+    expect(await probe('st-ids-new')).toEqual([]);
+  });
+
+  it('knows which servers return inserted rows: MariaDB from 10.5, MySQL never', () => {
+    expect(serverReturnsInsertedRows('10.11.19-MariaDB-0+deb12u1')).toBe(true);
+    expect(serverReturnsInsertedRows('10.5.0-MariaDB')).toBe(true);
+    expect(serverReturnsInsertedRows('11.4.2-MariaDB-log')).toBe(true);
+    expect(serverReturnsInsertedRows('10.4.34-MariaDB')).toBe(false);
+    expect(serverReturnsInsertedRows('8.0.36')).toBe(false);
+    expect(serverReturnsInsertedRows('8.4.3-log')).toBe(false);
+    expect(serverReturnsInsertedRows('5.7.44-MariaDB-fake')).toBe(false);
   });
 
   it('refuses a statement once the transaction has ended', async () => {
