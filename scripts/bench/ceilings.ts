@@ -183,9 +183,10 @@ async function createLedgerCopies(pool: mysql.Pool): Promise<void> {
  * What the ledger's own schema costs, with no framework around it: the statements a two-user
  * transfer posting runs (journal; both users locked in one statement; both users' balances and
  * limit counters in one update; a statement row each in the seed schema's `transactions`, both
- * in one insert that returns their ids where the server can; both entries in one insert), by bare mysql2, on scratch copies of the ledger's tables that keep
- * their indexes, checks, foreign keys and triggers (`createLedgerCopies`). `userIds[0..2n]` post
- * in pairs; `userIds[2n]` is the hot account.
+ * in one insert that returns their ids where the server can; both entries in one insert), by
+ * bare mysql2, on scratch copies of the ledger's tables that keep their indexes, checks, foreign
+ * keys and triggers (`createLedgerCopies`). `userIds[0..2n]` post in pairs; `userIds[2n]` is the
+ * hot account.
  */
 export async function barePostingsWithLedgerStatements(
   databaseUrl: string,
