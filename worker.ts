@@ -13,6 +13,7 @@ import { ActivityDeps, createActivities } from './activities';
 import { PROVIDER_CALL_BUCKETS, PROVIDER_CALL_METRIC } from './activities/providerCall';
 import { Config, loadConfigOrExit, reversalWatchMsOf } from './config';
 import { limitHeapGrowth } from './config/engineProcess';
+import { connectToTemporal } from './config/temporalConnection';
 import { createKnex } from './db/knex';
 import { createPhonePeClient } from './providers/phonepe/client';
 import { createProviderGateways } from './providers/gateways';
@@ -149,10 +150,7 @@ export async function createPaymentsWorker(
   opts: PaymentsWorkerOptions,
 ): Promise<{ worker: Worker; connection: NativeConnection }> {
   const { config } = opts;
-  const connection = await NativeConnection.connect({
-    address: config.TEMPORAL_ADDRESS,
-    grpcCompression: { codec: config.TEMPORAL_GRPC_COMPRESSION ?? 'none' },
-  });
+  const connection = await connectToTemporal(config.TEMPORAL_ADDRESS, config.TEMPORAL_GRPC_COMPRESSION ?? 'none');
   await registerSearchAttributes(connection, config.TEMPORAL_NAMESPACE);
   const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   if (opts.schedules) {

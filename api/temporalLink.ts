@@ -9,8 +9,10 @@
  * is answered 503. Once made, it reconnects by itself when the server comes back after a restart.
  */
 import { Client } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import type { Logger } from 'pino';
+import type { GrpcCompression } from '../config';
+import { connectToTemporal } from '../config/temporalConnection';
 
 export interface TemporalLink {
   /** The client, or undefined until the first connection is made. */
@@ -26,8 +28,7 @@ const LAST_RETRY_MS = 5_000;
 export function linkToTemporal(o: {
   address: string;
   namespace: string;
-  /** TEMPORAL_GRPC_COMPRESSION (config/index.ts). */
-  compression: 'none' | 'gzip';
+  compression: GrpcCompression;
   logger: Logger;
 }): TemporalLink {
   let connection: NativeConnection | undefined;
@@ -36,7 +37,7 @@ export function linkToTemporal(o: {
   let retry: NodeJS.Timeout | undefined;
   const connect = async (waitMs: number): Promise<void> => {
     try {
-      const made = await NativeConnection.connect({ address: o.address, grpcCompression: { codec: o.compression } });
+      const made = await connectToTemporal(o.address, o.compression);
       if (closed) return void (await made.close());
       connection = made;
       client = new Client({ connection: made, namespace: o.namespace });

@@ -275,8 +275,11 @@ export class ConfigError extends Error {}
 export const workerStackTracesOf = (env: NodeJS.ProcessEnv = process.env): boolean =>
   stackTracesFlag.parse(env.WORKER_STACK_TRACES);
 
+/** How the engine's gRPC calls to Temporal are compressed (TEMPORAL_GRPC_COMPRESSION). */
+export type GrpcCompression = z.infer<typeof grpcCompressionCodec>;
+
 /** TEMPORAL_GRPC_COMPRESSION alone, for the bench's processes that load no other configuration. */
-export const temporalGrpcCompressionOf = (env: NodeJS.ProcessEnv = process.env): 'none' | 'gzip' =>
+export const temporalGrpcCompressionOf = (env: NodeJS.ProcessEnv = process.env): GrpcCompression =>
   grpcCompressionCodec.parse(env.TEMPORAL_GRPC_COMPRESSION);
 
 /** The reversal watch's window in ms: what held payments carry, and what spaces the watch's checks. */

@@ -264,8 +264,10 @@ function multiRowInsert(table: string, rows: Row[], tail: string): [sql: string,
  */
 export async function insertRowsReturningIds(trx: SqlTransaction, table: string, rows: Row[]): Promise<number[]> {
   if (rows.length < 2 || !(await returnsInsertedRows(trx))) {
+    // The same statement for each row alone, so both paths take and refuse the same rows.
     const ids: number[] = [];
-    for (const row of rows) ids.push(await insertRow(trx, table, row));
+    for (const row of rows)
+      ids.push((await execute<{ insertId: number }>(trx, ...multiRowInsert(table, [row], ''))).insertId);
     return ids;
   }
   const inserted = await execute<Array<{ id: number }>>(trx, ...multiRowInsert(table, rows, ' RETURNING id'));

@@ -1,5 +1,6 @@
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { temporalGrpcCompressionOf } from '../../config';
+import { connectToTemporal } from '../../config/temporalConnection';
 
 /**
  * A native connection made as the engine's worker and API make theirs (worker.ts,
@@ -7,4 +8,4 @@ import { temporalGrpcCompressionOf } from '../../config';
  * ceilings' workers and clients pay what the engine pays for each call.
  */
 export const connectAsTheEngine = (address: string): Promise<NativeConnection> =>
-  NativeConnection.connect({ address, grpcCompression: { codec: temporalGrpcCompressionOf() } });
+  connectToTemporal(address, temporalGrpcCompressionOf());

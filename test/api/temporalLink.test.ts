@@ -8,6 +8,7 @@ import http2 from 'node:http2';
 import net from 'node:net';
 import pino from 'pino';
 import { linkToTemporal, TemporalLink } from '../../api/temporalLink';
+import type { GrpcCompression } from '../../config';
 import { freePort } from '../../scripts/stack/processes';
 import { testEnv } from '../support/env';
 import { eventually } from '../support/simulators';
@@ -73,7 +74,7 @@ it('stops trying once closed', async () => {
 });
 
 /** The gRPC headers of the first call the link makes, from a server that refuses every call. */
-async function firstCallHeaders(compression: 'none' | 'gzip'): Promise<http2.IncomingHttpHeaders> {
+async function firstCallHeaders(compression: GrpcCompression): Promise<http2.IncomingHttpHeaders> {
   const server = http2.createServer();
   const seen = new Promise<http2.IncomingHttpHeaders>((resolve) =>
     server.on('stream', (stream, headers) => {
