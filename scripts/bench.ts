@@ -39,10 +39,10 @@ import { paise } from '../domain/money';
 import { transferPosting } from '../domain/recipes';
 import {
   againstTrivialWorkflows,
-  barePostings,
-  barePostingsWithLedgerStatements,
   bareSelectUrl,
   heldPaymentShapeCeiling,
+  openBarePostings,
+  openLedgerStatementPostings,
   startBareServer,
   topUpShapeCeiling,
   trivialWorkflows,
@@ -54,6 +54,7 @@ import {
   balancedOrders,
   Beside,
   closedLoop,
+  closedLoopsTakingTurns,
   CpuMeter,
   httpLoadsTakingTurns,
   residentMb,
@@ -266,29 +267,37 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
   await bare.proc.stop();
 
   // 2. Postings through the project's ledger (payers 0..31 in pairs; payer 32 is the hot
-  // account), after the bare posting and the same statements by bare mysql2.
-  const bareDistinct = await timed('ceiling: bare posting transaction, 16 clients, distinct accounts', () =>
-    barePostings(stack.databaseUrl, { clients: 16, seconds, hot: false }),
-  );
-  const bareHot = await timed('ceiling: bare posting transaction, 16 clients, one hot account', () =>
-    barePostings(stack.databaseUrl, { clients: 16, seconds, hot: true }),
-  );
+  // account), taking turns with the bare posting and with the same statements by bare mysql2.
   const ledgerUsers = payers.slice(0, 33).map((p) => p.id);
-  const schemaDistinct = await timed('ceiling: the same posting with the ledger statements, distinct accounts', () =>
-    barePostingsWithLedgerStatements(stack.databaseUrl, ledgerUsers, { clients: 16, seconds, hot: false }),
-  );
-  const schemaHot = await timed('ceiling: the same posting with the ledger statements, one hot account', () =>
-    barePostingsWithLedgerStatements(stack.databaseUrl, ledgerUsers, { clients: 16, seconds, hot: true }),
-  );
   const postTransfer = transferPoster(b, pass);
-  const post = (hot: boolean) => (c: number, i: number) =>
+  const ledgerPost = (hot: boolean) => (c: number, i: number) =>
     postTransfer(2 * c, hot ? 32 : 2 * c + 1, hot ? 'hot' : 'distinct', i);
-  const ledgerDistinct = await timed('ledger postings, 16 clients, distinct accounts', () =>
-    closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(false)),
-  );
-  const ledgerHot = await timed('ledger postings, 16 clients, one hot account', () =>
-    closedLoop({ clients: 16, durationMs: seconds * 1000 }, post(true)),
-  );
+  const barePosting = await openBarePostings(stack.databaseUrl, { clients: 16 });
+  const schemaPosting = await openLedgerStatementPostings(stack.databaseUrl, ledgerUsers, { clients: 16 });
+  const postingsTakingTurns = (hot: boolean) =>
+    closedLoopsTakingTurns({ clients: 16, seconds: 2 * seconds, rounds: 6 }, [
+      barePosting.post(hot),
+      schemaPosting.post(hot),
+      ledgerPost(hot),
+    ]) as Promise<[Figure, Figure, Figure]>;
+  let postings: { distinct: [Figure, Figure, Figure]; hot: [Figure, Figure, Figure] };
+  try {
+    postings = {
+      distinct: await timed(
+        'postings, 16 clients, distinct accounts: the bare posting [ceiling], its statements by bare mysql2 and the ledger, taking turns',
+        () => postingsTakingTurns(false),
+      ),
+      hot: await timed(
+        'postings, 16 clients, one hot account: the bare posting [ceiling], its statements by bare mysql2 and the ledger, taking turns',
+        () => postingsTakingTurns(true),
+      ),
+    };
+  } finally {
+    await schemaPosting.close();
+    await barePosting.close();
+  }
+  const [bareDistinct, schemaDistinct, ledgerDistinct] = postings.distinct;
+  const [bareHot, schemaHot, ledgerHot] = postings.hot;
 
   // 3. Trivial workflows on the same Temporal server, before the payments they are the ceiling of.
   const trivial = await timed('ceiling: trivial workflows on the same Temporal server', () =>

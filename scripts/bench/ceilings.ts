@@ -52,34 +52,40 @@ async function inBareTransaction(pool: mysql.Pool, fn: (conn: mysql.PoolConnecti
   }
 }
 
+/** A posting load opened on its own tables: one closed-loop operation per account choice, then closed. */
+export interface PostingLoads {
+  /** Client `c`'s next posting: between its own two accounts, or from its first to the one hot account. */
+  post(hot: boolean): (client: number, i: number) => Promise<void>;
+  /** Drops the load's tables and ends its pool. */
+  close(): Promise<void>;
+}
+
 /**
  * The least a posting must do, on scratch tables shaped like the ledger's: insert the journal,
  * lock both accounts in id order, update both balances (in one statement), insert two entries,
- * commit.
+ * commit. Account 2c+1 pays 2c+2 (distinct) or the hot account, 2·clients+1.
  */
-export async function barePostings(
-  databaseUrl: string,
-  o: { clients: number; seconds: number; hot: boolean },
-): Promise<Figure> {
+export async function openBarePostings(databaseUrl: string, o: { clients: number }): Promise<PostingLoads> {
   const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: o.clients + 2 });
-  try {
-    await pool.query('DROP TABLE IF EXISTS bench_entries, bench_journals, bench_accounts');
-    await pool.query('CREATE TABLE bench_accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL) ENGINE=InnoDB');
-    await pool.query(
-      'CREATE TABLE bench_journals (id BIGINT AUTO_INCREMENT PRIMARY KEY, reference VARCHAR(120) NOT NULL UNIQUE, created_at DATETIME(3) NOT NULL) ENGINE=InnoDB',
-    );
-    await pool.query(
-      'CREATE TABLE bench_entries (id BIGINT AUTO_INCREMENT PRIMARY KEY, journal_id BIGINT NOT NULL, account_id INT NOT NULL, debit BIGINT NOT NULL, credit BIGINT NOT NULL, balance_after BIGINT NOT NULL, KEY (account_id, id)) ENGINE=InnoDB',
-    );
-    const accounts = Array.from({ length: o.clients * 2 + 1 }, (_, i) => [i + 1, 1_000_000_000]);
-    await pool.query('INSERT INTO bench_accounts (id, balance) VALUES ?', [accounts]);
-    const run = Date.now();
-    return await closedLoop({ clients: o.clients, durationMs: o.seconds * 1000 }, async (c, i) => {
+  const dropTables = () => pool.query('DROP TABLE IF EXISTS bench_entries, bench_journals, bench_accounts');
+  await dropTables();
+  await pool.query('CREATE TABLE bench_accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL) ENGINE=InnoDB');
+  await pool.query(
+    'CREATE TABLE bench_journals (id BIGINT AUTO_INCREMENT PRIMARY KEY, reference VARCHAR(120) NOT NULL UNIQUE, created_at DATETIME(3) NOT NULL) ENGINE=InnoDB',
+  );
+  await pool.query(
+    'CREATE TABLE bench_entries (id BIGINT AUTO_INCREMENT PRIMARY KEY, journal_id BIGINT NOT NULL, account_id INT NOT NULL, debit BIGINT NOT NULL, credit BIGINT NOT NULL, balance_after BIGINT NOT NULL, KEY (account_id, id)) ENGINE=InnoDB',
+  );
+  const accounts = Array.from({ length: o.clients * 2 + 1 }, (_, i) => [i + 1, 1_000_000_000]);
+  await pool.query('INSERT INTO bench_accounts (id, balance) VALUES ?', [accounts]);
+  const run = Date.now();
+  return {
+    post: (hot) => async (c, i) => {
       const from = 2 * c + 1;
-      const to = o.hot ? o.clients * 2 + 1 : 2 * c + 2;
+      const to = hot ? o.clients * 2 + 1 : 2 * c + 2;
       await inBareTransaction(pool, async (conn) => {
         const [j] = await conn.execute('INSERT INTO bench_journals (reference, created_at) VALUES (?, NOW(3))', [
-          `bench:${run}:${i}`,
+          `bench:${run}:${hot ? 'hot' : 'distinct'}:${i}`,
         ]);
         const journalId = (j as { insertId: number }).insertId;
         await conn.execute('SELECT id, balance FROM bench_accounts WHERE id IN (?, ?) ORDER BY id FOR UPDATE', [
@@ -96,11 +102,12 @@ export async function barePostings(
           [journalId, from, journalId, to],
         );
       });
-    });
-  } finally {
-    await pool.query('DROP TABLE IF EXISTS bench_entries, bench_journals, bench_accounts').catch(() => undefined);
-    await pool.end();
-  }
+    },
+    close: async () => {
+      await dropTables().catch(() => undefined);
+      await pool.end();
+    },
+  };
 }
 
 const STATEMENT_COLUMNS = [
@@ -185,30 +192,30 @@ async function createLedgerCopies(pool: mysql.Pool): Promise<void> {
  * limit counters in one update; a statement row each in the seed schema's `transactions`, both
  * in one insert that returns their ids where the server can; both entries in one insert), by
  * bare mysql2, on scratch copies of the ledger's tables that keep their indexes, checks, foreign
- * keys and triggers (`createLedgerCopies`). `userIds[0..2n]` post in pairs; `userIds[2n]` is the
- * hot account.
+ * keys and triggers (`createLedgerCopies`). `userIds[2c]` pays `userIds[2c+1]` (distinct) or the
+ * hot account, `userIds[2·clients]`.
  */
-export async function barePostingsWithLedgerStatements(
+export async function openLedgerStatementPostings(
   databaseUrl: string,
   userIds: number[],
-  o: { clients: number; seconds: number; hot: boolean },
-): Promise<Figure> {
+  o: { clients: number },
+): Promise<PostingLoads> {
   const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: o.clients + 2 });
   const dropCopies = () => pool.query(`DROP TABLE IF EXISTS ${LEDGER_COPIES.map(([copy]) => copy).join(', ')}`);
-  try {
-    await dropCopies();
-    await createLedgerCopies(pool);
-    await pool.query('INSERT INTO bench_users SELECT * FROM users WHERE id IN (?)', [userIds]);
-    await pool.query('UPDATE bench_users SET wallet_balance = 100000000, held_balance = 0');
-    const run = Date.now();
-    const statementTuple = `(${STATEMENT_COLUMNS.map(() => '?').join(', ')})`;
-    const statementSql = `INSERT INTO bench_transactions (${STATEMENT_COLUMNS.join(', ')}) VALUES ${statementTuple}`;
-    const [[{ version }]] = (await pool.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
-    const returning = serverReturnsInsertedRows(version);
-    return await closedLoop({ clients: o.clients, durationMs: o.seconds * 1000 }, async (c, i) => {
+  await dropCopies();
+  await createLedgerCopies(pool);
+  await pool.query('INSERT INTO bench_users SELECT * FROM users WHERE id IN (?)', [userIds]);
+  await pool.query('UPDATE bench_users SET wallet_balance = 100000000, held_balance = 0');
+  const run = Date.now();
+  const statementTuple = `(${STATEMENT_COLUMNS.map(() => '?').join(', ')})`;
+  const statementSql = `INSERT INTO bench_transactions (${STATEMENT_COLUMNS.join(', ')}) VALUES ${statementTuple}`;
+  const [[{ version }]] = (await pool.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
+  const returning = serverReturnsInsertedRows(version);
+  return {
+    post: (hot) => async (c, i) => {
       const from = userIds[2 * c]!;
-      const to = o.hot ? userIds[2 * o.clients]! : userIds[2 * c + 1]!;
-      const reference = `bench:${run}:${c}:${i}`;
+      const to = hot ? userIds[2 * o.clients]! : userIds[2 * c + 1]!;
+      const reference = `bench:${run}:${hot ? 'hot' : 'distinct'}:${c}:${i}`;
       const now = new Date();
       await inBareTransaction(pool, async (conn) => {
         // The rows' values come back untyped; the driver takes them as they are.
@@ -279,11 +286,12 @@ export async function barePostingsWithLedgerStatements(
           [journalId, from, statementIds[0], now, journalId, to, statementIds[1], now],
         );
       });
-    });
-  } finally {
-    await dropCopies().catch(() => undefined);
-    await pool.end();
-  }
+    },
+    close: async () => {
+      await dropCopies().catch(() => undefined);
+      await pool.end();
+    },
+  };
 }
 
 export interface TrivialCeilings {
@@ -363,12 +371,14 @@ export function againstTrivialWorkflows(
   return withTrivialWorker(temporalAddress, logDir, (client, taskQueue, workflowId, workerPid) =>
     closedLoopsTakingTurns(
       { clients: 16, seconds: 2 * o.seconds, rounds: 4 },
-      async () => {
-        await client.workflow.execute('oneLocalActivity', { taskQueue, workflowId: workflowId(), args: [] });
-      },
-      figure,
+      [
+        async () => {
+          await client.workflow.execute('oneLocalActivity', { taskQueue, workflowId: workflowId(), args: [] });
+        },
+        figure,
+      ],
       around && ((k, window) => around(k, window, workerPid)),
-    ),
+    ).then(([ceiling, payment]) => [ceiling!, payment!]),
   );
 }
 

@@ -86,48 +86,49 @@ async function runClosedLoop(
 }
 
 /**
- * Two closed loops compared with each other (a figure and its ceiling), taking turns in `rounds`
- * windows (a, b, a, b, …) after a warm-up of each and one uncounted round (`warmUps`), where one
- * window each would compare two moments of a machine whose speed moves by tens of percent within
- * minutes. Each figure is every sample of its windows: the rate over their time, exact
- * percentiles. `around`, if given, runs
- * each measured window of loop `k` (0 for `a`), which resolves to the operations it completed,
- * to count what the window used.
+ * Closed loops compared with each other (figures and their ceilings), taking turns in `rounds`
+ * windows in `balancedOrders` after a warm-up of each and one uncounted round (`warmUps`), where
+ * one window each would compare different moments of a machine whose speed moves by tens of
+ * percent within minutes, and a loop measured first would run code the JIT has not yet compiled
+ * (the ledger's postings ran 15% slower in their first 5 seconds than after 15; docs/performance.md).
+ * `rounds` must be a multiple of the design's length. Each figure is every sample of its
+ * windows: the rate over their time, exact percentiles. `around`, if given, runs each measured
+ * window of loop `k`, which resolves to the operations it completed, to count what the window used.
  */
 export async function closedLoopsTakingTurns(
   o: { clients: number; seconds: number; rounds: number },
-  a: (client: number, i: number) => Promise<void>,
-  b: (client: number, i: number) => Promise<void>,
+  loops: Array<(client: number, i: number) => Promise<void>>,
   around: (k: number, window: () => Promise<number>) => Promise<void> = async (_k, window) => {
     await window();
   },
-): Promise<[Figure, Figure]> {
-  const ops = [a, b];
-  const runs: LoopRun[][] = [[], []];
-  const issued = [0, 0];
+): Promise<Figure[]> {
+  const orders = balancedOrders(loops.length);
+  if (o.rounds % orders.length !== 0)
+    throw new Error(`${loops.length} loops take turns in a multiple of ${orders.length} rounds, not ${o.rounds}`);
+  const runs: LoopRun[][] = loops.map(() => []);
+  const issued = loops.map(() => 0);
   const measureWindow = async (k: number, durationMs: number) => {
-    const run = await runClosedLoop({ clients: o.clients, durationMs, warmup: 0, firstIndex: issued[k] }, ops[k]!);
+    const run = await runClosedLoop({ clients: o.clients, durationMs, warmup: 0, firstIndex: issued[k] }, loops[k]!);
     issued[k] = run.issued;
     return run;
   };
-  for (const [k, seconds] of warmUps([[0, 1]], o.seconds / o.rounds)) await measureWindow(k, seconds * 1000);
+  for (const [k, seconds] of warmUps(orders, o.seconds / o.rounds)) await measureWindow(k, seconds * 1000);
   for (let r = 0; r < o.rounds; r++) {
-    for (const k of [0, 1])
+    for (const k of orders[r % orders.length]!)
       await around(k, async () => {
         const run = await measureWindow(k, (o.seconds * 1000) / o.rounds);
         runs[k]!.push(run);
         return run.samples.length;
       });
   }
-  const merged = (rs: LoopRun[]): Figure => ({
+  return runs.map((rs) => ({
     ...figureOf(
       rs.flatMap((r) => r.samples),
       rs.reduce((t, r) => t + r.seconds, 0),
       rs.reduce((n, r) => n + r.errors, 0),
     ),
     windowRates: rs.map((r) => r.samples.length / r.seconds),
-  });
-  return [merged(runs[0]!), merged(runs[1]!)];
+  }));
 }
 
 function figureOf(samples: number[], seconds: number, errors: number): Figure {

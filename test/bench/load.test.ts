@@ -108,14 +108,13 @@ it('refuses a number of rounds that is not a whole balanced design', async () =>
   );
 });
 
-it('takes turns between two closed loops, each window counted by its own loop', async () => {
+it('takes turns between closed loops in a balanced order, each window counted by its own loop', async () => {
   const order: number[] = [];
   const counted: { count: number; wallSeconds: number }[][] = [[], []];
   const sleep = (ms: number) => () => new Promise<void>((resolve) => setTimeout(resolve, ms));
   const [a, b] = await closedLoopsTakingTurns(
     { clients: 2, seconds: 2, rounds: 4 },
-    sleep(5),
-    sleep(20),
+    [sleep(5), sleep(20)],
     async (k, window) => {
       order.push(k);
       const started = performance.now();
@@ -123,13 +122,13 @@ it('takes turns between two closed loops, each window counted by its own loop', 
       counted[k]!.push({ count, wallSeconds: (performance.now() - started) / 1000 });
     },
   );
-  expect(order).toEqual([0, 1, 0, 1, 0, 1, 0, 1]);
+  expect(order).toEqual([0, 1, 1, 0, 0, 1, 1, 0]);
   const sum = (ws: { count: number }[]) => ws.reduce((n, w) => n + w.count, 0);
-  expect([a.count, b.count]).toEqual(counted.map(sum));
+  expect([a!.count, b!.count]).toEqual(counted.map(sum));
   // Each window's rate, in the order the windows ran: its count over its own length, which is at
   // least the half second asked for (the loop stops only after it) and at most the wall time
   // around it.
-  [a, b].forEach((f, k) => {
+  [a!, b!].forEach((f, k) => {
     expect(f.windowRates).toHaveLength(4);
     f.windowRates!.forEach((rate, i) => {
       const { count, wallSeconds } = counted[k]![i]!;
@@ -138,8 +137,15 @@ it('takes turns between two closed loops, each window counted by its own loop', 
     });
   });
   // Two clients sleeping 5 ms and 20 ms per operation: more a's (about four times as many).
-  expect(a.count).toBeGreaterThan(b.count);
+  expect(a!.count).toBeGreaterThan(b!.count);
 }, 60_000);
+
+it('refuses closed loops in a number of rounds that is not a whole balanced design', async () => {
+  const idle = () => Promise.resolve();
+  await expect(closedLoopsTakingTurns({ clients: 1, seconds: 1, rounds: 4 }, [idle, idle, idle])).rejects.toThrow(
+    /multiple of 6 rounds/,
+  );
+});
 
 it("meters each process's CPU per operation over the measured windows only", async () => {
   // CPU time, not wall time: on a busy machine this process may get less than a core.
