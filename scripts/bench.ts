@@ -177,6 +177,38 @@ function transferPoster(b: Bench, pass: string) {
       .then(() => undefined);
 }
 
+/**
+ * Ledger postings, 16 clients, taking turns with the bare posting and with the ledger's own
+ * statements by bare mysql2: [bare, statements, ledger] on distinct accounts (payers 0..31 in
+ * pairs), then on one hot account (payer 32).
+ */
+async function postingsTakingTurns(b: Bench, pass: string) {
+  const { stack, seconds } = b;
+  const postTransfer = transferPoster(b, pass);
+  const bare = await openBarePostings(stack.databaseUrl, { clients: 16 });
+  try {
+    const ledgerUsers = b.clients.seeded.payers.slice(0, 33).map((p) => p.id);
+    const statements = await openLedgerStatementPostings(stack.databaseUrl, ledgerUsers, { clients: 16 });
+    try {
+      const inTurns = (hot: boolean) =>
+        timed(
+          `postings, 16 clients, ${hot ? 'one hot account' : 'distinct accounts'}: the bare posting [ceiling], its statements by bare mysql2 and the ledger, taking turns`,
+          () =>
+            closedLoopsTakingTurns({ clients: 16, seconds: 2 * seconds, rounds: 6 }, [
+              bare.post(hot),
+              statements.post(hot),
+              (c, i) => postTransfer(2 * c, hot ? 32 : 2 * c + 1, hot ? 'hot' : 'distinct', i),
+            ]) as Promise<[Figure, Figure, Figure]>,
+        );
+      return { distinct: await inTurns(false), hot: await inTurns(true) };
+    } finally {
+      await statements.close();
+    }
+  } finally {
+    await bare.close();
+  }
+}
+
 /** A read, and the process that serves it (whose CPU is counted). */
 interface Read extends HttpTarget {
   what: string;
@@ -266,36 +298,8 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
   )) as [Figure, Figure, Figure, Figure, Figure];
   await bare.proc.stop();
 
-  // 2. Postings through the project's ledger (payers 0..31 in pairs; payer 32 is the hot
-  // account), taking turns with the bare posting and with the same statements by bare mysql2.
-  const ledgerUsers = payers.slice(0, 33).map((p) => p.id);
-  const postTransfer = transferPoster(b, pass);
-  const ledgerPost = (hot: boolean) => (c: number, i: number) =>
-    postTransfer(2 * c, hot ? 32 : 2 * c + 1, hot ? 'hot' : 'distinct', i);
-  const barePosting = await openBarePostings(stack.databaseUrl, { clients: 16 });
-  const schemaPosting = await openLedgerStatementPostings(stack.databaseUrl, ledgerUsers, { clients: 16 });
-  const postingsTakingTurns = (hot: boolean) =>
-    closedLoopsTakingTurns({ clients: 16, seconds: 2 * seconds, rounds: 6 }, [
-      barePosting.post(hot),
-      schemaPosting.post(hot),
-      ledgerPost(hot),
-    ]) as Promise<[Figure, Figure, Figure]>;
-  let postings: { distinct: [Figure, Figure, Figure]; hot: [Figure, Figure, Figure] };
-  try {
-    postings = {
-      distinct: await timed(
-        'postings, 16 clients, distinct accounts: the bare posting [ceiling], its statements by bare mysql2 and the ledger, taking turns',
-        () => postingsTakingTurns(false),
-      ),
-      hot: await timed(
-        'postings, 16 clients, one hot account: the bare posting [ceiling], its statements by bare mysql2 and the ledger, taking turns',
-        () => postingsTakingTurns(true),
-      ),
-    };
-  } finally {
-    await schemaPosting.close();
-    await barePosting.close();
-  }
+  // 2. Postings through the project's ledger, taking turns with their ceilings.
+  const postings = await postingsTakingTurns(b, pass);
   const [bareDistinct, schemaDistinct, ledgerDistinct] = postings.distinct;
   const [bareHot, schemaHot, ledgerHot] = postings.hot;
 

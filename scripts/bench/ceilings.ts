@@ -68,16 +68,25 @@ export interface PostingLoads {
 export async function openBarePostings(databaseUrl: string, o: { clients: number }): Promise<PostingLoads> {
   const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: o.clients + 2 });
   const dropTables = () => pool.query('DROP TABLE IF EXISTS bench_entries, bench_journals, bench_accounts');
-  await dropTables();
-  await pool.query('CREATE TABLE bench_accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL) ENGINE=InnoDB');
-  await pool.query(
-    'CREATE TABLE bench_journals (id BIGINT AUTO_INCREMENT PRIMARY KEY, reference VARCHAR(120) NOT NULL UNIQUE, created_at DATETIME(3) NOT NULL) ENGINE=InnoDB',
-  );
-  await pool.query(
-    'CREATE TABLE bench_entries (id BIGINT AUTO_INCREMENT PRIMARY KEY, journal_id BIGINT NOT NULL, account_id INT NOT NULL, debit BIGINT NOT NULL, credit BIGINT NOT NULL, balance_after BIGINT NOT NULL, KEY (account_id, id)) ENGINE=InnoDB',
-  );
-  const accounts = Array.from({ length: o.clients * 2 + 1 }, (_, i) => [i + 1, 1_000_000_000]);
-  await pool.query('INSERT INTO bench_accounts (id, balance) VALUES ?', [accounts]);
+  const close = async () => {
+    await dropTables().catch(() => undefined);
+    await pool.end();
+  };
+  try {
+    await dropTables();
+    await pool.query('CREATE TABLE bench_accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL) ENGINE=InnoDB');
+    await pool.query(
+      'CREATE TABLE bench_journals (id BIGINT AUTO_INCREMENT PRIMARY KEY, reference VARCHAR(120) NOT NULL UNIQUE, created_at DATETIME(3) NOT NULL) ENGINE=InnoDB',
+    );
+    await pool.query(
+      'CREATE TABLE bench_entries (id BIGINT AUTO_INCREMENT PRIMARY KEY, journal_id BIGINT NOT NULL, account_id INT NOT NULL, debit BIGINT NOT NULL, credit BIGINT NOT NULL, balance_after BIGINT NOT NULL, KEY (account_id, id)) ENGINE=InnoDB',
+    );
+    const accounts = Array.from({ length: o.clients * 2 + 1 }, (_, i) => [i + 1, 1_000_000_000]);
+    await pool.query('INSERT INTO bench_accounts (id, balance) VALUES ?', [accounts]);
+  } catch (err) {
+    await close();
+    throw err;
+  }
   const run = Date.now();
   return {
     post: (hot) => async (c, i) => {
@@ -103,10 +112,7 @@ export async function openBarePostings(databaseUrl: string, o: { clients: number
         );
       });
     },
-    close: async () => {
-      await dropTables().catch(() => undefined);
-      await pool.end();
-    },
+    close,
   };
 }
 
@@ -202,10 +208,19 @@ export async function openLedgerStatementPostings(
 ): Promise<PostingLoads> {
   const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: o.clients + 2 });
   const dropCopies = () => pool.query(`DROP TABLE IF EXISTS ${LEDGER_COPIES.map(([copy]) => copy).join(', ')}`);
-  await dropCopies();
-  await createLedgerCopies(pool);
-  await pool.query('INSERT INTO bench_users SELECT * FROM users WHERE id IN (?)', [userIds]);
-  await pool.query('UPDATE bench_users SET wallet_balance = 100000000, held_balance = 0');
+  const close = async () => {
+    await dropCopies().catch(() => undefined);
+    await pool.end();
+  };
+  try {
+    await dropCopies();
+    await createLedgerCopies(pool);
+    await pool.query('INSERT INTO bench_users SELECT * FROM users WHERE id IN (?)', [userIds]);
+    await pool.query('UPDATE bench_users SET wallet_balance = 100000000, held_balance = 0');
+  } catch (err) {
+    await close();
+    throw err;
+  }
   const run = Date.now();
   const statementTuple = `(${STATEMENT_COLUMNS.map(() => '?').join(', ')})`;
   const statementSql = `INSERT INTO bench_transactions (${STATEMENT_COLUMNS.join(', ')}) VALUES ${statementTuple}`;
@@ -287,10 +302,7 @@ export async function openLedgerStatementPostings(
         );
       });
     },
-    close: async () => {
-      await dropCopies().catch(() => undefined);
-      await pool.end();
-    },
+    close,
   };
 }
 
