@@ -8,8 +8,8 @@
  *  1. reads through the API (`/v1/me`, `/v1/wallet`, a ledger page) at 32 connections, taking
  *     turns with their ceiling (scripts/bench/ceilings.ts), a bare Koa + mysql2 point select;
  *  2. postings through the project's ledger, on distinct accounts and on one hot account,
- *     right after theirs: a bare two-account posting transaction, and the same posting's own
- *     statements on copies of the ledger's tables;
+ *     taking turns in a balanced order with their ceilings: a bare two-account posting
+ *     transaction, and the same posting's own statements on copies of the ledger's tables;
  *  3. transfers answered COMPLETED (1 client) right after trivial workflows on the same
  *     Temporal server, and 16 clients taking turns with the trivial workflow's 16 clients;
  *     payment initiations (1 client each), the answers at 202 right after a trivial workflow on

@@ -212,11 +212,14 @@ export async function openLedgerStatementPostings(
     await dropCopies().catch(() => undefined);
     await pool.end();
   };
+  let returning: boolean;
   try {
     await dropCopies();
     await createLedgerCopies(pool);
     await pool.query('INSERT INTO bench_users SELECT * FROM users WHERE id IN (?)', [userIds]);
     await pool.query('UPDATE bench_users SET wallet_balance = 100000000, held_balance = 0');
+    const [[{ version }]] = (await pool.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
+    returning = serverReturnsInsertedRows(version);
   } catch (err) {
     await close();
     throw err;
@@ -224,8 +227,6 @@ export async function openLedgerStatementPostings(
   const run = Date.now();
   const statementTuple = `(${STATEMENT_COLUMNS.map(() => '?').join(', ')})`;
   const statementSql = `INSERT INTO bench_transactions (${STATEMENT_COLUMNS.join(', ')}) VALUES ${statementTuple}`;
-  const [[{ version }]] = (await pool.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
-  const returning = serverReturnsInsertedRows(version);
   return {
     post: (hot) => async (c, i) => {
       const from = userIds[2 * c]!;

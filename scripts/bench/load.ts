@@ -89,8 +89,9 @@ async function runClosedLoop(
  * Closed loops compared with each other (figures and their ceilings), taking turns in `rounds`
  * windows in `balancedOrders` after a warm-up of each and one uncounted round (`warmUps`). One
  * window each would compare different moments of a machine whose speed moves by tens of percent
- * within minutes, and the loop measured first would run code the JIT has not compiled yet (the
- * ledger's postings ran 16% slower in their first 5 seconds than after 15; docs/performance.md).
+ * within minutes, and the loop measured first would run code the JIT has not compiled yet (in a
+ * fresh process the ledger's postings ran 16% slower in their first 5 s than after 15 s;
+ * docs/performance.md).
  * `rounds` must be a multiple of the design's length. Each figure is every sample of its
  * windows: the rate over their time, exact percentiles. `around`, if given, runs each measured
  * window of loop `k`, which resolves to the operations it completed, to count what it used.
