@@ -197,8 +197,8 @@ async function postingsTakingTurns(b: Bench, pass: string) {
             closedLoopsTakingTurns({ clients: 16, seconds: 2 * seconds, rounds: 6 }, [
               bare.post(hot),
               statements.post(hot),
-              (c, i) => postTransfer(2 * c, hot ? 32 : 2 * c + 1, hot ? 'hot' : 'distinct', i),
-            ]) as Promise<[Figure, Figure, Figure]>,
+              (c: number, i: number) => postTransfer(2 * c, hot ? 32 : 2 * c + 1, hot ? 'hot' : 'distinct', i),
+            ]),
         );
       return { distinct: await inTurns(false), hot: await inTurns(true) };
     } finally {

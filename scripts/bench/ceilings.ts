@@ -391,7 +391,7 @@ export function againstTrivialWorkflows(
         figure,
       ],
       around && ((k, window) => around(k, window, workerPid)),
-    ).then(([ceiling, payment]) => [ceiling!, payment!]),
+    ),
   );
 }
 

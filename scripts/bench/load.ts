@@ -96,13 +96,13 @@ async function runClosedLoop(
  * windows: the rate over their time, exact percentiles. `around`, if given, runs each measured
  * window of loop `k`, which resolves to the operations it completed, to count what it used.
  */
-export async function closedLoopsTakingTurns(
+export async function closedLoopsTakingTurns<Loops extends Array<(client: number, i: number) => Promise<void>>>(
   o: { clients: number; seconds: number; rounds: number },
-  loops: Array<(client: number, i: number) => Promise<void>>,
+  loops: [...Loops],
   around: (k: number, window: () => Promise<number>) => Promise<void> = async (_k, window) => {
     await window();
   },
-): Promise<Figure[]> {
+): Promise<{ [K in keyof Loops]: Figure }> {
   const orders = balancedOrders(loops.length);
   if (o.rounds % orders.length !== 0)
     throw new Error(`${loops.length} loops take turns in a multiple of ${orders.length} rounds, not ${o.rounds}`);
@@ -122,6 +122,7 @@ export async function closedLoopsTakingTurns(
         return run.samples.length;
       });
   }
+  // One figure per loop, in the loops' order: the tuple the caller passed, as figures.
   return runs.map((rs) => ({
     ...figureOf(
       rs.flatMap((r) => r.samples),
@@ -129,7 +130,7 @@ export async function closedLoopsTakingTurns(
       rs.reduce((n, r) => n + r.errors, 0),
     ),
     windowRates: rs.map((r) => r.samples.length / r.seconds),
-  }));
+  })) as { [K in keyof Loops]: Figure };
 }
 
 function figureOf(samples: number[], seconds: number, errors: number): Figure {

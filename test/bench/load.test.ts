@@ -124,11 +124,11 @@ it('takes turns between closed loops in a balanced order, each window counted by
   );
   expect(order).toEqual([0, 1, 1, 0, 0, 1, 1, 0]);
   const sum = (ws: { count: number }[]) => ws.reduce((n, w) => n + w.count, 0);
-  expect([a!.count, b!.count]).toEqual(counted.map(sum));
+  expect([a.count, b.count]).toEqual(counted.map(sum));
   // Each window's rate, in the order the windows ran: its count over its own length, which is at
   // least the half second asked for (the loop stops only after it) and at most the wall time
   // around it.
-  [a!, b!].forEach((f, k) => {
+  [a, b].forEach((f, k) => {
     expect(f.windowRates).toHaveLength(4);
     f.windowRates!.forEach((rate, i) => {
       const { count, wallSeconds } = counted[k]![i]!;
@@ -137,7 +137,7 @@ it('takes turns between closed loops in a balanced order, each window counted by
     });
   });
   // Two clients sleeping 5 ms and 20 ms per operation: more a's (about four times as many).
-  expect(a!.count).toBeGreaterThan(b!.count);
+  expect(a.count).toBeGreaterThan(b.count);
 }, 60_000);
 
 it('refuses closed loops in a number of rounds that is not a whole balanced design', async () => {
