@@ -235,11 +235,11 @@ function cpuRow(what: string, meter: CpuMeter<string>): CpuRow {
  * each read's server, MariaDB and this process (the load generator) used per request over that
  * read's windows (CpuMeter).
  */
-async function readsTakingTurns(
+async function readsTakingTurns<Reads extends Read[]>(
   cpu: CpuRow[],
   o: { seconds: number; database: number | undefined },
-  reads: Read[],
-): Promise<Figure[]> {
+  reads: [...Reads],
+): Promise<{ [K in keyof Reads]: Figure }> {
   const meters = reads.map((read) => new CpuMeter({ server: read.server, database: o.database }));
   const figures = await httpLoadsTakingTurns(
     // One full balanced design: each read follows each other (and the bare select) once.
@@ -281,7 +281,7 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
   const bare = await startBareServer(stack.databaseUrl, dir);
   const apiPid = stack.pid('api-1');
   const read = (p: string): Read => ({ what: `GET ${p}`, url: `${api}${p}`, headers: auth, server: apiPid });
-  const [select, me, wallet, ledgerPage, healthz] = (await timed(
+  const [select, me, wallet, ledgerPage, healthz] = await timed(
     'the bare Koa + mysql2 point select and the reads, taking turns, 32 connections',
     () =>
       readsTakingTurns(cpu, { seconds, database }, [
@@ -295,7 +295,7 @@ async function measure(b: Bench, pass: string): Promise<Pass> {
         read(`/v1/wallet/ledger?limit=${LEDGER_PAGE}`),
         read('/healthz'),
       ]),
-  )) as [Figure, Figure, Figure, Figure, Figure];
+  );
   await bare.proc.stop();
 
   // 2. Postings through the project's ledger, taking turns with their ceilings.
@@ -515,10 +515,7 @@ async function flatCost(b: Bench): Promise<Row[]> {
   });
   const [walletFresh, walletHeavy] = await timed(
     `GET /v1/wallet as a fresh user and as the user with ${HEAVY_ENTRIES} entries, taking turns, 32 connections`,
-    () =>
-      httpLoadsTakingTurns({ connections: 32, seconds, rounds: 4 }, [walletOf(FRESH), walletOf(HEAVY)]) as Promise<
-        [Figure, Figure]
-      >,
+    () => httpLoadsTakingTurns({ connections: 32, seconds, rounds: 4 }, [walletOf(FRESH), walletOf(HEAVY)]),
   );
 
   return [

@@ -293,11 +293,11 @@ function figureOfWindows(target: HttpTarget, connections: number, windows: RawWi
  * figure: requests over its windows' time, and percentiles over every request of its windows
  * (their histograms merged, not a window's worst or median).
  */
-export async function httpLoadsTakingTurns(
+export async function httpLoadsTakingTurns<Loads extends HttpTarget[]>(
   o: { connections: number; seconds: number; rounds: number },
-  loads: HttpTarget[],
+  loads: [...Loads],
   around: (k: number, window: () => Promise<Figure>) => Promise<Figure> = (_k, window) => window(),
-): Promise<Figure[]> {
+): Promise<{ [K in keyof Loads]: Figure }> {
   const orders = balancedOrders(loads.length);
   if (o.rounds % orders.length !== 0)
     throw new Error(`${loads.length} loads take turns in a multiple of ${orders.length} rounds, not ${o.rounds}`);
@@ -325,10 +325,11 @@ export async function httpLoadsTakingTurns(
       await around(k, window);
     }
   }
+  // One figure per load, in the loads' order: the tuple the caller passed, as figures.
   return windows.map((ws, k) => ({
     ...figureOfWindows(loads[k]!, o.connections, ws),
     windowRates: ws.map((w) => w.totalCompletedRequests / w.duration),
-  }));
+  })) as { [K in keyof Loads]: Figure };
 }
 
 /** Resident memory of a process, in MB (Linux). */
