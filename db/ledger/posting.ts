@@ -289,38 +289,6 @@ function statementRow(
 }
 
 /**
- * The statement columns a posting may leave empty whose seed default is NULL. A new row's insert
- * leaves out those that none of its rows fills, so the column's default stores the same NULL:
- * binding and storing them explicitly cost a transfer about 3% of the machine's CPU a posting
- * (docs/performance.md, "The fifteenth session"). A row written over an existing one keeps every
- * column, since there a NULL must overwrite what the row held.
- */
-export const NULL_DEFAULT_STATEMENT_COLUMNS = [
-  'description',
-  'recipient_id',
-  'from_account_id',
-  'to_account_id',
-  'utr_number',
-  'bank_reference',
-  'beneficiary_name',
-  'beneficiary_account',
-  'beneficiary_ifsc',
-  'beneficiary_bank',
-  'remarks',
-] as const;
-
-/** `rows` without the default-NULL statement columns that are NULL in every one of them. */
-function withoutEmptyColumns(rows: Record<string, unknown>[]): Record<string, unknown>[] {
-  const empty = new Set<string>(NULL_DEFAULT_STATEMENT_COLUMNS.filter((c) => rows.every((r) => r[c] === null)));
-  if (empty.size === 0) return rows;
-  return rows.map((r) => {
-    const kept: Record<string, unknown> = {};
-    for (const c of Object.keys(r)) if (!empty.has(c)) kept[c] = r[c];
-    return kept;
-  });
-}
-
-/**
  * Writes each user line's statement row: over the row its line names (a top-up's pending
  * deposit), else a new one under the line's reference number, or the posting's (suffixed with the
  * user's code when it has several user lines). The new rows go in one insert. Their ids, in order.
@@ -349,7 +317,11 @@ async function writeStatements(
   }
   if (fresh.length === 0) return ids;
   try {
-    const inserted = await insertRowsReturningIds(trx, 'transactions', withoutEmptyColumns(fresh.map((f) => f.row)));
+    const inserted = await insertRowsReturningIds(
+      trx,
+      'transactions',
+      fresh.map((f) => f.row),
+    );
     fresh.forEach(({ k }, n) => (ids[k] = inserted[n]!));
     return ids;
   } catch (err) {

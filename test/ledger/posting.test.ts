@@ -1,5 +1,4 @@
 import { createLedger, Ledger } from '../../db/ledger';
-import { NULL_DEFAULT_STATEMENT_COLUMNS } from '../../db/ledger/posting';
 import {
   AccountInactiveError,
   HoldAlreadyResolvedError,
@@ -65,60 +64,6 @@ describe('posting a journal', () => {
       credit_amount: '120.50',
     });
     expect(ra.ledger_date).toMatch(/^\d{4}-\d{2}-\d{2}$/);
-  });
-
-  it('stores the same new statement rows whether or not their insert names their empty columns', async () => {
-    const a = await createUser(db.knex, { balance: '100.00' });
-    const b = await createUser(db.knex);
-    // One line fills a few optional columns, the other none: those stay in the insert, the rest
-    // are left to their NULL default.
-    await ledger.post({
-      reference: 't:empty-columns',
-      ledgerType: 'Transfer',
-      lines: [
-        {
-          account: { user: a.id },
-          debit: rs('10.00'),
-          statement: { recipientId: b.id, remarks: 'rent', beneficiaryName: 'B' },
-        },
-        { account: { user: b.id }, credit: rs('10.00') },
-      ],
-    });
-    const rows = await db.knex('transactions').where('reference_number', 'like', 't:empty-columns:%');
-    const byUser = new Map(rows.map((r) => [r.user_id, r]));
-    expect(byUser.get(a.id)).toMatchObject({ recipient_id: b.id, remarks: 'rent', beneficiary_name: 'B' });
-    expect(byUser.get(b.id)).toMatchObject({ recipient_id: null, remarks: null, beneficiary_name: null });
-    for (const row of rows)
-      expect(row).toMatchObject({
-        description: null,
-        from_account_id: null,
-        to_account_id: null,
-        utr_number: null,
-        bank_reference: null,
-        beneficiary_account: null,
-        beneficiary_ifsc: null,
-        beneficiary_bank: null,
-        fee_amount: '0.00',
-        payment_method: 'wallet',
-        status: 'completed',
-        ledger_type: 'Transfer',
-      });
-  });
-
-  it('leaves out of a new statement row only columns whose schema default is NULL', async () => {
-    const columns: Array<{ name: string; nullable: string; def: string | null }> = await db
-      .knex('information_schema.columns')
-      .select('column_name as name', 'is_nullable as nullable', 'column_default as def')
-      .where('table_schema', db.knex.raw('DATABASE()'))
-      .andWhere('table_name', 'transactions');
-    const byName = new Map(columns.map((c) => [c.name, c]));
-    // MariaDB reports a NULL default as the string 'NULL', MySQL as null.
-    const notNullByDefault = NULL_DEFAULT_STATEMENT_COLUMNS.filter((name) => {
-      const c = byName.get(name);
-      return c?.nullable !== 'YES' || (c.def !== null && c.def !== 'NULL');
-    });
-    expect(NULL_DEFAULT_STATEMENT_COLUMNS.length).toBeGreaterThan(0);
-    expect(notNullByDefault).toEqual([]);
   });
 
   it("links each user line's entry to its own statement row, new or named, whatever the users' order", async () => {
