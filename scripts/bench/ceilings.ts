@@ -61,32 +61,48 @@ export interface PostingLoads {
 }
 
 /**
- * The least a posting must do, on scratch tables shaped like the ledger's: insert the journal,
- * lock both accounts in id order, update both balances (in one statement), insert two entries,
- * commit. Account 2c+1 pays 2c+2 (distinct) or the hot account, 2·clients+1.
+ * A pool for a posting load on scratch tables (children first, the order they drop in): the
+ * tables dropped, then `setup` run; a failure there drops them again and ends the pool, as
+ * `close` does once the load is done.
  */
-export async function openBarePostings(databaseUrl: string, o: { clients: number }): Promise<PostingLoads> {
+async function openScratchPool<T>(
+  databaseUrl: string,
+  o: { clients: number; tables: readonly string[] },
+  setup: (pool: mysql.Pool) => Promise<T>,
+): Promise<{ pool: mysql.Pool; ready: T; close: () => Promise<void> }> {
   const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: o.clients + 2 });
-  const dropTables = () => pool.query('DROP TABLE IF EXISTS bench_entries, bench_journals, bench_accounts');
+  const dropTables = () => pool.query(`DROP TABLE IF EXISTS ${o.tables.join(', ')}`);
   const close = async () => {
     await dropTables().catch(() => undefined);
     await pool.end();
   };
   try {
     await dropTables();
-    await pool.query('CREATE TABLE bench_accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL) ENGINE=InnoDB');
-    await pool.query(
-      'CREATE TABLE bench_journals (id BIGINT AUTO_INCREMENT PRIMARY KEY, reference VARCHAR(120) NOT NULL UNIQUE, created_at DATETIME(3) NOT NULL) ENGINE=InnoDB',
-    );
-    await pool.query(
-      'CREATE TABLE bench_entries (id BIGINT AUTO_INCREMENT PRIMARY KEY, journal_id BIGINT NOT NULL, account_id INT NOT NULL, debit BIGINT NOT NULL, credit BIGINT NOT NULL, balance_after BIGINT NOT NULL, KEY (account_id, id)) ENGINE=InnoDB',
-    );
-    const accounts = Array.from({ length: o.clients * 2 + 1 }, (_, i) => [i + 1, 1_000_000_000]);
-    await pool.query('INSERT INTO bench_accounts (id, balance) VALUES ?', [accounts]);
+    return { pool, ready: await setup(pool), close };
   } catch (err) {
     await close();
     throw err;
   }
+}
+
+/**
+ * The least a posting must do, on scratch tables shaped like the ledger's: insert the journal,
+ * lock both accounts in id order, update both balances (in one statement), insert two entries,
+ * commit. Account 2c+1 pays 2c+2 (distinct) or the hot account, 2·clients+1.
+ */
+export async function openBarePostings(databaseUrl: string, o: { clients: number }): Promise<PostingLoads> {
+  const tables = ['bench_entries', 'bench_journals', 'bench_accounts'];
+  const { pool, close } = await openScratchPool(databaseUrl, { clients: o.clients, tables }, async (db) => {
+    await db.query('CREATE TABLE bench_accounts (id INT PRIMARY KEY, balance BIGINT NOT NULL) ENGINE=InnoDB');
+    await db.query(
+      'CREATE TABLE bench_journals (id BIGINT AUTO_INCREMENT PRIMARY KEY, reference VARCHAR(120) NOT NULL UNIQUE, created_at DATETIME(3) NOT NULL) ENGINE=InnoDB',
+    );
+    await db.query(
+      'CREATE TABLE bench_entries (id BIGINT AUTO_INCREMENT PRIMARY KEY, journal_id BIGINT NOT NULL, account_id INT NOT NULL, debit BIGINT NOT NULL, credit BIGINT NOT NULL, balance_after BIGINT NOT NULL, KEY (account_id, id)) ENGINE=InnoDB',
+    );
+    const accounts = Array.from({ length: o.clients * 2 + 1 }, (_, i) => [i + 1, 1_000_000_000]);
+    await db.query('INSERT INTO bench_accounts (id, balance) VALUES ?', [accounts]);
+  });
   const run = Date.now();
   return {
     post: (hot) => async (c, i) => {
@@ -206,24 +222,18 @@ export async function openLedgerStatementPostings(
   userIds: number[],
   o: { clients: number },
 ): Promise<PostingLoads> {
-  const pool = mysql.createPool({ uri: databaseUrl, connectionLimit: o.clients + 2 });
-  const dropCopies = () => pool.query(`DROP TABLE IF EXISTS ${LEDGER_COPIES.map(([copy]) => copy).join(', ')}`);
-  const close = async () => {
-    await dropCopies().catch(() => undefined);
-    await pool.end();
-  };
-  let returning: boolean;
-  try {
-    await dropCopies();
-    await createLedgerCopies(pool);
-    await pool.query('INSERT INTO bench_users SELECT * FROM users WHERE id IN (?)', [userIds]);
-    await pool.query('UPDATE bench_users SET wallet_balance = 100000000, held_balance = 0');
-    const [[{ version }]] = (await pool.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
-    returning = serverReturnsInsertedRows(version);
-  } catch (err) {
-    await close();
-    throw err;
-  }
+  const tables = LEDGER_COPIES.map(([copy]) => copy);
+  const {
+    pool,
+    ready: returning,
+    close,
+  } = await openScratchPool(databaseUrl, { clients: o.clients, tables }, async (db) => {
+    await createLedgerCopies(db);
+    await db.query('INSERT INTO bench_users SELECT * FROM users WHERE id IN (?)', [userIds]);
+    await db.query('UPDATE bench_users SET wallet_balance = 100000000, held_balance = 0');
+    const [[{ version }]] = (await db.query('SELECT VERSION() AS version')) as unknown as [[{ version: string }]];
+    return serverReturnsInsertedRows(version);
+  });
   const run = Date.now();
   const statementTuple = `(${STATEMENT_COLUMNS.map(() => '?').join(', ')})`;
   const statementSql = `INSERT INTO bench_transactions (${STATEMENT_COLUMNS.join(', ')}) VALUES ${statementTuple}`;
